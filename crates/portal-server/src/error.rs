@@ -1,0 +1,92 @@
+use axum::{
+    Json,
+    extract::{FromRequest, rejection::JsonRejection},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use portal_types::{ApiError, FieldErrors};
+
+/// Every way a request can fail, each with its status and code.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("sign in first")]
+    Unauthorized,
+    #[error("session expired")]
+    SessionExpired,
+    #[error("wrong email or password")]
+    InvalidCredentials,
+    #[error("not found")]
+    NotFound,
+    #[error("invalid input")]
+    InvalidInput(FieldErrors),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    fn parts(&self) -> (StatusCode, &'static str, String) {
+        match self {
+            AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", "Sign in to continue.".into()),
+            AppError::SessionExpired => (
+                StatusCode::UNAUTHORIZED,
+                "session_expired",
+                "Your session has expired. Sign in again.".into(),
+            ),
+            AppError::InvalidCredentials => (
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "The email address or password is incorrect.".into(),
+            ),
+            AppError::NotFound => (StatusCode::NOT_FOUND, "not_found", "Nothing was found here.".into()),
+            AppError::InvalidInput(_) => {
+                (StatusCode::BAD_REQUEST, "invalid_input", "Some fields need your attention.".into())
+            }
+            AppError::BadRequest(message) => (StatusCode::BAD_REQUEST, "bad_request", message.clone()),
+            AppError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Something went wrong on our side. Try again in a moment.".into(),
+            ),
+        }
+    }
+}
+
+impl From<crate::db::DbError> for AppError {
+    fn from(error: crate::db::DbError) -> Self {
+        AppError::Internal(error.into())
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(error) = &self {
+            // Details go to the log, never to the client.
+            tracing::error!(error = format!("{error:#}"), "request failed");
+        }
+        let (status, code, message) = self.parts();
+        let fields = match self {
+            AppError::InvalidInput(fields) => fields,
+            _ => FieldErrors::new(),
+        };
+        (status, Json(ApiError { code: code.into(), message, fields })).into_response()
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(rejection: JsonRejection) -> Self {
+        AppError::BadRequest(rejection.body_text())
+    }
+}
+
+/// `Json` whose rejections answer in the API's error shape.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct ApiJson<T>(pub T);
+
+impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        Json(self.0).into_response()
+    }
+}

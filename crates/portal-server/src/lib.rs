@@ -1,0 +1,14 @@
+//! The enrollment API: owns the data, and serves the built portal.
+
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod password;
+pub mod routes;
+pub mod session;
+pub mod startup;
+pub mod state;
+pub mod static_files;
+pub mod telemetry;

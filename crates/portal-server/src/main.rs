@@ -1,0 +1,33 @@
+use clap::Parser;
+use portal_server::{config::Config, startup::Application, telemetry};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    telemetry::init();
+    let config = Config::parse();
+    let app = Application::build(config).await?;
+    // Scripts and tests read this line to learn the address.
+    println!("Company Portal listening on http://{}", app.local_addr());
+    app.run_until_stopped(shutdown_signal()).await
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish requests in flight, close the database.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        tokio::signal::ctrl_c().await.expect("Ctrl-C handler");
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler")
+            .recv()
+            .await;
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

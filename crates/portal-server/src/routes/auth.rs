@@ -1,0 +1,102 @@
+use std::net::SocketAddr;
+
+use axum::{
+    Json,
+    extract::{ConnectInfo, State},
+    http::{StatusCode, header},
+    response::IntoResponse,
+};
+use portal_types::{ApiError, MeResponse, SignInRequest};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    db::{AuditEvent, UserRecord},
+    error::{ApiJson, AppError},
+    session::{self, ABSOLUTE_TIMEOUT, CurrentUser},
+    state::AppState,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(sign_in)).routes(routes!(sign_out)).routes(routes!(me))
+}
+
+fn me_response(user: &UserRecord) -> MeResponse {
+    MeResponse { id: user.id, email: user.email.clone(), display_name: user.display_name.clone(), role: user.role }
+}
+
+/// Signs in with email and password and sets the session cookie. An unknown
+/// email gets the same answer, after the same work, as a wrong password.
+#[utoipa::path(post, path = "/api/v1/auth/sign-in", tag = "auth", request_body = SignInRequest,
+    responses(
+        (status = 200, body = MeResponse, description = "Signed in; the session cookie is set"),
+        (status = 400, body = ApiError, description = "A field is missing or malformed"),
+        (status = 401, body = ApiError, description = "Wrong email or password"),
+    ))]
+async fn sign_in(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ApiJson(request): ApiJson<SignInRequest>,
+) -> Result<impl IntoResponse, AppError> {
+    let errors = request.field_errors();
+    if !errors.is_empty() {
+        return Err(AppError::InvalidInput(errors));
+    }
+    let email = request.email.trim().to_string();
+    let user = state.db.user_by_email(&email).await?;
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let verified = state.passwords.verify(request.password, stored).await?;
+    let now = state.clock.now();
+    let mut event = AuditEvent {
+        at: now,
+        actor: user.as_ref().map(|u| u.id),
+        action: "sign_in".into(),
+        subject: Some(email),
+        source: Some(client.ip().to_string()),
+        outcome: "success".into(),
+    };
+    let user = match user {
+        Some(user) if verified => user,
+        _ => {
+            event.outcome = "failure".into();
+            state.db.record_audit(event).await?;
+            return Err(AppError::InvalidCredentials);
+        }
+    };
+    let token = session::new_token();
+    state.db.create_session(&session::hash_token(&token), user.id, now, now + ABSOLUTE_TIMEOUT).await?;
+    state.db.record_audit(event).await?;
+    Ok((
+        [(header::SET_COOKIE, session::session_cookie(&token, state.secure_cookies))],
+        Json(me_response(&user)),
+    ))
+}
+
+/// Ends the session on the server and clears the cookie.
+#[utoipa::path(post, path = "/api/v1/auth/sign-out", tag = "auth",
+    responses((status = 204, description = "Signed out"), (status = 401, body = ApiError)))]
+async fn sign_out(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: CurrentUser,
+) -> Result<impl IntoResponse, AppError> {
+    state.db.delete_session(&caller.token_hash).await?;
+    state
+        .db
+        .record_audit(AuditEvent {
+            at: state.clock.now(),
+            actor: Some(caller.user.id),
+            action: "sign_out".into(),
+            subject: Some(caller.user.email.clone()),
+            source: Some(client.ip().to_string()),
+            outcome: "success".into(),
+        })
+        .await?;
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, session::cleared_cookie(state.secure_cookies))]))
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth",
+    responses((status = 200, body = MeResponse), (status = 401, body = ApiError)))]
+async fn me(caller: CurrentUser) -> Json<MeResponse> {
+    Json(me_response(&caller.user))
+}

@@ -1,0 +1,106 @@
+//! Server-side sessions behind an HttpOnly, SameSite=Strict cookie.
+
+use axum::{
+    extract::FromRequestParts,
+    http::{HeaderMap, HeaderValue, header, request::Parts},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use time::Duration;
+
+use crate::{db::UserRecord, error::AppError, state::AppState};
+
+pub const COOKIE_NAME: &str = "cp_session";
+/// A session unused this long is over.
+pub const IDLE_TIMEOUT: Duration = Duration::minutes(30);
+/// A session is over this long after sign-in, however busy.
+pub const ABSOLUTE_TIMEOUT: Duration = Duration::hours(12);
+/// `last_seen_at` is written at most this often, not on every request.
+const TOUCH_EVERY: Duration = Duration::seconds(30);
+
+/// 256 random bits, URL-safe.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What the database keeps instead of the token.
+pub fn hash_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
+    cookie(token, ABSOLUTE_TIMEOUT.whole_seconds(), secure)
+}
+
+pub fn cleared_cookie(secure: bool) -> HeaderValue {
+    cookie("", 0, secure)
+}
+
+fn cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{COOKIE_NAME}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"))
+        .expect("cookie is ASCII")
+}
+
+fn token_from(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == COOKIE_NAME && !value.is_empty())
+        .map(|(_, value)| value)
+}
+
+/// The signed-in caller; extracting it answers 401 when there is none.
+pub struct CurrentUser {
+    pub user: UserRecord,
+    pub token_hash: String,
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let token = token_from(&parts.headers).ok_or(AppError::Unauthorized)?;
+        let token_hash = hash_token(token);
+        let session = state.db.session(&token_hash).await?.ok_or(AppError::Unauthorized)?;
+        let now = state.clock.now();
+        if now >= session.expires_at || now - session.last_seen_at >= IDLE_TIMEOUT {
+            state.db.delete_session(&token_hash).await?;
+            return Err(AppError::SessionExpired);
+        }
+        if now - session.last_seen_at >= TOUCH_EVERY {
+            state.db.touch_session(&token_hash, now).await?;
+        }
+        let user = state.db.user_by_id(session.user_id).await?.ok_or(AppError::Unauthorized)?;
+        Ok(CurrentUser { user, token_hash })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_session_cookie_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, HeaderValue::from_static("theme=dark; cp_session=abc123; lang=en"));
+        assert_eq!(token_from(&headers), Some("abc123"));
+        headers.insert(header::COOKIE, HeaderValue::from_static("xcp_session=nope; cp_session="));
+        assert_eq!(token_from(&headers), None);
+    }
+
+    #[test]
+    fn tokens_are_long_random_and_hashed() {
+        let (a, b) = (new_token(), new_token());
+        assert_ne!(a, b);
+        assert_eq!(URL_SAFE_NO_PAD.decode(&a).unwrap().len(), 32);
+        assert_eq!(hash_token(&a).len(), 64);
+        assert_ne!(hash_token(&a), a);
+    }
+}

@@ -1,0 +1,81 @@
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use anyhow::Context;
+use axum::{
+    Router,
+    http::{HeaderValue, header},
+};
+use tokio::net::TcpListener;
+use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
+
+use crate::{
+    clock::{Clock, SystemClock},
+    config::Config,
+    db::{self, Database},
+    demo,
+    password::PasswordHasher,
+    routes,
+    state::AppState,
+    static_files,
+};
+
+/// A bound, ready server: tests build it on port 0 and read `port()`.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    db: Arc<dyn Database>,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        if config.demo && !config.bind.ip().is_loopback() {
+            anyhow::bail!("demo mode serves well-known passwords: it listens on loopback only, not {}", config.bind);
+        }
+        let db = db::connect(&config.database_url).await?;
+        let state = AppState {
+            db: db.clone(),
+            clock,
+            passwords: PasswordHasher::new()?,
+            secure_cookies: config.secure_cookies,
+        };
+        if config.demo {
+            demo::seed(&state).await.context("seeding demo data")?;
+        }
+        let router = Router::new()
+            .merge(routes::api())
+            .with_state(state)
+            .merge(static_files::router(&config.dist_dir))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("same-origin"),
+            ))
+            .layer(TraceLayer::new_for_http());
+        let listener = TcpListener::bind(config.bind).await.with_context(|| format!("binding {}", config.bind))?;
+        Ok(Self { listener, router, db })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener has an address")
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    /// Serves until `shutdown` completes, lets requests in flight finish, then
+    /// closes the database so every committed write is on disk.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
+        self.db.close().await;
+        Ok(())
+    }
+}

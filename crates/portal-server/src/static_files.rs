@@ -1,0 +1,58 @@
+//! Serves the built portal: precompressed assets when the build wrote them,
+//! and `index.html` for every client-side route.
+
+use std::path::Path;
+
+use axum::{
+    Router,
+    http::{HeaderValue, Request, header},
+    middleware::{self, Next},
+    response::Response,
+};
+use tower_http::services::{ServeDir, ServeFile};
+
+pub fn router(dist: &Path) -> Router {
+    if !dist.join("index.html").is_file() {
+        tracing::warn!(dist = %dist.display(), "the portal is not built here; only the API is served");
+    }
+    let index = ServeFile::new(dist.join("index.html")).precompressed_br().precompressed_gzip();
+    let files = ServeDir::new(dist).precompressed_br().precompressed_gzip().fallback(index);
+    Router::new().fallback_service(files).layer(middleware::from_fn(cache_control))
+}
+
+/// Trunk names assets by their content hash, so they can be kept forever;
+/// `index.html` points at the current ones, so it is checked every time.
+async fn cache_control(request: Request<axum::body::Body>, next: Next) -> Response {
+    let fingerprinted = is_fingerprinted(request.uri().path());
+    let mut response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let policy = if fingerprinted && !is_html { "public, max-age=31536000, immutable" } else { "no-cache" };
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    response
+}
+
+/// `name-0123456789abcdef.ext` or `name-0123456789abcdef_bg.wasm`.
+fn is_fingerprinted(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or_default();
+    let stem = file.split('.').next().unwrap_or_default().trim_end_matches("_bg");
+    stem.rsplit_once('-')
+        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_fingerprinted;
+
+    #[test]
+    fn recognises_trunk_hashed_names() {
+        assert!(is_fingerprinted("/portal-1a2b3c4d5e6f7a8b_bg.wasm"));
+        assert!(is_fingerprinted("/portal-1a2b3c4d5e6f7a8b.js"));
+        assert!(is_fingerprinted("/main-00112233aabbccdd.css"));
+        assert!(!is_fingerprinted("/index.html"));
+        assert!(!is_fingerprinted("/devices/some-device"));
+    }
+}

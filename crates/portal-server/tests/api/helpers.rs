@@ -1,0 +1,96 @@
+use std::{path::PathBuf, sync::Arc};
+
+use portal_server::{clock::ManualClock, config::Config, startup::Application};
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use time::OffsetDateTime;
+use tokio::{sync::oneshot, task::JoinHandle};
+
+pub const PASSWORD: &str = "demo-password-1";
+
+pub struct TestApp {
+    pub address: String,
+    pub clock: ManualClock,
+    pub dir: TempDir,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+pub fn database_url(dir: &TempDir) -> String {
+    format!("sqlite://{}", dir.path().join("portal.db").display())
+}
+
+/// A server with the demo users (ada, grace, it) on a fresh database.
+pub async fn spawn_app() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::for_tests(database_url(&dir));
+    config.demo = true;
+    config.dist_dir = PathBuf::from(dir.path().join("no-dist"));
+    adjust(&mut config);
+    spawn_in(dir, config).await
+}
+
+/// Starts a server over an existing folder (to restart on the same database).
+pub async fn spawn_in(dir: TempDir, config: Config) -> TestApp {
+    let clock = ManualClock::new(OffsetDateTime::now_utc());
+    let app = Application::build_with_clock(config, Arc::new(clock.clone())).await.expect("server builds");
+    let address = format!("http://{}", app.local_addr());
+    let (tx, rx) = oneshot::channel();
+    let server = tokio::spawn(app.run_until_stopped(async {
+        let _ = rx.await;
+    }));
+    TestApp { address, clock, dir, shutdown: Some(tx), server: Some(server) }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// A client with its own cookie jar: one browser.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder().cookie_store(true).build().unwrap()
+    }
+
+    pub async fn sign_in_with(&self, client: &reqwest::Client, email: &str, password: &str) -> Response {
+        client
+            .post(self.url("/api/v1/auth/sign-in"))
+            .json(&json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A client signed in as `email` with the demo password.
+    pub async fn signed_in(&self, email: &str) -> reqwest::Client {
+        let client = self.client();
+        let response = self.sign_in_with(&client, email, PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::OK, "sign-in as {email}");
+        client
+    }
+
+    pub async fn get_json(&self, client: &reqwest::Client, path: &str) -> (StatusCode, Value) {
+        let response = client.get(self.url(path)).send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Stops the server gracefully and hands back its folder.
+    pub async fn stop(mut self) -> TempDir {
+        self.shutdown.take().unwrap().send(()).unwrap();
+        self.server.take().unwrap().await.unwrap().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self.dir, dir)
+    }
+}
+
+/// Asserts the API's one error shape and returns its code.
+pub fn error_code(body: &Value) -> &str {
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "error has a message: {body}");
+    body["code"].as_str().unwrap_or_else(|| panic!("error has a code: {body}"))
+}

@@ -1,0 +1,10 @@
+//! Black-box tests of the enrollment API over HTTP: each test starts the real
+//! server on a free port with a fresh SQLite file.
+
+mod auth;
+mod demo;
+mod devices;
+mod helpers;
+mod openapi;
+mod shutdown;
+mod static_files;

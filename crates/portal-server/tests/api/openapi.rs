@@ -1,0 +1,77 @@
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::helpers::{error_code, spawn_app};
+
+const EXPECTED: &[(&str, &str)] = &[
+    ("get", "/api/v1/health"),
+    ("post", "/api/v1/auth/sign-in"),
+    ("post", "/api/v1/auth/sign-out"),
+    ("get", "/api/v1/me"),
+    ("get", "/api/v1/devices"),
+    ("get", "/api/v1/openapi.json"),
+];
+
+#[tokio::test]
+async fn the_document_lists_every_route_and_every_listed_route_answers() {
+    let app = spawn_app().await;
+    let client = app.client();
+    let (status, document) = app.get_json(&client, "/api/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(document["openapi"].as_str().unwrap().starts_with("3."));
+
+    let mut listed = Vec::new();
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for method in item.as_object().unwrap().keys() {
+            listed.push((method.clone(), path.clone()));
+        }
+    }
+    let mut expected: Vec<_> = EXPECTED.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    listed.sort();
+    expected.sort();
+    assert_eq!(listed, expected);
+
+    // Routes are registered only through the document's router, so anything
+    // listed must be served, and anything else under /api is a JSON 404.
+    for (method, path) in &listed {
+        let response = client
+            .request(Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(), app.url(path))
+            .header("content-type", "application/json")
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            !matches!(response.status(), StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED),
+            "{method} {path} answered {}",
+            response.status()
+        );
+    }
+    let (status, body) = app.get_json(&client, "/api/v1/no-such-thing").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(error_code(&body), "not_found");
+}
+
+#[tokio::test]
+async fn every_documented_error_uses_the_one_error_shape() {
+    let app = spawn_app().await;
+    let (_, document) = app.get_json(&app.client(), "/api/v1/openapi.json").await;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                if status.starts_with('4') {
+                    let schema = &response["content"]["application/json"]["schema"]["$ref"];
+                    assert_eq!(schema, &Value::from("#/components/schemas/ApiError"), "{method} {path} {status}");
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn health_answers_ok() {
+    let app = spawn_app().await;
+    let (status, body) = app.get_json(&app.client(), "/api/v1/health").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["status"], "ok");
+}

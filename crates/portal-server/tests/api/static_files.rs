@@ -1,0 +1,50 @@
+use std::io::Write;
+
+use reqwest::{StatusCode, header};
+
+use crate::helpers::spawn_with;
+
+const WASM: &str = "portal-0123456789abcdef_bg.wasm";
+const WASM_BYTES: &[u8] = b"\0asm\x01\0\0\0";
+const BROTLI_MARKER: &[u8] = b"pretend-brotli";
+
+fn write(path: std::path::PathBuf, bytes: &[u8]) {
+    std::fs::File::create(path).unwrap().write_all(bytes).unwrap();
+}
+
+async fn app_with_dist() -> crate::helpers::TestApp {
+    let dist = tempfile::tempdir().unwrap().keep();
+    write(dist.join("index.html"), b"<!doctype html><title>Company Portal</title>");
+    write(dist.join(WASM), WASM_BYTES);
+    write(dist.join(format!("{WASM}.br")), BROTLI_MARKER);
+    spawn_with(|config| config.dist_dir = dist).await
+}
+
+#[tokio::test]
+async fn client_side_routes_get_the_portal() {
+    let app = app_with_dist().await;
+    for path in ["/", "/devices", "/sign-in", "/some/deep/link"] {
+        let response = reqwest::get(app.url(path)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert!(response.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-cache");
+        assert!(response.text().await.unwrap().contains("Company Portal"));
+    }
+}
+
+#[tokio::test]
+async fn the_wasm_is_served_as_wasm_precompressed_and_cached_for_good() {
+    let app = app_with_dist().await;
+    let client = reqwest::Client::new();
+    let brotli = client.get(app.url(&format!("/{WASM}"))).header(header::ACCEPT_ENCODING, "br, gzip").send().await.unwrap();
+    assert_eq!(brotli.status(), StatusCode::OK);
+    assert_eq!(brotli.headers()[header::CONTENT_TYPE], "application/wasm");
+    assert_eq!(brotli.headers()[header::CONTENT_ENCODING], "br");
+    assert_eq!(brotli.headers()[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+    assert_eq!(brotli.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(brotli.bytes().await.unwrap().as_ref(), BROTLI_MARKER);
+
+    let plain = client.get(app.url(&format!("/{WASM}"))).send().await.unwrap();
+    assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
+    assert_eq!(plain.bytes().await.unwrap().as_ref(), WASM_BYTES);
+}

@@ -1,0 +1,91 @@
+use serde::{Deserialize, Serialize};
+
+use crate::{FieldErrors, UserId};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignInRequest {
+    pub email: String,
+    pub password: String,
+}
+
+impl SignInRequest {
+    /// The checks both sides make before a sign-in is attempted, so the portal
+    /// can say what is wrong without a round trip and the server says the same.
+    pub fn field_errors(&self) -> FieldErrors {
+        let mut errors = FieldErrors::new();
+        let email = self.email.trim();
+        if email.is_empty() {
+            errors.insert("email".into(), "Enter your email address.".into());
+        } else if !looks_like_email(email) {
+            errors.insert("email".into(), "Enter an email address like name@example.com.".into());
+        }
+        if self.password.is_empty() {
+            errors.insert("password".into(), "Enter your password.".into());
+        }
+        errors
+    }
+}
+
+/// A plain shape check (something@domain.tld); the directory decides the rest.
+fn looks_like_email(email: &str) -> bool {
+    if email.len() > 254 || email.chars().any(char::is_whitespace) {
+        return false;
+    }
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.split('.').count() >= 2
+                && domain.split('.').all(|label| !label.is_empty())
+        }
+        None => false,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Employee,
+    Admin,
+}
+
+/// The signed-in user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MeResponse {
+    pub id: UserId,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(email: &str, password: &str) -> SignInRequest {
+        SignInRequest { email: email.into(), password: password.into() }
+    }
+
+    #[test]
+    fn accepts_a_plain_address_and_password() {
+        assert!(request("ada@example.com", "pw").field_errors().is_empty());
+        assert!(request("  ada@example.com ", "pw").field_errors().is_empty());
+    }
+
+    #[test]
+    fn names_each_missing_field() {
+        let errors = request("", "").field_errors();
+        assert_eq!(errors.get("email").unwrap(), "Enter your email address.");
+        assert_eq!(errors.get("password").unwrap(), "Enter your password.");
+    }
+
+    #[test]
+    fn refuses_addresses_without_a_domain() {
+        for bad in ["ada", "ada@", "@example.com", "ada@example", "ada@@example.com", "a da@example.com", "ada@example..com"] {
+            assert!(request(bad, "pw").field_errors().contains_key("email"), "{bad} accepted");
+        }
+    }
+}

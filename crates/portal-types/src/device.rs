@@ -1,0 +1,180 @@
+use serde::{Deserialize, Serialize};
+
+use crate::DeviceId;
+
+/// Operating systems the organisation manages. Hybrid mode adds Linux
+/// (non-mobile) devices seen by the on-premises inventory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Platform {
+    Android,
+    Ios,
+    Windows,
+    Windows81,
+    WindowsPhone,
+    Macos,
+    Linux,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 7] = [
+        Platform::Android,
+        Platform::Ios,
+        Platform::Windows,
+        Platform::Windows81,
+        Platform::WindowsPhone,
+        Platform::Macos,
+        Platform::Linux,
+    ];
+
+    /// The name users know the platform by.
+    pub fn label(self) -> &'static str {
+        match self {
+            Platform::Android => "Android",
+            Platform::Ios => "iOS/iPadOS",
+            Platform::Windows => "Windows 10/11",
+            Platform::Windows81 => "Windows 8.1",
+            Platform::WindowsPhone => "Windows Phone",
+            Platform::Macos => "macOS",
+            Platform::Linux => "Linux",
+        }
+    }
+
+    /// The wire name, as serde writes it; also the database's.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Android => "android",
+            Platform::Ios => "ios",
+            Platform::Windows => "windows",
+            Platform::Windows81 => "windows81",
+            Platform::WindowsPhone => "windows_phone",
+            Platform::Macos => "macos",
+            Platform::Linux => "linux",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Platform> {
+        Platform::ALL.into_iter().find(|p| p.as_str() == value)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Ownership {
+    Corporate,
+    Personal,
+}
+
+impl Ownership {
+    pub fn label(self) -> &'static str {
+        match self {
+            Ownership::Corporate => "Corporate",
+            Ownership::Personal => "Personal",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ownership::Corporate => "corporate",
+            Ownership::Personal => "personal",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Ownership> {
+        [Ownership::Corporate, Ownership::Personal].into_iter().find(|o| o.as_str() == value)
+    }
+}
+
+/// Whether the device meets the organisation's policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ComplianceState {
+    /// Meets every policy.
+    CanAccess,
+    /// Fails a policy but is inside its grace period.
+    OutOfCompliance,
+    /// Fails a policy past its grace period: corporate resources refuse it.
+    CannotAccess,
+}
+
+impl ComplianceState {
+    pub fn label(self) -> &'static str {
+        match self {
+            ComplianceState::CanAccess => "Can access",
+            ComplianceState::OutOfCompliance => "Out of compliance",
+            ComplianceState::CannotAccess => "Cannot access",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComplianceState::CanAccess => "can_access",
+            ComplianceState::OutOfCompliance => "out_of_compliance",
+            ComplianceState::CannotAccess => "cannot_access",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<ComplianceState> {
+        [ComplianceState::CanAccess, ComplianceState::OutOfCompliance, ComplianceState::CannotAccess]
+            .into_iter()
+            .find(|c| c.as_str() == value)
+    }
+}
+
+/// One of the signed-in user's devices, as the device list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Device {
+    pub id: DeviceId,
+    pub name: String,
+    pub platform: Platform,
+    pub model: String,
+    pub os_version: String,
+    pub ownership: Ownership,
+    pub compliance: ComplianceState,
+    /// RFC 3339 time of the last check-in; absent before the first one.
+    #[serde(default)]
+    pub last_check_in: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DevicesResponse {
+    pub devices: Vec<Device>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_round_trip_through_serde_and_parse() {
+        for platform in Platform::ALL {
+            let json = serde_json::to_string(&platform).unwrap();
+            assert_eq!(json, format!("\"{}\"", platform.as_str()));
+            assert_eq!(Platform::parse(platform.as_str()), Some(platform));
+        }
+        for state in [ComplianceState::CanAccess, ComplianceState::OutOfCompliance, ComplianceState::CannotAccess] {
+            let json = serde_json::to_string(&state).unwrap();
+            assert_eq!(json, format!("\"{}\"", state.as_str()));
+            assert_eq!(ComplianceState::parse(state.as_str()), Some(state));
+        }
+        for ownership in [Ownership::Corporate, Ownership::Personal] {
+            assert_eq!(serde_json::to_string(&ownership).unwrap(), format!("\"{}\"", ownership.as_str()));
+            assert_eq!(Ownership::parse(ownership.as_str()), Some(ownership));
+        }
+        assert_eq!(Platform::parse("symbian"), None);
+    }
+
+    #[test]
+    fn a_device_without_check_in_decodes() {
+        let json = r#"{"id":"6f1c1b9e-8d43-4a6e-9a59-0d6a3b1f2c11","name":"Work phone","platform":"android",
+            "model":"Pixel 8","os_version":"14","ownership":"corporate","compliance":"can_access"}"#;
+        let device: Device = serde_json::from_str(json).unwrap();
+        assert_eq!(device.last_check_in, None);
+        assert_eq!(device.platform.label(), "Android");
+    }
+}
