@@ -1,1 +1,8 @@
+//! Company Portal: the employee's self-service web app.
 
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod format;
+pub mod pages;
+pub mod session;

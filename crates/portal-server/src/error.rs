@@ -68,7 +68,7 @@ impl IntoResponse for AppError {
         let (status, code, message) = self.parts();
         let fields = match self {
             AppError::InvalidInput(fields) => fields,
-            _ => FieldErrors::new(),
+            _ => FieldErrors::default(),
         };
         (status, Json(ApiError { code: code.into(), message, fields })).into_response()
     }

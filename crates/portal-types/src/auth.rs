@@ -13,15 +13,15 @@ impl SignInRequest {
     /// The checks both sides make before a sign-in is attempted, so the portal
     /// can say what is wrong without a round trip and the server says the same.
     pub fn field_errors(&self) -> FieldErrors {
-        let mut errors = FieldErrors::new();
+        let mut errors = FieldErrors::default();
         let email = self.email.trim();
         if email.is_empty() {
-            errors.insert("email".into(), "Enter your email address.".into());
+            errors.add("email", "Enter your email address.");
         } else if !looks_like_email(email) {
-            errors.insert("email".into(), "Enter an email address like name@example.com.".into());
+            errors.add("email", "Enter an email address like name@example.com.");
         }
         if self.password.is_empty() {
-            errors.insert("password".into(), "Enter your password.".into());
+            errors.add("password", "Enter your password.");
         }
         errors
     }
@@ -61,6 +61,16 @@ pub struct MeResponse {
     pub role: Role,
 }
 
+/// Who is signed in on this browser, if anyone: what the portal asks first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionResponse {
+    pub user: Option<MeResponse>,
+    /// The browser had a session and it timed out.
+    #[serde(default)]
+    pub expired: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,14 +88,14 @@ mod tests {
     #[test]
     fn names_each_missing_field() {
         let errors = request("", "").field_errors();
-        assert_eq!(errors.get("email").unwrap(), "Enter your email address.");
-        assert_eq!(errors.get("password").unwrap(), "Enter your password.");
+        assert_eq!(errors.get("email"), Some("Enter your email address."));
+        assert_eq!(errors.get("password"), Some("Enter your password."));
     }
 
     #[test]
     fn refuses_addresses_without_a_domain() {
         for bad in ["ada", "ada@", "@example.com", "ada@example", "ada@@example.com", "a da@example.com", "ada@example..com"] {
-            assert!(request(bad, "pw").field_errors().contains_key("email"), "{bad} accepted");
+            assert!(request(bad, "pw").field_errors().get("email").is_some(), "{bad} accepted");
         }
     }
 }

@@ -8,7 +8,7 @@ pub mod device;
 pub mod error;
 pub mod ids;
 
-pub use auth::{MeResponse, Role, SignInRequest};
+pub use auth::{MeResponse, Role, SessionResponse, SignInRequest};
 pub use device::{ComplianceState, Device, DevicesResponse, Ownership, Platform};
-pub use error::{ApiError, FieldErrors};
+pub use error::{ApiError, FieldError, FieldErrors};
 pub use ids::{DeviceId, UserId};

@@ -6,7 +6,7 @@ use axum::{
     http::{StatusCode, header},
     response::IntoResponse,
 };
-use portal_types::{ApiError, MeResponse, SignInRequest};
+use portal_types::{ApiError, MeResponse, SessionResponse, SignInRequest};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
@@ -17,7 +17,7 @@ use crate::{
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(sign_in)).routes(routes!(sign_out)).routes(routes!(me))
+    OpenApiRouter::new().routes(routes!(sign_in)).routes(routes!(sign_out)).routes(routes!(me)).routes(routes!(current_session))
 }
 
 fn me_response(user: &UserRecord) -> MeResponse {
@@ -99,4 +99,17 @@ async fn sign_out(
     responses((status = 200, body = MeResponse), (status = 401, body = ApiError)))]
 async fn me(caller: CurrentUser) -> Json<MeResponse> {
     Json(me_response(&caller.user))
+}
+
+/// Who is signed in, answered without an error when nobody is, so the portal
+/// can ask on every load.
+#[utoipa::path(get, path = "/api/v1/auth/session", tag = "auth",
+    responses((status = 200, body = SessionResponse)))]
+async fn current_session(caller: Result<CurrentUser, AppError>) -> Result<Json<SessionResponse>, AppError> {
+    match caller {
+        Ok(caller) => Ok(Json(SessionResponse { user: Some(me_response(&caller.user)), expired: false })),
+        Err(AppError::Unauthorized) => Ok(Json(SessionResponse { user: None, expired: false })),
+        Err(AppError::SessionExpired) => Ok(Json(SessionResponse { user: None, expired: true })),
+        Err(other) => Err(other),
+    }
 }

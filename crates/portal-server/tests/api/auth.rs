@@ -91,6 +91,24 @@ async fn me_without_a_session_is_401() {
 }
 
 #[tokio::test]
+async fn the_session_endpoint_says_who_is_signed_in_without_an_error() {
+    let app = spawn_app().await;
+    let client = app.client();
+    let (status, body) = app.get_json(&client, "/api/v1/auth/session").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, serde_json::json!({ "user": null, "expired": false }));
+
+    app.sign_in_with(&client, "grace@example.com", PASSWORD).await;
+    let (_, body) = app.get_json(&client, "/api/v1/auth/session").await;
+    assert_eq!(body["user"]["email"], "grace@example.com");
+
+    app.clock.advance(time::Duration::minutes(31));
+    let (status, body) = app.get_json(&client, "/api/v1/auth/session").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, serde_json::json!({ "user": null, "expired": true }));
+}
+
+#[tokio::test]
 async fn bad_input_gets_per_field_messages() {
     let app = spawn_app().await;
     let client = app.client();
@@ -98,8 +116,9 @@ async fn bad_input_gets_per_field_messages() {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(error_code(&body), "invalid_input");
-    assert!(body["fields"]["email"].is_string());
-    assert!(body["fields"]["password"].is_string());
+    let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["email", "password"]);
+    assert!(body["fields"][0]["message"].as_str().is_some_and(|m| !m.is_empty()));
 
     let malformed = client
         .post(app.url("/api/v1/auth/sign-in"))

@@ -8,6 +8,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("post", "/api/v1/auth/sign-in"),
     ("post", "/api/v1/auth/sign-out"),
     ("get", "/api/v1/me"),
+    ("get", "/api/v1/auth/session"),
     ("get", "/api/v1/devices"),
     ("get", "/api/v1/openapi.json"),
 ];

@@ -1,0 +1,61 @@
+# Installs what the build and the tests need, skipping what is already there.
+# Sourced by run-demo.sh and test-all.sh from the repository root.
+
+TRUNK_VERSION=0.21.14
+WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen crate pin in Cargo.toml
+
+say() { printf '\n==> %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+ensure_wasm_target() {
+  rustup target list --installed | grep -qx wasm32-unknown-unknown && return
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+}
+
+# ensure_cargo_tool BINARY VERSION CRATE [cargo install flags...]
+ensure_cargo_tool() {
+  local binary=$1 version=$2 crate=$3
+  shift 3
+  if command -v "$binary" >/dev/null && "$binary" --version 2>/dev/null | grep -qw "$version"; then
+    return
+  fi
+  say "installing $crate $version (once per machine; several minutes on 2 cores)"
+  cargo install "$crate" --version "$version" "$@"
+}
+
+ensure_build_tools() {
+  ensure_wasm_target
+  # trunk 0.22 needs a newer rustc; its lockfile works as it is.
+  ensure_cargo_tool trunk "$TRUNK_VERSION" trunk --locked
+  # Not --locked: its lockfile pins a webpki-roots the registry no longer serves.
+  ensure_cargo_tool wasm-bindgen "$WASM_BINDGEN_VERSION" wasm-bindgen-cli
+  if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    say "installing wasm-opt and playwright-core from npm"
+    npm ci --no-audit --no-fund
+  fi
+  # Trunk takes wasm-opt from PATH at its pinned version (binaryen 132 from npm).
+  export PATH="$PWD/node_modules/.bin:$PATH"
+}
+
+ensure_chromium() {
+  if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
+    return
+  fi
+  say "installing Chromium and ChromeDriver from Debian"
+  as_root apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
+}
+
+# build_portal [--enforce-budget]: release build of the portal into dist/,
+# precompressed, with its sizes printed.
+build_portal() {
+  say "building the portal (release, size profile, wasm-opt)"
+  # Trunk runs cargo offline so that it never downloads; fetch first.
+  cargo fetch --quiet
+  trunk build --release
+  node scripts/compress-dist.mjs dist "$@"
+}

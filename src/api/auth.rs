@@ -1,0 +1,16 @@
+use portal_types::{MeResponse, SessionResponse, SignInRequest};
+
+use super::{ClientResult, get, post, post_empty};
+
+pub async fn sign_in(request: &SignInRequest) -> ClientResult<MeResponse> {
+    post("/auth/sign-in", request).await
+}
+
+pub async fn sign_out() -> ClientResult<()> {
+    post_empty("/auth/sign-out").await
+}
+
+/// Who is signed in on this browser; not an error when nobody is.
+pub async fn session() -> ClientResult<SessionResponse> {
+    get("/auth/session").await
+}

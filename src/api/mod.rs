@@ -1,0 +1,90 @@
+//! Typed client for the enrollment API, one module per resource.
+
+pub mod auth;
+pub mod devices;
+
+use std::fmt;
+
+use gloo_net::http::{Request, Response};
+use portal_types::{ApiError, FieldErrors};
+use serde::{Serialize, de::DeserializeOwned};
+
+const BASE: &str = "/api/v1";
+
+/// Why a call failed, in terms the page can explain.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClientError {
+    /// The server could not be reached.
+    Network,
+    /// No session, or it ended; `expired` when the server said it timed out.
+    Unauthorized { expired: bool },
+    /// The server answered with an error.
+    Api { status: u16, error: ApiError },
+    /// The server answered with something this portal does not understand.
+    Unexpected(&'static str),
+}
+
+impl ClientError {
+    /// Per-field messages, when the server gave them.
+    pub fn fields(&self) -> FieldErrors {
+        match self {
+            ClientError::Api { error, .. } => error.fields.clone(),
+            _ => FieldErrors::default(),
+        }
+    }
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientError::Network => {
+                f.write_str("The portal cannot reach the server. Check your connection and try again.")
+            }
+            ClientError::Unauthorized { expired: true } => f.write_str("Your session has expired. Sign in again."),
+            ClientError::Unauthorized { expired: false } => f.write_str("Sign in to continue."),
+            ClientError::Api { error, .. } => f.write_str(&error.message),
+            ClientError::Unexpected(detail) => write!(f, "The server sent an answer the portal did not expect ({detail})."),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+pub type ClientResult<T> = Result<T, ClientError>;
+
+async fn send(request: Result<Request, gloo_net::Error>) -> ClientResult<Response> {
+    let request = request.map_err(|_| ClientError::Unexpected("request not sent"))?;
+    let response = request.send().await.map_err(|_| ClientError::Network)?;
+    if response.ok() {
+        return Ok(response);
+    }
+    let status = response.status();
+    let error = match response.json::<ApiError>().await {
+        Ok(error) => error,
+        // A proxy or a stopped server answers without the API's error body.
+        Err(_) if status == 502 || status == 503 || status == 504 => return Err(ClientError::Network),
+        Err(_) => return Err(ClientError::Unexpected("an error without details")),
+    };
+    if status == 401 && error.code != "invalid_credentials" {
+        return Err(ClientError::Unauthorized { expired: error.code == "session_expired" });
+    }
+    Err(ClientError::Api { status, error })
+}
+
+async fn decode<T: DeserializeOwned>(response: Response) -> ClientResult<T> {
+    // The decoder's own message is not shown: it would add its formatting code to the wasm.
+    response.json().await.map_err(|_| ClientError::Unexpected("unreadable answer"))
+}
+
+pub(crate) async fn get<T: DeserializeOwned>(path: &str) -> ClientResult<T> {
+    decode(send(Request::get(&format!("{BASE}{path}")).build()).await?).await
+}
+
+pub(crate) async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ClientResult<T> {
+    decode(send(Request::post(&format!("{BASE}{path}")).json(body)).await?).await
+}
+
+/// A POST whose answer has no body.
+pub(crate) async fn post_empty(path: &str) -> ClientResult<()> {
+    send(Request::post(&format!("{BASE}{path}")).build()).await.map(drop)
+}

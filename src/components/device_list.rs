@@ -1,0 +1,48 @@
+use leptos::prelude::*;
+use portal_types::Device;
+
+use crate::{components::compliance_badge::ComplianceBadge, format};
+
+/// The user's devices as cards: one column on a phone, a grid on a desktop.
+#[component]
+pub fn DeviceList(devices: Vec<Device>) -> impl IntoView {
+    if devices.is_empty() {
+        return view! {
+            <p class="cp-empty">"You have no devices yet."</p>
+        }
+        .into_any();
+    }
+    view! {
+        <ul class="cp-device-list" aria-label="Devices">
+            {devices.into_iter().map(|device| view! { <DeviceCard device/> }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+#[component]
+fn DeviceCard(device: Device) -> impl IntoView {
+    let label = device.name.clone();
+    let last_check_in = match &device.last_check_in {
+        Some(at) => view! {
+            <time datetime=at.clone() title=format::date_time(at)>{format::relative_time(at)}</time>
+        }
+        .into_any(),
+        None => view! { <span>"Never"</span> }.into_any(),
+    };
+    view! {
+        <li class="cp-device" aria-label=label>
+            <div class="cp-device__top">
+                <h2 class="cp-device__name">{device.name}</h2>
+                <ComplianceBadge state=device.compliance/>
+            </div>
+            <dl class="cp-device__facts">
+                <div><dt>"Platform"</dt><dd>{device.platform.label()}</dd></div>
+                <div><dt>"Model"</dt><dd>{device.model}</dd></div>
+                <div><dt>"OS version"</dt><dd>{device.os_version}</dd></div>
+                <div><dt>"Ownership"</dt><dd>{device.ownership.label()}</dd></div>
+                <div><dt>"Last check-in"</dt><dd>{last_check_in}</dd></div>
+            </dl>
+        </li>
+    }
+}

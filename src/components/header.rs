@@ -1,0 +1,44 @@
+use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_navigate};
+
+use crate::{api, session::use_session};
+
+/// Brand, navigation and the signed-in user's menu.
+#[component]
+pub fn Header() -> impl IntoView {
+    let session = use_session();
+    let navigate = use_navigate();
+    let sign_out = Action::new_local(move |_: &()| {
+        let navigate = navigate.clone();
+        async move {
+            // The server may already have ended the session; either way it is over here.
+            let _ = api::auth::sign_out().await;
+            session.user.set(None);
+            session.notice.set(Some("You have signed out.".into()));
+            navigate("/sign-in", Default::default());
+        }
+    });
+    let pathname = use_location().pathname;
+    let current = move |href: &'static str| move || (pathname.get() == href).then_some("page");
+    view! {
+        <header class="cp-header">
+            <a class="cp-header__brand" href="/devices">"Company Portal"</a>
+            {move || session.user.get().map(|user| view! {
+                <nav class="cp-header__nav" aria-label="Main">
+                    <a href="/devices" aria-current=current("/devices")>"My devices"</a>
+                </nav>
+                <div class="cp-header__user">
+                    <span class="cp-header__name">{user.display_name}</span>
+                    <button
+                        class="cp-button cp-button--quiet"
+                        type="button"
+                        on:click=move |_| { sign_out.dispatch(()); }
+                        disabled=move || sign_out.pending().get()
+                    >
+                        "Sign out"
+                    </button>
+                </div>
+            })}
+        </header>
+    }
+}

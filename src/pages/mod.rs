@@ -1,0 +1,3 @@
+pub mod my_devices;
+pub mod not_found;
+pub mod sign_in;

@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { launchBrowser, newPage, signIn, startServer } from "./support.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test("Ada signs in, sees her devices, signs out and is refused the API", async () => {
+  const page = await newPage(browser, { viewport: { width: 1280, height: 800 } });
+  await page.goto(server.url);
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  assert.equal(new URL(page.url()).pathname, "/sign-in", "signed-out visitors are sent to Sign in");
+
+  await signIn(page, "ada@example.com");
+  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  assert.equal(new URL(page.url()).pathname, "/devices");
+
+  const cards = page.getByRole("list", { name: "Devices" }).getByRole("listitem");
+  await cards.first().waitFor();
+  const names = await page.locator(".cp-device__name").allTextContents();
+  assert.deepEqual(names.sort(), ["Old Surface", "Personal iPhone", "Work laptop", "Work phone"]);
+  const phone = page.getByRole("listitem", { name: "Personal iPhone" });
+  for (const text of ["iOS/iPadOS", "iPhone 13", "16.1", "Personal", "Out of compliance"]) {
+    assert.ok(await phone.getByText(text, { exact: true }).isVisible(), `${text} shown for Personal iPhone`);
+  }
+  assert.ok(await page.getByText("Cannot access").isVisible());
+  assert.equal(await page.getByText("Grace's Galaxy").count(), 0, "nobody else's devices");
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  assert.ok(await page.getByText("You have signed out.").isVisible());
+  assert.deepEqual(page.problems, [], "no console errors or exceptions along the journey");
+
+  const status = await page.evaluate(() => fetch("/api/v1/devices").then((r) => r.status));
+  assert.equal(status, 401, "the session ended on the server");
+  await page.goto(`${server.url}/devices`);
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  await page.context().close();
+});
+
+test("on a 360 px phone, with the keyboard only, Grace signs in and sees only her devices", async () => {
+  const page = await newPage(browser, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+  await page.goto(`${server.url}/sign-in`);
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+
+  // Tab from the top of the page to the email field.
+  for (let i = 0; i < 10; i++) {
+    await page.keyboard.press("Tab");
+    if (await page.evaluate(() => document.activeElement?.id === "email")) break;
+  }
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "email");
+  await page.keyboard.type("grace@example.com");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("demo-password-1");
+  await page.keyboard.press("Enter");
+
+  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  await page.locator(".cp-device").first().waitFor();
+  const names = await page.locator(".cp-device__name").allTextContents();
+  assert.deepEqual(names.sort(), ["Grace's Galaxy", "Grace's ThinkPad"]);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `no sideways scrolling at 360 px (overflow ${overflow}px)`);
+  await page.screenshot({ path: "target/e2e-devices-360.png", fullPage: true });
+
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test("a wrong password is refused with a message and no session", async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/sign-in`);
+  await signIn(page, "ada@example.com", "not-the-password");
+  const alert = page.getByRole("alert");
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /email address or password is incorrect/);
+  const status = await page.evaluate(() => fetch("/api/v1/me").then((r) => r.status));
+  assert.equal(status, 401);
+
+  await page.getByLabel("Email").fill("");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByText("Enter your email address.").waitFor();
+  assert.equal(await page.getByLabel("Email").getAttribute("aria-invalid"), "true");
+
+  // The failed sign-in answers 401, which the browser logs; nothing else may.
+  assert.deepEqual(page.problems.filter((p) => !p.includes("401")), []);
+  await page.context().close();
+});

@@ -1,0 +1,75 @@
+//! Browser component tests: mount a component in headless Chromium and read the DOM.
+#![cfg(target_arch = "wasm32")]
+
+use leptos::{prelude::*, wasm_bindgen::JsCast};
+use portal::components::device_list::DeviceList;
+use portal_types::{ComplianceState, Device, DeviceId, Ownership, Platform};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::HtmlElement;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn device(n: u128, name: &str, platform: Platform, ownership: Ownership, compliance: ComplianceState, last_check_in: Option<&str>) -> Device {
+    Device {
+        id: DeviceId(uuid::Uuid::from_u128(n)),
+        name: name.into(),
+        platform,
+        model: format!("Model {n}"),
+        os_version: format!("{n}.0"),
+        ownership,
+        compliance,
+        last_check_in: last_check_in.map(Into::into),
+    }
+}
+
+/// A fresh element in the page to mount into.
+fn container() -> HtmlElement {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let element: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&element).unwrap();
+    element
+}
+
+fn texts(root: &HtmlElement, selector: &str) -> Vec<String> {
+    let nodes = root.query_selector_all(selector).unwrap();
+    (0..nodes.length()).map(|i| nodes.item(i).unwrap().text_content().unwrap_or_default().trim().to_string()).collect()
+}
+
+#[wasm_bindgen_test]
+async fn device_list_renders_a_card_per_device_with_its_state() {
+    let devices = vec![
+        device(1, "Work phone", Platform::Android, Ownership::Corporate, ComplianceState::CanAccess, Some("2026-11-27T10:00:00Z")),
+        device(2, "Personal iPhone", Platform::Ios, Ownership::Personal, ComplianceState::OutOfCompliance, Some("2026-11-20T08:30:00Z")),
+        device(3, "Old Surface", Platform::Windows, Ownership::Corporate, ComplianceState::CannotAccess, None),
+    ];
+    let root = container();
+    let _mounted = leptos::mount::mount_to(root.clone(), move || view! { <DeviceList devices/> });
+    leptos::task::tick().await;
+
+    assert_eq!(texts(&root, "ul[aria-label='Devices'] > li"), texts(&root, "li.cp-device"));
+    assert_eq!(texts(&root, "li h2"), ["Work phone", "Personal iPhone", "Old Surface"]);
+    assert_eq!(texts(&root, ".cp-badge > span:not([aria-hidden])"), ["Can access", "Out of compliance", "Cannot access"]);
+    assert_eq!(texts(&root, ".cp-badge--warn").len(), 1);
+
+    let facts = texts(&root, "li:nth-child(2) dd");
+    assert_eq!(facts[..4], ["iOS/iPadOS", "Model 2", "2.0", "Personal"]);
+    let third = texts(&root, "li:nth-child(3) dd");
+    assert_eq!(third.last().unwrap(), "Never", "no check-in yet");
+
+    let time = root.query_selector("li:nth-child(1) time").unwrap().expect("a <time> for a check-in");
+    assert_eq!(time.get_attribute("datetime").as_deref(), Some("2026-11-27T10:00:00Z"));
+    assert!(!time.text_content().unwrap().is_empty());
+
+    // Each card is named after its device for screen readers.
+    let first = root.query_selector("li.cp-device").unwrap().unwrap();
+    assert_eq!(first.get_attribute("aria-label").as_deref(), Some("Work phone"));
+}
+
+#[wasm_bindgen_test]
+async fn an_empty_device_list_says_so() {
+    let root = container();
+    let _mounted = leptos::mount::mount_to(root.clone(), || view! { <DeviceList devices=Vec::new()/> });
+    leptos::task::tick().await;
+    assert_eq!(texts(&root, "p"), ["You have no devices yet."]);
+    assert!(root.query_selector("ul").unwrap().is_none());
+}
