@@ -95,3 +95,49 @@ test("a wrong password is refused with a message and no session", async () => {
   assert.deepEqual(page.problems.filter((p) => !p.includes("401")), []);
   await page.context().close();
 });
+
+test("when the session ends elsewhere, the next load of My devices returns to Sign in", async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/sign-in`);
+  await signIn(page, "ada@example.com");
+  await page.getByRole("heading", { name: "My devices" }).waitFor();
+
+  // End the session on the server behind the portal's back, as an expiry would.
+  const status = await page.evaluate(() => fetch("/api/v1/auth/sign-out", { method: "POST" }).then((r) => r.status));
+  assert.equal(status, 204);
+  await page.reload();
+
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  assert.equal(new URL(page.url()).pathname, "/sign-in");
+  assert.equal(await page.getByRole("button", { name: "Sign out" }).count(), 0);
+  await page.context().close();
+});
+
+test("when the server cannot be reached, the page says so and Try again recovers", async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/sign-in`);
+  await signIn(page, "grace@example.com");
+  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  await page.locator(".cp-device").first().waitFor();
+
+  await page.route("**/api/v1/devices", (route) => route.abort("connectionrefused"));
+  await page.reload();
+  const alert = page.getByRole("alert");
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /cannot reach the server/);
+
+  await page.unroute("**/api/v1/devices");
+  await page.getByRole("button", { name: "Try again" }).click();
+  await page.locator(".cp-device").first().waitFor();
+  assert.equal(await page.locator(".cp-device").count(), 2);
+  await page.context().close();
+});
+
+test("an unknown address shows Page not found with a way back", async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/no/such/page`);
+  await page.getByRole("heading", { name: "Page not found" }).waitFor();
+  assert.ok(await page.getByRole("link", { name: "Go to My devices" }).isVisible());
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});

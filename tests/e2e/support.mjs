@@ -15,7 +15,7 @@ export async function startServer() {
   const child = spawn(
     bin,
     ["--demo", "--bind", "127.0.0.1:0", "--database-url", `sqlite://${join(dir, "portal.db")}`, "--dist-dir", "dist"],
-    { stdio: ["ignore", "pipe", "inherit"] },
+    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" } },
   );
   const url = await new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
