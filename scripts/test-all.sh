@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: server and shared types, portal logic, browser component
-# tests in headless Chromium, the size budget, and end-to-end journeys with
-# the real server, the built portal and Chromium. Exits non-zero on a failure.
+# Runs every test: server, agent and shared types, portal logic, browser
+# component tests in headless Chromium, the size budget, and end-to-end
+# journeys with the real server, the agent, the built portal and Chromium. Exits non-zero on a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
@@ -9,7 +9,7 @@ source scripts/lib/setup.sh
 ensure_build_tools
 ensure_chromium
 
-say "server and shared types"
+say "server, agent and shared types"
 cargo test --locked --workspace --exclude portal
 
 say "portal logic (native)"
@@ -20,5 +20,6 @@ CHROMEDRIVER=$(command -v chromedriver) cargo test --locked -p portal --target w
 
 build_portal --enforce-budget
 say "end to end: server + built portal + headless Chromium"
-cargo build --locked -p portal-server
-PORTAL_SERVER_BIN=target/debug/portal-server node --test --test-concurrency=1 tests/e2e/
+cargo build --locked -p portal-server -p portal-agent
+PORTAL_SERVER_BIN=target/debug/portal-server PORTAL_AGENT_BIN=target/debug/portal-agent \
+  node --test --test-concurrency=1 tests/e2e/

@@ -2,6 +2,8 @@ use std::{net::SocketAddr, path::PathBuf};
 
 use clap::Parser;
 
+use crate::policy::ProvisioningMode;
+
 /// Flags, each also readable from the environment.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "portal-server", version, about = "Company Portal enrollment API")]
@@ -13,6 +15,23 @@ pub struct Config {
     /// `sqlite://PATH` (created on first start).
     #[arg(long, env = "PORTAL_DATABASE_URL", default_value = "sqlite://data/portal.db")]
     pub database_url: String,
+
+    /// Where the device CA's key and certificate live (created on first start).
+    #[arg(long, env = "PORTAL_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// How the organisation runs device management; decides the platforms offered.
+    #[arg(long, env = "PORTAL_PROVISIONING_MODE", value_enum, default_value = "standalone")]
+    pub provisioning_mode: ProvisioningMode,
+
+    /// A TOML file overriding the enrollment restrictions and compliance policy.
+    #[arg(long, env = "PORTAL_POLICY_FILE")]
+    pub policy_file: Option<PathBuf>,
+
+    /// The address devices use to reach this server, shown in the enrollment
+    /// command; defaults to the listening address.
+    #[arg(long, env = "PORTAL_PUBLIC_URL")]
+    pub public_url: Option<String>,
 
     /// The built portal (trunk's output) to serve.
     #[arg(long, env = "PORTAL_DIST_DIR", default_value = "dist")]
@@ -28,11 +47,15 @@ pub struct Config {
 }
 
 impl Config {
-    /// A configuration for tests: loopback, a free port, the given database.
-    pub fn for_tests(database_url: String) -> Self {
+    /// A configuration for tests: loopback, a free port, everything in `data_dir`.
+    pub fn for_tests(data_dir: PathBuf) -> Self {
         Self {
             bind: "127.0.0.1:0".parse().unwrap(),
-            database_url,
+            database_url: format!("sqlite://{}", data_dir.join("portal.db").display()),
+            data_dir,
+            provisioning_mode: ProvisioningMode::Standalone,
+            policy_file: None,
+            public_url: None,
             dist_dir: PathBuf::from("dist"),
             demo: false,
             secure_cookies: false,

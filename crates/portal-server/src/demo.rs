@@ -1,10 +1,10 @@
 //! Demo users and devices, created only by the explicit `--demo` switch.
 
-use portal_types::{ComplianceState, Ownership, Platform, Role};
+use portal_types::{DeviceId, Inventory, Ownership, Platform, Role};
 use time::Duration;
 
 use crate::{
-    db::{NewDevice, NewUser},
+    db::{Compliance, NewDevice, NewUser},
     state::AppState,
 };
 
@@ -16,35 +16,83 @@ struct DemoDevice {
     model: &'static str,
     os_version: &'static str,
     ownership: Ownership,
-    compliance: ComplianceState,
+    category: &'static str,
+    encrypted: bool,
+    /// How long ago it started failing a rule, when it does.
+    failing_for: Duration,
     checked_in_ago: Option<Duration>,
 }
-
-const fn device(
-    name: &'static str,
-    platform: Platform,
-    model: &'static str,
-    os_version: &'static str,
-    ownership: Ownership,
-    compliance: ComplianceState,
-    checked_in_ago: Option<Duration>,
-) -> DemoDevice {
-    DemoDevice { name, platform, model, os_version, ownership, compliance, checked_in_ago }
-}
-
-use ComplianceState::*;
-use Ownership::*;
 
 const ADA: &[DemoDevice] = &[
-    device("Work phone", Platform::Android, "Pixel 8", "15", Corporate, CanAccess, Some(Duration::minutes(12))),
-    device("Personal iPhone", Platform::Ios, "iPhone 13", "16.1", Personal, OutOfCompliance, Some(Duration::hours(5))),
-    device("Work laptop", Platform::Macos, "MacBook Pro 14\"", "15.1", Corporate, CanAccess, Some(Duration::minutes(40))),
-    device("Old Surface", Platform::Windows, "Surface Pro 7", "10.0.19045", Corporate, CannotAccess, Some(Duration::days(21))),
+    DemoDevice {
+        name: "Work phone",
+        platform: Platform::Android,
+        model: "Pixel 8",
+        os_version: "15",
+        ownership: Ownership::Corporate,
+        category: "Phone",
+        encrypted: true,
+        failing_for: Duration::ZERO,
+        checked_in_ago: Some(Duration::minutes(12)),
+    },
+    DemoDevice {
+        name: "Personal iPhone",
+        platform: Platform::Ios,
+        model: "iPhone 13",
+        os_version: "16.1",
+        ownership: Ownership::Personal,
+        category: "Phone",
+        encrypted: true,
+        failing_for: Duration::days(1),
+        checked_in_ago: Some(Duration::hours(5)),
+    },
+    DemoDevice {
+        name: "Work laptop",
+        platform: Platform::Macos,
+        model: "MacBook Pro 14\"",
+        os_version: "15.1",
+        ownership: Ownership::Corporate,
+        category: "Laptop",
+        encrypted: true,
+        failing_for: Duration::ZERO,
+        checked_in_ago: Some(Duration::minutes(40)),
+    },
+    DemoDevice {
+        name: "Old Surface",
+        platform: Platform::Windows,
+        model: "Surface Pro 7",
+        os_version: "10.0.19045",
+        ownership: Ownership::Corporate,
+        category: "Laptop",
+        encrypted: false,
+        failing_for: Duration::days(21),
+        checked_in_ago: Some(Duration::days(21)),
+    },
 ];
 
 const GRACE: &[DemoDevice] = &[
-    device("Grace's Galaxy", Platform::Android, "Galaxy S24", "14", Personal, CanAccess, Some(Duration::hours(1))),
-    device("Grace's ThinkPad", Platform::Windows, "ThinkPad X1 Carbon", "10.0.26100", Corporate, CanAccess, None),
+    DemoDevice {
+        name: "Grace's Galaxy",
+        platform: Platform::Android,
+        model: "Galaxy S24",
+        os_version: "14",
+        ownership: Ownership::Personal,
+        category: "Phone",
+        encrypted: true,
+        failing_for: Duration::ZERO,
+        checked_in_ago: Some(Duration::hours(1)),
+    },
+    DemoDevice {
+        name: "Grace's ThinkPad",
+        platform: Platform::Windows,
+        model: "ThinkPad X1 Carbon",
+        os_version: "10.0.26100",
+        ownership: Ownership::Corporate,
+        category: "Laptop",
+        encrypted: true,
+        failing_for: Duration::ZERO,
+        checked_in_ago: None,
+    },
 ];
 
 /// Creates the demo data once; later starts find it and leave it as it is.
@@ -65,16 +113,29 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             .create_user(NewUser { email: email.into(), display_name: display_name.into(), role, password_hash }, now)
             .await?;
         for d in devices {
+            let inventory = Inventory {
+                os_version: d.os_version.into(),
+                model: d.model.into(),
+                encrypted: d.encrypted,
+                passcode_set: true,
+                jailbroken: false,
+                free_storage_mb: 24_000,
+            };
+            // The policy judges demo devices as it judges real ones.
+            let reasons = state.policy.evaluate(d.platform, &inventory);
+            let failing_since = (!reasons.is_empty()).then(|| now - d.failing_for);
+            let (compliance, _) = state.policy.state(&reasons, failing_since, now);
             state
                 .db
                 .create_device(NewDevice {
+                    id: DeviceId(uuid::Uuid::new_v4()),
                     user_id,
                     name: d.name.into(),
                     platform: d.platform,
-                    model: d.model.into(),
-                    os_version: d.os_version.into(),
                     ownership: d.ownership,
-                    compliance: d.compliance,
+                    category: d.category.into(),
+                    inventory,
+                    compliance: Compliance { state: compliance, reasons, failing_since },
                     enrolled_at: now - Duration::days(90),
                     last_check_in: d.checked_in_ago.map(|ago| now - ago),
                 })

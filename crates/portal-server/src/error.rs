@@ -21,6 +21,9 @@ pub enum AppError {
     InvalidInput(FieldErrors),
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A rule said no: the status, a stable code and a sentence naming the rule.
+    #[error("{code}: {message}")]
+    Refused { status: StatusCode, code: &'static str, message: String },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -44,6 +47,7 @@ impl AppError {
                 (StatusCode::BAD_REQUEST, "invalid_input", "Some fields need your attention.".into())
             }
             AppError::BadRequest(message) => (StatusCode::BAD_REQUEST, "bad_request", message.clone()),
+            AppError::Refused { status, code, message } => (*status, code, message.clone()),
             AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",

@@ -1,11 +1,15 @@
 //! The enrollment API: owns the data, and serves the built portal.
 
+pub mod ca;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod device_auth;
 pub mod demo;
 pub mod error;
+pub mod events;
 pub mod password;
+pub mod policy;
 pub mod routes;
 pub mod session;
 pub mod startup;

@@ -9,11 +9,14 @@ use tokio::net::TcpListener;
 use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
 
 use crate::{
+    ca::DeviceCa,
     clock::{Clock, SystemClock},
     config::Config,
     db::{self, Database},
     demo,
+    events::Events,
     password::PasswordHasher,
+    policy::Policy,
     routes,
     state::AppState,
     static_files,
@@ -35,12 +38,21 @@ impl Application {
         if config.demo && !config.bind.ip().is_loopback() {
             anyhow::bail!("demo mode serves well-known passwords: it listens on loopback only, not {}", config.bind);
         }
+        let listener = TcpListener::bind(config.bind).await.with_context(|| format!("binding {}", config.bind))?;
+        let public_url = match &config.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}", listener.local_addr()?),
+        };
         let db = db::connect(&config.database_url).await?;
         let state = AppState {
             db: db.clone(),
             clock,
             passwords: PasswordHasher::new()?,
             secure_cookies: config.secure_cookies,
+            policy: Arc::new(Policy::load(config.provisioning_mode, config.policy_file.as_deref())?),
+            ca: Arc::new(DeviceCa::load_or_create(&config.data_dir)?),
+            events: Events::new(),
+            public_url: public_url.into(),
         };
         if config.demo {
             demo::seed(&state).await.context("seeding demo data")?;
@@ -58,7 +70,6 @@ impl Application {
                 HeaderValue::from_static("same-origin"),
             ))
             .layer(TraceLayer::new_for_http());
-        let listener = TcpListener::bind(config.bind).await.with_context(|| format!("binding {}", config.bind))?;
         Ok(Self { listener, router, db })
     }
 

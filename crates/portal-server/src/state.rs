@@ -1,6 +1,8 @@
 use std::sync::Arc;
 
-use crate::{clock::Clock, db::Database, password::PasswordHasher};
+use crate::{
+    ca::DeviceCa, clock::Clock, db::Database, events::Events, password::PasswordHasher, policy::Policy,
+};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -8,4 +10,9 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub passwords: PasswordHasher,
     pub secure_cookies: bool,
+    pub policy: Arc<Policy>,
+    pub ca: Arc<DeviceCa>,
+    pub events: Events,
+    /// The address devices and the agent reach the server at, for the enrollment command.
+    pub public_url: Arc<str>,
 }

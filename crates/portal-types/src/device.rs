@@ -4,7 +4,7 @@ use crate::DeviceId;
 
 /// Operating systems the organisation manages. Hybrid mode adds Linux
 /// (non-mobile) devices seen by the on-premises inventory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Platform {
@@ -144,6 +144,38 @@ pub struct Device {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DevicesResponse {
     pub devices: Vec<Device>,
+}
+
+/// The device certificate issued at enrollment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CertificateInfo {
+    pub subject: String,
+    pub issuer: String,
+    /// Hex, colon-separated.
+    pub serial: String,
+    /// SHA-256 of the DER, hex, colon-separated.
+    pub fingerprint_sha256: String,
+    pub issued_at: String,
+    pub expires_at: String,
+    #[serde(default)]
+    pub revoked_at: Option<String>,
+}
+
+/// Everything the device's page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceDetail {
+    pub device: Device,
+    pub category: String,
+    pub enrolled_at: String,
+    /// Each failed compliance rule, with how to fix it.
+    pub compliance_reasons: Vec<crate::ComplianceReason>,
+    /// When Out of compliance turns into Cannot access, if nothing is fixed.
+    #[serde(default)]
+    pub compliance_deadline: Option<String>,
+    #[serde(default)]
+    pub certificate: Option<CertificateInfo>,
 }
 
 #[cfg(test)]

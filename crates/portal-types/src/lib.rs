@@ -5,10 +5,19 @@
 
 pub mod auth;
 pub mod device;
+#[cfg(feature = "device-auth")]
+pub mod device_auth;
+pub mod enrollment;
 pub mod error;
 pub mod ids;
+pub mod live;
 
 pub use auth::{MeResponse, Role, SessionResponse, SignInRequest};
-pub use device::{ComplianceState, Device, DevicesResponse, Ownership, Platform};
+pub use device::{CertificateInfo, ComplianceState, Device, DeviceDetail, DevicesResponse, Ownership, Platform};
+pub use enrollment::{
+    CheckInRequest, CheckInResponse, ComplianceReason, EnrollRequest, EnrollResponse, EnrollmentCodeRequest,
+    EnrollmentCodeResponse, EnrollmentOptions, Inventory, PlatformRule,
+};
 pub use error::{ApiError, FieldError, FieldErrors};
 pub use ids::{DeviceId, UserId};
+pub use live::LiveEvent;

@@ -6,7 +6,9 @@ mod sqlite;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use portal_types::{ComplianceState, Device, DeviceId, Ownership, Platform, Role, UserId};
+use portal_types::{
+    ComplianceReason, ComplianceState, Device, DeviceDetail, DeviceId, Inventory, Ownership, Platform, Role, UserId,
+};
 use time::OffsetDateTime;
 
 pub use sqlite::SqliteDatabase;
@@ -20,6 +22,9 @@ pub enum DbError {
 }
 
 pub type DbResult<T> = Result<T, DbError>;
+
+/// Since when a device has failed a compliance rule.
+pub type FailingSince = Option<OffsetDateTime>;
 
 #[derive(Debug, Clone)]
 pub struct UserRecord {
@@ -48,15 +53,72 @@ pub struct SessionRecord {
 
 #[derive(Debug, Clone)]
 pub struct NewDevice {
+    pub id: DeviceId,
     pub user_id: UserId,
     pub name: String,
     pub platform: Platform,
-    pub model: String,
-    pub os_version: String,
     pub ownership: Ownership,
-    pub compliance: ComplianceState,
+    pub category: String,
+    pub inventory: Inventory,
+    pub compliance: Compliance,
     pub enrolled_at: OffsetDateTime,
     pub last_check_in: Option<OffsetDateTime>,
+}
+
+/// What the policy made of a device's inventory.
+#[derive(Debug, Clone)]
+pub struct Compliance {
+    pub state: ComplianceState,
+    pub reasons: Vec<ComplianceReason>,
+    /// Since when it has failed a rule; `None` while it passes them all.
+    pub failing_since: Option<OffsetDateTime>,
+}
+
+/// A certificate issued to a device, as stored.
+#[derive(Debug, Clone)]
+pub struct NewCertificate {
+    pub serial: String,
+    pub subject: String,
+    pub fingerprint_sha256: String,
+    pub public_key: Vec<u8>,
+    pub pem: String,
+    pub issued_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+/// A one-time enrollment code, bound to what the user chose.
+#[derive(Debug, Clone)]
+pub struct EnrollmentCode {
+    pub code_hash: String,
+    pub user_id: UserId,
+    pub platform: Platform,
+    pub ownership: Ownership,
+    pub device_name: String,
+    pub category: String,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub used_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnrollOutcome {
+    Enrolled,
+    /// Used or expired between the check and the write.
+    CodeUnavailable,
+    LimitReached,
+}
+
+/// What the device API needs to authenticate a device.
+#[derive(Debug, Clone)]
+pub struct DeviceCredentials {
+    pub device_id: DeviceId,
+    pub user_id: UserId,
+    pub platform: Platform,
+    /// Uncompressed SEC1 P-256 point of the current certificate's key.
+    pub public_key: Vec<u8>,
+    pub certificate_expires_at: OffsetDateTime,
+    pub certificate_revoked: bool,
+    pub failing_since: Option<OffsetDateTime>,
 }
 
 /// One line of the append-only audit log.
@@ -98,7 +160,38 @@ pub trait Database: Send + Sync + 'static {
 
     /// The user's own devices, by name.
     async fn devices_of(&self, user_id: UserId) -> DbResult<Vec<Device>>;
-    async fn create_device(&self, device: NewDevice) -> DbResult<DeviceId>;
+    async fn count_devices(&self, user_id: UserId) -> DbResult<u32>;
+    /// One device of the user's, and since when it fails a rule; `None` for
+    /// anybody else's.
+    async fn device_detail(&self, user_id: UserId, device_id: DeviceId) -> DbResult<Option<(DeviceDetail, FailingSince)>>;
+    async fn create_device(&self, device: NewDevice) -> DbResult<()>;
+
+    async fn create_enrollment_code(&self, code: EnrollmentCode) -> DbResult<()>;
+    async fn enrollment_code(&self, code_hash: &str) -> DbResult<Option<EnrollmentCode>>;
+    /// In one transaction: marks the code used (if still unused and unexpired),
+    /// checks the device limit, creates the device object, stores its
+    /// certificate and writes the audit entry. Nothing is written otherwise.
+    async fn enroll(
+        &self,
+        code_hash: &str,
+        device_limit: u32,
+        device: NewDevice,
+        certificate: NewCertificate,
+        audit: AuditEvent,
+    ) -> DbResult<EnrollOutcome>;
+
+    async fn device_credentials(&self, device_id: DeviceId) -> DbResult<Option<DeviceCredentials>>;
+    /// Records a signed request's nonce; false when it was seen before (a
+    /// replay). Forgets nonces seen before `forget_before`.
+    async fn use_nonce(&self, device_id: DeviceId, nonce: &str, now: OffsetDateTime, forget_before: OffsetDateTime)
+    -> DbResult<bool>;
+    async fn record_check_in(
+        &self,
+        device_id: DeviceId,
+        inventory: &Inventory,
+        compliance: &Compliance,
+        now: OffsetDateTime,
+    ) -> DbResult<()>;
 
     async fn record_audit(&self, event: AuditEvent) -> DbResult<()>;
     /// Newest first; for the activity pages and the tests.

@@ -2,7 +2,9 @@ use std::str::FromStr;
 
 use anyhow::Context;
 use async_trait::async_trait;
-use portal_types::{ComplianceState, Device, DeviceId, Ownership, Platform, Role, UserId};
+use portal_types::{
+    CertificateInfo, ComplianceState, Device, DeviceDetail, DeviceId, Inventory, Ownership, Platform, Role, UserId,
+};
 use sqlx::{
     SqlitePool,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
@@ -10,7 +12,10 @@ use sqlx::{
 use time::{OffsetDateTime, format_description::BorrowedFormatItem, macros::format_description};
 use uuid::Uuid;
 
-use super::{AuditEvent, Database, DbError, DbResult, NewDevice, NewUser, SessionRecord, UserRecord};
+use super::{
+    AuditEvent, Compliance, Database, DbError, DbResult, DeviceCredentials, EnrollOutcome, EnrollmentCode, FailingSince,
+    NewCertificate, NewDevice, NewUser, SessionRecord, UserRecord,
+};
 
 pub struct SqliteDatabase {
     pool: SqlitePool,
@@ -56,6 +61,10 @@ fn parse_ts(text: &str) -> DbResult<OffsetDateTime> {
     time::PrimitiveDateTime::parse(text, TIMESTAMP)
         .map(|t| t.assume_utc())
         .map_err(|e| DbError::Other(anyhow::anyhow!("bad timestamp {text:?} in database: {e}")))
+}
+
+fn rfc3339(text: &str) -> DbResult<String> {
+    parse_ts(text)?.format(&time::format_description::well_known::Rfc3339).map_err(|e| DbError::Other(e.into()))
 }
 
 fn parse_uuid(text: &str) -> DbResult<Uuid> {
@@ -115,14 +124,7 @@ struct DeviceRow {
 impl TryFrom<DeviceRow> for Device {
     type Error = DbError;
     fn try_from(row: DeviceRow) -> DbResult<Self> {
-        let last_check_in = match row.last_check_in {
-            Some(text) => Some(
-                parse_ts(&text)?
-                    .format(&time::format_description::well_known::Rfc3339)
-                    .map_err(|e| DbError::Other(e.into()))?,
-            ),
-            None => None,
-        };
+        let last_check_in = row.last_check_in.as_deref().map(rfc3339).transpose()?;
         Ok(Device {
             id: DeviceId(parse_uuid(&row.id)?),
             platform: Platform::parse(&row.platform).ok_or_else(|| bad_value("platform", &row.platform))?,
@@ -252,43 +254,221 @@ impl Database for SqliteDatabase {
         rows.into_iter().map(Device::try_from).collect()
     }
 
-    async fn create_device(&self, device: NewDevice) -> DbResult<DeviceId> {
-        let id = DeviceId(Uuid::new_v4());
-        sqlx::query(
-            "INSERT INTO devices (id, user_id, name, platform, model, os_version, ownership, compliance,
-                                  enrolled_at, last_check_in)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(id.to_string())
-        .bind(device.user_id.to_string())
-        .bind(&device.name)
-        .bind(device.platform.as_str())
-        .bind(&device.model)
-        .bind(&device.os_version)
-        .bind(device.ownership.as_str())
-        .bind(device.compliance.as_str())
-        .bind(ts(device.enrolled_at))
-        .bind(device.last_check_in.map(ts))
-        .execute(&self.pool)
-        .await
-        .map_err(other)?;
-        Ok(id)
+    async fn count_devices(&self, user_id: UserId) -> DbResult<u32> {
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM devices WHERE user_id = ?")
+            .bind(user_id.to_string())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(other)?;
+        Ok(count as u32)
     }
 
-    async fn record_audit(&self, event: AuditEvent) -> DbResult<()> {
-        sqlx::query(
-            "INSERT INTO audit_events (at, actor_id, action, subject, source, outcome) VALUES (?, ?, ?, ?, ?, ?)",
+    async fn device_detail(&self, user_id: UserId, device_id: DeviceId) -> DbResult<Option<(DeviceDetail, FailingSince)>> {
+        let row: Option<DetailRow> = sqlx::query_as(
+            "SELECT d.id, d.name, d.platform, d.model, d.os_version, d.ownership, d.compliance, d.last_check_in,
+                    d.category, d.enrolled_at, d.compliance_reasons, d.failing_since,
+                    c.subject, c.serial, c.fingerprint_sha256, c.issued_at, c.expires_at, c.revoked_at
+             FROM devices d
+             LEFT JOIN device_certificates c ON c.device_id = d.id
+             WHERE d.id = ? AND d.user_id = ?
+             ORDER BY c.issued_at DESC LIMIT 1",
         )
-        .bind(ts(event.at))
-        .bind(event.actor.map(|id| id.to_string()))
-        .bind(&event.action)
-        .bind(&event.subject)
-        .bind(&event.source)
-        .bind(&event.outcome)
+        .bind(device_id.to_string())
+        .bind(user_id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(other)?;
+        row.map(DetailRow::into_detail).transpose()
+    }
+
+    async fn create_device(&self, device: NewDevice) -> DbResult<()> {
+        let mut tx = self.pool.begin().await.map_err(other)?;
+        insert_device(&mut tx, &device).await?;
+        tx.commit().await.map_err(other)
+    }
+
+    async fn create_enrollment_code(&self, code: EnrollmentCode) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO enrollment_codes (code_hash, user_id, platform, ownership, device_name, category, created_at, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&code.code_hash)
+        .bind(code.user_id.to_string())
+        .bind(code.platform.as_str())
+        .bind(code.ownership.as_str())
+        .bind(&code.device_name)
+        .bind(&code.category)
+        .bind(ts(code.created_at))
+        .bind(ts(code.expires_at))
         .execute(&self.pool)
         .await
         .map_err(other)?;
         Ok(())
+    }
+
+    async fn enrollment_code(&self, code_hash: &str) -> DbResult<Option<EnrollmentCode>> {
+        let row: Option<(String, String, String, String, String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT user_id, platform, ownership, device_name, category, created_at, expires_at, used_at
+             FROM enrollment_codes WHERE code_hash = ?",
+        )
+        .bind(code_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(other)?;
+        row.map(|(user_id, platform, ownership, device_name, category, created_at, expires_at, used_at)| {
+            Ok(EnrollmentCode {
+                code_hash: code_hash.to_string(),
+                user_id: UserId(parse_uuid(&user_id)?),
+                platform: Platform::parse(&platform).ok_or_else(|| bad_value("platform", &platform))?,
+                ownership: Ownership::parse(&ownership).ok_or_else(|| bad_value("ownership", &ownership))?,
+                device_name,
+                category,
+                created_at: parse_ts(&created_at)?,
+                expires_at: parse_ts(&expires_at)?,
+                used_at: used_at.as_deref().map(parse_ts).transpose()?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn enroll(
+        &self,
+        code_hash: &str,
+        device_limit: u32,
+        device: NewDevice,
+        certificate: NewCertificate,
+        audit: AuditEvent,
+    ) -> DbResult<EnrollOutcome> {
+        // BEGIN IMMEDIATE: take the write lock first, so the limit check and
+        // the insert see the same count.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(other)?;
+        let now = ts(device.enrolled_at);
+        let claimed = sqlx::query(
+            "UPDATE enrollment_codes SET used_at = ?, device_id = ?
+             WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?",
+        )
+        .bind(&now)
+        .bind(device.id.to_string())
+        .bind(code_hash)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(other)?;
+        if claimed.rows_affected() != 1 {
+            return Ok(EnrollOutcome::CodeUnavailable);
+        }
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM devices WHERE user_id = ?")
+            .bind(device.user_id.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(other)?;
+        if count >= i64::from(device_limit) {
+            return Ok(EnrollOutcome::LimitReached);
+        }
+        insert_device(&mut tx, &device).await?;
+        sqlx::query(
+            "INSERT INTO device_certificates (serial, device_id, subject, fingerprint_sha256, public_key, certificate_pem,
+                                              issued_at, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&certificate.serial)
+        .bind(device.id.to_string())
+        .bind(&certificate.subject)
+        .bind(&certificate.fingerprint_sha256)
+        .bind(&certificate.public_key)
+        .bind(&certificate.pem)
+        .bind(ts(certificate.issued_at))
+        .bind(ts(certificate.expires_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(other)?;
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(other)?;
+        Ok(EnrollOutcome::Enrolled)
+    }
+
+    async fn device_credentials(&self, device_id: DeviceId) -> DbResult<Option<DeviceCredentials>> {
+        let row: Option<(String, String, Vec<u8>, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT d.user_id, d.platform, c.public_key, c.expires_at, c.revoked_at, d.failing_since
+             FROM devices d JOIN device_certificates c ON c.device_id = d.id
+             WHERE d.id = ? ORDER BY c.issued_at DESC LIMIT 1",
+        )
+        .bind(device_id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(other)?;
+        row.map(|(user_id, platform, public_key, expires_at, revoked_at, failing_since)| {
+            Ok(DeviceCredentials {
+                device_id,
+                user_id: UserId(parse_uuid(&user_id)?),
+                platform: Platform::parse(&platform).ok_or_else(|| bad_value("platform", &platform))?,
+                public_key,
+                certificate_expires_at: parse_ts(&expires_at)?,
+                certificate_revoked: revoked_at.is_some(),
+                failing_since: failing_since.as_deref().map(parse_ts).transpose()?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn use_nonce(
+        &self,
+        device_id: DeviceId,
+        nonce: &str,
+        now: OffsetDateTime,
+        forget_before: OffsetDateTime,
+    ) -> DbResult<bool> {
+        sqlx::query("DELETE FROM device_nonces WHERE seen_at < ?")
+            .bind(ts(forget_before))
+            .execute(&self.pool)
+            .await
+            .map_err(other)?;
+        let inserted = sqlx::query("INSERT INTO device_nonces (device_id, nonce, seen_at) VALUES (?, ?, ?)")
+            .bind(device_id.to_string())
+            .bind(nonce)
+            .bind(ts(now))
+            .execute(&self.pool)
+            .await;
+        match inserted.map_err(other) {
+            Ok(_) => Ok(true),
+            Err(DbError::Conflict) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn record_check_in(
+        &self,
+        device_id: DeviceId,
+        inventory: &Inventory,
+        compliance: &Compliance,
+        now: OffsetDateTime,
+    ) -> DbResult<()> {
+        sqlx::query(
+            "UPDATE devices SET os_version = ?, model = ?, encrypted = ?, passcode_set = ?, jailbroken = ?,
+                    free_storage_mb = ?, compliance = ?, compliance_reasons = ?, failing_since = ?, last_check_in = ?
+             WHERE id = ?",
+        )
+        .bind(&inventory.os_version)
+        .bind(&inventory.model)
+        .bind(inventory.encrypted)
+        .bind(inventory.passcode_set)
+        .bind(inventory.jailbroken)
+        .bind(inventory.free_storage_mb as i64)
+        .bind(compliance.state.as_str())
+        .bind(reasons_json(compliance)?)
+        .bind(compliance.failing_since.map(ts))
+        .bind(ts(now))
+        .bind(device_id.to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(())
+    }
+
+    async fn record_audit(&self, event: AuditEvent) -> DbResult<()> {
+        let mut tx = self.pool.begin().await.map_err(other)?;
+        insert_audit(&mut tx, &event).await?;
+        tx.commit().await.map_err(other)
     }
 
     async fn audit_events(&self, limit: u32) -> DbResult<Vec<AuditEvent>> {
@@ -315,5 +495,103 @@ impl Database for SqliteDatabase {
 
     async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
+
+fn reasons_json(compliance: &Compliance) -> DbResult<String> {
+    serde_json::to_string(&compliance.reasons).map_err(|e| DbError::Other(e.into()))
+}
+
+async fn insert_device(tx: &mut Tx<'_>, device: &NewDevice) -> DbResult<()> {
+    let inventory = &device.inventory;
+    sqlx::query(
+        "INSERT INTO devices (id, user_id, name, platform, model, os_version, ownership, category, encrypted,
+                              passcode_set, jailbroken, free_storage_mb, compliance, compliance_reasons,
+                              failing_since, enrolled_at, last_check_in)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(device.id.to_string())
+    .bind(device.user_id.to_string())
+    .bind(&device.name)
+    .bind(device.platform.as_str())
+    .bind(&inventory.model)
+    .bind(&inventory.os_version)
+    .bind(device.ownership.as_str())
+    .bind(&device.category)
+    .bind(inventory.encrypted)
+    .bind(inventory.passcode_set)
+    .bind(inventory.jailbroken)
+    .bind(inventory.free_storage_mb as i64)
+    .bind(device.compliance.state.as_str())
+    .bind(reasons_json(&device.compliance)?)
+    .bind(device.compliance.failing_since.map(ts))
+    .bind(ts(device.enrolled_at))
+    .bind(device.last_check_in.map(ts))
+    .execute(&mut **tx)
+    .await
+    .map_err(other)?;
+    Ok(())
+}
+
+async fn insert_audit(tx: &mut Tx<'_>, event: &AuditEvent) -> DbResult<()> {
+    sqlx::query("INSERT INTO audit_events (at, actor_id, action, subject, source, outcome) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(ts(event.at))
+        .bind(event.actor.map(|id| id.to_string()))
+        .bind(&event.action)
+        .bind(&event.subject)
+        .bind(&event.source)
+        .bind(&event.outcome)
+        .execute(&mut **tx)
+        .await
+        .map_err(other)?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct DetailRow {
+    #[sqlx(flatten)]
+    device: DeviceRow,
+    category: String,
+    enrolled_at: String,
+    compliance_reasons: String,
+    failing_since: Option<String>,
+    subject: Option<String>,
+    serial: Option<String>,
+    fingerprint_sha256: Option<String>,
+    issued_at: Option<String>,
+    expires_at: Option<String>,
+    revoked_at: Option<String>,
+}
+
+impl DetailRow {
+    fn into_detail(self) -> DbResult<(DeviceDetail, FailingSince)> {
+        let device = Device::try_from(self.device)?;
+        let compliance_reasons =
+            serde_json::from_str(&self.compliance_reasons).map_err(|e| DbError::Other(e.into()))?;
+        let certificate = match (self.subject, self.serial, self.fingerprint_sha256, self.issued_at, self.expires_at) {
+            (Some(subject), Some(serial), Some(fingerprint_sha256), Some(issued_at), Some(expires_at)) => {
+                Some(CertificateInfo {
+                    subject,
+                    issuer: crate::ca::ISSUER_NAME.into(),
+                    serial,
+                    fingerprint_sha256,
+                    issued_at: rfc3339(&issued_at)?,
+                    expires_at: rfc3339(&expires_at)?,
+                    revoked_at: self.revoked_at.as_deref().map(rfc3339).transpose()?,
+                })
+            }
+            _ => None,
+        };
+        let detail = DeviceDetail {
+            device,
+            category: self.category,
+            enrolled_at: rfc3339(&self.enrolled_at)?,
+            compliance_reasons,
+            compliance_deadline: None,
+            certificate,
+        };
+        Ok((detail, self.failing_since.as_deref().map(parse_ts).transpose()?))
     }
 }

@@ -2,7 +2,10 @@
 //! registered through utoipa so the OpenAPI document cannot miss one.
 
 mod auth;
+mod device_api;
 mod devices;
+mod enrollment;
+mod events;
 mod health;
 mod openapi;
 
@@ -21,6 +24,9 @@ pub fn api() -> Router<AppState> {
         .merge(health::router())
         .merge(auth::router())
         .merge(devices::router())
+        .merge(enrollment::router())
+        .merge(device_api::router())
+        .merge(events::router())
         .merge(openapi::router())
         .split_for_parts();
     router

@@ -1,12 +1,12 @@
 use portal_server::{config::Config, startup::Application};
 use reqwest::StatusCode;
 
-use crate::helpers::{database_url, spawn_app, spawn_in};
+use crate::helpers::{spawn_app, spawn_in};
 
 #[tokio::test]
 async fn demo_mode_is_refused_off_loopback() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::for_tests(database_url(&dir));
+    let mut config = Config::for_tests(dir.path().to_path_buf());
     config.demo = true;
     config.bind = "0.0.0.0:0".parse().unwrap();
     let error = Application::build(config).await.err().expect("demo on 0.0.0.0 is refused");
@@ -16,7 +16,7 @@ async fn demo_mode_is_refused_off_loopback() {
 #[tokio::test]
 async fn without_the_demo_switch_nobody_can_sign_in() {
     let dir = tempfile::tempdir().unwrap();
-    let config = Config::for_tests(database_url(&dir));
+    let config = Config::for_tests(dir.path().to_path_buf());
     let app = spawn_in(dir, config).await;
     let response = app.sign_in_with(&app.client(), "ada@example.com", crate::helpers::PASSWORD).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
@@ -29,7 +29,7 @@ async fn demo_data_is_created_once_and_kept_across_restarts() {
     let (_, before) = app.get_json(&first, "/api/v1/devices").await;
     let dir = app.stop().await;
 
-    let mut config = Config::for_tests(database_url(&dir));
+    let mut config = Config::for_tests(dir.path().to_path_buf());
     config.demo = true;
     let app = spawn_in(dir, config).await;
     let again = app.signed_in("ada@example.com").await;

@@ -1,4 +1,4 @@
-use std::{path::PathBuf, sync::Arc};
+use std::sync::Arc;
 
 use portal_server::{clock::ManualClock, config::Config, startup::Application};
 use reqwest::{Response, StatusCode};
@@ -28,9 +28,9 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::for_tests(database_url(&dir));
+    let mut config = Config::for_tests(dir.path().to_path_buf());
     config.demo = true;
-    config.dist_dir = PathBuf::from(dir.path().join("no-dist"));
+    config.dist_dir = dir.path().join("no-dist");
     adjust(&mut config);
     spawn_in(dir, config).await
 }

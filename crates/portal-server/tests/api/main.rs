@@ -4,6 +4,7 @@
 mod auth;
 mod demo;
 mod devices;
+mod enrollment;
 mod helpers;
 mod openapi;
 mod shutdown;

@@ -11,6 +11,12 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get", "/api/v1/auth/session"),
     ("get", "/api/v1/devices"),
     ("get", "/api/v1/openapi.json"),
+    ("get", "/api/v1/devices/{id}"),
+    ("get", "/api/v1/enrollment/options"),
+    ("post", "/api/v1/enrollment-codes"),
+    ("post", "/api/v1/enroll"),
+    ("post", "/api/v1/device/check-in"),
+    ("get", "/api/v1/events"),
 ];
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 use portal_server::config::Config;
 use reqwest::{StatusCode, header};
 
-use crate::helpers::{database_url, spawn_app, spawn_in};
+use crate::helpers::{spawn_app, spawn_in};
 
 /// A graceful stop closes the database cleanly: what was committed before it
 /// (here, a session) is there after a restart.
@@ -12,7 +12,7 @@ async fn committed_writes_survive_a_graceful_restart() {
     let cookie = response.headers()[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
     let dir = app.stop().await;
 
-    let config = Config::for_tests(database_url(&dir));
+    let config = Config::for_tests(dir.path().to_path_buf());
     let app = spawn_in(dir, config).await;
     let me = reqwest::Client::new().get(app.url("/api/v1/me")).header(header::COOKIE, cookie).send().await.unwrap();
     assert_eq!(me.status(), StatusCode::OK);

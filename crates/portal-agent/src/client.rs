@@ -1,0 +1,121 @@
+use std::fmt;
+
+use anyhow::Context;
+use base64::{Engine, engine::general_purpose::STANDARD};
+use portal_types::{
+    ApiError, CheckInRequest, CheckInResponse, EnrollRequest, EnrollResponse, Inventory, Platform,
+    device_auth::{DEVICE_ID, NONCE, SIGNATURE, TIMESTAMP, signing_input},
+};
+use rcgen::{CertificateParams, KeyPair, PKCS_ECDSA_P256_SHA256, SigningKey};
+use reqwest::Method;
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::state::{DeviceState, StateDir};
+
+/// The server refused a request, in the API's error shape.
+#[derive(Debug, Clone)]
+pub struct ApiFailure {
+    pub status: u16,
+    pub error: ApiError,
+}
+
+impl fmt::Display for ApiFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}, HTTP {})", self.error.message, self.error.code, self.status)
+    }
+}
+
+impl std::error::Error for ApiFailure {}
+
+async fn answer<T: DeserializeOwned>(response: reqwest::Response) -> anyhow::Result<T> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response.json().await?);
+    }
+    let error = response
+        .json::<ApiError>()
+        .await
+        .with_context(|| format!("the server answered HTTP {status} without an error body"))?;
+    Err(ApiFailure { status: status.as_u16(), error }.into())
+}
+
+/// Enrolls this device: generates an ECDSA P-256 key, sends a certificate
+/// signing request with the one-time code, and keeps what comes back in `dir`.
+pub async fn enroll(
+    server: &str,
+    code: &str,
+    platform: Platform,
+    inventory: Inventory,
+    dir: &StateDir,
+) -> anyhow::Result<DeviceState> {
+    let server = server.trim_end_matches('/').to_string();
+    let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
+    // The server sets the subject; the request only proves possession of the key.
+    let csr_pem = CertificateParams::default().serialize_request(&key)?.pem()?;
+    let request = EnrollRequest { code: code.into(), platform, csr_pem, inventory: inventory.clone() };
+    let response = reqwest::Client::new().post(format!("{server}/api/v1/enroll")).json(&request).send().await?;
+    let enrolled: EnrollResponse = answer(response).await?;
+    let state = DeviceState { server, device_id: enrolled.device_id, platform, inventory };
+    dir.save_enrollment(&key.serialize_pem(), &enrolled.certificate_pem, &enrolled.ca_certificate_pem, &state)?;
+    Ok(state)
+}
+
+/// An enrolled device talking to the device API with signed requests.
+pub struct DeviceClient {
+    pub state: DeviceState,
+    /// Seconds added to this machine's clock when signing: how far the
+    /// device's clock is off (tests use it to play a device in the future).
+    pub clock_offset_seconds: i64,
+    key: KeyPair,
+    http: reqwest::Client,
+}
+
+impl DeviceClient {
+    pub fn load(dir: &StateDir) -> anyhow::Result<Self> {
+        let state = dir.load()?;
+        let key_pem = std::fs::read_to_string(dir.key()).with_context(|| format!("reading {}", dir.key().display()))?;
+        Self::with_key(state, &key_pem)
+    }
+
+    /// Loads a device whose key is elsewhere (for tests that sign with a wrong key).
+    pub fn with_key(state: DeviceState, key_pem: &str) -> anyhow::Result<Self> {
+        Ok(Self { state, clock_offset_seconds: 0, key: KeyPair::from_pem(key_pem)?, http: reqwest::Client::new() })
+    }
+
+    /// A request to the device API signed with this device's key.
+    pub fn signed_request<B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> anyhow::Result<reqwest::RequestBuilder> {
+        let body = match body {
+            Some(body) => serde_json::to_vec(body)?,
+            None => Vec::new(),
+        };
+        let timestamp = time::OffsetDateTime::now_utc().unix_timestamp() + self.clock_offset_seconds;
+        let nonce = {
+            let bytes: [u8; 16] = rand::random();
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+        };
+        let signature = self.key.sign(&signing_input(method.as_str(), path, timestamp, &nonce, &body))?;
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.state.server))
+            .header(DEVICE_ID, self.state.device_id.to_string())
+            .header(TIMESTAMP, timestamp.to_string())
+            .header(NONCE, nonce)
+            .header(SIGNATURE, STANDARD.encode(signature));
+        if !body.is_empty() {
+            request = request.header(reqwest::header::CONTENT_TYPE, "application/json").body(body);
+        }
+        Ok(request)
+    }
+
+    /// Reports the inventory; the answer is the device's compliance.
+    pub async fn check_in(&self, inventory: &Inventory) -> anyhow::Result<CheckInResponse> {
+        let body = CheckInRequest { inventory: inventory.clone() };
+        let request = self.signed_request(Method::POST, "/api/v1/device/check-in", Some(&body))?;
+        answer(request.send().await?).await
+    }
+}

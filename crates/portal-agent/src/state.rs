@@ -1,0 +1,72 @@
+use std::{
+    fs,
+    io::Write,
+    path::{Path, PathBuf},
+};
+
+use anyhow::Context;
+use portal_types::{DeviceId, Inventory, Platform};
+use serde::{Deserialize, Serialize};
+
+/// What the agent remembers between runs, besides its key and certificates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceState {
+    pub server: String,
+    pub device_id: DeviceId,
+    pub platform: Platform,
+    pub inventory: Inventory,
+}
+
+/// The agent's folder: `device.key.pem` (0600), `device.pem`, `ca.pem`, `device.json`.
+#[derive(Debug, Clone)]
+pub struct StateDir(pub PathBuf);
+
+impl StateDir {
+    pub fn key(&self) -> PathBuf {
+        self.0.join("device.key.pem")
+    }
+    pub fn certificate(&self) -> PathBuf {
+        self.0.join("device.pem")
+    }
+    pub fn ca_certificate(&self) -> PathBuf {
+        self.0.join("ca.pem")
+    }
+    fn device(&self) -> PathBuf {
+        self.0.join("device.json")
+    }
+
+    pub fn is_enrolled(&self) -> bool {
+        self.device().exists()
+    }
+
+    pub fn load(&self) -> anyhow::Result<DeviceState> {
+        let path = self.device();
+        let text = fs::read_to_string(&path)
+            .with_context(|| format!("reading {}: is this device enrolled? Run `portal-agent enroll` first", path.display()))?;
+        Ok(serde_json::from_str(&text)?)
+    }
+
+    pub fn save(&self, state: &DeviceState) -> anyhow::Result<()> {
+        fs::write(self.device(), serde_json::to_vec_pretty(state)?)?;
+        Ok(())
+    }
+
+    /// Writes everything enrollment produced; the key readable by its owner only.
+    pub fn save_enrollment(&self, key_pem: &str, certificate_pem: &str, ca_pem: &str, state: &DeviceState) -> anyhow::Result<()> {
+        fs::create_dir_all(&self.0).with_context(|| format!("creating {}", self.0.display()))?;
+        write_private(&self.key(), key_pem.as_bytes())?;
+        fs::write(self.certificate(), certificate_pem)?;
+        fs::write(self.ca_certificate(), ca_pem)?;
+        self.save(state)
+    }
+}
+
+fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).with_context(|| format!("writing {}", path.display()))?;
+    file.write_all(contents)?;
+    Ok(())
+}

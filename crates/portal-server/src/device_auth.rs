@@ -1,0 +1,97 @@
+//! Authenticates the device API's callers by a signature made with the key
+//! of the certificate the device was issued (see `portal_types::device_auth`).
+
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, Request},
+    http::{HeaderMap, StatusCode},
+};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use portal_types::{
+    DeviceId,
+    device_auth::{DEVICE_ID, MAX_SKEW_SECONDS, NONCE, SIGNATURE, TIMESTAMP, signing_input},
+};
+use ring::signature::{ECDSA_P256_SHA256_ASN1, UnparsedPublicKey};
+use serde::de::DeserializeOwned;
+use time::Duration;
+
+use crate::{db::DeviceCredentials, error::AppError, state::AppState};
+
+/// The largest body a device may send.
+const MAX_BODY: usize = 256 * 1024;
+
+/// A verified device request: who sent it, and its JSON body.
+pub struct SignedDevice<T> {
+    pub device: DeviceCredentials,
+    pub body: T,
+}
+
+fn refused(code: &'static str, message: &str) -> AppError {
+    AppError::Refused { status: StatusCode::UNAUTHORIZED, code, message: message.into() }
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<&'a str, AppError> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| refused("device_unauthenticated", "This request is not signed by an enrolled device."))
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for SignedDevice<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, AppError> {
+        let (parts, body) = request.into_parts();
+        let headers = &parts.headers;
+        let device_id = header(headers, DEVICE_ID)?
+            .parse()
+            .map(DeviceId)
+            .map_err(|_| refused("device_unauthenticated", "The device id is not valid."))?;
+        let timestamp: i64 = header(headers, TIMESTAMP)?
+            .parse()
+            .map_err(|_| refused("device_unauthenticated", "The timestamp is not valid."))?;
+        let nonce = header(headers, NONCE)?;
+        let signature = STANDARD
+            .decode(header(headers, SIGNATURE)?)
+            .map_err(|_| refused("device_unauthenticated", "The signature is not valid base64."))?;
+        if nonce.is_empty() || nonce.len() > 128 {
+            return Err(refused("device_unauthenticated", "The nonce is not valid."));
+        }
+
+        let now = state.clock.now();
+        if (now.unix_timestamp() - timestamp).abs() > MAX_SKEW_SECONDS {
+            return Err(refused("stale_request", "The request's time is too far from the server's: check the device clock."));
+        }
+        let device = state
+            .db
+            .device_credentials(device_id)
+            .await?
+            .ok_or_else(|| refused("device_unknown", "This device is not enrolled."))?;
+        if device.certificate_revoked {
+            return Err(refused("certificate_revoked", "This device's certificate has been revoked."));
+        }
+        if now >= device.certificate_expires_at {
+            return Err(refused("certificate_expired", "This device's certificate has expired."));
+        }
+
+        let bytes = axum::body::to_bytes(body, MAX_BODY)
+            .await
+            .map_err(|_| AppError::BadRequest("The request body is too large.".into()))?;
+        let path = parts.uri.path_and_query().map_or(parts.uri.path(), |p| p.as_str());
+        let signed = signing_input(parts.method.as_str(), path, timestamp, nonce, &bytes);
+        UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, &device.public_key)
+            .verify(&signed, &signature)
+            .map_err(|_| refused("bad_signature", "The signature does not match this device's certificate."))?;
+        // Only a correctly signed request may spend a nonce.
+        let forget_before = now - Duration::seconds(2 * MAX_SKEW_SECONDS);
+        if !state.db.use_nonce(device_id, nonce, now, forget_before).await? {
+            return Err(refused("replayed_request", "This request was already received."));
+        }
+        Ok(SignedDevice { body: parse_body(&bytes)?, device })
+    }
+}
+
+fn parse_body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, AppError> {
+    let bytes: &[u8] = if bytes.is_empty() { b"null" } else { bytes };
+    serde_json::from_slice(bytes).map_err(|e| AppError::BadRequest(format!("The request body is not valid: {e}")))
+}

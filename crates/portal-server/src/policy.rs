@@ -1,0 +1,389 @@
+//! Enrollment restrictions and the compliance policy, from configuration.
+//!
+//! Defaults follow the provisioning mode; a TOML file can override any part.
+
+use std::{collections::BTreeMap, path::Path};
+
+use anyhow::Context;
+use portal_types::{
+    ComplianceReason, ComplianceState, EnrollmentOptions, Inventory, Ownership, Platform, PlatformRule,
+    enrollment::version_at_least,
+};
+use serde::Deserialize;
+use time::{Duration, OffsetDateTime};
+
+/// How the organisation runs device management (see the product brief).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum ProvisioningMode {
+    /// Cloud-only, advanced provisioning: every mobile platform and macOS.
+    Standalone,
+    /// Basic provisioning for Office 365 tenants: mobile platforms only.
+    Office365,
+    /// Cloud plus on-premises inventory: mobile and non-mobile devices.
+    Hybrid,
+}
+
+impl ProvisioningMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProvisioningMode::Standalone => "standalone",
+            ProvisioningMode::Office365 => "office365",
+            ProvisioningMode::Hybrid => "hybrid",
+        }
+    }
+
+    fn platforms(self) -> &'static [Platform] {
+        use Platform::*;
+        match self {
+            ProvisioningMode::Standalone => &[Android, Ios, Windows, Windows81, WindowsPhone, Macos],
+            ProvisioningMode::Office365 => &[Android, Ios, Windows, Windows81, WindowsPhone],
+            ProvisioningMode::Hybrid => &[Android, Ios, Windows, Windows81, WindowsPhone, Macos, Linux],
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformPolicy {
+    pub corporate_allowed: bool,
+    pub personal_allowed: bool,
+    /// Lowest OS version that may enroll.
+    pub min_enroll_os: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CompliancePolicy {
+    /// Lowest OS version that is compliant, per platform.
+    pub min_os: BTreeMap<Platform, String>,
+    pub require_encryption: bool,
+    pub require_passcode: bool,
+    pub block_jailbroken: bool,
+    /// How long Out of compliance lasts before it becomes Cannot access.
+    pub grace_period: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub mode: ProvisioningMode,
+    pub device_limit: u32,
+    pub platforms: BTreeMap<Platform, PlatformPolicy>,
+    pub categories: Vec<String>,
+    pub compliance: CompliancePolicy,
+}
+
+impl Policy {
+    pub fn defaults(mode: ProvisioningMode) -> Self {
+        let platforms = mode
+            .platforms()
+            .iter()
+            .map(|&platform| {
+                let rule = PlatformPolicy {
+                    corporate_allowed: true,
+                    // Windows Phone and Windows 8.1 cannot separate work from personal data.
+                    personal_allowed: !matches!(platform, Platform::WindowsPhone | Platform::Windows81),
+                    min_enroll_os: default_min_enroll_os(platform).map(Into::into),
+                };
+                (platform, rule)
+            })
+            .collect();
+        let min_os = Platform::ALL
+            .into_iter()
+            .filter_map(|p| default_min_compliant_os(p).map(|v| (p, v.to_string())))
+            .collect();
+        Policy {
+            mode,
+            device_limit: 5,
+            platforms,
+            categories: ["Phone", "Tablet", "Laptop", "Desktop", "Kiosk"].map(String::from).to_vec(),
+            compliance: CompliancePolicy {
+                min_os,
+                require_encryption: true,
+                require_passcode: true,
+                block_jailbroken: true,
+                grace_period: Duration::days(3),
+            },
+        }
+    }
+
+    /// The mode's defaults with what `file` (TOML) overrides.
+    pub fn load(mode: ProvisioningMode, file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut policy = Policy::defaults(mode);
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            let overrides: PolicyFile = toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+            overrides.apply(&mut policy);
+        }
+        Ok(policy)
+    }
+
+    /// What the Add device page shows before a code is issued.
+    pub fn options(&self, devices_enrolled: u32) -> EnrollmentOptions {
+        EnrollmentOptions {
+            provisioning_mode: self.mode.as_str().into(),
+            device_limit: self.device_limit,
+            devices_enrolled,
+            platforms: self
+                .platforms
+                .iter()
+                .map(|(&platform, rule)| PlatformRule {
+                    platform,
+                    corporate_allowed: rule.corporate_allowed,
+                    personal_allowed: rule.personal_allowed,
+                    min_os_version: rule.min_enroll_os.clone(),
+                })
+                .collect(),
+            categories: self.categories.clone(),
+        }
+    }
+
+    /// The rule a new device would break, in words the user can act on.
+    pub fn enrollment_refusal(&self, platform: Platform, ownership: Ownership, devices_enrolled: u32) -> Option<String> {
+        if devices_enrolled >= self.device_limit {
+            return Some(format!(
+                "You have reached the limit of {} devices. Remove a device you no longer use, then try again.",
+                self.device_limit
+            ));
+        }
+        let Some(rule) = self.platforms.get(&platform) else {
+            return Some(format!("{} devices cannot be enrolled in this organisation.", platform.label()));
+        };
+        let allowed = match ownership {
+            Ownership::Corporate => rule.corporate_allowed,
+            Ownership::Personal => rule.personal_allowed,
+        };
+        (!allowed).then(|| format!("{} {} devices are not allowed.", ownership.label(), platform.label()))
+    }
+
+    pub fn os_refusal(&self, platform: Platform, os_version: &str) -> Option<String> {
+        let minimum = self.platforms.get(&platform)?.min_enroll_os.as_deref()?;
+        (!version_at_least(os_version, minimum)).then(|| {
+            format!("{} {os_version} is too old to enroll: update to {minimum} or later first.", platform.label())
+        })
+    }
+
+    /// Every rule the device fails, with how to fix it.
+    pub fn evaluate(&self, platform: Platform, inventory: &Inventory) -> Vec<ComplianceReason> {
+        let policy = &self.compliance;
+        let mut reasons = Vec::new();
+        let mut fail = |rule: &str, problem: String, fix: String| {
+            reasons.push(ComplianceReason { rule: rule.into(), problem, fix });
+        };
+        if let Some(minimum) = policy.min_os.get(&platform)
+            && !version_at_least(&inventory.os_version, minimum)
+        {
+            fail(
+                "os_version",
+                format!("{} {} is older than the required {minimum}.", platform.label(), inventory.os_version),
+                format!("Install the latest {} update from the device's settings.", platform.label()),
+            );
+        }
+        if policy.require_encryption && !inventory.encrypted {
+            fail(
+                "encryption",
+                "The device's storage is not encrypted.".into(),
+                "Turn on device encryption in the device's security settings.".into(),
+            );
+        }
+        if policy.require_passcode && !inventory.passcode_set {
+            fail(
+                "passcode",
+                "The device has no passcode.".into(),
+                "Set a PIN, password or passcode on the device's lock screen.".into(),
+            );
+        }
+        if policy.block_jailbroken && inventory.jailbroken {
+            fail(
+                "jailbroken",
+                "The device is jailbroken or rooted.".into(),
+                "Restore the device's original operating system, then check status again.".into(),
+            );
+        }
+        reasons
+    }
+
+    /// The state for a device that fails `reasons` and has done so since
+    /// `failing_since`; also the deadline when Out of compliance ends.
+    pub fn state(
+        &self,
+        reasons: &[ComplianceReason],
+        failing_since: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> (ComplianceState, Option<OffsetDateTime>) {
+        if reasons.is_empty() {
+            return (ComplianceState::CanAccess, None);
+        }
+        let deadline = failing_since.unwrap_or(now) + self.compliance.grace_period;
+        let state = if now < deadline { ComplianceState::OutOfCompliance } else { ComplianceState::CannotAccess };
+        (state, Some(deadline))
+    }
+}
+
+fn default_min_enroll_os(platform: Platform) -> Option<&'static str> {
+    match platform {
+        Platform::Android => Some("10"),
+        Platform::Ios => Some("16"),
+        Platform::Windows => Some("10.0.19041"),
+        Platform::Macos => Some("13"),
+        _ => None,
+    }
+}
+
+fn default_min_compliant_os(platform: Platform) -> Option<&'static str> {
+    match platform {
+        Platform::Android => Some("13"),
+        Platform::Ios => Some("17"),
+        Platform::Windows => Some("10.0.19045"),
+        Platform::Macos => Some("14"),
+        _ => None,
+    }
+}
+
+/// The policy file: every field optional, each overriding the mode's default.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    device_limit: Option<u32>,
+    categories: Option<Vec<String>>,
+    #[serde(default)]
+    platforms: BTreeMap<Platform, PlatformFile>,
+    #[serde(default)]
+    compliance: ComplianceFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlatformFile {
+    allowed: Option<bool>,
+    corporate: Option<bool>,
+    personal: Option<bool>,
+    min_os_version: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ComplianceFile {
+    #[serde(default)]
+    min_os_version: BTreeMap<Platform, String>,
+    require_encryption: Option<bool>,
+    require_passcode: Option<bool>,
+    block_jailbroken: Option<bool>,
+    grace_period_hours: Option<i64>,
+}
+
+impl PolicyFile {
+    fn apply(self, policy: &mut Policy) {
+        if let Some(limit) = self.device_limit {
+            policy.device_limit = limit;
+        }
+        if let Some(categories) = self.categories {
+            policy.categories = categories;
+        }
+        for (platform, file) in self.platforms {
+            if file.allowed == Some(false) {
+                policy.platforms.remove(&platform);
+                continue;
+            }
+            let rule = policy.platforms.entry(platform).or_insert(PlatformPolicy {
+                corporate_allowed: true,
+                personal_allowed: true,
+                min_enroll_os: None,
+            });
+            rule.corporate_allowed = file.corporate.unwrap_or(rule.corporate_allowed);
+            rule.personal_allowed = file.personal.unwrap_or(rule.personal_allowed);
+            if file.min_os_version.is_some() {
+                rule.min_enroll_os = file.min_os_version;
+            }
+        }
+        let compliance = &mut policy.compliance;
+        compliance.min_os.extend(self.compliance.min_os_version);
+        compliance.require_encryption = self.compliance.require_encryption.unwrap_or(compliance.require_encryption);
+        compliance.require_passcode = self.compliance.require_passcode.unwrap_or(compliance.require_passcode);
+        compliance.block_jailbroken = self.compliance.block_jailbroken.unwrap_or(compliance.block_jailbroken);
+        if let Some(hours) = self.compliance.grace_period_hours {
+            compliance.grace_period = Duration::hours(hours);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inventory(os: &str, encrypted: bool, passcode: bool, jailbroken: bool) -> Inventory {
+        Inventory {
+            os_version: os.into(),
+            model: "Pixel 8".into(),
+            encrypted,
+            passcode_set: passcode,
+            jailbroken,
+            free_storage_mb: 1000,
+        }
+    }
+
+    #[test]
+    fn modes_offer_their_platforms() {
+        let office = Policy::defaults(ProvisioningMode::Office365);
+        assert!(office.enrollment_refusal(Platform::Macos, Ownership::Corporate, 0).is_some());
+        let hybrid = Policy::defaults(ProvisioningMode::Hybrid);
+        assert!(hybrid.enrollment_refusal(Platform::Linux, Ownership::Corporate, 0).is_none());
+        let standalone = Policy::defaults(ProvisioningMode::Standalone);
+        assert_eq!(
+            standalone.enrollment_refusal(Platform::WindowsPhone, Ownership::Personal, 0).as_deref(),
+            Some("Personal Windows Phone devices are not allowed.")
+        );
+        assert!(standalone.enrollment_refusal(Platform::Android, Ownership::Personal, 5).unwrap().contains("limit of 5"));
+    }
+
+    #[test]
+    fn each_failed_rule_has_a_reason_and_a_fix() {
+        let policy = Policy::defaults(ProvisioningMode::Standalone);
+        assert!(policy.evaluate(Platform::Android, &inventory("14", true, true, false)).is_empty());
+        let reasons = policy.evaluate(Platform::Android, &inventory("9", false, false, true));
+        let rules: Vec<_> = reasons.iter().map(|r| r.rule.as_str()).collect();
+        assert_eq!(rules, ["os_version", "encryption", "passcode", "jailbroken"]);
+        assert!(reasons.iter().all(|r| !r.problem.is_empty() && !r.fix.is_empty()));
+    }
+
+    #[test]
+    fn out_of_compliance_turns_into_cannot_access_after_the_grace_period() {
+        let policy = Policy::defaults(ProvisioningMode::Standalone);
+        let reasons = policy.evaluate(Platform::Ios, &inventory("16.1", true, true, false));
+        let since = OffsetDateTime::now_utc();
+        let (state, deadline) = policy.state(&reasons, Some(since), since + Duration::days(1));
+        assert_eq!((state, deadline), (ComplianceState::OutOfCompliance, Some(since + Duration::days(3))));
+        let (state, _) = policy.state(&reasons, Some(since), since + Duration::days(3));
+        assert_eq!(state, ComplianceState::CannotAccess);
+        assert_eq!(policy.state(&[], Some(since), since).0, ComplianceState::CanAccess);
+    }
+
+    #[test]
+    fn a_policy_file_overrides_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("policy.toml");
+        std::fs::write(
+            &path,
+            r#"
+            device_limit = 2
+            [platforms.android]
+            personal = false
+            min_os_version = "12"
+            [platforms.macos]
+            allowed = false
+            [compliance]
+            grace_period_hours = 24
+            require_passcode = false
+            "#,
+        )
+        .unwrap();
+        let policy = Policy::load(ProvisioningMode::Standalone, Some(&path)).unwrap();
+        assert_eq!(policy.device_limit, 2);
+        assert!(policy.enrollment_refusal(Platform::Android, Ownership::Personal, 0).is_some());
+        assert!(policy.enrollment_refusal(Platform::Macos, Ownership::Corporate, 0).is_some());
+        assert!(policy.os_refusal(Platform::Android, "11").is_some());
+        assert_eq!(policy.compliance.grace_period, Duration::hours(24));
+        assert!(!policy.compliance.require_passcode);
+
+        std::fs::write(&path, "device_limt = 2").unwrap();
+        assert!(Policy::load(ProvisioningMode::Standalone, Some(&path)).is_err(), "typos are refused");
+    }
+}

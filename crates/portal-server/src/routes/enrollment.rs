@@ -1,0 +1,253 @@
+//! Add device: the portal gets a one-time code; the device enrolls with it
+//! and a certificate signing request, and gets its certificate.
+
+use std::net::SocketAddr;
+
+use axum::{
+    Json,
+    extract::{ConnectInfo, State},
+    http::StatusCode,
+};
+use portal_types::{
+    ApiError, DeviceId, EnrollRequest, EnrollResponse, EnrollmentCodeRequest, EnrollmentCodeResponse,
+    EnrollmentOptions, LiveEvent, enrollment::normalize_code,
+};
+use rand::Rng;
+use sha2::{Digest, Sha256};
+use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    ca::CsrError,
+    db::{AuditEvent, Compliance, EnrollOutcome, EnrollmentCode, NewCertificate, NewDevice},
+    error::{ApiJson, AppError},
+    session::CurrentUser,
+    state::AppState,
+};
+
+/// How long a code may be used.
+pub const CODE_LIFETIME: Duration = Duration::minutes(10);
+/// No 0/O, 1/I/L: a code is read off one screen and typed on another.
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(options)).routes(routes!(create_code)).routes(routes!(enroll))
+}
+
+fn refused(status: StatusCode, code: &'static str, message: impl Into<String>) -> AppError {
+    AppError::Refused { status, code, message: message.into() }
+}
+
+fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).expect("formattable timestamp")
+}
+
+/// `XXXX-XXXX-XXXX`: 12 characters of 31, about 59 bits.
+fn new_code() -> String {
+    let mut rng = rand::rngs::OsRng;
+    let chars: Vec<char> =
+        (0..12).map(|_| CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())] as char).collect();
+    chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-")
+}
+
+fn hash_code(code: &str) -> String {
+    Sha256::digest(normalize_code(code).as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn qr_svg(text: &str) -> Result<String, AppError> {
+    let code = qrcode::QrCode::new(text.as_bytes()).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(code.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).quiet_zone(true).build())
+}
+
+/// What the rules allow the caller before they ask for a code.
+#[utoipa::path(get, path = "/api/v1/enrollment/options", tag = "enrollment",
+    responses((status = 200, body = EnrollmentOptions), (status = 401, body = ApiError)))]
+async fn options(State(state): State<AppState>, caller: CurrentUser) -> Result<Json<EnrollmentOptions>, AppError> {
+    let enrolled = state.db.count_devices(caller.user.id).await?;
+    Ok(Json(state.policy.options(enrolled)))
+}
+
+/// Issues a one-time enrollment code for a device the caller is adding.
+#[utoipa::path(post, path = "/api/v1/enrollment-codes", tag = "enrollment", request_body = EnrollmentCodeRequest,
+    responses(
+        (status = 201, body = EnrollmentCodeResponse, description = "The code, shown once"),
+        (status = 400, body = ApiError, description = "A field is missing or malformed"),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError, description = "An enrollment restriction forbids this device"),
+    ))]
+async fn create_code(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: CurrentUser,
+    ApiJson(request): ApiJson<EnrollmentCodeRequest>,
+) -> Result<(StatusCode, Json<EnrollmentCodeResponse>), AppError> {
+    let mut errors = request.field_errors();
+    if errors.get("category").is_none() && !state.policy.categories.iter().any(|c| c == request.category.trim()) {
+        errors.add("category", "Choose one of the listed categories.");
+    }
+    if !errors.is_empty() {
+        return Err(AppError::InvalidInput(errors));
+    }
+    let enrolled = state.db.count_devices(caller.user.id).await?;
+    if let Some(rule) = state.policy.enrollment_refusal(request.platform, request.ownership, enrolled) {
+        return Err(refused(StatusCode::FORBIDDEN, "enrollment_restricted", rule));
+    }
+    let now = state.clock.now();
+    let code = new_code();
+    let expires_at = now + CODE_LIFETIME;
+    state
+        .db
+        .create_enrollment_code(EnrollmentCode {
+            code_hash: hash_code(&code),
+            user_id: caller.user.id,
+            platform: request.platform,
+            ownership: request.ownership,
+            device_name: request.device_name.trim().into(),
+            category: request.category.trim().into(),
+            created_at: now,
+            expires_at,
+            used_at: None,
+        })
+        .await?;
+    state
+        .db
+        .record_audit(AuditEvent {
+            at: now,
+            actor: Some(caller.user.id),
+            action: "enrollment_code_issued".into(),
+            subject: Some(format!("{} ({})", request.device_name.trim(), request.platform.as_str())),
+            source: Some(client.ip().to_string()),
+            outcome: "success".into(),
+        })
+        .await?;
+    let command = format!(
+        "portal-agent enroll --server {} --code {code} --platform {} --os-version VERSION --model MODEL",
+        state.public_url,
+        request.platform.as_str()
+    );
+    Ok((
+        StatusCode::CREATED,
+        Json(EnrollmentCodeResponse { qr_svg: qr_svg(&code)?, code, expires_at: rfc3339(expires_at), command }),
+    ))
+}
+
+/// Enrolls a device: checks the code and the restrictions, signs a device
+/// certificate from the CSR and creates the device object, all or nothing.
+#[utoipa::path(post, path = "/api/v1/enroll", tag = "device", request_body = EnrollRequest,
+    responses(
+        (status = 201, body = EnrollResponse, description = "Enrolled: the device certificate and its CA"),
+        (status = 400, body = ApiError, description = "Unknown code, bad CSR, unsupported key, wrong platform"),
+        (status = 403, body = ApiError, description = "An enrollment restriction forbids this device"),
+        (status = 409, body = ApiError, description = "The code was already used"),
+        (status = 410, body = ApiError, description = "The code has expired"),
+    ))]
+async fn enroll(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ApiJson(request): ApiJson<EnrollRequest>,
+) -> Result<(StatusCode, Json<EnrollResponse>), AppError> {
+    let now = state.clock.now();
+    let code_hash = hash_code(&request.code);
+    let code = state.db.enrollment_code(&code_hash).await?.ok_or_else(|| {
+        refused(StatusCode::BAD_REQUEST, "code_invalid", "This enrollment code is not valid. Check it, or get a new one in the portal.")
+    })?;
+    if code.used_at.is_some() {
+        return Err(refused(StatusCode::CONFLICT, "code_used", "This enrollment code has already been used. Get a new one in the portal."));
+    }
+    if now >= code.expires_at {
+        return Err(refused(StatusCode::GONE, "code_expired", "This enrollment code has expired. Get a new one in the portal."));
+    }
+    if request.platform != code.platform {
+        return Err(refused(
+            StatusCode::BAD_REQUEST,
+            "platform_mismatch",
+            format!("This code is for a {} device, not {}.", code.platform.label(), request.platform.label()),
+        ));
+    }
+    let enrolled = state.db.count_devices(code.user_id).await?;
+    let refusal = state
+        .policy
+        .enrollment_refusal(code.platform, code.ownership, enrolled)
+        .or_else(|| state.policy.os_refusal(code.platform, &request.inventory.os_version));
+    if let Some(rule) = refusal {
+        return Err(refused(StatusCode::FORBIDDEN, "enrollment_restricted", rule));
+    }
+
+    let device_id = DeviceId(uuid::Uuid::new_v4());
+    let issued = state.ca.issue(&request.csr_pem, device_id, now).map_err(|error| {
+        let code = match error {
+            CsrError::Malformed => "csr_invalid",
+            CsrError::BadSignature => "csr_bad_signature",
+            CsrError::UnsupportedKey => "key_unsupported",
+        };
+        refused(StatusCode::BAD_REQUEST, code, error.to_string())
+    })?;
+    let reasons = state.policy.evaluate(code.platform, &request.inventory);
+    let failing_since = (!reasons.is_empty()).then_some(now);
+    let (compliance, _) = state.policy.state(&reasons, failing_since, now);
+    let device = NewDevice {
+        id: device_id,
+        user_id: code.user_id,
+        name: code.device_name.clone(),
+        platform: code.platform,
+        ownership: code.ownership,
+        category: code.category.clone(),
+        inventory: request.inventory.clone(),
+        compliance: Compliance { state: compliance, reasons, failing_since },
+        enrolled_at: now,
+        last_check_in: Some(now),
+    };
+    let certificate = NewCertificate {
+        serial: issued.serial,
+        subject: issued.subject,
+        fingerprint_sha256: issued.fingerprint_sha256,
+        public_key: issued.public_key,
+        pem: issued.pem.clone(),
+        issued_at: issued.issued_at,
+        expires_at: issued.expires_at,
+    };
+    let audit = AuditEvent {
+        at: now,
+        actor: Some(code.user_id),
+        action: "device_enrolled".into(),
+        subject: Some(device_id.to_string()),
+        source: Some(client.ip().to_string()),
+        outcome: "success".into(),
+    };
+    match state.db.enroll(&code_hash, state.policy.device_limit, device, certificate, audit).await? {
+        EnrollOutcome::Enrolled => {}
+        EnrollOutcome::CodeUnavailable => {
+            return Err(refused(StatusCode::CONFLICT, "code_used", "This enrollment code has already been used. Get a new one in the portal."));
+        }
+        EnrollOutcome::LimitReached => {
+            return Err(refused(
+                StatusCode::FORBIDDEN,
+                "enrollment_restricted",
+                format!("You have reached the limit of {} devices.", state.policy.device_limit),
+            ));
+        }
+    }
+    state.events.publish(code.user_id, LiveEvent::DeviceEnrolled { device_id });
+    Ok((
+        StatusCode::CREATED,
+        Json(EnrollResponse {
+            device_id,
+            certificate_pem: issued.pem,
+            ca_certificate_pem: state.ca.certificate_pem().to_string(),
+        }),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_typable_and_hash_the_same_however_typed() {
+        let code = new_code();
+        assert_eq!(code.len(), 14);
+        assert!(code.chars().all(|c| c == '-' || CODE_ALPHABET.contains(&(c as u8))));
+        assert_eq!(hash_code(&code), hash_code(&code.to_lowercase().replace('-', " ")));
+        assert_ne!(new_code(), code);
+    }
+}

@@ -1,0 +1,177 @@
+//! Adding a device: the portal asks for a one-time code, the device enrolls with it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{DeviceId, FieldErrors, Ownership, Platform};
+
+/// What the user chose on the Add device page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EnrollmentCodeRequest {
+    pub platform: Platform,
+    pub device_name: String,
+    pub ownership: Ownership,
+    pub category: String,
+}
+
+impl EnrollmentCodeRequest {
+    /// Checks both sides make: the portal before sending, the server again.
+    pub fn field_errors(&self) -> FieldErrors {
+        let mut errors = FieldErrors::default();
+        let name = self.device_name.trim();
+        if name.is_empty() {
+            errors.add("device_name", "Enter a name for the device.");
+        } else if name.chars().count() > 64 {
+            errors.add("device_name", "Use at most 64 characters.");
+        } else if name.chars().any(char::is_control) {
+            errors.add("device_name", "Use letters, digits, spaces and punctuation only.");
+        }
+        if self.category.trim().is_empty() {
+            errors.add("category", "Choose a category.");
+        }
+        errors
+    }
+}
+
+/// A one-time code, shown once: only its hash is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EnrollmentCodeResponse {
+    /// `XXXX-XXXX-XXXX`, from an alphabet without look-alike characters.
+    pub code: String,
+    /// RFC 3339; at most 10 minutes after issue.
+    pub expires_at: String,
+    /// The code as a QR code, an SVG document.
+    pub qr_svg: String,
+    /// The agent command that enrolls with this code.
+    pub command: String,
+}
+
+/// What the device reports about itself, at enrollment and at every check-in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Inventory {
+    pub os_version: String,
+    pub model: String,
+    pub encrypted: bool,
+    pub passcode_set: bool,
+    pub jailbroken: bool,
+    #[serde(default)]
+    pub free_storage_mb: u64,
+}
+
+/// Sent by the device with the code and a certificate signing request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EnrollRequest {
+    pub code: String,
+    pub platform: Platform,
+    /// PKCS#10, PEM; an ECDSA P-256 key. Its subject is ignored.
+    pub csr_pem: String,
+    pub inventory: Inventory,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EnrollResponse {
+    pub device_id: DeviceId,
+    pub certificate_pem: String,
+    pub ca_certificate_pem: String,
+}
+
+/// What the rules allow the signed-in user, shown before a code is issued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EnrollmentOptions {
+    /// `standalone`, `office365` or `hybrid`.
+    pub provisioning_mode: String,
+    pub device_limit: u32,
+    pub devices_enrolled: u32,
+    pub platforms: Vec<PlatformRule>,
+    pub categories: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PlatformRule {
+    pub platform: Platform,
+    pub corporate_allowed: bool,
+    pub personal_allowed: bool,
+    /// The lowest OS version that may enroll, if any.
+    #[serde(default)]
+    pub min_os_version: Option<String>,
+}
+
+/// Sent by an enrolled device, signed with its key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckInRequest {
+    pub inventory: Inventory,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckInResponse {
+    pub compliance: crate::ComplianceState,
+    pub reasons: Vec<ComplianceReason>,
+}
+
+/// One failed compliance rule: what is wrong and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ComplianceReason {
+    /// `os_version`, `encryption`, `passcode`, `jailbroken`.
+    pub rule: String,
+    pub problem: String,
+    pub fix: String,
+}
+
+/// The normalised form of a code as typed: upper case, no separators.
+pub fn normalize_code(code: &str) -> String {
+    code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+/// Compares dotted version numbers numerically: `10.0.19045` < `10.0.22000`, `9` < `10`.
+pub fn version_at_least(version: &str, minimum: &str) -> bool {
+    let parts = |v: &str| v.split('.').map(|p| p.trim().parse::<u64>().unwrap_or(0)).collect::<Vec<_>>();
+    let (mut have, mut need) = (parts(version), parts(minimum));
+    let len = have.len().max(need.len());
+    have.resize(len, 0);
+    need.resize(len, 0);
+    have >= need
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_compare_without_case_or_dashes() {
+        assert_eq!(normalize_code("abcd-EFGH-2345"), "ABCDEFGH2345");
+        assert_eq!(normalize_code(" ab cd\n"), "ABCD");
+    }
+
+    #[test]
+    fn a_device_name_is_required_short_and_printable() {
+        let request = |name: &str| EnrollmentCodeRequest {
+            platform: Platform::Android,
+            device_name: name.into(),
+            ownership: Ownership::Corporate,
+            category: "Phone".into(),
+        };
+        assert!(request("Ada's Pixel").field_errors().is_empty());
+        for bad in ["", "   ", "a\u{7}b", &"x".repeat(65)] {
+            assert!(request(bad).field_errors().get("device_name").is_some(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn versions_compare_numerically() {
+        assert!(version_at_least("10", "9"));
+        assert!(!version_at_least("9", "10"));
+        assert!(version_at_least("10.0.22000", "10.0.19045"));
+        assert!(version_at_least("17", "17.0"));
+        assert!(!version_at_least("16.7.2", "17"));
+        assert!(version_at_least("14.6.1", "14.6"));
+    }
+}

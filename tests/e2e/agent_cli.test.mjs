@@ -1,0 +1,74 @@
+// The device agent's command line against the real server: enroll with a
+// code the user got, check in, and report status.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { promisify } from "node:util";
+import { PASSWORD, startServer } from "./support.mjs";
+
+const run = promisify(execFile);
+const agent = process.env.PORTAL_AGENT_BIN ?? "target/debug/portal-agent";
+let server;
+let stateDir;
+
+before(async () => {
+  server = await startServer();
+  stateDir = mkdtempSync(join(tmpdir(), "portal-agent-"));
+});
+
+after(async () => {
+  await server?.stop();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+async function signIn(email) {
+  const response = await fetch(`${server.url}/api/v1/auth/sign-in`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  assert.equal(response.status, 200);
+  const cookie = response.headers.get("set-cookie").split(";")[0];
+  return (path, init = {}) => fetch(`${server.url}${path}`, { ...init, headers: { ...init.headers, cookie } });
+}
+
+test("a device enrolls with the agent, checks in out of compliance, and the user sees it", async () => {
+  const grace = await signIn("grace@example.com");
+  const issued = await grace("/api/v1/enrollment-codes", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ platform: "ios", device_name: "Grace's iPad", ownership: "personal", category: "Tablet" }),
+  });
+  assert.equal(issued.status, 201);
+  const { code, command } = await issued.json();
+  assert.match(command, /^portal-agent enroll --server http:\/\/127\.0\.0\.1:\d+ --code [A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4} --platform ios/);
+
+  const enrolled = await run(agent, [
+    "enroll", "--state-dir", stateDir, "--server", server.url, "--code", code,
+    "--platform", "ios", "--os-version", "18.1", "--model", "iPad Air",
+  ]);
+  assert.match(enrolled.stdout, /^enrolled: device [0-9a-f-]{36} \(iOS\/iPadOS\)/);
+  assert.equal(statSync(join(stateDir, "device.key.pem")).mode & 0o777, 0o600);
+
+  const checkedIn = await run(agent, ["run", "--once", "--state-dir", stateDir, "--passcode", "false"]);
+  assert.match(checkedIn.stdout, /^checked in: Out of compliance\n  The device has no passcode\./);
+
+  const status = await run(agent, ["status", "--state-dir", stateDir]);
+  assert.match(status.stdout, /platform:\s+iOS\/iPadOS/);
+  assert.match(status.stdout, /passcode:\s+false/);
+
+  const { devices } = await (await grace("/api/v1/devices")).json();
+  const ipad = devices.find((d) => d.name === "Grace's iPad");
+  assert.equal(ipad.compliance, "out_of_compliance");
+  assert.equal(ipad.os_version, "18.1");
+
+  const reused = await run(agent, [
+    "enroll", "--state-dir", mkdtempSync(join(tmpdir(), "portal-agent-")), "--server", server.url, "--code", code,
+    "--platform", "ios", "--os-version", "18.1", "--model", "iPad Air",
+  ]).catch((error) => error);
+  assert.equal(reused.code, 1);
+  assert.match(reused.stderr, /already been used/);
+});
