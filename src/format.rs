@@ -19,8 +19,13 @@ pub fn relative_time(rfc3339: &str) -> String {
 
 /// The largest unit that keeps the number at one or more.
 pub fn relative_unit(seconds_ago: f64) -> (f64, &'static str) {
-    const UNITS: [(f64, &str); 5] =
-        [(86_400.0 * 365.0, "year"), (86_400.0 * 30.0, "month"), (86_400.0, "day"), (3_600.0, "hour"), (60.0, "minute")];
+    const UNITS: [(f64, &str); 5] = [
+        (86_400.0 * 365.0, "year"),
+        (86_400.0 * 30.0, "month"),
+        (86_400.0, "day"),
+        (3_600.0, "hour"),
+        (60.0, "minute"),
+    ];
     let seconds = seconds_ago.max(0.0);
     UNITS
         .iter()

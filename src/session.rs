@@ -32,13 +32,19 @@ impl Session {
 
 /// Provides the session and asks the server who is signed in.
 pub fn provide_session() -> Session {
-    let session = Session { user: RwSignal::new(None), known: RwSignal::new(false), notice: RwSignal::new(None) };
+    let session = Session {
+        user: RwSignal::new(None),
+        known: RwSignal::new(false),
+        notice: RwSignal::new(None),
+    };
     provide_context(session);
     leptos::task::spawn_local(async move {
         match api::auth::session().await {
             Ok(current) => {
                 if current.expired {
-                    session.notice.set(Some(ClientError::Unauthorized { expired: true }.to_string()));
+                    session
+                        .notice
+                        .set(Some(ClientError::Unauthorized { expired: true }.to_string()));
                 }
                 session.user.set(current.user);
             }

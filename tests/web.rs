@@ -9,7 +9,14 @@ use web_sys::HtmlElement;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn device(n: u128, name: &str, platform: Platform, ownership: Ownership, compliance: ComplianceState, last_check_in: Option<&str>) -> Device {
+fn device(
+    n: u128,
+    name: &str,
+    platform: Platform,
+    ownership: Ownership,
+    compliance: ComplianceState,
+    last_check_in: Option<&str>,
+) -> Device {
     Device {
         id: DeviceId(uuid::Uuid::from_u128(n)),
         name: name.into(),
@@ -32,23 +39,60 @@ fn container() -> HtmlElement {
 
 fn texts(root: &HtmlElement, selector: &str) -> Vec<String> {
     let nodes = root.query_selector_all(selector).unwrap();
-    (0..nodes.length()).map(|i| nodes.item(i).unwrap().text_content().unwrap_or_default().trim().to_string()).collect()
+    (0..nodes.length())
+        .map(|i| {
+            nodes
+                .item(i)
+                .unwrap()
+                .text_content()
+                .unwrap_or_default()
+                .trim()
+                .to_string()
+        })
+        .collect()
 }
 
 #[wasm_bindgen_test]
 async fn device_list_renders_a_card_per_device_with_its_state() {
     let devices = vec![
-        device(1, "Work phone", Platform::Android, Ownership::Corporate, ComplianceState::CanAccess, Some("2026-11-27T10:00:00Z")),
-        device(2, "Personal iPhone", Platform::Ios, Ownership::Personal, ComplianceState::OutOfCompliance, Some("2026-11-20T08:30:00Z")),
-        device(3, "Old Surface", Platform::Windows, Ownership::Corporate, ComplianceState::CannotAccess, None),
+        device(
+            1,
+            "Work phone",
+            Platform::Android,
+            Ownership::Corporate,
+            ComplianceState::CanAccess,
+            Some("2026-11-27T10:00:00Z"),
+        ),
+        device(
+            2,
+            "Personal iPhone",
+            Platform::Ios,
+            Ownership::Personal,
+            ComplianceState::OutOfCompliance,
+            Some("2026-11-20T08:30:00Z"),
+        ),
+        device(
+            3,
+            "Old Surface",
+            Platform::Windows,
+            Ownership::Corporate,
+            ComplianceState::CannotAccess,
+            None,
+        ),
     ];
     let root = container();
     let _mounted = leptos::mount::mount_to(root.clone(), move || view! { <DeviceList devices/> });
     leptos::task::tick().await;
 
-    assert_eq!(texts(&root, "ul[aria-label='Devices'] > li"), texts(&root, "li.cp-device"));
+    assert_eq!(
+        texts(&root, "ul[aria-label='Devices'] > li"),
+        texts(&root, "li.cp-device")
+    );
     assert_eq!(texts(&root, "li h2"), ["Work phone", "Personal iPhone", "Old Surface"]);
-    assert_eq!(texts(&root, ".cp-badge > span:not([aria-hidden])"), ["Can access", "Out of compliance", "Cannot access"]);
+    assert_eq!(
+        texts(&root, ".cp-badge > span:not([aria-hidden])"),
+        ["Can access", "Out of compliance", "Cannot access"]
+    );
     assert_eq!(texts(&root, ".cp-badge--warn").len(), 1);
 
     let facts = texts(&root, "li:nth-child(2) dd");
@@ -56,7 +100,10 @@ async fn device_list_renders_a_card_per_device_with_its_state() {
     let third = texts(&root, "li:nth-child(3) dd");
     assert_eq!(third.last().unwrap(), "Never", "no check-in yet");
 
-    let time = root.query_selector("li:nth-child(1) time").unwrap().expect("a <time> for a check-in");
+    let time = root
+        .query_selector("li:nth-child(1) time")
+        .unwrap()
+        .expect("a <time> for a check-in");
     assert_eq!(time.get_attribute("datetime").as_deref(), Some("2026-11-27T10:00:00Z"));
     assert!(!time.text_content().unwrap().is_empty());
 

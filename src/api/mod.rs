@@ -43,7 +43,9 @@ impl fmt::Display for ClientError {
             ClientError::Unauthorized { expired: true } => f.write_str("Your session has expired. Sign in again."),
             ClientError::Unauthorized { expired: false } => f.write_str("Sign in to continue."),
             ClientError::Api { error, .. } => f.write_str(&error.message),
-            ClientError::Unexpected(detail) => write!(f, "The server sent an answer the portal did not expect ({detail})."),
+            ClientError::Unexpected(detail) => {
+                write!(f, "The server sent an answer the portal did not expect ({detail}).")
+            }
         }
     }
 }
@@ -66,14 +68,19 @@ async fn send(request: Result<Request, gloo_net::Error>) -> ClientResult<Respons
         Err(_) => return Err(ClientError::Unexpected("an error without details")),
     };
     if status == 401 && error.code != "invalid_credentials" {
-        return Err(ClientError::Unauthorized { expired: error.code == "session_expired" });
+        return Err(ClientError::Unauthorized {
+            expired: error.code == "session_expired",
+        });
     }
     Err(ClientError::Api { status, error })
 }
 
 async fn decode<T: DeserializeOwned>(response: Response) -> ClientResult<T> {
     // The decoder's own message is not shown: it would add its formatting code to the wasm.
-    response.json().await.map_err(|_| ClientError::Unexpected("unreadable answer"))
+    response
+        .json()
+        .await
+        .map_err(|_| ClientError::Unexpected("unreadable answer"))
 }
 
 pub(crate) async fn get<T: DeserializeOwned>(path: &str) -> ClientResult<T> {

@@ -39,7 +39,10 @@ pub fn SignInPage() -> impl IntoView {
 
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        let request = SignInRequest { email: email.get_untracked(), password: password.get_untracked() };
+        let request = SignInRequest {
+            email: email.get_untracked(),
+            password: password.get_untracked(),
+        };
         let errors = request.field_errors();
         form_error.set(None);
         field_errors.set(errors.clone());

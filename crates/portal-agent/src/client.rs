@@ -36,7 +36,11 @@ async fn answer<T: DeserializeOwned>(response: reqwest::Response) -> anyhow::Res
         .json::<ApiError>()
         .await
         .with_context(|| format!("the server answered HTTP {status} without an error body"))?;
-    Err(ApiFailure { status: status.as_u16(), error }.into())
+    Err(ApiFailure {
+        status: status.as_u16(),
+        error,
+    }
+    .into())
 }
 
 /// Enrolls this device: generates an ECDSA P-256 key, sends a certificate
@@ -52,11 +56,30 @@ pub async fn enroll(
     let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
     // The server sets the subject; the request only proves possession of the key.
     let csr_pem = CertificateParams::default().serialize_request(&key)?.pem()?;
-    let request = EnrollRequest { code: code.into(), platform, csr_pem, inventory: inventory.clone() };
-    let response = reqwest::Client::new().post(format!("{server}/api/v1/enroll")).json(&request).send().await?;
+    let request = EnrollRequest {
+        code: code.into(),
+        platform,
+        csr_pem,
+        inventory: inventory.clone(),
+    };
+    let response = reqwest::Client::new()
+        .post(format!("{server}/api/v1/enroll"))
+        .json(&request)
+        .send()
+        .await?;
     let enrolled: EnrollResponse = answer(response).await?;
-    let state = DeviceState { server, device_id: enrolled.device_id, platform, inventory };
-    dir.save_enrollment(&key.serialize_pem(), &enrolled.certificate_pem, &enrolled.ca_certificate_pem, &state)?;
+    let state = DeviceState {
+        server,
+        device_id: enrolled.device_id,
+        platform,
+        inventory,
+    };
+    dir.save_enrollment(
+        &key.serialize_pem(),
+        &enrolled.certificate_pem,
+        &enrolled.ca_certificate_pem,
+        &state,
+    )?;
     Ok(state)
 }
 
@@ -79,7 +102,12 @@ impl DeviceClient {
 
     /// Loads a device whose key is elsewhere (for tests that sign with a wrong key).
     pub fn with_key(state: DeviceState, key_pem: &str) -> anyhow::Result<Self> {
-        Ok(Self { state, clock_offset_seconds: 0, key: KeyPair::from_pem(key_pem)?, http: reqwest::Client::new() })
+        Ok(Self {
+            state,
+            clock_offset_seconds: 0,
+            key: KeyPair::from_pem(key_pem)?,
+            http: reqwest::Client::new(),
+        })
     }
 
     /// A request to the device API signed with this device's key.
@@ -98,7 +126,9 @@ impl DeviceClient {
             let bytes: [u8; 16] = rand::random();
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
         };
-        let signature = self.key.sign(&signing_input(method.as_str(), path, timestamp, &nonce, &body))?;
+        let signature = self
+            .key
+            .sign(&signing_input(method.as_str(), path, timestamp, &nonce, &body))?;
         let mut request = self
             .http
             .request(method, format!("{}{path}", self.state.server))
@@ -107,14 +137,18 @@ impl DeviceClient {
             .header(NONCE, nonce)
             .header(SIGNATURE, STANDARD.encode(signature));
         if !body.is_empty() {
-            request = request.header(reqwest::header::CONTENT_TYPE, "application/json").body(body);
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body);
         }
         Ok(request)
     }
 
     /// Reports the inventory; the answer is the device's compliance.
     pub async fn check_in(&self, inventory: &Inventory) -> anyhow::Result<CheckInResponse> {
-        let body = CheckInRequest { inventory: inventory.clone() };
+        let body = CheckInRequest {
+            inventory: inventory.clone(),
+        };
         let request = self.signed_request(Method::POST, "/api/v1/device/check-in", Some(&body))?;
         answer(request.send().await?).await
     }

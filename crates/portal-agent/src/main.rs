@@ -5,10 +5,19 @@ use portal_agent::{DeviceClient, StateDir, enroll};
 use portal_types::{Inventory, Platform};
 
 #[derive(Parser)]
-#[command(name = "portal-agent", version, about = "Company Portal device agent: the device side of the enrollment API")]
+#[command(
+    name = "portal-agent",
+    version,
+    about = "Company Portal device agent: the device side of the enrollment API"
+)]
 struct Cli {
     /// Where the device keeps its key, certificates and state.
-    #[arg(long, global = true, env = "PORTAL_AGENT_STATE_DIR", default_value = "portal-agent-state")]
+    #[arg(
+        long,
+        global = true,
+        env = "PORTAL_AGENT_STATE_DIR",
+        default_value = "portal-agent-state"
+    )]
     state_dir: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -111,7 +120,12 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let dir = StateDir(cli.state_dir);
     match cli.command {
-        Command::Enroll { server, code, platform, inventory } => {
+        Command::Enroll {
+            server,
+            code,
+            platform,
+            inventory,
+        } => {
             let inventory = Inventory {
                 os_version: inventory.os_version,
                 model: inventory.model,
@@ -121,9 +135,18 @@ async fn main() -> anyhow::Result<()> {
                 free_storage_mb: inventory.free_storage_mb,
             };
             let state = enroll(&server, &code, platform, inventory, &dir).await?;
-            println!("enrolled: device {} ({}), state in {}", state.device_id, platform.label(), dir.0.display());
+            println!(
+                "enrolled: device {} ({}), state in {}",
+                state.device_id,
+                platform.label(),
+                dir.0.display()
+            );
         }
-        Command::Run { interval, once, inventory } => {
+        Command::Run {
+            interval,
+            once,
+            inventory,
+        } => {
             let mut client = DeviceClient::load(&dir)?;
             inventory.apply(&mut client.state.inventory);
             dir.save(&client.state)?;

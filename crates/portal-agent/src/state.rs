@@ -41,8 +41,12 @@ impl StateDir {
 
     pub fn load(&self) -> anyhow::Result<DeviceState> {
         let path = self.device();
-        let text = fs::read_to_string(&path)
-            .with_context(|| format!("reading {}: is this device enrolled? Run `portal-agent enroll` first", path.display()))?;
+        let text = fs::read_to_string(&path).with_context(|| {
+            format!(
+                "reading {}: is this device enrolled? Run `portal-agent enroll` first",
+                path.display()
+            )
+        })?;
         Ok(serde_json::from_str(&text)?)
     }
 
@@ -52,7 +56,13 @@ impl StateDir {
     }
 
     /// Writes everything enrollment produced; the key readable by its owner only.
-    pub fn save_enrollment(&self, key_pem: &str, certificate_pem: &str, ca_pem: &str, state: &DeviceState) -> anyhow::Result<()> {
+    pub fn save_enrollment(
+        &self,
+        key_pem: &str,
+        certificate_pem: &str,
+        ca_pem: &str,
+        state: &DeviceState,
+    ) -> anyhow::Result<()> {
         fs::create_dir_all(&self.0).with_context(|| format!("creating {}", self.0.display()))?;
         write_private(&self.key(), key_pem.as_bytes())?;
         fs::write(self.certificate(), certificate_pem)?;
@@ -66,7 +76,9 @@ fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).with_context(|| format!("writing {}", path.display()))?;
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
     file.write_all(contents)?;
     Ok(())
 }

@@ -1,11 +1,7 @@
 //! The device CA: created on first start, kept in the data directory, and
 //! used to sign device certificates from certificate signing requests.
 
-use std::{
-    fs,
-    io::Write,
-    path::Path,
-};
+use std::{fs, io::Write, path::Path};
 
 use anyhow::Context;
 use portal_types::DeviceId;
@@ -60,15 +56,23 @@ impl DeviceCa {
             let key = KeyPair::from_pem(&fs::read_to_string(&key_path).with_context(|| read(&key_path))?)
                 .context("parsing the device CA key")?;
             let certificate_pem = fs::read_to_string(&cert_path).with_context(|| read(&cert_path))?;
-            let issuer = Issuer::from_ca_cert_pem(&certificate_pem, key).context("parsing the device CA certificate")?;
-            return Ok(Self { issuer, certificate_pem });
+            let issuer =
+                Issuer::from_ca_cert_pem(&certificate_pem, key).context("parsing the device CA certificate")?;
+            return Ok(Self {
+                issuer,
+                certificate_pem,
+            });
         }
         fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
         let mut params = CertificateParams::default();
         params.distinguished_name = name(CA_NAME);
         params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
         let now = OffsetDateTime::now_utc();
         params.not_before = now - Duration::minutes(5);
         params.not_after = now + Duration::days(3650);
@@ -77,7 +81,10 @@ impl DeviceCa {
         write_private(&key_path, key.serialize_pem().as_bytes())?;
         fs::write(&cert_path, certificate.pem()).with_context(|| format!("writing {}", cert_path.display()))?;
         tracing::info!(path = %dir.display(), "created the device CA");
-        Ok(Self { issuer: Issuer::new(params, key), certificate_pem: certificate.pem() })
+        Ok(Self {
+            issuer: Issuer::new(params, key),
+            certificate_pem: certificate.pem(),
+        })
     }
 
     pub fn certificate_pem(&self) -> &str {
@@ -101,8 +108,9 @@ impl DeviceCa {
         let subject = device.to_string();
         let mut params = CertificateParams::default();
         params.distinguished_name = name(&subject);
-        params.subject_alt_names =
-            vec![SanType::URI(format!("urn:uuid:{subject}").try_into().expect("a UUID URN is IA5"))];
+        params.subject_alt_names = vec![SanType::URI(
+            format!("urn:uuid:{subject}").try_into().expect("a UUID URN is IA5"),
+        )];
         params.is_ca = IsCa::ExplicitNoCa;
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
@@ -134,7 +142,9 @@ fn csr_der(pem: &str) -> Result<Vec<u8>, CsrError> {
         .and_then(|rest| rest.strip_suffix("-----END CERTIFICATE REQUEST-----"))
         .ok_or(CsrError::Malformed)?;
     let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
-    base64::engine::general_purpose::STANDARD.decode(compact).map_err(|_| CsrError::Malformed)
+    base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .map_err(|_| CsrError::Malformed)
 }
 
 fn name(common_name: &str) -> DistinguishedName {
@@ -165,7 +175,9 @@ fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
     file.write_all(contents)?;
     file.sync_all()?;
     Ok(())
@@ -189,7 +201,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(dir.path().join("device-ca.key.pem")).unwrap().permissions().mode();
+            let mode = fs::metadata(dir.path().join("device-ca.key.pem"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         let second = DeviceCa::load_or_create(dir.path()).unwrap();
@@ -201,16 +216,25 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let ca = DeviceCa::load_or_create(dir.path()).unwrap();
         let device = DeviceId(uuid::Uuid::new_v4());
-        let issued = ca.issue(&csr(&PKCS_ECDSA_P256_SHA256), device, OffsetDateTime::now_utc()).unwrap();
+        let issued = ca
+            .issue(&csr(&PKCS_ECDSA_P256_SHA256), device, OffsetDateTime::now_utc())
+            .unwrap();
         assert_eq!(issued.subject, format!("CN={device}, O=Company Portal"));
         assert_eq!(issued.fingerprint_sha256.len(), 32 * 3 - 1);
-        assert_eq!(issued.expires_at - issued.issued_at, DEVICE_CERTIFICATE_VALIDITY + Duration::minutes(5));
+        assert_eq!(
+            issued.expires_at - issued.issued_at,
+            DEVICE_CERTIFICATE_VALIDITY + Duration::minutes(5)
+        );
         assert!(!issued.pem.contains("attacker-chosen"));
 
         assert_eq!(
-            ca.issue(&csr(&rcgen::PKCS_ECDSA_P384_SHA384), device, OffsetDateTime::now_utc()).unwrap_err(),
+            ca.issue(&csr(&rcgen::PKCS_ECDSA_P384_SHA384), device, OffsetDateTime::now_utc())
+                .unwrap_err(),
             CsrError::UnsupportedKey
         );
-        assert_eq!(ca.issue("not a csr", device, OffsetDateTime::now_utc()).unwrap_err(), CsrError::Malformed);
+        assert_eq!(
+            ca.issue("not a csr", device, OffsetDateTime::now_utc()).unwrap_err(),
+            CsrError::Malformed
+        );
     }
 }

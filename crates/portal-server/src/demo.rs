@@ -110,7 +110,15 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         let password_hash = state.passwords.hash(PASSWORD.to_string()).await?;
         let user_id = state
             .db
-            .create_user(NewUser { email: email.into(), display_name: display_name.into(), role, password_hash }, now)
+            .create_user(
+                NewUser {
+                    email: email.into(),
+                    display_name: display_name.into(),
+                    role,
+                    password_hash,
+                },
+                now,
+            )
             .await?;
         for d in devices {
             let inventory = Inventory {
@@ -135,7 +143,11 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
                     ownership: d.ownership,
                     category: d.category.into(),
                     inventory,
-                    compliance: Compliance { state: compliance, reasons, failing_since },
+                    compliance: Compliance {
+                        state: compliance,
+                        reasons,
+                        failing_since,
+                    },
                     enrolled_at: now - Duration::days(90),
                     last_check_in: d.checked_in_ago.map(|ago| now - ago),
                 })

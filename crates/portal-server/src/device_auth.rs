@@ -27,14 +27,16 @@ pub struct SignedDevice<T> {
 }
 
 fn refused(code: &'static str, message: &str) -> AppError {
-    AppError::Refused { status: StatusCode::UNAUTHORIZED, code, message: message.into() }
+    AppError::refused(StatusCode::UNAUTHORIZED, code, message)
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<&'a str, AppError> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| refused("device_unauthenticated", "This request is not signed by an enrolled device."))
+    headers.get(name).and_then(|v| v.to_str().ok()).ok_or_else(|| {
+        refused(
+            "device_unauthenticated",
+            "This request is not signed by an enrolled device.",
+        )
+    })
 }
 
 impl<T: DeserializeOwned> FromRequest<AppState> for SignedDevice<T> {
@@ -60,7 +62,10 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedDevice<T> {
 
         let now = state.clock.now();
         if (now.unix_timestamp() - timestamp).abs() > MAX_SKEW_SECONDS {
-            return Err(refused("stale_request", "The request's time is too far from the server's: check the device clock."));
+            return Err(refused(
+                "stale_request",
+                "The request's time is too far from the server's: check the device clock.",
+            ));
         }
         let device = state
             .db
@@ -68,7 +73,10 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedDevice<T> {
             .await?
             .ok_or_else(|| refused("device_unknown", "This device is not enrolled."))?;
         if device.certificate_revoked {
-            return Err(refused("certificate_revoked", "This device's certificate has been revoked."));
+            return Err(refused(
+                "certificate_revoked",
+                "This device's certificate has been revoked.",
+            ));
         }
         if now >= device.certificate_expires_at {
             return Err(refused("certificate_expired", "This device's certificate has expired."));
@@ -81,13 +89,21 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedDevice<T> {
         let signed = signing_input(parts.method.as_str(), path, timestamp, nonce, &bytes);
         UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, &device.public_key)
             .verify(&signed, &signature)
-            .map_err(|_| refused("bad_signature", "The signature does not match this device's certificate."))?;
+            .map_err(|_| {
+                refused(
+                    "bad_signature",
+                    "The signature does not match this device's certificate.",
+                )
+            })?;
         // Only a correctly signed request may spend a nonce.
         let forget_before = now - Duration::seconds(2 * MAX_SKEW_SECONDS);
         if !state.db.use_nonce(device_id, nonce, now, forget_before).await? {
             return Err(refused("replayed_request", "This request was already received."));
         }
-        Ok(SignedDevice { body: parse_body(&bytes)?, device })
+        Ok(SignedDevice {
+            body: parse_body(&bytes)?,
+            device,
+        })
     }
 }
 

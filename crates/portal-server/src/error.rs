@@ -23,12 +23,25 @@ pub enum AppError {
     BadRequest(String),
     /// A rule said no: the status, a stable code and a sentence naming the rule.
     #[error("{code}: {message}")]
-    Refused { status: StatusCode, code: &'static str, message: String },
+    Refused {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
 impl AppError {
+    /// A rule said no, in words that name the rule.
+    pub fn refused(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Refused {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
     fn parts(&self) -> (StatusCode, &'static str, String) {
         match self {
             AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", "Sign in to continue.".into()),
@@ -43,9 +56,11 @@ impl AppError {
                 "The email address or password is incorrect.".into(),
             ),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found", "Nothing was found here.".into()),
-            AppError::InvalidInput(_) => {
-                (StatusCode::BAD_REQUEST, "invalid_input", "Some fields need your attention.".into())
-            }
+            AppError::InvalidInput(_) => (
+                StatusCode::BAD_REQUEST,
+                "invalid_input",
+                "Some fields need your attention.".into(),
+            ),
             AppError::BadRequest(message) => (StatusCode::BAD_REQUEST, "bad_request", message.clone()),
             AppError::Refused { status, code, message } => (*status, code, message.clone()),
             AppError::Internal(_) => (
@@ -74,7 +89,15 @@ impl IntoResponse for AppError {
             AppError::InvalidInput(fields) => fields,
             _ => FieldErrors::default(),
         };
-        (status, Json(ApiError { code: code.into(), message, fields })).into_response()
+        (
+            status,
+            Json(ApiError {
+                code: code.into(),
+                message,
+                fields,
+            }),
+        )
+            .into_response()
     }
 }
 

@@ -94,7 +94,9 @@ impl Policy {
             mode,
             device_limit: 5,
             platforms,
-            categories: ["Phone", "Tablet", "Laptop", "Desktop", "Kiosk"].map(String::from).to_vec(),
+            categories: ["Phone", "Tablet", "Laptop", "Desktop", "Kiosk"]
+                .map(String::from)
+                .to_vec(),
             compliance: CompliancePolicy {
                 min_os,
                 require_encryption: true,
@@ -137,7 +139,12 @@ impl Policy {
     }
 
     /// The rule a new device would break, in words the user can act on.
-    pub fn enrollment_refusal(&self, platform: Platform, ownership: Ownership, devices_enrolled: u32) -> Option<String> {
+    pub fn enrollment_refusal(
+        &self,
+        platform: Platform,
+        ownership: Ownership,
+        devices_enrolled: u32,
+    ) -> Option<String> {
         if devices_enrolled >= self.device_limit {
             return Some(format!(
                 "You have reached the limit of {} devices. Remove a device you no longer use, then try again.",
@@ -145,7 +152,10 @@ impl Policy {
             ));
         }
         let Some(rule) = self.platforms.get(&platform) else {
-            return Some(format!("{} devices cannot be enrolled in this organisation.", platform.label()));
+            return Some(format!(
+                "{} devices cannot be enrolled in this organisation.",
+                platform.label()
+            ));
         };
         let allowed = match ownership {
             Ownership::Corporate => rule.corporate_allowed,
@@ -157,7 +167,10 @@ impl Policy {
     pub fn os_refusal(&self, platform: Platform, os_version: &str) -> Option<String> {
         let minimum = self.platforms.get(&platform)?.min_enroll_os.as_deref()?;
         (!version_at_least(os_version, minimum)).then(|| {
-            format!("{} {os_version} is too old to enroll: update to {minimum} or later first.", platform.label())
+            format!(
+                "{} {os_version} is too old to enroll: update to {minimum} or later first.",
+                platform.label()
+            )
         })
     }
 
@@ -166,15 +179,26 @@ impl Policy {
         let policy = &self.compliance;
         let mut reasons = Vec::new();
         let mut fail = |rule: &str, problem: String, fix: String| {
-            reasons.push(ComplianceReason { rule: rule.into(), problem, fix });
+            reasons.push(ComplianceReason {
+                rule: rule.into(),
+                problem,
+                fix,
+            });
         };
         if let Some(minimum) = policy.min_os.get(&platform)
             && !version_at_least(&inventory.os_version, minimum)
         {
             fail(
                 "os_version",
-                format!("{} {} is older than the required {minimum}.", platform.label(), inventory.os_version),
-                format!("Install the latest {} update from the device's settings.", platform.label()),
+                format!(
+                    "{} {} is older than the required {minimum}.",
+                    platform.label(),
+                    inventory.os_version
+                ),
+                format!(
+                    "Install the latest {} update from the device's settings.",
+                    platform.label()
+                ),
             );
         }
         if policy.require_encryption && !inventory.encrypted {
@@ -213,7 +237,11 @@ impl Policy {
             return (ComplianceState::CanAccess, None);
         }
         let deadline = failing_since.unwrap_or(now) + self.compliance.grace_period;
-        let state = if now < deadline { ComplianceState::OutOfCompliance } else { ComplianceState::CannotAccess };
+        let state = if now < deadline {
+            ComplianceState::OutOfCompliance
+        } else {
+            ComplianceState::CannotAccess
+        };
         (state, Some(deadline))
     }
 }
@@ -296,7 +324,10 @@ impl PolicyFile {
         }
         let compliance = &mut policy.compliance;
         compliance.min_os.extend(self.compliance.min_os_version);
-        compliance.require_encryption = self.compliance.require_encryption.unwrap_or(compliance.require_encryption);
+        compliance.require_encryption = self
+            .compliance
+            .require_encryption
+            .unwrap_or(compliance.require_encryption);
         compliance.require_passcode = self.compliance.require_passcode.unwrap_or(compliance.require_passcode);
         compliance.block_jailbroken = self.compliance.block_jailbroken.unwrap_or(compliance.block_jailbroken);
         if let Some(hours) = self.compliance.grace_period_hours {
@@ -323,21 +354,40 @@ mod tests {
     #[test]
     fn modes_offer_their_platforms() {
         let office = Policy::defaults(ProvisioningMode::Office365);
-        assert!(office.enrollment_refusal(Platform::Macos, Ownership::Corporate, 0).is_some());
+        assert!(
+            office
+                .enrollment_refusal(Platform::Macos, Ownership::Corporate, 0)
+                .is_some()
+        );
         let hybrid = Policy::defaults(ProvisioningMode::Hybrid);
-        assert!(hybrid.enrollment_refusal(Platform::Linux, Ownership::Corporate, 0).is_none());
+        assert!(
+            hybrid
+                .enrollment_refusal(Platform::Linux, Ownership::Corporate, 0)
+                .is_none()
+        );
         let standalone = Policy::defaults(ProvisioningMode::Standalone);
         assert_eq!(
-            standalone.enrollment_refusal(Platform::WindowsPhone, Ownership::Personal, 0).as_deref(),
+            standalone
+                .enrollment_refusal(Platform::WindowsPhone, Ownership::Personal, 0)
+                .as_deref(),
             Some("Personal Windows Phone devices are not allowed.")
         );
-        assert!(standalone.enrollment_refusal(Platform::Android, Ownership::Personal, 5).unwrap().contains("limit of 5"));
+        assert!(
+            standalone
+                .enrollment_refusal(Platform::Android, Ownership::Personal, 5)
+                .unwrap()
+                .contains("limit of 5")
+        );
     }
 
     #[test]
     fn each_failed_rule_has_a_reason_and_a_fix() {
         let policy = Policy::defaults(ProvisioningMode::Standalone);
-        assert!(policy.evaluate(Platform::Android, &inventory("14", true, true, false)).is_empty());
+        assert!(
+            policy
+                .evaluate(Platform::Android, &inventory("14", true, true, false))
+                .is_empty()
+        );
         let reasons = policy.evaluate(Platform::Android, &inventory("9", false, false, true));
         let rules: Vec<_> = reasons.iter().map(|r| r.rule.as_str()).collect();
         assert_eq!(rules, ["os_version", "encryption", "passcode", "jailbroken"]);
@@ -350,7 +400,10 @@ mod tests {
         let reasons = policy.evaluate(Platform::Ios, &inventory("16.1", true, true, false));
         let since = OffsetDateTime::now_utc();
         let (state, deadline) = policy.state(&reasons, Some(since), since + Duration::days(1));
-        assert_eq!((state, deadline), (ComplianceState::OutOfCompliance, Some(since + Duration::days(3))));
+        assert_eq!(
+            (state, deadline),
+            (ComplianceState::OutOfCompliance, Some(since + Duration::days(3)))
+        );
         let (state, _) = policy.state(&reasons, Some(since), since + Duration::days(3));
         assert_eq!(state, ComplianceState::CannotAccess);
         assert_eq!(policy.state(&[], Some(since), since).0, ComplianceState::CanAccess);
@@ -377,13 +430,24 @@ mod tests {
         .unwrap();
         let policy = Policy::load(ProvisioningMode::Standalone, Some(&path)).unwrap();
         assert_eq!(policy.device_limit, 2);
-        assert!(policy.enrollment_refusal(Platform::Android, Ownership::Personal, 0).is_some());
-        assert!(policy.enrollment_refusal(Platform::Macos, Ownership::Corporate, 0).is_some());
+        assert!(
+            policy
+                .enrollment_refusal(Platform::Android, Ownership::Personal, 0)
+                .is_some()
+        );
+        assert!(
+            policy
+                .enrollment_refusal(Platform::Macos, Ownership::Corporate, 0)
+                .is_some()
+        );
         assert!(policy.os_refusal(Platform::Android, "11").is_some());
         assert_eq!(policy.compliance.grace_period, Duration::hours(24));
         assert!(!policy.compliance.require_passcode);
 
         std::fs::write(&path, "device_limt = 2").unwrap();
-        assert!(Policy::load(ProvisioningMode::Standalone, Some(&path)).is_err(), "typos are refused");
+        assert!(
+            Policy::load(ProvisioningMode::Standalone, Some(&path)).is_err(),
+            "typos are refused"
+        );
     }
 }

@@ -28,7 +28,10 @@ pub fn new_token() -> String {
 
 /// What the database keeps instead of the token.
 pub fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
@@ -41,8 +44,10 @@ pub fn cleared_cookie(secure: bool) -> HeaderValue {
 
 fn cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{COOKIE_NAME}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"))
-        .expect("cookie is ASCII")
+    HeaderValue::from_str(&format!(
+        "{COOKIE_NAME}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+    ))
+    .expect("cookie is ASCII")
 }
 
 fn token_from(headers: &HeaderMap) -> Option<&str> {
@@ -77,7 +82,11 @@ impl FromRequestParts<AppState> for CurrentUser {
         if now - session.last_seen_at >= TOUCH_EVERY {
             state.db.touch_session(&token_hash, now).await?;
         }
-        let user = state.db.user_by_id(session.user_id).await?.ok_or(AppError::Unauthorized)?;
+        let user = state
+            .db
+            .user_by_id(session.user_id)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
         Ok(CurrentUser { user, token_hash })
     }
 }
@@ -89,9 +98,15 @@ mod tests {
     #[test]
     fn finds_the_session_cookie_among_others() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, HeaderValue::from_static("theme=dark; cp_session=abc123; lang=en"));
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("theme=dark; cp_session=abc123; lang=en"),
+        );
         assert_eq!(token_from(&headers), Some("abc123"));
-        headers.insert(header::COOKIE, HeaderValue::from_static("xcp_session=nope; cp_session="));
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("xcp_session=nope; cp_session="),
+        );
         assert_eq!(token_from(&headers), None);
     }
 

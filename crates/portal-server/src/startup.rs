@@ -36,9 +36,14 @@ impl Application {
 
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         if config.demo && !config.bind.ip().is_loopback() {
-            anyhow::bail!("demo mode serves well-known passwords: it listens on loopback only, not {}", config.bind);
+            anyhow::bail!(
+                "demo mode serves well-known passwords: it listens on loopback only, not {}",
+                config.bind
+            );
         }
-        let listener = TcpListener::bind(config.bind).await.with_context(|| format!("binding {}", config.bind))?;
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("binding {}", config.bind))?;
         let public_url = match &config.public_url {
             Some(url) => url.trim_end_matches('/').to_string(),
             None => format!("http://{}", listener.local_addr()?),
@@ -85,7 +90,9 @@ impl Application {
     /// closes the database so every committed write is on disk.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await?;
         self.db.close().await;
         Ok(())
     }

@@ -1,8 +1,6 @@
 use std::sync::Arc;
 
-use crate::{
-    ca::DeviceCa, clock::Clock, db::Database, events::Events, password::PasswordHasher, policy::Policy,
-};
+use crate::{ca::DeviceCa, clock::Clock, db::Database, events::Events, password::PasswordHasher, policy::Policy};
 
 #[derive(Clone)]
 pub struct AppState {

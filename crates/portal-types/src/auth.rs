@@ -76,7 +76,10 @@ mod tests {
     use super::*;
 
     fn request(email: &str, password: &str) -> SignInRequest {
-        SignInRequest { email: email.into(), password: password.into() }
+        SignInRequest {
+            email: email.into(),
+            password: password.into(),
+        }
     }
 
     #[test]
@@ -94,8 +97,19 @@ mod tests {
 
     #[test]
     fn refuses_addresses_without_a_domain() {
-        for bad in ["ada", "ada@", "@example.com", "ada@example", "ada@@example.com", "a da@example.com", "ada@example..com"] {
-            assert!(request(bad, "pw").field_errors().get("email").is_some(), "{bad} accepted");
+        for bad in [
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "ada@@example.com",
+            "a da@example.com",
+            "ada@example..com",
+        ] {
+            assert!(
+                request(bad, "pw").field_errors().get("email").is_some(),
+                "{bad} accepted"
+            );
         }
     }
 }

@@ -83,7 +83,9 @@ impl Ownership {
     }
 
     pub fn parse(value: &str) -> Option<Ownership> {
-        [Ownership::Corporate, Ownership::Personal].into_iter().find(|o| o.as_str() == value)
+        [Ownership::Corporate, Ownership::Personal]
+            .into_iter()
+            .find(|o| o.as_str() == value)
     }
 }
 
@@ -118,9 +120,13 @@ impl ComplianceState {
     }
 
     pub fn parse(value: &str) -> Option<ComplianceState> {
-        [ComplianceState::CanAccess, ComplianceState::OutOfCompliance, ComplianceState::CannotAccess]
-            .into_iter()
-            .find(|c| c.as_str() == value)
+        [
+            ComplianceState::CanAccess,
+            ComplianceState::OutOfCompliance,
+            ComplianceState::CannotAccess,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == value)
     }
 }
 
@@ -189,13 +195,20 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", platform.as_str()));
             assert_eq!(Platform::parse(platform.as_str()), Some(platform));
         }
-        for state in [ComplianceState::CanAccess, ComplianceState::OutOfCompliance, ComplianceState::CannotAccess] {
+        for state in [
+            ComplianceState::CanAccess,
+            ComplianceState::OutOfCompliance,
+            ComplianceState::CannotAccess,
+        ] {
             let json = serde_json::to_string(&state).unwrap();
             assert_eq!(json, format!("\"{}\"", state.as_str()));
             assert_eq!(ComplianceState::parse(state.as_str()), Some(state));
         }
         for ownership in [Ownership::Corporate, Ownership::Personal] {
-            assert_eq!(serde_json::to_string(&ownership).unwrap(), format!("\"{}\"", ownership.as_str()));
+            assert_eq!(
+                serde_json::to_string(&ownership).unwrap(),
+                format!("\"{}\"", ownership.as_str())
+            );
             assert_eq!(Ownership::parse(ownership.as_str()), Some(ownership));
         }
         assert_eq!(Platform::parse("symbian"), None);

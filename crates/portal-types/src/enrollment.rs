@@ -128,12 +128,19 @@ pub struct ComplianceReason {
 
 /// The normalised form of a code as typed: upper case, no separators.
 pub fn normalize_code(code: &str) -> String {
-    code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 /// Compares dotted version numbers numerically: `10.0.19045` < `10.0.22000`, `9` < `10`.
 pub fn version_at_least(version: &str, minimum: &str) -> bool {
-    let parts = |v: &str| v.split('.').map(|p| p.trim().parse::<u64>().unwrap_or(0)).collect::<Vec<_>>();
+    let parts = |v: &str| {
+        v.split('.')
+            .map(|p| p.trim().parse::<u64>().unwrap_or(0))
+            .collect::<Vec<_>>()
+    };
     let (mut have, mut need) = (parts(version), parts(minimum));
     let len = have.len().max(need.len());
     have.resize(len, 0);
@@ -161,7 +168,10 @@ mod tests {
         };
         assert!(request("Ada's Pixel").field_errors().is_empty());
         for bad in ["", "   ", "a\u{7}b", &"x".repeat(65)] {
-            assert!(request(bad).field_errors().get("device_name").is_some(), "{bad:?} accepted");
+            assert!(
+                request(bad).field_errors().get("device_name").is_some(),
+                "{bad:?} accepted"
+            );
         }
     }
 

@@ -163,7 +163,11 @@ pub trait Database: Send + Sync + 'static {
     async fn count_devices(&self, user_id: UserId) -> DbResult<u32>;
     /// One device of the user's, and since when it fails a rule; `None` for
     /// anybody else's.
-    async fn device_detail(&self, user_id: UserId, device_id: DeviceId) -> DbResult<Option<(DeviceDetail, FailingSince)>>;
+    async fn device_detail(
+        &self,
+        user_id: UserId,
+        device_id: DeviceId,
+    ) -> DbResult<Option<(DeviceDetail, FailingSince)>>;
     async fn create_device(&self, device: NewDevice) -> DbResult<()>;
 
     async fn create_enrollment_code(&self, code: EnrollmentCode) -> DbResult<()>;
@@ -183,8 +187,13 @@ pub trait Database: Send + Sync + 'static {
     async fn device_credentials(&self, device_id: DeviceId) -> DbResult<Option<DeviceCredentials>>;
     /// Records a signed request's nonce; false when it was seen before (a
     /// replay). Forgets nonces seen before `forget_before`.
-    async fn use_nonce(&self, device_id: DeviceId, nonce: &str, now: OffsetDateTime, forget_before: OffsetDateTime)
-    -> DbResult<bool>;
+    async fn use_nonce(
+        &self,
+        device_id: DeviceId,
+        nonce: &str,
+        now: OffsetDateTime,
+        forget_before: OffsetDateTime,
+    ) -> DbResult<bool>;
     async fn record_check_in(
         &self,
         device_id: DeviceId,

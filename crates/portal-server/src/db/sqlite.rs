@@ -13,8 +13,8 @@ use time::{OffsetDateTime, format_description::BorrowedFormatItem, macros::forma
 use uuid::Uuid;
 
 use super::{
-    AuditEvent, Compliance, Database, DbError, DbResult, DeviceCredentials, EnrollOutcome, EnrollmentCode, FailingSince,
-    NewCertificate, NewDevice, NewUser, SessionRecord, UserRecord,
+    AuditEvent, Compliance, Database, DbError, DbResult, DeviceCredentials, EnrollOutcome, EnrollmentCode,
+    FailingSince, NewCertificate, NewDevice, NewUser, SessionRecord, UserRecord,
 };
 
 pub struct SqliteDatabase {
@@ -36,8 +36,14 @@ impl SqliteDatabase {
         if let Some(parent) = options.get_filename().parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
         }
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await.context("migrating the SQLite database")?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&pool)
+            .await
+            .context("migrating the SQLite database")?;
         Ok(Self { pool })
     }
 }
@@ -54,7 +60,9 @@ const TIMESTAMP: &[BorrowedFormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
 
 fn ts(at: OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC).format(TIMESTAMP).expect("formattable timestamp")
+    at.to_offset(time::UtcOffset::UTC)
+        .format(TIMESTAMP)
+        .expect("formattable timestamp")
 }
 
 fn parse_ts(text: &str) -> DbResult<OffsetDateTime> {
@@ -64,7 +72,9 @@ fn parse_ts(text: &str) -> DbResult<OffsetDateTime> {
 }
 
 fn rfc3339(text: &str) -> DbResult<String> {
-    parse_ts(text)?.format(&time::format_description::well_known::Rfc3339).map_err(|e| DbError::Other(e.into()))
+    parse_ts(text)?
+        .format(&time::format_description::well_known::Rfc3339)
+        .map_err(|e| DbError::Other(e.into()))
 }
 
 fn parse_uuid(text: &str) -> DbResult<Uuid> {
@@ -205,13 +215,12 @@ impl Database for SqliteDatabase {
     }
 
     async fn session(&self, token_hash: &str) -> DbResult<Option<SessionRecord>> {
-        let row: Option<(String, String, String, String)> = sqlx::query_as(
-            "SELECT user_id, created_at, last_seen_at, expires_at FROM sessions WHERE token_hash = ?",
-        )
-        .bind(token_hash)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(other)?;
+        let row: Option<(String, String, String, String)> =
+            sqlx::query_as("SELECT user_id, created_at, last_seen_at, expires_at FROM sessions WHERE token_hash = ?")
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(other)?;
         row.map(|(user_id, created_at, last_seen_at, expires_at)| {
             Ok(SessionRecord {
                 user_id: UserId(parse_uuid(&user_id)?),
@@ -263,7 +272,11 @@ impl Database for SqliteDatabase {
         Ok(count as u32)
     }
 
-    async fn device_detail(&self, user_id: UserId, device_id: DeviceId) -> DbResult<Option<(DeviceDetail, FailingSince)>> {
+    async fn device_detail(
+        &self,
+        user_id: UserId,
+        device_id: DeviceId,
+    ) -> DbResult<Option<(DeviceDetail, FailingSince)>> {
         let row: Option<DetailRow> = sqlx::query_as(
             "SELECT d.id, d.name, d.platform, d.model, d.os_version, d.ownership, d.compliance, d.last_check_in,
                     d.category, d.enrolled_at, d.compliance_reasons, d.failing_since,
@@ -315,19 +328,21 @@ impl Database for SqliteDatabase {
         .fetch_optional(&self.pool)
         .await
         .map_err(other)?;
-        row.map(|(user_id, platform, ownership, device_name, category, created_at, expires_at, used_at)| {
-            Ok(EnrollmentCode {
-                code_hash: code_hash.to_string(),
-                user_id: UserId(parse_uuid(&user_id)?),
-                platform: Platform::parse(&platform).ok_or_else(|| bad_value("platform", &platform))?,
-                ownership: Ownership::parse(&ownership).ok_or_else(|| bad_value("ownership", &ownership))?,
-                device_name,
-                category,
-                created_at: parse_ts(&created_at)?,
-                expires_at: parse_ts(&expires_at)?,
-                used_at: used_at.as_deref().map(parse_ts).transpose()?,
-            })
-        })
+        row.map(
+            |(user_id, platform, ownership, device_name, category, created_at, expires_at, used_at)| {
+                Ok(EnrollmentCode {
+                    code_hash: code_hash.to_string(),
+                    user_id: UserId(parse_uuid(&user_id)?),
+                    platform: Platform::parse(&platform).ok_or_else(|| bad_value("platform", &platform))?,
+                    ownership: Ownership::parse(&ownership).ok_or_else(|| bad_value("ownership", &ownership))?,
+                    device_name,
+                    category,
+                    created_at: parse_ts(&created_at)?,
+                    expires_at: parse_ts(&expires_at)?,
+                    used_at: used_at.as_deref().map(parse_ts).transpose()?,
+                })
+            },
+        )
         .transpose()
     }
 
@@ -397,17 +412,19 @@ impl Database for SqliteDatabase {
         .fetch_optional(&self.pool)
         .await
         .map_err(other)?;
-        row.map(|(user_id, platform, public_key, expires_at, revoked_at, failing_since)| {
-            Ok(DeviceCredentials {
-                device_id,
-                user_id: UserId(parse_uuid(&user_id)?),
-                platform: Platform::parse(&platform).ok_or_else(|| bad_value("platform", &platform))?,
-                public_key,
-                certificate_expires_at: parse_ts(&expires_at)?,
-                certificate_revoked: revoked_at.is_some(),
-                failing_since: failing_since.as_deref().map(parse_ts).transpose()?,
-            })
-        })
+        row.map(
+            |(user_id, platform, public_key, expires_at, revoked_at, failing_since)| {
+                Ok(DeviceCredentials {
+                    device_id,
+                    user_id: UserId(parse_uuid(&user_id)?),
+                    platform: Platform::parse(&platform).ok_or_else(|| bad_value("platform", &platform))?,
+                    public_key,
+                    certificate_expires_at: parse_ts(&expires_at)?,
+                    certificate_revoked: revoked_at.is_some(),
+                    failing_since: failing_since.as_deref().map(parse_ts).transpose()?,
+                })
+            },
+        )
         .transpose()
     }
 
@@ -570,7 +587,13 @@ impl DetailRow {
         let device = Device::try_from(self.device)?;
         let compliance_reasons =
             serde_json::from_str(&self.compliance_reasons).map_err(|e| DbError::Other(e.into()))?;
-        let certificate = match (self.subject, self.serial, self.fingerprint_sha256, self.issued_at, self.expires_at) {
+        let certificate = match (
+            self.subject,
+            self.serial,
+            self.fingerprint_sha256,
+            self.issued_at,
+            self.expires_at,
+        ) {
             (Some(subject), Some(serial), Some(fingerprint_sha256), Some(issued_at), Some(expires_at)) => {
                 Some(CertificateInfo {
                     subject,

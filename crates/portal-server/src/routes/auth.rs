@@ -17,11 +17,20 @@ use crate::{
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(sign_in)).routes(routes!(sign_out)).routes(routes!(me)).routes(routes!(current_session))
+    OpenApiRouter::new()
+        .routes(routes!(sign_in))
+        .routes(routes!(sign_out))
+        .routes(routes!(me))
+        .routes(routes!(current_session))
 }
 
 fn me_response(user: &UserRecord) -> MeResponse {
-    MeResponse { id: user.id, email: user.email.clone(), display_name: user.display_name.clone(), role: user.role }
+    MeResponse {
+        id: user.id,
+        email: user.email.clone(),
+        display_name: user.display_name.clone(),
+        role: user.role,
+    }
 }
 
 /// Signs in with email and password and sets the session cookie. An unknown
@@ -63,10 +72,16 @@ async fn sign_in(
         }
     };
     let token = session::new_token();
-    state.db.create_session(&session::hash_token(&token), user.id, now, now + ABSOLUTE_TIMEOUT).await?;
+    state
+        .db
+        .create_session(&session::hash_token(&token), user.id, now, now + ABSOLUTE_TIMEOUT)
+        .await?;
     state.db.record_audit(event).await?;
     Ok((
-        [(header::SET_COOKIE, session::session_cookie(&token, state.secure_cookies))],
+        [(
+            header::SET_COOKIE,
+            session::session_cookie(&token, state.secure_cookies),
+        )],
         Json(me_response(&user)),
     ))
 }
@@ -91,7 +106,10 @@ async fn sign_out(
             outcome: "success".into(),
         })
         .await?;
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, session::cleared_cookie(state.secure_cookies))]))
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, session::cleared_cookie(state.secure_cookies))],
+    ))
 }
 
 /// The signed-in user.
@@ -107,9 +125,18 @@ async fn me(caller: CurrentUser) -> Json<MeResponse> {
     responses((status = 200, body = SessionResponse)))]
 async fn current_session(caller: Result<CurrentUser, AppError>) -> Result<Json<SessionResponse>, AppError> {
     match caller {
-        Ok(caller) => Ok(Json(SessionResponse { user: Some(me_response(&caller.user)), expired: false })),
-        Err(AppError::Unauthorized) => Ok(Json(SessionResponse { user: None, expired: false })),
-        Err(AppError::SessionExpired) => Ok(Json(SessionResponse { user: None, expired: true })),
+        Ok(caller) => Ok(Json(SessionResponse {
+            user: Some(me_response(&caller.user)),
+            expired: false,
+        })),
+        Err(AppError::Unauthorized) => Ok(Json(SessionResponse {
+            user: None,
+            expired: false,
+        })),
+        Err(AppError::SessionExpired) => Ok(Json(SessionResponse {
+            user: None,
+            expired: true,
+        })),
         Err(other) => Err(other),
     }
 }

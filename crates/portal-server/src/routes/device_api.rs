@@ -28,8 +28,23 @@ async fn check_in(
     // The grace period runs from the first failing check-in, not the latest.
     let failing_since = (!reasons.is_empty()).then(|| device.failing_since.unwrap_or(now));
     let (compliance, _) = state.policy.state(&reasons, failing_since, now);
-    let result = Compliance { state: compliance, reasons, failing_since };
-    state.db.record_check_in(device.device_id, &inventory, &result, now).await?;
-    state.events.publish(device.user_id, LiveEvent::DeviceUpdated { device_id: device.device_id });
-    Ok(Json(CheckInResponse { compliance, reasons: result.reasons }))
+    let result = Compliance {
+        state: compliance,
+        reasons,
+        failing_since,
+    };
+    state
+        .db
+        .record_check_in(device.device_id, &inventory, &result, now)
+        .await?;
+    state.events.publish(
+        device.user_id,
+        LiveEvent::DeviceUpdated {
+            device_id: device.device_id,
+        },
+    );
+    Ok(Json(CheckInResponse {
+        compliance,
+        reasons: result.reasons,
+    }))
 }

@@ -9,7 +9,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{error::AppError, session::CurrentUser, state::AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_devices)).routes(routes!(device_detail))
+    OpenApiRouter::new()
+        .routes(routes!(list_devices))
+        .routes(routes!(device_detail))
 }
 
 /// The caller's own devices; nobody else's are ever listed.
@@ -35,7 +37,11 @@ async fn device_detail(
 ) -> Result<Json<DeviceDetail>, AppError> {
     // A malformed id is just another device the caller does not have.
     let id = id.parse().map(DeviceId).map_err(|_| AppError::NotFound)?;
-    let (mut detail, failing_since) = state.db.device_detail(caller.user.id, id).await?.ok_or(AppError::NotFound)?;
+    let (mut detail, failing_since) = state
+        .db
+        .device_detail(caller.user.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if detail.device.compliance == ComplianceState::OutOfCompliance {
         detail.compliance_deadline = failing_since
             .map(|since| since + state.policy.compliance.grace_period)

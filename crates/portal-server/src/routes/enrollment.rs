@@ -31,32 +31,51 @@ pub const CODE_LIFETIME: Duration = Duration::minutes(10);
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(options)).routes(routes!(create_code)).routes(routes!(enroll))
-}
-
-fn refused(status: StatusCode, code: &'static str, message: impl Into<String>) -> AppError {
-    AppError::Refused { status, code, message: message.into() }
+    OpenApiRouter::new()
+        .routes(routes!(options))
+        .routes(routes!(create_code))
+        .routes(routes!(enroll))
 }
 
 fn rfc3339(at: OffsetDateTime) -> String {
     at.format(&Rfc3339).expect("formattable timestamp")
 }
 
+fn code_used() -> AppError {
+    AppError::refused(
+        StatusCode::CONFLICT,
+        "code_used",
+        "This enrollment code has already been used. Get a new one in the portal.",
+    )
+}
+
 /// `XXXX-XXXX-XXXX`: 12 characters of 31, about 59 bits.
 fn new_code() -> String {
     let mut rng = rand::rngs::OsRng;
-    let chars: Vec<char> =
-        (0..12).map(|_| CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())] as char).collect();
-    chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-")
+    let chars: Vec<char> = (0..12)
+        .map(|_| CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())] as char)
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 fn hash_code(code: &str) -> String {
-    Sha256::digest(normalize_code(code).as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(normalize_code(code).as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn qr_svg(text: &str) -> Result<String, AppError> {
     let code = qrcode::QrCode::new(text.as_bytes()).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(code.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).quiet_zone(true).build())
+    Ok(code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build())
 }
 
 /// What the rules allow the caller before they ask for a code.
@@ -89,8 +108,11 @@ async fn create_code(
         return Err(AppError::InvalidInput(errors));
     }
     let enrolled = state.db.count_devices(caller.user.id).await?;
-    if let Some(rule) = state.policy.enrollment_refusal(request.platform, request.ownership, enrolled) {
-        return Err(refused(StatusCode::FORBIDDEN, "enrollment_restricted", rule));
+    if let Some(rule) = state
+        .policy
+        .enrollment_refusal(request.platform, request.ownership, enrolled)
+    {
+        return Err(AppError::refused(StatusCode::FORBIDDEN, "enrollment_restricted", rule));
     }
     let now = state.clock.now();
     let code = new_code();
@@ -115,7 +137,11 @@ async fn create_code(
             at: now,
             actor: Some(caller.user.id),
             action: "enrollment_code_issued".into(),
-            subject: Some(format!("{} ({})", request.device_name.trim(), request.platform.as_str())),
+            subject: Some(format!(
+                "{} ({})",
+                request.device_name.trim(),
+                request.platform.as_str()
+            )),
             source: Some(client.ip().to_string()),
             outcome: "success".into(),
         })
@@ -127,7 +153,12 @@ async fn create_code(
     );
     Ok((
         StatusCode::CREATED,
-        Json(EnrollmentCodeResponse { qr_svg: qr_svg(&code)?, code, expires_at: rfc3339(expires_at), command }),
+        Json(EnrollmentCodeResponse {
+            qr_svg: qr_svg(&code)?,
+            code,
+            expires_at: rfc3339(expires_at),
+            command,
+        }),
     ))
 }
 
@@ -149,19 +180,31 @@ async fn enroll(
     let now = state.clock.now();
     let code_hash = hash_code(&request.code);
     let code = state.db.enrollment_code(&code_hash).await?.ok_or_else(|| {
-        refused(StatusCode::BAD_REQUEST, "code_invalid", "This enrollment code is not valid. Check it, or get a new one in the portal.")
+        AppError::refused(
+            StatusCode::BAD_REQUEST,
+            "code_invalid",
+            "This enrollment code is not valid. Check it, or get a new one in the portal.",
+        )
     })?;
     if code.used_at.is_some() {
-        return Err(refused(StatusCode::CONFLICT, "code_used", "This enrollment code has already been used. Get a new one in the portal."));
+        return Err(code_used());
     }
     if now >= code.expires_at {
-        return Err(refused(StatusCode::GONE, "code_expired", "This enrollment code has expired. Get a new one in the portal."));
+        return Err(AppError::refused(
+            StatusCode::GONE,
+            "code_expired",
+            "This enrollment code has expired. Get a new one in the portal.",
+        ));
     }
     if request.platform != code.platform {
-        return Err(refused(
+        return Err(AppError::refused(
             StatusCode::BAD_REQUEST,
             "platform_mismatch",
-            format!("This code is for a {} device, not {}.", code.platform.label(), request.platform.label()),
+            format!(
+                "This code is for a {} device, not {}.",
+                code.platform.label(),
+                request.platform.label()
+            ),
         ));
     }
     let enrolled = state.db.count_devices(code.user_id).await?;
@@ -170,7 +213,7 @@ async fn enroll(
         .enrollment_refusal(code.platform, code.ownership, enrolled)
         .or_else(|| state.policy.os_refusal(code.platform, &request.inventory.os_version));
     if let Some(rule) = refusal {
-        return Err(refused(StatusCode::FORBIDDEN, "enrollment_restricted", rule));
+        return Err(AppError::refused(StatusCode::FORBIDDEN, "enrollment_restricted", rule));
     }
 
     let device_id = DeviceId(uuid::Uuid::new_v4());
@@ -180,7 +223,7 @@ async fn enroll(
             CsrError::BadSignature => "csr_bad_signature",
             CsrError::UnsupportedKey => "key_unsupported",
         };
-        refused(StatusCode::BAD_REQUEST, code, error.to_string())
+        AppError::refused(StatusCode::BAD_REQUEST, code, error.to_string())
     })?;
     let reasons = state.policy.evaluate(code.platform, &request.inventory);
     let failing_since = (!reasons.is_empty()).then_some(now);
@@ -193,7 +236,11 @@ async fn enroll(
         ownership: code.ownership,
         category: code.category.clone(),
         inventory: request.inventory.clone(),
-        compliance: Compliance { state: compliance, reasons, failing_since },
+        compliance: Compliance {
+            state: compliance,
+            reasons,
+            failing_since,
+        },
         enrolled_at: now,
         last_check_in: Some(now),
     };
@@ -214,20 +261,26 @@ async fn enroll(
         source: Some(client.ip().to_string()),
         outcome: "success".into(),
     };
-    match state.db.enroll(&code_hash, state.policy.device_limit, device, certificate, audit).await? {
+    match state
+        .db
+        .enroll(&code_hash, state.policy.device_limit, device, certificate, audit)
+        .await?
+    {
         EnrollOutcome::Enrolled => {}
         EnrollOutcome::CodeUnavailable => {
-            return Err(refused(StatusCode::CONFLICT, "code_used", "This enrollment code has already been used. Get a new one in the portal."));
+            return Err(code_used());
         }
         EnrollOutcome::LimitReached => {
-            return Err(refused(
+            return Err(AppError::refused(
                 StatusCode::FORBIDDEN,
                 "enrollment_restricted",
                 format!("You have reached the limit of {} devices.", state.policy.device_limit),
             ));
         }
     }
-    state.events.publish(code.user_id, LiveEvent::DeviceEnrolled { device_id });
+    state
+        .events
+        .publish(code.user_id, LiveEvent::DeviceEnrolled { device_id });
     Ok((
         StatusCode::CREATED,
         Json(EnrollResponse {

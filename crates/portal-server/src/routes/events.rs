@@ -22,14 +22,19 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 200, description = "An endless text/event-stream", content_type = "text/event-stream"),
         (status = 401, body = ApiError),
     ))]
-async fn events(State(state): State<AppState>, caller: CurrentUser) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+async fn events(
+    State(state): State<AppState>,
+    caller: CurrentUser,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let user = caller.user.id;
     let receiver = state.events.subscribe();
     let stream = stream::unfold(receiver, move |mut receiver| async move {
         loop {
             match receiver.recv().await {
                 Ok((owner, event)) if owner == user => {
-                    let event = Event::default().json_data(&event).unwrap_or_else(|_| Event::default().event("resync"));
+                    let event = Event::default()
+                        .json_data(&event)
+                        .unwrap_or_else(|_| Event::default().event("resync"));
                     return Some((Ok(event), receiver));
                 }
                 Ok(_) => continue,

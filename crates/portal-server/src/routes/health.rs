@@ -21,7 +21,12 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
         Ok(()) => (StatusCode::OK, Json(Health { status: "ok" })),
         Err(error) => {
             tracing::error!(%error, "health check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "database unavailable" }))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(Health {
+                    status: "database unavailable",
+                }),
+            )
         }
     }
 }

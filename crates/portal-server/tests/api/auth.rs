@@ -38,7 +38,10 @@ async fn the_session_cookie_is_httponly_samesite_strict_and_not_readable_by_scri
     for expected in ["HttpOnly", "SameSite=Strict", "Path=/"] {
         assert!(attributes.contains(&expected), "{expected} missing from {cookie}");
     }
-    assert!(!attributes.contains(&"Secure"), "plain HTTP on loopback: no Secure flag");
+    assert!(
+        !attributes.contains(&"Secure"),
+        "plain HTTP on loopback: no Secure flag"
+    );
 }
 
 #[tokio::test]
@@ -71,7 +74,10 @@ async fn wrong_password_and_unknown_user_get_the_same_answer_after_the_same_work
     // Both pay for one argon2id verification; an unknown user must not answer
     // in a fraction of that time.
     let [wrong, unknown] = timings;
-    assert!(unknown * 3 > wrong && wrong * 3 > unknown, "wrong password {wrong:?}, unknown user {unknown:?}");
+    assert!(
+        unknown * 3 > wrong && wrong * 3 > unknown,
+        "wrong password {wrong:?}, unknown user {unknown:?}"
+    );
 }
 
 #[tokio::test]
@@ -116,7 +122,12 @@ async fn bad_input_gets_per_field_messages() {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(error_code(&body), "invalid_input");
-    let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = body["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, ["email", "password"]);
     assert!(body["fields"][0]["message"].as_str().is_some_and(|m| !m.is_empty()));
 
@@ -139,11 +150,22 @@ async fn sign_out_ends_the_session_on_the_server() {
     // Keep the raw cookie, as an attacker who copied it would.
     let copied = app.client();
     let response = app.sign_in_with(&copied, "ada@example.com", PASSWORD).await;
-    let token = response.headers()[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
+    let token = response.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
 
     let response = client.post(app.url("/api/v1/auth/sign-out")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    assert!(response.headers()[header::SET_COOKIE].to_str().unwrap().contains("Max-Age=0"));
+    assert!(
+        response.headers()[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
     assert_eq!(app.get_json(&client, "/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
 
     let sign_out_copied = reqwest::Client::new()
@@ -153,8 +175,17 @@ async fn sign_out_ends_the_session_on_the_server() {
         .await
         .unwrap();
     assert_eq!(sign_out_copied.status(), StatusCode::NO_CONTENT);
-    let replay = reqwest::Client::new().get(app.url("/api/v1/me")).header(header::COOKIE, &token).send().await.unwrap();
-    assert_eq!(replay.status(), StatusCode::UNAUTHORIZED, "a signed-out token is refused");
+    let replay = reqwest::Client::new()
+        .get(app.url("/api/v1/me"))
+        .header(header::COOKIE, &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        replay.status(),
+        StatusCode::UNAUTHORIZED,
+        "a signed-out token is refused"
+    );
 }
 
 #[tokio::test]
@@ -162,9 +193,17 @@ async fn an_idle_session_expires_and_says_so() {
     let app = spawn_app().await;
     let client = app.signed_in("ada@example.com").await;
     app.clock.advance(time::Duration::minutes(29));
-    assert_eq!(app.get_json(&client, "/api/v1/me").await.0, StatusCode::OK, "used within the idle limit");
+    assert_eq!(
+        app.get_json(&client, "/api/v1/me").await.0,
+        StatusCode::OK,
+        "used within the idle limit"
+    );
     app.clock.advance(time::Duration::minutes(29));
-    assert_eq!(app.get_json(&client, "/api/v1/me").await.0, StatusCode::OK, "the last use restarted the idle clock");
+    assert_eq!(
+        app.get_json(&client, "/api/v1/me").await.0,
+        StatusCode::OK,
+        "the last use restarted the idle clock"
+    );
     app.clock.advance(time::Duration::minutes(31));
     let (status, body) = app.get_json(&client, "/api/v1/me").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -184,7 +223,10 @@ async fn a_busy_session_still_ends_twelve_hours_after_sign_in() {
             break (status, body);
         }
     };
-    assert!(used_for > time::Duration::hours(12) - time::Duration::minutes(29), "ended after {used_for}");
+    assert!(
+        used_for > time::Duration::hours(12) - time::Duration::minutes(29),
+        "ended after {used_for}"
+    );
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(error_code(&body), "session_expired");
 }
@@ -196,10 +238,15 @@ async fn sign_ins_and_failures_are_in_the_audit_log() {
     app.sign_in_with(&client, "ada@example.com", "wrong").await;
     app.sign_in_with(&client, "ada@example.com", PASSWORD).await;
     client.post(app.url("/api/v1/auth/sign-out")).send().await.unwrap();
-    let db = portal_server::db::connect(&crate::helpers::database_url(&app.dir)).await.unwrap();
+    let db = portal_server::db::connect(&crate::helpers::database_url(&app.dir))
+        .await
+        .unwrap();
     let events = db.audit_events(10).await.unwrap();
     let seen: Vec<(&str, &str)> = events.iter().map(|e| (e.action.as_str(), e.outcome.as_str())).collect();
-    assert_eq!(seen, [("sign_out", "success"), ("sign_in", "success"), ("sign_in", "failure")]);
+    assert_eq!(
+        seen,
+        [("sign_out", "success"), ("sign_in", "success"), ("sign_in", "failure")]
+    );
     assert!(events.iter().all(|e| e.subject.as_deref() == Some("ada@example.com")));
     assert!(events.iter().all(|e| e.source.as_deref() == Some("127.0.0.1")));
 }

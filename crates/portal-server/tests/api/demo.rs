@@ -9,7 +9,10 @@ async fn demo_mode_is_refused_off_loopback() {
     let mut config = Config::for_tests(dir.path().to_path_buf());
     config.demo = true;
     config.bind = "0.0.0.0:0".parse().unwrap();
-    let error = Application::build(config).await.err().expect("demo on 0.0.0.0 is refused");
+    let error = Application::build(config)
+        .await
+        .err()
+        .expect("demo on 0.0.0.0 is refused");
     assert!(error.to_string().contains("loopback"), "{error}");
 }
 
@@ -18,7 +21,9 @@ async fn without_the_demo_switch_nobody_can_sign_in() {
     let dir = tempfile::tempdir().unwrap();
     let config = Config::for_tests(dir.path().to_path_buf());
     let app = spawn_in(dir, config).await;
-    let response = app.sign_in_with(&app.client(), "ada@example.com", crate::helpers::PASSWORD).await;
+    let response = app
+        .sign_in_with(&app.client(), "ada@example.com", crate::helpers::PASSWORD)
+        .await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
 

@@ -32,11 +32,24 @@ async fn ada_sees_her_devices_with_every_column() {
 #[tokio::test]
 async fn ada_cannot_see_graces_devices_and_grace_cannot_see_adas() {
     let app = spawn_app().await;
-    let ada: HashSet<_> = devices_of(&app, "ada@example.com").await.devices.into_iter().map(|d| d.id).collect();
-    let grace: HashSet<_> = devices_of(&app, "grace@example.com").await.devices.into_iter().map(|d| d.id).collect();
+    let ada: HashSet<_> = devices_of(&app, "ada@example.com")
+        .await
+        .devices
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    let grace: HashSet<_> = devices_of(&app, "grace@example.com")
+        .await
+        .devices
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
     assert!(!ada.is_empty() && !grace.is_empty());
     assert!(ada.is_disjoint(&grace), "lists overlap");
-    assert!(devices_of(&app, "it@example.com").await.devices.is_empty(), "the admin has no devices of their own");
+    assert!(
+        devices_of(&app, "it@example.com").await.devices.is_empty(),
+        "the admin has no devices of their own"
+    );
 }
 
 #[tokio::test]

@@ -1,9 +1,7 @@
 use std::time::Duration;
 
 use portal_agent::{ApiFailure, DeviceClient, StateDir, enroll};
-use portal_types::{
-    ComplianceState, DeviceDetail, EnrollmentCodeResponse, EnrollmentOptions, Inventory, Platform,
-};
+use portal_types::{ComplianceState, DeviceDetail, EnrollmentCodeResponse, EnrollmentOptions, Inventory, Platform};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -40,11 +38,16 @@ fn state_dir() -> StateDir {
 }
 
 fn failure(error: anyhow::Error) -> ApiFailure {
-    error.downcast::<ApiFailure>().expect("the server refused with an API error")
+    error
+        .downcast::<ApiFailure>()
+        .expect("the server refused with an API error")
 }
 
 async fn device_count(app: &TestApp, client: &reqwest::Client) -> usize {
-    app.get_json(client, "/api/v1/devices").await.1["devices"].as_array().unwrap().len()
+    app.get_json(client, "/api/v1/devices").await.1["devices"]
+        .as_array()
+        .unwrap()
+        .len()
 }
 
 /// Grace, with an enrolled Android device.
@@ -52,7 +55,9 @@ pub async fn enrolled_device(app: &TestApp) -> (reqwest::Client, DeviceClient, S
     let grace = app.signed_in("grace@example.com").await;
     let code = code_for(app, &grace, "android").await;
     let dir = state_dir();
-    enroll(&app.address, &code, Platform::Android, inventory("15"), &dir).await.expect("enrolls");
+    enroll(&app.address, &code, Platform::Android, inventory("15"), &dir)
+        .await
+        .expect("enrolls");
     (grace, DeviceClient::load(&dir).unwrap(), dir)
 }
 
@@ -65,9 +70,16 @@ async fn the_options_say_what_the_rules_allow_before_a_code_is_issued() {
     let options: EnrollmentOptions = serde_json::from_value(body).unwrap();
     assert_eq!((options.device_limit, options.devices_enrolled), (5, 4));
     assert_eq!(options.provisioning_mode, "standalone");
-    let phone = options.platforms.iter().find(|p| p.platform == Platform::WindowsPhone).unwrap();
+    let phone = options
+        .platforms
+        .iter()
+        .find(|p| p.platform == Platform::WindowsPhone)
+        .unwrap();
     assert!(phone.corporate_allowed && !phone.personal_allowed);
-    assert!(!options.platforms.iter().any(|p| p.platform == Platform::Linux), "standalone has no Linux");
+    assert!(
+        !options.platforms.iter().any(|p| p.platform == Platform::Linux),
+        "standalone has no Linux"
+    );
 }
 
 #[tokio::test]
@@ -78,20 +90,37 @@ async fn a_code_enrolls_one_device_once_and_the_device_gets_a_certificate() {
     assert_eq!(response.status(), StatusCode::CREATED);
     let issued: EnrollmentCodeResponse = response.json().await.unwrap();
     let parts: Vec<&str> = issued.code.split('-').collect();
-    assert!(parts.len() == 3 && parts.iter().all(|p| p.len() == 4), "{}", issued.code);
+    assert!(
+        parts.len() == 3 && parts.iter().all(|p| p.len() == 4),
+        "{}",
+        issued.code
+    );
     assert!(issued.qr_svg.starts_with("<?xml") && issued.qr_svg.contains("<svg"));
     assert!(issued.command.contains(&issued.code) && issued.command.contains(&app.address));
 
     let dir = state_dir();
-    let state = enroll(&app.address, &issued.code.to_lowercase(), Platform::Android, inventory("15"), &dir).await.unwrap();
+    let state = enroll(
+        &app.address,
+        &issued.code.to_lowercase(),
+        Platform::Android,
+        inventory("15"),
+        &dir,
+    )
+    .await
+    .unwrap();
     assert_eq!(device_count(&app, &grace).await, 3);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(dir.key()).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(dir.key()).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 
-    let (status, body) = app.get_json(&grace, &format!("/api/v1/devices/{}", state.device_id)).await;
+    let (status, body) = app
+        .get_json(&grace, &format!("/api/v1/devices/{}", state.device_id))
+        .await;
     assert_eq!(status, StatusCode::OK);
     let detail: DeviceDetail = serde_json::from_value(body).unwrap();
     assert_eq!(detail.device.name, "New phone");
@@ -102,7 +131,15 @@ async fn a_code_enrolls_one_device_once_and_the_device_gets_a_certificate() {
     assert_eq!(certificate.fingerprint_sha256.split(':').count(), 32);
     assert!(certificate.revoked_at.is_none());
 
-    let again = enroll(&app.address, &issued.code, Platform::Android, inventory("15"), &state_dir()).await.unwrap_err();
+    let again = enroll(
+        &app.address,
+        &issued.code,
+        Platform::Android,
+        inventory("15"),
+        &state_dir(),
+    )
+    .await
+    .unwrap_err();
     let again = failure(again);
     assert_eq!((again.status, again.error.code.as_str()), (409, "code_used"));
     assert_eq!(device_count(&app, &grace).await, 3, "no second device");
@@ -119,22 +156,37 @@ async fn the_certificate_chains_to_the_ca_and_carries_the_servers_subject() {
     let (device_pem, ca_pem) = (pem(dir.certificate()), pem(dir.ca_certificate()));
     let device = device_pem.parse_x509().unwrap();
     let ca = ca_pem.parse_x509().unwrap();
-    device.verify_signature(Some(ca.public_key())).expect("signed by the device CA");
+    device
+        .verify_signature(Some(ca.public_key()))
+        .expect("signed by the device CA");
     assert_eq!(device.issuer(), ca.subject());
     let cn = device.subject().iter_common_name().next().unwrap().as_str().unwrap();
     assert_eq!(cn, client.state.device_id.to_string());
     let san = device.subject_alternative_name().unwrap().unwrap();
-    assert_eq!(format!("{:?}", san.value.general_names[0]), format!("URI(\"urn:uuid:{cn}\")"));
+    assert_eq!(
+        format!("{:?}", san.value.general_names[0]),
+        format!("URI(\"urn:uuid:{cn}\")")
+    );
     assert!(ca.is_ca() && !device.is_ca());
     let validity = device.validity().not_after.timestamp() - device.validity().not_before.timestamp();
-    assert!((365 * 86_400..=366 * 86_400).contains(&validity), "one year: {validity}s");
+    assert!(
+        (365 * 86_400..=366 * 86_400).contains(&validity),
+        "one year: {validity}s"
+    );
 }
 
 #[tokio::test]
 async fn unknown_expired_and_mismatched_codes_are_refused_with_their_own_errors() {
     let app = spawn_app().await;
     let grace = app.signed_in("grace@example.com").await;
-    let unknown = enroll(&app.address, "AAAA-BBBB-CCCC", Platform::Android, inventory("15"), &state_dir()).await;
+    let unknown = enroll(
+        &app.address,
+        "AAAA-BBBB-CCCC",
+        Platform::Android,
+        inventory("15"),
+        &state_dir(),
+    )
+    .await;
     assert_eq!(failure(unknown.unwrap_err()).error.code, "code_invalid");
 
     let code = code_for(&app, &grace, "ios").await;
@@ -142,7 +194,11 @@ async fn unknown_expired_and_mismatched_codes_are_refused_with_their_own_errors(
     assert_eq!(failure(wrong.unwrap_err()).error.code, "platform_mismatch");
 
     app.clock.advance(time::Duration::minutes(10));
-    let expired = failure(enroll(&app.address, &code, Platform::Ios, inventory("18"), &state_dir()).await.unwrap_err());
+    let expired = failure(
+        enroll(&app.address, &code, Platform::Ios, inventory("18"), &state_dir())
+            .await
+            .unwrap_err(),
+    );
     assert_eq!((expired.status, expired.error.code.as_str()), (410, "code_expired"));
     assert_eq!(device_count(&app, &grace).await, 2);
 }
@@ -153,12 +209,19 @@ async fn a_code_enrolls_for_the_user_who_asked_and_nobody_else_sees_the_device()
     let ada = app.signed_in("ada@example.com").await;
     let grace = app.signed_in("grace@example.com").await;
     let code = code_for(&app, &ada, "android").await;
-    let state = enroll(&app.address, &code, Platform::Android, inventory("15"), &state_dir()).await.unwrap();
+    let state = enroll(&app.address, &code, Platform::Android, inventory("15"), &state_dir())
+        .await
+        .unwrap();
     assert_eq!(device_count(&app, &ada).await, 5);
     assert_eq!(device_count(&app, &grace).await, 2);
-    let (status, body) = app.get_json(&grace, &format!("/api/v1/devices/{}", state.device_id)).await;
+    let (status, body) = app
+        .get_json(&grace, &format!("/api/v1/devices/{}", state.device_id))
+        .await;
     assert_eq!((status, error_code(&body)), (StatusCode::NOT_FOUND, "not_found"));
-    assert_eq!(app.get_json(&grace, "/api/v1/devices/not-a-uuid").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get_json(&grace, "/api/v1/devices/not-a-uuid").await.0,
+        StatusCode::NOT_FOUND
+    );
 }
 
 fn tamper_signature(csr_pem: &str) -> String {
@@ -175,7 +238,11 @@ fn tamper_signature(csr_pem: &str) -> String {
 
 fn csr(alg: &'static rcgen::SignatureAlgorithm) -> String {
     let key = rcgen::KeyPair::generate_for(alg).unwrap();
-    rcgen::CertificateParams::default().serialize_request(&key).unwrap().pem().unwrap()
+    rcgen::CertificateParams::default()
+        .serialize_request(&key)
+        .unwrap()
+        .pem()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -185,13 +252,22 @@ async fn bad_csrs_are_refused_and_leave_the_code_usable_and_nothing_written() {
     let code = code_for(&app, &grace, "android").await;
     let enroll_raw = |csr_pem: String| {
         let body = json!({ "code": code, "platform": "android", "csr_pem": csr_pem, "inventory": inventory("15") });
-        reqwest::Client::new().post(app.url("/api/v1/enroll")).json(&body).send()
+        reqwest::Client::new()
+            .post(app.url("/api/v1/enroll"))
+            .json(&body)
+            .send()
     };
     for (csr_pem, expected) in [
-        (tamper_signature(&csr(&rcgen::PKCS_ECDSA_P256_SHA256)), "csr_bad_signature"),
+        (
+            tamper_signature(&csr(&rcgen::PKCS_ECDSA_P256_SHA256)),
+            "csr_bad_signature",
+        ),
         (csr(&rcgen::PKCS_ECDSA_P384_SHA384), "key_unsupported"),
         (csr(&rcgen::PKCS_ED25519), "key_unsupported"),
-        ("-----BEGIN CERTIFICATE REQUEST-----\nnot base64\n-----END CERTIFICATE REQUEST-----".into(), "csr_invalid"),
+        (
+            "-----BEGIN CERTIFICATE REQUEST-----\nnot base64\n-----END CERTIFICATE REQUEST-----".into(),
+            "csr_invalid",
+        ),
     ] {
         let response = enroll_raw(csr_pem).await.unwrap();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{expected}");
@@ -199,7 +275,9 @@ async fn bad_csrs_are_refused_and_leave_the_code_usable_and_nothing_written() {
         assert_eq!(error_code(&body), expected);
     }
     assert_eq!(device_count(&app, &grace).await, 2);
-    enroll(&app.address, &code, Platform::Android, inventory("15"), &state_dir()).await.expect("the code still works");
+    enroll(&app.address, &code, Platform::Android, inventory("15"), &state_dir())
+        .await
+        .expect("the code still works");
 }
 
 #[tokio::test]
@@ -212,7 +290,10 @@ async fn restrictions_refuse_with_the_rule_named_before_and_at_enrollment() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(error_code(&body), "enrollment_restricted");
     assert_eq!(body["message"], "Personal Windows Phone devices are not allowed.");
-    assert_eq!(issue_code(&app, &ada, "linux", "corporate").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        issue_code(&app, &ada, "linux", "corporate").await.status(),
+        StatusCode::FORBIDDEN
+    );
 
     let bad_name = ada
         .post(app.url("/api/v1/enrollment-codes"))
@@ -222,19 +303,34 @@ async fn restrictions_refuse_with_the_rule_named_before_and_at_enrollment() {
         .unwrap();
     assert_eq!(bad_name.status(), StatusCode::BAD_REQUEST);
     let body: Value = bad_name.json().await.unwrap();
-    let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = body["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, ["device_name", "category"]);
 
     // Too old to enroll: refused at enrollment, naming the minimum.
     let code = code_for(&app, &ada, "android").await;
-    let old = failure(enroll(&app.address, &code, Platform::Android, inventory("9"), &state_dir()).await.unwrap_err());
+    let old = failure(
+        enroll(&app.address, &code, Platform::Android, inventory("9"), &state_dir())
+            .await
+            .unwrap_err(),
+    );
     assert_eq!((old.status, old.error.code.as_str()), (403, "enrollment_restricted"));
     assert!(old.error.message.contains("update to 10"), "{}", old.error.message);
 
     // Ada has 4 of 5: two codes issued now, the second enrollment is over the limit.
     let first = code_for(&app, &ada, "android").await;
-    enroll(&app.address, &first, Platform::Android, inventory("15"), &state_dir()).await.unwrap();
-    let over = failure(enroll(&app.address, &code, Platform::Android, inventory("15"), &state_dir()).await.unwrap_err());
+    enroll(&app.address, &first, Platform::Android, inventory("15"), &state_dir())
+        .await
+        .unwrap();
+    let over = failure(
+        enroll(&app.address, &code, Platform::Android, inventory("15"), &state_dir())
+            .await
+            .unwrap_err(),
+    );
     assert_eq!((over.status, over.error.code.as_str()), (403, "enrollment_restricted"));
     assert!(over.error.message.contains("limit of 5"));
     assert_eq!(device_count(&app, &ada).await, 5);
@@ -262,8 +358,14 @@ async fn a_signed_check_in_updates_compliance_with_reasons_and_a_deadline() {
     // Still failing after the grace period: Cannot access.
     app.clock.advance(time::Duration::days(3));
     client.clock_offset_seconds = time::Duration::days(3).whole_seconds();
-    assert_eq!(client.check_in(&failing).await.unwrap().compliance, ComplianceState::CannotAccess);
-    assert_eq!(client.check_in(&inventory("15")).await.unwrap().compliance, ComplianceState::CanAccess);
+    assert_eq!(
+        client.check_in(&failing).await.unwrap().compliance,
+        ComplianceState::CannotAccess
+    );
+    assert_eq!(
+        client.check_in(&inventory("15")).await.unwrap().compliance,
+        ComplianceState::CanAccess
+    );
 }
 
 #[tokio::test]
@@ -274,35 +376,68 @@ async fn forged_replayed_stale_and_revoked_requests_are_refused() {
 
     let stranger = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
     let forger = DeviceClient::with_key(client.state.clone(), &stranger.serialize_pem()).unwrap();
-    let forged = forger.signed_request(Method::POST, "/api/v1/device/check-in", Some(&body)).unwrap().send().await.unwrap();
+    let forged = forger
+        .signed_request(Method::POST, "/api/v1/device/check-in", Some(&body))
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
     assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(error_code(&forged.json().await.unwrap()), "bad_signature");
 
-    let signed = client.signed_request(Method::POST, "/api/v1/device/check-in", Some(&body)).unwrap();
+    let signed = client
+        .signed_request(Method::POST, "/api/v1/device/check-in", Some(&body))
+        .unwrap();
     let replay = signed.try_clone().unwrap();
     assert_eq!(signed.send().await.unwrap().status(), StatusCode::OK);
     let replayed = replay.send().await.unwrap();
     assert_eq!(replayed.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(error_code(&replayed.json().await.unwrap()), "replayed_request");
 
-    let unsigned = reqwest::Client::new().post(app.url("/api/v1/device/check-in")).json(&body).send().await.unwrap();
+    let unsigned = reqwest::Client::new()
+        .post(app.url("/api/v1/device/check-in"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unsigned.status(), StatusCode::UNAUTHORIZED);
 
     app.clock.advance(time::Duration::minutes(6));
-    let stale = client.signed_request(Method::POST, "/api/v1/device/check-in", Some(&body)).unwrap().send().await.unwrap();
+    let stale = client
+        .signed_request(Method::POST, "/api/v1/device/check-in", Some(&body))
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_code(&stale.json().await.unwrap()), "stale_request");
     app.clock.advance(-time::Duration::minutes(6));
 
     // Revocation comes with removal and wipe; here it is set directly.
-    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.dir.path().join("portal.db").display())).await.unwrap();
+    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.dir.path().join("portal.db").display()))
+        .await
+        .unwrap();
     sqlx::query("UPDATE device_certificates SET revoked_at = '2026-01-01T00:00:00.000000Z' WHERE device_id = ?")
         .bind(client.state.device_id.to_string())
         .execute(&db)
         .await
         .unwrap();
     let revoked = failure(client.check_in(&inventory("15")).await.unwrap_err());
-    assert_eq!((revoked.status, revoked.error.code.as_str()), (401, "certificate_revoked"));
+    assert_eq!(
+        (revoked.status, revoked.error.code.as_str()),
+        (401, "certificate_revoked")
+    );
     drop(dir);
+}
+
+/// Reads the event stream into `received` until `needle` arrives; a second
+/// without it fails the test.
+async fn wait_for(events: &mut reqwest::Response, received: &mut String, needle: &str) {
+    while !received.contains(needle) {
+        let chunk = tokio::time::timeout(Duration::from_secs(1), events.chunk())
+            .await
+            .expect("an event within a second");
+        received.push_str(&String::from_utf8_lossy(&chunk.unwrap().unwrap()));
+    }
 }
 
 #[tokio::test]
@@ -316,24 +451,32 @@ async fn the_portal_hears_of_an_enrollment_and_a_check_in_within_a_second() {
     let code = code_for(&app, &grace, "android").await;
     let dir = state_dir();
     let started = std::time::Instant::now();
-    let state = enroll(&app.address, &code, Platform::Android, inventory("15"), &dir).await.unwrap();
+    let state = enroll(&app.address, &code, Platform::Android, inventory("15"), &dir)
+        .await
+        .unwrap();
     let mut received = String::new();
-    while !received.contains("device_enrolled") {
-        let chunk = tokio::time::timeout(Duration::from_secs(1), events.chunk()).await.expect("an event within a second");
-        received.push_str(&String::from_utf8_lossy(&chunk.unwrap().unwrap()));
-    }
+    wait_for(&mut events, &mut received, "device_enrolled").await;
     assert!(started.elapsed() < Duration::from_secs(1));
     assert!(received.contains(&state.device_id.to_string()), "{received}");
 
-    DeviceClient::load(&dir).unwrap().check_in(&inventory("15")).await.unwrap();
-    while !received.contains("device_updated") {
-        let chunk = tokio::time::timeout(Duration::from_secs(1), events.chunk()).await.expect("an event within a second");
-        received.push_str(&String::from_utf8_lossy(&chunk.unwrap().unwrap()));
-    }
+    DeviceClient::load(&dir)
+        .unwrap()
+        .check_in(&inventory("15"))
+        .await
+        .unwrap();
+    wait_for(&mut events, &mut received, "device_updated").await;
 
     // Ada hears nothing of Grace's devices.
     let ada = app.signed_in("ada@example.com").await;
     let mut ada_events = ada.get(app.url("/api/v1/events")).send().await.unwrap();
-    DeviceClient::load(&dir).unwrap().check_in(&inventory("15")).await.unwrap();
-    assert!(tokio::time::timeout(Duration::from_millis(300), ada_events.chunk()).await.is_err());
+    DeviceClient::load(&dir)
+        .unwrap()
+        .check_in(&inventory("15"))
+        .await
+        .unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), ada_events.chunk())
+            .await
+            .is_err()
+    );
 }

@@ -38,13 +38,21 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 /// Starts a server over an existing folder (to restart on the same database).
 pub async fn spawn_in(dir: TempDir, config: Config) -> TestApp {
     let clock = ManualClock::new(OffsetDateTime::now_utc());
-    let app = Application::build_with_clock(config, Arc::new(clock.clone())).await.expect("server builds");
+    let app = Application::build_with_clock(config, Arc::new(clock.clone()))
+        .await
+        .expect("server builds");
     let address = format!("http://{}", app.local_addr());
     let (tx, rx) = oneshot::channel();
     let server = tokio::spawn(app.run_until_stopped(async {
         let _ = rx.await;
     }));
-    TestApp { address, clock, dir, shutdown: Some(tx), server: Some(server) }
+    TestApp {
+        address,
+        clock,
+        dir,
+        shutdown: Some(tx),
+        server: Some(server),
+    }
 }
 
 impl TestApp {
@@ -91,6 +99,11 @@ impl TestApp {
 
 /// Asserts the API's one error shape and returns its code.
 pub fn error_code(body: &Value) -> &str {
-    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "error has a message: {body}");
-    body["code"].as_str().unwrap_or_else(|| panic!("error has a code: {body}"))
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "error has a message: {body}"
+    );
+    body["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("error has a code: {body}"))
 }

@@ -42,14 +42,20 @@ async fn the_document_lists_every_route_and_every_listed_route_answers() {
     // listed must be served, and anything else under /api is a JSON 404.
     for (method, path) in &listed {
         let response = client
-            .request(Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(), app.url(path))
+            .request(
+                Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(),
+                app.url(path),
+            )
             .header("content-type", "application/json")
             .body("{}")
             .send()
             .await
             .unwrap();
         assert!(
-            !matches!(response.status(), StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED),
+            !matches!(
+                response.status(),
+                StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
+            ),
             "{method} {path} answered {}",
             response.status()
         );
@@ -68,7 +74,11 @@ async fn every_documented_error_uses_the_one_error_shape() {
             for (status, response) in operation["responses"].as_object().unwrap() {
                 if status.starts_with('4') {
                     let schema = &response["content"]["application/json"]["schema"]["$ref"];
-                    assert_eq!(schema, &Value::from("#/components/schemas/ApiError"), "{method} {path} {status}");
+                    assert_eq!(
+                        schema,
+                        &Value::from("#/components/schemas/ApiError"),
+                        "{method} {path} {status}"
+                    );
                 }
             }
         }

@@ -26,7 +26,12 @@ async fn client_side_routes_get_the_portal() {
     for path in ["/", "/devices", "/sign-in", "/some/deep/link"] {
         let response = reqwest::get(app.url(path)).await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{path}");
-        assert!(response.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+        assert!(
+            response.headers()[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
         assert_eq!(response.headers()[header::CACHE_CONTROL], "no-cache");
         assert!(response.text().await.unwrap().contains("Company Portal"));
     }
@@ -36,11 +41,19 @@ async fn client_side_routes_get_the_portal() {
 async fn the_wasm_is_served_as_wasm_precompressed_and_cached_for_good() {
     let app = app_with_dist().await;
     let client = reqwest::Client::new();
-    let brotli = client.get(app.url(&format!("/{WASM}"))).header(header::ACCEPT_ENCODING, "br, gzip").send().await.unwrap();
+    let brotli = client
+        .get(app.url(&format!("/{WASM}")))
+        .header(header::ACCEPT_ENCODING, "br, gzip")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(brotli.status(), StatusCode::OK);
     assert_eq!(brotli.headers()[header::CONTENT_TYPE], "application/wasm");
     assert_eq!(brotli.headers()[header::CONTENT_ENCODING], "br");
-    assert_eq!(brotli.headers()[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+    assert_eq!(
+        brotli.headers()[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
     assert_eq!(brotli.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     assert_eq!(brotli.bytes().await.unwrap().as_ref(), BROTLI_MARKER);
 
