@@ -1,37 +1,54 @@
 use leptos::prelude::*;
-use leptos_router::{
-    components::{ProtectedRoute, Redirect, Route, Router, Routes},
-    path,
-};
 
 use crate::{
     components::header::Header,
-    pages::{my_devices::MyDevicesPage, not_found::NotFoundPage, sign_in::SignInPage},
-    session::{provide_session, use_session},
+    live::provide_live_events,
+    pages::{
+        add_device::AddDevicePage, device::DevicePage, my_devices::MyDevicesPage, not_found::NotFoundPage,
+        sign_in::SignInPage,
+    },
+    router::{provide_router, segments, use_router},
+    session::{Session, provide_session},
 };
 
 #[component]
 pub fn App() -> impl IntoView {
-    provide_session();
-    let session = use_session();
-    let signed_in = move || session.signed_in();
+    let router = provide_router();
+    let session = provide_session();
+    provide_live_events(session);
+    let page = move || {
+        let path = router.path.get();
+        match segments(&path).as_slice() {
+            [] => view! { <Redirect to="/devices".into()/> }.into_any(),
+            ["sign-in"] => view! { <SignInPage/> }.into_any(),
+            ["devices"] => guarded(session, &path, || view! { <MyDevicesPage/> }.into_any()),
+            ["devices", "add"] => guarded(session, &path, || view! { <AddDevicePage/> }.into_any()),
+            ["devices", id] => {
+                let id = id.to_string();
+                guarded(session, &path, move || view! { <DevicePage id/> }.into_any())
+            }
+            _ => view! { <NotFoundPage/> }.into_any(),
+        }
+    };
     view! {
-        <Router>
-            <a class="cp-skip-link" href="#main">"Skip to content"</a>
-            <Header/>
-            <main id="main" class="cp-main" tabindex="-1">
-                <Routes fallback=NotFoundPage>
-                    <Route path=path!("/") view=|| view! { <Redirect path="/devices"/> }/>
-                    <Route path=path!("/sign-in") view=SignInPage/>
-                    <ProtectedRoute
-                        path=path!("/devices")
-                        view=MyDevicesPage
-                        condition=signed_in
-                        redirect_path=|| "/sign-in"
-                        fallback=|| view! { <p class="cp-loading" role="status">"Loading…"</p> }
-                    />
-                </Routes>
-            </main>
-        </Router>
+        <a class="cp-skip-link" href="#main">"Skip to content"</a>
+        <Header/>
+        <main id="main" class="cp-main" tabindex="-1">{page}</main>
     }
+}
+
+/// The page for signed-in users; Sign in (coming back here after) for others.
+fn guarded(session: Session, path: &str, page: impl FnOnce() -> AnyView) -> AnyView {
+    match session.signed_in() {
+        None => view! { <p class="cp-loading" role="status">"Loading…"</p> }.into_any(),
+        Some(true) => page(),
+        Some(false) => view! { <Redirect to=format!("/sign-in?next={path}")/> }.into_any(),
+    }
+}
+
+/// Replaces the current address once the page has rendered.
+#[component]
+fn Redirect(to: String) -> impl IntoView {
+    let router = use_router();
+    Effect::new(move |_| router.replace(&to));
 }

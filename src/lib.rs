@@ -4,5 +4,7 @@ pub mod api;
 pub mod app;
 pub mod components;
 pub mod format;
+pub mod live;
 pub mod pages;
+pub mod router;
 pub mod session;

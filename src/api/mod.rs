@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod devices;
+pub mod enrollment;
 
 use std::fmt;
 

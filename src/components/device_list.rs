@@ -33,7 +33,7 @@ fn DeviceCard(device: Device) -> impl IntoView {
     view! {
         <li class="cp-device" aria-label=label>
             <div class="cp-device__top">
-                <h2 class="cp-device__name">{device.name}</h2>
+                <h2 class="cp-device__name"><a href=format!("/devices/{}", device.id)>{device.name}</a></h2>
                 <ComplianceBadge state=device.compliance/>
             </div>
             <dl class="cp-device__facts">

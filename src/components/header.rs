@@ -1,25 +1,22 @@
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_navigate};
 
-use crate::{api, session::use_session};
+use crate::{api, router::use_router, session::use_session};
 
 /// Brand, navigation and the signed-in user's menu.
 #[component]
 pub fn Header() -> impl IntoView {
     let session = use_session();
-    let navigate = use_navigate();
+    let router = use_router();
     let sign_out = Action::new_local(move |_: &()| {
-        let navigate = navigate.clone();
         async move {
             // The server may already have ended the session; either way it is over here.
             let _ = api::auth::sign_out().await;
             session.user.set(None);
             session.notice.set(Some("You have signed out.".into()));
-            navigate("/sign-in", Default::default());
+            router.navigate("/sign-in");
         }
     });
-    let pathname = use_location().pathname;
-    let current = move |href: &'static str| move || (pathname.get() == href).then_some("page");
+    let current = move |href: &'static str| move || (router.path.get() == href).then_some("page");
     view! {
         <header class="cp-header">
             <a class="cp-header__brand" href="/devices">"Company Portal"</a>

@@ -1,8 +1,7 @@
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 use portal_types::{FieldErrors, SignInRequest};
 
-use crate::{api, session::use_session};
+use crate::{api, router::use_router, session::use_session};
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
@@ -29,11 +28,11 @@ pub fn SignInPage() -> impl IntoView {
         }
     });
 
-    let navigate = use_navigate();
-    // Already signed in, or just signed in: go to the devices.
+    let router = use_router();
+    // Already signed in, or just signed in: go where the user was going.
     Effect::new(move |_| {
         if session.user.with(Option::is_some) {
-            navigate("/devices", Default::default());
+            router.replace(&next_path());
         }
     });
 
@@ -102,4 +101,18 @@ fn Field(
             })}
         </div>
     }
+}
+
+/// Where to go after signing in: the `next` the guard sent along, when it is
+/// a path within the portal.
+fn next_path() -> String {
+    let search = window().location().search().unwrap_or_default();
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("next="))
+        .and_then(|next| js_sys::decode_uri_component(next).ok())
+        .map(String::from)
+        .filter(|next| next.starts_with('/') && !next.starts_with("//"))
+        .unwrap_or_else(|| "/devices".into())
 }

@@ -7,10 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
-import { PASSWORD, startServer } from "./support.mjs";
+import { AGENT_BIN, PASSWORD, startServer } from "./support.mjs";
 
 const run = promisify(execFile);
-const agent = process.env.PORTAL_AGENT_BIN ?? "target/debug/portal-agent";
+const agent = AGENT_BIN;
 let server;
 let stateDir;
 

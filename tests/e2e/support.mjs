@@ -68,3 +68,5 @@ export async function signIn(page, email, password = PASSWORD) {
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
 }
+
+export const AGENT_BIN = process.env.PORTAL_AGENT_BIN ?? "target/debug/portal-agent";

@@ -48,12 +48,13 @@ async fn cache_control(request: Request<axum::body::Body>, next: Next) -> Respon
     response
 }
 
-/// `name-0123456789abcdef.ext` or `name-0123456789abcdef_bg.wasm`.
+/// `name-0123456789abcdef.ext` or `name-0123456789abcdef_bg.wasm` (trunk
+/// writes the hash without leading zeros, so it can be shorter).
 fn is_fingerprinted(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or_default();
     let stem = file.split('.').next().unwrap_or_default().trim_end_matches("_bg");
     stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+        .is_some_and(|(_, hash)| (8..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]
@@ -65,6 +66,7 @@ mod tests {
         assert!(is_fingerprinted("/portal-1a2b3c4d5e6f7a8b_bg.wasm"));
         assert!(is_fingerprinted("/portal-1a2b3c4d5e6f7a8b.js"));
         assert!(is_fingerprinted("/main-00112233aabbccdd.css"));
+        assert!(is_fingerprinted("/portal-636c7c212c85b1c.js"));
         assert!(!is_fingerprinted("/index.html"));
         assert!(!is_fingerprinted("/devices/some-device"));
     }

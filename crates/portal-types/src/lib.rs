@@ -20,4 +20,4 @@ pub use enrollment::{
 };
 pub use error::{ApiError, FieldError, FieldErrors};
 pub use ids::{DeviceId, UserId};
-pub use live::LiveEvent;
+pub use live::{LiveEvent, LiveEventKind};

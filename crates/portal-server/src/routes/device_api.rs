@@ -37,12 +37,9 @@ async fn check_in(
         .db
         .record_check_in(device.device_id, &inventory, &result, now)
         .await?;
-    state.events.publish(
-        device.user_id,
-        LiveEvent::DeviceUpdated {
-            device_id: device.device_id,
-        },
-    );
+    state
+        .events
+        .publish(device.user_id, LiveEvent::device_updated(device.device_id));
     Ok(Json(CheckInResponse {
         compliance,
         reasons: result.reasons,

@@ -280,7 +280,7 @@ async fn enroll(
     }
     state
         .events
-        .publish(code.user_id, LiveEvent::DeviceEnrolled { device_id });
+        .publish(code.user_id, LiveEvent::device_enrolled(device_id));
     Ok((
         StatusCode::CREATED,
         Json(EnrollResponse {

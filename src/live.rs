@@ -1,0 +1,60 @@
+//! Live changes from the server (`/api/v1/events`), while a user is signed in.
+
+use leptos::{prelude::*, wasm_bindgen::JsCast};
+use portal_types::LiveEvent;
+use wasm_bindgen::closure::Closure;
+use web_sys::{EventSource, MessageEvent};
+
+use crate::session::Session;
+
+#[derive(Clone, Copy)]
+pub struct LiveEvents {
+    /// The newest event; pages react to the ones that concern them.
+    pub last: RwSignal<Option<LiveEvent>>,
+    /// Counts events, including missed ones (`resync`), to key refetches on.
+    pub version: RwSignal<u64>,
+}
+
+/// Opens the event stream when a user signs in and closes it at sign-out.
+/// The browser reconnects a dropped stream by itself.
+pub fn provide_live_events(session: Session) {
+    let live = LiveEvents {
+        last: RwSignal::new(None),
+        version: RwSignal::new(0),
+    };
+    provide_context(live);
+    let source = StoredValue::new_local(None::<EventSource>);
+    Effect::new(move |_| {
+        let signed_in = session.user.with(Option::is_some);
+        match (signed_in, source.with_value(Option::is_some)) {
+            (true, false) => source.set_value(open(live)),
+            (false, true) => source.update_value(|s| {
+                if let Some(s) = s.take() {
+                    s.close();
+                }
+            }),
+            _ => {}
+        }
+    });
+}
+
+fn open(live: LiveEvents) -> Option<EventSource> {
+    let source = EventSource::new("/api/v1/events").ok()?;
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
+        if let Some(data) = message.data().as_string() {
+            live.last.set(serde_json::from_str(&data).ok());
+        }
+        live.version.update(|v| *v += 1);
+    });
+    source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    source
+        .add_event_listener_with_callback("resync", on_message.as_ref().unchecked_ref())
+        .ok()?;
+    // Lives as long as the stream; one per sign-in.
+    on_message.forget();
+    Some(source)
+}
+
+pub fn use_live_events() -> LiveEvents {
+    expect_context::<LiveEvents>()
+}

@@ -1,0 +1,227 @@
+use std::time::Duration;
+
+use leptos::prelude::*;
+use portal_types::{
+    EnrollmentCodeRequest, EnrollmentCodeResponse, EnrollmentOptions, FieldErrors, LiveEvent, LiveEventKind, Ownership,
+    Platform, PlatformRule,
+};
+
+use crate::{api, live::use_live_events, router::use_router, session::use_session};
+
+/// Add device: the rules first, then a one-time code for the device to enroll
+/// with; the page moves on to the device as soon as it has enrolled.
+#[component]
+pub fn AddDevicePage() -> impl IntoView {
+    let session = use_session();
+    let options = LocalResource::new(move || async move {
+        let result = api::enrollment::options().await;
+        if let Err(error) = &result {
+            session.handle_error(error);
+        }
+        result
+    });
+    view! {
+        <section class="cp-page cp-page--medium">
+            <p class="cp-breadcrumb"><a href="/devices">"My devices"</a></p>
+            <h1>"Add device"</h1>
+            <Transition fallback=|| view! { <p class="cp-loading" role="status">"Loading what you can enroll…"</p> }>
+                {move || options.get().map(|result| match result {
+                    Ok(options) => view! { <Enroll options/> }.into_any(),
+                    Err(error) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Enroll(options: EnrollmentOptions) -> impl IntoView {
+    let issued = RwSignal::new(None::<EnrollmentCodeResponse>);
+    let remaining = options.device_limit.saturating_sub(options.devices_enrolled);
+    let summary = match remaining {
+        0 => format!(
+            "You have reached the limit of {} devices. Remove a device you no longer use to add another.",
+            options.device_limit
+        ),
+        1 => "You can enroll 1 more device.".to_string(),
+        n => format!("You can enroll {n} more devices."),
+    };
+    view! {
+        <p class="cp-lead">{summary}</p>
+        {move || match issued.get() {
+            Some(code) => view! { <CodePanel code issued/> }.into_any(),
+            None if remaining > 0 => view! { <EnrollForm options=options.clone() issued/> }.into_any(),
+            None => ().into_any(),
+        }}
+    }
+}
+
+#[component]
+fn EnrollForm(options: EnrollmentOptions, issued: RwSignal<Option<EnrollmentCodeResponse>>) -> impl IntoView {
+    let session = use_session();
+    let rules = StoredValue::new(options.platforms);
+    let first = rules.with_value(|r| r.first().map(|r| r.platform));
+    let platform = RwSignal::new(first.unwrap_or(Platform::Android));
+    let rule = move || rules.with_value(|r| r.iter().find(|r| r.platform == platform.get()).cloned());
+    let device_name = RwSignal::new(String::new());
+    let ownership = RwSignal::new(Ownership::Corporate);
+    let category = RwSignal::new(options.categories.first().cloned().unwrap_or_default());
+    let field_errors = RwSignal::new(FieldErrors::default());
+    let form_error = RwSignal::new(None::<String>);
+
+    // A platform that allows one ownership only switches to it.
+    Effect::new(move |_| {
+        if let Some(rule) = rule() {
+            match ownership.get_untracked() {
+                Ownership::Personal if !rule.personal_allowed => ownership.set(Ownership::Corporate),
+                Ownership::Corporate if !rule.corporate_allowed => ownership.set(Ownership::Personal),
+                _ => {}
+            }
+        }
+    });
+
+    let create = Action::new_local(move |request: &EnrollmentCodeRequest| {
+        let request = request.clone();
+        async move {
+            match api::enrollment::create_code(&request).await {
+                Ok(code) => issued.set(Some(code)),
+                Err(error) => {
+                    session.handle_error(&error);
+                    field_errors.set(error.fields());
+                    form_error.set(Some(error.to_string()));
+                }
+            }
+        }
+    });
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let request = EnrollmentCodeRequest {
+            platform: platform.get_untracked(),
+            device_name: device_name.get_untracked(),
+            ownership: ownership.get_untracked(),
+            category: category.get_untracked(),
+        };
+        let errors = request.field_errors();
+        form_error.set(None);
+        field_errors.set(errors.clone());
+        if errors.is_empty() {
+            create.dispatch(request);
+        }
+    };
+    let name_error = move || field_errors.with(|e| e.get("device_name").map(str::to_owned));
+
+    view! {
+        {move || form_error.get().filter(|_| field_errors.with(|e| e.is_empty())).map(|message| view! {
+            <p class="cp-alert cp-alert--error" role="alert">{message}</p>
+        })}
+        <form class="cp-form" on:submit=submit novalidate>
+            <div class="cp-field">
+                <label for="platform">"Platform"</label>
+                <select id="platform" on:change=move |ev| {
+                    if let Some(p) = Platform::parse(&event_target_value(&ev)) { platform.set(p) }
+                }>
+                    {rules.with_value(|rules| rules.iter().map(|r| view! {
+                        <option value=r.platform.as_str() selected=r.platform == platform.get_untracked()>{r.platform.label()}</option>
+                    }).collect_view())}
+                </select>
+                <p class="cp-field__hint">{move || rule().map(|r| rule_text(&r))}</p>
+            </div>
+            <div class="cp-field">
+                <label for="device-name">"Device name"</label>
+                <input id="device-name" type="text" maxlength="64" autocomplete="off" bind:value=device_name
+                    aria-invalid=move || name_error().is_some().to_string()
+                    aria-describedby=move || name_error().map(|_| "device-name-error")/>
+                {move || name_error().map(|message| view! {
+                    <p class="cp-field__error" id="device-name-error">{message}</p>
+                })}
+            </div>
+            <fieldset class="cp-field cp-choice">
+                <legend>"Ownership"</legend>
+                <OwnershipChoice value=Ownership::Corporate ownership allowed=Signal::derive(move || rule().is_some_and(|r| r.corporate_allowed))/>
+                <OwnershipChoice value=Ownership::Personal ownership allowed=Signal::derive(move || rule().is_some_and(|r| r.personal_allowed))/>
+            </fieldset>
+            <div class="cp-field">
+                <label for="category">"Category"</label>
+                <select id="category" on:change=move |ev| category.set(event_target_value(&ev))>
+                    {options.categories.into_iter().map(|c| view! { <option value=c.clone()>{c.clone()}</option> }).collect_view()}
+                </select>
+            </div>
+            <button class="cp-button cp-button--primary" type="submit" disabled=move || create.pending().get()>
+                "Get enrollment code"
+            </button>
+        </form>
+    }
+}
+
+#[component]
+fn OwnershipChoice(value: Ownership, ownership: RwSignal<Ownership>, allowed: Signal<bool>) -> impl IntoView {
+    let id = format!("ownership-{}", value.as_str());
+    view! {
+        <div class="cp-choice__option">
+            <input type="radio" name="ownership" id=id.clone() value=value.as_str()
+                prop:checked=move || ownership.get() == value
+                disabled=move || !allowed.get()
+                on:change=move |_| ownership.set(value)/>
+            <label for=id>{value.label()}</label>
+        </div>
+    }
+}
+
+/// The chosen platform's rules in a sentence.
+fn rule_text(rule: &PlatformRule) -> String {
+    let name = rule.platform.label();
+    let mut text = match (rule.corporate_allowed, rule.personal_allowed) {
+        (true, true) => format!("Corporate and personal {name} devices can be enrolled."),
+        (true, false) => format!("Personal {name} devices are not allowed."),
+        (false, true) => format!("Corporate {name} devices are not allowed."),
+        (false, false) => format!("{name} devices cannot be enrolled."),
+    };
+    if let Some(min) = &rule.min_os_version {
+        text.push_str(&format!(" Requires {name} {min} or later."));
+    }
+    text
+}
+
+/// The code, its QR code and command, a countdown, and a wait for the device.
+#[component]
+fn CodePanel(code: EnrollmentCodeResponse, issued: RwSignal<Option<EnrollmentCodeResponse>>) -> impl IntoView {
+    let router = use_router();
+    let live = use_live_events();
+    let expires = js_sys::Date::parse(&code.expires_at);
+    let now = RwSignal::new(js_sys::Date::now());
+    if let Ok(timer) = set_interval_with_handle(move || now.set(js_sys::Date::now()), Duration::from_secs(1)) {
+        on_cleanup(move || timer.clear());
+    }
+    let seconds_left = move || ((expires - now.get()) / 1000.0).max(0.0) as u64;
+    // Any enrollment from here on is this code's: go to the new device.
+    let seen = live.version.get_untracked();
+    Effect::new(move |_| {
+        if live.version.get() > seen
+            && let Some(LiveEvent {
+                kind: LiveEventKind::DeviceEnrolled,
+                device_id,
+            }) = live.last.get()
+        {
+            router.navigate(&format!("/devices/{device_id}"));
+        }
+    });
+    view! {
+        <div class="cp-code-panel">
+            <h2>"Enrollment code"</h2>
+            <p class="cp-code" aria-label="Enrollment code">{code.code.clone()}</p>
+            <div class="cp-qr" role="img" aria-label="QR code of the enrollment code" inner_html=code.qr_svg></div>
+            <p>"On the device, run the Company Portal agent:"</p>
+            <pre class="cp-command"><code>{code.command}</code></pre>
+            {move || match seconds_left() {
+                0 => view! {
+                    <p class="cp-alert cp-alert--error" role="alert">"This code has expired. Get a new code to try again."</p>
+                }.into_any(),
+                s => view! {
+                    <p class="cp-countdown">"Expires in " <span role="timer">{format!("{}:{:02}", s / 60, s % 60)}</span></p>
+                    <p class="cp-waiting" role="status">"Waiting for the device to enroll…"</p>
+                }.into_any(),
+            }}
+            <button class="cp-button" type="button" on:click=move |_| issued.set(None)>"Get a new code"</button>
+        </div>
+    }
+}

@@ -1,0 +1,138 @@
+use leptos::prelude::*;
+use portal_types::{CertificateInfo, DeviceDetail};
+
+use crate::{
+    api::{self, ClientError},
+    components::compliance_badge::ComplianceBadge,
+    format,
+    live::use_live_events,
+    session::use_session,
+};
+
+/// One device: its facts, why it is or is not compliant, and its certificate.
+#[component]
+pub fn DevicePage(id: String) -> impl IntoView {
+    let session = use_session();
+    let live = use_live_events();
+    // Refetch when this device changes (a check-in), not for other devices.
+    let changes = Memo::new({
+        let id = id.clone();
+        move |previous: Option<&u64>| {
+            let version = live.version.get();
+            let ours = live
+                .last
+                .with(|event| event.as_ref().is_none_or(|e| e.device_id.to_string() == id));
+            if ours {
+                version
+            } else {
+                previous.copied().unwrap_or(version)
+            }
+        }
+    });
+    let detail = LocalResource::new(move || {
+        changes.track();
+        let id = id.clone();
+        async move {
+            let result = api::devices::detail(&id).await;
+            if let Err(error) = &result {
+                session.handle_error(error);
+            }
+            result
+        }
+    });
+    view! {
+        <Transition fallback=|| view! { <p class="cp-loading" role="status">"Loading the device…"</p> }>
+            {move || detail.get().map(|result| match result {
+                Ok(detail) => view! { <DeviceView detail/> }.into_any(),
+                Err(ClientError::Api { status: 404, .. }) => view! {
+                    <section class="cp-page">
+                        <h1>"Device not found"</h1>
+                        <p>"This device is not one of yours, or it has been removed."</p>
+                        <p><a href="/devices">"Go to My devices"</a></p>
+                    </section>
+                }.into_any(),
+                Err(error) => view! {
+                    <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p>
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn DeviceView(detail: DeviceDetail) -> impl IntoView {
+    let device = detail.device;
+    let last_check_in = device
+        .last_check_in
+        .as_deref()
+        .map_or_else(|| "Never".to_string(), format::date_time);
+    let reasons = detail.compliance_reasons;
+    let compliant = reasons.is_empty();
+    view! {
+        <section class="cp-page">
+            <p class="cp-breadcrumb"><a href="/devices">"My devices"</a></p>
+            <div class="cp-page__title">
+                <h1>{device.name}</h1>
+                <ComplianceBadge state=device.compliance/>
+            </div>
+            <dl class="cp-facts">
+                <Fact label="Platform" value=device.platform.label().to_string()/>
+                <Fact label="Model" value=device.model/>
+                <Fact label="OS version" value=device.os_version/>
+                <Fact label="Ownership" value=device.ownership.label().to_string()/>
+                <Fact label="Category" value=detail.category/>
+                <Fact label="Enrolled" value=format::date_time(&detail.enrolled_at)/>
+                <Fact label="Last check-in" value=last_check_in/>
+            </dl>
+
+            <h2>"Compliance"</h2>
+            {compliant.then(|| view! { <p>"This device meets your organisation's policies."</p> })}
+            {detail.compliance_deadline.map(|deadline| view! {
+                <p class="cp-alert cp-alert--warn">
+                    "Fix the problems below by " <strong>{format::date_time(&deadline)}</strong>
+                    " to keep access to work resources."
+                </p>
+            })}
+            {(!compliant).then(|| view! {
+                <ul class="cp-reasons" aria-label="Compliance problems">
+                    {reasons.into_iter().map(|reason| view! {
+                        <li>
+                            <p class="cp-reasons__problem">{reason.problem}</p>
+                            <p>"How to fix: " {reason.fix}</p>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            })}
+
+            <h2>"Certificate"</h2>
+            {match detail.certificate {
+                Some(certificate) => view! { <Certificate certificate/> }.into_any(),
+                None => view! { <p>"No device certificate is on record for this device."</p> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Certificate(certificate: CertificateInfo) -> impl IntoView {
+    let status = match &certificate.revoked_at {
+        Some(at) => format!("Revoked on {}", format::date_time(at)),
+        None => "Valid".to_string(),
+    };
+    view! {
+        <dl class="cp-facts cp-facts--wide">
+            <Fact label="Status" value=status/>
+            <Fact label="Subject" value=certificate.subject/>
+            <Fact label="Issued by" value=certificate.issuer/>
+            <Fact label="Serial number" value=certificate.serial/>
+            <Fact label="SHA-256 fingerprint" value=certificate.fingerprint_sha256/>
+            <Fact label="Issued" value=format::date_time(&certificate.issued_at)/>
+            <Fact label="Expires" value=format::date_time(&certificate.expires_at)/>
+        </dl>
+    }
+}
+
+#[component]
+fn Fact(label: &'static str, value: String) -> impl IntoView {
+    view! { <div><dt>{label}</dt><dd>{value}</dd></div> }
+}

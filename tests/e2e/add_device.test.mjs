@@ -1,0 +1,121 @@
+// Add device in a real browser, with the real agent enrolling: the page
+// moves on to the new device by itself and follows its check-ins live.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { promisify } from "node:util";
+import { AGENT_BIN, launchBrowser, newPage, signIn, startServer } from "./support.mjs";
+
+const run = promisify(execFile);
+let server;
+let browser;
+let stateDir;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  stateDir = mkdtempSync(join(tmpdir(), "portal-agent-"));
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+test("Grace adds a phone: the rules, a code, the agent enrolls, the page follows the device live", async () => {
+  const page = await newPage(browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await page.goto(`${server.url}/devices`);
+  await signIn(page, "grace@example.com");
+  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  await page.getByRole("link", { name: "Add device" }).click();
+  await page.getByRole("heading", { name: "Add device" }).waitFor();
+  await page.getByText("You can enroll 3 more devices.").waitFor();
+
+  await page.getByLabel("Platform").selectOption({ label: "Windows Phone" });
+  await page.getByText("Personal Windows Phone devices are not allowed.").waitFor();
+  assert.ok(await page.getByLabel("Personal").isDisabled());
+
+  await page.getByLabel("Platform").selectOption({ label: "Android" });
+  await page.getByText("Requires Android 10 or later.", { exact: false }).waitFor();
+  await page.getByRole("button", { name: "Get enrollment code" }).click();
+  await page.getByText("Enter a name for the device.").waitFor();
+
+  await page.getByLabel("Device name").fill("Grace's Pixel");
+  await page.getByLabel("Personal").check();
+  await page.getByLabel("Category").selectOption("Phone");
+  await page.getByRole("button", { name: "Get enrollment code" }).click();
+
+  const codeText = page.getByLabel("Enrollment code", { exact: true });
+  await codeText.waitFor();
+  const code = (await codeText.textContent()).trim();
+  assert.match(code, /^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+  assert.ok(await page.getByRole("img", { name: "QR code of the enrollment code" }).locator("svg").isVisible());
+  assert.match(await page.locator(".cp-command").textContent(), new RegExp(`--code ${code} --platform android`));
+  assert.match(await page.getByRole("timer").textContent(), /^(10:00|9:[0-5]\d)$/);
+  await page.getByText("Waiting for the device to enroll…").waitFor();
+  await page.screenshot({ path: "target/e2e-add-device-code.png", fullPage: true });
+
+  await run(AGENT_BIN, [
+    "enroll", "--state-dir", stateDir, "--server", server.url, "--code", code,
+    "--platform", "android", "--os-version", "15", "--model", "Pixel 9",
+  ]);
+  const enrolledAt = Date.now();
+  await page.getByRole("heading", { name: "Grace's Pixel" }).waitFor();
+  console.log(`# the page showed the new device ${Date.now() - enrolledAt} ms after the agent enrolled`);
+  assert.match(new URL(page.url()).pathname, /^\/devices\/[0-9a-f-]{36}$/);
+  const deviceId = new URL(page.url()).pathname.split("/")[2];
+  await page.getByText(`CN=${deviceId}, O=Company Portal`).waitFor();
+  await page.getByText("Valid", { exact: true }).waitFor();
+  await page.getByText("This device meets your organisation's policies.").waitFor();
+
+  // The device stops encrypting: its page turns without a reload.
+  await run(AGENT_BIN, ["run", "--once", "--state-dir", stateDir, "--encrypted", "false"]);
+  await page.getByText("The device's storage is not encrypted.").waitFor();
+  await page.getByText("How to fix: Turn on device encryption", { exact: false }).waitFor();
+  assert.ok(await page.locator(".cp-page__title").getByText("Out of compliance").isVisible());
+  await page.screenshot({ path: "target/e2e-device-page.png", fullPage: true });
+
+  await page.getByRole("link", { name: "My devices" }).first().click();
+  await page.getByRole("listitem", { name: "Grace's Pixel" }).waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `no sideways scrolling on a phone (overflow ${overflow}px)`);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test("another user's device is a not-found page, and back and forward work", async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/sign-in`);
+  await signIn(page, "ada@example.com");
+  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  await page.getByRole("link", { name: "Personal iPhone" }).click();
+  await page.getByRole("heading", { name: "Personal iPhone" }).waitFor();
+  await page.getByText("is older than the required 17", { exact: false }).waitFor();
+  await page.getByText("Fix the problems below by", { exact: false }).waitFor();
+
+  await page.goBack();
+  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  await page.goForward();
+  await page.getByRole("heading", { name: "Personal iPhone" }).waitFor();
+
+  const { devices } = await page.evaluate(() => fetch("/api/v1/devices").then((r) => r.json()));
+  assert.ok(devices.length >= 4);
+  await page.goto(`${server.url}/devices/00000000-0000-4000-8000-000000000000`);
+  await page.getByRole("heading", { name: "Device not found" }).waitFor();
+  await page.context().close();
+});
+
+test("a signed-out visit to a device page signs in and comes back to it", async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/devices/add`);
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  assert.equal(new URL(page.url()).search, "?next=/devices/add");
+  await signIn(page, "ada@example.com");
+  await page.getByRole("heading", { name: "Add device" }).waitFor();
+  await page.getByText("You can enroll 1 more device.").waitFor();
+  await page.context().close();
+});
