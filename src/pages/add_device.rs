@@ -46,8 +46,17 @@ fn Enroll(options: EnrollmentOptions) -> impl IntoView {
         1 => "You can enroll 1 more device.".to_string(),
         n => format!("You can enroll {n} more devices."),
     };
+    let mode = match options.provisioning_mode.as_str() {
+        "office365" => {
+            "Your organisation uses basic device management for Office 365: phones, tablets and Windows PCs."
+        }
+        "hybrid" => {
+            "Your organisation manages devices in the cloud and on premises: phones, tablets and computers, Linux included."
+        }
+        _ => "Your organisation manages devices in the cloud: phones, tablets, Windows PCs and Macs.",
+    };
     view! {
-        <p class="cp-lead">{summary}</p>
+        <p class="cp-lead">{mode} " " {summary}</p>
         {move || match issued.get() {
             Some(code) => view! { <CodePanel code issued/> }.into_any(),
             None if remaining > 0 => view! { <EnrollForm options=options.clone() issued/> }.into_any(),

@@ -224,6 +224,22 @@ async fn a_code_enrolls_for_the_user_who_asked_and_nobody_else_sees_the_device()
     );
 }
 
+/// The server's database file, opened beside it.
+async fn database(app: &TestApp) -> sqlx::SqlitePool {
+    sqlx::SqlitePool::connect(&format!("sqlite://{}", app.dir.path().join("portal.db").display()))
+        .await
+        .unwrap()
+}
+
+/// Rows in a table, read straight from the database file.
+async fn rows(app: &TestApp, table: &str) -> i64 {
+    let db = database(app).await;
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(&db)
+        .await
+        .unwrap()
+}
+
 fn tamper_signature(csr_pem: &str) -> String {
     use base64::Engine;
     let body: String = csr_pem.lines().filter(|l| !l.starts_with("-----")).collect();
@@ -334,6 +350,16 @@ async fn restrictions_refuse_with_the_rule_named_before_and_at_enrollment() {
     assert_eq!((over.status, over.error.code.as_str()), (403, "enrollment_restricted"));
     assert!(over.error.message.contains("limit of 5"));
     assert_eq!(device_count(&app, &ada).await, 5);
+    assert_eq!(
+        rows(&app, "device_certificates").await,
+        1,
+        "only the enrolled device has a certificate"
+    );
+    let unused: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM enrollment_codes WHERE used_at IS NULL")
+        .fetch_one(&database(&app).await)
+        .await
+        .unwrap();
+    assert_eq!(unused, 1, "the refused enrollments left their code unused");
     let response = issue_code(&app, &ada, "android", "corporate").await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN, "no code past the limit");
 }
