@@ -11,6 +11,8 @@ use portal_types::{ApiError, FieldErrors};
 use serde::{Serialize, de::DeserializeOwned};
 
 const BASE: &str = "/api/v1";
+/// Sent with every request: the server refuses state changes without it (CSRF).
+const CSRF_HEADER: (&str, &str) = ("x-requested-with", "company-portal");
 
 /// Why a call failed, in terms the page can explain.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,14 +87,36 @@ async fn decode<T: DeserializeOwned>(response: Response) -> ClientResult<T> {
 }
 
 pub(crate) async fn get<T: DeserializeOwned>(path: &str) -> ClientResult<T> {
-    decode(send(Request::get(&format!("{BASE}{path}")).build()).await?).await
+    decode(
+        send(
+            Request::get(&format!("{BASE}{path}"))
+                .header(CSRF_HEADER.0, CSRF_HEADER.1)
+                .build(),
+        )
+        .await?,
+    )
+    .await
 }
 
 pub(crate) async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ClientResult<T> {
-    decode(send(Request::post(&format!("{BASE}{path}")).json(body)).await?).await
+    decode(
+        send(
+            Request::post(&format!("{BASE}{path}"))
+                .header(CSRF_HEADER.0, CSRF_HEADER.1)
+                .json(body),
+        )
+        .await?,
+    )
+    .await
 }
 
 /// A POST whose answer has no body.
 pub(crate) async fn post_empty(path: &str) -> ClientResult<()> {
-    send(Request::post(&format!("{BASE}{path}")).build()).await.map(drop)
+    send(
+        Request::post(&format!("{BASE}{path}"))
+            .header(CSRF_HEADER.0, CSRF_HEADER.1)
+            .build(),
+    )
+    .await
+    .map(drop)
 }

@@ -27,12 +27,13 @@ after(async () => {
 async function signIn(email) {
   const response = await fetch(`${server.url}/api/v1/auth/sign-in`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", "x-requested-with": "company-portal" },
     body: JSON.stringify({ email, password: PASSWORD }),
   });
   assert.equal(response.status, 200);
   const cookie = response.headers.get("set-cookie").split(";")[0];
-  return (path, init = {}) => fetch(`${server.url}${path}`, { ...init, headers: { ...init.headers, cookie } });
+  return (path, init = {}) =>
+    fetch(`${server.url}${path}`, { ...init, headers: { ...init.headers, cookie, "x-requested-with": "company-portal" } });
 }
 
 test("a device enrolls with the agent, checks in out of compliance, and the user sees it", async () => {

@@ -17,7 +17,10 @@ after(async () => {
 
 test("Ada signs in, sees her devices, signs out and is refused the API", async () => {
   const page = await newPage(browser, { viewport: { width: 1280, height: 800 } });
-  await page.goto(server.url);
+  const response = await page.goto(server.url);
+  const policy = response.headers()["content-security-policy"];
+  assert.match(policy, /script-src 'self' 'sha256-[A-Za-z0-9+/=]+' 'wasm-unsafe-eval'/);
+  assert.doesNotMatch(policy, /unsafe-inline/);
   await page.getByRole("heading", { name: "Sign in" }).waitFor();
   assert.equal(new URL(page.url()).pathname, "/sign-in", "signed-out visitors are sent to Sign in");
 
@@ -103,7 +106,7 @@ test("when the session ends elsewhere, the next load of My devices returns to Si
   await page.getByRole("heading", { name: "My devices" }).waitFor();
 
   // End the session on the server behind the portal's back, as an expiry would.
-  const status = await page.evaluate(() => fetch("/api/v1/auth/sign-out", { method: "POST" }).then((r) => r.status));
+  const status = await page.evaluate(() => fetch("/api/v1/auth/sign-out", { method: "POST", headers: { "x-requested-with": "company-portal" } }).then((r) => r.status));
   assert.equal(status, 204);
   await page.reload();
 

@@ -60,6 +60,12 @@ export async function newPage(browser, options = {}) {
     if (message.type() === "error") page.problems.push(`console: ${message.text()}`);
   });
   page.on("pageerror", (error) => page.problems.push(`page error: ${error.message}`));
+  // A Content-Security-Policy violation becomes a console error, and so a problem.
+  await page.addInitScript(() =>
+    document.addEventListener("securitypolicyviolation", (e) =>
+      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`),
+    ),
+  );
   return page;
 }
 

@@ -28,6 +28,9 @@ pub enum AppError {
         code: &'static str,
         message: String,
     },
+    /// Too many attempts: try again after this many seconds.
+    #[error("rate limited")]
+    RateLimited { retry_after_seconds: i64, message: String },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -63,6 +66,7 @@ impl AppError {
             ),
             AppError::BadRequest(message) => (StatusCode::BAD_REQUEST, "bad_request", message.clone()),
             AppError::Refused { status, code, message } => (*status, code, message.clone()),
+            AppError::RateLimited { message, .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", message.clone()),
             AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -85,11 +89,17 @@ impl IntoResponse for AppError {
             tracing::error!(error = format!("{error:#}"), "request failed");
         }
         let (status, code, message) = self.parts();
+        let retry_after = match &self {
+            AppError::RateLimited {
+                retry_after_seconds, ..
+            } => Some(*retry_after_seconds),
+            _ => None,
+        };
         let fields = match self {
             AppError::InvalidInput(fields) => fields,
             _ => FieldErrors::default(),
         };
-        (
+        let mut response = (
             status,
             Json(ApiError {
                 code: code.into(),
@@ -97,7 +107,13 @@ impl IntoResponse for AppError {
                 fields,
             }),
         )
-            .into_response()
+            .into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod ca;
 pub mod clock;
 pub mod config;
+pub mod csrf;
 pub mod db;
 pub mod demo;
 pub mod device_auth;
@@ -10,7 +11,9 @@ pub mod error;
 pub mod events;
 pub mod password;
 pub mod policy;
+pub mod rate_limit;
 pub mod routes;
+pub mod security_headers;
 pub mod session;
 pub mod startup;
 pub mod state;

@@ -50,7 +50,7 @@ fn cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
     .expect("cookie is ASCII")
 }
 
-fn token_from(headers: &HeaderMap) -> Option<&str> {
+pub fn token_from(headers: &HeaderMap) -> Option<&str> {
     headers
         .get_all(header::COOKIE)
         .iter()

@@ -1,10 +1,7 @@
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
-use axum::{
-    Router,
-    http::{HeaderValue, header},
-};
+use axum::{Router, middleware};
 use tokio::net::TcpListener;
 use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
 
@@ -12,12 +9,13 @@ use crate::{
     ca::DeviceCa,
     clock::{Clock, SystemClock},
     config::Config,
+    csrf,
     db::{self, Database},
     demo,
     events::Events,
     password::PasswordHasher,
     policy::Policy,
-    routes,
+    routes, security_headers,
     state::AppState,
     static_files,
 };
@@ -58,23 +56,20 @@ impl Application {
             ca: Arc::new(DeviceCa::load_or_create(&config.data_dir)?),
             events: Events::new(),
             public_url: public_url.into(),
+            sign_in_limits: Arc::default(),
         };
         if config.demo {
             demo::seed(&state).await.context("seeding demo data")?;
         }
-        let router = Router::new()
+        let mut router = Router::new()
             .merge(routes::api())
             .with_state(state)
             .merge(static_files::router(&config.dist_dir))
-            .layer(SetResponseHeaderLayer::if_not_present(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            ))
-            .layer(SetResponseHeaderLayer::if_not_present(
-                header::REFERRER_POLICY,
-                HeaderValue::from_static("same-origin"),
-            ))
-            .layer(TraceLayer::new_for_http());
+            .layer(middleware::from_fn(csrf::protect));
+        for (name, value) in security_headers::headers(&config.dist_dir) {
+            router = router.layer(SetResponseHeaderLayer::overriding(name, value));
+        }
+        let router = router.layer(TraceLayer::new_for_http());
         Ok(Self { listener, router, db })
     }
 

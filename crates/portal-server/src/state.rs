@@ -1,6 +1,9 @@
 use std::sync::Arc;
 
-use crate::{ca::DeviceCa, clock::Clock, db::Database, events::Events, password::PasswordHasher, policy::Policy};
+use crate::{
+    ca::DeviceCa, clock::Clock, db::Database, events::Events, password::PasswordHasher, policy::Policy,
+    rate_limit::SignInLimits,
+};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -13,4 +16,5 @@ pub struct AppState {
     pub events: Events,
     /// The address devices and the agent reach the server at, for the enrollment command.
     pub public_url: Arc<str>,
+    pub sign_in_limits: Arc<SignInLimits>,
 }

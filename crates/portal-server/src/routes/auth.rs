@@ -3,7 +3,7 @@ use std::net::SocketAddr;
 use axum::{
     Json,
     extract::{ConnectInfo, State},
-    http::{StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     response::IntoResponse,
 };
 use portal_types::{ApiError, MeResponse, SessionResponse, SignInRequest};
@@ -40,10 +40,12 @@ fn me_response(user: &UserRecord) -> MeResponse {
         (status = 200, body = MeResponse, description = "Signed in; the session cookie is set"),
         (status = 400, body = ApiError, description = "A field is missing or malformed"),
         (status = 401, body = ApiError, description = "Wrong email or password"),
+        (status = 429, body = ApiError, description = "Too many failed attempts; see Retry-After"),
     ))]
 async fn sign_in(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     ApiJson(request): ApiJson<SignInRequest>,
 ) -> Result<impl IntoResponse, AppError> {
     let errors = request.field_errors();
@@ -51,26 +53,50 @@ async fn sign_in(
         return Err(AppError::InvalidInput(errors));
     }
     let email = request.email.trim().to_string();
+    let address = client.ip().to_string();
+    if let Err(seconds) = state.sign_in_limits.check(&email, &address, state.clock.now()) {
+        state
+            .db
+            .record_audit(AuditEvent {
+                at: state.clock.now(),
+                actor: None,
+                action: "sign_in".into(),
+                subject: Some(email),
+                source: Some(address),
+                outcome: "rate_limited".into(),
+            })
+            .await?;
+        return Err(AppError::RateLimited {
+            retry_after_seconds: seconds,
+            message: format!("Too many sign-in attempts. Try again in {seconds} seconds."),
+        });
+    }
     let user = state.db.user_by_email(&email).await?;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let verified = state.passwords.verify(request.password, stored).await?;
     let now = state.clock.now();
+    let email_for_limits = email.clone();
     let mut event = AuditEvent {
         at: now,
         actor: user.as_ref().map(|u| u.id),
         action: "sign_in".into(),
         subject: Some(email),
-        source: Some(client.ip().to_string()),
+        source: Some(address.clone()),
         outcome: "success".into(),
     };
     let user = match user {
         Some(user) if verified => user,
         _ => {
+            state.sign_in_limits.record_failure(&email_for_limits, &address, now);
             event.outcome = "failure".into();
             state.db.record_audit(event).await?;
             return Err(AppError::InvalidCredentials);
         }
     };
+    // A new session id at every sign-in: a session planted before it is dropped.
+    if let Some(old) = session::token_from(&headers) {
+        state.db.delete_session(&session::hash_token(old)).await?;
+    }
     let token = session::new_token();
     state
         .db

@@ -2,7 +2,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::{StatusCode, header};
 
-use crate::helpers::{PASSWORD, error_code, spawn_app, spawn_with};
+use crate::helpers::{CSRF_HEADER, PASSWORD, error_code, spawn_app, spawn_with};
 
 #[tokio::test]
 async fn sign_in_succeeds_and_me_names_the_user() {
@@ -171,6 +171,7 @@ async fn sign_out_ends_the_session_on_the_server() {
     let sign_out_copied = reqwest::Client::new()
         .post(app.url("/api/v1/auth/sign-out"))
         .header(header::COOKIE, &token)
+        .header(CSRF_HEADER, "company-portal")
         .send()
         .await
         .unwrap();

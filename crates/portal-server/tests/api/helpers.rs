@@ -8,6 +8,8 @@ use time::OffsetDateTime;
 use tokio::{sync::oneshot, task::JoinHandle};
 
 pub const PASSWORD: &str = "demo-password-1";
+/// The header the portal sends with every request (CSRF proof).
+pub const CSRF_HEADER: &str = "x-requested-with";
 
 pub struct TestApp {
     pub address: String,
@@ -62,7 +64,13 @@ impl TestApp {
 
     /// A client with its own cookie jar: one browser.
     pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder().cookie_store(true).build().unwrap()
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(CSRF_HEADER, reqwest::header::HeaderValue::from_static("company-portal"));
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .default_headers(headers)
+            .build()
+            .unwrap()
     }
 
     pub async fn sign_in_with(&self, client: &reqwest::Client, email: &str, password: &str) -> Response {

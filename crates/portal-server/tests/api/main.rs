@@ -7,5 +7,6 @@ mod devices;
 mod enrollment;
 mod helpers;
 mod openapi;
+mod security;
 mod shutdown;
 mod static_files;
