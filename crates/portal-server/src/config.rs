@@ -20,6 +20,11 @@ pub struct Config {
     #[arg(long, env = "PORTAL_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
 
+    /// 32 bytes, base64: seals secrets kept at rest. Without it, a key file is
+    /// created in the data directory.
+    #[arg(long, env = "PORTAL_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+
     /// How the organisation runs device management; decides the platforms offered.
     #[arg(long, env = "PORTAL_PROVISIONING_MODE", value_enum, default_value = "standalone")]
     pub provisioning_mode: ProvisioningMode,
@@ -53,6 +58,7 @@ impl Config {
             bind: "127.0.0.1:0".parse().unwrap(),
             database_url: format!("sqlite://{}", data_dir.join("portal.db").display()),
             data_dir,
+            secret_key: None,
             provisioning_mode: ProvisioningMode::Standalone,
             policy_file: None,
             public_url: None,

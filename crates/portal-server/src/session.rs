@@ -7,7 +7,7 @@ use axum::{
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use time::Duration;
+use time::{Duration, OffsetDateTime};
 
 use crate::{db::UserRecord, error::AppError, state::AppState};
 
@@ -61,10 +61,22 @@ pub fn token_from(headers: &HeaderMap) -> Option<&str> {
         .map(|(_, value)| value)
 }
 
+/// How recently the password must have been entered for destructive actions.
+pub const FRESH_AUTHENTICATION: Duration = Duration::minutes(5);
+
 /// The signed-in caller; extracting it answers 401 when there is none.
 pub struct CurrentUser {
     pub user: UserRecord,
     pub token_hash: String,
+    /// When the password was last entered for this session.
+    pub authenticated_at: Option<OffsetDateTime>,
+}
+
+impl CurrentUser {
+    /// Whether the password was entered within [`FRESH_AUTHENTICATION`].
+    pub fn is_fresh(&self, now: OffsetDateTime) -> bool {
+        self.authenticated_at.is_some_and(|at| now - at < FRESH_AUTHENTICATION)
+    }
 }
 
 impl FromRequestParts<AppState> for CurrentUser {
@@ -87,7 +99,11 @@ impl FromRequestParts<AppState> for CurrentUser {
             .user_by_id(session.user_id)
             .await?
             .ok_or(AppError::Unauthorized)?;
-        Ok(CurrentUser { user, token_hash })
+        Ok(CurrentUser {
+            user,
+            token_hash,
+            authenticated_at: session.authenticated_at,
+        })
     }
 }
 

@@ -15,7 +15,9 @@ use crate::{
     events::Events,
     password::PasswordHasher,
     policy::Policy,
-    routes, security_headers,
+    routes,
+    secrets::SecretBox,
+    security_headers,
     state::AppState,
     static_files,
 };
@@ -57,6 +59,7 @@ impl Application {
             events: Events::new(),
             public_url: public_url.into(),
             sign_in_limits: Arc::default(),
+            secrets: Arc::new(SecretBox::load(config.secret_key.as_deref(), &config.data_dir)?),
         };
         if config.demo {
             demo::seed(&state).await.context("seeding demo data")?;

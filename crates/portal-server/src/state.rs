@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use crate::{
     ca::DeviceCa, clock::Clock, db::Database, events::Events, password::PasswordHasher, policy::Policy,
-    rate_limit::SignInLimits,
+    rate_limit::SignInLimits, secrets::SecretBox,
 };
 
 #[derive(Clone)]
@@ -17,4 +17,6 @@ pub struct AppState {
     /// The address devices and the agent reach the server at, for the enrollment command.
     pub public_url: Arc<str>,
     pub sign_in_limits: Arc<SignInLimits>,
+    /// Seals the secrets kept at rest (TOTP).
+    pub secrets: Arc<SecretBox>,
 }

@@ -7,6 +7,10 @@ use crate::{FieldErrors, UserId};
 pub struct SignInRequest {
     pub email: String,
     pub password: String,
+    /// The authenticator app's code or a recovery code, for users who have a
+    /// second factor; the server asks for it (`second_factor_required`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 impl SignInRequest {
@@ -59,6 +63,48 @@ pub struct MeResponse {
     pub email: String,
     pub display_name: String,
     pub role: Role,
+}
+
+/// The password (and second factor, where the user has one) entered again:
+/// to re-authenticate before a destructive action, or to turn the second factor off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordConfirmation {
+    pub password: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+/// The Security page's state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SecurityResponse {
+    pub totp_enabled: bool,
+    pub recovery_codes_left: u32,
+}
+
+/// A new authenticator secret, not yet in force until confirmed with a code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TotpSetupResponse {
+    /// Base32, for typing into the app.
+    pub secret: String,
+    pub otpauth_uri: String,
+    /// The `otpauth_uri` as a QR code, an SVG document.
+    pub qr_svg: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TotpConfirmRequest {
+    pub code: String,
+}
+
+/// Ten one-time recovery codes, shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecoveryCodesResponse {
+    pub recovery_codes: Vec<String>,
 }
 
 /// Who is signed in on this browser, if anyone: what the portal asks first.

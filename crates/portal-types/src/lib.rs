@@ -12,7 +12,10 @@ pub mod error;
 pub mod ids;
 pub mod live;
 
-pub use auth::{MeResponse, Role, SessionResponse, SignInRequest};
+pub use auth::{
+    MeResponse, PasswordConfirmation, RecoveryCodesResponse, Role, SecurityResponse, SessionResponse, SignInRequest,
+    TotpConfirmRequest, TotpSetupResponse,
+};
 pub use device::{CertificateInfo, ComplianceState, Device, DeviceDetail, DevicesResponse, Ownership, Platform};
 pub use enrollment::{
     CheckInRequest, CheckInResponse, ComplianceReason, EnrollRequest, EnrollResponse, EnrollmentCodeRequest,

@@ -49,6 +49,17 @@ pub struct SessionRecord {
     pub created_at: OffsetDateTime,
     pub last_seen_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
+    /// When the password was last entered for this session.
+    pub authenticated_at: Option<OffsetDateTime>,
+}
+
+/// A user's second factor, secrets still sealed.
+#[derive(Debug, Clone, Default)]
+pub struct SecondFactor {
+    pub secret: Option<Vec<u8>>,
+    pub pending: Option<Vec<u8>>,
+    pub last_step: Option<i64>,
+    pub recovery_codes_left: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -155,6 +166,21 @@ pub trait Database: Send + Sync + 'static {
         expires_at: OffsetDateTime,
     ) -> DbResult<()>;
     async fn session(&self, token_hash: &str) -> DbResult<Option<SessionRecord>>;
+    /// A new id for the session, and the password entered now: after re-authentication.
+    async fn reauthenticate_session(&self, old_hash: &str, new_hash: &str, now: OffsetDateTime) -> DbResult<()>;
+    /// Ends every session of the user's.
+    async fn delete_sessions_of(&self, user_id: UserId) -> DbResult<()>;
+
+    async fn second_factor(&self, user_id: UserId) -> DbResult<SecondFactor>;
+    async fn set_pending_totp(&self, user_id: UserId, sealed: &[u8]) -> DbResult<()>;
+    /// The pending secret comes into force, with fresh recovery codes; `step`
+    /// is the confirming code's, so it cannot be used again.
+    async fn enable_totp(&self, user_id: UserId, step: i64, recovery_hashes: &[String]) -> DbResult<()>;
+    async fn disable_totp(&self, user_id: UserId) -> DbResult<()>;
+    /// Accepts a TOTP time step once: false when it, or a later one, was used.
+    async fn use_totp_step(&self, user_id: UserId, step: i64) -> DbResult<bool>;
+    /// Spends a recovery code: false when unknown or already used.
+    async fn use_recovery_code(&self, user_id: UserId, code_hash: &str, now: OffsetDateTime) -> DbResult<bool>;
     async fn touch_session(&self, token_hash: &str, now: OffsetDateTime) -> DbResult<()>;
     async fn delete_session(&self, token_hash: &str) -> DbResult<()>;
 

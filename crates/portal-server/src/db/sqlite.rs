@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{
     AuditEvent, Compliance, Database, DbError, DbResult, DeviceCredentials, EnrollOutcome, EnrollmentCode,
-    FailingSince, NewCertificate, NewDevice, NewUser, SessionRecord, UserRecord,
+    FailingSince, NewCertificate, NewDevice, NewUser, SecondFactor, SessionRecord, UserRecord,
 };
 
 pub struct SqliteDatabase {
@@ -201,13 +201,15 @@ impl Database for SqliteDatabase {
         expires_at: OffsetDateTime,
     ) -> DbResult<()> {
         sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, authenticated_at)
+             VALUES (?, ?, ?, ?, ?, ?)",
         )
         .bind(token_hash)
         .bind(user_id.to_string())
         .bind(ts(now))
         .bind(ts(now))
         .bind(ts(expires_at))
+        .bind(ts(now))
         .execute(&self.pool)
         .await
         .map_err(other)?;
@@ -215,21 +217,142 @@ impl Database for SqliteDatabase {
     }
 
     async fn session(&self, token_hash: &str) -> DbResult<Option<SessionRecord>> {
-        let row: Option<(String, String, String, String)> =
-            sqlx::query_as("SELECT user_id, created_at, last_seen_at, expires_at FROM sessions WHERE token_hash = ?")
-                .bind(token_hash)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(other)?;
-        row.map(|(user_id, created_at, last_seen_at, expires_at)| {
+        let row: Option<(String, String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT user_id, created_at, last_seen_at, expires_at, authenticated_at FROM sessions WHERE token_hash = ?",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(other)?;
+        row.map(|(user_id, created_at, last_seen_at, expires_at, authenticated_at)| {
             Ok(SessionRecord {
                 user_id: UserId(parse_uuid(&user_id)?),
                 created_at: parse_ts(&created_at)?,
                 last_seen_at: parse_ts(&last_seen_at)?,
                 expires_at: parse_ts(&expires_at)?,
+                authenticated_at: authenticated_at.as_deref().map(parse_ts).transpose()?,
             })
         })
         .transpose()
+    }
+
+    async fn reauthenticate_session(&self, old_hash: &str, new_hash: &str, now: OffsetDateTime) -> DbResult<()> {
+        sqlx::query("UPDATE sessions SET token_hash = ?, authenticated_at = ?, last_seen_at = ? WHERE token_hash = ?")
+            .bind(new_hash)
+            .bind(ts(now))
+            .bind(ts(now))
+            .bind(old_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(other)?;
+        Ok(())
+    }
+
+    async fn delete_sessions_of(&self, user_id: UserId) -> DbResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user_id.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(other)?;
+        Ok(())
+    }
+
+    async fn second_factor(&self, user_id: UserId) -> DbResult<SecondFactor> {
+        let row: Option<(Option<Vec<u8>>, Option<Vec<u8>>, Option<i64>, i64)> = sqlx::query_as(
+            "SELECT totp_secret, totp_pending, totp_last_step,
+                    (SELECT COUNT(*) FROM recovery_codes r WHERE r.user_id = users.id AND r.used_at IS NULL)
+             FROM users WHERE id = ?",
+        )
+        .bind(user_id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(row
+            .map(|(secret, pending, last_step, left)| SecondFactor {
+                secret,
+                pending,
+                last_step,
+                recovery_codes_left: left as u32,
+            })
+            .unwrap_or_default())
+    }
+
+    async fn set_pending_totp(&self, user_id: UserId, sealed: &[u8]) -> DbResult<()> {
+        sqlx::query("UPDATE users SET totp_pending = ? WHERE id = ?")
+            .bind(sealed)
+            .bind(user_id.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(other)?;
+        Ok(())
+    }
+
+    async fn enable_totp(&self, user_id: UserId, step: i64, recovery_hashes: &[String]) -> DbResult<()> {
+        let mut tx = self.pool.begin().await.map_err(other)?;
+        sqlx::query(
+            "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = ?
+             WHERE id = ? AND totp_pending IS NOT NULL",
+        )
+        .bind(step)
+        .bind(user_id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(other)?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = ?")
+            .bind(user_id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(other)?;
+        for hash in recovery_hashes {
+            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)")
+                .bind(user_id.to_string())
+                .bind(hash)
+                .execute(&mut *tx)
+                .await
+                .map_err(other)?;
+        }
+        tx.commit().await.map_err(other)
+    }
+
+    async fn disable_totp(&self, user_id: UserId) -> DbResult<()> {
+        let mut tx = self.pool.begin().await.map_err(other)?;
+        sqlx::query("UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL WHERE id = ?")
+            .bind(user_id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(other)?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = ?")
+            .bind(user_id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(other)?;
+        tx.commit().await.map_err(other)
+    }
+
+    async fn use_totp_step(&self, user_id: UserId, step: i64) -> DbResult<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
+        )
+        .bind(step)
+        .bind(user_id.to_string())
+        .bind(step)
+        .execute(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn use_recovery_code(&self, user_id: UserId, code_hash: &str, now: OffsetDateTime) -> DbResult<bool> {
+        let done = sqlx::query(
+            "UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL",
+        )
+        .bind(ts(now))
+        .bind(user_id.to_string())
+        .bind(code_hash)
+        .execute(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn touch_session(&self, token_hash: &str, now: OffsetDateTime) -> DbResult<()> {

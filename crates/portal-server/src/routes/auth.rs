@@ -6,18 +6,21 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::IntoResponse,
 };
-use portal_types::{ApiError, MeResponse, SessionResponse, SignInRequest};
+use portal_types::{ApiError, MeResponse, PasswordConfirmation, SessionResponse, SignInRequest};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     db::{AuditEvent, UserRecord},
     error::{ApiJson, AppError},
+    second_factor::{self, Check},
     session::{self, ABSOLUTE_TIMEOUT, CurrentUser},
     state::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(sign_out_everywhere))
+        .routes(routes!(reauthenticate))
         .routes(routes!(sign_in))
         .routes(routes!(sign_out))
         .routes(routes!(me))
@@ -39,7 +42,7 @@ fn me_response(user: &UserRecord) -> MeResponse {
     responses(
         (status = 200, body = MeResponse, description = "Signed in; the session cookie is set"),
         (status = 400, body = ApiError, description = "A field is missing or malformed"),
-        (status = 401, body = ApiError, description = "Wrong email or password"),
+        (status = 401, body = ApiError, description = "Wrong email or password; a second factor is required or wrong"),
         (status = 429, body = ApiError, description = "Too many failed attempts; see Retry-After"),
     ))]
 async fn sign_in(
@@ -93,6 +96,16 @@ async fn sign_in(
             return Err(AppError::InvalidCredentials);
         }
     };
+    match second_factor::check(&state, user.id, request.code.as_deref(), now).await? {
+        Check::NotEnrolled | Check::Accepted => {}
+        Check::Missing => return Err(second_factor::required()),
+        Check::Rejected => {
+            state.sign_in_limits.record_failure(&email_for_limits, &address, now);
+            event.outcome = "second_factor_failure".into();
+            state.db.record_audit(event).await?;
+            return Err(second_factor::rejected());
+        }
+    }
     // A new session id at every sign-in: a session planted before it is dropped.
     if let Some(old) = session::token_from(&headers) {
         state.db.delete_session(&session::hash_token(old)).await?;
@@ -165,4 +178,100 @@ async fn current_session(caller: Result<CurrentUser, AppError>) -> Result<Json<S
         })),
         Err(other) => Err(other),
     }
+}
+
+/// Ends every session of the caller's, on every browser and device.
+#[utoipa::path(post, path = "/api/v1/auth/sign-out-everywhere", tag = "auth",
+    responses((status = 204, description = "Signed out everywhere"), (status = 401, body = ApiError)))]
+async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: CurrentUser,
+) -> Result<impl IntoResponse, AppError> {
+    state.db.delete_sessions_of(caller.user.id).await?;
+    state
+        .db
+        .record_audit(AuditEvent {
+            at: state.clock.now(),
+            actor: Some(caller.user.id),
+            action: "sign_out_everywhere".into(),
+            subject: Some(caller.user.email.clone()),
+            source: Some(client.ip().to_string()),
+            outcome: "success".into(),
+        })
+        .await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, session::cleared_cookie(state.secure_cookies))],
+    ))
+}
+
+/// Enters the password (and second factor) again: the session gets a new id
+/// and counts as freshly authenticated for the next minutes, as destructive
+/// actions require.
+#[utoipa::path(post, path = "/api/v1/auth/reauthenticate", tag = "auth", request_body = PasswordConfirmation,
+    responses(
+        (status = 204, description = "Re-authenticated; a new session cookie is set"),
+        (status = 401, body = ApiError, description = "Wrong password or code"),
+        (status = 429, body = ApiError),
+    ))]
+async fn reauthenticate(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: CurrentUser,
+    ApiJson(request): ApiJson<PasswordConfirmation>,
+) -> Result<impl IntoResponse, AppError> {
+    let now = state.clock.now();
+    let address = client.ip().to_string();
+    let email = caller.user.email.clone();
+    if let Err(seconds) = state.sign_in_limits.check(&email, &address, now) {
+        return Err(AppError::RateLimited {
+            retry_after_seconds: seconds,
+            message: format!("Too many attempts. Try again in {seconds} seconds."),
+        });
+    }
+    let mut event = AuditEvent {
+        at: now,
+        actor: Some(caller.user.id),
+        action: "reauthenticate".into(),
+        subject: Some(email.clone()),
+        source: Some(address.clone()),
+        outcome: "success".into(),
+    };
+    let password_ok = state
+        .passwords
+        .verify(request.password, Some(caller.user.password_hash.clone()))
+        .await?;
+    let factor = if password_ok {
+        second_factor::check(&state, caller.user.id, request.code.as_deref(), now).await?
+    } else {
+        Check::Rejected
+    };
+    let refusal = match (password_ok, factor) {
+        (false, _) => Some(AppError::InvalidCredentials),
+        (true, Check::Missing) => Some(second_factor::required()),
+        (true, Check::Rejected) => Some(second_factor::rejected()),
+        (true, Check::Accepted | Check::NotEnrolled) => None,
+    };
+    if let Some(error) = refusal {
+        if !matches!(factor, Check::Missing) {
+            state.sign_in_limits.record_failure(&email, &address, now);
+        }
+        event.outcome = "failure".into();
+        state.db.record_audit(event).await?;
+        return Err(error);
+    }
+    let token = session::new_token();
+    state
+        .db
+        .reauthenticate_session(&caller.token_hash, &session::hash_token(&token), now)
+        .await?;
+    state.db.record_audit(event).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(
+            header::SET_COOKIE,
+            session::session_cookie(&token, state.secure_cookies),
+        )],
+    ))
 }

@@ -69,7 +69,8 @@ fn hash_code(code: &str) -> String {
         .collect()
 }
 
-fn qr_svg(text: &str) -> Result<String, AppError> {
+/// `text` as a QR code, an SVG document.
+pub(crate) fn qr_svg(text: &str) -> Result<String, AppError> {
     let code = qrcode::QrCode::new(text.as_bytes()).map_err(|e| AppError::Internal(e.into()))?;
     Ok(code
         .render::<qrcode::render::svg::Color>()

@@ -4,10 +4,11 @@
 mod auth;
 mod device_api;
 mod devices;
-mod enrollment;
+pub(crate) mod enrollment;
 mod events;
 mod health;
 mod openapi;
+mod security;
 
 use std::sync::Arc;
 
@@ -27,6 +28,7 @@ pub fn api() -> Router<AppState> {
         .merge(enrollment::router())
         .merge(device_api::router())
         .merge(events::router())
+        .merge(security::router())
         .merge(openapi::router())
         .split_for_parts();
     router

@@ -16,6 +16,7 @@ use crate::state::AppState;
         (name = "enrollment", description = "Adding a device: restrictions and one-time codes"),
         (name = "device", description = "The device side: enrollment and signed requests"),
         (name = "events", description = "Live changes for the portal"),
+        (name = "security", description = "The second factor and recovery codes"),
         (name = "meta", description = "This document"),
     )
 )]

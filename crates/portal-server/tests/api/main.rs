@@ -7,6 +7,7 @@ mod devices;
 mod enrollment;
 mod helpers;
 mod openapi;
+mod second_factor;
 mod security;
 mod shutdown;
 mod static_files;

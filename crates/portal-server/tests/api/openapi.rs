@@ -17,6 +17,12 @@ const EXPECTED: &[(&str, &str)] = &[
     ("post", "/api/v1/enroll"),
     ("post", "/api/v1/device/check-in"),
     ("get", "/api/v1/events"),
+    ("post", "/api/v1/auth/sign-out-everywhere"),
+    ("post", "/api/v1/auth/reauthenticate"),
+    ("get", "/api/v1/security"),
+    ("post", "/api/v1/security/totp"),
+    ("post", "/api/v1/security/totp/confirm"),
+    ("post", "/api/v1/security/totp/disable"),
 ];
 
 #[tokio::test]
