@@ -8,3 +8,4 @@ pub mod live;
 pub mod pages;
 pub mod router;
 pub mod session;
+pub mod task;

@@ -14,3 +14,8 @@ pub async fn sign_out() -> ClientResult<()> {
 pub async fn session() -> ClientResult<SessionResponse> {
     get("/auth/session").await
 }
+
+/// Ends every session of the user's, this one included.
+pub async fn sign_out_everywhere() -> ClientResult<()> {
+    post_empty("/auth/sign-out-everywhere").await
+}

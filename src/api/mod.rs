@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod devices;
 pub mod enrollment;
+pub mod security;
 
 use std::fmt;
 
@@ -70,7 +71,7 @@ async fn send(request: Result<Request, gloo_net::Error>) -> ClientResult<Respons
         Err(_) if status == 502 || status == 503 || status == 504 => return Err(ClientError::Network),
         Err(_) => return Err(ClientError::Unexpected("an error without details")),
     };
-    if status == 401 && error.code != "invalid_credentials" {
+    if status == 401 && matches!(error.code.as_str(), "unauthorized" | "session_expired") {
         return Err(ClientError::Unauthorized {
             expired: error.code == "session_expired",
         });
@@ -108,6 +109,17 @@ pub(crate) async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B
         .await?,
     )
     .await
+}
+
+/// A POST with a body whose answer has none.
+pub(crate) async fn post_empty_body<B: Serialize>(path: &str, body: &B) -> ClientResult<()> {
+    send(
+        Request::post(&format!("{BASE}{path}"))
+            .header(CSRF_HEADER.0, CSRF_HEADER.1)
+            .json(body),
+    )
+    .await
+    .map(drop)
 }
 
 /// A POST whose answer has no body.

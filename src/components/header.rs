@@ -1,21 +1,22 @@
 use leptos::prelude::*;
 
-use crate::{api, router::use_router, session::use_session};
+use crate::{api, router::use_router, session::use_session, task};
 
 /// Brand, navigation and the signed-in user's menu.
 #[component]
 pub fn Header() -> impl IntoView {
     let session = use_session();
     let router = use_router();
-    let sign_out = Action::new_local(move |_: &()| {
-        async move {
+    let busy = RwSignal::new(false);
+    let sign_out = move |_| {
+        task::run(busy, async move {
             // The server may already have ended the session; either way it is over here.
             let _ = api::auth::sign_out().await;
             session.user.set(None);
             session.notice.set(Some("You have signed out.".into()));
             router.navigate("/sign-in");
-        }
-    });
+        })
+    };
     let current = move |href: &'static str| move || (router.path.get() == href).then_some("page");
     view! {
         <header class="cp-header">
@@ -23,14 +24,15 @@ pub fn Header() -> impl IntoView {
             {move || session.user.get().map(|user| view! {
                 <nav class="cp-header__nav" aria-label="Main">
                     <a href="/devices" aria-current=current("/devices")>"My devices"</a>
+                    <a href="/security" aria-current=current("/security")>"Security"</a>
                 </nav>
                 <div class="cp-header__user">
                     <span class="cp-header__name">{user.display_name}</span>
                     <button
                         class="cp-button cp-button--quiet"
                         type="button"
-                        on:click=move |_| { sign_out.dispatch(()); }
-                        disabled=move || sign_out.pending().get()
+                        on:click=sign_out
+                        disabled=move || busy.get()
                     >
                         "Sign out"
                     </button>

@@ -1,3 +1,4 @@
 pub mod compliance_badge;
 pub mod device_list;
+pub mod field;
 pub mod header;

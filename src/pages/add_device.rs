@@ -6,7 +6,7 @@ use portal_types::{
     Platform, PlatformRule,
 };
 
-use crate::{api, live::use_live_events, router::use_router, session::use_session};
+use crate::{api, components::field::Field, live::use_live_events, router::use_router, session::use_session, task};
 
 /// Add device: the rules first, then a one-time code for the device to enroll
 /// with; the page moves on to the device as soon as it has enrolled.
@@ -89,9 +89,9 @@ fn EnrollForm(options: EnrollmentOptions, issued: RwSignal<Option<EnrollmentCode
         }
     });
 
-    let create = Action::new_local(move |request: &EnrollmentCodeRequest| {
-        let request = request.clone();
-        async move {
+    let busy = RwSignal::new(false);
+    let create = move |request: EnrollmentCodeRequest| {
+        task::run(busy, async move {
             match api::enrollment::create_code(&request).await {
                 Ok(code) => issued.set(Some(code)),
                 Err(error) => {
@@ -100,8 +100,8 @@ fn EnrollForm(options: EnrollmentOptions, issued: RwSignal<Option<EnrollmentCode
                     form_error.set(Some(error.to_string()));
                 }
             }
-        }
-    });
+        })
+    };
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let request = EnrollmentCodeRequest {
@@ -114,10 +114,9 @@ fn EnrollForm(options: EnrollmentOptions, issued: RwSignal<Option<EnrollmentCode
         form_error.set(None);
         field_errors.set(errors.clone());
         if errors.is_empty() {
-            create.dispatch(request);
+            create(request);
         }
     };
-    let name_error = move || field_errors.with(|e| e.get("device_name").map(str::to_owned));
 
     view! {
         {move || form_error.get().filter(|_| field_errors.with(|e| e.is_empty())).map(|message| view! {
@@ -135,15 +134,7 @@ fn EnrollForm(options: EnrollmentOptions, issued: RwSignal<Option<EnrollmentCode
                 </select>
                 <p class="cp-field__hint">{move || rule().map(|r| rule_text(&r))}</p>
             </div>
-            <div class="cp-field">
-                <label for="device-name">"Device name"</label>
-                <input id="device-name" type="text" maxlength="64" autocomplete="off" bind:value=device_name
-                    aria-invalid=move || name_error().is_some().to_string()
-                    aria-describedby=move || name_error().map(|_| "device-name-error")/>
-                {move || name_error().map(|message| view! {
-                    <p class="cp-field__error" id="device-name-error">{message}</p>
-                })}
-            </div>
+            <Field label="Device name" id="device_name" value=device_name errors=field_errors/>
             <fieldset class="cp-field cp-choice">
                 <legend>"Ownership"</legend>
                 <OwnershipChoice value=Ownership::Corporate ownership allowed=Signal::derive(move || rule().is_some_and(|r| r.corporate_allowed))/>
@@ -155,7 +146,7 @@ fn EnrollForm(options: EnrollmentOptions, issued: RwSignal<Option<EnrollmentCode
                     {options.categories.into_iter().map(|c| view! { <option value=c.clone()>{c.clone()}</option> }).collect_view()}
                 </select>
             </div>
-            <button class="cp-button cp-button--primary" type="submit" disabled=move || create.pending().get()>
+            <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>
                 "Get enrollment code"
             </button>
         </form>

@@ -1,32 +1,51 @@
 use leptos::prelude::*;
 use portal_types::{FieldErrors, SignInRequest};
 
-use crate::{api, router::use_router, session::use_session};
+use crate::{
+    api::{self, ClientError},
+    components::field::Field,
+    router::use_router,
+    session::use_session,
+    task,
+};
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let session = use_session();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    // Shown once the server says this account has a second factor.
+    let asks_code = RwSignal::new(false);
     let field_errors = RwSignal::new(FieldErrors::default());
     let form_error = RwSignal::new(None::<String>);
 
-    let sign_in = Action::new_local(move |request: &SignInRequest| {
-        let request = request.clone();
-        async move {
+    let busy = RwSignal::new(false);
+    let sign_in = move |request: SignInRequest| {
+        task::run(busy, async move {
             match api::auth::sign_in(&request).await {
                 Ok(me) => {
                     password.set(String::new());
                     session.notice.set(None);
                     session.user.set(Some(me));
                 }
+                Err(ClientError::Api { error, .. }) if error.code.starts_with("second_factor") => {
+                    let mut errors = FieldErrors::default();
+                    if asks_code.get_untracked() {
+                        errors.add("code", &error.message);
+                    } else {
+                        form_error.set(Some(error.message));
+                    }
+                    asks_code.set(true);
+                    field_errors.set(errors);
+                }
                 Err(error) => {
                     field_errors.set(error.fields());
                     form_error.set(Some(error.to_string()));
                 }
             }
-        }
-    });
+        })
+    };
 
     let router = use_router();
     // Already signed in, or just signed in: go where the user was going.
@@ -41,15 +60,15 @@ pub fn SignInPage() -> impl IntoView {
         let request = SignInRequest {
             email: email.get_untracked(),
             password: password.get_untracked(),
+            code: asks_code.get_untracked().then(|| code.get_untracked()),
         };
         let errors = request.field_errors();
         form_error.set(None);
         field_errors.set(errors.clone());
         if errors.is_empty() {
-            sign_in.dispatch(request);
+            sign_in(request);
         }
     };
-    let error_for = move |field: &'static str| move || field_errors.with(|e| e.get(field).map(str::to_owned));
 
     view! {
         <section class="cp-page cp-page--narrow">
@@ -62,44 +81,16 @@ pub fn SignInPage() -> impl IntoView {
                 <p class="cp-alert cp-alert--error" role="alert">{message}</p>
             })}
             <form class="cp-form" on:submit=submit novalidate>
-                <Field label="Email" id="email" kind="email" autocomplete="username" value=email error=Signal::derive(error_for("email"))/>
-                <Field label="Password" id="password" kind="password" autocomplete="current-password" value=password error=Signal::derive(error_for("password"))/>
-                <button class="cp-button cp-button--primary" type="submit" disabled=move || sign_in.pending().get()>
-                    {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
+                <Field label="Email" id="email" kind="email" autocomplete="username" value=email errors=field_errors/>
+                <Field label="Password" id="password" kind="password" autocomplete="current-password" value=password errors=field_errors/>
+                <Show when=move || asks_code.get()>
+                    <Field label="Code" id="code" autocomplete="one-time-code" value=code errors=field_errors/>
+                </Show>
+                <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>
+                    {move || if busy.get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </form>
         </section>
-    }
-}
-
-/// A labelled input with its message underneath, tied together for screen readers.
-#[component]
-fn Field(
-    label: &'static str,
-    id: &'static str,
-    kind: &'static str,
-    autocomplete: &'static str,
-    value: RwSignal<String>,
-    error: Signal<Option<String>>,
-) -> impl IntoView {
-    let error_id = format!("{id}-error");
-    view! {
-        <div class="cp-field">
-            <label for=id>{label}</label>
-            <input
-                id=id
-                name=id
-                type=kind
-                autocomplete=autocomplete
-                required
-                bind:value=value
-                aria-invalid=move || error.with(Option::is_some).to_string()
-                aria-describedby=move || error.with(Option::is_some).then(|| error_id.clone())
-            />
-            {move || error.get().map(|message| view! {
-                <p class="cp-field__error" id=format!("{id}-error")>{message}</p>
-            })}
-        </div>
     }
 }
 

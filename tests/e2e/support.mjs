@@ -1,6 +1,7 @@
 // Starts the real enrollment API (demo data, fresh SQLite file, the built
 // portal) and headless Chromium for the end-to-end journeys.
 import { spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -76,3 +77,18 @@ export async function signIn(page, email, password = PASSWORD) {
 }
 
 export const AGENT_BIN = process.env.PORTAL_AGENT_BIN ?? "target/debug/portal-agent";
+
+/// The RFC 6238 code (SHA-1, 30 s, 6 digits) of a base32 secret, `stepsAhead` steps from now.
+export function totp(base32Secret, stepsAhead = 0) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const char of base32Secret.replace(/=+$/, "")) bits += alphabet.indexOf(char).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g).map((byte) => parseInt(byte, 2)));
+  const step = Math.floor(Date.now() / 1000 / 30) + stepsAhead;
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const digest = createHmac("sha1", key).update(counter).digest();
+  const offset = digest[19] & 0x0f;
+  const value = (digest.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(value).padStart(6, "0");
+}

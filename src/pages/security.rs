@@ -1,0 +1,163 @@
+use leptos::prelude::*;
+use portal_types::{FieldErrors, PasswordConfirmation, SecurityResponse, TotpSetupResponse};
+
+use crate::{
+    api::{self, ClientError},
+    components::field::Field,
+    router::use_router,
+    session::use_session,
+    task,
+};
+
+/// Security: two-step verification with an authenticator app, and signing
+/// out everywhere.
+#[component]
+pub fn SecurityPage() -> impl IntoView {
+    let session = use_session();
+    let changed = RwSignal::new(0u32);
+    let state = LocalResource::new(move || {
+        changed.track();
+        async move {
+            let result = api::security::state().await;
+            if let Err(error) = &result {
+                session.handle_error(error);
+            }
+            result
+        }
+    });
+    view! {
+        <section class="cp-page cp-page--medium">
+            <h1>"Security"</h1>
+            <h2>"Two-step verification"</h2>
+            <Transition fallback=|| view! { <p class="cp-loading" role="status">"Loading…"</p> }>
+                {move || state.get().map(|result| match result {
+                    Ok(state) => view! { <TwoStep state changed/> }.into_any(),
+                    Err(error) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+                })}
+            </Transition>
+            <SignOutEverywhere/>
+        </section>
+    }
+}
+
+#[component]
+fn TwoStep(state: SecurityResponse, changed: RwSignal<u32>) -> impl IntoView {
+    let setup = RwSignal::new(None::<TotpSetupResponse>);
+    let recovery = RwSignal::new(None::<Vec<String>>);
+    let code = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let errors = RwSignal::new(FieldErrors::default());
+    let busy = RwSignal::new(false);
+    let failed = move |error: ClientError| {
+        let mut fields = error.fields();
+        if fields.is_empty() {
+            let field = if matches!(&error, ClientError::Api { error, .. } if error.code == "invalid_credentials") {
+                "password"
+            } else {
+                "code"
+            };
+            fields.add(field, &error.to_string());
+        }
+        errors.set(fields);
+    };
+    let start = move || {
+        task::run(busy, async move {
+            match api::security::set_up_totp().await {
+                Ok(started) => setup.set(Some(started)),
+                Err(error) => failed(error),
+            }
+        })
+    };
+    let on_confirm = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        errors.set(FieldErrors::default());
+        let code = code.get_untracked();
+        task::run(busy, async move {
+            match api::security::confirm_totp(code).await {
+                Ok(codes) => recovery.set(Some(codes.recovery_codes)),
+                Err(error) => failed(error),
+            }
+        });
+    };
+    let on_disable = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        errors.set(FieldErrors::default());
+        let confirmation = PasswordConfirmation {
+            password: password.get_untracked(),
+            code: Some(code.get_untracked()),
+        };
+        task::run(busy, async move {
+            match api::security::disable_totp(&confirmation).await {
+                Ok(()) => changed.update(|c| *c += 1),
+                Err(error) => failed(error),
+            }
+        });
+    };
+
+    view! {
+        {move || match (recovery.get(), setup.get(), state.totp_enabled) {
+            (Some(codes), _, _) => view! {
+                <div class="cp-code-panel">
+                    <p class="cp-alert cp-alert--info" role="status">"Two-step verification is on."</p>
+                    <h3>"Recovery codes"</h3>
+                    <p>"Keep these somewhere safe. Each one signs you in once if you lose your phone. They are not shown again."</p>
+                    <ul class="cp-recovery-codes" aria-label="Recovery codes">
+                        {codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}
+                    </ul>
+                    <button class="cp-button cp-button--primary" type="button" on:click=move |_| changed.update(|c| *c += 1)>
+                        "I have saved these codes"
+                    </button>
+                </div>
+            }.into_any(),
+            (None, Some(started), _) => view! {
+                <div class="cp-code-panel">
+                    <p>"Scan this code with your authenticator app (Microsoft Authenticator, Google Authenticator, 1Password, …)."</p>
+                    <div class="cp-qr" role="img" aria-label="QR code for your authenticator app" inner_html=started.qr_svg></div>
+                    <p>"Or enter this key: " <code class="cp-secret">{started.secret}</code></p>
+                    <form class="cp-form" on:submit=on_confirm novalidate>
+                        <Field label="Code" id="code" autocomplete="one-time-code" value=code errors/>
+                        <button class="cp-button cp-button--primary" type="submit">"Turn on"</button>
+                    </form>
+                </div>
+            }.into_any(),
+            (None, None, true) => view! {
+                <p>"On. You sign in with your password and a code from your authenticator app. "
+                    {format!("{} recovery codes left.", state.recovery_codes_left)}</p>
+                <form class="cp-form" on:submit=on_disable novalidate>
+                    <Field label="Password" id="password" kind="password" autocomplete="current-password" value=password errors/>
+                    <Field label="Code" id="code" autocomplete="one-time-code" value=code errors/>
+                    <button class="cp-button" type="submit">"Turn off"</button>
+                </form>
+            }.into_any(),
+            (None, None, false) => view! {
+                <p>"Off. Add a code from an authenticator app to your password, so a stolen password alone cannot sign in."</p>
+                {move || errors.with(|e| e.get("code").map(str::to_owned)).map(|m| view! {
+                    <p class="cp-alert cp-alert--error" role="alert">{m}</p>
+                })}
+                <button class="cp-button cp-button--primary" type="button" on:click=move |_| start()>
+                    "Set up authenticator app"
+                </button>
+            }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn SignOutEverywhere() -> impl IntoView {
+    let session = use_session();
+    let router = use_router();
+    let busy = RwSignal::new(false);
+    let sign_out = move |_| {
+        task::run(busy, async move {
+            let _ = api::auth::sign_out_everywhere().await;
+            session.user.set(None);
+            session.notice.set(Some("You have signed out on every device.".into()));
+            router.navigate("/sign-in");
+        })
+    };
+    view! {
+        <h2>"Sessions"</h2>
+        <p>"Signed in on a computer you no longer use? End every session, this one included."</p>
+        <button class="cp-button" type="button" on:click=sign_out>"Sign out everywhere"</button>
+    }
+}
