@@ -125,6 +125,7 @@ mod tests {
         SignInRequest {
             email: email.into(),
             password: password.into(),
+            code: None,
         }
     }
 
