@@ -46,7 +46,16 @@ pub struct Config {
     #[arg(long, env = "PORTAL_DEMO")]
     pub demo: bool,
 
-    /// Mark the session cookie Secure: set when a TLS proxy fronts the server.
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, env = "PORTAL_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, env = "PORTAL_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Mark the session cookie Secure (and `__Host-`): implied by --tls-cert;
+    /// set it when a TLS proxy fronts the server.
     #[arg(long, env = "PORTAL_SECURE_COOKIES")]
     pub secure_cookies: bool,
 }
@@ -65,6 +74,15 @@ impl Config {
             dist_dir: PathBuf::from("dist"),
             demo: false,
             secure_cookies: false,
+            tls_cert: None,
+            tls_key: None,
         }
+    }
+}
+
+impl Config {
+    /// Whether browsers reach the server over TLS, here or at a proxy.
+    pub fn behind_tls(&self) -> bool {
+        self.secure_cookies || self.tls_cert.is_some()
     }
 }

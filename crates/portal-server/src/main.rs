@@ -7,7 +7,7 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
     let app = Application::build(config).await?;
     // Scripts and tests read this line to learn the address.
-    println!("Company Portal listening on http://{}", app.local_addr());
+    println!("Company Portal listening on {}", app.url());
     app.run_until_stopped(shutdown_signal()).await
 }
 

@@ -8,8 +8,9 @@ use axum::http::{HeaderName, HeaderValue, header};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use sha2::{Digest, Sha256};
 
-/// The headers, computed once at start from the `index.html` being served.
-pub fn headers(dist: &Path) -> Vec<(HeaderName, HeaderValue)> {
+/// The headers, computed once at start from the `index.html` being served;
+/// with `tls`, HSTS too.
+pub fn headers(dist: &Path, tls: bool) -> Vec<(HeaderName, HeaderValue)> {
     let index = std::fs::read_to_string(dist.join("index.html")).unwrap_or_default();
     let script_hashes: String = inline_scripts(&index)
         .map(|script| format!(" 'sha256-{}'", STANDARD.encode(Sha256::digest(script.as_bytes()))))
@@ -19,7 +20,7 @@ pub fn headers(dist: &Path) -> Vec<(HeaderName, HeaderValue)> {
          img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
          frame-ancestors 'none'; form-action 'self'"
     );
-    vec![
+    let mut headers = vec![
         (
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_str(&policy).expect("ASCII policy"),
@@ -34,7 +35,14 @@ pub fn headers(dist: &Path) -> Vec<(HeaderName, HeaderValue)> {
             HeaderName::from_static("permissions-policy"),
             HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
         ),
-    ]
+    ];
+    if tls {
+        headers.push((
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ));
+    }
+    headers
 }
 
 /// The text of each `<script>` without a `src`, exactly as the browser hashes it.

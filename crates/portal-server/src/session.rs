@@ -11,7 +11,10 @@ use time::{Duration, OffsetDateTime};
 
 use crate::{db::UserRecord, error::AppError, state::AppState};
 
-pub const COOKIE_NAME: &str = "cp_session";
+/// Over TLS the cookie takes the `__Host-` prefix: Secure, host-only, path `/`.
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-cp_session" } else { "cp_session" }
+}
 /// A session unused this long is over.
 pub const IDLE_TIMEOUT: Duration = Duration::minutes(30);
 /// A session is over this long after sign-in, however busy.
@@ -43,21 +46,23 @@ pub fn cleared_cookie(secure: bool) -> HeaderValue {
 }
 
 fn cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
+    let name = cookie_name(secure);
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{COOKIE_NAME}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+        "{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
     ))
     .expect("cookie is ASCII")
 }
 
-pub fn token_from(headers: &HeaderMap) -> Option<&str> {
+pub fn token_from(headers: &HeaderMap, secure: bool) -> Option<&str> {
+    let cookie = cookie_name(secure);
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == COOKIE_NAME && !value.is_empty())
+        .find(|(name, value)| *name == cookie && !value.is_empty())
         .map(|(_, value)| value)
 }
 
@@ -83,7 +88,7 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = token_from(&parts.headers).ok_or(AppError::Unauthorized)?;
+        let token = token_from(&parts.headers, state.secure_cookies).ok_or(AppError::Unauthorized)?;
         let token_hash = hash_token(token);
         let session = state.db.session(&token_hash).await?.ok_or(AppError::Unauthorized)?;
         let now = state.clock.now();
@@ -118,12 +123,17 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_static("theme=dark; cp_session=abc123; lang=en"),
         );
-        assert_eq!(token_from(&headers), Some("abc123"));
+        assert_eq!(token_from(&headers, false), Some("abc123"));
+        assert_eq!(
+            token_from(&headers, true),
+            None,
+            "over TLS only the __Host- cookie counts"
+        );
         headers.insert(
             header::COOKIE,
             HeaderValue::from_static("xcp_session=nope; cp_session="),
         );
-        assert_eq!(token_from(&headers), None);
+        assert_eq!(token_from(&headers, false), None);
     }
 
     #[test]

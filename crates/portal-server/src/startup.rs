@@ -2,6 +2,7 @@ use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
 use axum::{Router, middleware};
+use axum_server::{Handle, tls_rustls::RustlsConfig};
 use tokio::net::TcpListener;
 use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
 
@@ -27,6 +28,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: Arc<dyn Database>,
+    tls: Option<RustlsConfig>,
 }
 
 impl Application {
@@ -44,16 +46,29 @@ impl Application {
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("binding {}", config.bind))?;
+        let tls = match (&config.tls_cert, &config.tls_key) {
+            (Some(cert), Some(key)) => {
+                // One process-wide TLS crypto provider: ring, as the rest of the server uses.
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                Some(
+                    RustlsConfig::from_pem_file(cert, key)
+                        .await
+                        .context("loading the TLS certificate and key")?,
+                )
+            }
+            _ => None,
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let public_url = match &config.public_url {
             Some(url) => url.trim_end_matches('/').to_string(),
-            None => format!("http://{}", listener.local_addr()?),
+            None => format!("{scheme}://{}", listener.local_addr()?),
         };
         let db = db::connect(&config.database_url).await?;
         let state = AppState {
             db: db.clone(),
             clock,
             passwords: PasswordHasher::new()?,
-            secure_cookies: config.secure_cookies,
+            secure_cookies: config.behind_tls(),
             policy: Arc::new(Policy::load(config.provisioning_mode, config.policy_file.as_deref())?),
             ca: Arc::new(DeviceCa::load_or_create(&config.data_dir)?),
             events: Events::new(),
@@ -69,11 +84,16 @@ impl Application {
             .with_state(state)
             .merge(static_files::router(&config.dist_dir))
             .layer(middleware::from_fn(csrf::protect));
-        for (name, value) in security_headers::headers(&config.dist_dir) {
+        for (name, value) in security_headers::headers(&config.dist_dir, config.behind_tls()) {
             router = router.layer(SetResponseHeaderLayer::overriding(name, value));
         }
         let router = router.layer(TraceLayer::new_for_http());
-        Ok(Self { listener, router, db })
+        Ok(Self {
+            listener,
+            router,
+            db,
+            tls,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -84,13 +104,35 @@ impl Application {
         self.local_addr().port()
     }
 
+    /// `http://…` or `https://…`, as clients reach it.
+    pub fn url(&self) -> String {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.local_addr())
+    }
+
     /// Serves until `shutdown` completes, lets requests in flight finish, then
     /// closes the database so every committed write is on disk.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        match self.tls {
+            None => {
+                axum::serve(self.listener, service)
+                    .with_graceful_shutdown(shutdown)
+                    .await?
+            }
+            Some(tls) => {
+                let handle = Handle::new();
+                let stopper = handle.clone();
+                tokio::spawn(async move {
+                    shutdown.await;
+                    stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+                });
+                axum_server::from_tcp_rustls(self.listener.into_std()?, tls)?
+                    .handle(handle)
+                    .serve(service)
+                    .await?;
+            }
+        }
         self.db.close().await;
         Ok(())
     }

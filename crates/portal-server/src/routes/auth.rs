@@ -107,7 +107,7 @@ async fn sign_in(
         }
     }
     // A new session id at every sign-in: a session planted before it is dropped.
-    if let Some(old) = session::token_from(&headers) {
+    if let Some(old) = session::token_from(&headers, state.secure_cookies) {
         state.db.delete_session(&session::hash_token(old)).await?;
     }
     let token = session::new_token();

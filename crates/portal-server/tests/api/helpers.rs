@@ -43,7 +43,7 @@ pub async fn spawn_in(dir: TempDir, config: Config) -> TestApp {
     let app = Application::build_with_clock(config, Arc::new(clock.clone()))
         .await
         .expect("server builds");
-    let address = format!("http://{}", app.local_addr());
+    let address = app.url();
     let (tx, rx) = oneshot::channel();
     let server = tokio::spawn(app.run_until_stopped(async {
         let _ = rx.await;

@@ -163,3 +163,41 @@ async fn signing_in_gives_a_new_session_id_and_the_old_one_is_refused() {
     assert_eq!(me(first).await.unwrap().status(), StatusCode::UNAUTHORIZED);
     assert_eq!(me(second).await.unwrap().status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn over_tls_the_cookie_is_host_prefixed_and_secure_and_hsts_is_sent() {
+    let dir = tempfile::tempdir().unwrap().keep();
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    let app = spawn_with(|config| {
+        config.tls_cert = Some(cert);
+        config.tls_key = Some(key);
+    })
+    .await;
+    assert!(app.address.starts_with("https://127.0.0.1:"), "{}", app.address);
+
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(CSRF_HEADER, reqwest::header::HeaderValue::from_static("company-portal"));
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(certified.cert.pem().as_bytes()).unwrap())
+        .cookie_store(true)
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let health = client.get(app.url("/api/v1/health")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    assert_eq!(health.headers()[header::STRICT_TRANSPORT_SECURITY], "max-age=31536000; includeSubDomains");
+
+    let response = app.sign_in_with(&client, "ada@example.com", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = response.headers()[header::SET_COOKIE].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("__Host-cp_session="), "{cookie}");
+    assert!(cookie.split(';').any(|a| a.trim() == "Secure"), "{cookie}");
+    assert_eq!(app.get_json(&client, "/api/v1/me").await.0, StatusCode::OK);
+
+    // Plain HTTP to the TLS port gets no answer in the clear.
+    let plain = reqwest::get(format!("http://{}/api/v1/health", app.address.trim_start_matches("https://"))).await;
+    assert!(plain.is_err() || !plain.unwrap().status().is_success());
+}
