@@ -3,7 +3,8 @@ use std::fmt;
 use anyhow::Context;
 use base64::{Engine, engine::general_purpose::STANDARD};
 use portal_types::{
-    ApiError, CheckInRequest, CheckInResponse, EnrollRequest, EnrollResponse, Inventory, Platform,
+    ApiError, CheckInRequest, CheckInResponse, Command, CommandId, CommandOutcome, CommandReport, DeviceCommand,
+    EnrollRequest, EnrollResponse, Inventory, Platform,
     device_auth::{DEVICE_ID, NONCE, SIGNATURE, TIMESTAMP, signing_input},
 };
 use rcgen::{CertificateParams, KeyPair, PKCS_ECDSA_P256_SHA256, SigningKey};
@@ -151,5 +152,75 @@ impl DeviceClient {
         };
         let request = self.signed_request(Method::POST, "/api/v1/device/check-in", Some(&body))?;
         answer(request.send().await?).await
+    }
+}
+
+impl DeviceClient {
+    /// Opens the stream of commands: those waiting now, then each as it is queued.
+    pub async fn command_stream(&self) -> anyhow::Result<EventStream> {
+        let response = self
+            .signed_request::<()>(Method::GET, "/api/v1/device/commands", None)?
+            .send()
+            .await?;
+        if !response.status().is_success() {
+            return Err(answer::<()>(response).await.unwrap_err());
+        }
+        Ok(EventStream {
+            response,
+            buffer: String::new(),
+        })
+    }
+
+    /// Tells the server the command is being carried out.
+    pub async fn acknowledge(&self, id: CommandId) -> anyhow::Result<Command> {
+        let path = format!("/api/v1/device/commands/{id}/ack");
+        answer(self.signed_request::<()>(Method::POST, &path, None)?.send().await?).await
+    }
+
+    pub async fn report(
+        &self,
+        id: CommandId,
+        outcome: CommandOutcome,
+        reason: Option<String>,
+    ) -> anyhow::Result<Command> {
+        let path = format!("/api/v1/device/commands/{id}/report");
+        let body = CommandReport { outcome, reason };
+        answer(self.signed_request(Method::POST, &path, Some(&body))?.send().await?).await
+    }
+}
+
+/// Server-sent events read off a response.
+pub struct EventStream {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl EventStream {
+    /// The next `command` event; `None` when the server closed the stream.
+    pub async fn next_command(&mut self) -> anyhow::Result<Option<DeviceCommand>> {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut event = "message";
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(name) = line.strip_prefix("event:") {
+                        event = name.trim();
+                    } else if let Some(value) = line.strip_prefix("data:") {
+                        data.push_str(value.trim_start());
+                    }
+                }
+                if event == "command" && !data.is_empty() {
+                    return Ok(Some(serde_json::from_str(&data)?));
+                }
+                continue;
+            }
+            match self.response.chunk().await? {
+                Some(bytes) => self
+                    .buffer
+                    .push_str(&String::from_utf8_lossy(&bytes).replace("\r\n", "\n")),
+                None => return Ok(None),
+            }
+        }
     }
 }

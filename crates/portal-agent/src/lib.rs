@@ -4,5 +4,5 @@
 mod client;
 mod state;
 
-pub use client::{ApiFailure, DeviceClient, enroll};
+pub use client::{ApiFailure, DeviceClient, EventStream, enroll};
 pub use state::{DeviceState, StateDir};

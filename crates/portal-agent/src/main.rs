@@ -2,7 +2,7 @@ use std::{path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
 use portal_agent::{DeviceClient, StateDir, enroll};
-use portal_types::{Inventory, Platform};
+use portal_types::{CommandKind, CommandOutcome, DeviceCommand, Inventory, Platform};
 
 #[derive(Parser)]
 #[command(
@@ -37,14 +37,18 @@ enum Command {
         #[command(flatten)]
         inventory: InventoryArgs,
     },
-    /// Stay connected: check in with the inventory, now and every interval.
+    /// Stay connected: check in now and every interval, and carry out each
+    /// command as soon as it is queued.
     Run {
         /// Seconds between check-ins.
         #[arg(long, default_value_t = 60)]
         interval: u64,
-        /// Check in once and exit.
+        /// Check in once, carry out what was waiting, and exit.
         #[arg(long)]
         once: bool,
+        /// How commands end, to play a device that fails or defers them.
+        #[arg(long, value_enum, default_value = "completed")]
+        outcome: Outcome,
         #[command(flatten)]
         inventory: InventoryOverrides,
     },
@@ -108,6 +112,94 @@ impl InventoryOverrides {
     }
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Outcome {
+    Completed,
+    Failed,
+    NotNow,
+}
+
+/// Checks in, prints the answer, and gives back the commands that were waiting.
+async fn check_in(client: &DeviceClient) -> anyhow::Result<Vec<DeviceCommand>> {
+    let answer = client.check_in(&client.state.inventory).await?;
+    println!("checked in: {}", answer.compliance.label());
+    for reason in &answer.reasons {
+        println!("  {}: {}", reason.problem, reason.fix);
+    }
+    Ok(answer.commands)
+}
+
+/// Stays connected: commands as soon as they are queued, a check-in every interval.
+async fn run(client: &DeviceClient, interval: u64, outcome: Outcome) {
+    loop {
+        let mut stream = match client.command_stream().await {
+            Ok(stream) => {
+                println!("connected: waiting for commands");
+                stream
+            }
+            Err(error) => {
+                eprintln!("cannot reach the command stream: {error:#}");
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(5)) => continue,
+                    _ = tokio::signal::ctrl_c() => return,
+                }
+            }
+        };
+        let mut ticker = tokio::time::interval(Duration::from_secs(interval));
+        ticker.tick().await;
+        loop {
+            tokio::select! {
+                next = stream.next_command() => match next {
+                    Ok(Some(command)) => carry_out(client, command, outcome).await,
+                    Ok(None) | Err(_) => {
+                        eprintln!("command stream closed; reconnecting");
+                        break;
+                    }
+                },
+                _ = ticker.tick() => {
+                    if let Err(error) = check_in(client).await {
+                        eprintln!("check-in failed: {error:#}");
+                    }
+                }
+                _ = tokio::signal::ctrl_c() => return,
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Carries a command out in simulation, reporting each step.
+async fn carry_out(client: &DeviceClient, command: DeviceCommand, outcome: Outcome) {
+    println!("received: {} {}", command.kind.as_str(), command.id);
+    if let Err(error) = client.acknowledge(command.id).await {
+        eprintln!("acknowledging {} failed: {error:#}", command.id);
+        return;
+    }
+    let (result, reason) = match outcome {
+        Outcome::Completed => {
+            match command.kind {
+                CommandKind::Sync => {
+                    if let Err(error) = check_in(client).await {
+                        eprintln!("check-in failed: {error:#}");
+                    }
+                }
+                CommandKind::Lock => println!(
+                    "locked: {} / {}",
+                    command.lock_message.as_deref().unwrap_or("(no message)"),
+                    command.lock_phone.as_deref().unwrap_or("(no phone)")
+                ),
+            }
+            (CommandOutcome::Completed, None)
+        }
+        Outcome::Failed => (CommandOutcome::Failed, Some("Simulated failure".to_string())),
+        Outcome::NotNow => (CommandOutcome::NotNow, None),
+    };
+    match client.report(command.id, result, reason).await {
+        Ok(done) => println!("{}: {} {}", done.state.as_str(), command.kind.as_str(), command.id),
+        Err(error) => eprintln!("reporting {} failed: {error:#}", command.id),
+    }
+}
+
 fn parse_platform(value: &str) -> Result<Platform, String> {
     Platform::parse(value).ok_or_else(|| {
         let names: Vec<_> = Platform::ALL.iter().map(|p| p.as_str()).collect();
@@ -146,29 +238,19 @@ async fn main() -> anyhow::Result<()> {
             interval,
             once,
             inventory,
+            outcome,
         } => {
             let mut client = DeviceClient::load(&dir)?;
             inventory.apply(&mut client.state.inventory);
             dir.save(&client.state)?;
-            loop {
-                match client.check_in(&client.state.inventory).await {
-                    Ok(answer) => {
-                        println!("checked in: {}", answer.compliance.label());
-                        for reason in &answer.reasons {
-                            println!("  {}: {}", reason.problem, reason.fix);
-                        }
-                    }
-                    Err(error) if once => return Err(error),
-                    Err(error) => eprintln!("check-in failed: {error:#}"),
-                }
-                if once {
-                    break;
-                }
-                tokio::select! {
-                    () = tokio::time::sleep(Duration::from_secs(interval)) => {}
-                    _ = tokio::signal::ctrl_c() => break,
-                }
+            let waiting = check_in(&client).await?;
+            for command in waiting {
+                carry_out(&client, command, outcome).await;
             }
+            if once {
+                return Ok(());
+            }
+            run(&client, interval, outcome).await;
         }
         Command::Status => {
             let state = dir.load()?;

@@ -21,6 +21,8 @@ pub struct PasswordHasher {
     /// Verified against when the user is unknown, so that answer takes as long
     /// as a wrong password.
     dummy_hash: Arc<str>,
+    /// argon2id verifications run, counted for the tests.
+    verifications: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl PasswordHasher {
@@ -29,6 +31,7 @@ impl PasswordHasher {
         Ok(Self {
             permits: Arc::new(Semaphore::new(parallel)),
             dummy_hash: hash_blocking("not a real password")?.into(),
+            verifications: Arc::default(),
         })
     }
 
@@ -43,7 +46,9 @@ impl PasswordHasher {
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| self.dummy_hash.to_string());
         let _permit = self.permits.acquire().await?;
+        let verifications = self.verifications.clone();
         let matches = tokio::task::spawn_blocking(move || {
+            verifications.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let parsed = PasswordHash::new(&stored).map_err(|e| anyhow::anyhow!("stored hash: {e}"))?;
             Ok::<_, anyhow::Error>(argon2().verify_password(password.as_bytes(), &parsed).is_ok())
         })
@@ -59,4 +64,28 @@ fn hash_blocking(password: &str) -> anyhow::Result<String> {
         .map(|h| h.to_string())
         .map_err(|e| anyhow::anyhow!("{e}"))
         .context("hashing a password")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn an_unknown_user_costs_one_real_verification_like_a_wrong_password() {
+        let hasher = PasswordHasher::new().unwrap();
+        let stored = hasher.hash("right".into()).await.unwrap();
+        assert!(hasher.verify("right".into(), Some(stored.clone())).await.unwrap());
+        assert!(!hasher.verify("wrong".into(), Some(stored)).await.unwrap());
+        assert!(
+            !hasher.verify("right".into(), None).await.unwrap(),
+            "no user: never a match"
+        );
+        assert_eq!(
+            hasher.verifications.load(Ordering::Relaxed),
+            3,
+            "each answer ran argon2id once"
+        );
+    }
 }

@@ -114,6 +114,9 @@ pub struct CheckInRequest {
 pub struct CheckInResponse {
     pub compliance: crate::ComplianceState,
     pub reasons: Vec<ComplianceReason>,
+    /// Commands queued while the device was away, oldest first; now delivered.
+    #[serde(default)]
+    pub commands: Vec<crate::DeviceCommand>,
 }
 
 /// One failed compliance rule: what is wrong and how to fix it.

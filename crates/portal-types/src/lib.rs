@@ -4,6 +4,7 @@
 //! Server-only derives sit behind the `openapi` feature.
 
 pub mod auth;
+pub mod commands;
 pub mod device;
 #[cfg(feature = "device-auth")]
 pub mod device_auth;
@@ -15,6 +16,10 @@ pub mod live;
 pub use auth::{
     MeResponse, PasswordConfirmation, RecoveryCodesResponse, Role, SecurityResponse, SessionResponse, SignInRequest,
     TotpConfirmRequest, TotpSetupResponse,
+};
+pub use commands::{
+    Command, CommandId, CommandKind, CommandOutcome, CommandReport, CommandState, CommandsResponse, DeviceCommand,
+    LockRequest,
 };
 pub use device::{CertificateInfo, ComplianceState, Device, DeviceDetail, DevicesResponse, Ownership, Platform};
 pub use enrollment::{

@@ -23,12 +23,21 @@ pub enum LiveEventKind {
     DeviceEnrolled,
     /// A device checked in, or its state changed.
     DeviceUpdated,
+    /// A command for the device moved along its timeline.
+    CommandUpdated,
 }
 
 impl LiveEvent {
     pub fn device_enrolled(device_id: DeviceId) -> Self {
         Self {
             kind: LiveEventKind::DeviceEnrolled,
+            device_id,
+        }
+    }
+
+    pub fn command_updated(device_id: DeviceId) -> Self {
+        Self {
+            kind: LiveEventKind::CommandUpdated,
             device_id,
         }
     }

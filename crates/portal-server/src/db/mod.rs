@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use portal_types::{
-    ComplianceReason, ComplianceState, Device, DeviceDetail, DeviceId, Inventory, Ownership, Platform, Role, UserId,
+    Command, CommandId, CommandKind, CommandState, ComplianceReason, ComplianceState, Device, DeviceDetail, DeviceId,
+    Inventory, Ownership, Platform, Role, UserId,
 };
 use time::OffsetDateTime;
 
@@ -119,6 +120,21 @@ pub enum EnrollOutcome {
     LimitReached,
 }
 
+/// A command to queue.
+#[derive(Debug, Clone)]
+pub struct NewCommand {
+    pub id: CommandId,
+    pub device_id: DeviceId,
+    pub user_id: UserId,
+    pub kind: CommandKind,
+    pub lock_message: Option<String>,
+    pub lock_phone: Option<String>,
+    /// The same key from the same user gives back the same command.
+    pub idempotency_key: Option<String>,
+    pub requested_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
 /// What the device API needs to authenticate a device.
 #[derive(Debug, Clone)]
 pub struct DeviceCredentials {
@@ -227,6 +243,27 @@ pub trait Database: Send + Sync + 'static {
         compliance: &Compliance,
         now: OffsetDateTime,
     ) -> DbResult<()>;
+
+    /// Whether the device is the user's.
+    async fn owns_device(&self, user_id: UserId, device_id: DeviceId) -> DbResult<bool>;
+    /// Queues a command with its audit entry, in one transaction; with an
+    /// idempotency key seen before, gives back that command instead.
+    async fn queue_command(&self, command: NewCommand, audit: AuditEvent) -> DbResult<Command>;
+    /// The device's commands, newest first, past-due ones marked expired.
+    async fn commands_of(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<Vec<Command>>;
+    /// The requested commands, oldest first, now marked delivered.
+    async fn take_pending(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<Vec<Command>>;
+    /// Moves a command of the device's from one of `from` to `to`; `None`
+    /// when it is not the device's or not in one of `from`.
+    async fn advance_command(
+        &self,
+        device_id: DeviceId,
+        id: CommandId,
+        from: &[CommandState],
+        to: CommandState,
+        reason: Option<String>,
+        now: OffsetDateTime,
+    ) -> DbResult<Option<Command>>;
 
     async fn record_audit(&self, event: AuditEvent) -> DbResult<()>;
     /// Newest first; for the activity pages and the tests.

@@ -3,7 +3,8 @@ use std::str::FromStr;
 use anyhow::Context;
 use async_trait::async_trait;
 use portal_types::{
-    CertificateInfo, ComplianceState, Device, DeviceDetail, DeviceId, Inventory, Ownership, Platform, Role, UserId,
+    CertificateInfo, Command, CommandId, CommandKind, CommandState, ComplianceState, Device, DeviceDetail, DeviceId,
+    Inventory, Ownership, Platform, Role, UserId,
 };
 use sqlx::{
     SqlitePool,
@@ -14,7 +15,7 @@ use uuid::Uuid;
 
 use super::{
     AuditEvent, Compliance, Database, DbError, DbResult, DeviceCredentials, EnrollOutcome, EnrollmentCode,
-    FailingSince, NewCertificate, NewDevice, NewUser, SecondFactor, SessionRecord, UserRecord,
+    FailingSince, NewCertificate, NewCommand, NewDevice, NewUser, SecondFactor, SessionRecord, UserRecord,
 };
 
 pub struct SqliteDatabase {
@@ -605,6 +606,125 @@ impl Database for SqliteDatabase {
         Ok(())
     }
 
+    async fn owns_device(&self, user_id: UserId, device_id: DeviceId) -> DbResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM devices WHERE id = ? AND user_id = ?")
+            .bind(device_id.to_string())
+            .bind(user_id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(other)?;
+        Ok(found.is_some())
+    }
+
+    async fn queue_command(&self, command: NewCommand, audit: AuditEvent) -> DbResult<Command> {
+        if let Some(key) = &command.idempotency_key {
+            let existing: Option<CommandRow> =
+                sqlx::query_as(&format!("{COMMAND_COLUMNS} WHERE user_id = ? AND idempotency_key = ?"))
+                    .bind(command.user_id.to_string())
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(other)?;
+            if let Some(row) = existing {
+                return row.try_into();
+            }
+        }
+        let mut tx = self.pool.begin().await.map_err(other)?;
+        sqlx::query(
+            "INSERT INTO commands (id, device_id, user_id, kind, state, lock_message, lock_phone, idempotency_key,
+                                   requested_at, expires_at)
+             VALUES (?, ?, ?, ?, 'requested', ?, ?, ?, ?, ?)",
+        )
+        .bind(command.id.to_string())
+        .bind(command.device_id.to_string())
+        .bind(command.user_id.to_string())
+        .bind(command.kind.as_str())
+        .bind(&command.lock_message)
+        .bind(&command.lock_phone)
+        .bind(&command.idempotency_key)
+        .bind(ts(command.requested_at))
+        .bind(ts(command.expires_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(other)?;
+        insert_audit(&mut tx, &audit).await?;
+        let row: CommandRow = sqlx::query_as(&format!("{COMMAND_COLUMNS} WHERE id = ?"))
+            .bind(command.id.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(other)?;
+        tx.commit().await.map_err(other)?;
+        row.try_into()
+    }
+
+    async fn commands_of(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<Vec<Command>> {
+        self.expire_commands(device_id, now).await?;
+        let rows: Vec<CommandRow> = sqlx::query_as(&format!(
+            "{COMMAND_COLUMNS} WHERE device_id = ? ORDER BY requested_at DESC, id"
+        ))
+        .bind(device_id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(other)?;
+        rows.into_iter().map(Command::try_from).collect()
+    }
+
+    async fn take_pending(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<Vec<Command>> {
+        self.expire_commands(device_id, now).await?;
+        let rows: Vec<CommandRow> = sqlx::query_as(&format!(
+            "UPDATE commands SET state = 'delivered', delivered_at = ?
+             WHERE device_id = ? AND state = 'requested'
+             RETURNING {}",
+            COMMAND_FIELDS
+        ))
+        .bind(ts(now))
+        .bind(device_id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(other)?;
+        let mut commands: Vec<Command> = rows.into_iter().map(Command::try_from).collect::<DbResult<_>>()?;
+        commands.sort_by(|a, b| a.requested_at.cmp(&b.requested_at));
+        Ok(commands)
+    }
+
+    async fn advance_command(
+        &self,
+        device_id: DeviceId,
+        id: CommandId,
+        from: &[CommandState],
+        to: CommandState,
+        reason: Option<String>,
+        now: OffsetDateTime,
+    ) -> DbResult<Option<Command>> {
+        self.expire_commands(device_id, now).await?;
+        let allowed = from
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let step = match to {
+            CommandState::Delivered => "delivered_at = ?1",
+            CommandState::Acknowledged => "acknowledged_at = ?1",
+            // "Not now": back in the queue, to be delivered again.
+            CommandState::Requested => "delivered_at = NULL, acknowledged_at = NULL",
+            _ => "finished_at = ?1",
+        };
+        let row: Option<CommandRow> = sqlx::query_as(&format!(
+            "UPDATE commands SET state = ?2, {step}, failure_reason = COALESCE(?3, failure_reason)
+             WHERE id = ?4 AND device_id = ?5 AND state IN ({allowed})
+             RETURNING {COMMAND_FIELDS}"
+        ))
+        .bind(ts(now))
+        .bind(to.as_str())
+        .bind(reason)
+        .bind(id.to_string())
+        .bind(device_id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(other)?;
+        row.map(Command::try_from).transpose()
+    }
+
     async fn record_audit(&self, event: AuditEvent) -> DbResult<()> {
         let mut tx = self.pool.begin().await.map_err(other)?;
         insert_audit(&mut tx, &event).await?;
@@ -639,6 +759,64 @@ impl Database for SqliteDatabase {
 }
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
+
+const COMMAND_FIELDS: &str = "id, device_id, kind, state, lock_message, lock_phone, requested_at, delivered_at, \
+                              acknowledged_at, finished_at, expires_at, failure_reason";
+const COMMAND_COLUMNS: &str = "SELECT id, device_id, kind, state, lock_message, lock_phone, requested_at, delivered_at, \
+                               acknowledged_at, finished_at, expires_at, failure_reason FROM commands";
+
+impl SqliteDatabase {
+    /// Commands not taken by the device before their time to live ran out.
+    async fn expire_commands(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<()> {
+        sqlx::query(
+            "UPDATE commands SET state = 'expired', finished_at = expires_at
+             WHERE device_id = ? AND state IN ('requested', 'delivered') AND expires_at <= ?",
+        )
+        .bind(device_id.to_string())
+        .bind(ts(now))
+        .execute(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(())
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct CommandRow {
+    id: String,
+    device_id: String,
+    kind: String,
+    state: String,
+    lock_message: Option<String>,
+    lock_phone: Option<String>,
+    requested_at: String,
+    delivered_at: Option<String>,
+    acknowledged_at: Option<String>,
+    finished_at: Option<String>,
+    expires_at: String,
+    failure_reason: Option<String>,
+}
+
+impl TryFrom<CommandRow> for Command {
+    type Error = DbError;
+    fn try_from(row: CommandRow) -> DbResult<Self> {
+        let optional = |t: Option<String>| t.as_deref().map(rfc3339).transpose();
+        Ok(Command {
+            id: CommandId(parse_uuid(&row.id)?),
+            device_id: DeviceId(parse_uuid(&row.device_id)?),
+            kind: CommandKind::parse(&row.kind).ok_or_else(|| bad_value("kind", &row.kind))?,
+            state: CommandState::parse(&row.state).ok_or_else(|| bad_value("state", &row.state))?,
+            lock_message: row.lock_message,
+            lock_phone: row.lock_phone,
+            requested_at: rfc3339(&row.requested_at)?,
+            delivered_at: optional(row.delivered_at)?,
+            acknowledged_at: optional(row.acknowledged_at)?,
+            finished_at: optional(row.finished_at)?,
+            expires_at: rfc3339(&row.expires_at)?,
+            failure_reason: row.failure_reason,
+        })
+    }
+}
 
 fn reasons_json(compliance: &Compliance) -> DbResult<String> {
     serde_json::to_string(&compliance.reasons).map_err(|e| DbError::Other(e.into()))

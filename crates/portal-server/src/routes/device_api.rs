@@ -1,16 +1,58 @@
 //! The device-facing API: every request signed with the device's key.
 
-use axum::{Json, extract::State};
-use portal_types::{ApiError, CheckInRequest, CheckInResponse, LiveEvent};
+use std::{collections::VecDeque, convert::Infallible, time::Duration};
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::StatusCode,
+    response::sse::{Event, KeepAlive, Sse},
+};
+use futures_util::{Stream, stream};
+use portal_types::{
+    ApiError, CheckInRequest, CheckInResponse, Command, CommandId, CommandOutcome, CommandReport, CommandState,
+    DeviceCommand, LiveEvent,
+};
+use tokio::sync::broadcast::error::RecvError;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{db::Compliance, device_auth::SignedDevice, error::AppError, state::AppState};
+use crate::{
+    db::{AuditEvent, Compliance, DeviceCredentials},
+    device_auth::SignedDevice,
+    error::AppError,
+    state::AppState,
+};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(check_in))
+    OpenApiRouter::new()
+        .routes(routes!(check_in))
+        .routes(routes!(command_stream))
+        .routes(routes!(acknowledge))
+        .routes(routes!(report))
 }
 
-/// The device reports its inventory; the compliance policy is evaluated anew.
+fn for_device(command: Command) -> DeviceCommand {
+    DeviceCommand {
+        id: command.id,
+        kind: command.kind,
+        lock_message: command.lock_message,
+        lock_phone: command.lock_phone,
+    }
+}
+
+/// Marks the waiting commands delivered and tells the user's portal.
+async fn deliver(state: &AppState, device: &DeviceCredentials) -> Result<Vec<Command>, AppError> {
+    let commands = state.db.take_pending(device.device_id, state.clock.now()).await?;
+    if !commands.is_empty() {
+        state
+            .events
+            .publish(device.user_id, LiveEvent::command_updated(device.device_id));
+    }
+    Ok(commands)
+}
+
+/// The device reports its inventory; the compliance policy is evaluated anew,
+/// and commands queued while it was away come back with the answer.
 #[utoipa::path(post, path = "/api/v1/device/check-in", tag = "device", request_body = CheckInRequest,
     responses(
         (status = 200, body = CheckInResponse),
@@ -40,8 +82,125 @@ async fn check_in(
     state
         .events
         .publish(device.user_id, LiveEvent::device_updated(device.device_id));
+    let commands = deliver(&state, &device).await?.into_iter().map(for_device).collect();
     Ok(Json(CheckInResponse {
         compliance,
         reasons: result.reasons,
+        commands,
     }))
+}
+
+/// Server-sent events: the device's waiting commands, oldest first, then each
+/// new one as soon as it is queued. The agent keeps this open.
+#[utoipa::path(get, path = "/api/v1/device/commands", tag = "device",
+    responses(
+        (status = 200, description = "An endless text/event-stream of `command` events (DeviceCommand)", content_type = "text/event-stream"),
+        (status = 401, body = ApiError),
+    ))]
+async fn command_stream(
+    State(state): State<AppState>,
+    request: SignedDevice<()>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let device = request.device;
+    let wakes = state.events.wakes();
+    let start = (state, device, wakes, VecDeque::<Command>::new(), true);
+    let stream = stream::unfold(start, |(state, device, mut wakes, mut queue, mut first)| async move {
+        loop {
+            if let Some(command) = queue.pop_front() {
+                let event = Event::default().event("command").json_data(for_device(command)).ok()?;
+                return Some((Ok(event), (state, device, wakes, queue, first)));
+            }
+            if !first {
+                match wakes.recv().await {
+                    Ok(woken) if woken == device.device_id => {}
+                    Ok(_) => continue,
+                    // Missed some: look at the queue anyway.
+                    Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+            first = false;
+            match deliver(&state, &device).await {
+                Ok(commands) => queue.extend(commands),
+                Err(_) => return None,
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+async fn advance(
+    state: &AppState,
+    device: &DeviceCredentials,
+    id: &str,
+    from: &[CommandState],
+    to: CommandState,
+    reason: Option<String>,
+) -> Result<Command, AppError> {
+    let id = id.parse().map(CommandId).map_err(|_| AppError::NotFound)?;
+    let now = state.clock.now();
+    let command = state
+        .db
+        .advance_command(device.device_id, id, from, to, reason, now)
+        .await?
+        .ok_or_else(|| {
+            AppError::refused(
+                StatusCode::CONFLICT,
+                "command_state",
+                "This command is not waiting for that report.",
+            )
+        })?;
+    state
+        .events
+        .publish(device.user_id, LiveEvent::command_updated(device.device_id));
+    if to.is_final() {
+        state
+            .db
+            .record_audit(AuditEvent {
+                at: now,
+                actor: Some(device.user_id),
+                action: format!("{}_{}", command.kind.as_str(), to.as_str()),
+                subject: Some(device.device_id.to_string()),
+                source: None,
+                outcome: to.as_str().into(),
+            })
+            .await?;
+    }
+    Ok(command)
+}
+
+/// The device has taken the command and is carrying it out.
+#[utoipa::path(post, path = "/api/v1/device/commands/{id}/ack", tag = "device",
+    params(("id" = CommandId, Path, description = "The command")),
+    responses((status = 200, body = Command), (status = 401, body = ApiError), (status = 409, body = ApiError)))]
+async fn acknowledge(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: SignedDevice<()>,
+) -> Result<Json<Command>, AppError> {
+    let from = [CommandState::Delivered];
+    Ok(Json(
+        advance(&state, &request.device, &id, &from, CommandState::Acknowledged, None).await?,
+    ))
+}
+
+/// How the command ended on the device: completed, failed, or not now (queued again).
+#[utoipa::path(post, path = "/api/v1/device/commands/{id}/report", tag = "device", request_body = CommandReport,
+    params(("id" = CommandId, Path, description = "The command")),
+    responses((status = 200, body = Command), (status = 401, body = ApiError), (status = 409, body = ApiError)))]
+async fn report(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: SignedDevice<CommandReport>,
+) -> Result<Json<Command>, AppError> {
+    let from = [CommandState::Delivered, CommandState::Acknowledged];
+    let (to, reason) = match request.body.outcome {
+        CommandOutcome::Completed => (CommandState::Completed, None),
+        CommandOutcome::Failed => (
+            CommandState::Failed,
+            request.body.reason.or(Some("No reason given".into())),
+        ),
+        CommandOutcome::NotNow => (CommandState::Requested, None),
+    };
+    Ok(Json(advance(&state, &request.device, &id, &from, to, reason).await?))
 }

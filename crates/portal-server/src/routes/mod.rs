@@ -2,6 +2,7 @@
 //! registered through utoipa so the OpenAPI document cannot miss one.
 
 mod auth;
+mod commands;
 mod device_api;
 mod devices;
 pub(crate) mod enrollment;
@@ -25,6 +26,7 @@ pub fn api() -> Router<AppState> {
         .merge(health::router())
         .merge(auth::router())
         .merge(devices::router())
+        .merge(commands::router())
         .merge(enrollment::router())
         .merge(device_api::router())
         .merge(events::router())

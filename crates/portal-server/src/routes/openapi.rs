@@ -13,6 +13,7 @@ use crate::state::AppState;
         (name = "health", description = "Liveness"),
         (name = "auth", description = "Signing in and out"),
         (name = "devices", description = "The signed-in user's devices"),
+        (name = "commands", description = "Remote actions on a device and their timelines"),
         (name = "enrollment", description = "Adding a device: restrictions and one-time codes"),
         (name = "device", description = "The device side: enrollment and signed requests"),
         (name = "events", description = "Live changes for the portal"),

@@ -58,7 +58,7 @@ async fn wrong_password_and_unknown_user_get_the_same_answer_after_the_same_work
     let client = app.client();
     let mut timings = [Duration::MAX; 2];
     let mut bodies = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..7 {
         for (i, email) in ["ada@example.com", "nobody@example.com"].into_iter().enumerate() {
             let started = Instant::now();
             let response = app.sign_in_with(&client, email, "wrong-password").await;
@@ -71,11 +71,12 @@ async fn wrong_password_and_unknown_user_get_the_same_answer_after_the_same_work
     assert!(bodies.windows(2).all(|w| w[0] == w[1]), "answers differ: {bodies:?}");
     let body: serde_json::Value = serde_json::from_str(&bodies[0]).unwrap();
     assert_eq!(error_code(&body), "invalid_credentials");
-    // Both pay for one argon2id verification; an unknown user must not answer
-    // in a fraction of that time.
+    // Both pay for one argon2id verification (counted in the password
+    // module's tests); here, the fastest of seven answers of each kind, so
+    // that a busy machine does not decide, are of the same order.
     let [wrong, unknown] = timings;
     assert!(
-        unknown * 3 > wrong && wrong * 3 > unknown,
+        unknown * 4 > wrong && wrong * 4 > unknown,
         "wrong password {wrong:?}, unknown user {unknown:?}"
     );
 }

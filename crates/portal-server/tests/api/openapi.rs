@@ -23,6 +23,13 @@ const EXPECTED: &[(&str, &str)] = &[
     ("post", "/api/v1/security/totp"),
     ("post", "/api/v1/security/totp/confirm"),
     ("post", "/api/v1/security/totp/disable"),
+    ("get", "/api/v1/devices/{id}/commands"),
+    ("post", "/api/v1/devices/{id}/sync"),
+    ("post", "/api/v1/devices/{id}/lock"),
+    ("post", "/api/v1/devices/{id}/commands/{command}/cancel"),
+    ("get", "/api/v1/device/commands"),
+    ("post", "/api/v1/device/commands/{id}/ack"),
+    ("post", "/api/v1/device/commands/{id}/report"),
 ];
 
 #[tokio::test]

@@ -188,7 +188,10 @@ async fn over_tls_the_cookie_is_host_prefixed_and_secure_and_hsts_is_sent() {
         .unwrap();
     let health = client.get(app.url("/api/v1/health")).send().await.unwrap();
     assert_eq!(health.status(), StatusCode::OK);
-    assert_eq!(health.headers()[header::STRICT_TRANSPORT_SECURITY], "max-age=31536000; includeSubDomains");
+    assert_eq!(
+        health.headers()[header::STRICT_TRANSPORT_SECURITY],
+        "max-age=31536000; includeSubDomains"
+    );
 
     let response = app.sign_in_with(&client, "ada@example.com", PASSWORD).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -198,6 +201,10 @@ async fn over_tls_the_cookie_is_host_prefixed_and_secure_and_hsts_is_sent() {
     assert_eq!(app.get_json(&client, "/api/v1/me").await.0, StatusCode::OK);
 
     // Plain HTTP to the TLS port gets no answer in the clear.
-    let plain = reqwest::get(format!("http://{}/api/v1/health", app.address.trim_start_matches("https://"))).await;
+    let plain = reqwest::get(format!(
+        "http://{}/api/v1/health",
+        app.address.trim_start_matches("https://")
+    ))
+    .await;
     assert!(plain.is_err() || !plain.unwrap().status().is_success());
 }

@@ -1,0 +1,165 @@
+//! Remote actions: commands queued for a device, and what became of them.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::DeviceId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(transparent)]
+pub struct CommandId(pub Uuid);
+
+impl std::fmt::Display for CommandId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CommandKind {
+    /// Check status: the device checks in now.
+    Sync,
+    /// Lock the screen, showing a message and a phone number.
+    Lock,
+}
+
+impl CommandKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommandKind::Sync => "sync",
+            CommandKind::Lock => "lock",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [CommandKind::Sync, CommandKind::Lock]
+            .into_iter()
+            .find(|k| k.as_str() == value)
+    }
+}
+
+/// Requested → Delivered → Acknowledged → Completed, or Failed, Cancelled, Expired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CommandState {
+    Requested,
+    Delivered,
+    Acknowledged,
+    Completed,
+    Failed,
+    Cancelled,
+    Expired,
+}
+
+impl CommandState {
+    pub const ALL: [CommandState; 7] = [
+        CommandState::Requested,
+        CommandState::Delivered,
+        CommandState::Acknowledged,
+        CommandState::Completed,
+        CommandState::Failed,
+        CommandState::Cancelled,
+        CommandState::Expired,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommandState::Requested => "requested",
+            CommandState::Delivered => "delivered",
+            CommandState::Acknowledged => "acknowledged",
+            CommandState::Completed => "completed",
+            CommandState::Failed => "failed",
+            CommandState::Cancelled => "cancelled",
+            CommandState::Expired => "expired",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+
+    /// No further change can happen.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            CommandState::Completed | CommandState::Failed | CommandState::Cancelled | CommandState::Expired
+        )
+    }
+}
+
+/// A command and its timeline, as the device's page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Command {
+    pub id: CommandId,
+    pub device_id: DeviceId,
+    pub kind: CommandKind,
+    pub state: CommandState,
+    #[serde(default)]
+    pub lock_message: Option<String>,
+    #[serde(default)]
+    pub lock_phone: Option<String>,
+    /// RFC 3339 times of each step reached.
+    pub requested_at: String,
+    #[serde(default)]
+    pub delivered_at: Option<String>,
+    #[serde(default)]
+    pub acknowledged_at: Option<String>,
+    /// When it completed, failed, was cancelled or expired.
+    #[serde(default)]
+    pub finished_at: Option<String>,
+    pub expires_at: String,
+    #[serde(default)]
+    pub failure_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CommandsResponse {
+    pub commands: Vec<Command>,
+}
+
+/// Lock: what the lock screen shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LockRequest {
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// A command as the device receives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceCommand {
+    pub id: CommandId,
+    pub kind: CommandKind,
+    #[serde(default)]
+    pub lock_message: Option<String>,
+    #[serde(default)]
+    pub lock_phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CommandOutcome {
+    Completed,
+    Failed,
+    /// The device cannot do it now; the command is delivered again later.
+    NotNow,
+}
+
+/// The device's report on a command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CommandReport {
+    pub outcome: CommandOutcome,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
