@@ -1,10 +1,11 @@
 // The device agent's command line against the real server: enroll with a
 // code the user got, check in, and report status.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { AGENT_BIN, PASSWORD, startServer } from "./support.mjs";
@@ -72,4 +73,43 @@ test("a device enrolls with the agent, checks in out of compliance, and the user
   ]).catch((error) => error);
   assert.equal(reused.code, 1);
   assert.match(reused.stderr, /already been used/);
+});
+
+test("a running agent receives Lock at once, carries it out and reports back", async () => {
+  const grace = await signIn("grace@example.com");
+  const { devices } = await (await grace("/api/v1/devices")).json();
+  const ipad = devices.find((d) => d.name === "Grace's iPad");
+  assert.ok(ipad, "enrolled by the previous test");
+
+  const agentProcess = spawn(agent, ["run", "--state-dir", stateDir, "--interval", "3600"]);
+  const lines = [];
+  const seen = (pattern) =>
+    new Promise((resolve, reject) => {
+      const check = () => lines.some((line) => pattern.test(line)) && resolve();
+      agentProcess.stdout.on("data", () => check());
+      agentProcess.once("exit", (code) => reject(new Error(`agent exited with ${code}: ${lines.join("\n")}`)));
+      check();
+    });
+  createInterface({ input: agentProcess.stdout }).on("line", (line) => lines.push(line));
+  try {
+    await seen(/^connected: waiting for commands$/);
+    const queued = await grace(`/api/v1/devices/${ipad.id}/lock`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ message: "Found this iPad? Call IT", phone: "+1 555 0100" }),
+    });
+    assert.equal(queued.status, 202);
+    const command = await queued.json();
+    const started = Date.now();
+    await seen(new RegExp(`^received: lock ${command.id}$`));
+    console.log(`# the running agent received Lock ${Date.now() - started} ms after it was queued`);
+    await seen(/^locked: Found this iPad\? Call IT \/ \+1 555 0100$/);
+    await seen(new RegExp(`^completed: lock ${command.id}$`));
+
+    const { commands } = await (await grace(`/api/v1/devices/${ipad.id}/commands`)).json();
+    assert.equal(commands[0].state, "completed");
+    assert.ok(commands[0].delivered_at && commands[0].acknowledged_at && commands[0].finished_at);
+  } finally {
+    agentProcess.kill("SIGINT");
+  }
 });
