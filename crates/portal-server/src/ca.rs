@@ -170,7 +170,9 @@ fn read(path: &Path) -> String {
     format!("reading {}", path.display())
 }
 
-fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+/// Creates `path` readable by its owner only (mode 0600), contents on disk
+/// before it returns; an existing file is never overwritten.
+pub(crate) fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

@@ -2,7 +2,7 @@
 //! with AES-256-GCM under a key from configuration or, by default, a key
 //! file created on first start in the data directory (mode 0600).
 
-use std::{io::Write, path::Path};
+use std::path::Path;
 
 use aes_gcm::{
     Aes256Gcm, KeyInit,
@@ -61,15 +61,7 @@ fn key_file(path: &Path) -> anyhow::Result<Vec<u8>> {
         std::fs::create_dir_all(parent)?;
     }
     let key: [u8; 32] = rand::random();
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    file.write_all(STANDARD.encode(key).as_bytes())?;
-    file.sync_all()?;
+    crate::ca::write_private(path, STANDARD.encode(key).as_bytes())?;
     Ok(key.to_vec())
 }
 

@@ -78,6 +78,19 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
+    /// Writes a successful `action` of this user's to the audit log.
+    pub async fn audit(&self, state: &AppState, client: std::net::SocketAddr, action: &str) -> Result<(), AppError> {
+        let event = crate::db::AuditEvent {
+            at: state.clock.now(),
+            actor: Some(self.user.id),
+            action: action.into(),
+            subject: Some(self.user.email.clone()),
+            source: Some(client.ip().to_string()),
+            outcome: "success".into(),
+        };
+        Ok(state.db.record_audit(event).await?)
+    }
+
     /// Whether the password was entered within [`FRESH_AUTHENTICATION`].
     pub fn is_fresh(&self, now: OffsetDateTime) -> bool {
         self.authenticated_at.is_some_and(|at| now - at < FRESH_AUTHENTICATION)

@@ -134,17 +134,7 @@ async fn sign_out(
     caller: CurrentUser,
 ) -> Result<impl IntoResponse, AppError> {
     state.db.delete_session(&caller.token_hash).await?;
-    state
-        .db
-        .record_audit(AuditEvent {
-            at: state.clock.now(),
-            actor: Some(caller.user.id),
-            action: "sign_out".into(),
-            subject: Some(caller.user.email.clone()),
-            source: Some(client.ip().to_string()),
-            outcome: "success".into(),
-        })
-        .await?;
+    caller.audit(&state, client, "sign_out").await?;
     Ok((
         StatusCode::NO_CONTENT,
         [(header::SET_COOKIE, session::cleared_cookie(state.secure_cookies))],
@@ -189,17 +179,7 @@ async fn sign_out_everywhere(
     caller: CurrentUser,
 ) -> Result<impl IntoResponse, AppError> {
     state.db.delete_sessions_of(caller.user.id).await?;
-    state
-        .db
-        .record_audit(AuditEvent {
-            at: state.clock.now(),
-            actor: Some(caller.user.id),
-            action: "sign_out_everywhere".into(),
-            subject: Some(caller.user.email.clone()),
-            source: Some(client.ip().to_string()),
-            outcome: "success".into(),
-        })
-        .await?;
+    caller.audit(&state, client, "sign_out_everywhere").await?;
     Ok((
         StatusCode::NO_CONTENT,
         [(header::SET_COOKIE, session::cleared_cookie(state.secure_cookies))],

@@ -13,7 +13,6 @@ use portal_types::{
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    db::AuditEvent,
     error::{ApiJson, AppError},
     routes::enrollment::qr_svg,
     second_factor::{self, Check},
@@ -28,21 +27,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(set_up_totp))
         .routes(routes!(confirm_totp))
         .routes(routes!(disable_totp))
-}
-
-async fn audit(state: &AppState, caller: &CurrentUser, client: SocketAddr, action: &str) -> Result<(), AppError> {
-    state
-        .db
-        .record_audit(AuditEvent {
-            at: state.clock.now(),
-            actor: Some(caller.user.id),
-            action: action.into(),
-            subject: Some(caller.user.email.clone()),
-            source: Some(client.ip().to_string()),
-            outcome: "success".into(),
-        })
-        .await?;
-    Ok(())
 }
 
 /// Whether the caller has a second factor, and how many recovery codes are left.
@@ -116,7 +100,7 @@ async fn confirm_totp(
     let codes = second_factor::new_recovery_codes();
     let hashes: Vec<String> = codes.iter().map(|c| second_factor::hash_recovery_code(c)).collect();
     state.db.enable_totp(caller.user.id, step, &hashes).await?;
-    audit(&state, &caller, client, "second_factor_enabled").await?;
+    caller.audit(&state, client, "second_factor_enabled").await?;
     Ok(Json(RecoveryCodesResponse { recovery_codes: codes }))
 }
 
@@ -146,6 +130,6 @@ async fn disable_totp(
         Check::Rejected => return Err(second_factor::rejected()),
     }
     state.db.disable_totp(caller.user.id).await?;
-    audit(&state, &caller, client, "second_factor_disabled").await?;
+    caller.audit(&state, client, "second_factor_disabled").await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,7 +2,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::{StatusCode, header};
 
-use crate::helpers::{CSRF_HEADER, PASSWORD, error_code, spawn_app, spawn_with};
+use crate::helpers::{CSRF_HEADER, PASSWORD, error_code, me_with, session_cookie, spawn_app, spawn_with};
 
 #[tokio::test]
 async fn sign_in_succeeds_and_me_names_the_user() {
@@ -88,13 +88,10 @@ async fn me_without_a_session_is_401() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(error_code(&body), "unauthorized");
 
-    let forged = reqwest::Client::new()
-        .get(app.url("/api/v1/me"))
-        .header(header::COOKIE, "cp_session=not-a-real-session")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        me_with(&app, "cp_session=not-a-real-session").await,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -151,13 +148,7 @@ async fn sign_out_ends_the_session_on_the_server() {
     // Keep the raw cookie, as an attacker who copied it would.
     let copied = app.client();
     let response = app.sign_in_with(&copied, "ada@example.com", PASSWORD).await;
-    let token = response.headers()[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let token = session_cookie(&response);
 
     let response = client.post(app.url("/api/v1/auth/sign-out")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
@@ -177,14 +168,8 @@ async fn sign_out_ends_the_session_on_the_server() {
         .await
         .unwrap();
     assert_eq!(sign_out_copied.status(), StatusCode::NO_CONTENT);
-    let replay = reqwest::Client::new()
-        .get(app.url("/api/v1/me"))
-        .header(header::COOKIE, &token)
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        replay.status(),
+        me_with(&app, &token).await,
         StatusCode::UNAUTHORIZED,
         "a signed-out token is refused"
     );

@@ -115,3 +115,17 @@ pub fn error_code(body: &Value) -> &str {
         .as_str()
         .unwrap_or_else(|| panic!("error has a code: {body}"))
 }
+
+/// The `name=value` of the session cookie a response sets.
+pub fn session_cookie(response: &Response) -> String {
+    let set_cookie = response.headers()[reqwest::header::SET_COOKIE].to_str().unwrap();
+    set_cookie.split(';').next().unwrap().to_string()
+}
+
+/// How `/api/v1/me` answers a bare cookie, as a copied token would be used.
+pub async fn me_with(app: &TestApp, cookie: &str) -> StatusCode {
+    let request = reqwest::Client::new()
+        .get(app.url("/api/v1/me"))
+        .header(reqwest::header::COOKIE, cookie);
+    request.send().await.unwrap().status()
+}

@@ -1,10 +1,10 @@
 use data_encoding::BASE32_NOPAD;
 use portal_server::{clock::Clock, totp};
 use portal_types::{RecoveryCodesResponse, TotpSetupResponse};
-use reqwest::{StatusCode, header};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, error_code, spawn_app};
+use crate::helpers::{PASSWORD, TestApp, error_code, me_with, session_cookie, spawn_app};
 
 fn code(app: &TestApp, secret: &[u8], steps_ahead: i64) -> String {
     totp::code_at(secret, totp::step_at(app.clock.now()) + steps_ahead)
@@ -176,13 +176,7 @@ async fn reauthenticating_checks_the_password_and_gives_the_session_a_new_id() {
     let app = spawn_app().await;
     let ada = app.client();
     let first = app.sign_in_with(&ada, "ada@example.com", PASSWORD).await;
-    let old = first.headers()[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let old = session_cookie(&first);
     let wrong = ada
         .post(app.url("/api/v1/auth/reauthenticate"))
         .json(&json!({ "password": "nope" }))
@@ -197,22 +191,10 @@ async fn reauthenticating_checks_the_password_and_gives_the_session_a_new_id() {
         .await
         .unwrap();
     assert_eq!(right.status(), StatusCode::NO_CONTENT);
-    let new = right.headers()[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let new = session_cookie(&right);
     assert_ne!(old, new);
-    let me = |cookie: String| {
-        reqwest::Client::new()
-            .get(app.url("/api/v1/me"))
-            .header(header::COOKIE, cookie)
-            .send()
-    };
-    assert_eq!(me(old).await.unwrap().status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(me(new).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(me_with(&app, &old).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(me_with(&app, &new).await, StatusCode::OK);
     assert_eq!(
         app.get_json(&ada, "/api/v1/me").await.0,
         StatusCode::OK,

@@ -3,7 +3,7 @@ use std::io::Write;
 use reqwest::{StatusCode, header};
 use serde_json::json;
 
-use crate::helpers::{CSRF_HEADER, PASSWORD, error_code, spawn_app, spawn_with};
+use crate::helpers::{CSRF_HEADER, PASSWORD, error_code, me_with, session_cookie, spawn_app, spawn_with};
 
 const BOOTSTRAP: &str = "\nimport init from '/portal-0123456789abcdef.js';\nawait init();\n";
 
@@ -67,13 +67,7 @@ async fn a_cross_site_post_without_the_portals_header_is_refused_and_changes_not
 
     let cookie_only = reqwest::Client::builder().cookie_store(true).build().unwrap();
     let token = app.sign_in_with(&app.client(), "ada@example.com", PASSWORD).await;
-    let cookie = token.headers()[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = session_cookie(&token);
     let forged = cookie_only
         .post(app.url("/api/v1/auth/sign-out"))
         .header(header::COOKIE, &cookie)
@@ -81,13 +75,11 @@ async fn a_cross_site_post_without_the_portals_header_is_refused_and_changes_not
         .await
         .unwrap();
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
-    let still = reqwest::Client::new()
-        .get(app.url("/api/v1/me"))
-        .header(header::COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(still.status(), StatusCode::OK, "the forged sign-out changed nothing");
+    assert_eq!(
+        me_with(&app, &cookie).await,
+        StatusCode::OK,
+        "the forged sign-out changed nothing"
+    );
 
     let same_origin = ada
         .post(app.url("/api/v1/enrollment-codes"))
@@ -142,26 +134,11 @@ async fn the_21st_wrong_password_within_a_minute_gets_429_with_retry_after() {
 async fn signing_in_gives_a_new_session_id_and_the_old_one_is_refused() {
     let app = spawn_app().await;
     let client = app.client();
-    let cookie = |response: &reqwest::Response| {
-        response.headers()[header::SET_COOKIE]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string()
-    };
-    let first = cookie(&app.sign_in_with(&client, "ada@example.com", PASSWORD).await);
-    let second = cookie(&app.sign_in_with(&client, "ada@example.com", PASSWORD).await);
+    let first = session_cookie(&app.sign_in_with(&client, "ada@example.com", PASSWORD).await);
+    let second = session_cookie(&app.sign_in_with(&client, "ada@example.com", PASSWORD).await);
     assert_ne!(first, second);
-    let me = |cookie: String| {
-        reqwest::Client::new()
-            .get(app.url("/api/v1/me"))
-            .header(header::COOKIE, cookie)
-            .send()
-    };
-    assert_eq!(me(first).await.unwrap().status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(me(second).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(me_with(&app, &first).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(me_with(&app, &second).await, StatusCode::OK);
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 use portal_server::config::Config;
-use reqwest::{StatusCode, header};
+use reqwest::StatusCode;
 
-use crate::helpers::{spawn_app, spawn_in};
+use crate::helpers::{me_with, session_cookie, spawn_app, spawn_in};
 
 /// A graceful stop closes the database cleanly: what was committed before it
 /// (here, a session) is there after a restart.
@@ -11,22 +11,10 @@ async fn committed_writes_survive_a_graceful_restart() {
     let response = app
         .sign_in_with(&app.client(), "grace@example.com", crate::helpers::PASSWORD)
         .await;
-    let cookie = response.headers()[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = session_cookie(&response);
     let dir = app.stop().await;
 
     let config = Config::for_tests(dir.path().to_path_buf());
     let app = spawn_in(dir, config).await;
-    let me = reqwest::Client::new()
-        .get(app.url("/api/v1/me"))
-        .header(header::COOKIE, cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(me.status(), StatusCode::OK);
+    assert_eq!(me_with(&app, &cookie).await, StatusCode::OK);
 }
