@@ -26,6 +26,7 @@ fn device(
         ownership,
         compliance,
         last_check_in: last_check_in.map(Into::into),
+        wiped_at: None,
     }
 }
 

@@ -2,7 +2,7 @@
 // code the user got, check in, and report status.
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -112,4 +112,41 @@ test("a running agent receives Lock at once, carries it out and reports back", a
   } finally {
     agentProcess.kill("SIGINT");
   }
+});
+
+test("Reset device reaches the running agent, which erases itself, and its certificate is revoked", async () => {
+  const grace = await signIn("grace@example.com");
+  const { devices } = await (await grace("/api/v1/devices")).json();
+  const ipad = devices.find((d) => d.name === "Grace's iPad");
+
+  const agentProcess = spawn(agent, ["run", "--state-dir", stateDir, "--interval", "3600"]);
+  let output = "";
+  const connected = new Promise((resolve) =>
+    agentProcess.stdout.on("data", (chunk) => {
+      output += chunk;
+      if (output.includes("connected: waiting for commands")) resolve();
+    }),
+  );
+  const exited = new Promise((resolve) => agentProcess.once("exit", resolve));
+  await connected;
+
+  const queued = await grace(`/api/v1/devices/${ipad.id}/wipe`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ device_name: "Grace's iPad" }),
+  });
+  assert.equal(queued.status, 202, await queued.clone().text());
+  const command = await queued.json();
+  assert.equal(await exited, 0, output);
+  assert.match(output, new RegExp(`received: wipe ${command.id}\\nwiping: erasing everything on the device\\ncompleted: wipe ${command.id}\\nreset: `));
+  assert.equal(existsSync(stateDir), false, "the device forgot its enrollment");
+
+  const detail = await (await grace(`/api/v1/devices/${ipad.id}`)).json();
+  assert.ok(detail.device.wiped_at, "shown as wiped");
+  assert.ok(detail.certificate.revoked_at, "certificate revoked");
+  const { commands } = await (await grace(`/api/v1/devices/${ipad.id}/commands`)).json();
+  assert.deepEqual(
+    commands.filter((c) => c.kind === "wipe").map((c) => [c.state, !!c.delivered_at, !!c.acknowledged_at, !!c.finished_at]),
+    [["completed", true, true, true]],
+  );
 });

@@ -2,7 +2,7 @@ use std::{path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
 use portal_agent::{DeviceClient, StateDir, enroll};
-use portal_types::{CommandKind, CommandOutcome, DeviceCommand, Inventory, Platform};
+use portal_types::{CommandKind, CommandOutcome, CommandState, DeviceCommand, Inventory, Platform};
 
 #[derive(Parser)]
 #[command(
@@ -129,8 +129,9 @@ async fn check_in(client: &DeviceClient) -> anyhow::Result<Vec<DeviceCommand>> {
     Ok(answer.commands)
 }
 
-/// Stays connected: commands as soon as they are queued, a check-in every interval.
-async fn run(client: &DeviceClient, interval: u64, outcome: Outcome) {
+/// Stays connected: commands as soon as they are queued, a check-in every
+/// interval; true when a reset erased the device.
+async fn run(client: &DeviceClient, interval: u64, outcome: Outcome) -> bool {
     loop {
         let mut stream = match client.command_stream().await {
             Ok(stream) => {
@@ -141,7 +142,7 @@ async fn run(client: &DeviceClient, interval: u64, outcome: Outcome) {
                 eprintln!("cannot reach the command stream: {error:#}");
                 tokio::select! {
                     () = tokio::time::sleep(Duration::from_secs(5)) => continue,
-                    _ = tokio::signal::ctrl_c() => return,
+                    _ = tokio::signal::ctrl_c() => return false,
                 }
             }
         };
@@ -150,7 +151,11 @@ async fn run(client: &DeviceClient, interval: u64, outcome: Outcome) {
         loop {
             tokio::select! {
                 next = stream.next_command() => match next {
-                    Ok(Some(command)) => carry_out(client, command, outcome).await,
+                    Ok(Some(command)) => {
+                        if carry_out(client, command, outcome).await {
+                            return true;
+                        }
+                    }
                     Ok(None) | Err(_) => {
                         eprintln!("command stream closed; reconnecting");
                         break;
@@ -161,19 +166,20 @@ async fn run(client: &DeviceClient, interval: u64, outcome: Outcome) {
                         eprintln!("check-in failed: {error:#}");
                     }
                 }
-                _ = tokio::signal::ctrl_c() => return,
+                _ = tokio::signal::ctrl_c() => return false,
             }
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 
-/// Carries a command out in simulation, reporting each step.
-async fn carry_out(client: &DeviceClient, command: DeviceCommand, outcome: Outcome) {
+/// Carries a command out in simulation, reporting each step; true when the
+/// device was erased, and the agent must stop.
+async fn carry_out(client: &DeviceClient, command: DeviceCommand, outcome: Outcome) -> bool {
     println!("received: {} {}", command.kind.as_str(), command.id);
     if let Err(error) = client.acknowledge(command.id).await {
         eprintln!("acknowledging {} failed: {error:#}", command.id);
-        return;
+        return false;
     }
     let (result, reason) = match outcome {
         Outcome::Completed => {
@@ -188,6 +194,7 @@ async fn carry_out(client: &DeviceClient, command: DeviceCommand, outcome: Outco
                     command.lock_message.as_deref().unwrap_or("(no message)"),
                     command.lock_phone.as_deref().unwrap_or("(no phone)")
                 ),
+                CommandKind::Wipe => println!("wiping: erasing everything on the device"),
             }
             (CommandOutcome::Completed, None)
         }
@@ -195,8 +202,14 @@ async fn carry_out(client: &DeviceClient, command: DeviceCommand, outcome: Outco
         Outcome::NotNow => (CommandOutcome::NotNow, None),
     };
     match client.report(command.id, result, reason).await {
-        Ok(done) => println!("{}: {} {}", done.state.as_str(), command.kind.as_str(), command.id),
-        Err(error) => eprintln!("reporting {} failed: {error:#}", command.id),
+        Ok(done) => {
+            println!("{}: {} {}", done.state.as_str(), command.kind.as_str(), command.id);
+            command.kind == CommandKind::Wipe && done.state == CommandState::Completed
+        }
+        Err(error) => {
+            eprintln!("reporting {} failed: {error:#}", command.id);
+            false
+        }
     }
 }
 
@@ -244,13 +257,18 @@ async fn main() -> anyhow::Result<()> {
             inventory.apply(&mut client.state.inventory);
             dir.save(&client.state)?;
             let waiting = check_in(&client).await?;
+            let mut erased = false;
             for command in waiting {
-                carry_out(&client, command, outcome).await;
+                erased |= carry_out(&client, command, outcome).await;
             }
-            if once {
-                return Ok(());
+            if !once && !erased {
+                erased = run(&client, interval, outcome).await;
             }
-            run(&client, interval, outcome).await;
+            if erased {
+                // A factory reset: the device forgets its enrollment.
+                std::fs::remove_dir_all(&dir.0)?;
+                println!("reset: the device no longer holds any enrollment");
+            }
         }
         Command::Status => {
             let state = dir.load()?;

@@ -16,6 +16,7 @@ use crate::{
     events::Events,
     password::PasswordHasher,
     policy::Policy,
+    rate_limit::RateLimiter,
     routes,
     secrets::SecretBox,
     security_headers,
@@ -74,6 +75,7 @@ impl Application {
             events: Events::new(),
             public_url: public_url.into(),
             sign_in_limits: Arc::default(),
+            wipe_limits: Arc::new(RateLimiter::new(3, time::Duration::hours(1))),
             secrets: Arc::new(SecretBox::load(config.secret_key.as_deref(), &config.data_dir)?),
         };
         if config.demo {

@@ -1,8 +1,14 @@
 use std::sync::Arc;
 
 use crate::{
-    ca::DeviceCa, clock::Clock, db::Database, events::Events, password::PasswordHasher, policy::Policy,
-    rate_limit::SignInLimits, secrets::SecretBox,
+    ca::DeviceCa,
+    clock::Clock,
+    db::Database,
+    events::Events,
+    password::PasswordHasher,
+    policy::Policy,
+    rate_limit::{RateLimiter, SignInLimits},
+    secrets::SecretBox,
 };
 
 #[derive(Clone)]
@@ -17,6 +23,8 @@ pub struct AppState {
     /// The address devices and the agent reach the server at, for the enrollment command.
     pub public_url: Arc<str>,
     pub sign_in_limits: Arc<SignInLimits>,
+    /// Reset device: three an hour per user.
+    pub wipe_limits: Arc<RateLimiter>,
     /// Seals the secrets kept at rest (TOTP).
     pub secrets: Arc<SecretBox>,
 }

@@ -24,6 +24,8 @@ pub enum CommandKind {
     Sync,
     /// Lock the screen, showing a message and a phone number.
     Lock,
+    /// Reset device: erase everything (a factory reset).
+    Wipe,
 }
 
 impl CommandKind {
@@ -31,11 +33,12 @@ impl CommandKind {
         match self {
             CommandKind::Sync => "sync",
             CommandKind::Lock => "lock",
+            CommandKind::Wipe => "wipe",
         }
     }
 
     pub fn parse(value: &str) -> Option<Self> {
-        [CommandKind::Sync, CommandKind::Lock]
+        [CommandKind::Sync, CommandKind::Lock, CommandKind::Wipe]
             .into_iter()
             .find(|k| k.as_str() == value)
     }
@@ -162,4 +165,35 @@ pub struct CommandReport {
     pub outcome: CommandOutcome,
     #[serde(default)]
     pub reason: Option<String>,
+}
+
+/// Reset device: the device's name, typed again, as the last guard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WipeRequest {
+    pub device_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RenameRequest {
+    pub name: String,
+}
+
+/// One line of the user's activity: what they did, and what became of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActivityEntry {
+    pub at: String,
+    /// e.g. `sign_in`, `lock_requested`, `wipe_completed`, `device_removed`.
+    pub action: String,
+    #[serde(default)]
+    pub subject: Option<String>,
+    pub outcome: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActivityResponse {
+    pub entries: Vec<ActivityEntry>,
 }

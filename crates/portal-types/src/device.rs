@@ -144,6 +144,9 @@ pub struct Device {
     /// RFC 3339 time of the last check-in; absent before the first one.
     #[serde(default)]
     pub last_check_in: Option<String>,
+    /// When a Reset device completed: the device was erased.
+    #[serde(default)]
+    pub wiped_at: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -18,8 +18,8 @@ pub use auth::{
     TotpConfirmRequest, TotpSetupResponse,
 };
 pub use commands::{
-    Command, CommandId, CommandKind, CommandOutcome, CommandReport, CommandState, CommandsResponse, DeviceCommand,
-    LockRequest,
+    ActivityEntry, ActivityResponse, Command, CommandId, CommandKind, CommandOutcome, CommandReport, CommandState,
+    CommandsResponse, DeviceCommand, LockRequest, RenameRequest, WipeRequest,
 };
 pub use device::{CertificateInfo, ComplianceState, Device, DeviceDetail, DevicesResponse, Ownership, Platform};
 pub use enrollment::{

@@ -135,6 +135,13 @@ pub struct NewCommand {
     pub expires_at: OffsetDateTime,
 }
 
+#[derive(Debug, Clone)]
+pub enum WipeOutcome {
+    Queued(Box<Command>),
+    AlreadyWiped,
+    AlreadyPending,
+}
+
 /// What the device API needs to authenticate a device.
 #[derive(Debug, Clone)]
 pub struct DeviceCredentials {
@@ -264,6 +271,25 @@ pub trait Database: Send + Sync + 'static {
         reason: Option<String>,
         now: OffsetDateTime,
     ) -> DbResult<Option<Command>>;
+
+    /// Renames the user's device, with its audit entry; false if not theirs.
+    async fn rename_device(
+        &self,
+        user_id: UserId,
+        device_id: DeviceId,
+        name: &str,
+        audit: AuditEvent,
+    ) -> DbResult<bool>;
+    /// Queues a Reset device unless the device was wiped or has one under
+    /// way; commands still waiting are cancelled. One transaction, audited.
+    async fn queue_wipe(&self, command: NewCommand, audit: AuditEvent) -> DbResult<WipeOutcome>;
+    /// The wipe completed: the device is marked wiped, its certificate revoked.
+    async fn mark_wiped(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<()>;
+    /// Remove device: revokes the certificate and deletes the device object
+    /// (its history stays in the audit log); false if not the user's.
+    async fn retire_device(&self, user_id: UserId, device_id: DeviceId, audit: AuditEvent) -> DbResult<bool>;
+    /// The user's own actions, newest first.
+    async fn activity(&self, user_id: UserId, limit: u32) -> DbResult<Vec<AuditEvent>>;
 
     async fn record_audit(&self, event: AuditEvent) -> DbResult<()>;
     /// Newest first; for the activity pages and the tests.

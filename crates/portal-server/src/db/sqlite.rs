@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::{
     AuditEvent, Compliance, Database, DbError, DbResult, DeviceCredentials, EnrollOutcome, EnrollmentCode,
-    FailingSince, NewCertificate, NewCommand, NewDevice, NewUser, SecondFactor, SessionRecord, UserRecord,
+    FailingSince, NewCertificate, NewCommand, NewDevice, NewUser, SecondFactor, SessionRecord, UserRecord, WipeOutcome,
 };
 
 pub struct SqliteDatabase {
@@ -130,6 +130,7 @@ struct DeviceRow {
     ownership: String,
     compliance: String,
     last_check_in: Option<String>,
+    wiped_at: Option<String>,
 }
 
 impl TryFrom<DeviceRow> for Device {
@@ -146,6 +147,7 @@ impl TryFrom<DeviceRow> for Device {
             model: row.model,
             os_version: row.os_version,
             last_check_in,
+            wiped_at: row.wiped_at.as_deref().map(rfc3339).transpose()?,
         })
     }
 }
@@ -377,7 +379,7 @@ impl Database for SqliteDatabase {
 
     async fn devices_of(&self, user_id: UserId) -> DbResult<Vec<Device>> {
         let rows: Vec<DeviceRow> = sqlx::query_as(
-            "SELECT id, name, platform, model, os_version, ownership, compliance, last_check_in
+            "SELECT id, name, platform, model, os_version, ownership, compliance, last_check_in, wiped_at
              FROM devices WHERE user_id = ? ORDER BY name COLLATE NOCASE, id",
         )
         .bind(user_id.to_string())
@@ -402,7 +404,7 @@ impl Database for SqliteDatabase {
         device_id: DeviceId,
     ) -> DbResult<Option<(DeviceDetail, FailingSince)>> {
         let row: Option<DetailRow> = sqlx::query_as(
-            "SELECT d.id, d.name, d.platform, d.model, d.os_version, d.ownership, d.compliance, d.last_check_in,
+            "SELECT d.id, d.name, d.platform, d.model, d.os_version, d.ownership, d.compliance, d.last_check_in, d.wiped_at,
                     d.category, d.enrolled_at, d.compliance_reasons, d.failing_since,
                     c.subject, c.serial, c.fingerprint_sha256, c.issued_at, c.expires_at, c.revoked_at
              FROM devices d
@@ -725,6 +727,128 @@ impl Database for SqliteDatabase {
         row.map(Command::try_from).transpose()
     }
 
+    async fn rename_device(
+        &self,
+        user_id: UserId,
+        device_id: DeviceId,
+        name: &str,
+        audit: AuditEvent,
+    ) -> DbResult<bool> {
+        let mut tx = self.pool.begin().await.map_err(other)?;
+        let done = sqlx::query("UPDATE devices SET name = ? WHERE id = ? AND user_id = ?")
+            .bind(name)
+            .bind(device_id.to_string())
+            .bind(user_id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(other)?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(other)?;
+        Ok(true)
+    }
+
+    async fn queue_wipe(&self, command: NewCommand, audit: AuditEvent) -> DbResult<WipeOutcome> {
+        let device = command.device_id.to_string();
+        let now = ts(command.requested_at);
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(other)?;
+        let wiped: Option<Option<String>> = sqlx::query_scalar("SELECT wiped_at FROM devices WHERE id = ?")
+            .bind(&device)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(other)?;
+        if wiped.flatten().is_some() {
+            return Ok(WipeOutcome::AlreadyWiped);
+        }
+        let active: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM commands WHERE device_id = ? AND kind = 'wipe'
+             AND state IN ('requested', 'delivered', 'acknowledged') AND expires_at > ?",
+        )
+        .bind(&device)
+        .bind(&now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(other)?;
+        if active > 0 {
+            return Ok(WipeOutcome::AlreadyPending);
+        }
+        // Nothing queued before a wipe runs after it.
+        sqlx::query(
+            "UPDATE commands SET state = 'cancelled', finished_at = ?, failure_reason = 'Replaced by Reset device'
+             WHERE device_id = ? AND state = 'requested'",
+        )
+        .bind(&now)
+        .bind(&device)
+        .execute(&mut *tx)
+        .await
+        .map_err(other)?;
+        sqlx::query(
+            "INSERT INTO commands (id, device_id, user_id, kind, state, idempotency_key, requested_at, expires_at)
+             VALUES (?, ?, ?, 'wipe', 'requested', ?, ?, ?)",
+        )
+        .bind(command.id.to_string())
+        .bind(&device)
+        .bind(command.user_id.to_string())
+        .bind(&command.idempotency_key)
+        .bind(&now)
+        .bind(ts(command.expires_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(other)?;
+        insert_audit(&mut tx, &audit).await?;
+        let row: CommandRow = sqlx::query_as(&format!("{COMMAND_COLUMNS} WHERE id = ?"))
+            .bind(command.id.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(other)?;
+        tx.commit().await.map_err(other)?;
+        Ok(WipeOutcome::Queued(Box::new(row.try_into()?)))
+    }
+
+    async fn mark_wiped(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<()> {
+        let mut tx = self.pool.begin().await.map_err(other)?;
+        revoke_certificates(&mut tx, device_id, now).await?;
+        sqlx::query("UPDATE devices SET wiped_at = ? WHERE id = ?")
+            .bind(ts(now))
+            .bind(device_id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(other)?;
+        tx.commit().await.map_err(other)
+    }
+
+    async fn retire_device(&self, user_id: UserId, device_id: DeviceId, audit: AuditEvent) -> DbResult<bool> {
+        let mut tx = self.pool.begin().await.map_err(other)?;
+        revoke_certificates(&mut tx, device_id, audit.at).await?;
+        let deleted = sqlx::query("DELETE FROM devices WHERE id = ? AND user_id = ?")
+            .bind(device_id.to_string())
+            .bind(user_id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(other)?;
+        if deleted.rows_affected() != 1 {
+            return Ok(false);
+        }
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(other)?;
+        Ok(true)
+    }
+
+    async fn activity(&self, user_id: UserId, limit: u32) -> DbResult<Vec<AuditEvent>> {
+        let rows: Vec<(String, Option<String>, String, Option<String>, Option<String>, String)> = sqlx::query_as(
+            "SELECT at, actor_id, action, subject, source, outcome FROM audit_events
+             WHERE actor_id = ? ORDER BY id DESC LIMIT ?",
+        )
+        .bind(user_id.to_string())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(other)?;
+        rows.into_iter().map(audit_from_row).collect()
+    }
+
     async fn record_audit(&self, event: AuditEvent) -> DbResult<()> {
         let mut tx = self.pool.begin().await.map_err(other)?;
         insert_audit(&mut tx, &event).await?;
@@ -739,18 +863,7 @@ impl Database for SqliteDatabase {
         .fetch_all(&self.pool)
         .await
         .map_err(other)?;
-        rows.into_iter()
-            .map(|(at, actor, action, subject, source, outcome)| {
-                Ok(AuditEvent {
-                    at: parse_ts(&at)?,
-                    actor: actor.as_deref().map(parse_uuid).transpose()?.map(UserId),
-                    action,
-                    subject,
-                    source,
-                    outcome,
-                })
-            })
-            .collect()
+        rows.into_iter().map(audit_from_row).collect()
     }
 
     async fn close(&self) {
@@ -759,6 +872,30 @@ impl Database for SqliteDatabase {
 }
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
+
+type AuditRow = (String, Option<String>, String, Option<String>, Option<String>, String);
+
+fn audit_from_row((at, actor, action, subject, source, outcome): AuditRow) -> DbResult<AuditEvent> {
+    Ok(AuditEvent {
+        at: parse_ts(&at)?,
+        actor: actor.as_deref().map(parse_uuid).transpose()?.map(UserId),
+        action,
+        subject,
+        source,
+        outcome,
+    })
+}
+
+/// From now on the device API refuses the device's certificates.
+async fn revoke_certificates(tx: &mut Tx<'_>, device_id: DeviceId, now: OffsetDateTime) -> DbResult<()> {
+    sqlx::query("UPDATE device_certificates SET revoked_at = ? WHERE device_id = ? AND revoked_at IS NULL")
+        .bind(ts(now))
+        .bind(device_id.to_string())
+        .execute(&mut **tx)
+        .await
+        .map_err(other)?;
+    Ok(())
+}
 
 const COMMAND_FIELDS: &str = "id, device_id, kind, state, lock_message, lock_phone, requested_at, delivered_at, \
                               acknowledged_at, finished_at, expires_at, failure_reason";

@@ -8,14 +8,16 @@ use axum::{
     http::{HeaderMap, StatusCode},
 };
 use portal_types::{
-    ApiError, Command, CommandId, CommandKind, CommandState, CommandsResponse, DeviceId, FieldErrors, LiveEvent,
-    LockRequest,
+    ActivityEntry, ActivityResponse, ApiError, Command, CommandId, CommandKind, CommandState, CommandsResponse,
+    DeviceId, EnrollmentCodeRequest, FieldErrors, LiveEvent, LockRequest, Ownership, Platform, RenameRequest,
+    WipeRequest,
 };
 use time::Duration;
+use time::format_description::well_known::Rfc3339;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    db::{AuditEvent, NewCommand},
+    db::{AuditEvent, NewCommand, WipeOutcome},
     error::{ApiJson, AppError},
     session::CurrentUser,
     state::AppState,
@@ -26,6 +28,10 @@ pub const COMMAND_TIME_TO_LIVE: Duration = Duration::days(7);
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(rename))
+        .routes(routes!(wipe))
+        .routes(routes!(remove))
+        .routes(routes!(activity))
         .routes(routes!(list))
         .routes(routes!(sync))
         .routes(routes!(lock))
@@ -238,4 +244,194 @@ async fn cancel(
         .await?;
     state.events.publish(caller.user.id, LiveEvent::command_updated(device));
     Ok(Json(cancelled))
+}
+
+fn audit_event(
+    caller: &CurrentUser,
+    client: SocketAddr,
+    action: &str,
+    device: DeviceId,
+    at: time::OffsetDateTime,
+) -> AuditEvent {
+    AuditEvent {
+        at,
+        actor: Some(caller.user.id),
+        action: action.into(),
+        subject: Some(device.to_string()),
+        source: Some(client.ip().to_string()),
+        outcome: "success".into(),
+    }
+}
+
+/// Reset and Remove need the password entered within the last minutes.
+fn require_fresh(state: &AppState, caller: &CurrentUser) -> Result<(), AppError> {
+    if caller.is_fresh(state.clock.now()) {
+        return Ok(());
+    }
+    Err(AppError::refused(
+        StatusCode::FORBIDDEN,
+        "reauthentication_required",
+        "Confirm it is you: enter your password again (and your code, if you use one).",
+    ))
+}
+
+/// Renames the device.
+#[utoipa::path(post, path = "/api/v1/devices/{id}/rename", tag = "commands", request_body = RenameRequest,
+    params(("id" = DeviceId, Path, description = "The device")),
+    responses((status = 204, description = "Renamed"), (status = 400, body = ApiError), (status = 401, body = ApiError),
+        (status = 404, body = ApiError)))]
+async fn rename(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<RenameRequest>,
+) -> Result<StatusCode, AppError> {
+    let device = own_device(&state, &caller, &id).await?;
+    // The same rules as naming a device at enrollment.
+    let check = EnrollmentCodeRequest {
+        platform: Platform::Android,
+        device_name: request.name.clone(),
+        ownership: Ownership::Corporate,
+        category: "-".into(),
+    };
+    if let Some(message) = check.field_errors().get("device_name") {
+        let mut errors = FieldErrors::default();
+        errors.add("name", message);
+        return Err(AppError::InvalidInput(errors));
+    }
+    let event = audit_event(&caller, client, "device_renamed", device, state.clock.now());
+    if !state
+        .db
+        .rename_device(caller.user.id, device, request.name.trim(), event)
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    state.events.publish(caller.user.id, LiveEvent::device_updated(device));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Reset device: erases the device. Needs fresh authentication and the
+/// device's name typed again; at most three an hour; one at a time.
+#[utoipa::path(post, path = "/api/v1/devices/{id}/wipe", tag = "commands", request_body = WipeRequest,
+    params(("id" = DeviceId, Path, description = "The device")),
+    responses(
+        (status = 202, body = Command),
+        (status = 400, body = ApiError, description = "The typed name does not match"),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError, description = "Sign in again first"),
+        (status = 404, body = ApiError),
+        (status = 409, body = ApiError, description = "Already wiped, or a reset is under way"),
+        (status = 429, body = ApiError, description = "Three resets in the last hour; see Retry-After"),
+    ))]
+async fn wipe(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<WipeRequest>,
+) -> Result<(StatusCode, Json<Command>), AppError> {
+    let device = own_device(&state, &caller, &id).await?;
+    require_fresh(&state, &caller)?;
+    let now = state.clock.now();
+    let (detail, _) = state
+        .db
+        .device_detail(caller.user.id, device)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if request.device_name.trim() != detail.device.name {
+        let mut errors = FieldErrors::default();
+        errors.add("device_name", "Type the device's name exactly as it is shown.");
+        return Err(AppError::InvalidInput(errors));
+    }
+    let user_key = caller.user.id.to_string();
+    if let Err(wait) = state.wipe_limits.check(&user_key, now) {
+        let seconds = wait.whole_seconds().max(1);
+        return Err(AppError::RateLimited {
+            retry_after_seconds: seconds,
+            message: format!(
+                "You have reset three devices in the last hour. Try again in {} minutes.",
+                (seconds + 59) / 60
+            ),
+        });
+    }
+    let command = NewCommand {
+        id: CommandId(uuid::Uuid::new_v4()),
+        device_id: device,
+        user_id: caller.user.id,
+        kind: CommandKind::Wipe,
+        lock_message: None,
+        lock_phone: None,
+        idempotency_key: None,
+        requested_at: now,
+        expires_at: now + COMMAND_TIME_TO_LIVE,
+    };
+    let queued = match state
+        .db
+        .queue_wipe(command, audit_event(&caller, client, "wipe_requested", device, now))
+        .await?
+    {
+        WipeOutcome::Queued(command) => *command,
+        WipeOutcome::AlreadyWiped => {
+            return Err(AppError::refused(
+                StatusCode::CONFLICT,
+                "already_wiped",
+                "This device has already been reset.",
+            ));
+        }
+        WipeOutcome::AlreadyPending => {
+            return Err(AppError::refused(
+                StatusCode::CONFLICT,
+                "wipe_pending",
+                "A reset of this device is already under way.",
+            ));
+        }
+    };
+    state.wipe_limits.record(&user_key, now);
+    state.events.wake(device);
+    state.events.publish(caller.user.id, LiveEvent::command_updated(device));
+    Ok((StatusCode::ACCEPTED, Json(queued)))
+}
+
+/// Remove device (retire): corporate data and apps go, the certificate is
+/// revoked and the device object deleted; personal data stays. Needs fresh
+/// authentication.
+#[utoipa::path(delete, path = "/api/v1/devices/{id}", tag = "commands",
+    params(("id" = DeviceId, Path, description = "The device")),
+    responses((status = 204, description = "Removed"), (status = 401, body = ApiError),
+        (status = 403, body = ApiError, description = "Sign in again first"), (status = 404, body = ApiError)))]
+async fn remove(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let device = own_device(&state, &caller, &id).await?;
+    require_fresh(&state, &caller)?;
+    let event = audit_event(&caller, client, "device_removed", device, state.clock.now());
+    if !state.db.retire_device(caller.user.id, device, event).await? {
+        return Err(AppError::NotFound);
+    }
+    state.events.publish(caller.user.id, LiveEvent::device_updated(device));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Everything the caller did, and what became of it, newest first.
+#[utoipa::path(get, path = "/api/v1/activity", tag = "commands",
+    responses((status = 200, body = ActivityResponse), (status = 401, body = ApiError)))]
+async fn activity(State(state): State<AppState>, caller: CurrentUser) -> Result<Json<ActivityResponse>, AppError> {
+    let entries = state
+        .db
+        .activity(caller.user.id, 200)
+        .await?
+        .into_iter()
+        .map(|event| ActivityEntry {
+            at: event.at.format(&Rfc3339).unwrap_or_default(),
+            action: event.action,
+            subject: event.subject,
+            outcome: event.outcome,
+        })
+        .collect();
+    Ok(Json(ActivityResponse { entries }))
 }

@@ -10,8 +10,8 @@ use axum::{
 };
 use futures_util::{Stream, stream};
 use portal_types::{
-    ApiError, CheckInRequest, CheckInResponse, Command, CommandId, CommandOutcome, CommandReport, CommandState,
-    DeviceCommand, LiveEvent,
+    ApiError, CheckInRequest, CheckInResponse, Command, CommandId, CommandKind, CommandOutcome, CommandReport,
+    CommandState, DeviceCommand, LiveEvent,
 };
 use tokio::sync::broadcast::error::RecvError;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -150,6 +150,13 @@ async fn advance(
                 "This command is not waiting for that report.",
             )
         })?;
+    if command.kind == CommandKind::Wipe && to == CommandState::Completed {
+        // Erased: the device's certificate is revoked at once.
+        state.db.mark_wiped(device.device_id, now).await?;
+        state
+            .events
+            .publish(device.user_id, LiveEvent::device_updated(device.device_id));
+    }
     state
         .events
         .publish(device.user_id, LiveEvent::command_updated(device.device_id));

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::{
     enrollment::{enrolled_device, inventory},
-    helpers::{TestApp, error_code, spawn_app},
+    helpers::{PASSWORD, TestApp, error_code, spawn_app},
 };
 
 async fn queue_lock(app: &TestApp, user: &reqwest::Client, device: &DeviceClient) -> Command {
@@ -216,20 +216,32 @@ async fn another_users_device_is_404_for_every_command_endpoint_and_nothing_chan
     let queued = queue_lock(&app, &grace, &device).await;
     let ada = app.signed_in("ada@example.com").await;
     let id = device.state.device_id;
+    // Each with a body that would succeed on Ada's own device.
     let endpoints = [
-        ("GET", format!("/api/v1/devices/{id}")),
-        ("GET", format!("/api/v1/devices/{id}/commands")),
-        ("POST", format!("/api/v1/devices/{id}/sync")),
-        ("POST", format!("/api/v1/devices/{id}/lock")),
-        ("POST", format!("/api/v1/devices/{id}/commands/{}/cancel", queued.id)),
+        ("GET", format!("/api/v1/devices/{id}"), json!(null)),
+        ("GET", format!("/api/v1/devices/{id}/commands"), json!(null)),
+        ("POST", format!("/api/v1/devices/{id}/sync"), json!(null)),
+        ("POST", format!("/api/v1/devices/{id}/lock"), json!({})),
+        (
+            "POST",
+            format!("/api/v1/devices/{id}/commands/{}/cancel", queued.id),
+            json!(null),
+        ),
+        (
+            "POST",
+            format!("/api/v1/devices/{id}/rename"),
+            json!({ "name": "Taken" }),
+        ),
+        (
+            "POST",
+            format!("/api/v1/devices/{id}/wipe"),
+            json!({ "device_name": "New phone" }),
+        ),
+        ("DELETE", format!("/api/v1/devices/{id}"), json!(null)),
     ];
-    for (method, path) in &endpoints {
-        let request = |client: &reqwest::Client| {
-            client
-                .request(method.parse().unwrap(), app.url(path))
-                .json(&json!({}))
-                .send()
-        };
+    for (method, path, body) in &endpoints {
+        let request =
+            |client: &reqwest::Client| client.request(method.parse().unwrap(), app.url(path)).json(body).send();
         let response = request(&ada).await.unwrap();
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{method} {path}");
         assert_eq!(error_code(&response.json().await.unwrap()), "not_found");
@@ -241,6 +253,7 @@ async fn another_users_device_is_404_for_every_command_endpoint_and_nothing_chan
     }
     let commands = timeline(&app, &grace, &device).await;
     assert_eq!(commands.len(), 1, "nothing queued by Ada");
+    assert!(app.get_json(&grace, &format!("/api/v1/devices/{id}")).await.1["device"]["name"] == "New phone");
     assert_eq!(commands[0].state, CommandState::Requested, "nothing cancelled by Ada");
 }
 
@@ -264,4 +277,200 @@ async fn delivery_latency_over_50_commands() {
         "lock pressed -> agent received, 50 runs: median {:?}, worst {:?}, best {:?}",
         delays[25], delays[49], delays[0]
     );
+}
+
+async fn wipe(app: &TestApp, user: &reqwest::Client, device: &str, typed: &str) -> reqwest::Response {
+    let path = format!("/api/v1/devices/{device}/wipe");
+    user.post(app.url(&path))
+        .json(&json!({ "device_name": typed }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn reauthenticate(app: &TestApp, user: &reqwest::Client, password: &str) -> StatusCode {
+    let path = app.url("/api/v1/auth/reauthenticate");
+    user.post(path)
+        .json(&json!({ "password": password }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn reset_device_is_guarded_then_runs_and_revokes_the_certificate() {
+    let app = spawn_app().await;
+    let (grace, device, _) = enrolled_device(&app).await;
+    let id = device.state.device_id.to_string();
+    let earlier = queue_lock(&app, &grace, &device).await;
+
+    app.clock.advance(time::Duration::minutes(6));
+    let stale = wipe(&app, &grace, &id, "New phone").await;
+    assert_eq!(stale.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_code(&stale.json().await.unwrap()), "reauthentication_required");
+    assert_eq!(reauthenticate(&app, &grace, "wrong").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(reauthenticate(&app, &grace, PASSWORD).await, StatusCode::NO_CONTENT);
+
+    let mistyped = wipe(&app, &grace, &id, "new phone").await;
+    assert_eq!(mistyped.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = mistyped.json().await.unwrap();
+    assert_eq!(body["fields"][0]["field"], "device_name");
+
+    let queued = wipe(&app, &grace, &id, "New phone").await;
+    assert_eq!(queued.status(), StatusCode::ACCEPTED);
+    let reset: Command = queued.json().await.unwrap();
+    assert_eq!(reset.kind, CommandKind::Wipe);
+    let again = wipe(&app, &grace, &id, "New phone").await;
+    assert_eq!(
+        error_code(&again.json().await.unwrap()),
+        "wipe_pending",
+        "one active reset per device"
+    );
+    let lock = timeline(&app, &grace, &device)
+        .await
+        .into_iter()
+        .find(|c| c.id == earlier.id)
+        .unwrap();
+    assert_eq!(
+        lock.state,
+        CommandState::Cancelled,
+        "a reset cancels what was waiting before it"
+    );
+
+    let mut device = device;
+    device.clock_offset_seconds = 6 * 60;
+    let delivered = device.check_in(&inventory("15")).await.unwrap().commands;
+    assert_eq!(delivered.iter().map(|c| c.id).collect::<Vec<_>>(), [reset.id]);
+    device.acknowledge(reset.id).await.unwrap();
+    assert_eq!(
+        device
+            .report(reset.id, CommandOutcome::Completed, None)
+            .await
+            .unwrap()
+            .state,
+        CommandState::Completed
+    );
+
+    let (_, detail) = app.get_json(&grace, &format!("/api/v1/devices/{id}")).await;
+    assert!(detail["device"]["wiped_at"].is_string());
+    assert!(detail["certificate"]["revoked_at"].is_string());
+    let refused = device.check_in(&inventory("15")).await.unwrap_err();
+    assert_eq!(
+        refused.downcast::<portal_agent::ApiFailure>().unwrap().error.code,
+        "certificate_revoked"
+    );
+    let twice = wipe(&app, &grace, &id, "New phone").await;
+    assert_eq!(error_code(&twice.json().await.unwrap()), "already_wiped");
+}
+
+#[tokio::test]
+async fn the_fourth_reset_in_an_hour_gets_429_with_retry_after() {
+    let app = spawn_app().await;
+    let (grace, device, _) = enrolled_device(&app).await;
+    let second = {
+        let code = crate::enrollment::code_for(&app, &grace, "android").await;
+        let dir = portal_agent::StateDir(tempfile::tempdir().unwrap().keep());
+        portal_agent::enroll(
+            &app.address,
+            &code,
+            portal_types::Platform::Android,
+            inventory("15"),
+            &dir,
+        )
+        .await
+        .unwrap()
+    };
+    let (_, body) = app.get_json(&grace, "/api/v1/devices").await;
+    let devices: Vec<(String, String)> = body["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["id"].as_str().unwrap().to_string(),
+                d["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(devices.len(), 4);
+    let _ = (device, second);
+    for (id, name) in &devices[..3] {
+        assert_eq!(
+            wipe(&app, &grace, id, name).await.status(),
+            StatusCode::ACCEPTED,
+            "{name}"
+        );
+    }
+    let (id, name) = &devices[3];
+    let fourth = wipe(&app, &grace, id, name).await;
+    assert_eq!(fourth.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        fourth.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            > 0
+    );
+}
+
+#[tokio::test]
+async fn remove_device_needs_fresh_sign_in_and_takes_the_device_off_the_list() {
+    let app = spawn_app().await;
+    let (grace, device, _) = enrolled_device(&app).await;
+    let id = device.state.device_id.to_string();
+    app.clock.advance(time::Duration::minutes(6));
+    let remove = || grace.delete(app.url(&format!("/api/v1/devices/{id}"))).send();
+    let stale = remove().await.unwrap();
+    assert_eq!(stale.status(), StatusCode::FORBIDDEN);
+    assert_eq!(reauthenticate(&app, &grace, PASSWORD).await, StatusCode::NO_CONTENT);
+    assert_eq!(remove().await.unwrap().status(), StatusCode::NO_CONTENT);
+
+    let (_, body) = app.get_json(&grace, "/api/v1/devices").await;
+    assert!(
+        body["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["id"] != id.as_str())
+    );
+    assert_eq!(
+        app.get_json(&grace, &format!("/api/v1/devices/{id}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let mut device = device;
+    device.clock_offset_seconds = 6 * 60;
+    let refused = device.check_in(&inventory("15")).await.unwrap_err();
+    assert_eq!(refused.downcast::<portal_agent::ApiFailure>().unwrap().status, 401);
+
+    let (_, activity) = app.get_json(&grace, "/api/v1/activity").await;
+    let actions: Vec<&str> = activity["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions[..2], ["device_removed", "reauthenticate"]);
+    assert!(actions.contains(&"device_enrolled") && actions.contains(&"sign_in"));
+}
+
+#[tokio::test]
+async fn rename_changes_the_name_and_refuses_a_bad_one() {
+    let app = spawn_app().await;
+    let (grace, device, _) = enrolled_device(&app).await;
+    let path = format!("/api/v1/devices/{}/rename", device.state.device_id);
+    let rename = |name: &str| grace.post(app.url(&path)).json(&json!({ "name": name })).send();
+    assert_eq!(
+        rename("  Grace's Pixel 9 ").await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    let (_, detail) = app
+        .get_json(&grace, &format!("/api/v1/devices/{}", device.state.device_id))
+        .await;
+    assert_eq!(detail["device"]["name"], "Grace's Pixel 9");
+    let bad = rename(" ").await.unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = bad.json().await.unwrap();
+    assert_eq!(body["fields"][0]["field"], "name");
 }

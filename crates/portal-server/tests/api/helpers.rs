@@ -39,6 +39,11 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 
 /// Starts a server over an existing folder (to restart on the same database).
 pub async fn spawn_in(dir: TempDir, config: Config) -> TestApp {
+    // Server logs go with a failing test's output.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("warn")
+        .with_test_writer()
+        .try_init();
     let clock = ManualClock::new(OffsetDateTime::now_utc());
     let app = Application::build_with_clock(config, Arc::new(clock.clone()))
         .await

@@ -30,6 +30,10 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get", "/api/v1/device/commands"),
     ("post", "/api/v1/device/commands/{id}/ack"),
     ("post", "/api/v1/device/commands/{id}/report"),
+    ("post", "/api/v1/devices/{id}/rename"),
+    ("post", "/api/v1/devices/{id}/wipe"),
+    ("delete", "/api/v1/devices/{id}"),
+    ("get", "/api/v1/activity"),
 ];
 
 #[tokio::test]
