@@ -5,6 +5,7 @@ pub mod app;
 pub mod components;
 pub mod format;
 pub mod live;
+pub mod loader;
 pub mod pages;
 pub mod router;
 pub mod session;

@@ -6,30 +6,24 @@ use portal_types::{
     Platform, PlatformRule,
 };
 
-use crate::{api, components::field::Field, live::use_live_events, router::use_router, session::use_session, task};
+use crate::{
+    api, components::field::Field, live::use_live_events, loader::load, router::use_router, session::use_session, task,
+};
 
 /// Add device: the rules first, then a one-time code for the device to enroll
 /// with; the page moves on to the device as soon as it has enrolled.
 #[component]
 pub fn AddDevicePage() -> impl IntoView {
-    let session = use_session();
-    let options = LocalResource::new(move || async move {
-        let result = api::enrollment::options().await;
-        if let Err(error) = &result {
-            session.handle_error(error);
-        }
-        result
-    });
+    let options = load(api::enrollment::options);
     view! {
         <section class="cp-page cp-page--medium">
             <p class="cp-breadcrumb"><a href="/devices">"My devices"</a></p>
             <h1>"Add device"</h1>
-            <Transition fallback=|| view! { <p class="cp-loading" role="status">"Loading what you can enroll…"</p> }>
-                {move || options.get().map(|result| match result {
-                    Ok(options) => view! { <Enroll options/> }.into_any(),
-                    Err(error) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
-                })}
-            </Transition>
+            {move || match options.get() {
+                None => view! { <p class="cp-loading" role="status">"Loading what you can enroll…"</p> }.into_any(),
+                Some(Ok(options)) => view! { <Enroll options/> }.into_any(),
+                Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+            }}
         </section>
     }
 }

@@ -6,56 +6,35 @@ use crate::{
     components::compliance_badge::ComplianceBadge,
     format,
     live::use_live_events,
-    session::use_session,
+    loader::load,
 };
 
 /// One device: its facts, why it is or is not compliant, and its certificate.
 #[component]
 pub fn DevicePage(id: String) -> impl IntoView {
-    let session = use_session();
     let live = use_live_events();
-    // Refetch when this device changes (a check-in), not for other devices.
-    let changes = Memo::new({
+    // The user's devices change one event at a time; reloading this one on
+    // each is simpler than telling which concern it, and as cheap.
+    let detail = load(move || {
+        live.version.track();
         let id = id.clone();
-        move |previous: Option<&u64>| {
-            let version = live.version.get();
-            let ours = live
-                .last
-                .with(|event| event.as_ref().is_none_or(|e| e.device_id.to_string() == id));
-            if ours {
-                version
-            } else {
-                previous.copied().unwrap_or(version)
-            }
-        }
-    });
-    let detail = LocalResource::new(move || {
-        changes.track();
-        let id = id.clone();
-        async move {
-            let result = api::devices::detail(&id).await;
-            if let Err(error) = &result {
-                session.handle_error(error);
-            }
-            result
-        }
+        async move { api::devices::detail(&id).await }
     });
     view! {
-        <Transition fallback=|| view! { <p class="cp-loading" role="status">"Loading the device…"</p> }>
-            {move || detail.get().map(|result| match result {
-                Ok(detail) => view! { <DeviceView detail/> }.into_any(),
-                Err(ClientError::Api { status: 404, .. }) => view! {
-                    <section class="cp-page">
-                        <h1>"Device not found"</h1>
-                        <p>"This device is not one of yours, or it has been removed."</p>
-                        <p><a href="/devices">"Go to My devices"</a></p>
-                    </section>
-                }.into_any(),
-                Err(error) => view! {
-                    <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p>
-                }.into_any(),
-            })}
-        </Transition>
+        {move || match detail.get() {
+            None => view! { <p class="cp-loading" role="status">"Loading the device…"</p> }.into_any(),
+            Some(Ok(detail)) => view! { <DeviceView detail/> }.into_any(),
+            Some(Err(ClientError::Api { status: 404, .. })) => view! {
+                <section class="cp-page">
+                    <h1>"Device not found"</h1>
+                    <p>"This device is not one of yours, or it has been removed."</p>
+                    <p><a href="/devices">"Go to My devices"</a></p>
+                </section>
+            }.into_any(),
+            Some(Err(error)) => view! {
+                <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p>
+            }.into_any(),
+        }}
     }
 }
 

@@ -1,21 +1,16 @@
 use leptos::prelude::*;
 
-use crate::{api, components::device_list::DeviceList, live::use_live_events, session::use_session};
+use crate::{api, components::device_list::DeviceList, live::use_live_events, loader::load};
 
 #[component]
 pub fn MyDevicesPage() -> impl IntoView {
-    let session = use_session();
     let live = use_live_events();
+    let retry = RwSignal::new(0u32);
     // Every enrollment and check-in reloads the list: it changes without a reload.
-    let devices = LocalResource::new(move || {
+    let devices = load(move || {
         live.version.track();
-        async move {
-            let result = api::devices::list().await;
-            if let Err(error) = &result {
-                session.handle_error(error);
-            }
-            result
-        }
+        retry.track();
+        api::devices::list()
     });
     view! {
         <section class="cp-page">
@@ -23,17 +18,16 @@ pub fn MyDevicesPage() -> impl IntoView {
                 <h1>"My devices"</h1>
                 <a class="cp-button cp-button--primary" href="/devices/add">"Add device"</a>
             </div>
-            <Transition fallback=|| view! { <p class="cp-loading" role="status">"Loading your devices…"</p> }>
-                {move || devices.get().map(|result| match result {
-                    Ok(devices) => view! { <DeviceList devices/> }.into_any(),
-                    Err(error) => view! {
-                        <div class="cp-alert cp-alert--error" role="alert">
-                            <p>{error.to_string()}</p>
-                            <button class="cp-button" type="button" on:click=move |_| devices.refetch()>"Try again"</button>
-                        </div>
-                    }.into_any(),
-                })}
-            </Transition>
+            {move || match devices.get() {
+                None => view! { <p class="cp-loading" role="status">"Loading your devices…"</p> }.into_any(),
+                Some(Ok(devices)) => view! { <DeviceList devices/> }.into_any(),
+                Some(Err(error)) => view! {
+                    <div class="cp-alert cp-alert--error" role="alert">
+                        <p>{error.to_string()}</p>
+                        <button class="cp-button" type="button" on:click=move |_| retry.update(|n| *n += 1)>"Try again"</button>
+                    </div>
+                }.into_any(),
+            }}
         </section>
     }
 }

@@ -4,6 +4,7 @@ use portal_types::{FieldErrors, PasswordConfirmation, SecurityResponse, TotpSetu
 use crate::{
     api::{self, ClientError},
     components::field::Field,
+    loader::load,
     router::use_router,
     session::use_session,
     task,
@@ -13,28 +14,20 @@ use crate::{
 /// out everywhere.
 #[component]
 pub fn SecurityPage() -> impl IntoView {
-    let session = use_session();
     let changed = RwSignal::new(0u32);
-    let state = LocalResource::new(move || {
+    let state = load(move || {
         changed.track();
-        async move {
-            let result = api::security::state().await;
-            if let Err(error) = &result {
-                session.handle_error(error);
-            }
-            result
-        }
+        api::security::state()
     });
     view! {
         <section class="cp-page cp-page--medium">
             <h1>"Security"</h1>
             <h2>"Two-step verification"</h2>
-            <Transition fallback=|| view! { <p class="cp-loading" role="status">"Loading…"</p> }>
-                {move || state.get().map(|result| match result {
-                    Ok(state) => view! { <TwoStep state changed/> }.into_any(),
-                    Err(error) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
-                })}
-            </Transition>
+            {move || match state.get() {
+                None => view! { <p class="cp-loading" role="status">"Loading…"</p> }.into_any(),
+                Some(Ok(state)) => view! { <TwoStep state changed/> }.into_any(),
+                Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+            }}
             <SignOutEverywhere/>
         </section>
     }
