@@ -19,3 +19,8 @@ pub async fn session() -> ClientResult<SessionResponse> {
 pub async fn sign_out_everywhere() -> ClientResult<()> {
     post_empty("/auth/sign-out-everywhere").await
 }
+
+/// Enters the password (and code) again before a destructive action.
+pub async fn reauthenticate(confirmation: &portal_types::PasswordConfirmation) -> ClientResult<()> {
+    super::post_empty_body("/auth/reauthenticate", confirmation).await
+}

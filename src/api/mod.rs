@@ -1,6 +1,7 @@
 //! Typed client for the enrollment API, one module per resource.
 
 pub mod auth;
+pub mod commands;
 pub mod devices;
 pub mod enrollment;
 pub mod security;
@@ -126,6 +127,17 @@ pub(crate) async fn post_empty_body<B: Serialize>(path: &str, body: &B) -> Clien
 pub(crate) async fn post_empty(path: &str) -> ClientResult<()> {
     send(
         Request::post(&format!("{BASE}{path}"))
+            .header(CSRF_HEADER.0, CSRF_HEADER.1)
+            .build(),
+    )
+    .await
+    .map(drop)
+}
+
+/// A DELETE whose answer has no body.
+pub(crate) async fn delete(path: &str) -> ClientResult<()> {
+    send(
+        Request::delete(&format!("{BASE}{path}"))
             .header(CSRF_HEADER.0, CSRF_HEADER.1)
             .build(),
     )

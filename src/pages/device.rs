@@ -3,7 +3,7 @@ use portal_types::{CertificateInfo, DeviceDetail};
 
 use crate::{
     api::{self, ClientError},
-    components::compliance_badge::ComplianceBadge,
+    components::{compliance_badge::ComplianceBadge, device_actions::DeviceActions, timeline::Timeline},
     format,
     live::use_live_events,
     loader::load,
@@ -41,6 +41,8 @@ pub fn DevicePage(id: String) -> impl IntoView {
 #[component]
 fn DeviceView(detail: DeviceDetail) -> impl IntoView {
     let device = detail.device;
+    let id = device.id.to_string();
+    let wiped = device.wiped_at.is_some();
     let last_check_in = device
         .last_check_in
         .as_deref()
@@ -51,8 +53,12 @@ fn DeviceView(detail: DeviceDetail) -> impl IntoView {
         <section class="cp-page">
             <p class="cp-breadcrumb"><a href="/devices">"My devices"</a></p>
             <div class="cp-page__title">
-                <h1>{device.name}</h1>
-                <ComplianceBadge state=device.compliance/>
+                <h1>{device.name.clone()}</h1>
+                {if wiped {
+                    view! { <span class="cp-badge cp-badge--bad"><span>"Wiped"</span></span> }.into_any()
+                } else {
+                    view! { <ComplianceBadge state=device.compliance/> }.into_any()
+                }}
             </div>
             <dl class="cp-facts">
                 <Fact label="Platform" value=device.platform.label().to_string()/>
@@ -63,6 +69,9 @@ fn DeviceView(detail: DeviceDetail) -> impl IntoView {
                 <Fact label="Enrolled" value=format::date_time(&detail.enrolled_at)/>
                 <Fact label="Last check-in" value=last_check_in/>
             </dl>
+
+            <DeviceActions device=id.clone() name=device.name wiped/>
+            <Timeline device=id/>
 
             <h2>"Compliance"</h2>
             {compliant.then(|| view! { <p>"This device meets your organisation's policies."</p> })}

@@ -1,0 +1,186 @@
+use leptos::prelude::*;
+use portal_types::{FieldErrors, LockRequest, PasswordConfirmation, RenameRequest, WipeRequest};
+
+use crate::{api, components::field::Field, router::use_router, task};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Panel {
+    Rename,
+    Lock,
+    Reset,
+    Remove,
+}
+
+/// Rename, Check status, Lock, Reset device and Remove device, each opening
+/// its own short form; Reset and Remove ask for the password again.
+#[component]
+pub fn DeviceActions(device: String, name: String, wiped: bool) -> impl IntoView {
+    let router = use_router();
+    let open = RwSignal::new(None::<Panel>);
+    let busy = RwSignal::new(false);
+    let errors = RwSignal::new(FieldErrors::default());
+    let notice = RwSignal::new(None::<String>);
+    let (new_name, message, phone) = (
+        RwSignal::new(name.clone()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
+    let (password, code, typed) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
+    let device = StoredValue::new(device);
+    let name = StoredValue::new(name);
+
+    let show = move |panel: Panel| {
+        errors.set(FieldErrors::default());
+        notice.set(None);
+        open.update(|o| *o = if *o == Some(panel) { None } else { Some(panel) });
+    };
+    let failed = move |field: &str, error: api::ClientError| {
+        let mut fields = error.fields();
+        if fields.is_empty() {
+            fields.add(field, &error.to_string());
+        }
+        errors.set(fields);
+    };
+    let confirmation = move || PasswordConfirmation {
+        password: password.get_untracked(),
+        code: Some(code.get_untracked()).filter(|c| !c.trim().is_empty()),
+    };
+
+    let check_status = move |_| {
+        task::run(busy, async move {
+            match api::commands::sync(&device.get_value()).await {
+                Ok(_) => notice.set(Some(
+                    "Check status requested: the device checks in as soon as it is reachable.".into(),
+                )),
+                Err(e) => notice.set(Some(e.to_string())),
+            }
+        })
+    };
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        errors.set(FieldErrors::default());
+        let id = device.get_value();
+        match open.get_untracked() {
+            Some(Panel::Rename) => task::run(busy, async move {
+                match api::commands::rename(
+                    &id,
+                    &RenameRequest {
+                        name: new_name.get_untracked(),
+                    },
+                )
+                .await
+                {
+                    Ok(()) => open.set(None),
+                    Err(e) => failed("name", e),
+                }
+            }),
+            Some(Panel::Lock) => task::run(busy, async move {
+                let request = LockRequest {
+                    message: Some(message.get_untracked()).filter(|m| !m.trim().is_empty()),
+                    phone: Some(phone.get_untracked()).filter(|p| !p.trim().is_empty()),
+                };
+                match api::commands::lock(&id, &request).await {
+                    Ok(_) => {
+                        open.set(None);
+                        notice.set(Some("Lock requested. Follow it in the timeline below.".into()));
+                    }
+                    Err(e) => failed("message", e),
+                }
+            }),
+            Some(Panel::Reset) => task::run(busy, async move {
+                if let Err(e) = api::auth::reauthenticate(&confirmation()).await {
+                    return failed("password", e);
+                }
+                match api::commands::wipe(
+                    &id,
+                    &WipeRequest {
+                        device_name: typed.get_untracked(),
+                    },
+                )
+                .await
+                {
+                    Ok(_) => {
+                        open.set(None);
+                        password.set(String::new());
+                        notice.set(Some(
+                            "Reset requested. You can cancel it until the device takes it.".into(),
+                        ));
+                    }
+                    Err(e) => failed("device_name", e),
+                }
+            }),
+            Some(Panel::Remove) => task::run(busy, async move {
+                if let Err(e) = api::auth::reauthenticate(&confirmation()).await {
+                    return failed("password", e);
+                }
+                match api::commands::remove(&id).await {
+                    Ok(()) => router.navigate("/devices"),
+                    Err(e) => failed("password", e),
+                }
+            }),
+            None => {}
+        }
+    };
+
+    let button = move |panel: Panel, label: &'static str, class: &'static str| {
+        view! {
+            <button class=class type="button" aria-expanded=move || (open.get() == Some(panel)).to_string()
+                on:click=move |_| show(panel)>{label}</button>
+        }
+    };
+    let reauth_fields = move || {
+        view! {
+            <Field label="Password" id="password" kind="password" autocomplete="current-password" value=password errors/>
+            <Field label="Code (if you use an authenticator app)" id="code" autocomplete="one-time-code" value=code errors/>
+        }
+    };
+
+    view! {
+        <h2>"Actions"</h2>
+        <div class="cp-actions">
+            {(!wiped).then(|| view! {
+                {button(Panel::Rename, "Rename", "cp-button")}
+                <button class="cp-button" type="button" on:click=check_status disabled=move || busy.get()>"Check status"</button>
+                {button(Panel::Lock, "Lock", "cp-button")}
+                {button(Panel::Reset, "Reset device", "cp-button cp-button--danger")}
+            })}
+            {button(Panel::Remove, "Remove device", "cp-button cp-button--outline")}
+        </div>
+        {move || notice.get().map(|n| view! { <p class="cp-alert cp-alert--info" role="status">{n}</p> })}
+        {move || open.get().map(|panel| {
+            let body = match panel {
+                Panel::Rename => view! {
+                    <Field label="Device name" id="name" value=new_name errors/>
+                    <button class="cp-button cp-button--primary" type="submit">"Save name"</button>
+                }.into_any(),
+                Panel::Lock => view! {
+                    <p>"The device locks at once. Its lock screen shows your message and phone number, so whoever finds it can return it."</p>
+                    <Field label="Message" id="message" value=message errors/>
+                    <Field label="Phone number" id="phone" kind="tel" value=phone errors/>
+                    <button class="cp-button cp-button--primary" type="submit">"Lock device"</button>
+                }.into_any(),
+                Panel::Reset => view! {
+                    <div class="cp-alert cp-alert--danger">
+                        <p><strong>"Reset device erases everything on " {name.get_value()} "."</strong></p>
+                        <p>"Apps, files, photos and settings are gone for good, personal ones too. Use it for a device that is lost, stolen or being replaced."</p>
+                    </div>
+                    {reauth_fields()}
+                    <Field label="Type the device's name to confirm" id="device_name" value=typed errors/>
+                    <button class="cp-button cp-button--danger" type="submit"
+                        disabled=move || busy.get() || typed.with(|t| t.trim() != name.get_value())>"Reset device"</button>
+                }.into_any(),
+                Panel::Remove => view! {
+                    <p>"Remove device takes corporate apps and data off " {name.get_value()}
+                       " and revokes its certificate. Your personal data stays on the device, which then leaves your list."</p>
+                    {reauth_fields()}
+                    <button class="cp-button cp-button--outline" type="submit" disabled=move || busy.get()>"Remove device"</button>
+                }.into_any(),
+            };
+            view! { <form class="cp-form cp-action-form" on:submit=submit novalidate>{body}</form> }
+        })}
+    }
+}

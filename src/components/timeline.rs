@@ -1,0 +1,100 @@
+use leptos::prelude::*;
+use portal_types::{Command, CommandKind, CommandState};
+
+use crate::{api, format, live::use_live_events, loader::load, task};
+
+fn kind_label(kind: CommandKind) -> &'static str {
+    match kind {
+        CommandKind::Sync => "Check status",
+        CommandKind::Lock => "Lock",
+        CommandKind::Wipe => "Reset device",
+    }
+}
+
+fn state_label(state: CommandState) -> &'static str {
+    match state {
+        CommandState::Requested => "Requested",
+        CommandState::Delivered => "Delivered",
+        CommandState::Acknowledged => "Acknowledged",
+        CommandState::Completed => "Completed",
+        CommandState::Failed => "Failed",
+        CommandState::Cancelled => "Cancelled",
+        CommandState::Expired => "Expired",
+    }
+}
+
+/// Each step a command reached, with its time.
+fn steps(command: &Command) -> Vec<(&'static str, String)> {
+    let mut steps = vec![("Requested", command.requested_at.clone())];
+    if let Some(at) = &command.delivered_at {
+        steps.push(("Delivered", at.clone()));
+    }
+    if let Some(at) = &command.acknowledged_at {
+        steps.push(("Acknowledged", at.clone()));
+    }
+    if command.state.is_final()
+        && let Some(at) = &command.finished_at
+    {
+        steps.push((state_label(command.state), at.clone()));
+    }
+    steps
+}
+
+/// The device's remote actions, newest first, each with its timeline; live.
+#[component]
+pub fn Timeline(device: String) -> impl IntoView {
+    let live = use_live_events();
+    let commands = load({
+        let device = device.clone();
+        move || {
+            live.version.track();
+            api::commands::list(device.clone())
+        }
+    });
+    let device = StoredValue::new(device);
+    view! {
+        <h2>"Timeline"</h2>
+        {move || match commands.get() {
+            None => view! { <p class="cp-loading" role="status">"Loading…"</p> }.into_any(),
+            Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+            Some(Ok(commands)) if commands.is_empty() => view! { <p>"No actions yet."</p> }.into_any(),
+            Some(Ok(commands)) => view! {
+                <ol class="cp-timeline" aria-label="Timeline">
+                    {commands.into_iter().map(|c| view! { <Entry command=c device=device.get_value()/> }).collect_view()}
+                </ol>
+            }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn Entry(command: Command, device: String) -> impl IntoView {
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let cancellable = command.kind == CommandKind::Wipe && command.state == CommandState::Requested;
+    let id = command.id.to_string();
+    let cancel = move |_| {
+        let (device, id) = (device.clone(), id.clone());
+        task::run(busy, async move {
+            if let Err(e) = api::commands::cancel(&device, &id).await {
+                error.set(Some(e.to_string()));
+            }
+        })
+    };
+    let name = kind_label(command.kind);
+    view! {
+        <li class=format!("cp-timeline__entry cp-timeline__entry--{}", command.state.as_str()) aria-label=name>
+            <p class="cp-timeline__title"><strong>{name}</strong> " · " {state_label(command.state)}</p>
+            {command.failure_reason.clone().map(|reason| view! { <p>{reason}</p> })}
+            <ol class="cp-timeline__steps">
+                {steps(&command).into_iter().map(|(step, at)| view! {
+                    <li>{step} " " <time datetime=at.clone()>{format::date_time(&at)}</time></li>
+                }).collect_view()}
+            </ol>
+            {cancellable.then(|| view! {
+                <button class="cp-button" type="button" on:click=cancel disabled=move || busy.get()>"Cancel reset"</button>
+            })}
+            {move || error.get().map(|e| view! { <p class="cp-alert cp-alert--error" role="alert">{e}</p> })}
+        </li>
+    }
+}
