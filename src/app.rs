@@ -4,8 +4,8 @@ use crate::{
     components::header::Header,
     live::provide_live_events,
     pages::{
-        add_device::AddDevicePage, device::DevicePage, my_devices::MyDevicesPage, not_found::NotFoundPage,
-        security::SecurityPage, sign_in::SignInPage,
+        activity::ActivityPage, add_device::AddDevicePage, device::DevicePage, my_devices::MyDevicesPage,
+        not_found::NotFoundPage, security::SecurityPage, sign_in::SignInPage,
     },
     router::{provide_router, segments, use_router},
     session::{Session, provide_session},
@@ -27,6 +27,7 @@ pub fn App() -> impl IntoView {
                 let id = id.to_string();
                 guarded(session, &path, move || view! { <DevicePage id/> }.into_any())
             }
+            ["activity"] => guarded(session, &path, || view! { <ActivityPage/> }.into_any()),
             ["security"] => guarded(session, &path, || view! { <SecurityPage/> }.into_any()),
             _ => view! { <NotFoundPage/> }.into_any(),
         }

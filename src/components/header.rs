@@ -24,6 +24,7 @@ pub fn Header() -> impl IntoView {
             {move || session.user.get().map(|user| view! {
                 <nav class="cp-header__nav" aria-label="Main">
                     <a href="/devices" aria-current=current("/devices")>"My devices"</a>
+                    <a href="/activity" aria-current=current("/activity")>"Activity"</a>
                     <a href="/security" aria-current=current("/security")>"Security"</a>
                 </nav>
                 <div class="cp-header__user">

@@ -1,3 +1,4 @@
+pub mod activity;
 pub mod add_device;
 pub mod device;
 pub mod my_devices;

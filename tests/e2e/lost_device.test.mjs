@@ -120,6 +120,14 @@ test("Ada locks and then resets her lost phone, cancels a mistaken reset, and re
   assert.equal(await page.getByRole("link", { name: "Old Surface" }).count(), 0);
   await page.screenshot({ path: "target/e2e-after-remove.png", fullPage: true });
 
+  // Activity: every action, and what became of it.
+  await page.getByRole("link", { name: "Activity" }).click();
+  const activity = page.getByRole("list", { name: "Activity" });
+  await activity.getByText("Removed a device").waitFor();
+  for (const line of ["Reset device: cancelled", "Reset device: completed", "Reset a device", "Lock: completed", "Locked a device", "Signed in"]) {
+    assert.ok(await activity.getByText(line, { exact: true }).first().isVisible(), line);
+  }
+
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });

@@ -201,3 +201,22 @@ async fn reauthenticating_checks_the_password_and_gives_the_session_a_new_id() {
         "the browser follows the new cookie"
     );
 }
+
+#[tokio::test]
+async fn reauthenticating_with_a_second_factor_needs_a_right_code() {
+    let app = spawn_app().await;
+    let (ada, secret, _) = with_totp(&app).await;
+    let reauth = |code: Option<String>| {
+        ada.post(app.url("/api/v1/auth/reauthenticate"))
+            .json(&json!({ "password": PASSWORD, "code": code }))
+            .send()
+    };
+    let missing: Value = reauth(None).await.unwrap().json().await.unwrap();
+    assert_eq!(error_code(&missing), "second_factor_required");
+    let wrong: Value = reauth(Some("123456".into())).await.unwrap().json().await.unwrap();
+    assert_eq!(error_code(&wrong), "second_factor_invalid");
+    assert_eq!(
+        reauth(Some(code(&app, &secret, 1))).await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+}

@@ -1,0 +1,76 @@
+use leptos::prelude::*;
+use portal_types::ActivityEntry;
+
+use crate::{api, format, live::use_live_events, loader::load};
+
+/// What each audit action is called on the page.
+fn describe(action: &str) -> String {
+    let known = match action {
+        "sign_in" => "Signed in",
+        "sign_out" => "Signed out",
+        "sign_out_everywhere" => "Signed out everywhere",
+        "reauthenticate" => "Confirmed password",
+        "second_factor_enabled" => "Turned on two-step verification",
+        "second_factor_disabled" => "Turned off two-step verification",
+        "enrollment_code_issued" => "Got an enrollment code",
+        "device_enrolled" => "Enrolled a device",
+        "device_renamed" => "Renamed a device",
+        "device_removed" => "Removed a device",
+        "sync_requested" => "Asked a device to check status",
+        "lock_requested" => "Locked a device",
+        "wipe_requested" => "Reset a device",
+        _ => "",
+    };
+    if !known.is_empty() {
+        return known.into();
+    }
+    // `lock_completed`, `wipe_cancelled`, ...: the command, then what became of it.
+    match action.split_once('_') {
+        Some((kind, result)) => {
+            let kind = match kind {
+                "sync" => "Check status",
+                "lock" => "Lock",
+                "wipe" => "Reset device",
+                other => other,
+            };
+            format!("{kind}: {result}")
+        }
+        None => action.into(),
+    }
+}
+
+/// Activity: every action the user took, and what became of it.
+#[component]
+pub fn ActivityPage() -> impl IntoView {
+    let live = use_live_events();
+    let entries = load(move || {
+        live.version.track();
+        api::commands::activity()
+    });
+    view! {
+        <section class="cp-page cp-page--medium">
+            <h1>"Activity"</h1>
+            {move || match entries.get() {
+                None => view! { <p class="cp-loading" role="status">"Loading…"</p> }.into_any(),
+                Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+                Some(Ok(activity)) => view! {
+                    <ol class="cp-activity" aria-label="Activity">
+                        {activity.entries.into_iter().map(|entry| view! { <Entry entry/> }).collect_view()}
+                    </ol>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Entry(entry: ActivityEntry) -> impl IntoView {
+    let failed = entry.outcome != "success" && entry.outcome != "completed";
+    view! {
+        <li class="cp-activity__entry">
+            <time datetime=entry.at.clone()>{format::date_time(&entry.at)}</time>
+            <span>{describe(&entry.action)}</span>
+            {failed.then(|| view! { <span class="cp-activity__outcome">{entry.outcome.replace('_', " ")}</span> })}
+        </li>
+    }
+}
