@@ -632,31 +632,9 @@ impl Database for SqliteDatabase {
             }
         }
         let mut tx = self.pool.begin().await.map_err(other)?;
-        sqlx::query(
-            "INSERT INTO commands (id, device_id, user_id, kind, state, lock_message, lock_phone, idempotency_key,
-                                   requested_at, expires_at)
-             VALUES (?, ?, ?, ?, 'requested', ?, ?, ?, ?, ?)",
-        )
-        .bind(command.id.to_string())
-        .bind(command.device_id.to_string())
-        .bind(command.user_id.to_string())
-        .bind(command.kind.as_str())
-        .bind(&command.lock_message)
-        .bind(&command.lock_phone)
-        .bind(&command.idempotency_key)
-        .bind(ts(command.requested_at))
-        .bind(ts(command.expires_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(other)?;
-        insert_audit(&mut tx, &audit).await?;
-        let row: CommandRow = sqlx::query_as(&format!("{COMMAND_COLUMNS} WHERE id = ?"))
-            .bind(command.id.to_string())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(other)?;
+        let queued = insert_command(&mut tx, &command, &audit).await?;
         tx.commit().await.map_err(other)?;
-        row.try_into()
+        Ok(queued)
     }
 
     async fn commands_of(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<Vec<Command>> {
@@ -784,27 +762,9 @@ impl Database for SqliteDatabase {
         .execute(&mut *tx)
         .await
         .map_err(other)?;
-        sqlx::query(
-            "INSERT INTO commands (id, device_id, user_id, kind, state, idempotency_key, requested_at, expires_at)
-             VALUES (?, ?, ?, 'wipe', 'requested', ?, ?, ?)",
-        )
-        .bind(command.id.to_string())
-        .bind(&device)
-        .bind(command.user_id.to_string())
-        .bind(&command.idempotency_key)
-        .bind(&now)
-        .bind(ts(command.expires_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(other)?;
-        insert_audit(&mut tx, &audit).await?;
-        let row: CommandRow = sqlx::query_as(&format!("{COMMAND_COLUMNS} WHERE id = ?"))
-            .bind(command.id.to_string())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(other)?;
+        let queued = insert_command(&mut tx, &command, &audit).await?;
         tx.commit().await.map_err(other)?;
-        Ok(WipeOutcome::Queued(Box::new(row.try_into()?)))
+        Ok(WipeOutcome::Queued(Box::new(queued)))
     }
 
     async fn mark_wiped(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<()> {
@@ -884,6 +844,34 @@ fn audit_from_row((at, actor, action, subject, source, outcome): AuditRow) -> Db
         source,
         outcome,
     })
+}
+
+/// Inserts a requested command with its audit entry, and reads it back.
+async fn insert_command(tx: &mut Tx<'_>, command: &NewCommand, audit: &AuditEvent) -> DbResult<Command> {
+    sqlx::query(
+        "INSERT INTO commands (id, device_id, user_id, kind, state, lock_message, lock_phone, idempotency_key,
+                               requested_at, expires_at)
+         VALUES (?, ?, ?, ?, 'requested', ?, ?, ?, ?, ?)",
+    )
+    .bind(command.id.to_string())
+    .bind(command.device_id.to_string())
+    .bind(command.user_id.to_string())
+    .bind(command.kind.as_str())
+    .bind(&command.lock_message)
+    .bind(&command.lock_phone)
+    .bind(&command.idempotency_key)
+    .bind(ts(command.requested_at))
+    .bind(ts(command.expires_at))
+    .execute(&mut **tx)
+    .await
+    .map_err(other)?;
+    insert_audit(tx, audit).await?;
+    let row: CommandRow = sqlx::query_as(&format!("{COMMAND_COLUMNS} WHERE id = ?"))
+        .bind(command.id.to_string())
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(other)?;
+    row.try_into()
 }
 
 /// From now on the device API refuses the device's certificates.
