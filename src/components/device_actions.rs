@@ -171,7 +171,9 @@ pub fn DeviceActions(device: String, name: String, wiped: bool) -> impl IntoView
                     {reauth_fields()}
                     <Field label="Type the device's name to confirm" id="device_name" value=typed errors/>
                     <button class="cp-button cp-button--danger" type="submit"
-                        disabled=move || busy.get() || typed.with(|t| t.trim() != name.get_value())>"Reset device"</button>
+                        disabled=move || {
+                            busy.get() || password.with(String::is_empty) || typed.with(|t| t.trim() != name.get_value())
+                        }>"Reset device"</button>
                 }.into_any(),
                 Panel::Remove => view! {
                     <p>"Remove device takes corporate apps and data off " {name.get_value()}

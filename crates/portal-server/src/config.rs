@@ -38,6 +38,10 @@ pub struct Config {
     #[arg(long, env = "PORTAL_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// How long a remote action waits for its device before it expires.
+    #[arg(long, env = "PORTAL_COMMAND_TTL_HOURS", default_value_t = 7 * 24)]
+    pub command_ttl_hours: u32,
+
     /// The built portal (trunk's output) to serve.
     #[arg(long, env = "PORTAL_DIST_DIR", default_value = "dist")]
     pub dist_dir: PathBuf,
@@ -68,6 +72,7 @@ impl Config {
             database_url: format!("sqlite://{}", data_dir.join("portal.db").display()),
             data_dir,
             secret_key: None,
+            command_ttl_hours: 7 * 24,
             provisioning_mode: ProvisioningMode::Standalone,
             policy_file: None,
             public_url: None,

@@ -75,6 +75,7 @@ impl Application {
             events: Events::new(),
             public_url: public_url.into(),
             sign_in_limits: Arc::default(),
+            command_ttl: time::Duration::hours(config.command_ttl_hours.into()),
             wipe_limits: Arc::new(RateLimiter::new(3, time::Duration::hours(1))),
             secrets: Arc::new(SecretBox::load(config.secret_key.as_deref(), &config.data_dir)?),
         };

@@ -23,6 +23,8 @@ pub struct AppState {
     /// The address devices and the agent reach the server at, for the enrollment command.
     pub public_url: Arc<str>,
     pub sign_in_limits: Arc<SignInLimits>,
+    /// How long a command waits for its device before it expires.
+    pub command_ttl: time::Duration,
     /// Reset device: three an hour per user.
     pub wipe_limits: Arc<RateLimiter>,
     /// Seals the secrets kept at rest (TOTP).

@@ -12,7 +12,6 @@ use portal_types::{
     DeviceId, EnrollmentCodeRequest, FieldErrors, LiveEvent, LockRequest, Ownership, Platform, RenameRequest,
     WipeRequest,
 };
-use time::Duration;
 use time::format_description::well_known::Rfc3339;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -22,9 +21,6 @@ use crate::{
     session::CurrentUser,
     state::AppState,
 };
-
-/// How long a command waits for its device before it expires.
-pub const COMMAND_TIME_TO_LIVE: Duration = Duration::days(7);
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -76,7 +72,7 @@ async fn queue(
                 lock_phone: lock.phone,
                 idempotency_key,
                 requested_at: now,
-                expires_at: now + COMMAND_TIME_TO_LIVE,
+                expires_at: now + state.command_ttl,
             },
             AuditEvent {
                 at: now,
@@ -365,7 +361,7 @@ async fn wipe(
         lock_phone: None,
         idempotency_key: None,
         requested_at: now,
-        expires_at: now + COMMAND_TIME_TO_LIVE,
+        expires_at: now + state.command_ttl,
     };
     let queued = match state
         .db

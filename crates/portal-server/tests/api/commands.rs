@@ -257,26 +257,59 @@ async fn another_users_device_is_404_for_every_command_endpoint_and_nothing_chan
     assert_eq!(commands[0].state, CommandState::Requested, "nothing cancelled by Ada");
 }
 
-/// Run with `cargo test -p portal-server --test api -- --ignored --nocapture delivery_latency`.
+/// Run with `cargo test -p portal-server --test api -- --ignored --nocapture reset_delivery`.
+/// Each run: a fresh sign-in (fresh authentication), a newly enrolled device
+/// whose agent is connected, Reset device pressed, the agent receives it.
 #[tokio::test]
 #[ignore = "a measurement, not a check: prints figures"]
-async fn delivery_latency_over_50_commands() {
-    let app = spawn_app().await;
-    let (grace, device, _) = enrolled_device(&app).await;
-    let mut stream = device.command_stream().await.unwrap();
+async fn reset_delivery_latency_over_50_runs() {
+    let policy = tempfile::tempdir().unwrap().keep().join("policy.toml");
+    std::fs::write(&policy, "device_limit = 100").unwrap();
+    let app = crate::helpers::spawn_with(|config| config.policy_file = Some(policy)).await;
     let mut delays = Vec::new();
+    let mut moved = time::Duration::ZERO;
     for _ in 0..50 {
-        let started = Instant::now();
-        let queued = queue_lock(&app, &grace, &device).await;
+        let grace = app.signed_in("grace@example.com").await;
+        let code = crate::enrollment::code_for(&app, &grace, "android").await;
+        let dir = portal_agent::StateDir(tempfile::tempdir().unwrap().keep());
+        let state = portal_agent::enroll(
+            &app.address,
+            &code,
+            portal_types::Platform::Android,
+            inventory("15"),
+            &dir,
+        )
+        .await
+        .unwrap();
+        let mut device = DeviceClient::load(&dir).unwrap();
+        device.clock_offset_seconds = moved.whole_seconds();
+        let mut stream = device.command_stream().await.unwrap();
+
+        let pressed = Instant::now();
+        let response = wipe(&app, &grace, &state.device_id.to_string(), "New phone").await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
         let received = stream.next_command().await.unwrap().unwrap();
-        delays.push(started.elapsed());
-        assert_eq!(received.id, queued.id);
+        delays.push(pressed.elapsed());
+        assert_eq!(received.kind, CommandKind::Wipe);
+        // Three resets an hour: the server's clock (and the devices') moves on.
+        app.clock.advance(time::Duration::minutes(21));
+        moved += time::Duration::minutes(21);
     }
     delays.sort();
     println!(
-        "lock pressed -> agent received, 50 runs: median {:?}, worst {:?}, best {:?}",
+        "Reset device pressed -> agent received, 50 runs: median {:?}, worst {:?}, best {:?}",
         delays[25], delays[49], delays[0]
     );
+}
+
+#[tokio::test]
+async fn the_time_to_live_comes_from_configuration() {
+    let app = crate::helpers::spawn_with(|config| config.command_ttl_hours = 1).await;
+    let (grace, device, _) = enrolled_device(&app).await;
+    let command = queue_lock(&app, &grace, &device).await;
+    let requested = time::OffsetDateTime::parse(&command.requested_at, &time::format_description::well_known::Rfc3339);
+    let expires = time::OffsetDateTime::parse(&command.expires_at, &time::format_description::well_known::Rfc3339);
+    assert_eq!(expires.unwrap() - requested.unwrap(), time::Duration::hours(1));
 }
 
 async fn wipe(app: &TestApp, user: &reqwest::Client, device: &str, typed: &str) -> reqwest::Response {
