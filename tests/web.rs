@@ -114,6 +114,23 @@ async fn device_list_renders_a_card_per_device_with_its_state() {
 }
 
 #[wasm_bindgen_test]
+async fn a_wiped_device_says_so_instead_of_its_compliance() {
+    let mut wiped = device(
+        4,
+        "Lost phone",
+        Platform::Android,
+        Ownership::Corporate,
+        ComplianceState::CanAccess,
+        None,
+    );
+    wiped.wiped_at = Some("2026-11-27T11:00:00Z".into());
+    let root = container();
+    let _mounted = leptos::mount::mount_to(root.clone(), move || view! { <DeviceList devices=vec![wiped]/> });
+    leptos::task::tick().await;
+    assert_eq!(texts(&root, ".cp-badge > span:not([aria-hidden])"), ["Wiped"]);
+}
+
+#[wasm_bindgen_test]
 async fn an_empty_device_list_says_so() {
     let root = container();
     let _mounted = leptos::mount::mount_to(root.clone(), || view! { <DeviceList devices=Vec::new()/> });

@@ -54,11 +54,7 @@ fn DeviceView(detail: DeviceDetail) -> impl IntoView {
             <p class="cp-breadcrumb"><a href="/devices">"My devices"</a></p>
             <div class="cp-page__title">
                 <h1>{device.name.clone()}</h1>
-                {if wiped {
-                    view! { <span class="cp-badge cp-badge--bad"><span>"Wiped"</span></span> }.into_any()
-                } else {
-                    view! { <ComplianceBadge state=device.compliance/> }.into_any()
-                }}
+                <ComplianceBadge state=device.compliance wiped/>
             </div>
             <dl class="cp-facts">
                 <Fact label="Platform" value=device.platform.label().to_string()/>
