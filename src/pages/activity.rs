@@ -65,7 +65,8 @@ pub fn ActivityPage() -> impl IntoView {
 
 #[component]
 fn Entry(entry: ActivityEntry) -> impl IntoView {
-    let failed = entry.outcome != "success" && entry.outcome != "completed";
+    // Command results carry their outcome in the action already (`wipe_failed`).
+    let failed = entry.outcome != "success" && !entry.action.ends_with(&entry.outcome);
     view! {
         <li class="cp-activity__entry">
             <time datetime=entry.at.clone()>{format::date_time(&entry.at)}</time>

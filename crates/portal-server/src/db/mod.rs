@@ -155,6 +155,13 @@ pub struct DeviceCredentials {
     pub failing_since: Option<OffsetDateTime>,
 }
 
+/// Who an audited change is written down for, and from where.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user: UserId,
+    pub source: Option<String>,
+}
+
 /// One line of the append-only audit log.
 #[derive(Debug, Clone)]
 pub struct AuditEvent {
@@ -181,12 +188,14 @@ pub trait Database: Send + Sync + 'static {
     async fn user_by_email(&self, email: &str) -> DbResult<Option<UserRecord>>;
     async fn user_by_id(&self, id: UserId) -> DbResult<Option<UserRecord>>;
 
+    /// A new session, with the sign-in's audit entry, in one transaction.
     async fn create_session(
         &self,
         token_hash: &str,
         user_id: UserId,
         now: OffsetDateTime,
         expires_at: OffsetDateTime,
+        audit: AuditEvent,
     ) -> DbResult<()>;
     async fn session(&self, token_hash: &str) -> DbResult<Option<SessionRecord>>;
     /// A new id for the session, and the password entered now: after re-authentication.
@@ -261,7 +270,9 @@ pub trait Database: Send + Sync + 'static {
     /// The requested commands, oldest first, now marked delivered.
     async fn take_pending(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<Vec<Command>>;
     /// Moves a command of the device's from one of `from` to `to`; `None`
-    /// when it is not the device's or not in one of `from`.
+    /// when it is not the device's or not in one of `from`. A final state is
+    /// audited as `actor`'s in the same transaction; a completed wipe marks
+    /// the device wiped and revokes its certificate there too.
     async fn advance_command(
         &self,
         device_id: DeviceId,
@@ -270,6 +281,7 @@ pub trait Database: Send + Sync + 'static {
         to: CommandState,
         reason: Option<String>,
         now: OffsetDateTime,
+        audit: Option<Actor>,
     ) -> DbResult<Option<Command>>;
 
     /// Renames the user's device, with its audit entry; false if not theirs.
@@ -283,8 +295,6 @@ pub trait Database: Send + Sync + 'static {
     /// Queues a Reset device unless the device was wiped or has one under
     /// way; commands still waiting are cancelled. One transaction, audited.
     async fn queue_wipe(&self, command: NewCommand, audit: AuditEvent) -> DbResult<WipeOutcome>;
-    /// The wipe completed: the device is marked wiped, its certificate revoked.
-    async fn mark_wiped(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<()>;
     /// Remove device: revokes the certificate and deletes the device object
     /// (its history stays in the audit log); false if not the user's.
     async fn retire_device(&self, user_id: UserId, device_id: DeviceId, audit: AuditEvent) -> DbResult<bool>;

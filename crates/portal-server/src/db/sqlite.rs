@@ -14,7 +14,7 @@ use time::{OffsetDateTime, format_description::BorrowedFormatItem, macros::forma
 use uuid::Uuid;
 
 use super::{
-    AuditEvent, Compliance, Database, DbError, DbResult, DeviceCredentials, EnrollOutcome, EnrollmentCode,
+    Actor, AuditEvent, Compliance, Database, DbError, DbResult, DeviceCredentials, EnrollOutcome, EnrollmentCode,
     FailingSince, NewCertificate, NewCommand, NewDevice, NewUser, SecondFactor, SessionRecord, UserRecord, WipeOutcome,
 };
 
@@ -202,7 +202,9 @@ impl Database for SqliteDatabase {
         user_id: UserId,
         now: OffsetDateTime,
         expires_at: OffsetDateTime,
+        audit: AuditEvent,
     ) -> DbResult<()> {
+        let mut tx = self.pool.begin().await.map_err(other)?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, authenticated_at)
              VALUES (?, ?, ?, ?, ?, ?)",
@@ -213,10 +215,11 @@ impl Database for SqliteDatabase {
         .bind(ts(now))
         .bind(ts(expires_at))
         .bind(ts(now))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(other)?;
-        Ok(())
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(other)
     }
 
     async fn session(&self, token_hash: &str) -> DbResult<Option<SessionRecord>> {
@@ -675,6 +678,7 @@ impl Database for SqliteDatabase {
         to: CommandState,
         reason: Option<String>,
         now: OffsetDateTime,
+        audit: Option<Actor>,
     ) -> DbResult<Option<Command>> {
         self.expire_commands(device_id, now).await?;
         let allowed = from
@@ -689,6 +693,7 @@ impl Database for SqliteDatabase {
             CommandState::Requested => "delivered_at = NULL, acknowledged_at = NULL",
             _ => "finished_at = ?1",
         };
+        let mut tx = self.pool.begin().await.map_err(other)?;
         let row: Option<CommandRow> = sqlx::query_as(&format!(
             "UPDATE commands SET state = ?2, {step}, failure_reason = COALESCE(?3, failure_reason)
              WHERE id = ?4 AND device_id = ?5 AND state IN ({allowed})
@@ -699,10 +704,35 @@ impl Database for SqliteDatabase {
         .bind(reason)
         .bind(id.to_string())
         .bind(device_id.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(other)?;
-        row.map(Command::try_from).transpose()
+        let Some(command) = row.map(Command::try_from).transpose()? else {
+            return Ok(None);
+        };
+        if command.kind == CommandKind::Wipe && to == CommandState::Completed {
+            // Erased: from now on the device's certificate is refused.
+            revoke_certificates(&mut tx, device_id, now).await?;
+            sqlx::query("UPDATE devices SET wiped_at = ? WHERE id = ?")
+                .bind(ts(now))
+                .bind(device_id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(other)?;
+        }
+        if let Some(actor) = audit.filter(|_| to.is_final()) {
+            let event = AuditEvent {
+                at: now,
+                actor: Some(actor.user),
+                action: format!("{}_{}", command.kind.as_str(), to.as_str()),
+                subject: Some(device_id.to_string()),
+                source: actor.source,
+                outcome: to.as_str().into(),
+            };
+            insert_audit(&mut tx, &event).await?;
+        }
+        tx.commit().await.map_err(other)?;
+        Ok(Some(command))
     }
 
     async fn rename_device(
@@ -765,18 +795,6 @@ impl Database for SqliteDatabase {
         let queued = insert_command(&mut tx, &command, &audit).await?;
         tx.commit().await.map_err(other)?;
         Ok(WipeOutcome::Queued(Box::new(queued)))
-    }
-
-    async fn mark_wiped(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<()> {
-        let mut tx = self.pool.begin().await.map_err(other)?;
-        revoke_certificates(&mut tx, device_id, now).await?;
-        sqlx::query("UPDATE devices SET wiped_at = ? WHERE id = ?")
-            .bind(ts(now))
-            .bind(device_id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(other)?;
-        tx.commit().await.map_err(other)
     }
 
     async fn retire_device(&self, user_id: UserId, device_id: DeviceId, audit: AuditEvent) -> DbResult<bool> {

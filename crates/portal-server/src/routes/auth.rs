@@ -113,9 +113,14 @@ async fn sign_in(
     let token = session::new_token();
     state
         .db
-        .create_session(&session::hash_token(&token), user.id, now, now + ABSOLUTE_TIMEOUT)
+        .create_session(
+            &session::hash_token(&token),
+            user.id,
+            now,
+            now + ABSOLUTE_TIMEOUT,
+            event,
+        )
         .await?;
-    state.db.record_audit(event).await?;
     Ok((
         [(
             header::SET_COOKIE,

@@ -16,7 +16,7 @@ use time::format_description::well_known::Rfc3339;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    db::{AuditEvent, NewCommand, WipeOutcome},
+    db::{Actor, AuditEvent, NewCommand, WipeOutcome},
     error::{ApiJson, AppError},
     session::CurrentUser,
     state::AppState,
@@ -208,6 +208,10 @@ async fn cancel(
             CommandState::Cancelled,
             None,
             now,
+            Some(Actor {
+                user: caller.user.id,
+                source: Some(client.ip().to_string()),
+            }),
         )
         .await?;
     let Some(cancelled) = cancelled else {
@@ -227,17 +231,6 @@ async fn cancel(
             AppError::NotFound
         });
     };
-    state
-        .db
-        .record_audit(AuditEvent {
-            at: now,
-            actor: Some(caller.user.id),
-            action: format!("{}_cancelled", cancelled.kind.as_str()),
-            subject: Some(device.to_string()),
-            source: Some(client.ip().to_string()),
-            outcome: "success".into(),
-        })
-        .await?;
     state.events.publish(caller.user.id, LiveEvent::command_updated(device));
     Ok(Json(cancelled))
 }

@@ -10,14 +10,14 @@ use axum::{
 };
 use futures_util::{Stream, stream};
 use portal_types::{
-    ApiError, CheckInRequest, CheckInResponse, Command, CommandId, CommandKind, CommandOutcome, CommandReport,
-    CommandState, DeviceCommand, LiveEvent,
+    ApiError, CheckInRequest, CheckInResponse, Command, CommandId, CommandOutcome, CommandReport, CommandState,
+    DeviceCommand, LiveEvent,
 };
 use tokio::sync::broadcast::error::RecvError;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    db::{AuditEvent, Compliance, DeviceCredentials},
+    db::{Actor, Compliance, DeviceCredentials},
     device_auth::SignedDevice,
     error::AppError,
     state::AppState,
@@ -141,7 +141,18 @@ async fn advance(
     let now = state.clock.now();
     let command = state
         .db
-        .advance_command(device.device_id, id, from, to, reason, now)
+        .advance_command(
+            device.device_id,
+            id,
+            from,
+            to,
+            reason,
+            now,
+            Some(Actor {
+                user: device.user_id,
+                source: None,
+            }),
+        )
         .await?
         .ok_or_else(|| {
             AppError::refused(
@@ -150,29 +161,9 @@ async fn advance(
                 "This command is not waiting for that report.",
             )
         })?;
-    if command.kind == CommandKind::Wipe && to == CommandState::Completed {
-        // Erased: the device's certificate is revoked at once.
-        state.db.mark_wiped(device.device_id, now).await?;
-        state
-            .events
-            .publish(device.user_id, LiveEvent::device_updated(device.device_id));
-    }
     state
         .events
         .publish(device.user_id, LiveEvent::command_updated(device.device_id));
-    if to.is_final() {
-        state
-            .db
-            .record_audit(AuditEvent {
-                at: now,
-                actor: Some(device.user_id),
-                action: format!("{}_{}", command.kind.as_str(), to.as_str()),
-                subject: Some(device.device_id.to_string()),
-                source: None,
-                outcome: to.as_str().into(),
-            })
-            .await?;
-    }
     Ok(command)
 }
 
