@@ -155,6 +155,16 @@ pub struct DeviceCredentials {
     pub failing_since: Option<OffsetDateTime>,
 }
 
+/// A command moving along its timeline: from one of `from` to `to`.
+#[derive(Debug, Clone)]
+pub struct StateChange<'a> {
+    pub id: CommandId,
+    pub from: &'a [CommandState],
+    pub to: CommandState,
+    /// Why it failed, when it did.
+    pub reason: Option<String>,
+}
+
 /// Who an audited change is written down for, and from where.
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -276,10 +286,7 @@ pub trait Database: Send + Sync + 'static {
     async fn advance_command(
         &self,
         device_id: DeviceId,
-        id: CommandId,
-        from: &[CommandState],
-        to: CommandState,
-        reason: Option<String>,
+        change: StateChange<'_>,
         now: OffsetDateTime,
         audit: Option<Actor>,
     ) -> DbResult<Option<Command>>;

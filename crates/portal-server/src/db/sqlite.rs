@@ -15,7 +15,8 @@ use uuid::Uuid;
 
 use super::{
     Actor, AuditEvent, Compliance, Database, DbError, DbResult, DeviceCredentials, EnrollOutcome, EnrollmentCode,
-    FailingSince, NewCertificate, NewCommand, NewDevice, NewUser, SecondFactor, SessionRecord, UserRecord, WipeOutcome,
+    FailingSince, NewCertificate, NewCommand, NewDevice, NewUser, SecondFactor, SessionRecord, StateChange, UserRecord,
+    WipeOutcome,
 };
 
 pub struct SqliteDatabase {
@@ -673,13 +674,11 @@ impl Database for SqliteDatabase {
     async fn advance_command(
         &self,
         device_id: DeviceId,
-        id: CommandId,
-        from: &[CommandState],
-        to: CommandState,
-        reason: Option<String>,
+        change: StateChange<'_>,
         now: OffsetDateTime,
         audit: Option<Actor>,
     ) -> DbResult<Option<Command>> {
+        let StateChange { id, from, to, reason } = change;
         self.expire_commands(device_id, now).await?;
         let allowed = from
             .iter()

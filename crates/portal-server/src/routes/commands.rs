@@ -16,7 +16,7 @@ use time::format_description::well_known::Rfc3339;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    db::{Actor, AuditEvent, NewCommand, WipeOutcome},
+    db::{Actor, AuditEvent, NewCommand, StateChange, WipeOutcome},
     error::{ApiJson, AppError},
     session::CurrentUser,
     state::AppState,
@@ -203,10 +203,12 @@ async fn cancel(
         .db
         .advance_command(
             device,
-            command,
-            &[CommandState::Requested],
-            CommandState::Cancelled,
-            None,
+            StateChange {
+                id: command,
+                from: &[CommandState::Requested],
+                to: CommandState::Cancelled,
+                reason: None,
+            },
             now,
             Some(Actor {
                 user: caller.user.id,

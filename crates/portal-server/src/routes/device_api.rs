@@ -17,7 +17,7 @@ use tokio::sync::broadcast::error::RecvError;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    db::{Actor, Compliance, DeviceCredentials},
+    db::{Actor, Compliance, DeviceCredentials, StateChange},
     device_auth::SignedDevice,
     error::AppError,
     state::AppState,
@@ -143,10 +143,7 @@ async fn advance(
         .db
         .advance_command(
             device.device_id,
-            id,
-            from,
-            to,
-            reason,
+            StateChange { id, from, to, reason },
             now,
             Some(Actor {
                 user: device.user_id,
