@@ -749,12 +749,7 @@ impl Database for SqliteDatabase {
             .execute(&mut *tx)
             .await
             .map_err(other)?;
-        if done.rows_affected() != 1 {
-            return Ok(false);
-        }
-        insert_audit(&mut tx, &audit).await?;
-        tx.commit().await.map_err(other)?;
-        Ok(true)
+        commit_audited(tx, done.rows_affected(), &audit).await
     }
 
     async fn queue_wipe(&self, command: NewCommand, audit: AuditEvent) -> DbResult<WipeOutcome> {
@@ -805,12 +800,7 @@ impl Database for SqliteDatabase {
             .execute(&mut *tx)
             .await
             .map_err(other)?;
-        if deleted.rows_affected() != 1 {
-            return Ok(false);
-        }
-        insert_audit(&mut tx, &audit).await?;
-        tx.commit().await.map_err(other)?;
-        Ok(true)
+        commit_audited(tx, deleted.rows_affected(), &audit).await
     }
 
     async fn activity(&self, user_id: UserId, limit: u32) -> DbResult<Vec<AuditEvent>> {
@@ -861,6 +851,17 @@ fn audit_from_row((at, actor, action, subject, source, outcome): AuditRow) -> Db
         source,
         outcome,
     })
+}
+
+/// Commits a change of one row together with its audit entry; a change that
+/// found no row (not the user's) is rolled back: false.
+async fn commit_audited(mut tx: Tx<'_>, rows: u64, audit: &AuditEvent) -> DbResult<bool> {
+    if rows != 1 {
+        return Ok(false);
+    }
+    insert_audit(&mut tx, audit).await?;
+    tx.commit().await.map_err(other)?;
+    Ok(true)
 }
 
 /// Inserts a requested command with its audit entry, and reads it back.

@@ -2,7 +2,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::{StatusCode, header};
 
-use crate::helpers::{CSRF_HEADER, PASSWORD, error_code, me_with, session_cookie, spawn_app, spawn_with};
+use crate::helpers::{CSRF_HEADER, PASSWORD, error_code, field_names, me_with, session_cookie, spawn_app, spawn_with};
 
 #[tokio::test]
 async fn sign_in_succeeds_and_me_names_the_user() {
@@ -120,12 +120,7 @@ async fn bad_input_gets_per_field_messages() {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(error_code(&body), "invalid_input");
-    let fields: Vec<&str> = body["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap())
-        .collect();
+    let fields = field_names(&body);
     assert_eq!(fields, ["email", "password"]);
     assert!(body["fields"][0]["message"].as_str().is_some_and(|m| !m.is_empty()));
 

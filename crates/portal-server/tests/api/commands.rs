@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::{
     enrollment::{enrolled_device, inventory},
-    helpers::{PASSWORD, TestApp, error_code, spawn_app},
+    helpers::{PASSWORD, TestApp, error_code, field_names, spawn_app},
 };
 
 async fn queue_lock(app: &TestApp, user: &reqwest::Client, device: &DeviceClient) -> Command {
@@ -199,12 +199,7 @@ async fn bad_lock_input_gets_field_messages() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let body: serde_json::Value = response.json().await.unwrap();
-    let fields: Vec<&str> = body["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap())
-        .collect();
+    let fields = field_names(&body);
     assert_eq!(fields, ["message", "phone"]);
     assert!(timeline(&app, &grace, &device).await.is_empty());
 }

@@ -5,7 +5,7 @@ use portal_types::{ComplianceState, DeviceDetail, EnrollmentCodeResponse, Enroll
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_code, spawn_app};
+use crate::helpers::{TestApp, error_code, field_names, spawn_app};
 
 pub fn inventory(os_version: &str) -> Inventory {
     Inventory {
@@ -319,12 +319,7 @@ async fn restrictions_refuse_with_the_rule_named_before_and_at_enrollment() {
         .unwrap();
     assert_eq!(bad_name.status(), StatusCode::BAD_REQUEST);
     let body: Value = bad_name.json().await.unwrap();
-    let fields: Vec<&str> = body["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap())
-        .collect();
+    let fields = field_names(&body);
     assert_eq!(fields, ["device_name", "category"]);
 
     // Too old to enroll: refused at enrollment, naming the minimum.

@@ -134,3 +134,13 @@ pub async fn me_with(app: &TestApp, cookie: &str) -> StatusCode {
         .header(reqwest::header::COOKIE, cookie);
     request.send().await.unwrap().status()
 }
+
+/// The names of the fields an `invalid_input` error points at, in order.
+pub fn field_names(body: &Value) -> Vec<&str> {
+    body["fields"]
+        .as_array()
+        .expect("per-field messages")
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect()
+}
