@@ -8,6 +8,8 @@ fn kind_label(kind: CommandKind) -> &'static str {
         CommandKind::Sync => "Check status",
         CommandKind::Lock => "Lock",
         CommandKind::Wipe => "Reset device",
+        CommandKind::Install => "Install app",
+        CommandKind::Uninstall => "Uninstall app",
     }
 }
 
@@ -84,7 +86,9 @@ fn Entry(command: Command, device: String) -> impl IntoView {
     let name = kind_label(command.kind);
     view! {
         <li class=format!("cp-timeline__entry cp-timeline__entry--{}", command.state.as_str()) aria-label=name>
-            <p class="cp-timeline__title"><strong>{name}</strong> " · " {state_label(command.state)}</p>
+            <p class="cp-timeline__title">
+                <strong>{name}</strong> {command.app.map(|app| format!(" {}", app.name))} " · " {state_label(command.state)}
+            </p>
             {command.failure_reason.clone().map(|reason| view! { <p>{reason}</p> })}
             <ol class="cp-timeline__steps">
                 {steps(&command).into_iter().map(|(step, at)| view! {

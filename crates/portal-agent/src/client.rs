@@ -4,7 +4,7 @@ use anyhow::Context;
 use base64::{Engine, engine::general_purpose::STANDARD};
 use portal_types::{
     ApiError, CheckInRequest, CheckInResponse, Command, CommandId, CommandOutcome, CommandReport, DeviceCommand,
-    EnrollRequest, EnrollResponse, Inventory, Platform,
+    EnrollRequest, EnrollResponse, Inventory, ManagedApp, Platform,
     device_auth::{DEVICE_ID, NONCE, SIGNATURE, TIMESTAMP, signing_input},
 };
 use rcgen::{CertificateParams, KeyPair, PKCS_ECDSA_P256_SHA256, SigningKey};
@@ -145,10 +145,12 @@ impl DeviceClient {
         Ok(request)
     }
 
-    /// Reports the inventory; the answer is the device's compliance.
-    pub async fn check_in(&self, inventory: &Inventory) -> anyhow::Result<CheckInResponse> {
+    /// Reports the inventory and the managed apps installed; the answer is
+    /// the device's compliance and the commands waiting.
+    pub async fn check_in(&self, inventory: &Inventory, apps: &[ManagedApp]) -> anyhow::Result<CheckInResponse> {
         let body = CheckInRequest {
             inventory: inventory.clone(),
+            apps: apps.to_vec(),
         };
         let request = self.signed_request(Method::POST, "/api/v1/device/check-in", Some(&body))?;
         answer(request.send().await?).await

@@ -2,7 +2,7 @@ use std::{path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
 use portal_agent::{DeviceClient, StateDir, enroll};
-use portal_types::{CommandKind, CommandOutcome, CommandState, DeviceCommand, Inventory, Platform};
+use portal_types::{CommandKind, CommandOutcome, CommandState, DeviceCommand, Inventory, ManagedApp, Platform};
 
 #[derive(Parser)]
 #[command(
@@ -49,6 +49,10 @@ enum Command {
         /// How commands end, to play a device that fails or defers them.
         #[arg(long, value_enum, default_value = "completed")]
         outcome: Outcome,
+        /// Apps (ids, comma-separated) whose installs fail, to play a device
+        /// that cannot install them.
+        #[arg(long, value_delimiter = ',')]
+        fail_installs: Vec<String>,
         #[command(flatten)]
         inventory: InventoryOverrides,
     },
@@ -119,9 +123,18 @@ enum Outcome {
     NotNow,
 }
 
+/// How this run of the agent plays the device.
+struct Device<'a> {
+    client: &'a DeviceClient,
+    dir: &'a StateDir,
+    outcome: Outcome,
+    fail_installs: &'a [String],
+}
+
 /// Checks in, prints the answer, and gives back the commands that were waiting.
-async fn check_in(client: &DeviceClient) -> anyhow::Result<Vec<DeviceCommand>> {
-    let answer = client.check_in(&client.state.inventory).await?;
+async fn check_in(device: &Device<'_>) -> anyhow::Result<Vec<DeviceCommand>> {
+    let apps = device.dir.installed_apps()?;
+    let answer = device.client.check_in(&device.client.state.inventory, &apps).await?;
     println!("checked in: {}", answer.compliance.label());
     for reason in &answer.reasons {
         println!("  {}: {}", reason.problem, reason.fix);
@@ -131,9 +144,9 @@ async fn check_in(client: &DeviceClient) -> anyhow::Result<Vec<DeviceCommand>> {
 
 /// Stays connected: commands as soon as they are queued, a check-in every
 /// interval; true when a reset erased the device.
-async fn run(client: &DeviceClient, interval: u64, outcome: Outcome) -> bool {
+async fn run(device: &Device<'_>, interval: u64) -> bool {
     loop {
-        let mut stream = match client.command_stream().await {
+        let mut stream = match device.client.command_stream().await {
             Ok(stream) => {
                 println!("connected: waiting for commands");
                 stream
@@ -152,7 +165,7 @@ async fn run(client: &DeviceClient, interval: u64, outcome: Outcome) -> bool {
             tokio::select! {
                 next = stream.next_command() => match next {
                     Ok(Some(command)) => {
-                        if carry_out(client, command, outcome).await {
+                        if carry_out(device, command).await {
                             return true;
                         }
                     }
@@ -162,7 +175,7 @@ async fn run(client: &DeviceClient, interval: u64, outcome: Outcome) -> bool {
                     }
                 },
                 _ = ticker.tick() => {
-                    if let Err(error) = check_in(client).await {
+                    if let Err(error) = check_in(device).await {
                         eprintln!("check-in failed: {error:#}");
                     }
                 }
@@ -175,29 +188,18 @@ async fn run(client: &DeviceClient, interval: u64, outcome: Outcome) -> bool {
 
 /// Carries a command out in simulation, reporting each step; true when the
 /// device was erased, and the agent must stop.
-async fn carry_out(client: &DeviceClient, command: DeviceCommand, outcome: Outcome) -> bool {
+async fn carry_out(device: &Device<'_>, command: DeviceCommand) -> bool {
+    let client = device.client;
     println!("received: {} {}", command.kind.as_str(), command.id);
     if let Err(error) = client.acknowledge(command.id).await {
         eprintln!("acknowledging {} failed: {error:#}", command.id);
         return false;
     }
-    let (result, reason) = match outcome {
-        Outcome::Completed => {
-            match command.kind {
-                CommandKind::Sync => {
-                    if let Err(error) = check_in(client).await {
-                        eprintln!("check-in failed: {error:#}");
-                    }
-                }
-                CommandKind::Lock => println!(
-                    "locked: {} / {}",
-                    command.lock_message.as_deref().unwrap_or("(no message)"),
-                    command.lock_phone.as_deref().unwrap_or("(no phone)")
-                ),
-                CommandKind::Wipe => println!("wiping: erasing everything on the device"),
-            }
-            (CommandOutcome::Completed, None)
-        }
+    let (result, reason) = match device.outcome {
+        Outcome::Completed => match simulate(device, &command).await {
+            Ok(()) => (CommandOutcome::Completed, None),
+            Err(reason) => (CommandOutcome::Failed, Some(reason)),
+        },
         Outcome::Failed => (CommandOutcome::Failed, Some("Simulated failure".to_string())),
         Outcome::NotNow => (CommandOutcome::NotNow, None),
     };
@@ -211,6 +213,44 @@ async fn carry_out(client: &DeviceClient, command: DeviceCommand, outcome: Outco
             false
         }
     }
+}
+
+/// What the device does for each kind of command; the error is the reason it failed.
+async fn simulate(device: &Device<'_>, command: &DeviceCommand) -> Result<(), String> {
+    match (command.kind, &command.app) {
+        (CommandKind::Sync, _) => {
+            if let Err(error) = check_in(device).await {
+                eprintln!("check-in failed: {error:#}");
+            }
+        }
+        (CommandKind::Lock, _) => println!(
+            "locked: {} / {}",
+            command.lock_message.as_deref().unwrap_or("(no message)"),
+            command.lock_phone.as_deref().unwrap_or("(no phone)")
+        ),
+        (CommandKind::Wipe, _) => println!("wiping: erasing everything on the device"),
+        (CommandKind::Install, Some(app)) => {
+            println!("installing: {} {}", app.name, app.version);
+            if device.fail_installs.contains(&app.app_id) {
+                return Err(format!("{} could not be installed: not enough storage", app.name));
+            }
+            let mut apps = device.dir.installed_apps().map_err(|e| e.to_string())?;
+            apps.retain(|a| a.app_id != app.app_id);
+            apps.push(ManagedApp {
+                app_id: app.app_id.clone(),
+                version: app.version.clone(),
+            });
+            device.dir.save_installed_apps(&apps).map_err(|e| e.to_string())?;
+        }
+        (CommandKind::Uninstall, Some(app)) => {
+            println!("uninstalling: {}", app.name);
+            let mut apps = device.dir.installed_apps().map_err(|e| e.to_string())?;
+            apps.retain(|a| a.app_id != app.app_id);
+            device.dir.save_installed_apps(&apps).map_err(|e| e.to_string())?;
+        }
+        (CommandKind::Install | CommandKind::Uninstall, None) => return Err("The command names no app".into()),
+    }
+    Ok(())
 }
 
 fn parse_platform(value: &str) -> Result<Platform, String> {
@@ -252,17 +292,24 @@ async fn main() -> anyhow::Result<()> {
             once,
             inventory,
             outcome,
+            fail_installs,
         } => {
             let mut client = DeviceClient::load(&dir)?;
             inventory.apply(&mut client.state.inventory);
             dir.save(&client.state)?;
-            let waiting = check_in(&client).await?;
+            let device = Device {
+                client: &client,
+                dir: &dir,
+                outcome,
+                fail_installs: &fail_installs,
+            };
+            let waiting = check_in(&device).await?;
             let mut erased = false;
             for command in waiting {
-                erased |= carry_out(&client, command, outcome).await;
+                erased |= carry_out(&device, command).await;
             }
             if !once && !erased {
-                erased = run(&client, interval, outcome).await;
+                erased = run(&device, interval).await;
             }
             if erased {
                 // A factory reset: the device forgets its enrollment.
@@ -281,6 +328,9 @@ async fn main() -> anyhow::Result<()> {
             println!("passcode:    {}", state.inventory.passcode_set);
             println!("jailbroken:  {}", state.inventory.jailbroken);
             println!("certificate: {}", dir.certificate().display());
+            for app in dir.installed_apps()? {
+                println!("app:         {} {}", app.app_id, app.version);
+            }
         }
     }
     Ok(())

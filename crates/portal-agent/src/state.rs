@@ -5,7 +5,7 @@ use std::{
 };
 
 use anyhow::Context;
-use portal_types::{DeviceId, Inventory, Platform};
+use portal_types::{DeviceId, Inventory, ManagedApp, Platform};
 use serde::{Deserialize, Serialize};
 
 /// What the agent remembers between runs, besides its key and certificates.
@@ -17,7 +17,8 @@ pub struct DeviceState {
     pub inventory: Inventory,
 }
 
-/// The agent's folder: `device.key.pem` (0600), `device.pem`, `ca.pem`, `device.json`.
+/// The agent's folder: `device.key.pem` (0600), `device.pem`, `ca.pem`,
+/// `device.json`, and `apps.json` for the managed apps installed.
 #[derive(Debug, Clone)]
 pub struct StateDir(pub PathBuf);
 
@@ -33,6 +34,23 @@ impl StateDir {
     }
     fn device(&self) -> PathBuf {
         self.0.join("device.json")
+    }
+    fn apps(&self) -> PathBuf {
+        self.0.join("apps.json")
+    }
+
+    /// The managed apps installed, by id; none before the first install.
+    pub fn installed_apps(&self) -> anyhow::Result<Vec<ManagedApp>> {
+        match fs::read_to_string(self.apps()) {
+            Ok(text) => Ok(serde_json::from_str(&text)?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(e).with_context(|| format!("reading {}", self.apps().display())),
+        }
+    }
+
+    pub fn save_installed_apps(&self, apps: &[ManagedApp]) -> anyhow::Result<()> {
+        fs::write(self.apps(), serde_json::to_vec_pretty(apps)?)?;
+        Ok(())
     }
 
     pub fn is_enrolled(&self) -> bool {

@@ -62,6 +62,20 @@ pub struct Config {
     /// set it when a TLS proxy fronts the server.
     #[arg(long, env = "PORTAL_SECURE_COOKIES")]
     pub secure_cookies: bool,
+
+    /// The IT help desk, as the Help page shows it.
+    #[arg(long, env = "PORTAL_HELP_DESK_NAME", default_value = "IT help desk")]
+    pub help_desk_name: String,
+    #[arg(long, env = "PORTAL_HELP_DESK_PHONE")]
+    pub help_desk_phone: Option<String>,
+    #[arg(long, env = "PORTAL_HELP_DESK_EMAIL")]
+    pub help_desk_email: Option<String>,
+    /// An https:// address.
+    #[arg(long, env = "PORTAL_HELP_DESK_WEBSITE")]
+    pub help_desk_website: Option<String>,
+    /// Opening hours, or anything else users should know.
+    #[arg(long, env = "PORTAL_HELP_DESK_NOTE")]
+    pub help_desk_note: Option<String>,
 }
 
 impl Config {
@@ -81,6 +95,21 @@ impl Config {
             secure_cookies: false,
             tls_cert: None,
             tls_key: None,
+            help_desk_name: "IT help desk".into(),
+            help_desk_phone: None,
+            help_desk_email: None,
+            help_desk_website: None,
+            help_desk_note: None,
+        }
+    }
+
+    pub fn help_desk(&self) -> portal_types::HelpDesk {
+        portal_types::HelpDesk {
+            name: self.help_desk_name.clone(),
+            phone: self.help_desk_phone.clone(),
+            email: self.help_desk_email.clone(),
+            website: self.help_desk_website.clone(),
+            note: self.help_desk_note.clone(),
         }
     }
 }

@@ -1,9 +1,10 @@
 //! Demo users and devices, created only by the explicit `--demo` switch.
 
-use portal_types::{DeviceId, Inventory, Ownership, Platform, Role};
+use portal_types::{DeviceId, Inventory, ManagedApp, Ownership, Platform, Role};
 use time::Duration;
 
 use crate::{
+    catalog_seed,
     db::{Compliance, NewDevice, NewUser},
     state::AppState,
 };
@@ -133,10 +134,11 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             let reasons = state.policy.evaluate(d.platform, &inventory);
             let failing_since = (!reasons.is_empty()).then(|| now - d.failing_for);
             let (compliance, _) = state.policy.state(&reasons, failing_since, now);
+            let id = DeviceId(uuid::Uuid::new_v4());
             state
                 .db
                 .create_device(NewDevice {
-                    id: DeviceId(uuid::Uuid::new_v4()),
+                    id,
                     user_id,
                     name: d.name.into(),
                     platform: d.platform,
@@ -152,6 +154,18 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
                     last_check_in: d.checked_in_ago.map(|ago| now - ago),
                 })
                 .await?;
+            // As their devices would report them: the required apps, and one more.
+            let installed: Vec<ManagedApp> = catalog_seed::apps()
+                .into_iter()
+                .filter(|(id, app)| {
+                    app.platforms.contains(&d.platform) && (app.required || id == "chatterbox-messenger")
+                })
+                .map(|(app_id, app)| ManagedApp {
+                    app_id,
+                    version: app.version,
+                })
+                .collect();
+            state.db.record_app_inventory(id, &installed, now).await?;
         }
     }
     tracing::info!("demo data created: ada@example.com, grace@example.com, it@example.com / {PASSWORD}");

@@ -1,6 +1,7 @@
 //! The enrollment API: owns the data, and serves the built portal.
 
 pub mod ca;
+pub mod catalog_seed;
 pub mod clock;
 pub mod config;
 pub mod csrf;

@@ -8,6 +8,7 @@ use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
 
 use crate::{
     ca::DeviceCa,
+    catalog_seed,
     clock::{Clock, SystemClock},
     config::Config,
     csrf,
@@ -78,7 +79,11 @@ impl Application {
             command_ttl: time::Duration::hours(config.command_ttl_hours.into()),
             wipe_limits: Arc::new(RateLimiter::new(3, time::Duration::hours(1))),
             secrets: Arc::new(SecretBox::load(config.secret_key.as_deref(), &config.data_dir)?),
+            help_desk: Arc::new(config.help_desk()),
         };
+        if state.db.seed_catalog(&catalog_seed::apps(), state.clock.now()).await? {
+            tracing::info!("wrote the starting app catalog");
+        }
         if config.demo {
             demo::seed(&state).await.context("seeding demo data")?;
         }

@@ -29,4 +29,6 @@ pub struct AppState {
     pub wipe_limits: Arc<RateLimiter>,
     /// Seals the secrets kept at rest (TOTP).
     pub secrets: Arc<SecretBox>,
+    /// Shown on the Help page.
+    pub help_desk: Arc<portal_types::HelpDesk>,
 }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::DeviceId;
+use crate::{AppPackage, DeviceId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -26,6 +26,10 @@ pub enum CommandKind {
     Lock,
     /// Reset device: erase everything (a factory reset).
     Wipe,
+    /// Install a catalog app.
+    Install,
+    /// Uninstall a catalog app.
+    Uninstall,
 }
 
 impl CommandKind {
@@ -34,13 +38,21 @@ impl CommandKind {
             CommandKind::Sync => "sync",
             CommandKind::Lock => "lock",
             CommandKind::Wipe => "wipe",
+            CommandKind::Install => "install",
+            CommandKind::Uninstall => "uninstall",
         }
     }
 
     pub fn parse(value: &str) -> Option<Self> {
-        [CommandKind::Sync, CommandKind::Lock, CommandKind::Wipe]
-            .into_iter()
-            .find(|k| k.as_str() == value)
+        [
+            CommandKind::Sync,
+            CommandKind::Lock,
+            CommandKind::Wipe,
+            CommandKind::Install,
+            CommandKind::Uninstall,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == value)
     }
 }
 
@@ -106,6 +118,9 @@ pub struct Command {
     pub lock_message: Option<String>,
     #[serde(default)]
     pub lock_phone: Option<String>,
+    /// The app, for Install and Uninstall.
+    #[serde(default)]
+    pub app: Option<AppPackage>,
     /// RFC 3339 times of each step reached.
     pub requested_at: String,
     #[serde(default)]
@@ -146,6 +161,8 @@ pub struct DeviceCommand {
     pub lock_message: Option<String>,
     #[serde(default)]
     pub lock_phone: Option<String>,
+    #[serde(default)]
+    pub app: Option<AppPackage>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

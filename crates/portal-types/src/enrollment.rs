@@ -107,6 +107,9 @@ pub struct PlatformRule {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckInRequest {
     pub inventory: Inventory,
+    /// The catalog apps installed on the device, with their versions.
+    #[serde(default)]
+    pub apps: Vec<crate::ManagedApp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 //! Only serde-level dependencies by default: every byte here reaches the wasm.
 //! Server-only derives sit behind the `openapi` feature.
 
+pub mod apps;
 pub mod auth;
 pub mod commands;
 pub mod device;
@@ -10,9 +11,13 @@ pub mod device;
 pub mod device_auth;
 pub mod enrollment;
 pub mod error;
+pub mod help;
 pub mod ids;
 pub mod live;
 
+pub use apps::{
+    App, AppDetail, AppInput, AppInstall, AppPackage, AppsPage, DeviceAppsResponse, InstallState, ManagedApp,
+};
 pub use auth::{
     MeResponse, PasswordConfirmation, RecoveryCodesResponse, Role, SecurityResponse, SessionResponse, SignInRequest,
     TotpConfirmRequest, TotpSetupResponse,
@@ -27,5 +32,6 @@ pub use enrollment::{
     EnrollmentCodeResponse, EnrollmentOptions, Inventory, PlatformRule,
 };
 pub use error::{ApiError, FieldError, FieldErrors};
+pub use help::HelpDesk;
 pub use ids::{DeviceId, UserId};
 pub use live::{LiveEvent, LiveEventKind};

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use portal_types::{
-    Command, CommandId, CommandKind, CommandState, ComplianceReason, ComplianceState, Device, DeviceDetail, DeviceId,
-    Inventory, Ownership, Platform, Role, UserId,
+    App, AppInput, AppInstall, AppPackage, AppsPage, Command, CommandId, CommandKind, CommandState, ComplianceReason,
+    ComplianceState, Device, DeviceDetail, DeviceId, Inventory, ManagedApp, Ownership, Platform, Role, UserId,
 };
 use time::OffsetDateTime;
 
@@ -129,6 +129,8 @@ pub struct NewCommand {
     pub kind: CommandKind,
     pub lock_message: Option<String>,
     pub lock_phone: Option<String>,
+    /// For Install and Uninstall.
+    pub app: Option<AppPackage>,
     /// The same key from the same user gives back the same command.
     pub idempotency_key: Option<String>,
     pub requested_at: OffsetDateTime,
@@ -140,6 +142,37 @@ pub enum WipeOutcome {
     Queued(Box<Command>),
     AlreadyWiped,
     AlreadyPending,
+}
+
+/// A checked catalog query.
+#[derive(Debug, Clone, Default)]
+pub struct AppQuery {
+    /// Matched against name, publisher and description, case-insensitively.
+    pub search: Option<String>,
+    pub category: Option<String>,
+    /// Apps for any of these; all apps when empty.
+    pub platforms: Vec<Platform>,
+    pub featured: Option<bool>,
+    /// From 1.
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// Why an install or uninstall was not queued, or the queued command.
+#[derive(Debug, Clone)]
+pub enum AppCommandOutcome {
+    Queued(Box<Command>),
+    AlreadyInstalled,
+    InProgress,
+    NotInstalled,
+    DeviceWiped,
+}
+
+/// A device that a required app was just assigned to.
+#[derive(Debug, Clone, Copy)]
+pub struct Assigned {
+    pub device_id: DeviceId,
+    pub user_id: UserId,
 }
 
 /// What the device API needs to authenticate a device.
@@ -243,6 +276,8 @@ pub trait Database: Send + Sync + 'static {
     /// In one transaction: marks the code used (if still unused and unexpired),
     /// checks the device limit, creates the device object, stores its
     /// certificate and writes the audit entry. Nothing is written otherwise.
+    /// The required apps the device supports are queued for it there too,
+    /// to expire at `installs_expire_at`.
     async fn enroll(
         &self,
         code_hash: &str,
@@ -250,6 +285,7 @@ pub trait Database: Send + Sync + 'static {
         device: NewDevice,
         certificate: NewCertificate,
         audit: AuditEvent,
+        installs_expire_at: OffsetDateTime,
     ) -> DbResult<EnrollOutcome>;
 
     async fn device_credentials(&self, device_id: DeviceId) -> DbResult<Option<DeviceCredentials>>;
@@ -311,6 +347,38 @@ pub trait Database: Send + Sync + 'static {
     async fn record_audit(&self, event: AuditEvent) -> DbResult<()>;
     /// Newest first; for the activity pages and the tests.
     async fn audit_events(&self, limit: u32) -> DbResult<Vec<AuditEvent>>;
+
+    /// Writes the apps into an empty catalog; false when it had some already.
+    async fn seed_catalog(&self, apps: &[(String, AppInput)], now: OffsetDateTime) -> DbResult<bool>;
+    /// One page of the apps in the catalog (not retired), by name.
+    async fn apps(&self, query: &AppQuery) -> DbResult<AppsPage>;
+    /// An app of the catalog; `None` when unknown or retired.
+    async fn app(&self, id: &str) -> DbResult<Option<App>>;
+    /// Adds an app (`created`) or changes it, with its audit entry; a
+    /// required app is queued, to expire at `installs_expire_at`, for every
+    /// supported device that lacks it. `None` when there is no such app to
+    /// change, `Conflict` when one to add exists.
+    async fn save_app(
+        &self,
+        id: &str,
+        app: &AppInput,
+        created: bool,
+        audit: AuditEvent,
+        installs_expire_at: OffsetDateTime,
+    ) -> DbResult<Option<(App, Vec<Assigned>)>>;
+    /// Takes the app out of the catalog; installed copies stay. False when unknown.
+    async fn retire_app(&self, id: &str, audit: AuditEvent) -> DbResult<bool>;
+    /// Where the app stands on each of the user's devices.
+    async fn installs_of_app(&self, user_id: UserId, app_id: &str) -> DbResult<Vec<AppInstall>>;
+    /// The managed apps on the device, by name.
+    async fn device_apps(&self, device_id: DeviceId) -> DbResult<Vec<AppInstall>>;
+    /// Queues an Install or Uninstall, audited, unless the app's state on the
+    /// device (or the device's) rules it out.
+    async fn queue_app_command(&self, command: NewCommand, audit: AuditEvent) -> DbResult<AppCommandOutcome>;
+    /// The catalog apps the device reports: those it has are Installed, and
+    /// Installed ones it no longer has are forgotten. Installs under way stay.
+    async fn record_app_inventory(&self, device_id: DeviceId, apps: &[ManagedApp], now: OffsetDateTime)
+    -> DbResult<()>;
 
     /// Waits for open connections to finish and closes them.
     async fn close(&self);

@@ -1,10 +1,12 @@
+mod catalog;
+
 use std::str::FromStr;
 
 use anyhow::Context;
 use async_trait::async_trait;
 use portal_types::{
-    CertificateInfo, Command, CommandId, CommandKind, CommandState, ComplianceState, Device, DeviceDetail, DeviceId,
-    Inventory, Ownership, Platform, Role, UserId,
+    App, AppInput, AppInstall, AppPackage, AppsPage, CertificateInfo, Command, CommandId, CommandKind, CommandState,
+    ComplianceState, Device, DeviceDetail, DeviceId, Inventory, ManagedApp, Ownership, Platform, Role, UserId,
 };
 use sqlx::{
     SqlitePool,
@@ -14,9 +16,9 @@ use time::{OffsetDateTime, format_description::BorrowedFormatItem, macros::forma
 use uuid::Uuid;
 
 use super::{
-    Actor, AuditEvent, Compliance, Database, DbError, DbResult, DeviceCredentials, EnrollOutcome, EnrollmentCode,
-    FailingSince, NewCertificate, NewCommand, NewDevice, NewUser, SecondFactor, SessionRecord, StateChange, UserRecord,
-    WipeOutcome,
+    Actor, AppCommandOutcome, AppQuery, Assigned, AuditEvent, Compliance, Database, DbError, DbResult,
+    DeviceCredentials, EnrollOutcome, EnrollmentCode, FailingSince, NewCertificate, NewCommand, NewDevice, NewUser,
+    SecondFactor, SessionRecord, StateChange, UserRecord, WipeOutcome,
 };
 
 pub struct SqliteDatabase {
@@ -483,6 +485,7 @@ impl Database for SqliteDatabase {
         device: NewDevice,
         certificate: NewCertificate,
         audit: AuditEvent,
+        installs_expire_at: OffsetDateTime,
     ) -> DbResult<EnrollOutcome> {
         // BEGIN IMMEDIATE: take the write lock first, so the limit check and
         // the insert see the same count.
@@ -528,6 +531,8 @@ impl Database for SqliteDatabase {
         .await
         .map_err(other)?;
         insert_audit(&mut tx, &audit).await?;
+        let required = catalog::Assignment::Device(device.id);
+        catalog::assign_required(&mut tx, required, device.enrolled_at, installs_expire_at).await?;
         tx.commit().await.map_err(other)?;
         Ok(EnrollOutcome::Enrolled)
     }
@@ -623,17 +628,8 @@ impl Database for SqliteDatabase {
     }
 
     async fn queue_command(&self, command: NewCommand, audit: AuditEvent) -> DbResult<Command> {
-        if let Some(key) = &command.idempotency_key {
-            let existing: Option<CommandRow> =
-                sqlx::query_as(&format!("{COMMAND_COLUMNS} WHERE user_id = ? AND idempotency_key = ?"))
-                    .bind(command.user_id.to_string())
-                    .bind(key)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(other)?;
-            if let Some(row) = existing {
-                return row.try_into();
-            }
+        if let Some(existing) = command_with_key(&self.pool, &command).await? {
+            return Ok(existing);
         }
         let mut tx = self.pool.begin().await.map_err(other)?;
         let queued = insert_command(&mut tx, &command, &audit).await?;
@@ -719,6 +715,7 @@ impl Database for SqliteDatabase {
                 .await
                 .map_err(other)?;
         }
+        catalog::follow_command(&mut tx, &command, now).await?;
         if let Some(actor) = audit.filter(|_| to.is_final()) {
             let event = AuditEvent {
                 at: now,
@@ -786,6 +783,7 @@ impl Database for SqliteDatabase {
         .execute(&mut *tx)
         .await
         .map_err(other)?;
+        catalog::settle_installs(&mut *tx, command.device_id, command.requested_at).await?;
         let queued = insert_command(&mut tx, &command, &audit).await?;
         tx.commit().await.map_err(other)?;
         Ok(WipeOutcome::Queued(Box::new(queued)))
@@ -833,6 +831,61 @@ impl Database for SqliteDatabase {
         rows.into_iter().map(audit_from_row).collect()
     }
 
+    async fn seed_catalog(&self, apps: &[(String, AppInput)], now: OffsetDateTime) -> DbResult<bool> {
+        catalog::seed(&self.pool, apps, now).await
+    }
+
+    async fn apps(&self, query: &AppQuery) -> DbResult<AppsPage> {
+        catalog::apps(&self.pool, query).await
+    }
+
+    async fn app(&self, id: &str) -> DbResult<Option<App>> {
+        catalog::app(&self.pool, id).await
+    }
+
+    async fn save_app(
+        &self,
+        id: &str,
+        app: &AppInput,
+        created: bool,
+        audit: AuditEvent,
+        installs_expire_at: OffsetDateTime,
+    ) -> DbResult<Option<(App, Vec<Assigned>)>> {
+        catalog::save(&self.pool, id, app, created, audit, installs_expire_at).await
+    }
+
+    async fn retire_app(&self, id: &str, audit: AuditEvent) -> DbResult<bool> {
+        let mut tx = self.pool.begin().await.map_err(other)?;
+        let done = sqlx::query("UPDATE apps SET retired_at = ? WHERE id = ? AND retired_at IS NULL")
+            .bind(ts(audit.at))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(other)?;
+        commit_audited(tx, done.rows_affected(), &audit).await
+    }
+
+    async fn installs_of_app(&self, user_id: UserId, app_id: &str) -> DbResult<Vec<AppInstall>> {
+        catalog::installs(&self.pool, catalog::InstallsOf::UserApp(user_id, app_id)).await
+    }
+
+    async fn device_apps(&self, device_id: DeviceId) -> DbResult<Vec<AppInstall>> {
+        catalog::installs(&self.pool, catalog::InstallsOf::Device(device_id)).await
+    }
+
+    async fn queue_app_command(&self, command: NewCommand, audit: AuditEvent) -> DbResult<AppCommandOutcome> {
+        catalog::queue_app_command(&self.pool, command, audit).await
+    }
+
+    async fn record_app_inventory(
+        &self,
+        device_id: DeviceId,
+        apps: &[ManagedApp],
+        now: OffsetDateTime,
+    ) -> DbResult<()> {
+        catalog::record_inventory(&self.pool, device_id, apps, now).await
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }
@@ -864,12 +917,27 @@ async fn commit_audited(mut tx: Tx<'_>, rows: u64, audit: &AuditEvent) -> DbResu
     Ok(true)
 }
 
+/// The command queued before with the same user's idempotency key, if any.
+async fn command_with_key(pool: &SqlitePool, command: &NewCommand) -> DbResult<Option<Command>> {
+    let Some(key) = &command.idempotency_key else {
+        return Ok(None);
+    };
+    let existing: Option<CommandRow> =
+        sqlx::query_as(&format!("{COMMAND_COLUMNS} WHERE user_id = ? AND idempotency_key = ?"))
+            .bind(command.user_id.to_string())
+            .bind(key)
+            .fetch_optional(pool)
+            .await
+            .map_err(other)?;
+    existing.map(Command::try_from).transpose()
+}
+
 /// Inserts a requested command with its audit entry, and reads it back.
 async fn insert_command(tx: &mut Tx<'_>, command: &NewCommand, audit: &AuditEvent) -> DbResult<Command> {
     sqlx::query(
-        "INSERT INTO commands (id, device_id, user_id, kind, state, lock_message, lock_phone, idempotency_key,
-                               requested_at, expires_at)
-         VALUES (?, ?, ?, ?, 'requested', ?, ?, ?, ?, ?)",
+        "INSERT INTO commands (id, device_id, user_id, kind, state, lock_message, lock_phone, app_id, app_name,
+                               app_version, idempotency_key, requested_at, expires_at)
+         VALUES (?, ?, ?, ?, 'requested', ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(command.id.to_string())
     .bind(command.device_id.to_string())
@@ -877,6 +945,9 @@ async fn insert_command(tx: &mut Tx<'_>, command: &NewCommand, audit: &AuditEven
     .bind(command.kind.as_str())
     .bind(&command.lock_message)
     .bind(&command.lock_phone)
+    .bind(command.app.as_ref().map(|a| &a.app_id))
+    .bind(command.app.as_ref().map(|a| &a.name))
+    .bind(command.app.as_ref().map(|a| &a.version))
     .bind(&command.idempotency_key)
     .bind(ts(command.requested_at))
     .bind(ts(command.expires_at))
@@ -884,6 +955,7 @@ async fn insert_command(tx: &mut Tx<'_>, command: &NewCommand, audit: &AuditEven
     .await
     .map_err(other)?;
     insert_audit(tx, audit).await?;
+    catalog::track_command(tx, command).await?;
     let row: CommandRow = sqlx::query_as(&format!("{COMMAND_COLUMNS} WHERE id = ?"))
         .bind(command.id.to_string())
         .fetch_one(&mut **tx)
@@ -903,10 +975,11 @@ async fn revoke_certificates(tx: &mut Tx<'_>, device_id: DeviceId, now: OffsetDa
     Ok(())
 }
 
-const COMMAND_FIELDS: &str = "id, device_id, kind, state, lock_message, lock_phone, requested_at, delivered_at, \
-                              acknowledged_at, finished_at, expires_at, failure_reason";
-const COMMAND_COLUMNS: &str = "SELECT id, device_id, kind, state, lock_message, lock_phone, requested_at, delivered_at, \
-                               acknowledged_at, finished_at, expires_at, failure_reason FROM commands";
+const COMMAND_FIELDS: &str = "id, device_id, kind, state, lock_message, lock_phone, app_id, app_name, app_version, \
+                              requested_at, delivered_at, acknowledged_at, finished_at, expires_at, failure_reason";
+const COMMAND_COLUMNS: &str = "SELECT id, device_id, kind, state, lock_message, lock_phone, app_id, app_name, \
+                               app_version, requested_at, delivered_at, acknowledged_at, finished_at, expires_at, \
+                               failure_reason FROM commands";
 
 impl SqliteDatabase {
     /// Commands not taken by the device before their time to live ran out.
@@ -920,7 +993,7 @@ impl SqliteDatabase {
         .execute(&self.pool)
         .await
         .map_err(other)?;
-        Ok(())
+        catalog::settle_installs(&self.pool, device_id, now).await
     }
 }
 
@@ -932,6 +1005,9 @@ struct CommandRow {
     state: String,
     lock_message: Option<String>,
     lock_phone: Option<String>,
+    app_id: Option<String>,
+    app_name: Option<String>,
+    app_version: Option<String>,
     requested_at: String,
     delivered_at: Option<String>,
     acknowledged_at: Option<String>,
@@ -951,6 +1027,11 @@ impl TryFrom<CommandRow> for Command {
             state: CommandState::parse(&row.state).ok_or_else(|| bad_value("state", &row.state))?,
             lock_message: row.lock_message,
             lock_phone: row.lock_phone,
+            app: row.app_id.map(|app_id| AppPackage {
+                app_id,
+                name: row.app_name.unwrap_or_default(),
+                version: row.app_version.unwrap_or_default(),
+            }),
             requested_at: rfc3339(&row.requested_at)?,
             delivered_at: optional(row.delivered_at)?,
             acknowledged_at: optional(row.acknowledged_at)?,

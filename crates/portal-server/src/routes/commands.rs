@@ -35,13 +35,23 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The caller's device, or 404 whether it is somebody else's or nobody's.
-async fn own_device(state: &AppState, caller: &CurrentUser, id: &str) -> Result<DeviceId, AppError> {
+pub(super) async fn own_device(state: &AppState, caller: &CurrentUser, id: &str) -> Result<DeviceId, AppError> {
     let id = id.parse().map(DeviceId).map_err(|_| AppError::NotFound)?;
     if state.db.owns_device(caller.user.id, id).await? {
         Ok(id)
     } else {
         Err(AppError::NotFound)
     }
+}
+
+/// The `Idempotency-Key` header: repeats with the same key queue one command.
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 128)
+        .map(String::from)
 }
 
 async fn queue(
@@ -54,12 +64,7 @@ async fn queue(
     lock: LockRequest,
 ) -> Result<(StatusCode, Json<Command>), AppError> {
     let now = state.clock.now();
-    let idempotency_key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| !k.is_empty() && k.len() <= 128)
-        .map(String::from);
+    let idempotency_key = idempotency_key(headers);
     let command = state
         .db
         .queue_command(
@@ -70,6 +75,7 @@ async fn queue(
                 kind,
                 lock_message: lock.message,
                 lock_phone: lock.phone,
+                app: None,
                 idempotency_key,
                 requested_at: now,
                 expires_at: now + state.command_ttl,
@@ -237,7 +243,7 @@ async fn cancel(
     Ok(Json(cancelled))
 }
 
-fn audit_event(
+pub(super) fn audit_event(
     caller: &CurrentUser,
     client: SocketAddr,
     action: &str,
@@ -354,6 +360,7 @@ async fn wipe(
         kind: CommandKind::Wipe,
         lock_message: None,
         lock_phone: None,
+        app: None,
         idempotency_key: None,
         requested_at: now,
         expires_at: now + state.command_ttl,

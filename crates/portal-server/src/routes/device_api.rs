@@ -37,6 +37,7 @@ fn for_device(command: Command) -> DeviceCommand {
         kind: command.kind,
         lock_message: command.lock_message,
         lock_phone: command.lock_phone,
+        app: command.app,
     }
 }
 
@@ -65,7 +66,7 @@ async fn check_in(
 ) -> Result<Json<CheckInResponse>, AppError> {
     let now = state.clock.now();
     let device = request.device;
-    let inventory = request.body.inventory;
+    let CheckInRequest { inventory, apps } = request.body;
     let reasons = state.policy.evaluate(device.platform, &inventory);
     // The grace period runs from the first failing check-in, not the latest.
     let failing_since = (!reasons.is_empty()).then(|| device.failing_since.unwrap_or(now));
@@ -79,6 +80,7 @@ async fn check_in(
         .db
         .record_check_in(device.device_id, &inventory, &result, now)
         .await?;
+    state.db.record_app_inventory(device.device_id, &apps, now).await?;
     state
         .events
         .publish(device.user_id, LiveEvent::device_updated(device.device_id));

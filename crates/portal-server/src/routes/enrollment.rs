@@ -264,7 +264,14 @@ async fn enroll(
     };
     match state
         .db
-        .enroll(&code_hash, state.policy.device_limit, device, certificate, audit)
+        .enroll(
+            &code_hash,
+            state.policy.device_limit,
+            device,
+            certificate,
+            audit,
+            now + state.command_ttl,
+        )
         .await?
     {
         EnrollOutcome::Enrolled => {}

@@ -2,12 +2,15 @@
 //! registered through utoipa so the OpenAPI document cannot miss one.
 
 mod auth;
+mod catalog;
+mod catalog_admin;
 mod commands;
 mod device_api;
 mod devices;
 pub(crate) mod enrollment;
 mod events;
 mod health;
+mod help;
 mod openapi;
 mod security;
 
@@ -31,6 +34,9 @@ pub fn api() -> Router<AppState> {
         .merge(device_api::router())
         .merge(events::router())
         .merge(security::router())
+        .merge(catalog::router())
+        .merge(catalog_admin::router())
+        .merge(help::router())
         .merge(openapi::router())
         .split_for_parts();
     router

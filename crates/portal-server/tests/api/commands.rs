@@ -22,11 +22,17 @@ async fn queue_lock(app: &TestApp, user: &reqwest::Client, device: &DeviceClient
     response.json().await.unwrap()
 }
 
+/// The device's remote actions, without the installs of required apps that
+/// [`enrolled_device`] carried out.
 async fn timeline(app: &TestApp, user: &reqwest::Client, device: &DeviceClient) -> Vec<Command> {
     let path = format!("/api/v1/devices/{}/commands", device.state.device_id);
     let (status, body) = app.get_json(user, &path).await;
     assert_eq!(status, StatusCode::OK);
-    serde_json::from_value::<CommandsResponse>(body).unwrap().commands
+    let commands = serde_json::from_value::<CommandsResponse>(body).unwrap().commands;
+    commands
+        .into_iter()
+        .filter(|c| c.kind != CommandKind::Install)
+        .collect()
 }
 
 #[tokio::test]
@@ -69,7 +75,7 @@ async fn an_offline_device_gets_its_commands_oldest_first_at_its_next_check_in()
     let path = format!("/api/v1/devices/{}/sync", device.state.device_id);
     let second: Command = grace.post(app.url(&path)).send().await.unwrap().json().await.unwrap();
 
-    let answer = device.check_in(&inventory("15")).await.unwrap();
+    let answer = device.check_in(&inventory("15"), &[]).await.unwrap();
     let ids: Vec<_> = answer.commands.iter().map(|c| c.id).collect();
     assert_eq!(ids, [first.id, second.id]);
     assert!(
@@ -79,7 +85,12 @@ async fn an_offline_device_gets_its_commands_oldest_first_at_its_next_check_in()
             .all(|c| c.state == CommandState::Delivered)
     );
     assert!(
-        device.check_in(&inventory("15")).await.unwrap().commands.is_empty(),
+        device
+            .check_in(&inventory("15"), &[])
+            .await
+            .unwrap()
+            .commands
+            .is_empty(),
         "delivered once"
     );
 }
@@ -98,7 +109,14 @@ async fn a_command_cancelled_before_delivery_never_reaches_the_device() {
     assert_eq!(response.json::<Command>().await.unwrap().state, CommandState::Cancelled);
 
     let mut stream = device.command_stream().await.unwrap();
-    assert!(device.check_in(&inventory("15")).await.unwrap().commands.is_empty());
+    assert!(
+        device
+            .check_in(&inventory("15"), &[])
+            .await
+            .unwrap()
+            .commands
+            .is_empty()
+    );
     assert!(
         tokio::time::timeout(Duration::from_millis(300), stream.next_command())
             .await
@@ -127,7 +145,7 @@ async fn failed_not_now_and_expired_commands_say_so() {
     let (grace, mut device, _) = enrolled_device(&app).await;
 
     let failing = queue_lock(&app, &grace, &device).await;
-    device.check_in(&inventory("15")).await.unwrap();
+    device.check_in(&inventory("15"), &[]).await.unwrap();
     let failed = device
         .report(failing.id, CommandOutcome::Failed, Some("Screen lock busy".into()))
         .await
@@ -138,7 +156,7 @@ async fn failed_not_now_and_expired_commands_say_so() {
     );
 
     let deferred = queue_lock(&app, &grace, &device).await;
-    device.check_in(&inventory("15")).await.unwrap();
+    device.check_in(&inventory("15"), &[]).await.unwrap();
     assert_eq!(
         device
             .report(deferred.id, CommandOutcome::NotNow, None)
@@ -147,7 +165,7 @@ async fn failed_not_now_and_expired_commands_say_so() {
             .state,
         CommandState::Requested
     );
-    let again = device.check_in(&inventory("15")).await.unwrap().commands;
+    let again = device.check_in(&inventory("15"), &[]).await.unwrap().commands;
     assert_eq!(
         again.iter().map(|c| c.id).collect::<Vec<_>>(),
         [deferred.id],
@@ -162,7 +180,12 @@ async fn failed_not_now_and_expired_commands_say_so() {
     app.clock.advance(time::Duration::days(7));
     device.clock_offset_seconds = time::Duration::days(7).whole_seconds();
     assert!(
-        device.check_in(&inventory("15")).await.unwrap().commands.is_empty(),
+        device
+            .check_in(&inventory("15"), &[])
+            .await
+            .unwrap()
+            .commands
+            .is_empty(),
         "expired: not delivered"
     );
     let grace = app.signed_in("grace@example.com").await;
@@ -368,7 +391,7 @@ async fn reset_device_is_guarded_then_runs_and_revokes_the_certificate() {
 
     let mut device = device;
     device.clock_offset_seconds = 6 * 60;
-    let delivered = device.check_in(&inventory("15")).await.unwrap().commands;
+    let delivered = device.check_in(&inventory("15"), &[]).await.unwrap().commands;
     assert_eq!(delivered.iter().map(|c| c.id).collect::<Vec<_>>(), [reset.id]);
     device.acknowledge(reset.id).await.unwrap();
     assert_eq!(
@@ -383,7 +406,7 @@ async fn reset_device_is_guarded_then_runs_and_revokes_the_certificate() {
     let (_, detail) = app.get_json(&grace, &format!("/api/v1/devices/{id}")).await;
     assert!(detail["device"]["wiped_at"].is_string());
     assert!(detail["certificate"]["revoked_at"].is_string());
-    let refused = device.check_in(&inventory("15")).await.unwrap_err();
+    let refused = device.check_in(&inventory("15"), &[]).await.unwrap_err();
     assert_eq!(
         refused.downcast::<portal_agent::ApiFailure>().unwrap().error.code,
         "certificate_revoked"
@@ -469,7 +492,7 @@ async fn remove_device_needs_fresh_sign_in_and_takes_the_device_off_the_list() {
     );
     let mut device = device;
     device.clock_offset_seconds = 6 * 60;
-    let refused = device.check_in(&inventory("15")).await.unwrap_err();
+    let refused = device.check_in(&inventory("15"), &[]).await.unwrap_err();
     assert_eq!(refused.downcast::<portal_agent::ApiFailure>().unwrap().status, 401);
 
     let (_, activity) = app.get_json(&grace, "/api/v1/activity").await;

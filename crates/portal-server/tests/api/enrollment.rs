@@ -1,7 +1,10 @@
 use std::time::Duration;
 
 use portal_agent::{ApiFailure, DeviceClient, StateDir, enroll};
-use portal_types::{ComplianceState, DeviceDetail, EnrollmentCodeResponse, EnrollmentOptions, Inventory, Platform};
+use portal_types::{
+    CommandKind, CommandOutcome, ComplianceState, DeviceDetail, EnrollmentCodeResponse, EnrollmentOptions, Inventory,
+    Platform,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -50,7 +53,8 @@ async fn device_count(app: &TestApp, client: &reqwest::Client) -> usize {
         .len()
 }
 
-/// Grace, with an enrolled Android device.
+/// Grace, with an enrolled Android device that has installed the required
+/// apps queued at its enrollment, as an agent does on its first check-in.
 pub async fn enrolled_device(app: &TestApp) -> (reqwest::Client, DeviceClient, StateDir) {
     let grace = app.signed_in("grace@example.com").await;
     let code = code_for(app, &grace, "android").await;
@@ -58,7 +62,21 @@ pub async fn enrolled_device(app: &TestApp) -> (reqwest::Client, DeviceClient, S
     enroll(&app.address, &code, Platform::Android, inventory("15"), &dir)
         .await
         .expect("enrolls");
-    (grace, DeviceClient::load(&dir).unwrap(), dir)
+    let device = DeviceClient::load(&dir).unwrap();
+    let required = device.check_in(&inventory("15"), &[]).await.unwrap().commands;
+    assert!(
+        !required.is_empty(),
+        "the seed's required apps are queued at enrollment"
+    );
+    for command in required {
+        assert_eq!(command.kind, CommandKind::Install);
+        device.acknowledge(command.id).await.unwrap();
+        device
+            .report(command.id, CommandOutcome::Completed, None)
+            .await
+            .unwrap();
+    }
+    (grace, device, dir)
 }
 
 #[tokio::test]
@@ -365,7 +383,7 @@ async fn a_signed_check_in_updates_compliance_with_reasons_and_a_deadline() {
     let (grace, mut client, _) = enrolled_device(&app).await;
     let mut failing = inventory("12");
     failing.encrypted = false;
-    let answer = client.check_in(&failing).await.unwrap();
+    let answer = client.check_in(&failing, &[]).await.unwrap();
     assert_eq!(answer.compliance, ComplianceState::OutOfCompliance);
     let rules: Vec<_> = answer.reasons.iter().map(|r| r.rule.as_str()).collect();
     assert_eq!(rules, ["os_version", "encryption"]);
@@ -380,11 +398,11 @@ async fn a_signed_check_in_updates_compliance_with_reasons_and_a_deadline() {
     app.clock.advance(time::Duration::days(3));
     client.clock_offset_seconds = time::Duration::days(3).whole_seconds();
     assert_eq!(
-        client.check_in(&failing).await.unwrap().compliance,
+        client.check_in(&failing, &[]).await.unwrap().compliance,
         ComplianceState::CannotAccess
     );
     assert_eq!(
-        client.check_in(&inventory("15")).await.unwrap().compliance,
+        client.check_in(&inventory("15"), &[]).await.unwrap().compliance,
         ComplianceState::CanAccess
     );
 }
@@ -442,7 +460,7 @@ async fn forged_replayed_stale_and_revoked_requests_are_refused() {
         .execute(&db)
         .await
         .unwrap();
-    let revoked = failure(client.check_in(&inventory("15")).await.unwrap_err());
+    let revoked = failure(client.check_in(&inventory("15"), &[]).await.unwrap_err());
     assert_eq!(
         (revoked.status, revoked.error.code.as_str()),
         (401, "certificate_revoked")
@@ -482,7 +500,7 @@ async fn the_portal_hears_of_an_enrollment_and_a_check_in_within_a_second() {
 
     DeviceClient::load(&dir)
         .unwrap()
-        .check_in(&inventory("15"))
+        .check_in(&inventory("15"), &[])
         .await
         .unwrap();
     wait_for(&mut events, &mut received, "device_updated").await;
@@ -492,7 +510,7 @@ async fn the_portal_hears_of_an_enrollment_and_a_check_in_within_a_second() {
     let mut ada_events = ada.get(app.url("/api/v1/events")).send().await.unwrap();
     DeviceClient::load(&dir)
         .unwrap()
-        .check_in(&inventory("15"))
+        .check_in(&inventory("15"), &[])
         .await
         .unwrap();
     assert!(

@@ -2,6 +2,7 @@
 //! server on a free port with a fresh SQLite file.
 
 mod auth;
+mod catalog;
 mod commands;
 mod demo;
 mod devices;

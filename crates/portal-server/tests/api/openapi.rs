@@ -34,6 +34,15 @@ const EXPECTED: &[(&str, &str)] = &[
     ("post", "/api/v1/devices/{id}/wipe"),
     ("delete", "/api/v1/devices/{id}"),
     ("get", "/api/v1/activity"),
+    ("get", "/api/v1/apps"),
+    ("get", "/api/v1/apps/{app}"),
+    ("get", "/api/v1/devices/{id}/apps"),
+    ("post", "/api/v1/devices/{id}/apps/{app}/install"),
+    ("post", "/api/v1/devices/{id}/apps/{app}/uninstall"),
+    ("post", "/api/v1/admin/apps"),
+    ("put", "/api/v1/admin/apps/{app}"),
+    ("delete", "/api/v1/admin/apps/{app}"),
+    ("get", "/api/v1/help"),
 ];
 
 #[tokio::test]

@@ -1,0 +1,319 @@
+//! The corporate app catalog, and installing its apps on the caller's devices.
+
+use std::net::SocketAddr;
+
+use axum::{
+    Json,
+    extract::{ConnectInfo, Path, Query, State, rejection::QueryRejection},
+    http::{HeaderMap, StatusCode},
+};
+use portal_types::{
+    ApiError, App, AppDetail, AppPackage, AppsPage, Command, CommandId, CommandKind, DeviceAppsResponse, DeviceId,
+    FieldErrors, LiveEvent, Platform,
+    apps::{CATEGORIES, MAX_PER_PAGE},
+};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::commands::{audit_event, idempotency_key, own_device};
+use crate::{
+    db::{AppCommandOutcome, AppQuery, NewCommand},
+    error::AppError,
+    session::CurrentUser,
+    state::AppState,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_apps))
+        .routes(routes!(app_detail))
+        .routes(routes!(device_apps))
+        .routes(routes!(install))
+        .routes(routes!(uninstall))
+}
+
+/// The catalog's query parameters, as sent; checked by [`CatalogParams::check`].
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CatalogParams {
+    /// Words in the name, publisher or description.
+    q: Option<String>,
+    /// One of the catalog's categories.
+    category: Option<String>,
+    /// Platforms, comma-separated (`android,ios`): apps for any of them.
+    platform: Option<String>,
+    /// `true` for featured apps only.
+    featured: Option<String>,
+    /// From 1; default 1.
+    page: Option<String>,
+    /// 1 to 100; default 24.
+    per_page: Option<String>,
+}
+
+impl CatalogParams {
+    fn check(self) -> Result<AppQuery, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let search = self.q.map(|q| q.trim().to_string()).filter(|q| !q.is_empty());
+        if search.as_ref().is_some_and(|q| q.chars().count() > 100) {
+            errors.add("q", "Search with at most 100 characters.");
+        }
+        let category = self.category.filter(|c| !c.is_empty());
+        if category.as_deref().is_some_and(|c| !CATEGORIES.contains(&c)) {
+            errors.add("category", "Choose one of the catalog's categories.");
+        }
+        let mut platforms = Vec::new();
+        for name in self
+            .platform
+            .iter()
+            .flat_map(|p| p.split(','))
+            .filter(|p| !p.is_empty())
+        {
+            match Platform::parse(name) {
+                Some(platform) => platforms.push(platform),
+                None => {
+                    errors.add("platform", &format!("Unknown platform {name:?}."));
+                    break;
+                }
+            }
+        }
+        let featured = match self.featured.as_deref() {
+            None | Some("") => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(_) => {
+                errors.add("featured", "Use true or false.");
+                None
+            }
+        };
+        let mut number = |field: &str, value: Option<String>, default: u32, max: u32| match value
+            .as_deref()
+            .filter(|v| !v.is_empty())
+            .map(str::parse::<u32>)
+        {
+            None => default,
+            Some(Ok(n)) if (1..=max).contains(&n) => n,
+            Some(_) => {
+                errors.add(field, &format!("Use a whole number from 1 to {max}."));
+                default
+            }
+        };
+        let page = number("page", self.page, 1, 100_000);
+        let per_page = number("per_page", self.per_page, 24, MAX_PER_PAGE);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(AppQuery {
+            search,
+            category,
+            platforms,
+            featured,
+            page,
+            per_page,
+        })
+    }
+}
+
+/// The catalog, a page at a time, by name: search, category, platform and
+/// featured narrow it.
+#[utoipa::path(get, path = "/api/v1/apps", tag = "apps", params(CatalogParams),
+    responses((status = 200, body = AppsPage), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
+async fn list_apps(
+    State(state): State<AppState>,
+    _caller: CurrentUser,
+    params: Result<Query<CatalogParams>, QueryRejection>,
+) -> Result<Json<AppsPage>, AppError> {
+    let Query(params) = params.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let query = params.check().map_err(AppError::InvalidInput)?;
+    Ok(Json(state.db.apps(&query).await?))
+}
+
+/// An app, and where it stands on each of the caller's devices.
+#[utoipa::path(get, path = "/api/v1/apps/{app}", tag = "apps",
+    params(("app" = String, Path, description = "The app's id")),
+    responses((status = 200, body = AppDetail), (status = 401, body = ApiError), (status = 404, body = ApiError)))]
+async fn app_detail(
+    State(state): State<AppState>,
+    caller: CurrentUser,
+    Path(app): Path<String>,
+) -> Result<Json<AppDetail>, AppError> {
+    let app = state.db.app(&app).await?.ok_or(AppError::NotFound)?;
+    let installs = state.db.installs_of_app(caller.user.id, &app.id).await?;
+    Ok(Json(AppDetail { app, installs }))
+}
+
+/// The managed apps on one of the caller's devices: the device's Apps tab.
+#[utoipa::path(get, path = "/api/v1/devices/{id}/apps", tag = "apps",
+    params(("id" = DeviceId, Path, description = "The device")),
+    responses((status = 200, body = DeviceAppsResponse), (status = 401, body = ApiError), (status = 404, body = ApiError)))]
+async fn device_apps(
+    State(state): State<AppState>,
+    caller: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<DeviceAppsResponse>, AppError> {
+    let device = own_device(&state, &caller, &id).await?;
+    // Installs whose command ran out of time show as Failed, not Pending.
+    state.db.commands_of(device, state.clock.now()).await?;
+    Ok(Json(DeviceAppsResponse {
+        apps: state.db.device_apps(device).await?,
+    }))
+}
+
+/// Installs the app on one of the caller's devices: a command on the
+/// device's queue, like the other remote actions.
+#[utoipa::path(post, path = "/api/v1/devices/{id}/apps/{app}/install", tag = "apps",
+    params(("id" = DeviceId, Path, description = "The device"), ("app" = String, Path, description = "The app's id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Repeats with the same key queue one command")),
+    responses(
+        (status = 202, body = Command),
+        (status = 401, body = ApiError),
+        (status = 404, body = ApiError),
+        (status = 409, body = ApiError, description = "Installed already, under way, or the device was reset"),
+        (status = 422, body = ApiError, description = "The app does not run on the device's platform, or is a web app"),
+    ))]
+async fn install(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: CurrentUser,
+    headers: HeaderMap,
+    Path((id, app)): Path<(String, String)>,
+) -> Result<(StatusCode, Json<Command>), AppError> {
+    app_command(&state, &caller, client, &headers, &id, &app, CommandKind::Install).await
+}
+
+/// Uninstalls an available app from one of the caller's devices; required
+/// apps stay.
+#[utoipa::path(post, path = "/api/v1/devices/{id}/apps/{app}/uninstall", tag = "apps",
+    params(("id" = DeviceId, Path, description = "The device"), ("app" = String, Path, description = "The app's id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Repeats with the same key queue one command")),
+    responses(
+        (status = 202, body = Command),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError, description = "A required app"),
+        (status = 404, body = ApiError),
+        (status = 409, body = ApiError, description = "Not installed, or a change is under way"),
+    ))]
+async fn uninstall(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: CurrentUser,
+    headers: HeaderMap,
+    Path((id, app)): Path<(String, String)>,
+) -> Result<(StatusCode, Json<Command>), AppError> {
+    app_command(&state, &caller, client, &headers, &id, &app, CommandKind::Uninstall).await
+}
+
+async fn app_command(
+    state: &AppState,
+    caller: &CurrentUser,
+    client: SocketAddr,
+    headers: &HeaderMap,
+    device_id: &str,
+    app_id: &str,
+    kind: CommandKind,
+) -> Result<(StatusCode, Json<Command>), AppError> {
+    let device = own_device(state, caller, device_id).await?;
+    let app = state.db.app(app_id).await?.ok_or(AppError::NotFound)?;
+    let (detail, _) = state
+        .db
+        .device_detail(caller.user.id, device)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    check_app_command(&app, detail.device.platform, kind)?;
+    let now = state.clock.now();
+    let command = NewCommand {
+        id: CommandId(uuid::Uuid::new_v4()),
+        device_id: device,
+        user_id: caller.user.id,
+        kind,
+        lock_message: None,
+        lock_phone: None,
+        app: Some(AppPackage {
+            app_id: app.id.clone(),
+            name: app.name.clone(),
+            version: app.version.clone(),
+        }),
+        idempotency_key: idempotency_key(headers),
+        requested_at: now,
+        expires_at: now + state.command_ttl,
+    };
+    let mut audit = audit_event(caller, client, &format!("{}_requested", kind.as_str()), device, now);
+    audit.outcome = app.id.clone();
+    let conflict = |code, message: &str| Err(AppError::refused(StatusCode::CONFLICT, code, message));
+    let queued = match state.db.queue_app_command(command, audit).await? {
+        AppCommandOutcome::Queued(command) => *command,
+        AppCommandOutcome::AlreadyInstalled => return conflict("already_installed", "The app is installed already."),
+        AppCommandOutcome::InProgress => {
+            return conflict(
+                "change_pending",
+                "A change to this app on this device is already under way.",
+            );
+        }
+        AppCommandOutcome::NotInstalled => {
+            return conflict("not_installed", "The app is not installed on this device.");
+        }
+        AppCommandOutcome::DeviceWiped => return conflict("already_wiped", "This device has been reset."),
+    };
+    state.events.wake(device);
+    state.events.publish(caller.user.id, LiveEvent::command_updated(device));
+    Ok((StatusCode::ACCEPTED, Json(queued)))
+}
+
+/// The catalog's rules for installing and uninstalling.
+fn check_app_command(app: &App, platform: Platform, kind: CommandKind) -> Result<(), AppError> {
+    if kind == CommandKind::Uninstall && app.required {
+        return Err(AppError::refused(
+            StatusCode::FORBIDDEN,
+            "required_app",
+            "Your organisation requires this app, so it cannot be uninstalled.",
+        ));
+    }
+    if kind == CommandKind::Install && app.web_url.is_some() {
+        return Err(AppError::refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "web_app",
+            "This is a web app: open it in the browser instead.",
+        ));
+    }
+    if kind == CommandKind::Install && !app.supports(platform) {
+        return Err(AppError::refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unsupported_platform",
+            format!("{} is not available for {}.", app.name, platform.label()),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> CatalogParams {
+        let query: String = pairs.iter().map(|(k, v)| format!("{k}={v}&")).collect();
+        let uri: axum::http::Uri = format!("/api/v1/apps?{query}").parse().unwrap();
+        Query::try_from_uri(&uri).unwrap().0
+    }
+
+    #[test]
+    fn catalog_parameters_are_checked_field_by_field() {
+        let query = params(&[("q", "%20mail%20"), ("platform", "android,ios"), ("page", "2")])
+            .check()
+            .unwrap();
+        assert_eq!(query.search.as_deref(), Some("mail"));
+        assert_eq!(query.platforms, [Platform::Android, Platform::Ios]);
+        assert_eq!((query.page, query.per_page), (2, 24));
+
+        let errors = params(&[
+            ("category", "Games"),
+            ("platform", "android,beos"),
+            ("featured", "yes"),
+            ("page", "0"),
+            ("per_page", "101"),
+        ])
+        .check()
+        .unwrap_err();
+        let fields: Vec<_> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["category", "platform", "featured", "page", "per_page"]);
+    }
+}

@@ -1,0 +1,157 @@
+//! Administrators keep the catalog: add, edit and retire apps, mark them
+//! featured or required.
+
+use std::net::SocketAddr;
+
+use axum::{
+    Json,
+    extract::{ConnectInfo, Path, State},
+    http::StatusCode,
+};
+use portal_types::{ApiError, App, AppInput, LiveEvent, Role};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    catalog_seed::slug,
+    db::{AuditEvent, DbError},
+    error::{ApiJson, AppError},
+    session::CurrentUser,
+    state::AppState,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(add_app))
+        .routes(routes!(edit_app, retire_app))
+}
+
+/// Only administrators change the catalog.
+fn admin(caller: &CurrentUser) -> Result<(), AppError> {
+    if caller.user.role == Role::Admin {
+        return Ok(());
+    }
+    Err(AppError::refused(
+        StatusCode::FORBIDDEN,
+        "admin_only",
+        "Only IT administrators can change the app catalog.",
+    ))
+}
+
+fn audit(caller: &CurrentUser, client: SocketAddr, action: &str, app: &str, state: &AppState) -> AuditEvent {
+    AuditEvent {
+        at: state.clock.now(),
+        actor: Some(caller.user.id),
+        action: action.into(),
+        subject: Some(app.into()),
+        source: Some(client.ip().to_string()),
+        outcome: "success".into(),
+    }
+}
+
+async fn save(
+    state: &AppState,
+    caller: &CurrentUser,
+    client: SocketAddr,
+    id: &str,
+    input: AppInput,
+    created: bool,
+) -> Result<Option<App>, AppError> {
+    admin(caller)?;
+    let errors = input.field_errors();
+    if !errors.is_empty() {
+        return Err(AppError::InvalidInput(errors));
+    }
+    let action = if created { "app_added" } else { "app_changed" };
+    let event = audit(caller, client, action, id, state);
+    let expires_at = event.at + state.command_ttl;
+    let saved = match state.db.save_app(id, &input, created, event, expires_at).await {
+        Err(DbError::Conflict) => {
+            return Err(AppError::refused(
+                StatusCode::CONFLICT,
+                "app_exists",
+                "An app with this name is in the catalog already.",
+            ));
+        }
+        other => other?,
+    };
+    let Some((app, assigned)) = saved else { return Ok(None) };
+    // Required apps go out to the devices that lack them at once.
+    for device in assigned {
+        state.events.wake(device.device_id);
+        state
+            .events
+            .publish(device.user_id, LiveEvent::command_updated(device.device_id));
+    }
+    Ok(Some(app))
+}
+
+/// Adds an app; its id is made from its name.
+#[utoipa::path(post, path = "/api/v1/admin/apps", tag = "admin", request_body = AppInput,
+    responses(
+        (status = 201, body = App),
+        (status = 400, body = ApiError),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError, description = "Not an administrator"),
+        (status = 409, body = ApiError, description = "An app of that name exists"),
+    ))]
+async fn add_app(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: CurrentUser,
+    ApiJson(input): ApiJson<AppInput>,
+) -> Result<(StatusCode, Json<App>), AppError> {
+    let id = slug(&input.name);
+    let app = save(&state, &caller, client, &id, input, true)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((StatusCode::CREATED, Json(app)))
+}
+
+/// Changes an app, including whether it is featured or required.
+#[utoipa::path(put, path = "/api/v1/admin/apps/{app}", tag = "admin", request_body = AppInput,
+    params(("app" = String, Path, description = "The app's id")),
+    responses(
+        (status = 200, body = App),
+        (status = 400, body = ApiError),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError, description = "Not an administrator"),
+        (status = 404, body = ApiError),
+    ))]
+async fn edit_app(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: CurrentUser,
+    Path(app): Path<String>,
+    ApiJson(input): ApiJson<AppInput>,
+) -> Result<Json<App>, AppError> {
+    let app = save(&state, &caller, client, &app, input, false)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(app))
+}
+
+/// Retires an app: it leaves the catalog; copies installed on devices stay.
+#[utoipa::path(delete, path = "/api/v1/admin/apps/{app}", tag = "admin",
+    params(("app" = String, Path, description = "The app's id")),
+    responses(
+        (status = 204, description = "Retired"),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError, description = "Not an administrator"),
+        (status = 404, body = ApiError),
+    ))]
+async fn retire_app(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: CurrentUser,
+    Path(app): Path<String>,
+) -> Result<StatusCode, AppError> {
+    admin(&caller)?;
+    if !state
+        .db
+        .retire_app(&app, audit(&caller, client, "app_retired", &app, &state))
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
