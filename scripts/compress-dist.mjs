@@ -1,8 +1,9 @@
 // Writes brotli (quality 11) and gzip (level 9) copies beside each asset of
-// the built portal, for the server to send as they are, and prints the sizes
-// of the first load against its budget; with --enforce-budget, exceeding it
-// is an error.
-import { readdirSync, readFileSync, writeFileSync, unlinkSync } from "node:fs";
+// one built bundle of the portal (the files directly in the folder given),
+// for the server to send as they are, and prints the sizes of the bundle's
+// first load against its budget; with --enforce-budget, exceeding it is an
+// error.
+import { readdirSync, readFileSync, statSync, writeFileSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, gzipSync, constants } from "node:zlib";
 
@@ -15,6 +16,7 @@ const compressible = /\.(html|js|wasm|css|svg|json)$/;
 let total = { raw: 0, br: 0, gz: 0 };
 const rows = [];
 for (const name of readdirSync(dist).sort()) {
+  if (statSync(join(dist, name)).isDirectory()) continue;
   if (/\.(br|gz)$/.test(name)) {
     unlinkSync(join(dist, name));
     continue;
@@ -34,6 +36,7 @@ for (const name of readdirSync(dist).sort()) {
 }
 
 const pad = (v, n) => String(v).padStart(n);
+console.log(`${dist}:`);
 console.log(`${"asset".padEnd(40)} ${pad("raw", 9)} ${pad("brotli", 9)} ${pad("gzip", 9)}`);
 for (const [name, raw, br, gz] of rows) console.log(`${name.padEnd(40)} ${pad(raw, 9)} ${pad(br, 9)} ${pad(gz, 9)}`);
 console.log(`${"first load (all of the above)".padEnd(40)} ${pad(total.raw, 9)} ${pad(total.br, 9)} ${pad(total.gz, 9)}`);

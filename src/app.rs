@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use portal_types::bundles::is_catalog_path;
 
 use crate::{
     components::header::Header,
@@ -13,7 +14,7 @@ use crate::{
 
 #[component]
 pub fn App() -> impl IntoView {
-    let router = provide_router();
+    let router = provide_router(|path| !is_catalog_path(path));
     let session = provide_session();
     provide_live_events(session);
     let page = move || {
@@ -40,7 +41,7 @@ pub fn App() -> impl IntoView {
 }
 
 /// The page for signed-in users; Sign in (coming back here after) for others.
-fn guarded(session: Session, path: &str, page: impl FnOnce() -> AnyView) -> AnyView {
+pub(crate) fn guarded(session: Session, path: &str, page: impl FnOnce() -> AnyView) -> AnyView {
     match session.signed_in() {
         None => view! { <p class="cp-loading" role="status">"Loading…"</p> }.into_any(),
         Some(true) => page(),
@@ -50,7 +51,7 @@ fn guarded(session: Session, path: &str, page: impl FnOnce() -> AnyView) -> AnyV
 
 /// Replaces the current address once the page has rendered.
 #[component]
-fn Redirect(to: String) -> impl IntoView {
+pub(crate) fn Redirect(to: String) -> impl IntoView {
     let router = use_router();
     Effect::new(move |_| router.replace(&to));
 }

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod app;
+pub mod catalog_app;
 pub mod components;
 pub mod format;
 pub mod live;

@@ -1,5 +1,6 @@
 //! Client-side routing: the path as a signal, History API navigation, and
-//! same-origin link clicks taken over.
+//! same-origin link clicks taken over, for the paths this bundle shows; a
+//! path of the other bundle is loaded as a page (see `portal_types::bundles`).
 //!
 //! A few dozen lines instead of `leptos_router`, which cost the first load
 //! about 40 KB brotli (measured: 149.9 KB with it, 107.3 KB without) for
@@ -12,6 +13,8 @@ use wasm_bindgen::JsValue;
 pub struct Router {
     /// The current path, e.g. `/devices/3f2c…`, without query or fragment.
     pub path: RwSignal<String>,
+    /// Whether this bundle shows a path.
+    owns: fn(&str) -> bool,
 }
 
 fn current_path() -> String {
@@ -20,14 +23,15 @@ fn current_path() -> String {
 
 /// Provides the router and follows the browser's back and forward buttons
 /// and every plain click on an in-portal link.
-pub fn provide_router() -> Router {
+pub fn provide_router(owns: fn(&str) -> bool) -> Router {
     let router = Router {
         path: RwSignal::new(current_path()),
+        owns,
     };
     provide_context(router);
     window_event_listener(ev::popstate, move |_| router.path.set(current_path()));
     window_event_listener(ev::click, move |event| {
-        if let Some(href) = internal_link(&event) {
+        if let Some(href) = internal_link(&event).filter(|href| owns(path_of(href))) {
             event.prevent_default();
             router.navigate(&href);
         }
@@ -51,6 +55,15 @@ impl Router {
     }
 
     fn go(&self, href: &str, replace: bool) {
+        if !(self.owns)(path_of(href)) {
+            let location = window().location();
+            let _ = if replace {
+                location.replace(href)
+            } else {
+                location.assign(href)
+            };
+            return;
+        }
         let Ok(history) = window().history() else { return };
         let result = if replace {
             history.replace_state_with_url(&JsValue::NULL, "", Some(href))
@@ -90,6 +103,11 @@ fn internal_link(event: &ev::MouseEvent) -> Option<String> {
     }
     let href = anchor.get_attribute("href")?;
     (href.starts_with('/') && !href.starts_with("//")).then_some(href)
+}
+
+/// `/apps?q=mail#top` → `/apps`.
+fn path_of(href: &str) -> &str {
+    href.split(['?', '#']).next().unwrap_or_default()
 }
 
 /// The path's segments: `/devices/42/` → `["devices", "42"]`.

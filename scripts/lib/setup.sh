@@ -50,12 +50,16 @@ ensure_chromium() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
 }
 
-# build_portal [--enforce-budget]: release build of the portal into dist/,
-# precompressed, with its sizes printed.
+# build_portal [--enforce-budget]: release build of the portal's two bundles
+# into dist/ (the catalog's into dist/catalog/), precompressed, with each
+# first load's size printed.
 build_portal() {
   say "building the portal (release, size profile, wasm-opt)"
   # Trunk runs cargo offline so that it never downloads; fetch first.
   cargo fetch --quiet
-  trunk build --release
+  # The main bundle first: trunk empties its dist folder, catalog/ included.
+  trunk build index.html --release --dist dist
+  trunk build catalog.html --release --dist dist/catalog --public-url /catalog/
   node scripts/compress-dist.mjs dist "$@"
+  node scripts/compress-dist.mjs dist/catalog "$@"
 }

@@ -1,6 +1,7 @@
 //! Typed client for the enrollment API, one module per resource.
 
 pub mod auth;
+pub mod catalog;
 pub mod commands;
 pub mod devices;
 pub mod enrollment;

@@ -17,15 +17,25 @@ pub fn Header() -> impl IntoView {
             router.navigate("/sign-in");
         })
     };
-    let current = move |href: &'static str| move || (router.path.get() == href).then_some("page");
+    // The section the page belongs to: `/apps/x` is under Apps.
+    let current = move |href: &'static str| {
+        move || {
+            router
+                .path
+                .with(|p| p == href || p.starts_with(&format!("{href}/")))
+                .then_some("page")
+        }
+    };
     view! {
         <header class="cp-header">
             <a class="cp-header__brand" href="/devices">"Company Portal"</a>
             {move || session.user.get().map(|user| view! {
                 <nav class="cp-header__nav" aria-label="Main">
                     <a href="/devices" aria-current=current("/devices")>"My devices"</a>
+                    <a href="/apps" aria-current=current("/apps")>"Apps"</a>
                     <a href="/activity" aria-current=current("/activity")>"Activity"</a>
                     <a href="/security" aria-current=current("/security")>"Security"</a>
+                    <a href="/help" aria-current=current("/help")>"Help"</a>
                 </nav>
                 <div class="cp-header__user">
                     <span class="cp-header__name">{user.display_name}</span>

@@ -1,6 +1,9 @@
+pub mod app_icon;
 pub mod compliance_badge;
 pub mod device_actions;
 pub mod device_list;
+pub mod device_tabs;
 pub mod field;
 pub mod header;
+pub mod installs;
 pub mod timeline;

@@ -87,7 +87,7 @@ fn Entry(command: Command, device: String) -> impl IntoView {
     view! {
         <li class=format!("cp-timeline__entry cp-timeline__entry--{}", command.state.as_str()) aria-label=name>
             <p class="cp-timeline__title">
-                <strong>{name}</strong> {command.app.as_ref().map(|app| format!(" {}", app.name))} " · " {state_label(command.state)}
+                <strong>{name}</strong> {command.app_name.as_ref().map(|name| format!(" {name}"))} " · " {state_label(command.state)}
             </p>
             {command.failure_reason.clone().map(|reason| view! { <p>{reason}</p> })}
             <ol class="cp-timeline__steps">

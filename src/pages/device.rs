@@ -3,7 +3,9 @@ use portal_types::{CertificateInfo, DeviceDetail};
 
 use crate::{
     api::{self, ClientError},
-    components::{compliance_badge::ComplianceBadge, device_actions::DeviceActions, timeline::Timeline},
+    components::{
+        compliance_badge::ComplianceBadge, device_actions::DeviceActions, device_tabs::DeviceTabs, timeline::Timeline,
+    },
     format,
     live::use_live_events,
     loader::load,
@@ -56,6 +58,7 @@ fn DeviceView(detail: DeviceDetail) -> impl IntoView {
                 <h1>{device.name.clone()}</h1>
                 <ComplianceBadge state=device.compliance wiped/>
             </div>
+            <DeviceTabs device=id.clone() apps=false/>
             <dl class="cp-facts">
                 <Fact label="Platform" value=device.platform.label().to_string()/>
                 <Fact label="Model" value=device.model/>
@@ -65,6 +68,11 @@ fn DeviceView(detail: DeviceDetail) -> impl IntoView {
                 <Fact label="Enrolled" value=format::date_time(&detail.enrolled_at)/>
                 <Fact label="Last check-in" value=last_check_in/>
             </dl>
+            <p>
+                <a href=format!("/privacy/{}", device.ownership.as_str())>
+                    "What your organisation can see on this " {device.ownership.as_str()} " device"
+                </a>
+            </p>
 
             <DeviceActions device=id.clone() name=device.name wiped/>
             <Timeline device=id/>

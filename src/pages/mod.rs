@@ -1,7 +1,12 @@
 pub mod activity;
 pub mod add_device;
+pub mod app_detail;
+pub mod apps;
 pub mod device;
+pub mod device_apps;
+pub mod help;
 pub mod my_devices;
 pub mod not_found;
+pub mod privacy;
 pub mod security;
 pub mod sign_in;

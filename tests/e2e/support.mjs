@@ -10,12 +10,13 @@ import { chromium } from "playwright-core";
 
 export const PASSWORD = "demo-password-1";
 
-export async function startServer() {
+/// `args`: more flags for the server, e.g. the help desk's.
+export async function startServer(args = []) {
   const dir = mkdtempSync(join(tmpdir(), "portal-e2e-"));
   const bin = process.env.PORTAL_SERVER_BIN ?? "target/debug/portal-server";
   const child = spawn(
     bin,
-    ["--demo", "--bind", "127.0.0.1:0", "--database-url", `sqlite://${join(dir, "portal.db")}`, "--dist-dir", "dist"],
+    ["--demo", "--bind", "127.0.0.1:0", "--database-url", `sqlite://${join(dir, "portal.db")}`, "--dist-dir", "dist", ...args],
     { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" } },
   );
   const url = await new Promise((resolve, reject) => {

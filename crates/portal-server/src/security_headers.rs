@@ -8,11 +8,17 @@ use axum::http::{HeaderName, HeaderValue, header};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use sha2::{Digest, Sha256};
 
-/// The headers, computed once at start from the `index.html` being served;
+/// The headers, computed once at start from the bundles' pages being served;
 /// with `tls`, HSTS too.
 pub fn headers(dist: &Path, tls: bool) -> Vec<(HeaderName, HeaderValue)> {
-    let index = std::fs::read_to_string(dist.join("index.html")).unwrap_or_default();
-    let script_hashes: String = inline_scripts(&index)
+    let pages = [
+        dist.join("index.html"),
+        crate::static_files::catalog_dir(dist).join("index.html"),
+    ];
+    let pages: Vec<String> = pages.iter().filter_map(|p| std::fs::read_to_string(p).ok()).collect();
+    let script_hashes: String = pages
+        .iter()
+        .flat_map(|page| inline_scripts(page))
         .map(|script| format!(" 'sha256-{}'", STANDARD.encode(Sha256::digest(script.as_bytes()))))
         .collect();
     let policy = format!(

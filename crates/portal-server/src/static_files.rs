@@ -1,27 +1,50 @@
 //! Serves the built portal: precompressed assets when the build wrote them,
-//! and `index.html` for every client-side route.
+//! and for every client-side route the page of the bundle that shows it
+//! (`index.html`, or the catalog's; see `portal_types::bundles`).
 
-use std::path::Path;
+use std::{
+    convert::Infallible,
+    path::{Path, PathBuf},
+};
 
 use axum::{
     Router,
+    body::Body,
     http::{HeaderValue, Request, header},
     middleware::{self, Next},
-    response::Response,
+    response::{IntoResponse, Response},
 };
+use portal_types::bundles::{CATALOG_BASE, is_catalog_path};
+use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
+
+/// The folder, under the portal's, that the catalog bundle is built into.
+pub fn catalog_dir(dist: &Path) -> PathBuf {
+    dist.join(CATALOG_BASE.trim_matches('/'))
+}
+
+fn page(file: PathBuf) -> ServeFile {
+    ServeFile::new(file).precompressed_br().precompressed_gzip()
+}
 
 pub fn router(dist: &Path) -> Router {
     if !dist.join("index.html").is_file() {
         tracing::warn!(dist = %dist.display(), "the portal is not built here; only the API is served");
     }
-    let index = ServeFile::new(dist.join("index.html"))
-        .precompressed_br()
-        .precompressed_gzip();
+    let main = page(dist.join("index.html"));
+    let catalog = page(catalog_dir(dist).join("index.html"));
+    let route = tower::service_fn(move |request: Request<Body>| {
+        let page = if is_catalog_path(request.uri().path()) {
+            catalog.clone()
+        } else {
+            main.clone()
+        };
+        async move { Ok::<_, Infallible>(page.oneshot(request).await.into_response()) }
+    });
     let files = ServeDir::new(dist)
         .precompressed_br()
         .precompressed_gzip()
-        .fallback(index);
+        .fallback(route);
     Router::new()
         .fallback_service(files)
         .layer(middleware::from_fn(cache_control))

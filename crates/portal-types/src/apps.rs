@@ -217,12 +217,13 @@ pub struct AppPackage {
     pub version: String,
 }
 
-/// The initials an app's icon shows: of the first two words.
+/// The initials an app's icon shows: of the first two words. ASCII case
+/// only: Unicode's case tables would cost the portal kilobytes.
 pub fn initials(name: &str) -> String {
     name.split_whitespace()
         .filter_map(|w| w.chars().next())
         .take(2)
-        .flat_map(char::to_uppercase)
+        .map(|c| c.to_ascii_uppercase())
         .collect()
 }
 

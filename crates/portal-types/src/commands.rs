@@ -118,9 +118,9 @@ pub struct Command {
     pub lock_message: Option<String>,
     #[serde(default)]
     pub lock_phone: Option<String>,
-    /// The app, for Install and Uninstall.
+    /// The app's name, for Install and Uninstall.
     #[serde(default)]
-    pub app: Option<AppPackage>,
+    pub app_name: Option<String>,
     /// RFC 3339 times of each step reached.
     pub requested_at: String,
     #[serde(default)]

@@ -5,6 +5,7 @@
 
 pub mod apps;
 pub mod auth;
+pub mod bundles;
 pub mod commands;
 pub mod device;
 #[cfg(feature = "device-auth")]

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use portal_types::{
     App, AppInput, AppInstall, AppPackage, AppsPage, Command, CommandId, CommandKind, CommandState, ComplianceReason,
-    ComplianceState, Device, DeviceDetail, DeviceId, Inventory, ManagedApp, Ownership, Platform, Role, UserId,
+    ComplianceState, Device, DeviceCommand, DeviceDetail, DeviceId, Inventory, ManagedApp, Ownership, Platform, Role,
+    UserId,
 };
 use time::OffsetDateTime;
 
@@ -313,8 +314,9 @@ pub trait Database: Send + Sync + 'static {
     async fn queue_command(&self, command: NewCommand, audit: AuditEvent) -> DbResult<Command>;
     /// The device's commands, newest first, past-due ones marked expired.
     async fn commands_of(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<Vec<Command>>;
-    /// The requested commands, oldest first, now marked delivered.
-    async fn take_pending(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<Vec<Command>>;
+    /// The requested commands, oldest first, now marked delivered, as the
+    /// device receives them.
+    async fn take_pending(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<Vec<DeviceCommand>>;
     /// Moves a command of the device's from one of `from` to `to`; `None`
     /// when it is not the device's or not in one of `from`. A final state is
     /// audited as `actor`'s in the same transaction; a completed wipe marks

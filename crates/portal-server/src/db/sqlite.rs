@@ -6,7 +6,8 @@ use anyhow::Context;
 use async_trait::async_trait;
 use portal_types::{
     App, AppInput, AppInstall, AppPackage, AppsPage, CertificateInfo, Command, CommandId, CommandKind, CommandState,
-    ComplianceState, Device, DeviceDetail, DeviceId, Inventory, ManagedApp, Ownership, Platform, Role, UserId,
+    ComplianceState, Device, DeviceCommand, DeviceDetail, DeviceId, Inventory, ManagedApp, Ownership, Platform, Role,
+    UserId,
 };
 use sqlx::{
     SqlitePool,
@@ -649,9 +650,9 @@ impl Database for SqliteDatabase {
         rows.into_iter().map(Command::try_from).collect()
     }
 
-    async fn take_pending(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<Vec<Command>> {
+    async fn take_pending(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<Vec<DeviceCommand>> {
         self.expire_commands(device_id, now).await?;
-        let rows: Vec<CommandRow> = sqlx::query_as(&format!(
+        let mut rows: Vec<CommandRow> = sqlx::query_as(&format!(
             "UPDATE commands SET state = 'delivered', delivered_at = ?
              WHERE device_id = ? AND state = 'requested'
              RETURNING {}",
@@ -662,9 +663,8 @@ impl Database for SqliteDatabase {
         .fetch_all(&self.pool)
         .await
         .map_err(other)?;
-        let mut commands: Vec<Command> = rows.into_iter().map(Command::try_from).collect::<DbResult<_>>()?;
-        commands.sort_by(|a, b| a.requested_at.cmp(&b.requested_at));
-        Ok(commands)
+        rows.sort_by(|a, b| a.requested_at.cmp(&b.requested_at));
+        rows.into_iter().map(CommandRow::for_device).collect()
     }
 
     async fn advance_command(
@@ -702,9 +702,9 @@ impl Database for SqliteDatabase {
         .fetch_optional(&mut *tx)
         .await
         .map_err(other)?;
-        let Some(command) = row.map(Command::try_from).transpose()? else {
-            return Ok(None);
-        };
+        let Some(row) = row else { return Ok(None) };
+        let package = row.package();
+        let command = Command::try_from(row)?;
         if command.kind == CommandKind::Wipe && to == CommandState::Completed {
             // Erased: from now on the device's certificate is refused.
             revoke_certificates(&mut tx, device_id, now).await?;
@@ -715,7 +715,7 @@ impl Database for SqliteDatabase {
                 .await
                 .map_err(other)?;
         }
-        catalog::follow_command(&mut tx, &command, now).await?;
+        catalog::follow_command(&mut tx, &command, package.as_ref(), now).await?;
         if let Some(actor) = audit.filter(|_| to.is_final()) {
             let event = AuditEvent {
                 at: now,
@@ -1016,6 +1016,27 @@ struct CommandRow {
     failure_reason: Option<String>,
 }
 
+impl CommandRow {
+    /// The app an Install or Uninstall is for.
+    fn package(&self) -> Option<AppPackage> {
+        Some(AppPackage {
+            app_id: self.app_id.clone()?,
+            name: self.app_name.clone().unwrap_or_default(),
+            version: self.app_version.clone().unwrap_or_default(),
+        })
+    }
+
+    fn for_device(self) -> DbResult<DeviceCommand> {
+        Ok(DeviceCommand {
+            id: CommandId(parse_uuid(&self.id)?),
+            kind: CommandKind::parse(&self.kind).ok_or_else(|| bad_value("kind", &self.kind))?,
+            app: self.package(),
+            lock_message: self.lock_message,
+            lock_phone: self.lock_phone,
+        })
+    }
+}
+
 impl TryFrom<CommandRow> for Command {
     type Error = DbError;
     fn try_from(row: CommandRow) -> DbResult<Self> {
@@ -1027,11 +1048,7 @@ impl TryFrom<CommandRow> for Command {
             state: CommandState::parse(&row.state).ok_or_else(|| bad_value("state", &row.state))?,
             lock_message: row.lock_message,
             lock_phone: row.lock_phone,
-            app: row.app_id.map(|app_id| AppPackage {
-                app_id,
-                name: row.app_name.unwrap_or_default(),
-                version: row.app_version.unwrap_or_default(),
-            }),
+            app_name: row.app_name,
             requested_at: rfc3339(&row.requested_at)?,
             delivered_at: optional(row.delivered_at)?,
             acknowledged_at: optional(row.acknowledged_at)?,

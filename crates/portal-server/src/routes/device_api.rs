@@ -31,18 +31,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(report))
 }
 
-fn for_device(command: Command) -> DeviceCommand {
-    DeviceCommand {
-        id: command.id,
-        kind: command.kind,
-        lock_message: command.lock_message,
-        lock_phone: command.lock_phone,
-        app: command.app,
-    }
-}
-
 /// Marks the waiting commands delivered and tells the user's portal.
-async fn deliver(state: &AppState, device: &DeviceCredentials) -> Result<Vec<Command>, AppError> {
+async fn deliver(state: &AppState, device: &DeviceCredentials) -> Result<Vec<DeviceCommand>, AppError> {
     let commands = state.db.take_pending(device.device_id, state.clock.now()).await?;
     if !commands.is_empty() {
         state
@@ -84,7 +74,7 @@ async fn check_in(
     state
         .events
         .publish(device.user_id, LiveEvent::device_updated(device.device_id));
-    let commands = deliver(&state, &device).await?.into_iter().map(for_device).collect();
+    let commands = deliver(&state, &device).await?;
     Ok(Json(CheckInResponse {
         compliance,
         reasons: result.reasons,
@@ -105,11 +95,11 @@ async fn command_stream(
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let device = request.device;
     let wakes = state.events.wakes();
-    let start = (state, device, wakes, VecDeque::<Command>::new(), true);
+    let start = (state, device, wakes, VecDeque::<DeviceCommand>::new(), true);
     let stream = stream::unfold(start, |(state, device, mut wakes, mut queue, mut first)| async move {
         loop {
             if let Some(command) = queue.pop_front() {
-                let event = Event::default().event("command").json_data(for_device(command)).ok()?;
+                let event = Event::default().event("command").json_data(command).ok()?;
                 return Some((Ok(event), (state, device, wakes, queue, first)));
             }
             if !first {

@@ -15,6 +15,11 @@ fn write(path: std::path::PathBuf, bytes: &[u8]) {
 async fn app_with_dist() -> crate::helpers::TestApp {
     let dist = tempfile::tempdir().unwrap().keep();
     write(dist.join("index.html"), b"<!doctype html><title>Company Portal</title>");
+    std::fs::create_dir(dist.join("catalog")).unwrap();
+    write(
+        dist.join("catalog/index.html"),
+        b"<!doctype html><title>Company Portal: Apps</title>",
+    );
     write(dist.join(WASM), WASM_BYTES);
     write(dist.join(format!("{WASM}.br")), BROTLI_MARKER);
     spawn_with(|config| config.dist_dir = dist).await
@@ -33,7 +38,33 @@ async fn client_side_routes_get_the_portal() {
                 .starts_with("text/html")
         );
         assert_eq!(response.headers()[header::CACHE_CONTROL], "no-cache");
-        assert!(response.text().await.unwrap().contains("Company Portal"));
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .ends_with("<title>Company Portal</title>"),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn catalog_routes_get_the_catalog_bundle() {
+    let app = app_with_dist().await;
+    for path in [
+        "/apps",
+        "/apps/sentry-vpn",
+        "/help",
+        "/privacy/personal",
+        "/devices/42/apps",
+    ] {
+        let response = reqwest::get(app.url(path)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert!(
+            response.text().await.unwrap().contains("Company Portal: Apps"),
+            "{path}"
+        );
     }
 }
 

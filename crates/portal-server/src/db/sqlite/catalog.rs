@@ -296,8 +296,13 @@ pub(super) async fn track_command(tx: &mut Tx<'_>, command: &NewCommand) -> DbRe
 }
 
 /// The app's row on the device follows its command along the timeline.
-pub(super) async fn follow_command(tx: &mut Tx<'_>, command: &Command, now: OffsetDateTime) -> DbResult<()> {
-    let Some(app) = &command.app else { return Ok(()) };
+pub(super) async fn follow_command(
+    tx: &mut Tx<'_>,
+    command: &Command,
+    app: Option<&AppPackage>,
+    now: OffsetDateTime,
+) -> DbResult<()> {
+    let Some(app) = app else { return Ok(()) };
     let sql = match (command.kind, command.state) {
         (CommandKind::Install, CommandState::Requested) => "UPDATE device_apps SET state = 'pending'",
         (CommandKind::Install, CommandState::Acknowledged) => "UPDATE device_apps SET state = 'installing'",

@@ -1,0 +1,30 @@
+//! The app catalog, installs on the user's devices, and the help desk.
+
+use portal_types::{AppDetail, AppInstall, AppsPage, Command, DeviceAppsResponse, HelpDesk};
+
+use super::{ClientResult, get, post};
+
+/// One page of the catalog; `query` is the URL's query string, e.g.
+/// `q=mail&platform=android,ios&page=2`.
+pub async fn apps(query: String) -> ClientResult<AppsPage> {
+    get(&format!("/apps?{query}")).await
+}
+
+pub async fn app(id: String) -> ClientResult<AppDetail> {
+    get(&format!("/apps/{id}")).await
+}
+
+pub async fn device_apps(device: String) -> ClientResult<Vec<AppInstall>> {
+    get::<DeviceAppsResponse>(&format!("/devices/{device}/apps"))
+        .await
+        .map(|r| r.apps)
+}
+
+/// `action` is `install` or `uninstall`.
+pub async fn change(device: &str, app: &str, action: &str) -> ClientResult<Command> {
+    post(&format!("/devices/{device}/apps/{app}/{action}"), &()).await
+}
+
+pub async fn help_desk() -> ClientResult<HelpDesk> {
+    get("/help").await
+}

@@ -1,0 +1,45 @@
+use leptos::prelude::*;
+use portal_types::{AppInstall, InstallState};
+
+use crate::{api, task};
+
+/// Where an app stands on a device, with Uninstall for an available app
+/// that is installed. `label` names the row: the device, or the app.
+#[component]
+pub fn InstallRow(install: AppInstall, label: String, #[prop(optional)] href: Option<String>) -> impl IntoView {
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let modifier = match install.state {
+        InstallState::Installed => "ok",
+        InstallState::Failed => "bad",
+        _ => "warn",
+    };
+    let removable = !install.required && install.state == InstallState::Installed;
+    let (device, app) = (install.device_id.to_string(), install.app_id.clone());
+    let uninstall = move |_| {
+        let (device, app) = (device.clone(), app.clone());
+        task::run(busy, async move {
+            if let Err(e) = api::catalog::change(&device, &app, "uninstall").await {
+                error.set(Some(e.to_string()));
+            }
+        })
+    };
+    let name = match href {
+        Some(href) => view! { <a href=href>{label.clone()}</a> }.into_any(),
+        None => view! { <span>{label.clone()}</span> }.into_any(),
+    };
+    view! {
+        <li class="cp-install" aria-label=label>
+            <div class="cp-install__top">
+                <strong>{name}</strong>
+                <span class=format!("cp-badge cp-badge--{modifier}") role="status">{install.state.label()}</span>
+            </div>
+            {install.reason.map(|reason| view! { <p class="cp-install__reason">{reason}</p> })}
+            {install.required.then(|| view! { <p class="cp-install__note">"Required by your organisation"</p> })}
+            {removable.then(|| view! {
+                <button class="cp-button" type="button" on:click=uninstall disabled=move || busy.get()>"Uninstall"</button>
+            })}
+            {move || error.get().map(|e| view! { <p class="cp-alert cp-alert--error" role="alert">{e}</p> })}
+        </li>
+    }
+}

@@ -1,0 +1,182 @@
+use leptos::prelude::*;
+use portal_types::{App, AppDetail, AppInstall, Device};
+
+use crate::{
+    api::{self, ClientError},
+    components::{app_icon::AppIcon, installs::InstallRow},
+    live::use_live_events,
+    loader::load,
+    task,
+};
+
+/// One app: what it is, Install on one of the user's devices (or Open for a
+/// web app), and where it stands on each, live.
+#[component]
+pub fn AppDetailPage(id: String) -> impl IntoView {
+    let live = use_live_events();
+    let detail = load(move || {
+        live.version.track();
+        api::catalog::app(id.clone())
+    });
+    let devices = load(api::devices::list);
+    view! {
+        {move || match (detail.get(), devices.get()) {
+            (Some(Ok(detail)), Some(Ok(devices))) => view! { <AppView detail devices/> }.into_any(),
+            (Some(Err(ClientError::Api { status: 404, .. })), _) => view! {
+                <section class="cp-page">
+                    <h1>"App not found"</h1>
+                    <p>"This app is not in the catalog, or it has been retired."</p>
+                    <p><a href="/apps">"Go to Apps"</a></p>
+                </section>
+            }.into_any(),
+            (Some(Err(error)), _) | (_, Some(Err(error))) => view! {
+                <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p>
+            }.into_any(),
+            _ => view! { <p class="cp-loading" role="status">"Loading the app…"</p> }.into_any(),
+        }}
+    }
+}
+
+/// `12.3 MB`.
+fn size(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+}
+
+/// Why the app cannot be installed on the device now, if it cannot.
+fn unavailable(app: &App, device: &Device, install: Option<&AppInstall>) -> Option<String> {
+    if device.wiped_at.is_some() {
+        Some("This device has been reset".into())
+    } else if !app.supports(device.platform) {
+        Some(format!("Not available for {}", device.platform.label()))
+    } else {
+        install
+            .filter(|i| i.state != portal_types::InstallState::Failed)
+            .map(|i| i.state.label().to_string())
+    }
+}
+
+#[component]
+fn AppView(detail: AppDetail, devices: Vec<Device>) -> impl IntoView {
+    let AppDetail { app, installs } = detail;
+    let platforms = app.platforms.iter().map(|p| p.label()).collect::<Vec<_>>().join(", ");
+    let status = if app.required { "Required" } else { "Available" };
+    let install = match app.web_url.clone() {
+        Some(url) => view! {
+            <p>
+                <a class="cp-button cp-button--primary" href=url target="_blank" rel="noopener noreferrer">"Open"</a>
+                " This is a web app: it opens in your browser, nothing is installed."
+            </p>
+        }
+        .into_any(),
+        None => view! { <InstallForm app=app.clone() devices=devices.clone() installs=installs.clone()/> }.into_any(),
+    };
+    let name_of = |id: &portal_types::DeviceId| {
+        devices
+            .iter()
+            .find(|d| &d.id == id)
+            .map_or_else(|| "A device".to_string(), |d| d.name.clone())
+    };
+    let rows: Vec<_> = installs
+        .into_iter()
+        .map(|install| {
+            let label = name_of(&install.device_id);
+            view! { <InstallRow install label/> }
+        })
+        .collect();
+    let has_rows = !rows.is_empty();
+    view! {
+        <section class="cp-page">
+            <p class="cp-breadcrumb"><a href="/apps">"Apps"</a></p>
+            <div class="cp-app-title">
+                <AppIcon name=app.name.clone() color=app.icon_color.clone() large=true/>
+                <div>
+                    <h1>{app.name.clone()}</h1>
+                    <p class="cp-app-title__publisher">{app.publisher.clone()}</p>
+                </div>
+                <span class="cp-tag">{status}</span>
+            </div>
+            <p>{app.description.clone()}</p>
+            <dl class="cp-facts">
+                <div><dt>"Version"</dt><dd>{app.version.clone()}</dd></div>
+                {(app.web_url.is_none()).then(|| view! { <div><dt>"Size"</dt><dd>{size(app.size_bytes)}</dd></div> })}
+                <div><dt>"Category"</dt><dd>{app.category.clone()}</dd></div>
+                <div><dt>"Platforms"</dt><dd>{platforms}</dd></div>
+            </dl>
+            {app.required.then(|| view! {
+                <p class="cp-alert cp-alert--info">"Your organisation requires this app: it is installed on your devices that support it, without you doing anything."</p>
+            })}
+            {install}
+            {has_rows.then(|| view! {
+                <h2>"On your devices"</h2>
+                <ul class="cp-installs" aria-label="On your devices">{rows}</ul>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn InstallForm(app: App, devices: Vec<Device>, installs: Vec<AppInstall>) -> impl IntoView {
+    let choices: Vec<_> = devices
+        .into_iter()
+        .map(|device| {
+            let install = installs.iter().find(|i| i.device_id == device.id);
+            let reason = unavailable(&app, &device, install);
+            (device, reason)
+        })
+        .collect();
+    let first = choices
+        .iter()
+        .find(|(_, reason)| reason.is_none())
+        .map(|(d, _)| d.id.to_string());
+    let selected = RwSignal::new(first);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let app_id = StoredValue::new(app.id.clone());
+    let install = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(device) = selected.get_untracked() else { return };
+        task::run(busy, async move {
+            match api::catalog::change(&device, &app_id.get_value(), "install").await {
+                Ok(_) => error.set(None),
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        })
+    };
+    if choices.is_empty() {
+        return view! {
+            <p class="cp-empty">"You have no enrolled devices to install it on. " <a href="/devices/add">"Add device"</a></p>
+        }
+        .into_any();
+    }
+    view! {
+        <form class="cp-install-form" on:submit=install>
+            <fieldset class="cp-choice cp-choice--stacked">
+                <legend>"Install on"</legend>
+                {choices.into_iter().map(|(device, reason)| {
+                    let id = device.id.to_string();
+                    let value = id.clone();
+                    let checked = id.clone();
+                    view! {
+                        <label class="cp-choice__option">
+                            <input
+                                type="radio"
+                                name="device"
+                                value=value
+                                disabled=reason.is_some()
+                                prop:checked=move || selected.get().as_deref() == Some(checked.as_str())
+                                on:change=move |_| selected.set(Some(id.clone()))
+                            />
+                            <span>{device.name} " (" {device.platform.label()} ")"</span>
+                            {reason.map(|r| view! { <span class="cp-choice__note">" · " {r}</span> })}
+                        </label>
+                    }
+                }).collect_view()}
+            </fieldset>
+            <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get() || selected.get().is_none()>
+                "Install"
+            </button>
+            {move || error.get().map(|e| view! { <p class="cp-alert cp-alert--error" role="alert">{e}</p> })}
+        </form>
+    }
+    .into_any()
+}

@@ -1,0 +1,192 @@
+use leptos::prelude::*;
+use portal_types::{App, Platform, apps::CATEGORIES};
+
+use crate::{api, components::app_icon::AppIcon, loader::load};
+
+const PER_PAGE: u32 = 24;
+
+/// The catalog: Featured, Categories, Search apps and a Platform filter that
+/// starts at the platforms of the user's devices.
+#[component]
+pub fn AppsPage() -> impl IntoView {
+    let devices = load(api::devices::list);
+    view! {
+        <section class="cp-page">
+            <h1>"Apps"</h1>
+            {move || match devices.get() {
+                None => view! { <p class="cp-loading" role="status">"Loading the catalog…"</p> }.into_any(),
+                Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+                Some(Ok(devices)) => {
+                    let mut mine: Vec<Platform> = devices
+                        .iter()
+                        .filter(|d| d.wiped_at.is_none())
+                        .map(|d| d.platform)
+                        .collect();
+                    mine.sort();
+                    mine.dedup();
+                    view! { <Catalog mine/> }.into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+/// `platform=…&` for the filter's choice: `mine`, `` (all) or one platform.
+fn platform_param(choice: &str, mine: &[Platform]) -> String {
+    let names: Vec<&str> = match choice {
+        "" => return String::new(),
+        "mine" => mine.iter().map(|p| p.as_str()).collect(),
+        one => vec![one],
+    };
+    format!("platform={}&", names.join(","))
+}
+
+#[component]
+fn Catalog(mine: Vec<Platform>) -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    let category = RwSignal::new(None::<&'static str>);
+    let platform = RwSignal::new(if mine.is_empty() {
+        String::new()
+    } else {
+        "mine".to_string()
+    });
+    let page = RwSignal::new(1u32);
+    let mine = StoredValue::new(mine);
+    let platforms = move || mine.with_value(|mine| platform_param(&platform.get(), mine));
+
+    let results = load(move || {
+        let mut query = platforms();
+        let text = search.get();
+        if !text.trim().is_empty() {
+            query += &format!("q={}&", js_sys::encode_uri_component(text.trim()));
+        }
+        if let Some(c) = category.get() {
+            query += &format!("category={}&", js_sys::encode_uri_component(c));
+        }
+        api::catalog::apps(format!("{query}page={}&per_page={PER_PAGE}", page.get()))
+    });
+    let featured = load(move || api::catalog::apps(format!("{}featured=true", platforms())));
+    // Show more adds the next page under those shown.
+    let shown = RwSignal::new(Vec::<App>::new());
+    let total = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if let Some(Ok(answer)) = results.get() {
+            total.set(answer.total);
+            if answer.page <= 1 {
+                shown.set(answer.apps);
+            } else {
+                shown.update(|s| s.extend(answer.apps));
+            }
+        }
+    });
+    let browsing = move || search.with(|s| s.trim().is_empty()) && category.get().is_none();
+    let heading = move || match category.get() {
+        Some(c) => c.to_string(),
+        None if browsing() => "All apps".to_string(),
+        None => "Results".to_string(),
+    };
+
+    view! {
+        <div class="cp-catalog__filters">
+            <div class="cp-field">
+                <label for="app-search">"Search apps"</label>
+                <input
+                    id="app-search"
+                    type="search"
+                    autocomplete="off"
+                    placeholder="Name, publisher or description"
+                    prop:value=move || search.get()
+                    on:input=move |ev| {
+                        search.set(event_target_value(&ev));
+                        page.set(1);
+                    }
+                />
+            </div>
+            <div class="cp-field">
+                <label for="app-platform">"Platform"</label>
+                <select
+                    id="app-platform"
+                    prop:value=move || platform.get()
+                    on:change=move |ev| {
+                        platform.set(event_target_value(&ev));
+                        page.set(1);
+                    }
+                >
+                    {move || mine.with_value(|m| !m.is_empty()).then(|| view! { <option value="mine">"My devices' platforms"</option> })}
+                    <option value="">"All platforms"</option>
+                    {Platform::ALL.map(|p| view! { <option value=p.as_str()>{p.label()}</option> })}
+                </select>
+            </div>
+        </div>
+
+        {move || browsing().then(|| view! {
+            <h2>"Featured"</h2>
+            {move || match featured.get() {
+                Some(Ok(answer)) if !answer.apps.is_empty() => view! { <AppGrid apps=answer.apps label="Featured apps"/> }.into_any(),
+                Some(Ok(_)) => view! { <p class="cp-empty">"No featured apps for these platforms."</p> }.into_any(),
+                Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+                None => view! { <p class="cp-loading" role="status">"Loading…"</p> }.into_any(),
+            }}
+        })}
+
+        <h2>"Categories"</h2>
+        <div class="cp-chips" role="group" aria-label="Categories">
+            <button type="button" class="cp-chip" aria-pressed=move || category.get().is_none().to_string()
+                on:click=move |_| { category.set(None); page.set(1); }>"All"</button>
+            {CATEGORIES.map(|c| view! {
+                <button type="button" class="cp-chip" aria-pressed=move || (category.get() == Some(c)).to_string()
+                    on:click=move |_| { category.set(Some(c)); page.set(1); }>{c}</button>
+            })}
+        </div>
+
+        <h2>{heading}</h2>
+        <p class="cp-catalog__count" role="status">
+            {move || match total.get() {
+                1 => "1 app".to_string(),
+                n => format!("{n} apps"),
+            }}
+        </p>
+        {move || match results.get() {
+            Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+            None => view! { <p class="cp-loading" role="status">"Loading…"</p> }.into_any(),
+            Some(Ok(_)) if shown.with(Vec::is_empty) => view! {
+                <p class="cp-empty">"No apps match. Try other words, another category or All platforms."</p>
+            }.into_any(),
+            Some(Ok(_)) => view! { <AppGrid apps=shown.get() label="Apps"/> }.into_any(),
+        }}
+        {move || (shown.with(Vec::len) < total.get() as usize).then(|| view! {
+            <button class="cp-button" type="button" on:click=move |_| page.update(|p| *p += 1)>"Show more"</button>
+        })}
+    }
+}
+
+#[component]
+fn AppGrid(apps: Vec<App>, label: &'static str) -> impl IntoView {
+    view! {
+        <ul class="cp-app-grid" aria-label=label>
+            {apps.into_iter().map(|app| view! {
+                <li class="cp-app-card">
+                    <AppIcon name=app.name.clone() color=app.icon_color/>
+                    <div class="cp-app-card__text">
+                        <a class="cp-app-card__name" href=format!("/apps/{}", app.id)>{app.name}</a>
+                        <span class="cp-app-card__publisher">{app.publisher}</span>
+                        {app.required.then(|| view! { <span class="cp-tag">"Required"</span> })}
+                    </div>
+                </li>
+            }).collect_view()}
+        </ul>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_platform_filter_becomes_a_query_parameter() {
+        let mine = [Platform::Android, Platform::Macos];
+        assert_eq!(platform_param("mine", &mine), "platform=android,macos&");
+        assert_eq!(platform_param("ios", &mine), "platform=ios&");
+        assert_eq!(platform_param("", &mine), "");
+    }
+}

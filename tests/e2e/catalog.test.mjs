@@ -1,0 +1,128 @@
+// The app catalog in a real browser, with the real agent connected: a
+// required app installs by itself on a newly enrolled phone; Ada searches,
+// opens an app, installs it, sees Installed, and uninstalls it; Help and
+// Privacy.
+import assert from "node:assert/strict";
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { promisify } from "node:util";
+import { AGENT_BIN, launchBrowser, newPage, signIn, startServer } from "./support.mjs";
+
+const run = promisify(execFile);
+let server;
+let browser;
+let stateDir;
+let agentProcess;
+let agentOutput = "";
+
+before(async () => {
+  server = await startServer([
+    "--help-desk-name", "Example Corp Service Desk",
+    "--help-desk-phone", "+1 555 0100",
+    "--help-desk-email", "help@example.com",
+  ]);
+  browser = await launchBrowser();
+  stateDir = mkdtempSync(join(tmpdir(), "portal-agent-"));
+});
+
+after(async () => {
+  agentProcess?.kill("SIGINT");
+  await browser?.close();
+  await server?.stop();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+/// Resolves when the agent has printed a line matching `pattern`.
+function agentSays(pattern) {
+  return new Promise((resolve, reject) => {
+    const check = () => pattern.test(agentOutput) && resolve();
+    agentProcess.stdout.on("data", check);
+    agentProcess.once("exit", (code) => reject(new Error(`agent exited (${code}) before ${pattern}: ${agentOutput}`)));
+    check();
+  });
+}
+
+test("a required app installs by itself; Ada finds, installs and uninstalls an app", async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/sign-in`);
+  await signIn(page, "ada@example.com");
+  await page.getByRole("heading", { name: "My devices" }).waitFor();
+
+  // A new phone enrolls; its agent connects and nobody asks for anything.
+  const issued = await page.evaluate(() =>
+    fetch("/api/v1/enrollment-codes", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-requested-with": "company-portal" },
+      body: JSON.stringify({ platform: "android", device_name: "New Pixel", ownership: "corporate", category: "Phone" }),
+    }).then((r) => r.json()),
+  );
+  await run(AGENT_BIN, ["enroll", "--state-dir", stateDir, "--server", server.url, "--code", issued.code,
+    "--platform", "android", "--os-version", "15", "--model", "Pixel 9"]);
+  agentProcess = spawn(AGENT_BIN, ["run", "--state-dir", stateDir, "--interval", "3600"]);
+  agentProcess.stdout.on("data", (chunk) => (agentOutput += chunk));
+  await agentSays(/connected: waiting for commands/);
+
+  await page.getByRole("link", { name: "New Pixel" }).click();
+  await page.getByRole("heading", { name: "New Pixel" }).waitFor();
+  await page.getByRole("navigation", { name: "Device" }).getByRole("link", { name: "Apps" }).click();
+  const managed = page.getByRole("list", { name: "Managed apps" });
+  const required = managed.getByRole("listitem", { name: "Keystone Authenticator" });
+  await required.getByText("Installed", { exact: true }).waitFor();
+  await required.getByText("Required by your organisation").waitFor();
+  assert.equal(await required.getByRole("button", { name: "Uninstall" }).count(), 0, "required apps stay");
+  assert.match(agentOutput, /installing: Keystone Authenticator/);
+
+  // The catalog: Featured first, then Search apps narrows the list as she types.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Apps" }).click();
+  await page.getByRole("heading", { name: "Apps", level: 1 }).waitFor();
+  await page.getByRole("list", { name: "Featured apps" }).getByRole("link").first().waitFor();
+  assert.equal(await page.getByLabel("Platform").inputValue(), "mine", "her devices' platforms by default");
+  await page.getByLabel("Search apps").pressSequentially("vpn");
+  const results = page.getByRole("list", { name: "Apps", exact: true });
+  await page.getByText("1 app", { exact: true }).waitFor();
+  await results.getByRole("link", { name: "Sentry VPN" }).click();
+
+  await page.getByRole("heading", { name: "Sentry VPN" }).waitFor();
+  await page.getByText("Available", { exact: true }).waitFor();
+  await page.getByLabel("New Pixel (Android)").check();
+  const pressed = Date.now();
+  await page.getByRole("button", { name: "Install" }).click();
+  const row = page.getByRole("list", { name: "On your devices" }).getByRole("listitem", { name: "New Pixel" });
+  await row.getByText("Installed", { exact: true }).waitFor();
+  console.log(`# Install pressed -> Installed shown: ${Date.now() - pressed} ms`);
+  assert.match(agentOutput, /installing: Sentry VPN/);
+  assert.ok(await page.getByLabel("New Pixel (Android)").isDisabled(), "installed already");
+
+  await row.getByRole("button", { name: "Uninstall" }).click();
+  await row.waitFor({ state: "detached" });
+  await agentSays(/uninstalling: Sentry VPN/);
+
+  // An app her phone cannot run is offered on none of it, with the reason.
+  await page.goto(`${server.url}/apps/anvil-code`);
+  const choice = page.locator("label", { hasText: "New Pixel (Android)" });
+  assert.match(await choice.textContent(), /Not available for Android/);
+  assert.ok(await page.getByLabel("New Pixel (Android)").isDisabled());
+  assert.deepEqual(page.problems, []);
+});
+
+test("Help shows the help desk, and a device links to the privacy view of its ownership", async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/help`);
+  await page.getByRole("heading", { name: "Example Corp Service Desk" }).waitFor();
+  assert.equal(await page.getByRole("link", { name: "+1 555 0100" }).getAttribute("href"), "tel:+15550100");
+  await page.getByRole("link", { name: "help@example.com" }).waitFor();
+
+  await page.goto(`${server.url}/sign-in`);
+  await signIn(page, "ada@example.com");
+  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  await page.getByRole("link", { name: "Personal iPhone" }).click();
+  await page.getByRole("link", { name: /What your organisation can see on this personal device/ }).click();
+  await page.getByRole("heading", { name: "Privacy" }).waitFor();
+  const current = page.getByRole("navigation", { name: "Ownership" }).locator("[aria-current=page]");
+  assert.equal(await current.textContent(), "Personal device");
+  await page.getByRole("list", { name: "What your organisation can never see" }).getByText("Browsing history").waitFor();
+  assert.deepEqual(page.problems, []);
+});
