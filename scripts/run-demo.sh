@@ -19,4 +19,10 @@ Demo users (password for all: demo-password-1)
   it@example.com     IT admin
 Stop with Ctrl-C.
 TEXT
-exec target/release/portal-server --demo "$@"
+exec target/release/portal-server --demo \
+  --help-desk-name "Example Corp IT Service Desk" \
+  --help-desk-phone "+1 555 0100" \
+  --help-desk-email "help@example.com" \
+  --help-desk-website "https://help.example.com" \
+  --help-desk-note "Open Monday to Friday, 8:00 to 18:00. For a lost or stolen device, call at any hour." \
+  "$@"
