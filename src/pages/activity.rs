@@ -31,6 +31,8 @@ fn describe(action: &str) -> String {
                 "sync" => "Check status",
                 "lock" => "Lock",
                 "wipe" => "Reset device",
+                "install" => "Install app",
+                "uninstall" => "Uninstall app",
                 other => other,
             };
             format!("{kind}: {result}")

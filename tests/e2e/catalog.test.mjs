@@ -3,20 +3,12 @@
 // opens an app, installs it, sees Installed, and uninstalls it; Help and
 // Privacy.
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { promisify } from "node:util";
-import { AGENT_BIN, launchBrowser, newPage, signIn, startServer } from "./support.mjs";
+import { enrollRunningAgent, launchBrowser, newPage, signIn, startServer } from "./support.mjs";
 
-const run = promisify(execFile);
 let server;
 let browser;
-let stateDir;
-let agentProcess;
-let agentOutput = "";
+let agent;
 
 before(async () => {
   server = await startServer([
@@ -25,25 +17,13 @@ before(async () => {
     "--help-desk-email", "help@example.com",
   ]);
   browser = await launchBrowser();
-  stateDir = mkdtempSync(join(tmpdir(), "portal-agent-"));
 });
 
 after(async () => {
-  agentProcess?.kill("SIGINT");
+  agent?.stop();
   await browser?.close();
   await server?.stop();
-  rmSync(stateDir, { recursive: true, force: true });
 });
-
-/// Resolves when the agent has printed a line matching `pattern`.
-function agentSays(pattern) {
-  return new Promise((resolve, reject) => {
-    const check = () => pattern.test(agentOutput) && resolve();
-    agentProcess.stdout.on("data", check);
-    agentProcess.once("exit", (code) => reject(new Error(`agent exited (${code}) before ${pattern}: ${agentOutput}`)));
-    check();
-  });
-}
 
 test("a required app installs by itself; Ada finds, installs and uninstalls an app", async () => {
   const page = await newPage(browser);
@@ -52,18 +32,7 @@ test("a required app installs by itself; Ada finds, installs and uninstalls an a
   await page.getByRole("heading", { name: "My devices" }).waitFor();
 
   // A new phone enrolls; its agent connects and nobody asks for anything.
-  const issued = await page.evaluate(() =>
-    fetch("/api/v1/enrollment-codes", {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-requested-with": "company-portal" },
-      body: JSON.stringify({ platform: "android", device_name: "New Pixel", ownership: "corporate", category: "Phone" }),
-    }).then((r) => r.json()),
-  );
-  await run(AGENT_BIN, ["enroll", "--state-dir", stateDir, "--server", server.url, "--code", issued.code,
-    "--platform", "android", "--os-version", "15", "--model", "Pixel 9"]);
-  agentProcess = spawn(AGENT_BIN, ["run", "--state-dir", stateDir, "--interval", "3600"]);
-  agentProcess.stdout.on("data", (chunk) => (agentOutput += chunk));
-  await agentSays(/connected: waiting for commands/);
+  agent = await enrollRunningAgent(page, server.url, { platform: "android", name: "New Pixel", model: "Pixel 9", os_version: "15" });
 
   await page.getByRole("link", { name: "New Pixel" }).click();
   await page.getByRole("heading", { name: "New Pixel" }).waitFor();
@@ -73,7 +42,7 @@ test("a required app installs by itself; Ada finds, installs and uninstalls an a
   await required.getByText("Installed", { exact: true }).waitFor();
   await required.getByText("Required by your organisation").waitFor();
   assert.equal(await required.getByRole("button", { name: "Uninstall" }).count(), 0, "required apps stay");
-  assert.match(agentOutput, /installing: Keystone Authenticator/);
+  assert.match(agent.output, /installing: Keystone Authenticator/);
 
   // The catalog: Featured first, then Search apps narrows the list as she types.
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Apps" }).click();
@@ -93,12 +62,12 @@ test("a required app installs by itself; Ada finds, installs and uninstalls an a
   const row = page.getByRole("list", { name: "On your devices" }).getByRole("listitem", { name: "New Pixel" });
   await row.getByText("Installed", { exact: true }).waitFor();
   console.log(`# Install pressed -> Installed shown: ${Date.now() - pressed} ms`);
-  assert.match(agentOutput, /installing: Sentry VPN/);
+  assert.match(agent.output, /installing: Sentry VPN/);
   assert.ok(await page.getByLabel("New Pixel (Android)").isDisabled(), "installed already");
 
   await row.getByRole("button", { name: "Uninstall" }).click();
   await row.waitFor({ state: "detached" });
-  await agentSays(/uninstalling: Sentry VPN/);
+  await agent.says(/uninstalling: Sentry VPN/);
 
   // An app her phone cannot run is offered on none of it, with the reason.
   await page.goto(`${server.url}/apps/anvil-code`);

@@ -2,43 +2,23 @@
 // Reset device with its guards, watched on the timeline until Completed;
 // Cancel reset on another device; Remove device on a third.
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { promisify } from "node:util";
-import { AGENT_BIN, PASSWORD, launchBrowser, newPage, signIn, startServer } from "./support.mjs";
+import { enrollRunningAgent, PASSWORD, launchBrowser, newPage, signIn, startServer } from "./support.mjs";
 
-const run = promisify(execFile);
 let server;
 let browser;
-let stateDir;
-let agentProcess;
-let agentOutput = "";
+let agent;
 
 before(async () => {
   server = await startServer();
   browser = await launchBrowser();
-  stateDir = mkdtempSync(join(tmpdir(), "portal-agent-"));
 });
 
 after(async () => {
-  agentProcess?.kill("SIGINT");
+  agent?.stop();
   await browser?.close();
   await server?.stop();
-  rmSync(stateDir, { recursive: true, force: true });
 });
-
-/// Resolves when the agent has printed a line matching `pattern`.
-function agentSays(pattern) {
-  return new Promise((resolve, reject) => {
-    const check = () => pattern.test(agentOutput) && resolve();
-    agentProcess.stdout.on("data", check);
-    agentProcess.once("exit", (code) => reject(new Error(`agent exited (${code}) before ${pattern}: ${agentOutput}`)));
-    check();
-  });
-}
 
 test("Ada locks and then resets her lost phone, cancels a mistaken reset, and removes an old laptop", async () => {
   const page = await newPage(browser);
@@ -47,18 +27,7 @@ test("Ada locks and then resets her lost phone, cancels a mistaken reset, and re
   await page.getByRole("heading", { name: "My devices" }).waitFor();
 
   // Ada's phone enrolls and its agent stays connected.
-  const issued = await page.evaluate(() =>
-    fetch("/api/v1/enrollment-codes", {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-requested-with": "company-portal" },
-      body: JSON.stringify({ platform: "android", device_name: "Lost phone", ownership: "corporate", category: "Phone" }),
-    }).then((r) => r.json()),
-  );
-  await run(AGENT_BIN, ["enroll", "--state-dir", stateDir, "--server", server.url, "--code", issued.code,
-    "--platform", "android", "--os-version", "15", "--model", "Pixel 8a"]);
-  agentProcess = spawn(AGENT_BIN, ["run", "--state-dir", stateDir, "--interval", "3600"]);
-  agentProcess.stdout.on("data", (chunk) => (agentOutput += chunk));
-  await agentSays(/connected: waiting for commands/);
+  agent = await enrollRunningAgent(page, server.url, { platform: "android", name: "Lost phone", model: "Pixel 8a", os_version: "15" });
 
   await page.getByRole("link", { name: "Lost phone" }).click();
   await page.getByRole("heading", { name: "Lost phone" }).waitFor();
@@ -69,7 +38,7 @@ test("Ada locks and then resets her lost phone, cancels a mistaken reset, and re
   await page.getByRole("button", { name: "Lock device" }).click();
   const lock = page.getByRole("list", { name: "Timeline" }).getByRole("listitem", { name: "Lock" });
   await lock.getByText("Lock · Completed").waitFor();
-  assert.match(agentOutput, /locked: Found this phone\? Please call \/ \+44 20 7946 0000/);
+  assert.match(agent.output, /locked: Found this phone\? Please call \/ \+44 20 7946 0000/);
 
   // Reset device: explained, password again, the name typed.
   await page.getByRole("button", { name: "Reset device" }).click();
@@ -82,7 +51,7 @@ test("Ada locks and then resets her lost phone, cancels a mistaken reset, and re
   await page.getByLabel("Type the device's name to confirm").fill("Lost phone");
   const pressed = Date.now();
   await confirm.click();
-  await agentSays(/received: wipe /);
+  await agent.says(/received: wipe /);
   console.log(`# Reset device pressed -> agent received it: ${Date.now() - pressed} ms (password check included)`);
 
   const reset = page.getByRole("list", { name: "Timeline" }).getByRole("listitem", { name: "Reset device" });
@@ -92,7 +61,7 @@ test("Ada locks and then resets her lost phone, cancels a mistaken reset, and re
   }
   await page.locator(".cp-page__title").getByText("Wiped").waitFor();
   await page.getByText("Revoked on", { exact: false }).waitFor();
-  assert.equal(await agentProcess.exitCode ?? (await new Promise((r) => agentProcess.once("exit", r))), 0);
+  assert.equal(await agent.process.exitCode ?? (await new Promise((r) => agent.process.once("exit", r))), 0);
 
   // A mistaken reset of a device that is offline: cancelled before it is taken.
   await page.getByRole("link", { name: "My devices" }).first().click();

@@ -1,11 +1,12 @@
 // Starts the real enrollment API (demo data, fresh SQLite file, the built
 // portal) and headless Chromium for the end-to-end journeys.
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { promisify } from "node:util";
 import { chromium } from "playwright-core";
 
 export const PASSWORD = "demo-password-1";
@@ -92,4 +93,43 @@ export function totp(base32Secret, stepsAhead = 0) {
   const offset = digest[19] & 0x0f;
   const value = (digest.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
   return String(value).padStart(6, "0");
+}
+
+/// Enrolls a device of the signed-in user's (through `page`'s session) with
+/// the agent, and keeps the agent running. `device`: platform, name, model,
+/// os_version. Gives back the agent: its output so far, `says(pattern)`
+/// resolving when a line matches, and `stop()`.
+export async function enrollRunningAgent(page, serverUrl, device) {
+  const issued = await page.evaluate(
+    (device) =>
+      fetch("/api/v1/enrollment-codes", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-requested-with": "company-portal" },
+        body: JSON.stringify({ platform: device.platform, device_name: device.name, ownership: "corporate", category: "Phone" }),
+      }).then((r) => r.json()),
+    device,
+  );
+  const stateDir = mkdtempSync(join(tmpdir(), "portal-agent-"));
+  await promisify(execFile)(AGENT_BIN, ["enroll", "--state-dir", stateDir, "--server", serverUrl, "--code", issued.code,
+    "--platform", device.platform, "--os-version", device.os_version, "--model", device.model]);
+  const child = spawn(AGENT_BIN, ["run", "--state-dir", stateDir, "--interval", "3600"]);
+  const agent = {
+    process: child,
+    output: "",
+    says(pattern) {
+      return new Promise((resolve, reject) => {
+        const check = () => pattern.test(agent.output) && resolve();
+        child.stdout.on("data", check);
+        child.once("exit", (code) => reject(new Error(`agent exited (${code}) before ${pattern}: ${agent.output}`)));
+        check();
+      });
+    },
+    stop() {
+      child.kill("SIGINT");
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+  child.stdout.on("data", (chunk) => (agent.output += chunk));
+  await agent.says(/connected: waiting for commands/);
+  return agent;
 }

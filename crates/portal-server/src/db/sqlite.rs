@@ -753,12 +753,7 @@ impl Database for SqliteDatabase {
         let device = command.device_id.to_string();
         let now = ts(command.requested_at);
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(other)?;
-        let wiped: Option<Option<String>> = sqlx::query_scalar("SELECT wiped_at FROM devices WHERE id = ?")
-            .bind(&device)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(other)?;
-        if wiped.flatten().is_some() {
+        if is_wiped(&mut tx, command.device_id).await? {
             return Ok(WipeOutcome::AlreadyWiped);
         }
         let active: i64 = sqlx::query_scalar(
@@ -962,6 +957,16 @@ async fn insert_command(tx: &mut Tx<'_>, command: &NewCommand, audit: &AuditEven
         .await
         .map_err(other)?;
     row.try_into()
+}
+
+/// Whether the device has been reset.
+async fn is_wiped(tx: &mut Tx<'_>, device_id: DeviceId) -> DbResult<bool> {
+    let wiped: Option<Option<String>> = sqlx::query_scalar("SELECT wiped_at FROM devices WHERE id = ?")
+        .bind(device_id.to_string())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(other)?;
+    Ok(wiped.flatten().is_some())
 }
 
 /// From now on the device API refuses the device's certificates.

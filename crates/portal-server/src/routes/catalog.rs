@@ -238,7 +238,8 @@ async fn app_command(
         expires_at: now + state.command_ttl,
     };
     let mut audit = audit_event(caller, client, &format!("{}_requested", kind.as_str()), device, now);
-    audit.outcome = app.id.clone();
+    // Which app, beside which device.
+    audit.subject = Some(format!("{device}/{}", app.id));
     let conflict = |code, message: &str| Err(AppError::refused(StatusCode::CONFLICT, code, message));
     let queued = match state.db.queue_app_command(command, audit).await? {
         AppCommandOutcome::Queued(command) => *command,

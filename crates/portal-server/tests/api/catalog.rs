@@ -3,8 +3,8 @@ use std::collections::BTreeSet;
 use portal_agent::DeviceClient;
 use portal_server::catalog_seed;
 use portal_types::{
-    AppDetail, AppInput, AppsPage, Command, CommandKind, CommandOutcome, DeviceAppsResponse, InstallState, ManagedApp,
-    Platform,
+    AppDetail, AppInput, AppsPage, Command, CommandKind, CommandOutcome, DeviceAppsResponse, DeviceCommand,
+    InstallState, ManagedApp, Platform,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -103,6 +103,11 @@ async fn bad_catalog_parameters_get_a_clear_400() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
+/// The commands waiting for the device, taken at a check-in.
+async fn waiting(device: &DeviceClient) -> Vec<DeviceCommand> {
+    device.check_in(&inventory("15"), &[]).await.unwrap().commands
+}
+
 async fn app_command(
     app: &TestApp,
     user: &reqwest::Client,
@@ -149,13 +154,7 @@ async fn an_install_travels_the_command_queue_and_ends_installed() {
     let (status, body) = app_command(&app, &grace, &device, "sentry-vpn", "install").await;
     assert_eq!((status, error_code(&body)), (StatusCode::CONFLICT, "change_pending"));
 
-    let [delivered] = device
-        .check_in(&inventory("15"), &[])
-        .await
-        .unwrap()
-        .commands
-        .try_into()
-        .unwrap();
+    let [delivered] = waiting(&device).await.try_into().unwrap();
     assert_eq!(delivered.id, queued.id);
     assert_eq!(delivered.app.as_ref().unwrap().app_id, "sentry-vpn");
     device.acknowledge(delivered.id).await.unwrap();
@@ -187,13 +186,7 @@ async fn an_install_travels_the_command_queue_and_ends_installed() {
         state_on_device(&app, &grace, &device, "sentry-vpn").await,
         Some(InstallState::Uninstalling)
     );
-    let [removal] = device
-        .check_in(&inventory("15"), &[])
-        .await
-        .unwrap()
-        .commands
-        .try_into()
-        .unwrap();
+    let [removal] = waiting(&device).await.try_into().unwrap();
     assert_eq!(removal.kind, CommandKind::Uninstall);
     device
         .report(removal.id, CommandOutcome::Completed, None)
@@ -207,13 +200,7 @@ async fn a_failed_install_says_why_and_can_be_tried_again() {
     let app = spawn_app().await;
     let (grace, device, _) = enrolled_device(&app).await;
     app_command(&app, &grace, &device, "orbit-drive", "install").await;
-    let [command] = device
-        .check_in(&inventory("15"), &[])
-        .await
-        .unwrap()
-        .commands
-        .try_into()
-        .unwrap();
+    let [command] = waiting(&device).await.try_into().unwrap();
     device
         .report(command.id, CommandOutcome::Failed, Some("Not enough storage".into()))
         .await
@@ -282,15 +269,7 @@ async fn installs_the_rules_rule_out_are_refused() {
     let (status, _) = app_command(&app, &grace, &device, "no-such-app", "install").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
-    assert!(
-        device
-            .check_in(&inventory("15"), &[])
-            .await
-            .unwrap()
-            .commands
-            .is_empty(),
-        "nothing was queued"
-    );
+    assert!(waiting(&device).await.is_empty(), "nothing was queued");
 }
 
 fn new_app(required: bool) -> Value {
@@ -352,14 +331,7 @@ async fn an_administrator_adds_edits_and_retires_apps_and_required_ones_reach_de
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    assert!(
-        device
-            .check_in(&inventory("15"), &[])
-            .await
-            .unwrap()
-            .commands
-            .is_empty()
-    );
+    assert!(waiting(&device).await.is_empty());
 
     // Made required: queued at once for the enrolled Android device.
     let response = admin
@@ -369,13 +341,7 @@ async fn an_administrator_adds_edits_and_retires_apps_and_required_ones_reach_de
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let [install] = device
-        .check_in(&inventory("15"), &[])
-        .await
-        .unwrap()
-        .commands
-        .try_into()
-        .unwrap();
+    let [install] = waiting(&device).await.try_into().unwrap();
     assert_eq!(install.app.unwrap().app_id, "lighthouse-compliance");
     assert_eq!(
         state_on_device(&app, &grace, &device, "lighthouse-compliance").await,

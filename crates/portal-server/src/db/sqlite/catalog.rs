@@ -8,7 +8,7 @@ use sqlx::{SqliteExecutor, SqlitePool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{Tx, bad_value, insert_audit, insert_command, other, parse_uuid, rfc3339, ts};
+use super::{Tx, bad_value, insert_audit, insert_command, is_wiped, other, parse_uuid, rfc3339, ts};
 use crate::db::{AppCommandOutcome, AppQuery, Assigned, AuditEvent, DbResult, NewCommand};
 
 const APP_COLUMNS: &str = "SELECT a.id, a.name, a.publisher, a.version, a.size_bytes, a.description, a.category,
@@ -248,7 +248,11 @@ pub(super) async fn assign_required(
             kind: CommandKind::Install,
             lock_message: None,
             lock_phone: None,
-            app: Some(AppPackage { app_id, name, version }),
+            app: Some(AppPackage {
+                app_id: app_id.clone(),
+                name,
+                version,
+            }),
             idempotency_key: None,
             requested_at: now,
             expires_at,
@@ -258,7 +262,7 @@ pub(super) async fn assign_required(
             at: now,
             actor: None,
             action: "install_requested".into(),
-            subject: Some(device),
+            subject: Some(format!("{device}/{app_id}")),
             source: None,
             outcome: "required".into(),
         };
@@ -411,12 +415,7 @@ pub(super) async fn queue_app_command(
     let app_id = command.app.as_ref().map(|a| a.app_id.clone()).unwrap_or_default();
     let device = command.device_id.to_string();
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(other)?;
-    let wiped: Option<Option<String>> = sqlx::query_scalar("SELECT wiped_at FROM devices WHERE id = ?")
-        .bind(&device)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(other)?;
-    if wiped.flatten().is_some() {
+    if is_wiped(&mut tx, command.device_id).await? {
         return Ok(AppCommandOutcome::DeviceWiped);
     }
     let state: Option<String> = sqlx::query_scalar("SELECT state FROM device_apps WHERE device_id = ? AND app_id = ?")
