@@ -3,14 +3,14 @@ use std::collections::BTreeSet;
 use portal_agent::DeviceClient;
 use portal_server::catalog_seed;
 use portal_types::{
-    AppDetail, AppInput, AppsPage, Command, CommandKind, CommandOutcome, DeviceAppsResponse, DeviceCommand,
-    InstallState, ManagedApp, Platform,
+    AppDetail, AppInput, AppsPage, Command, CommandKind, CommandOutcome, DeviceAppsResponse, InstallState, ManagedApp,
+    Platform,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::{
-    enrollment::{enrolled_device, inventory},
+    enrollment::{enrolled_device, inventory, waiting},
     helpers::{TestApp, error_code, field_names, spawn_app},
 };
 
@@ -101,11 +101,6 @@ async fn bad_catalog_parameters_get_a_clear_400() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _) = app.get_json(&app.client(), "/api/v1/apps").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-}
-
-/// The commands waiting for the device, taken at a check-in.
-async fn waiting(device: &DeviceClient) -> Vec<DeviceCommand> {
-    device.check_in(&inventory("15"), &[]).await.unwrap().commands
 }
 
 async fn app_command(

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::{
-    enrollment::{enrolled_device, inventory},
+    enrollment::{enrolled_device, inventory, waiting},
     helpers::{PASSWORD, TestApp, error_code, field_names, spawn_app},
 };
 
@@ -84,15 +84,7 @@ async fn an_offline_device_gets_its_commands_oldest_first_at_its_next_check_in()
             .iter()
             .all(|c| c.state == CommandState::Delivered)
     );
-    assert!(
-        device
-            .check_in(&inventory("15"), &[])
-            .await
-            .unwrap()
-            .commands
-            .is_empty(),
-        "delivered once"
-    );
+    assert!(waiting(&device).await.is_empty(), "delivered once");
 }
 
 #[tokio::test]
@@ -109,14 +101,7 @@ async fn a_command_cancelled_before_delivery_never_reaches_the_device() {
     assert_eq!(response.json::<Command>().await.unwrap().state, CommandState::Cancelled);
 
     let mut stream = device.command_stream().await.unwrap();
-    assert!(
-        device
-            .check_in(&inventory("15"), &[])
-            .await
-            .unwrap()
-            .commands
-            .is_empty()
-    );
+    assert!(waiting(&device).await.is_empty());
     assert!(
         tokio::time::timeout(Duration::from_millis(300), stream.next_command())
             .await
@@ -165,7 +150,7 @@ async fn failed_not_now_and_expired_commands_say_so() {
             .state,
         CommandState::Requested
     );
-    let again = device.check_in(&inventory("15"), &[]).await.unwrap().commands;
+    let again = waiting(&device).await;
     assert_eq!(
         again.iter().map(|c| c.id).collect::<Vec<_>>(),
         [deferred.id],
@@ -179,15 +164,7 @@ async fn failed_not_now_and_expired_commands_say_so() {
     let stale = queue_lock(&app, &grace, &device).await;
     app.clock.advance(time::Duration::days(7));
     device.clock_offset_seconds = time::Duration::days(7).whole_seconds();
-    assert!(
-        device
-            .check_in(&inventory("15"), &[])
-            .await
-            .unwrap()
-            .commands
-            .is_empty(),
-        "expired: not delivered"
-    );
+    assert!(waiting(&device).await.is_empty(), "expired: not delivered");
     let grace = app.signed_in("grace@example.com").await;
     let expired = timeline(&app, &grace, &device)
         .await
@@ -391,7 +368,7 @@ async fn reset_device_is_guarded_then_runs_and_revokes_the_certificate() {
 
     let mut device = device;
     device.clock_offset_seconds = 6 * 60;
-    let delivered = device.check_in(&inventory("15"), &[]).await.unwrap().commands;
+    let delivered = waiting(&device).await;
     assert_eq!(delivered.iter().map(|c| c.id).collect::<Vec<_>>(), [reset.id]);
     device.acknowledge(reset.id).await.unwrap();
     assert_eq!(

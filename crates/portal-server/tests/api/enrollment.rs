@@ -2,8 +2,8 @@ use std::time::Duration;
 
 use portal_agent::{ApiFailure, DeviceClient, StateDir, enroll};
 use portal_types::{
-    CommandKind, CommandOutcome, ComplianceState, DeviceDetail, EnrollmentCodeResponse, EnrollmentOptions, Inventory,
-    Platform,
+    CommandKind, CommandOutcome, ComplianceState, DeviceCommand, DeviceDetail, EnrollmentCodeResponse,
+    EnrollmentOptions, Inventory, Platform,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -53,6 +53,11 @@ async fn device_count(app: &TestApp, client: &reqwest::Client) -> usize {
         .len()
 }
 
+/// The commands waiting for the device, taken at a check-in.
+pub async fn waiting(device: &DeviceClient) -> Vec<DeviceCommand> {
+    device.check_in(&inventory("15"), &[]).await.unwrap().commands
+}
+
 /// Grace, with an enrolled Android device that has installed the required
 /// apps queued at its enrollment, as an agent does on its first check-in.
 pub async fn enrolled_device(app: &TestApp) -> (reqwest::Client, DeviceClient, StateDir) {
@@ -63,7 +68,7 @@ pub async fn enrolled_device(app: &TestApp) -> (reqwest::Client, DeviceClient, S
         .await
         .expect("enrolls");
     let device = DeviceClient::load(&dir).unwrap();
-    let required = device.check_in(&inventory("15"), &[]).await.unwrap().commands;
+    let required = waiting(&device).await;
     assert!(
         !required.is_empty(),
         "the seed's required apps are queued at enrollment"
