@@ -10,7 +10,7 @@ pub fn PrivacyPage(ownership: Ownership) -> impl IntoView {
     let (sees, does): (&[&str], &[&str]) = if corporate {
         (
             &[
-                "Device name, model and manufacturer",
+                "Device name and model",
                 "Operating system and version",
                 "Serial number and device identifier",
                 "Encryption, passcode and whether the device is jailbroken or rooted",
@@ -28,7 +28,7 @@ pub fn PrivacyPage(ownership: Ownership) -> impl IntoView {
     } else {
         (
             &[
-                "Device name, model and manufacturer",
+                "Device name and model",
                 "Operating system and version",
                 "Device identifier (not the serial number)",
                 "Encryption, passcode and whether the device is jailbroken or rooted",

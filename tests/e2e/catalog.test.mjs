@@ -9,6 +9,7 @@ import { enrollRunningAgent, launchBrowser, newPage, signIn, startServer } from 
 let server;
 let browser;
 let agent;
+let failing;
 
 before(async () => {
   server = await startServer([
@@ -21,6 +22,7 @@ before(async () => {
 
 after(async () => {
   agent?.stop();
+  failing?.stop();
   await browser?.close();
   await server?.stop();
 });
@@ -74,6 +76,24 @@ test("a required app installs by itself; Ada finds, installs and uninstalls an a
   const choice = page.locator("label", { hasText: "New Pixel (Android)" });
   assert.match(await choice.textContent(), /Not available for Android/);
   assert.ok(await page.getByLabel("New Pixel (Android)").isDisabled());
+  assert.deepEqual(page.problems, []);
+});
+
+test("an install the device cannot carry out shows Failed with the reason", async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/sign-in`);
+  await signIn(page, "grace@example.com");
+  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  failing = await enrollRunningAgent(page, server.url, { platform: "android", name: "Full phone", model: "Pixel 6", os_version: "15" },
+    ["--fail-installs", "orbit-drive"]);
+
+  await page.goto(`${server.url}/apps/orbit-drive`);
+  await page.getByLabel("Full phone (Android)").check();
+  await page.getByRole("button", { name: "Install" }).click();
+  const row = page.getByRole("list", { name: "On your devices" }).getByRole("listitem", { name: "Full phone" });
+  await row.getByText("Failed", { exact: true }).waitFor();
+  await row.getByText("Orbit Drive could not be installed: not enough storage").waitFor();
+  assert.ok(await page.getByLabel("Full phone (Android)").isEnabled(), "a failed install may be tried again");
   assert.deepEqual(page.problems, []);
 });
 

@@ -97,9 +97,9 @@ export function totp(base32Secret, stepsAhead = 0) {
 
 /// Enrolls a device of the signed-in user's (through `page`'s session) with
 /// the agent, and keeps the agent running. `device`: platform, name, model,
-/// os_version. Gives back the agent: its output so far, `says(pattern)`
+/// os_version; `runArgs`: more flags for `portal-agent run`. Gives back the agent: its output so far, `says(pattern)`
 /// resolving when a line matches, and `stop()`.
-export async function enrollRunningAgent(page, serverUrl, device) {
+export async function enrollRunningAgent(page, serverUrl, device, runArgs = []) {
   const issued = await page.evaluate(
     (device) =>
       fetch("/api/v1/enrollment-codes", {
@@ -112,7 +112,7 @@ export async function enrollRunningAgent(page, serverUrl, device) {
   const stateDir = mkdtempSync(join(tmpdir(), "portal-agent-"));
   await promisify(execFile)(AGENT_BIN, ["enroll", "--state-dir", stateDir, "--server", serverUrl, "--code", issued.code,
     "--platform", device.platform, "--os-version", device.os_version, "--model", device.model]);
-  const child = spawn(AGENT_BIN, ["run", "--state-dir", stateDir, "--interval", "3600"]);
+  const child = spawn(AGENT_BIN, ["run", "--state-dir", stateDir, "--interval", "3600", ...runArgs]);
   const agent = {
     process: child,
     output: "",
