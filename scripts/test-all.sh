@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
+# One build per run: incremental caches would only take disk (gigabytes).
+export CARGO_INCREMENTAL=0
 
 ensure_build_tools
 ensure_chromium
