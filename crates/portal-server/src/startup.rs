@@ -1,8 +1,8 @@
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
-use axum::{Router, middleware};
-use axum_server::{Handle, tls_rustls::RustlsConfig};
+use axum::{Router, middleware, serve::ListenerExt};
+use axum_server::{Handle, accept::NoDelayAcceptor, tls_rustls::RustlsConfig};
 use tokio::net::TcpListener;
 use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
 
@@ -124,9 +124,14 @@ impl Application {
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         match self.tls {
             None => {
-                axum::serve(self.listener, service)
-                    .with_graceful_shutdown(shutdown)
-                    .await?
+                // Pushed commands and events are small writes: send each at
+                // once rather than wait for the peer's delayed ACK (Nagle).
+                let listener = self.listener.tap_io(|tcp| {
+                    if let Err(error) = tcp.set_nodelay(true) {
+                        tracing::debug!(%error, "cannot set TCP_NODELAY");
+                    }
+                });
+                axum::serve(listener, service).with_graceful_shutdown(shutdown).await?
             }
             Some(tls) => {
                 let handle = Handle::new();
@@ -136,6 +141,7 @@ impl Application {
                     stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
                 });
                 axum_server::from_tcp_rustls(self.listener.into_std()?, tls)?
+                    .map(|tls| tls.acceptor(NoDelayAcceptor::new()))
                     .handle(handle)
                     .serve(service)
                     .await?;

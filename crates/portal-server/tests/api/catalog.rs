@@ -384,3 +384,32 @@ async fn the_help_desk_comes_from_configuration() {
     assert_eq!(body["phone"], "+1 555 0100");
     assert!(body["email"].is_null());
 }
+
+/// Run with `cargo test --release -p portal-server --test api -- --ignored --nocapture catalog_latency`.
+/// Each kind of catalog request 200 times over loopback, one after another.
+#[tokio::test]
+#[ignore = "a measurement, not a check: prints figures"]
+async fn catalog_latency_over_200_requests_each() {
+    let app = spawn_app().await;
+    let ada = app.signed_in("ada@example.com").await;
+    for path in [
+        "/api/v1/apps?page=1&per_page=24",
+        "/api/v1/apps?q=mail&platform=android,ios,macos,windows",
+        "/api/v1/apps?category=Finance&platform=android&page=1",
+        "/api/v1/apps?featured=true&platform=android,ios,macos,windows",
+        "/api/v1/apps/sentry-vpn",
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..200 {
+            let started = std::time::Instant::now();
+            let (status, _) = app.get_json(&ada, path).await;
+            times.push(started.elapsed());
+            assert_eq!(status, StatusCode::OK);
+        }
+        times.sort();
+        println!(
+            "{path}: median {:?}, 95th percentile {:?}, worst {:?}",
+            times[100], times[190], times[199]
+        );
+    }
+}

@@ -278,6 +278,8 @@ async fn reset_delivery_latency_over_50_runs() {
         .unwrap();
         let mut device = DeviceClient::load(&dir).unwrap();
         device.clock_offset_seconds = moved.whole_seconds();
+        // The required apps' installs come first; take them out of the way.
+        waiting(&device).await;
         let mut stream = device.command_stream().await.unwrap();
 
         let pressed = Instant::now();
