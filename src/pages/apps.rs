@@ -41,16 +41,81 @@ fn platform_param(choice: &str, mine: &[Platform]) -> String {
     format!("platform={}&", names.join(","))
 }
 
+/// The catalog's choices as the address keeps them (`?q=vpn&category=HR&platform=ios`),
+/// so that Back returns to the same list.
+#[derive(Debug, Default, PartialEq)]
+struct Choices {
+    search: String,
+    category: Option<&'static str>,
+    /// `mine`, `` (all) or one platform's wire name; `None` for the default.
+    platform: Option<String>,
+}
+
+impl Choices {
+    fn parse(query: &str) -> Self {
+        let mut choices = Choices::default();
+        for (key, value) in query
+            .trim_start_matches('?')
+            .split('&')
+            .filter_map(|p| p.split_once('='))
+        {
+            let value = js_sys::decode_uri_component(&value.replace('+', " "))
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
+            match key {
+                "q" => choices.search = value,
+                "category" => choices.category = CATEGORIES.into_iter().find(|c| *c == value),
+                "platform" => choices.platform = Some(value),
+                _ => {}
+            }
+        }
+        choices
+    }
+
+    fn query(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.search.is_empty() {
+            parts.push(format!("q={}", js_sys::encode_uri_component(&self.search)));
+        }
+        if let Some(c) = self.category {
+            parts.push(format!("category={}", js_sys::encode_uri_component(c)));
+        }
+        if let Some(p) = &self.platform {
+            parts.push(format!("platform={p}"));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    }
+}
+
 #[component]
 fn Catalog(mine: Vec<Platform>) -> impl IntoView {
-    let search = RwSignal::new(String::new());
-    let category = RwSignal::new(None::<&'static str>);
-    let platform = RwSignal::new(if mine.is_empty() {
+    let start = Choices::parse(&window().location().search().unwrap_or_default());
+    let default_platform = if mine.is_empty() {
         String::new()
     } else {
         "mine".to_string()
-    });
+    };
+    let search = RwSignal::new(start.search);
+    let category = RwSignal::new(start.category);
+    let platform = RwSignal::new(start.platform.unwrap_or_else(|| default_platform.clone()));
     let page = RwSignal::new(1u32);
+    // The address follows the choices, in place: no history entry per keystroke.
+    Effect::new(move |_| {
+        let choices = Choices {
+            search: search.get(),
+            category: category.get(),
+            platform: Some(platform.get()).filter(|p| *p != default_platform),
+        };
+        if let Ok(history) = window().history() {
+            let address = format!("/apps{}", choices.query());
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&address));
+        }
+    });
     let mine = StoredValue::new(mine);
     let platforms = move || mine.with_value(|mine| platform_param(&platform.get(), mine));
 

@@ -54,7 +54,14 @@ test("a required app installs by itself; Ada finds, installs and uninstalls an a
   await page.getByLabel("Search apps").pressSequentially("vpn");
   const results = page.getByRole("list", { name: "Apps", exact: true });
   await page.getByText("1 app", { exact: true }).waitFor();
+  assert.equal(new URL(page.url()).search, "?q=vpn", "the address keeps the search");
   await results.getByRole("link", { name: "Sentry VPN" }).click();
+  await page.getByRole("heading", { name: "Sentry VPN" }).waitFor();
+  // Back returns to the same list.
+  await page.goBack();
+  await page.getByText("1 app", { exact: true }).waitFor();
+  assert.equal(await page.getByLabel("Search apps").inputValue(), "vpn");
+  await page.goForward();
 
   await page.getByRole("heading", { name: "Sentry VPN" }).waitFor();
   await page.getByText("Available", { exact: true }).waitFor();
