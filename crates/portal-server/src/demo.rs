@@ -165,7 +165,10 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
                     version: app.version,
                 })
                 .collect();
-            state.db.record_app_inventory(id, &installed, now).await?;
+            state
+                .db
+                .record_app_inventory(id, &installed, now, now + state.command_ttl)
+                .await?;
         }
     }
     tracing::info!("demo data created: ada@example.com, grace@example.com, it@example.com / {PASSWORD}");

@@ -378,9 +378,16 @@ pub trait Database: Send + Sync + 'static {
     /// device (or the device's) rules it out.
     async fn queue_app_command(&self, command: NewCommand, audit: AuditEvent) -> DbResult<AppCommandOutcome>;
     /// The catalog apps the device reports: those it has are Installed, and
-    /// Installed ones it no longer has are forgotten. Installs under way stay.
-    async fn record_app_inventory(&self, device_id: DeviceId, apps: &[ManagedApp], now: OffsetDateTime)
-    -> DbResult<()>;
+    /// Installed ones it no longer has are forgotten; installs under way
+    /// stay. A required app it lacks is queued for it again, to expire at
+    /// `installs_expire_at`.
+    async fn record_app_inventory(
+        &self,
+        device_id: DeviceId,
+        apps: &[ManagedApp],
+        now: OffsetDateTime,
+        installs_expire_at: OffsetDateTime,
+    ) -> DbResult<()>;
 
     /// Waits for open connections to finish and closes them.
     async fn close(&self);

@@ -877,8 +877,9 @@ impl Database for SqliteDatabase {
         device_id: DeviceId,
         apps: &[ManagedApp],
         now: OffsetDateTime,
+        installs_expire_at: OffsetDateTime,
     ) -> DbResult<()> {
-        catalog::record_inventory(&self.pool, device_id, apps, now).await
+        catalog::record_inventory(&self.pool, device_id, apps, now, installs_expire_at).await
     }
 
     async fn close(&self) {

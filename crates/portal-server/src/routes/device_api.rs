@@ -70,7 +70,10 @@ async fn check_in(
         .db
         .record_check_in(device.device_id, &inventory, &result, now)
         .await?;
-    state.db.record_app_inventory(device.device_id, &apps, now).await?;
+    state
+        .db
+        .record_app_inventory(device.device_id, &apps, now, now + state.command_ttl)
+        .await?;
     state
         .events
         .publish(device.user_id, LiveEvent::device_updated(device.device_id));

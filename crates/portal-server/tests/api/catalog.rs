@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::{
-    enrollment::{enrolled_device, inventory, waiting},
+    enrollment::{enrolled_device, inventory, required_on_android, waiting},
     helpers::{TestApp, error_code, field_names, spawn_app},
 };
 
@@ -218,16 +218,21 @@ async fn the_device_inventory_is_the_truth_about_what_is_installed() {
         app_id: "tallyho-notes".into(),
         version: "9.9".into(),
     }];
-    device.check_in(&inventory("15"), &reported).await.unwrap();
+    let answer = device.check_in(&inventory("15"), &reported).await.unwrap();
     assert_eq!(
         state_on_device(&app, &grace, &device, "tallyho-notes").await,
         Some(InstallState::Installed)
     );
     assert_eq!(
         state_on_device(&app, &grace, &device, "keystone-authenticator").await,
-        None,
-        "no longer reported, so no longer installed"
+        Some(InstallState::Pending),
+        "no longer reported, so no longer installed; required, so queued again"
     );
+    let mut again: Vec<_> = answer.commands.into_iter().map(|c| c.app.unwrap().app_id).collect();
+    again.sort();
+    let mut required: Vec<_> = required_on_android().into_iter().map(|a| a.app_id).collect();
+    required.sort();
+    assert_eq!(again, required, "in the same check-in's answer");
 }
 
 #[tokio::test]

@@ -75,8 +75,7 @@ async fn an_offline_device_gets_its_commands_oldest_first_at_its_next_check_in()
     let path = format!("/api/v1/devices/{}/sync", device.state.device_id);
     let second: Command = grace.post(app.url(&path)).send().await.unwrap().json().await.unwrap();
 
-    let answer = device.check_in(&inventory("15"), &[]).await.unwrap();
-    let ids: Vec<_> = answer.commands.iter().map(|c| c.id).collect();
+    let ids: Vec<_> = waiting(&device).await.iter().map(|c| c.id).collect();
     assert_eq!(ids, [first.id, second.id]);
     assert!(
         timeline(&app, &grace, &device)

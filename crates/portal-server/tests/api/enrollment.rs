@@ -3,7 +3,7 @@ use std::time::Duration;
 use portal_agent::{ApiFailure, DeviceClient, StateDir, enroll};
 use portal_types::{
     CommandKind, CommandOutcome, ComplianceState, DeviceCommand, DeviceDetail, EnrollmentCodeResponse,
-    EnrollmentOptions, Inventory, Platform,
+    EnrollmentOptions, Inventory, ManagedApp, Platform,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -53,9 +53,23 @@ async fn device_count(app: &TestApp, client: &reqwest::Client) -> usize {
         .len()
 }
 
-/// The commands waiting for the device, taken at a check-in.
+/// The seed's required apps for Android, as a device that has them reports them.
+pub fn required_on_android() -> Vec<ManagedApp> {
+    portal_server::catalog_seed::apps()
+        .into_iter()
+        .filter(|(_, app)| app.required && app.platforms.contains(&Platform::Android))
+        .map(|(app_id, app)| ManagedApp {
+            app_id,
+            version: app.version,
+        })
+        .collect()
+}
+
+/// The commands waiting for the device (which keeps the required apps
+/// installed), taken at a check-in.
 pub async fn waiting(device: &DeviceClient) -> Vec<DeviceCommand> {
-    device.check_in(&inventory("15"), &[]).await.unwrap().commands
+    let answer = device.check_in(&inventory("15"), &required_on_android()).await;
+    answer.unwrap().commands
 }
 
 /// Grace, with an enrolled Android device that has installed the required
@@ -68,7 +82,7 @@ pub async fn enrolled_device(app: &TestApp) -> (reqwest::Client, DeviceClient, S
         .await
         .expect("enrolls");
     let device = DeviceClient::load(&dir).unwrap();
-    let required = waiting(&device).await;
+    let required = device.check_in(&inventory("15"), &[]).await.unwrap().commands;
     assert!(
         !required.is_empty(),
         "the seed's required apps are queued at enrollment"

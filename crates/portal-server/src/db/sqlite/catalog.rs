@@ -444,9 +444,10 @@ pub(super) async fn record_inventory(
     device_id: DeviceId,
     apps: &[ManagedApp],
     now: OffsetDateTime,
+    installs_expire_at: OffsetDateTime,
 ) -> DbResult<()> {
     let device = device_id.to_string();
-    let mut tx = pool.begin().await.map_err(other)?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(other)?;
     for app in apps {
         sqlx::query(
             "INSERT INTO device_apps (device_id, app_id, state, version, updated_at)
@@ -474,6 +475,8 @@ pub(super) async fn record_inventory(
     .execute(&mut *tx)
     .await
     .map_err(other)?;
+    // Required means kept installed: one removed on the device comes back.
+    assign_required(&mut tx, Assignment::Device(device_id), now, installs_expire_at).await?;
     tx.commit().await.map_err(other)
 }
 
