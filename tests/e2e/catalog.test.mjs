@@ -104,16 +104,20 @@ test("an install the device cannot carry out shows Failed with the reason", asyn
   assert.deepEqual(page.problems, []);
 });
 
-test("Help shows the help desk, and a device links to the privacy view of its ownership", async () => {
+test("Help shows the help desk; an app's address signs in and comes back; a device links to its privacy view", async () => {
   const page = await newPage(browser);
   await page.goto(`${server.url}/help`);
   await page.getByRole("heading", { name: "Example Corp Service Desk" }).waitFor();
   assert.equal(await page.getByRole("link", { name: "+1 555 0100" }).getAttribute("href"), "tel:+15550100");
   await page.getByRole("link", { name: "help@example.com" }).waitFor();
 
-  await page.goto(`${server.url}/sign-in`);
+  // Signed out, an app's address goes by Sign in (the other bundle) and back.
+  await page.goto(`${server.url}/apps/sentry-vpn`);
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
   await signIn(page, "ada@example.com");
-  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  await page.getByRole("heading", { name: "Sentry VPN" }).waitFor();
+
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "My devices" }).click();
   await page.getByRole("link", { name: "Personal iPhone" }).click();
   await page.getByRole("link", { name: /What your organisation can see on this personal device/ }).click();
   await page.getByRole("heading", { name: "Privacy" }).waitFor();
