@@ -1,20 +1,9 @@
 //! Remote actions: commands queued for a device, and what became of them.
 
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
+pub use crate::ids::CommandId;
 use crate::{AppPackage, DeviceId};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(transparent)]
-pub struct CommandId(pub Uuid);
-
-impl std::fmt::Display for CommandId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

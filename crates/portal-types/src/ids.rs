@@ -34,3 +34,7 @@ id_newtype!(
     /// A device object: the record linking a user to one of their devices.
     DeviceId
 );
+id_newtype!(
+    /// A remote action queued for a device.
+    CommandId
+);
