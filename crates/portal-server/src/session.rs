@@ -78,17 +78,17 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
-    /// Writes a successful `action` of this user's to the audit log.
-    pub async fn audit(&self, state: &AppState, client: std::net::SocketAddr, action: &str) -> Result<(), AppError> {
-        let event = crate::db::AuditEvent {
+    /// The audit entry of a successful `action` of this user's on their own
+    /// account, for the change to write in its transaction.
+    pub fn audit_event(&self, state: &AppState, client: std::net::SocketAddr, action: &str) -> crate::db::AuditEvent {
+        crate::db::AuditEvent {
             at: state.clock.now(),
             actor: Some(self.user.id),
             action: action.into(),
             subject: Some(self.user.email.clone()),
             source: Some(client.ip().to_string()),
             outcome: "success".into(),
-        };
-        Ok(state.db.record_audit(event).await?)
+        }
     }
 
     /// Whether the password was entered within [`FRESH_AUTHENTICATION`].
@@ -106,7 +106,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         let session = state.db.session(&token_hash).await?.ok_or(AppError::Unauthorized)?;
         let now = state.clock.now();
         if now >= session.expires_at || now - session.last_seen_at >= IDLE_TIMEOUT {
-            state.db.delete_session(&token_hash).await?;
+            state.db.delete_session(&token_hash, None).await?;
             return Err(AppError::SessionExpired);
         }
         if now - session.last_seen_at >= TOUCH_EVERY {

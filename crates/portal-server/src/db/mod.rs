@@ -242,23 +242,37 @@ pub trait Database: Send + Sync + 'static {
         audit: AuditEvent,
     ) -> DbResult<()>;
     async fn session(&self, token_hash: &str) -> DbResult<Option<SessionRecord>>;
-    /// A new id for the session, and the password entered now: after re-authentication.
-    async fn reauthenticate_session(&self, old_hash: &str, new_hash: &str, now: OffsetDateTime) -> DbResult<()>;
-    /// Ends every session of the user's.
-    async fn delete_sessions_of(&self, user_id: UserId) -> DbResult<()>;
+    /// A new id for the session, and the password entered now: after
+    /// re-authentication; audited in the same transaction.
+    async fn reauthenticate_session(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+        now: OffsetDateTime,
+        audit: AuditEvent,
+    ) -> DbResult<()>;
+    /// Ends every session of the user's, audited in the same transaction.
+    async fn delete_sessions_of(&self, user_id: UserId, audit: AuditEvent) -> DbResult<()>;
 
     async fn second_factor(&self, user_id: UserId) -> DbResult<SecondFactor>;
     async fn set_pending_totp(&self, user_id: UserId, sealed: &[u8]) -> DbResult<()>;
     /// The pending secret comes into force, with fresh recovery codes; `step`
     /// is the confirming code's, so it cannot be used again.
-    async fn enable_totp(&self, user_id: UserId, step: i64, recovery_hashes: &[String]) -> DbResult<()>;
-    async fn disable_totp(&self, user_id: UserId) -> DbResult<()>;
+    async fn enable_totp(
+        &self,
+        user_id: UserId,
+        step: i64,
+        recovery_hashes: &[String],
+        audit: AuditEvent,
+    ) -> DbResult<()>;
+    async fn disable_totp(&self, user_id: UserId, audit: AuditEvent) -> DbResult<()>;
     /// Accepts a TOTP time step once: false when it, or a later one, was used.
     async fn use_totp_step(&self, user_id: UserId, step: i64) -> DbResult<bool>;
     /// Spends a recovery code: false when unknown or already used.
     async fn use_recovery_code(&self, user_id: UserId, code_hash: &str, now: OffsetDateTime) -> DbResult<bool>;
     async fn touch_session(&self, token_hash: &str, now: OffsetDateTime) -> DbResult<()>;
-    async fn delete_session(&self, token_hash: &str) -> DbResult<()>;
+    /// Ends one session; with `audit` (a sign-out), audited in the same transaction.
+    async fn delete_session(&self, token_hash: &str, audit: Option<AuditEvent>) -> DbResult<()>;
 
     /// The user's own devices, by name.
     async fn devices_of(&self, user_id: UserId) -> DbResult<Vec<Device>>;

@@ -246,25 +246,35 @@ impl Database for SqliteDatabase {
         .transpose()
     }
 
-    async fn reauthenticate_session(&self, old_hash: &str, new_hash: &str, now: OffsetDateTime) -> DbResult<()> {
+    async fn reauthenticate_session(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+        now: OffsetDateTime,
+        audit: AuditEvent,
+    ) -> DbResult<()> {
+        let mut tx = self.pool.begin().await.map_err(other)?;
         sqlx::query("UPDATE sessions SET token_hash = ?, authenticated_at = ?, last_seen_at = ? WHERE token_hash = ?")
             .bind(new_hash)
             .bind(ts(now))
             .bind(ts(now))
             .bind(old_hash)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(other)?;
-        Ok(())
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(other)
     }
 
-    async fn delete_sessions_of(&self, user_id: UserId) -> DbResult<()> {
+    async fn delete_sessions_of(&self, user_id: UserId, audit: AuditEvent) -> DbResult<()> {
+        let mut tx = self.pool.begin().await.map_err(other)?;
         sqlx::query("DELETE FROM sessions WHERE user_id = ?")
             .bind(user_id.to_string())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(other)?;
-        Ok(())
+        insert_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(other)
     }
 
     async fn second_factor(&self, user_id: UserId) -> DbResult<SecondFactor> {
@@ -297,7 +307,13 @@ impl Database for SqliteDatabase {
         Ok(())
     }
 
-    async fn enable_totp(&self, user_id: UserId, step: i64, recovery_hashes: &[String]) -> DbResult<()> {
+    async fn enable_totp(
+        &self,
+        user_id: UserId,
+        step: i64,
+        recovery_hashes: &[String],
+        audit: AuditEvent,
+    ) -> DbResult<()> {
         let mut tx = self.pool.begin().await.map_err(other)?;
         sqlx::query(
             "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = ?
@@ -321,10 +337,11 @@ impl Database for SqliteDatabase {
                 .await
                 .map_err(other)?;
         }
+        insert_audit(&mut tx, &audit).await?;
         tx.commit().await.map_err(other)
     }
 
-    async fn disable_totp(&self, user_id: UserId) -> DbResult<()> {
+    async fn disable_totp(&self, user_id: UserId, audit: AuditEvent) -> DbResult<()> {
         let mut tx = self.pool.begin().await.map_err(other)?;
         sqlx::query("UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL WHERE id = ?")
             .bind(user_id.to_string())
@@ -336,6 +353,7 @@ impl Database for SqliteDatabase {
             .execute(&mut *tx)
             .await
             .map_err(other)?;
+        insert_audit(&mut tx, &audit).await?;
         tx.commit().await.map_err(other)
     }
 
@@ -375,13 +393,17 @@ impl Database for SqliteDatabase {
         Ok(())
     }
 
-    async fn delete_session(&self, token_hash: &str) -> DbResult<()> {
+    async fn delete_session(&self, token_hash: &str, audit: Option<AuditEvent>) -> DbResult<()> {
+        let mut tx = self.pool.begin().await.map_err(other)?;
         sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(other)?;
-        Ok(())
+        if let Some(audit) = &audit {
+            insert_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await.map_err(other)
     }
 
     async fn devices_of(&self, user_id: UserId) -> DbResult<Vec<Device>> {

@@ -108,7 +108,7 @@ async fn sign_in(
     }
     // A new session id at every sign-in: a session planted before it is dropped.
     if let Some(old) = session::token_from(&headers, state.secure_cookies) {
-        state.db.delete_session(&session::hash_token(old)).await?;
+        state.db.delete_session(&session::hash_token(old), None).await?;
     }
     let token = session::new_token();
     state
@@ -138,8 +138,8 @@ async fn sign_out(
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     caller: CurrentUser,
 ) -> Result<impl IntoResponse, AppError> {
-    state.db.delete_session(&caller.token_hash).await?;
-    caller.audit(&state, client, "sign_out").await?;
+    let event = caller.audit_event(&state, client, "sign_out");
+    state.db.delete_session(&caller.token_hash, Some(event)).await?;
     Ok((
         StatusCode::NO_CONTENT,
         [(header::SET_COOKIE, session::cleared_cookie(state.secure_cookies))],
@@ -183,8 +183,8 @@ async fn sign_out_everywhere(
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     caller: CurrentUser,
 ) -> Result<impl IntoResponse, AppError> {
-    state.db.delete_sessions_of(caller.user.id).await?;
-    caller.audit(&state, client, "sign_out_everywhere").await?;
+    let event = caller.audit_event(&state, client, "sign_out_everywhere");
+    state.db.delete_sessions_of(caller.user.id, event).await?;
     Ok((
         StatusCode::NO_CONTENT,
         [(header::SET_COOKIE, session::cleared_cookie(state.secure_cookies))],
@@ -249,9 +249,8 @@ async fn reauthenticate(
     let token = session::new_token();
     state
         .db
-        .reauthenticate_session(&caller.token_hash, &session::hash_token(&token), now)
+        .reauthenticate_session(&caller.token_hash, &session::hash_token(&token), now, event)
         .await?;
-    state.db.record_audit(event).await?;
     Ok((
         StatusCode::NO_CONTENT,
         [(

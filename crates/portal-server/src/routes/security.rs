@@ -99,8 +99,8 @@ async fn confirm_totp(
     })?;
     let codes = second_factor::new_recovery_codes();
     let hashes: Vec<String> = codes.iter().map(|c| second_factor::hash_recovery_code(c)).collect();
-    state.db.enable_totp(caller.user.id, step, &hashes).await?;
-    caller.audit(&state, client, "second_factor_enabled").await?;
+    let event = caller.audit_event(&state, client, "second_factor_enabled");
+    state.db.enable_totp(caller.user.id, step, &hashes, event).await?;
     Ok(Json(RecoveryCodesResponse { recovery_codes: codes }))
 }
 
@@ -129,7 +129,7 @@ async fn disable_totp(
         Check::Missing => return Err(second_factor::required()),
         Check::Rejected => return Err(second_factor::rejected()),
     }
-    state.db.disable_totp(caller.user.id).await?;
-    caller.audit(&state, client, "second_factor_disabled").await?;
+    let event = caller.audit_event(&state, client, "second_factor_disabled");
+    state.db.disable_totp(caller.user.id, event).await?;
     Ok(StatusCode::NO_CONTENT)
 }

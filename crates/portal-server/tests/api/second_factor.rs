@@ -220,3 +220,49 @@ async fn reauthenticating_with_a_second_factor_needs_a_right_code() {
         StatusCode::NO_CONTENT
     );
 }
+
+#[tokio::test]
+async fn second_factor_changes_reauthentication_and_sign_out_everywhere_are_audited() {
+    let app = spawn_app().await;
+    let (ada, secret, _) = with_totp(&app).await;
+    let reauthenticated = ada
+        .post(app.url("/api/v1/auth/reauthenticate"))
+        .json(&json!({ "password": PASSWORD, "code": code(&app, &secret, 1) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reauthenticated.status(), StatusCode::NO_CONTENT);
+    // Each code once: the next one is a minute later.
+    app.clock.advance(time::Duration::minutes(1));
+    let disabled = ada
+        .post(app.url("/api/v1/security/totp/disable"))
+        .json(&json!({ "password": PASSWORD, "code": code(&app, &secret, 0) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(disabled.status(), StatusCode::NO_CONTENT);
+    ada.post(app.url("/api/v1/auth/sign-out-everywhere"))
+        .send()
+        .await
+        .unwrap();
+
+    let db = portal_server::db::connect(&crate::helpers::database_url(&app.dir))
+        .await
+        .unwrap();
+    let actions: Vec<String> = db
+        .audit_events(4)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "sign_out_everywhere",
+            "second_factor_disabled",
+            "reauthenticate",
+            "second_factor_enabled"
+        ]
+    );
+}
