@@ -1,6 +1,11 @@
 //! Live changes: fanned out to the portal sessions of the user they concern,
 //! and wake-ups to the connected device a command was queued for.
 
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
 use portal_types::{DeviceId, LiveEvent, UserId};
 use tokio::sync::broadcast;
 
@@ -8,6 +13,9 @@ use tokio::sync::broadcast;
 pub struct Events {
     users: broadcast::Sender<(UserId, LiveEvent)>,
     devices: broadcast::Sender<DeviceId>,
+    /// Each device's newest command stream: an older one still open (a
+    /// connection the device already gave up on) must not take commands.
+    streams: Arc<Mutex<HashMap<DeviceId, u64>>>,
 }
 
 impl Events {
@@ -16,6 +24,7 @@ impl Events {
         Self {
             users: broadcast::channel(256).0,
             devices: broadcast::channel(256).0,
+            streams: Arc::default(),
         }
     }
 
@@ -35,6 +44,20 @@ impl Events {
 
     pub fn wakes(&self) -> broadcast::Receiver<DeviceId> {
         self.devices.subscribe()
+    }
+
+    /// Registers a new command stream of the device's, superseding the
+    /// ones before; gives back its number.
+    pub fn connect(&self, device: DeviceId) -> u64 {
+        let mut streams = self.streams.lock().expect("not poisoned");
+        let number = streams.get(&device).map_or(1, |n| n + 1);
+        streams.insert(device, number);
+        number
+    }
+
+    /// Whether stream `number` is still the device's newest.
+    pub fn is_current(&self, device: DeviceId, number: u64) -> bool {
+        self.streams.lock().expect("not poisoned").get(&device) == Some(&number)
     }
 }
 

@@ -329,8 +329,14 @@ pub trait Database: Send + Sync + 'static {
     /// The device's commands, newest first, past-due ones marked expired.
     async fn commands_of(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<Vec<Command>>;
     /// The requested commands, oldest first, now marked delivered, as the
-    /// device receives them.
-    async fn take_pending(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<Vec<DeviceCommand>>;
+    /// device receives them; with `redeliver`, also those delivered before
+    /// but never acknowledged (lost with the device's previous connection).
+    async fn take_pending(
+        &self,
+        device_id: DeviceId,
+        now: OffsetDateTime,
+        redeliver: bool,
+    ) -> DbResult<Vec<DeviceCommand>>;
     /// Moves a command of the device's from one of `from` to `to`; `None`
     /// when it is not the device's or not in one of `from`. A final state is
     /// audited as `actor`'s in the same transaction; a completed wipe marks

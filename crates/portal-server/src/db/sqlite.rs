@@ -672,16 +672,22 @@ impl Database for SqliteDatabase {
         rows.into_iter().map(Command::try_from).collect()
     }
 
-    async fn take_pending(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<Vec<DeviceCommand>> {
+    async fn take_pending(
+        &self,
+        device_id: DeviceId,
+        now: OffsetDateTime,
+        redeliver: bool,
+    ) -> DbResult<Vec<DeviceCommand>> {
         self.expire_commands(device_id, now).await?;
         let mut rows: Vec<CommandRow> = sqlx::query_as(&format!(
-            "UPDATE commands SET state = 'delivered', delivered_at = ?
-             WHERE device_id = ? AND state = 'requested'
+            "UPDATE commands SET state = 'delivered', delivered_at = ?1
+             WHERE device_id = ?2 AND (state = 'requested' OR (?3 AND state = 'delivered'))
              RETURNING {}",
             COMMAND_FIELDS
         ))
         .bind(ts(now))
         .bind(device_id.to_string())
+        .bind(redeliver)
         .fetch_all(&self.pool)
         .await
         .map_err(other)?;

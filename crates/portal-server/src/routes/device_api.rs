@@ -32,8 +32,15 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Marks the waiting commands delivered and tells the user's portal.
-async fn deliver(state: &AppState, device: &DeviceCredentials) -> Result<Vec<DeviceCommand>, AppError> {
-    let commands = state.db.take_pending(device.device_id, state.clock.now()).await?;
+async fn deliver(
+    state: &AppState,
+    device: &DeviceCredentials,
+    redeliver: bool,
+) -> Result<Vec<DeviceCommand>, AppError> {
+    let commands = state
+        .db
+        .take_pending(device.device_id, state.clock.now(), redeliver)
+        .await?;
     if !commands.is_empty() {
         state
             .events
@@ -77,7 +84,7 @@ async fn check_in(
     state
         .events
         .publish(device.user_id, LiveEvent::device_updated(device.device_id));
-    let commands = deliver(&state, &device).await?;
+    let commands = deliver(&state, &device, false).await?;
     Ok(Json(CheckInResponse {
         compliance,
         reasons: result.reasons,
@@ -85,8 +92,9 @@ async fn check_in(
     }))
 }
 
-/// Server-sent events: the device's waiting commands, oldest first, then each
-/// new one as soon as it is queued. The agent keeps this open.
+/// Server-sent events: the device's waiting commands (and those delivered
+/// before but never acknowledged), oldest first, then each new one as soon as
+/// it is queued. The agent keeps this open.
 #[utoipa::path(get, path = "/api/v1/device/commands", tag = "device",
     responses(
         (status = 200, description = "An endless text/event-stream of `command` events (DeviceCommand)", content_type = "text/event-stream"),
@@ -98,29 +106,39 @@ async fn command_stream(
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let device = request.device;
     let wakes = state.events.wakes();
+    let number = state.events.connect(device.device_id);
     let start = (state, device, wakes, VecDeque::<DeviceCommand>::new(), true);
-    let stream = stream::unfold(start, |(state, device, mut wakes, mut queue, mut first)| async move {
-        loop {
-            if let Some(command) = queue.pop_front() {
-                let event = Event::default().event("command").json_data(command).ok()?;
-                return Some((Ok(event), (state, device, wakes, queue, first)));
-            }
-            if !first {
-                match wakes.recv().await {
-                    Ok(woken) if woken == device.device_id => {}
-                    Ok(_) => continue,
-                    // Missed some: look at the queue anyway.
-                    Err(RecvError::Lagged(_)) => {}
-                    Err(RecvError::Closed) => return None,
+    let stream = stream::unfold(
+        start,
+        move |(state, device, mut wakes, mut queue, mut first)| async move {
+            loop {
+                if let Some(command) = queue.pop_front() {
+                    let event = Event::default().event("command").json_data(command).ok()?;
+                    return Some((Ok(event), (state, device, wakes, queue, first)));
+                }
+                if !first {
+                    match wakes.recv().await {
+                        // A newer connection of the device's takes over.
+                        Ok(woken) if woken == device.device_id && !state.events.is_current(woken, number) => {
+                            return None;
+                        }
+                        Ok(woken) if woken == device.device_id => {}
+                        Ok(_) => continue,
+                        // Missed some: look at the queue anyway.
+                        Err(RecvError::Lagged(_)) => {}
+                        Err(RecvError::Closed) => return None,
+                    }
+                }
+                // A new connection: what the last one delivered but the device
+                // never acknowledged was lost with it, and comes again.
+                let redeliver = std::mem::take(&mut first);
+                match deliver(&state, &device, redeliver).await {
+                    Ok(commands) => queue.extend(commands),
+                    Err(_) => return None,
                 }
             }
-            first = false;
-            match deliver(&state, &device).await {
-                Ok(commands) => queue.extend(commands),
-                Err(_) => return None,
-            }
-        }
-    });
+        },
+    );
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 

@@ -251,6 +251,42 @@ async fn another_users_device_is_404_for_every_command_endpoint_and_nothing_chan
     assert_eq!(commands[0].state, CommandState::Requested, "nothing cancelled by Ada");
 }
 
+#[tokio::test]
+async fn a_command_delivered_but_never_acknowledged_comes_again_and_the_newest_connection_takes_over() {
+    let app = spawn_app().await;
+    let (grace, device, _) = enrolled_device(&app).await;
+    let lock = queue_lock(&app, &grace, &device).await;
+    let [lost] = waiting(&device).await.try_into().unwrap();
+    assert_eq!(
+        lost.id, lock.id,
+        "delivered, then the device went away before acknowledging it"
+    );
+    assert!(
+        waiting(&device).await.is_empty(),
+        "a check-in does not deliver it twice"
+    );
+
+    let mut stream = device.command_stream().await.unwrap();
+    let again = tokio::time::timeout(Duration::from_secs(1), stream.next_command())
+        .await
+        .expect("delivered again at once")
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.id, lock.id);
+    device.acknowledge(again.id).await.unwrap();
+    device.report(again.id, CommandOutcome::Completed, None).await.unwrap();
+    // The device reconnects while the server still holds the old connection
+    // open: the newer one takes over.
+    let mut second = device.command_stream().await.unwrap();
+    let next = queue_lock(&app, &grace, &device).await;
+    let first_seen = second.next_command().await.unwrap().unwrap();
+    assert_eq!(first_seen.id, next.id, "an acknowledged command is not delivered again");
+    assert!(
+        !matches!(stream.next_command().await, Ok(Some(_))),
+        "the old connection ends without taking anything"
+    );
+}
+
 /// Run with `cargo test -p portal-server --test api -- --ignored --nocapture reset_delivery`.
 /// Each run: a fresh sign-in (fresh authentication), a newly enrolled device
 /// whose agent is connected, Reset device pressed, the agent receives it.
