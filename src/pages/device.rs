@@ -65,6 +65,7 @@ fn DeviceView(detail: DeviceDetail) -> impl IntoView {
                 <Fact label="OS version" value=device.os_version/>
                 <Fact label="Ownership" value=device.ownership.label().to_string()/>
                 <Fact label="Category" value=detail.category/>
+                {detail.serial_number.map(|serial| view! { <Fact label="Serial number" value=serial/> })}
                 <Fact label="Enrolled" value=format::date_time(&detail.enrolled_at)/>
                 <Fact label="Last check-in" value=last_check_in/>
             </dl>

@@ -12,7 +12,7 @@ pub fn PrivacyPage(ownership: Ownership) -> impl IntoView {
             &[
                 "Device name and model",
                 "Operating system and version",
-                "Serial number and device identifier",
+                "Serial number",
                 "Encryption, passcode and whether the device is jailbroken or rooted",
                 "Free storage",
                 "The apps it manages on the device, and their versions",
@@ -30,7 +30,7 @@ pub fn PrivacyPage(ownership: Ownership) -> impl IntoView {
             &[
                 "Device name and model",
                 "Operating system and version",
-                "Device identifier (not the serial number)",
+                "Not its serial number",
                 "Encryption, passcode and whether the device is jailbroken or rooted",
                 "Free storage",
                 "The work apps it manages on the device, and their versions: not your own apps",

@@ -119,6 +119,8 @@ test("Help shows the help desk; an app's address signs in and comes back; a devi
 
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "My devices" }).click();
   await page.getByRole("link", { name: "Personal iPhone" }).click();
+  await page.getByRole("heading", { name: "Personal iPhone" }).waitFor();
+  assert.equal(await page.getByText("Serial number", { exact: true }).count(), 0, "never kept for a personal device");
   await page.getByRole("link", { name: /What your organisation can see on this personal device/ }).click();
   await page.getByRole("heading", { name: "Privacy" }).waitFor();
   const current = page.getByRole("navigation", { name: "Ownership" }).locator("[aria-current=page]");

@@ -74,6 +74,9 @@ struct InventoryArgs {
     jailbroken: bool,
     #[arg(long, default_value_t = 32_000)]
     free_storage_mb: u64,
+    /// The device's serial number; a made-up one when not given.
+    #[arg(long)]
+    serial_number: Option<String>,
 }
 
 /// Changes to the inventory since enrollment, e.g. `--os-version 17.2`.
@@ -253,6 +256,16 @@ async fn simulate(device: &Device<'_>, command: &DeviceCommand) -> Result<(), St
     Ok(())
 }
 
+/// Twelve characters in the style of a manufacturer's serial number.
+fn made_up_serial() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ0123456789";
+    let mut rng = rand::thread_rng();
+    (0..12)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
 fn parse_platform(value: &str) -> Result<Platform, String> {
     Platform::parse(value).ok_or_else(|| {
         let names: Vec<_> = Platform::ALL.iter().map(|p| p.as_str()).collect();
@@ -278,6 +291,7 @@ async fn main() -> anyhow::Result<()> {
                 passcode_set: inventory.passcode,
                 jailbroken: inventory.jailbroken,
                 free_storage_mb: inventory.free_storage_mb,
+                serial_number: Some(inventory.serial_number.unwrap_or_else(made_up_serial)),
             };
             let state = enroll(&server, &code, platform, inventory, &dir).await?;
             println!(
@@ -327,6 +341,10 @@ async fn main() -> anyhow::Result<()> {
             println!("encrypted:   {}", state.inventory.encrypted);
             println!("passcode:    {}", state.inventory.passcode_set);
             println!("jailbroken:  {}", state.inventory.jailbroken);
+            println!(
+                "serial:      {}",
+                state.inventory.serial_number.as_deref().unwrap_or("-")
+            );
             println!("certificate: {}", dir.certificate().display());
             for app in dir.installed_apps()? {
                 println!("app:         {} {}", app.app_id, app.version);

@@ -348,6 +348,7 @@ mod tests {
             passcode_set: passcode,
             jailbroken,
             free_storage_mb: 1000,
+            serial_number: None,
         }
     }
 

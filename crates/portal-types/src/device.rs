@@ -177,6 +177,9 @@ pub struct CertificateInfo {
 pub struct DeviceDetail {
     pub device: Device,
     pub category: String,
+    /// Corporate devices only: the organisation never keeps a personal device's.
+    #[serde(default)]
+    pub serial_number: Option<String>,
     pub enrolled_at: String,
     /// Each failed compliance rule, with how to fix it.
     pub compliance_reasons: Vec<crate::ComplianceReason>,

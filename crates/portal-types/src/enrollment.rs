@@ -58,6 +58,9 @@ pub struct Inventory {
     pub jailbroken: bool,
     #[serde(default)]
     pub free_storage_mb: u64,
+    /// The manufacturer's serial number; kept for corporate devices only.
+    #[serde(default)]
+    pub serial_number: Option<String>,
 }
 
 /// Sent by the device with the code and a certificate signing request.

@@ -434,7 +434,7 @@ impl Database for SqliteDatabase {
     ) -> DbResult<Option<(DeviceDetail, FailingSince)>> {
         let row: Option<DetailRow> = sqlx::query_as(
             "SELECT d.id, d.name, d.platform, d.model, d.os_version, d.ownership, d.compliance, d.last_check_in, d.wiped_at,
-                    d.category, d.enrolled_at, d.compliance_reasons, d.failing_since,
+                    d.category, d.serial_number, d.enrolled_at, d.compliance_reasons, d.failing_since,
                     c.subject, c.serial, c.fingerprint_sha256, c.issued_at, c.expires_at, c.revoked_at
              FROM devices d
              LEFT JOIN device_certificates c ON c.device_id = d.id
@@ -620,7 +620,9 @@ impl Database for SqliteDatabase {
     ) -> DbResult<()> {
         sqlx::query(
             "UPDATE devices SET os_version = ?, model = ?, encrypted = ?, passcode_set = ?, jailbroken = ?,
-                    free_storage_mb = ?, compliance = ?, compliance_reasons = ?, failing_since = ?, last_check_in = ?
+                    free_storage_mb = ?,
+                    serial_number = CASE WHEN ownership = 'corporate' THEN ? END,
+                    compliance = ?, compliance_reasons = ?, failing_since = ?, last_check_in = ?
              WHERE id = ?",
         )
         .bind(&inventory.os_version)
@@ -629,6 +631,7 @@ impl Database for SqliteDatabase {
         .bind(inventory.passcode_set)
         .bind(inventory.jailbroken)
         .bind(inventory.free_storage_mb as i64)
+        .bind(&inventory.serial_number)
         .bind(compliance.state.as_str())
         .bind(reasons_json(compliance)?)
         .bind(compliance.failing_since.map(ts))
@@ -1102,8 +1105,8 @@ async fn insert_device(tx: &mut Tx<'_>, device: &NewDevice) -> DbResult<()> {
     sqlx::query(
         "INSERT INTO devices (id, user_id, name, platform, model, os_version, ownership, category, encrypted,
                               passcode_set, jailbroken, free_storage_mb, compliance, compliance_reasons,
-                              failing_since, enrolled_at, last_check_in)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                              failing_since, enrolled_at, last_check_in, serial_number)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(device.id.to_string())
     .bind(device.user_id.to_string())
@@ -1122,6 +1125,13 @@ async fn insert_device(tx: &mut Tx<'_>, device: &NewDevice) -> DbResult<()> {
     .bind(device.compliance.failing_since.map(ts))
     .bind(ts(device.enrolled_at))
     .bind(device.last_check_in.map(ts))
+    // The organisation keeps no personal device's serial number.
+    .bind(
+        inventory
+            .serial_number
+            .as_ref()
+            .filter(|_| device.ownership == Ownership::Corporate),
+    )
     .execute(&mut **tx)
     .await
     .map_err(other)?;
@@ -1147,6 +1157,7 @@ struct DetailRow {
     #[sqlx(flatten)]
     device: DeviceRow,
     category: String,
+    serial_number: Option<String>,
     enrolled_at: String,
     compliance_reasons: String,
     failing_since: Option<String>,
@@ -1186,6 +1197,7 @@ impl DetailRow {
         let detail = DeviceDetail {
             device,
             category: self.category,
+            serial_number: self.serial_number,
             enrolled_at: rfc3339(&self.enrolled_at)?,
             compliance_reasons,
             compliance_deadline: None,

@@ -18,6 +18,7 @@ pub fn inventory(os_version: &str) -> Inventory {
         passcode_set: true,
         jailbroken: false,
         free_storage_mb: 64_000,
+        serial_number: Some("R5CT40ABC1X".into()),
     }
 }
 
@@ -536,5 +537,40 @@ async fn the_portal_hears_of_an_enrollment_and_a_check_in_within_a_second() {
         tokio::time::timeout(Duration::from_millis(300), ada_events.chunk())
             .await
             .is_err()
+    );
+}
+
+#[tokio::test]
+async fn a_serial_number_is_kept_for_corporate_devices_and_never_for_personal_ones() {
+    let app = spawn_app().await;
+    let (grace, corporate, _) = enrolled_device(&app).await;
+    let detail = |id: String| {
+        let (app, grace) = (&app, &grace);
+        async move {
+            let (status, body) = app.get_json(grace, &format!("/api/v1/devices/{id}")).await;
+            assert_eq!(status, StatusCode::OK);
+            serde_json::from_value::<DeviceDetail>(body).unwrap()
+        }
+    };
+    let id = corporate.state.device_id.to_string();
+    assert_eq!(detail(id).await.serial_number.as_deref(), Some("R5CT40ABC1X"));
+
+    let response = issue_code(&app, &grace, "android", "personal").await;
+    let code = response.json::<EnrollmentCodeResponse>().await.unwrap().code;
+    let dir = state_dir();
+    let state = enroll(&app.address, &code, Platform::Android, inventory("15"), &dir)
+        .await
+        .unwrap();
+    assert_eq!(
+        detail(state.device_id.to_string()).await.serial_number,
+        None,
+        "at enrollment"
+    );
+    let personal = DeviceClient::load(&dir).unwrap();
+    personal.check_in(&inventory("15"), &[]).await.unwrap();
+    assert_eq!(
+        detail(state.device_id.to_string()).await.serial_number,
+        None,
+        "nor at check-in"
     );
 }
