@@ -37,6 +37,13 @@ impl Events {
         self.users.subscribe()
     }
 
+    /// A command was queued for the device: the device is woken and the
+    /// user's portal told.
+    pub fn command_queued(&self, user: UserId, device: DeviceId) {
+        self.wake(device);
+        self.publish(user, LiveEvent::command_updated(device));
+    }
+
     /// Tells a connected device it has commands waiting.
     pub fn wake(&self, device: DeviceId) {
         let _ = self.devices.send(device);

@@ -138,6 +138,30 @@ pub struct NewCommand {
     pub expires_at: OffsetDateTime,
 }
 
+impl NewCommand {
+    /// A command with nothing but its kind, requested at `now`.
+    pub fn requested(
+        device_id: DeviceId,
+        user_id: UserId,
+        kind: CommandKind,
+        now: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> Self {
+        Self {
+            id: CommandId(uuid::Uuid::new_v4()),
+            device_id,
+            user_id,
+            kind,
+            lock_message: None,
+            lock_phone: None,
+            app: None,
+            idempotency_key: None,
+            requested_at: now,
+            expires_at,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum WipeOutcome {
     Queued(Box<Command>),
@@ -390,10 +414,11 @@ pub trait Database: Send + Sync + 'static {
     ) -> DbResult<Option<(App, Vec<Assigned>)>>;
     /// Takes the app out of the catalog; installed copies stay. False when unknown.
     async fn retire_app(&self, id: &str, audit: AuditEvent) -> DbResult<bool>;
-    /// Where the app stands on each of the user's devices.
-    async fn installs_of_app(&self, user_id: UserId, app_id: &str) -> DbResult<Vec<AppInstall>>;
-    /// The managed apps on the device, by name.
-    async fn device_apps(&self, device_id: DeviceId) -> DbResult<Vec<AppInstall>>;
+    /// Where the app stands on each of the user's devices; installs whose
+    /// command ran out of time by `now` show as Failed.
+    async fn installs_of_app(&self, user_id: UserId, app_id: &str, now: OffsetDateTime) -> DbResult<Vec<AppInstall>>;
+    /// The managed apps on the device, by name, as of `now` (see above).
+    async fn device_apps(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<Vec<AppInstall>>;
     /// Queues an Install or Uninstall, audited, unless the app's state on the
     /// device (or the device's) rules it out.
     async fn queue_app_command(&self, command: NewCommand, audit: AuditEvent) -> DbResult<AppCommandOutcome>;

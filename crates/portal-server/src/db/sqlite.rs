@@ -222,8 +222,7 @@ impl Database for SqliteDatabase {
         .execute(&mut *tx)
         .await
         .map_err(other)?;
-        insert_audit(&mut tx, &audit).await?;
-        tx.commit().await.map_err(other)
+        commit_with_audit(tx, &audit).await
     }
 
     async fn session(&self, token_hash: &str) -> DbResult<Option<SessionRecord>> {
@@ -262,8 +261,7 @@ impl Database for SqliteDatabase {
             .execute(&mut *tx)
             .await
             .map_err(other)?;
-        insert_audit(&mut tx, &audit).await?;
-        tx.commit().await.map_err(other)
+        commit_with_audit(tx, &audit).await
     }
 
     async fn delete_sessions_of(&self, user_id: UserId, audit: AuditEvent) -> DbResult<()> {
@@ -273,8 +271,7 @@ impl Database for SqliteDatabase {
             .execute(&mut *tx)
             .await
             .map_err(other)?;
-        insert_audit(&mut tx, &audit).await?;
-        tx.commit().await.map_err(other)
+        commit_with_audit(tx, &audit).await
     }
 
     async fn second_factor(&self, user_id: UserId) -> DbResult<SecondFactor> {
@@ -337,8 +334,7 @@ impl Database for SqliteDatabase {
                 .await
                 .map_err(other)?;
         }
-        insert_audit(&mut tx, &audit).await?;
-        tx.commit().await.map_err(other)
+        commit_with_audit(tx, &audit).await
     }
 
     async fn disable_totp(&self, user_id: UserId, audit: AuditEvent) -> DbResult<()> {
@@ -353,8 +349,7 @@ impl Database for SqliteDatabase {
             .execute(&mut *tx)
             .await
             .map_err(other)?;
-        insert_audit(&mut tx, &audit).await?;
-        tx.commit().await.map_err(other)
+        commit_with_audit(tx, &audit).await
     }
 
     async fn use_totp_step(&self, user_id: UserId, step: i64) -> DbResult<bool> {
@@ -664,7 +659,7 @@ impl Database for SqliteDatabase {
     }
 
     async fn commands_of(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<Vec<Command>> {
-        self.expire_commands(device_id, now).await?;
+        self.expire_commands(CommandsOf::Device(device_id), now).await?;
         let rows: Vec<CommandRow> = sqlx::query_as(&format!(
             "{COMMAND_COLUMNS} WHERE device_id = ? ORDER BY requested_at DESC, id"
         ))
@@ -681,7 +676,7 @@ impl Database for SqliteDatabase {
         now: OffsetDateTime,
         redeliver: bool,
     ) -> DbResult<Vec<DeviceCommand>> {
-        self.expire_commands(device_id, now).await?;
+        self.expire_commands(CommandsOf::Device(device_id), now).await?;
         let mut rows: Vec<CommandRow> = sqlx::query_as(&format!(
             "UPDATE commands SET state = 'delivered', delivered_at = ?1
              WHERE device_id = ?2 AND (state = 'requested' OR (?3 AND state = 'delivered'))
@@ -706,7 +701,7 @@ impl Database for SqliteDatabase {
         audit: Option<Actor>,
     ) -> DbResult<Option<Command>> {
         let StateChange { id, from, to, reason } = change;
-        self.expire_commands(device_id, now).await?;
+        self.expire_commands(CommandsOf::Device(device_id), now).await?;
         let allowed = from
             .iter()
             .map(|s| format!("'{}'", s.as_str()))
@@ -800,7 +795,7 @@ impl Database for SqliteDatabase {
             return Ok(WipeOutcome::AlreadyPending);
         }
         // Nothing queued before a wipe runs after it.
-        sqlx::query(
+        let cancelled = sqlx::query(
             "UPDATE commands SET state = 'cancelled', finished_at = ?, failure_reason = 'Replaced by Reset device'
              WHERE device_id = ? AND state = 'requested'",
         )
@@ -809,7 +804,9 @@ impl Database for SqliteDatabase {
         .execute(&mut *tx)
         .await
         .map_err(other)?;
-        catalog::settle_installs(&mut *tx, command.device_id, command.requested_at).await?;
+        if cancelled.rows_affected() > 0 {
+            catalog::settle_installs(&mut *tx, command.device_id, command.requested_at).await?;
+        }
         let queued = insert_command(&mut tx, &command, &audit).await?;
         tx.commit().await.map_err(other)?;
         Ok(WipeOutcome::Queued(Box::new(queued)))
@@ -891,11 +888,13 @@ impl Database for SqliteDatabase {
         commit_audited(tx, done.rows_affected(), &audit).await
     }
 
-    async fn installs_of_app(&self, user_id: UserId, app_id: &str) -> DbResult<Vec<AppInstall>> {
+    async fn installs_of_app(&self, user_id: UserId, app_id: &str, now: OffsetDateTime) -> DbResult<Vec<AppInstall>> {
+        self.expire_commands(CommandsOf::User(user_id), now).await?;
         catalog::installs(&self.pool, catalog::InstallsOf::UserApp(user_id, app_id)).await
     }
 
-    async fn device_apps(&self, device_id: DeviceId) -> DbResult<Vec<AppInstall>> {
+    async fn device_apps(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<Vec<AppInstall>> {
+        self.expire_commands(CommandsOf::Device(device_id), now).await?;
         catalog::installs(&self.pool, catalog::InstallsOf::Device(device_id)).await
     }
 
@@ -933,14 +932,19 @@ fn audit_from_row((at, actor, action, subject, source, outcome): AuditRow) -> Db
     })
 }
 
+/// Writes the change's audit entry and commits the two together.
+async fn commit_with_audit(mut tx: Tx<'_>, audit: &AuditEvent) -> DbResult<()> {
+    insert_audit(&mut tx, audit).await?;
+    tx.commit().await.map_err(other)
+}
+
 /// Commits a change of one row together with its audit entry; a change that
 /// found no row (not the user's) is rolled back: false.
-async fn commit_audited(mut tx: Tx<'_>, rows: u64, audit: &AuditEvent) -> DbResult<bool> {
+async fn commit_audited(tx: Tx<'_>, rows: u64, audit: &AuditEvent) -> DbResult<bool> {
     if rows != 1 {
         return Ok(false);
     }
-    insert_audit(&mut tx, audit).await?;
-    tx.commit().await.map_err(other)?;
+    commit_with_audit(tx, audit).await?;
     Ok(true)
 }
 
@@ -1018,19 +1022,40 @@ const COMMAND_COLUMNS: &str = "SELECT id, device_id, kind, state, lock_message, 
                                app_version, requested_at, delivered_at, acknowledged_at, finished_at, expires_at, \
                                failure_reason FROM commands";
 
+/// Whose commands to look at.
+enum CommandsOf {
+    Device(DeviceId),
+    /// Every device of the user's.
+    User(UserId),
+}
+
 impl SqliteDatabase {
-    /// Commands not taken by the device before their time to live ran out.
-    async fn expire_commands(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<()> {
-        sqlx::query(
+    /// Commands not taken by their device before their time to live ran
+    /// out; the installs they were for settle, on the devices that had one.
+    async fn expire_commands(&self, of: CommandsOf, now: OffsetDateTime) -> DbResult<()> {
+        let (filter, key) = match of {
+            CommandsOf::Device(id) => ("device_id = ?1", id.to_string()),
+            CommandsOf::User(id) => (
+                "device_id IN (SELECT id FROM devices WHERE user_id = ?1)",
+                id.to_string(),
+            ),
+        };
+        let mut devices: Vec<String> = sqlx::query_scalar(&format!(
             "UPDATE commands SET state = 'expired', finished_at = expires_at
-             WHERE device_id = ? AND state IN ('requested', 'delivered') AND expires_at <= ?",
-        )
-        .bind(device_id.to_string())
+             WHERE {filter} AND state IN ('requested', 'delivered') AND expires_at <= ?2
+             RETURNING device_id"
+        ))
+        .bind(key)
         .bind(ts(now))
-        .execute(&self.pool)
+        .fetch_all(&self.pool)
         .await
         .map_err(other)?;
-        catalog::settle_installs(&self.pool, device_id, now).await
+        devices.sort();
+        devices.dedup();
+        for device in devices {
+            catalog::settle_installs(&self.pool, DeviceId(parse_uuid(&device)?), now).await?;
+        }
+        Ok(())
     }
 }
 

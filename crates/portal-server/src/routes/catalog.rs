@@ -8,15 +8,15 @@ use axum::{
     http::{HeaderMap, StatusCode},
 };
 use portal_types::{
-    ApiError, App, AppDetail, AppPackage, AppsPage, Command, CommandId, CommandKind, DeviceAppsResponse, DeviceId,
-    FieldErrors, LiveEvent, Platform,
+    ApiError, App, AppDetail, AppPackage, AppsPage, Command, CommandKind, DeviceAppsResponse, DeviceId, FieldErrors,
+    Platform,
     apps::{CATEGORIES, MAX_PER_PAGE},
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::commands::{audit_event, idempotency_key, own_device};
+use super::commands::{audit_event, idempotency_key, new_command, own_device};
 use crate::{
     db::{AppCommandOutcome, AppQuery, NewCommand},
     error::AppError,
@@ -138,7 +138,10 @@ async fn app_detail(
     Path(app): Path<String>,
 ) -> Result<Json<AppDetail>, AppError> {
     let app = state.db.app(&app).await?.ok_or(AppError::NotFound)?;
-    let installs = state.db.installs_of_app(caller.user.id, &app.id).await?;
+    let installs = state
+        .db
+        .installs_of_app(caller.user.id, &app.id, state.clock.now())
+        .await?;
     Ok(Json(AppDetail { app, installs }))
 }
 
@@ -152,10 +155,8 @@ async fn device_apps(
     Path(id): Path<String>,
 ) -> Result<Json<DeviceAppsResponse>, AppError> {
     let device = own_device(&state, &caller, &id).await?;
-    // Installs whose command ran out of time show as Failed, not Pending.
-    state.db.commands_of(device, state.clock.now()).await?;
     Ok(Json(DeviceAppsResponse {
-        apps: state.db.device_apps(device).await?,
+        apps: state.db.device_apps(device, state.clock.now()).await?,
     }))
 }
 
@@ -222,20 +223,13 @@ async fn app_command(
     check_app_command(&app, detail.device.platform, kind)?;
     let now = state.clock.now();
     let command = NewCommand {
-        id: CommandId(uuid::Uuid::new_v4()),
-        device_id: device,
-        user_id: caller.user.id,
-        kind,
-        lock_message: None,
-        lock_phone: None,
         app: Some(AppPackage {
             app_id: app.id.clone(),
             name: app.name.clone(),
             version: app.version.clone(),
         }),
         idempotency_key: idempotency_key(headers),
-        requested_at: now,
-        expires_at: now + state.command_ttl,
+        ..new_command(state, caller, device, kind, now)
     };
     let mut audit = audit_event(caller, client, &format!("{}_requested", kind.as_str()), device, now);
     // Which app, beside which device.
@@ -255,8 +249,7 @@ async fn app_command(
         }
         AppCommandOutcome::DeviceWiped => return conflict("already_wiped", "This device has been reset."),
     };
-    state.events.wake(device);
-    state.events.publish(caller.user.id, LiveEvent::command_updated(device));
+    state.events.command_queued(caller.user.id, device);
     Ok((StatusCode::ACCEPTED, Json(queued)))
 }
 

@@ -8,7 +8,7 @@ use axum::{
     extract::{ConnectInfo, Path, State},
     http::StatusCode,
 };
-use portal_types::{ApiError, App, AppInput, LiveEvent, Role};
+use portal_types::{ApiError, App, AppInput, Role};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
@@ -77,10 +77,7 @@ async fn save(
     let Some((app, assigned)) = saved else { return Ok(None) };
     // Required apps go out to the devices that lack them at once.
     for device in assigned {
-        state.events.wake(device.device_id);
-        state
-            .events
-            .publish(device.user_id, LiveEvent::command_updated(device.device_id));
+        state.events.command_queued(device.user_id, device.device_id);
     }
     Ok(Some(app))
 }

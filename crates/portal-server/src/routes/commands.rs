@@ -54,6 +54,17 @@ pub(super) fn idempotency_key(headers: &HeaderMap) -> Option<String> {
         .map(String::from)
 }
 
+/// The caller's command for the device, requested now, with the configured time to live.
+pub(super) fn new_command(
+    state: &AppState,
+    caller: &CurrentUser,
+    device: DeviceId,
+    kind: CommandKind,
+    now: time::OffsetDateTime,
+) -> NewCommand {
+    NewCommand::requested(device, caller.user.id, kind, now, now + state.command_ttl)
+}
+
 async fn queue(
     state: &AppState,
     caller: &CurrentUser,
@@ -64,36 +75,15 @@ async fn queue(
     lock: LockRequest,
 ) -> Result<(StatusCode, Json<Command>), AppError> {
     let now = state.clock.now();
-    let idempotency_key = idempotency_key(headers);
-    let command = state
-        .db
-        .queue_command(
-            NewCommand {
-                id: CommandId(uuid::Uuid::new_v4()),
-                device_id,
-                user_id: caller.user.id,
-                kind,
-                lock_message: lock.message,
-                lock_phone: lock.phone,
-                app: None,
-                idempotency_key,
-                requested_at: now,
-                expires_at: now + state.command_ttl,
-            },
-            AuditEvent {
-                at: now,
-                actor: Some(caller.user.id),
-                action: format!("{}_requested", kind.as_str()),
-                subject: Some(device_id.to_string()),
-                source: Some(client.ip().to_string()),
-                outcome: "success".into(),
-            },
-        )
-        .await?;
-    state.events.wake(device_id);
-    state
-        .events
-        .publish(caller.user.id, LiveEvent::command_updated(device_id));
+    let command = NewCommand {
+        lock_message: lock.message,
+        lock_phone: lock.phone,
+        idempotency_key: idempotency_key(headers),
+        ..new_command(state, caller, device_id, kind, now)
+    };
+    let audit = audit_event(caller, client, &format!("{}_requested", kind.as_str()), device_id, now);
+    let command = state.db.queue_command(command, audit).await?;
+    state.events.command_queued(caller.user.id, device_id);
     Ok((StatusCode::ACCEPTED, Json(command)))
 }
 
@@ -353,18 +343,7 @@ async fn wipe(
             ),
         });
     }
-    let command = NewCommand {
-        id: CommandId(uuid::Uuid::new_v4()),
-        device_id: device,
-        user_id: caller.user.id,
-        kind: CommandKind::Wipe,
-        lock_message: None,
-        lock_phone: None,
-        app: None,
-        idempotency_key: None,
-        requested_at: now,
-        expires_at: now + state.command_ttl,
-    };
+    let command = new_command(&state, &caller, device, CommandKind::Wipe, now);
     let queued = match state
         .db
         .queue_wipe(command, audit_event(&caller, client, "wipe_requested", device, now))
@@ -387,8 +366,7 @@ async fn wipe(
         }
     };
     state.wipe_limits.record(&user_key, now);
-    state.events.wake(device);
-    state.events.publish(caller.user.id, LiveEvent::command_updated(device));
+    state.events.command_queued(caller.user.id, device);
     Ok((StatusCode::ACCEPTED, Json(queued)))
 }
 

@@ -1,12 +1,11 @@
 //! The app catalog and the managed apps on each device, in SQLite.
 
 use portal_types::{
-    App, AppInput, AppInstall, AppPackage, AppsPage, Command, CommandId, CommandKind, CommandState, DeviceId,
-    InstallState, ManagedApp, Platform, UserId,
+    App, AppInput, AppInstall, AppPackage, AppsPage, Command, CommandKind, CommandState, DeviceId, InstallState,
+    ManagedApp, Platform, UserId,
 };
 use sqlx::{SqliteExecutor, SqlitePool};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use super::{Tx, bad_value, insert_audit, insert_command, is_wiped, other, parse_uuid, rfc3339, ts};
 use crate::db::{AppCommandOutcome, AppQuery, Assigned, AuditEvent, DbResult, NewCommand};
@@ -242,20 +241,12 @@ pub(super) async fn assign_required(
         let device_id = DeviceId(parse_uuid(&device)?);
         let user_id = UserId(parse_uuid(&user)?);
         let command = NewCommand {
-            id: CommandId(Uuid::new_v4()),
-            device_id,
-            user_id,
-            kind: CommandKind::Install,
-            lock_message: None,
-            lock_phone: None,
             app: Some(AppPackage {
                 app_id: app_id.clone(),
                 name,
                 version,
             }),
-            idempotency_key: None,
-            requested_at: now,
-            expires_at,
+            ..NewCommand::requested(device_id, user_id, CommandKind::Install, now, expires_at)
         };
         // Nobody asked: the organisation requires it.
         let audit = AuditEvent {
