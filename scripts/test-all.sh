@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
-# Runs every test: server, agent and shared types, portal logic, browser
+# Runs every test: server, agent and shared types (the server's on SQLite and
+# on PostgreSQL), portal logic, browser
 # component tests in headless Chromium, the size budget, and end-to-end
 # journeys with the real server, the agent, the built portal and Chromium. Exits non-zero on a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
+source scripts/lib/postgres.sh
 # One build per run: incremental caches would only take disk (gigabytes).
 export CARGO_INCREMENTAL=0
 
 ensure_build_tools
 ensure_chromium
+start_test_postgres
+trap stop_test_postgres EXIT
 
-say "server, agent and shared types"
-cargo test --locked --workspace --exclude portal
+say "server, agent and shared types (SQLite)"
+env -u PORTAL_TEST_DATABASE cargo test --locked --workspace --exclude portal
+
+say "the data layer's contract and the HTTP API on PostgreSQL"
+cargo test --locked -p portal-server --test api
 
 say "portal logic (native)"
 cargo test --locked -p portal --lib

@@ -6,6 +6,7 @@ use time::Duration;
 use crate::{
     catalog_seed,
     db::{Compliance, NewDevice, NewUser},
+    devices::rules::kept_inventory,
     state::AppState,
 };
 
@@ -152,7 +153,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
                     platform: d.platform,
                     ownership: d.ownership,
                     category: d.category.into(),
-                    inventory,
+                    inventory: kept_inventory(d.ownership, inventory),
                     compliance: Compliance {
                         state: compliance,
                         reasons,

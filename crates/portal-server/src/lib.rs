@@ -1,13 +1,16 @@
 //! The enrollment API: owns the data, and serves the built portal.
 
 pub mod ca;
+pub mod catalog;
 pub mod catalog_seed;
 pub mod clock;
+pub mod commands;
 pub mod config;
 pub mod csrf;
 pub mod db;
 pub mod demo;
 pub mod device_auth;
+pub mod devices;
 pub mod error;
 pub mod events;
 pub mod password;

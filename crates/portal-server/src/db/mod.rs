@@ -1,7 +1,10 @@
-//! The data layer: one trait, one implementation per database, each with its
-//! own migrations, picked by the URL's scheme.
+//! The data layer: a store trait per aggregate, stored and loaded by one set
+//! of queries (`sql/`) compiled for each database, each with its own
+//! migrations and a few dialect fragments; picked by the URL's scheme.
 
+mod postgres;
 mod sqlite;
+pub mod values;
 
 use std::sync::Arc;
 
@@ -13,6 +16,7 @@ use portal_types::{
 };
 use time::OffsetDateTime;
 
+pub use postgres::PgDatabase;
 pub use sqlite::SqliteDatabase;
 
 #[derive(Debug, thiserror::Error)]
@@ -206,6 +210,7 @@ pub struct DeviceCredentials {
     pub device_id: DeviceId,
     pub user_id: UserId,
     pub platform: Platform,
+    pub ownership: Ownership,
     /// Uncompressed SEC1 P-256 point of the current certificate's key.
     pub public_key: Vec<u8>,
     pub certificate_expires_at: OffsetDateTime,
@@ -245,17 +250,14 @@ pub struct AuditEvent {
     pub outcome: String,
 }
 
+/// Users, their sessions and their second factor.
 #[async_trait]
-pub trait Database: Send + Sync + 'static {
-    /// Cheap round trip for the health check.
-    async fn ping(&self) -> DbResult<()>;
-
+pub trait UserStore: Send + Sync {
     /// Fails with [`DbError::Conflict`] when the email address is taken.
     async fn create_user(&self, user: NewUser, now: OffsetDateTime) -> DbResult<UserId>;
     /// Email addresses compare case-insensitively.
     async fn user_by_email(&self, email: &str) -> DbResult<Option<UserRecord>>;
     async fn user_by_id(&self, id: UserId) -> DbResult<Option<UserRecord>>;
-
     /// A new session, with the sign-in's audit entry, in one transaction.
     async fn create_session(
         &self,
@@ -277,7 +279,6 @@ pub trait Database: Send + Sync + 'static {
     ) -> DbResult<()>;
     /// Ends every session of the user's, audited in the same transaction.
     async fn delete_sessions_of(&self, user_id: UserId, audit: AuditEvent) -> DbResult<()>;
-
     async fn second_factor(&self, user_id: UserId) -> DbResult<SecondFactor>;
     async fn set_pending_totp(&self, user_id: UserId, sealed: &[u8]) -> DbResult<()>;
     /// The pending secret comes into force, with fresh recovery codes; `step`
@@ -297,7 +298,11 @@ pub trait Database: Send + Sync + 'static {
     async fn touch_session(&self, token_hash: &str, now: OffsetDateTime) -> DbResult<()>;
     /// Ends one session; with `audit` (a sign-out), audited in the same transaction.
     async fn delete_session(&self, token_hash: &str, audit: Option<AuditEvent>) -> DbResult<()>;
+}
 
+/// Device objects, their enrollment, certificates and check-ins.
+#[async_trait]
+pub trait DeviceStore: Send + Sync {
     /// The user's own devices, by name.
     async fn devices_of(&self, user_id: UserId) -> DbResult<Vec<Device>>;
     async fn count_devices(&self, user_id: UserId) -> DbResult<u32>;
@@ -309,7 +314,6 @@ pub trait Database: Send + Sync + 'static {
         device_id: DeviceId,
     ) -> DbResult<Option<(DeviceDetail, FailingSince)>>;
     async fn create_device(&self, device: NewDevice) -> DbResult<()>;
-
     async fn create_enrollment_code(&self, code: EnrollmentCode) -> DbResult<()>;
     async fn enrollment_code(&self, code_hash: &str) -> DbResult<Option<EnrollmentCode>>;
     /// In one transaction: marks the code used (if still unused and unexpired),
@@ -326,7 +330,6 @@ pub trait Database: Send + Sync + 'static {
         audit: AuditEvent,
         installs_expire_at: OffsetDateTime,
     ) -> DbResult<EnrollOutcome>;
-
     async fn device_credentials(&self, device_id: DeviceId) -> DbResult<Option<DeviceCredentials>>;
     /// Records a signed request's nonce; false when it was seen before (a
     /// replay). Forgets nonces seen before `forget_before`.
@@ -344,9 +347,24 @@ pub trait Database: Send + Sync + 'static {
         compliance: &Compliance,
         now: OffsetDateTime,
     ) -> DbResult<()>;
-
     /// Whether the device is the user's.
     async fn owns_device(&self, user_id: UserId, device_id: DeviceId) -> DbResult<bool>;
+    /// Renames the user's device, with its audit entry; false if not theirs.
+    async fn rename_device(
+        &self,
+        user_id: UserId,
+        device_id: DeviceId,
+        name: &str,
+        audit: AuditEvent,
+    ) -> DbResult<bool>;
+    /// Remove device: revokes the certificate and deletes the device object
+    /// (its history stays in the audit log); false if not the user's.
+    async fn retire_device(&self, user_id: UserId, device_id: DeviceId, audit: AuditEvent) -> DbResult<bool>;
+}
+
+/// Remote actions queued for devices, along their timeline.
+#[async_trait]
+pub trait CommandStore: Send + Sync {
     /// Queues a command with its audit entry, in one transaction; with an
     /// idempotency key seen before, gives back that command instead.
     async fn queue_command(&self, command: NewCommand, audit: AuditEvent) -> DbResult<Command>;
@@ -372,28 +390,14 @@ pub trait Database: Send + Sync + 'static {
         now: OffsetDateTime,
         audit: Option<Actor>,
     ) -> DbResult<Option<Command>>;
-
-    /// Renames the user's device, with its audit entry; false if not theirs.
-    async fn rename_device(
-        &self,
-        user_id: UserId,
-        device_id: DeviceId,
-        name: &str,
-        audit: AuditEvent,
-    ) -> DbResult<bool>;
     /// Queues a Reset device unless the device was wiped or has one under
     /// way; commands still waiting are cancelled. One transaction, audited.
     async fn queue_wipe(&self, command: NewCommand, audit: AuditEvent) -> DbResult<WipeOutcome>;
-    /// Remove device: revokes the certificate and deletes the device object
-    /// (its history stays in the audit log); false if not the user's.
-    async fn retire_device(&self, user_id: UserId, device_id: DeviceId, audit: AuditEvent) -> DbResult<bool>;
-    /// The user's own actions, newest first.
-    async fn activity(&self, user_id: UserId, limit: u32) -> DbResult<Vec<AuditEvent>>;
+}
 
-    async fn record_audit(&self, event: AuditEvent) -> DbResult<()>;
-    /// Newest first; for the activity pages and the tests.
-    async fn audit_events(&self, limit: u32) -> DbResult<Vec<AuditEvent>>;
-
+/// The app catalog and the managed apps on each device.
+#[async_trait]
+pub trait CatalogStore: Send + Sync {
     /// Writes the apps into an empty catalog; false when it had some already.
     async fn seed_catalog(&self, apps: &[(String, AppInput)], now: OffsetDateTime) -> DbResult<bool>;
     /// One page of the apps in the catalog (not retired), by name.
@@ -433,7 +437,23 @@ pub trait Database: Send + Sync + 'static {
         now: OffsetDateTime,
         installs_expire_at: OffsetDateTime,
     ) -> DbResult<()>;
+}
 
+/// The append-only audit log.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// The user's own actions, newest first.
+    async fn activity(&self, user_id: UserId, limit: u32) -> DbResult<Vec<AuditEvent>>;
+    async fn record_audit(&self, event: AuditEvent) -> DbResult<()>;
+    /// Newest first; for the activity pages and the tests.
+    async fn audit_events(&self, limit: u32) -> DbResult<Vec<AuditEvent>>;
+}
+
+/// Every store of one database.
+#[async_trait]
+pub trait Database: UserStore + DeviceStore + CommandStore + CatalogStore + AuditStore + 'static {
+    /// Cheap round trip for the health check.
+    async fn ping(&self) -> DbResult<()>;
     /// Waits for open connections to finish and closes them.
     async fn close(&self);
 }
@@ -442,6 +462,7 @@ pub trait Database: Send + Sync + 'static {
 pub async fn connect(url: &str) -> anyhow::Result<Arc<dyn Database>> {
     match url.split_once(':').map(|(scheme, _)| scheme) {
         Some("sqlite") => Ok(Arc::new(SqliteDatabase::open(url).await?)),
-        _ => anyhow::bail!("unsupported database URL {url:?}: expected sqlite://PATH"),
+        Some("postgres" | "postgresql") => Ok(Arc::new(PgDatabase::open(url).await?)),
+        _ => anyhow::bail!("unsupported database URL {url:?}: expected sqlite://PATH or postgres://..."),
     }
 }

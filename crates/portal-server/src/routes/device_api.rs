@@ -19,6 +19,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     db::{Actor, Compliance, DeviceCredentials, StateChange},
     device_auth::SignedDevice,
+    devices::rules::kept_inventory,
     error::AppError,
     state::AppState,
 };
@@ -75,7 +76,12 @@ async fn check_in(
     };
     state
         .db
-        .record_check_in(device.device_id, &inventory, &result, now)
+        .record_check_in(
+            device.device_id,
+            &kept_inventory(device.ownership, inventory),
+            &result,
+            now,
+        )
         .await?;
     state
         .db

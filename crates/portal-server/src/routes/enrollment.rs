@@ -20,6 +20,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     ca::CsrError,
     db::{AuditEvent, Compliance, EnrollOutcome, EnrollmentCode, NewCertificate, NewDevice},
+    devices::rules::kept_inventory,
     error::{ApiJson, AppError},
     session::CurrentUser,
     state::AppState,
@@ -236,7 +237,7 @@ async fn enroll(
         platform: code.platform,
         ownership: code.ownership,
         category: code.category.clone(),
-        inventory: request.inventory.clone(),
+        inventory: kept_inventory(code.ownership, request.inventory.clone()),
         compliance: Compliance {
             state: compliance,
             reasons,

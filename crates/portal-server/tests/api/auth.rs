@@ -220,9 +220,7 @@ async fn sign_ins_and_failures_are_in_the_audit_log() {
     app.sign_in_with(&client, "ada@example.com", "wrong").await;
     app.sign_in_with(&client, "ada@example.com", PASSWORD).await;
     client.post(app.url("/api/v1/auth/sign-out")).send().await.unwrap();
-    let db = portal_server::db::connect(&crate::helpers::database_url(&app.dir))
-        .await
-        .unwrap();
+    let db = app.database().await;
     let events = db.audit_events(10).await.unwrap();
     let seen: Vec<(&str, &str)> = events.iter().map(|e| (e.action.as_str(), e.outcome.as_str())).collect();
     assert_eq!(

@@ -361,9 +361,7 @@ async fn an_administrator_adds_edits_and_retires_apps_and_required_ones_reach_de
     let (status, _) = app.get_json(&grace, "/api/v1/apps?q=Lighthouse&featured=true").await;
     assert_eq!(status, StatusCode::OK);
 
-    let db = portal_server::db::connect(&crate::helpers::database_url(&app.dir))
-        .await
-        .unwrap();
+    let db = app.database().await;
     let actions: BTreeSet<String> = db
         .audit_events(50)
         .await

@@ -1,12 +1,12 @@
-use portal_server::{config::Config, startup::Application};
+use portal_server::startup::Application;
 use reqwest::StatusCode;
 
-use crate::helpers::{spawn_app, spawn_in};
+use crate::helpers::{Data, spawn_app, spawn_in};
 
 #[tokio::test]
 async fn demo_mode_is_refused_off_loopback() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::for_tests(dir.path().to_path_buf());
+    let data = Data::new().await;
+    let mut config = data.config();
     config.demo = true;
     config.bind = "0.0.0.0:0".parse().unwrap();
     let error = Application::build(config)
@@ -18,9 +18,9 @@ async fn demo_mode_is_refused_off_loopback() {
 
 #[tokio::test]
 async fn without_the_demo_switch_nobody_can_sign_in() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config::for_tests(dir.path().to_path_buf());
-    let app = spawn_in(dir, config).await;
+    let data = Data::new().await;
+    let config = data.config();
+    let app = spawn_in(data, config).await;
     let response = app
         .sign_in_with(&app.client(), "ada@example.com", crate::helpers::PASSWORD)
         .await;
@@ -32,11 +32,11 @@ async fn demo_data_is_created_once_and_kept_across_restarts() {
     let app = spawn_app().await;
     let first = app.signed_in("ada@example.com").await;
     let (_, before) = app.get_json(&first, "/api/v1/devices").await;
-    let dir = app.stop().await;
+    let data = app.stop().await;
 
-    let mut config = Config::for_tests(dir.path().to_path_buf());
+    let mut config = data.config();
     config.demo = true;
-    let app = spawn_in(dir, config).await;
+    let app = spawn_in(data, config).await;
     let again = app.signed_in("ada@example.com").await;
     let (status, after) = app.get_json(&again, "/api/v1/devices").await;
     assert_eq!(status, StatusCode::OK);

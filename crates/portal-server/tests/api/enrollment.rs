@@ -263,10 +263,8 @@ async fn a_code_enrolls_for_the_user_who_asked_and_nobody_else_sees_the_device()
 }
 
 /// The server's database file, opened beside it.
-async fn database(app: &TestApp) -> sqlx::SqlitePool {
-    sqlx::SqlitePool::connect(&format!("sqlite://{}", app.dir.path().join("portal.db").display()))
-        .await
-        .unwrap()
+async fn database(app: &TestApp) -> sqlx::AnyPool {
+    app.raw_database().await
 }
 
 /// Rows in a table, read straight from the database file.
@@ -472,14 +470,14 @@ async fn forged_replayed_stale_and_revoked_requests_are_refused() {
     app.clock.advance(-time::Duration::minutes(6));
 
     // Revocation comes with removal and wipe; here it is set directly.
-    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.dir.path().join("portal.db").display()))
-        .await
-        .unwrap();
-    sqlx::query("UPDATE device_certificates SET revoked_at = '2026-01-01T00:00:00.000000Z' WHERE device_id = ?")
-        .bind(client.state.device_id.to_string())
-        .execute(&db)
-        .await
-        .unwrap();
+    let db = app.raw_database().await;
+    sqlx::query(
+        "UPDATE device_certificates SET revoked_at = '2026-01-01T00:00:00.000000Z' WHERE CAST(device_id AS TEXT) = $1",
+    )
+    .bind(client.state.device_id.to_string())
+    .execute(&db)
+    .await
+    .unwrap();
     let revoked = failure(client.check_in(&inventory("15"), &[]).await.unwrap_err());
     assert_eq!(
         (revoked.status, revoked.error.code.as_str()),

@@ -3,6 +3,7 @@ use std::sync::Arc;
 use portal_server::{clock::ManualClock, config::Config, startup::Application};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
+use sqlx::Connection;
 use tempfile::TempDir;
 use time::OffsetDateTime;
 use tokio::{sync::oneshot, task::JoinHandle};
@@ -14,13 +15,91 @@ pub const CSRF_HEADER: &str = "x-requested-with";
 pub struct TestApp {
     pub address: String,
     pub clock: ManualClock,
-    pub dir: TempDir,
+    pub data: Data,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
-pub fn database_url(dir: &TempDir) -> String {
-    format!("sqlite://{}", dir.path().join("portal.db").display())
+/// Where a test server keeps its data: a folder (the device CA, the secret
+/// key) and a fresh database, SQLite in the folder or, with
+/// `PORTAL_TEST_DATABASE=postgres://...` (a server's admin URL), a new
+/// PostgreSQL database dropped afterwards.
+pub struct Data {
+    pub dir: TempDir,
+    pub database: TestDatabase,
+}
+
+impl Data {
+    pub async fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let database = TestDatabase::create(&dir).await;
+        Self { dir, database }
+    }
+
+    /// A test configuration over this data.
+    pub fn config(&self) -> Config {
+        let mut config = Config::for_tests(self.dir.path().to_path_buf());
+        config.database_url = self.database.url.clone();
+        config
+    }
+}
+
+pub struct TestDatabase {
+    pub url: String,
+    /// The PostgreSQL server's admin URL and the database's name, to drop it.
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    async fn create(dir: &TempDir) -> Self {
+        let Some(admin) = std::env::var("PORTAL_TEST_DATABASE")
+            .ok()
+            .filter(|u| u.starts_with("postgres"))
+        else {
+            return Self {
+                url: format!("sqlite://{}", dir.path().join("portal.db").display()),
+                postgres: None,
+            };
+        };
+        let name = format!("portal_test_{}", uuid::Uuid::new_v4().simple());
+        let mut connection = sqlx::PgConnection::connect(&admin)
+            .await
+            .expect("the test PostgreSQL server answers");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut connection)
+            .await
+            .unwrap();
+        let (base, _) = admin.rsplit_once('/').expect("an admin URL ending in /DATABASE");
+        Self {
+            url: format!("{base}/{name}"),
+            postgres: Some((admin, name)),
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs outside async code: a thread of its own with its own runtime.
+        let dropped = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(async {
+                    let mut connection = sqlx::PgConnection::connect(&admin).await?;
+                    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut connection)
+                        .await
+                })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(_))) {
+            eprintln!("could not drop a test database: {dropped:?}");
+        }
+    }
 }
 
 /// A server with the demo users (ada, grace, it) on a fresh database.
@@ -29,16 +108,16 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::for_tests(dir.path().to_path_buf());
+    let data = Data::new().await;
+    let mut config = data.config();
     config.demo = true;
-    config.dist_dir = dir.path().join("no-dist");
+    config.dist_dir = data.dir.path().join("no-dist");
     adjust(&mut config);
-    spawn_in(dir, config).await
+    spawn_in(data, config).await
 }
 
-/// Starts a server over an existing folder (to restart on the same database).
-pub async fn spawn_in(dir: TempDir, config: Config) -> TestApp {
+/// Starts a server over existing data (to restart on the same database).
+pub async fn spawn_in(data: Data, config: Config) -> TestApp {
     // Server logs go with a failing test's output.
     let _ = tracing_subscriber::fmt()
         .with_env_filter("warn")
@@ -56,7 +135,7 @@ pub async fn spawn_in(dir: TempDir, config: Config) -> TestApp {
     TestApp {
         address,
         clock,
-        dir,
+        data,
         shutdown: Some(tx),
         server: Some(server),
     }
@@ -101,12 +180,22 @@ impl TestApp {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
-    /// Stops the server gracefully and hands back its folder.
-    pub async fn stop(mut self) -> TempDir {
+    /// Stops the server gracefully and hands back its data.
+    pub async fn stop(mut self) -> Data {
         self.shutdown.take().unwrap().send(()).unwrap();
         self.server.take().unwrap().await.unwrap().unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        std::mem::replace(&mut self.dir, dir)
+        self.data
+    }
+
+    /// The server's database, opened beside it through the data layer.
+    pub async fn database(&self) -> std::sync::Arc<dyn portal_server::db::Database> {
+        portal_server::db::connect(&self.data.database.url).await.unwrap()
+    }
+
+    /// The server's database, opened beside it for raw SQL.
+    pub async fn raw_database(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyPool::connect(&self.data.database.url).await.unwrap()
     }
 }
 

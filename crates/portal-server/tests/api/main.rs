@@ -1,5 +1,6 @@
 //! Black-box tests of the enrollment API over HTTP: each test starts the real
-//! server on a free port with a fresh SQLite file.
+//! server on a free port with a fresh database (SQLite, or PostgreSQL with
+//! `PORTAL_TEST_DATABASE`); `store` tests the data layer beneath it.
 
 mod auth;
 mod catalog;
@@ -13,3 +14,4 @@ mod second_factor;
 mod security;
 mod shutdown;
 mod static_files;
+mod store;

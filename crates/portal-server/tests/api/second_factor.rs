@@ -59,9 +59,7 @@ async fn with_totp(app: &TestApp) -> (reqwest::Client, Vec<u8>, Vec<String>) {
 #[tokio::test]
 async fn stored_password_hashes_are_argon2id_at_or_above_the_asvs_parameters() {
     let app = spawn_app().await;
-    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.dir.path().join("portal.db").display()))
-        .await
-        .unwrap();
+    let db = app.raw_database().await;
     let hashes: Vec<String> = sqlx::query_scalar("SELECT password_hash FROM users")
         .fetch_all(&db)
         .await
@@ -246,9 +244,7 @@ async fn second_factor_changes_reauthentication_and_sign_out_everywhere_are_audi
         .await
         .unwrap();
 
-    let db = portal_server::db::connect(&crate::helpers::database_url(&app.dir))
-        .await
-        .unwrap();
+    let db = app.database().await;
     let actions: Vec<String> = db
         .audit_events(4)
         .await

@@ -1,4 +1,3 @@
-use portal_server::config::Config;
 use reqwest::StatusCode;
 
 use crate::helpers::{me_with, session_cookie, spawn_app, spawn_in};
@@ -12,9 +11,9 @@ async fn committed_writes_survive_a_graceful_restart() {
         .sign_in_with(&app.client(), "grace@example.com", crate::helpers::PASSWORD)
         .await;
     let cookie = session_cookie(&response);
-    let dir = app.stop().await;
+    let data = app.stop().await;
 
-    let config = Config::for_tests(dir.path().to_path_buf());
-    let app = spawn_in(dir, config).await;
+    let config = data.config();
+    let app = spawn_in(data, config).await;
     assert_eq!(me_with(&app, &cookie).await, StatusCode::OK);
 }

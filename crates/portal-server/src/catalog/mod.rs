@@ -1,0 +1,3 @@
+//! The app catalog: its rules.
+
+pub mod rules;

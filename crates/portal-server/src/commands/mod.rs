@@ -1,0 +1,3 @@
+//! Remote actions on devices: their rules.
+
+pub mod rules;

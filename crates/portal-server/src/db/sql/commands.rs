@@ -1,0 +1,300 @@
+//! Remote actions queued for devices, along their timeline.
+
+use async_trait::async_trait;
+use portal_types::{AppPackage, Command, CommandKind, CommandState, DeviceCommand, DeviceId, UserId};
+use time::OffsetDateTime;
+
+use super::{Key, Store, Tx, catalog, devices, dialect, insert_audit, other, uid};
+use crate::{
+    commands::rules,
+    db::{
+        Actor, AuditEvent, CommandStore, DbError, DbResult, NewCommand, StateChange, WipeOutcome,
+        values::{Ts, Uid, parsed},
+    },
+};
+
+const COMMAND_FIELDS: &str = "id, device_id, kind, state, lock_message, lock_phone, app_id, app_name, app_version, \
+                              requested_at, delivered_at, acknowledged_at, finished_at, expires_at, failure_reason";
+
+#[derive(sqlx::FromRow)]
+struct CommandRow {
+    id: Uid,
+    device_id: Uid,
+    kind: String,
+    state: String,
+    lock_message: Option<String>,
+    lock_phone: Option<String>,
+    app_id: Option<String>,
+    app_name: Option<String>,
+    app_version: Option<String>,
+    requested_at: Ts,
+    delivered_at: Option<Ts>,
+    acknowledged_at: Option<Ts>,
+    finished_at: Option<Ts>,
+    expires_at: Ts,
+    failure_reason: Option<String>,
+}
+
+impl CommandRow {
+    /// The app an Install or Uninstall is for.
+    fn package(&self) -> Option<AppPackage> {
+        Some(AppPackage {
+            app_id: self.app_id.clone()?,
+            name: self.app_name.clone().unwrap_or_default(),
+            version: self.app_version.clone().unwrap_or_default(),
+        })
+    }
+
+    fn for_device(self) -> DbResult<DeviceCommand> {
+        Ok(DeviceCommand {
+            id: self.id.into(),
+            kind: parsed("kind", &self.kind, CommandKind::parse)?,
+            app: self.package(),
+            lock_message: self.lock_message,
+            lock_phone: self.lock_phone,
+        })
+    }
+}
+
+impl TryFrom<CommandRow> for Command {
+    type Error = DbError;
+    fn try_from(row: CommandRow) -> DbResult<Self> {
+        Ok(Command {
+            id: row.id.into(),
+            device_id: row.device_id.into(),
+            kind: parsed("kind", &row.kind, CommandKind::parse)?,
+            state: parsed("state", &row.state, CommandState::parse)?,
+            lock_message: row.lock_message,
+            lock_phone: row.lock_phone,
+            app_name: row.app_name,
+            requested_at: row.requested_at.rfc3339(),
+            delivered_at: row.delivered_at.map(Ts::rfc3339),
+            acknowledged_at: row.acknowledged_at.map(Ts::rfc3339),
+            finished_at: row.finished_at.map(Ts::rfc3339),
+            expires_at: row.expires_at.rfc3339(),
+            failure_reason: row.failure_reason,
+        })
+    }
+}
+
+/// The command queued before with the same user's idempotency key, if any.
+pub(super) async fn command_with_key(store: &Store, command: &NewCommand) -> DbResult<Option<Command>> {
+    let Some(key) = &command.idempotency_key else {
+        return Ok(None);
+    };
+    let existing: Option<CommandRow> = sqlx::query_as(&format!(
+        "SELECT {COMMAND_FIELDS} FROM commands WHERE user_id = $1 AND idempotency_key = $2"
+    ))
+    .bind(uid(command.user_id))
+    .bind(key)
+    .fetch_optional(&store.pool)
+    .await
+    .map_err(other)?;
+    existing.map(Command::try_from).transpose()
+}
+
+/// Inserts a requested command with its audit entry, and reads it back.
+pub(super) async fn insert_command(tx: &mut Tx<'_>, command: &NewCommand, audit: &AuditEvent) -> DbResult<Command> {
+    let row: CommandRow = sqlx::query_as(&format!(
+        "INSERT INTO commands (id, device_id, user_id, kind, state, lock_message, lock_phone, app_id, app_name,
+                               app_version, idempotency_key, requested_at, expires_at)
+         VALUES ($1, $2, $3, $4, 'requested', $5, $6, $7, $8, $9, $10, $11, $12)
+         RETURNING {COMMAND_FIELDS}"
+    ))
+    .bind(uid(command.id))
+    .bind(uid(command.device_id))
+    .bind(uid(command.user_id))
+    .bind(command.kind.as_str())
+    .bind(&command.lock_message)
+    .bind(&command.lock_phone)
+    .bind(command.app.as_ref().map(|a| &a.app_id))
+    .bind(command.app.as_ref().map(|a| &a.name))
+    .bind(command.app.as_ref().map(|a| &a.version))
+    .bind(&command.idempotency_key)
+    .bind(Ts(command.requested_at))
+    .bind(Ts(command.expires_at))
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(other)?;
+    insert_audit(tx, audit).await?;
+    catalog::track_command(tx, command).await?;
+    row.try_into()
+}
+
+/// Whose commands to look at.
+pub(super) enum CommandsOf {
+    Device(DeviceId),
+    /// Every device of the user's.
+    User(UserId),
+}
+
+impl Store {
+    /// Commands not taken by their device before their time to live ran
+    /// out; the installs they were for settle, on the devices that had one.
+    pub(super) async fn expire_commands(&self, of: CommandsOf, now: OffsetDateTime) -> DbResult<()> {
+        let (filter, key) = match of {
+            CommandsOf::Device(id) => ("device_id = $1", uid(id)),
+            CommandsOf::User(id) => ("device_id IN (SELECT id FROM devices WHERE user_id = $1)", uid(id)),
+        };
+        let mut tx = self.pool.begin().await.map_err(other)?;
+        let mut expired: Vec<Uid> = sqlx::query_scalar(&format!(
+            "UPDATE commands SET state = 'expired', finished_at = expires_at
+             WHERE {filter} AND state IN ('requested', 'delivered') AND expires_at <= $2
+             RETURNING device_id"
+        ))
+        .bind(key)
+        .bind(Ts(now))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(other)?;
+        expired.sort();
+        expired.dedup();
+        for device in expired {
+            catalog::settle_installs(&mut tx, device.into(), now).await?;
+        }
+        tx.commit().await.map_err(other)
+    }
+}
+
+#[async_trait]
+impl CommandStore for Store {
+    async fn queue_command(&self, command: NewCommand, audit: AuditEvent) -> DbResult<Command> {
+        if let Some(existing) = command_with_key(self, &command).await? {
+            return Ok(existing);
+        }
+        let mut tx = self.pool.begin().await.map_err(other)?;
+        let queued = insert_command(&mut tx, &command, &audit).await?;
+        tx.commit().await.map_err(other)?;
+        Ok(queued)
+    }
+
+    async fn commands_of(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<Vec<Command>> {
+        self.expire_commands(CommandsOf::Device(device_id), now).await?;
+        let rows: Vec<CommandRow> = sqlx::query_as(&format!(
+            "SELECT {COMMAND_FIELDS} FROM commands WHERE device_id = $1 ORDER BY requested_at DESC, id"
+        ))
+        .bind(uid(device_id))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(other)?;
+        rows.into_iter().map(Command::try_from).collect()
+    }
+
+    async fn take_pending(
+        &self,
+        device_id: DeviceId,
+        now: OffsetDateTime,
+        redeliver: bool,
+    ) -> DbResult<Vec<DeviceCommand>> {
+        self.expire_commands(CommandsOf::Device(device_id), now).await?;
+        let mut rows: Vec<CommandRow> = sqlx::query_as(&format!(
+            "UPDATE commands SET state = 'delivered', delivered_at = $1
+             WHERE device_id = $2 AND (state = 'requested' OR ($3 AND state = 'delivered'))
+             RETURNING {COMMAND_FIELDS}"
+        ))
+        .bind(Ts(now))
+        .bind(uid(device_id))
+        .bind(redeliver)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(other)?;
+        rows.sort_by_key(|row| row.requested_at);
+        rows.into_iter().map(CommandRow::for_device).collect()
+    }
+
+    async fn advance_command(
+        &self,
+        device_id: DeviceId,
+        change: StateChange<'_>,
+        now: OffsetDateTime,
+        audit: Option<Actor>,
+    ) -> DbResult<Option<Command>> {
+        let StateChange { id, from, to, reason } = change;
+        self.expire_commands(CommandsOf::Device(device_id), now).await?;
+        let allowed = from
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let step = match to {
+            CommandState::Delivered => "delivered_at = $1",
+            CommandState::Acknowledged => "acknowledged_at = $1",
+            // "Not now": back in the queue, to be delivered again.
+            CommandState::Requested => "delivered_at = NULL, acknowledged_at = NULL",
+            _ => "finished_at = $1",
+        };
+        let mut tx = self.pool.begin().await.map_err(other)?;
+        let row: Option<CommandRow> = sqlx::query_as(&format!(
+            "UPDATE commands SET state = $2, {step}, failure_reason = COALESCE($3, failure_reason)
+             WHERE id = $4 AND device_id = $5 AND state IN ({allowed})
+             RETURNING {COMMAND_FIELDS}"
+        ))
+        .bind(Ts(now))
+        .bind(to.as_str())
+        .bind(reason)
+        .bind(uid(id))
+        .bind(uid(device_id))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(other)?;
+        let Some(row) = row else { return Ok(None) };
+        let package = row.package();
+        let command = Command::try_from(row)?;
+        if rules::erases_device(command.kind, to) {
+            devices::mark_wiped(&mut tx, device_id, now).await?;
+        }
+        catalog::follow_command(&mut tx, &command, package.as_ref(), now).await?;
+        if let Some(actor) = audit.filter(|_| rules::audited(to)) {
+            let event = AuditEvent {
+                at: now,
+                actor: Some(actor.user),
+                action: rules::audit_action(command.kind, to),
+                subject: Some(device_id.to_string()),
+                source: actor.source,
+                outcome: to.as_str().into(),
+            };
+            insert_audit(&mut tx, &event).await?;
+        }
+        tx.commit().await.map_err(other)?;
+        Ok(Some(command))
+    }
+
+    async fn queue_wipe(&self, command: NewCommand, audit: AuditEvent) -> DbResult<WipeOutcome> {
+        let now = Ts(command.requested_at);
+        let mut tx = dialect::begin_write(&self.pool).await?;
+        // One Reset at a time: the check and the insert see the same queue.
+        dialect::lock(&mut tx, Key::Device(&command.device_id)).await?;
+        if devices::is_wiped(&mut tx, command.device_id).await? {
+            return Ok(WipeOutcome::AlreadyWiped);
+        }
+        let active: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM commands WHERE device_id = $1 AND kind = 'wipe'
+             AND state IN ('requested', 'delivered', 'acknowledged') AND expires_at > $2",
+        )
+        .bind(uid(command.device_id))
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(other)?;
+        if active > 0 {
+            return Ok(WipeOutcome::AlreadyPending);
+        }
+        // Nothing queued before a wipe runs after it.
+        let cancelled = sqlx::query(
+            "UPDATE commands SET state = 'cancelled', finished_at = $1, failure_reason = $2
+             WHERE device_id = $3 AND state = 'requested'",
+        )
+        .bind(now)
+        .bind(rules::REPLACED_BY_RESET)
+        .bind(uid(command.device_id))
+        .execute(&mut *tx)
+        .await
+        .map_err(other)?;
+        if cancelled.rows_affected() > 0 {
+            catalog::settle_installs(&mut tx, command.device_id, command.requested_at).await?;
+        }
+        let queued = insert_command(&mut tx, &command, &audit).await?;
+        tx.commit().await.map_err(other)?;
+        Ok(WipeOutcome::Queued(Box::new(queued)))
+    }
+}

@@ -1,0 +1,447 @@
+//! Device objects, enrollment codes, certificates and signed-request nonces.
+
+use async_trait::async_trait;
+use portal_types::{
+    CertificateInfo, ComplianceState, Device, DeviceDetail, DeviceId, Inventory, Ownership, Platform, UserId,
+};
+use time::OffsetDateTime;
+
+use super::{Key, Store, Tx, catalog, commit_audited, dialect, insert_audit, other, uid};
+use crate::db::{
+    AuditEvent, Compliance, DbError, DbResult, DeviceCredentials, DeviceStore, EnrollOutcome, EnrollmentCode,
+    FailingSince, NewCertificate, NewDevice,
+    values::{Ts, Uid, parsed},
+};
+
+#[derive(sqlx::FromRow)]
+struct DeviceRow {
+    id: Uid,
+    name: String,
+    platform: String,
+    model: String,
+    os_version: String,
+    ownership: String,
+    compliance: String,
+    last_check_in: Option<Ts>,
+    wiped_at: Option<Ts>,
+}
+
+impl TryFrom<DeviceRow> for Device {
+    type Error = DbError;
+    fn try_from(row: DeviceRow) -> DbResult<Self> {
+        Ok(Device {
+            id: row.id.into(),
+            platform: parsed("platform", &row.platform, Platform::parse)?,
+            ownership: parsed("ownership", &row.ownership, Ownership::parse)?,
+            compliance: parsed("compliance", &row.compliance, ComplianceState::parse)?,
+            name: row.name,
+            model: row.model,
+            os_version: row.os_version,
+            last_check_in: row.last_check_in.map(Ts::rfc3339),
+            wiped_at: row.wiped_at.map(Ts::rfc3339),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct DetailRow {
+    #[sqlx(flatten)]
+    device: DeviceRow,
+    category: String,
+    serial_number: Option<String>,
+    enrolled_at: Ts,
+    compliance_reasons: String,
+    failing_since: Option<Ts>,
+    subject: Option<String>,
+    serial: Option<String>,
+    fingerprint_sha256: Option<String>,
+    issued_at: Option<Ts>,
+    expires_at: Option<Ts>,
+    revoked_at: Option<Ts>,
+}
+
+impl DetailRow {
+    fn into_detail(self) -> DbResult<(DeviceDetail, FailingSince)> {
+        let device = Device::try_from(self.device)?;
+        let compliance_reasons =
+            serde_json::from_str(&self.compliance_reasons).map_err(|e| DbError::Other(e.into()))?;
+        let certificate = match (
+            self.subject,
+            self.serial,
+            self.fingerprint_sha256,
+            self.issued_at,
+            self.expires_at,
+        ) {
+            (Some(subject), Some(serial), Some(fingerprint_sha256), Some(issued_at), Some(expires_at)) => {
+                Some(CertificateInfo {
+                    subject,
+                    issuer: crate::ca::ISSUER_NAME.into(),
+                    serial,
+                    fingerprint_sha256,
+                    issued_at: issued_at.rfc3339(),
+                    expires_at: expires_at.rfc3339(),
+                    revoked_at: self.revoked_at.map(Ts::rfc3339),
+                })
+            }
+            _ => None,
+        };
+        let detail = DeviceDetail {
+            device,
+            category: self.category,
+            serial_number: self.serial_number,
+            enrolled_at: self.enrolled_at.rfc3339(),
+            compliance_reasons,
+            compliance_deadline: None,
+            certificate,
+        };
+        Ok((detail, self.failing_since.map(|t| t.0)))
+    }
+}
+
+fn reasons_json(compliance: &Compliance) -> DbResult<String> {
+    serde_json::to_string(&compliance.reasons).map_err(|e| DbError::Other(e.into()))
+}
+
+async fn insert_device(tx: &mut Tx<'_>, device: &NewDevice) -> DbResult<()> {
+    let inventory = &device.inventory;
+    sqlx::query(
+        "INSERT INTO devices (id, user_id, name, platform, model, os_version, ownership, category, encrypted,
+                              passcode_set, jailbroken, free_storage_mb, compliance, compliance_reasons,
+                              failing_since, enrolled_at, last_check_in, serial_number)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+    )
+    .bind(uid(device.id))
+    .bind(uid(device.user_id))
+    .bind(&device.name)
+    .bind(device.platform.as_str())
+    .bind(&inventory.model)
+    .bind(&inventory.os_version)
+    .bind(device.ownership.as_str())
+    .bind(&device.category)
+    .bind(inventory.encrypted)
+    .bind(inventory.passcode_set)
+    .bind(inventory.jailbroken)
+    .bind(inventory.free_storage_mb as i64)
+    .bind(device.compliance.state.as_str())
+    .bind(reasons_json(&device.compliance)?)
+    .bind(device.compliance.failing_since.map(Ts))
+    .bind(Ts(device.enrolled_at))
+    .bind(device.last_check_in.map(Ts))
+    .bind(&inventory.serial_number)
+    .execute(&mut **tx)
+    .await
+    .map_err(other)?;
+    Ok(())
+}
+
+/// Whether the device has been reset.
+pub(super) async fn is_wiped(tx: &mut Tx<'_>, device_id: DeviceId) -> DbResult<bool> {
+    let wiped: Option<Option<Ts>> = sqlx::query_scalar("SELECT wiped_at FROM devices WHERE id = $1")
+        .bind(uid(device_id))
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(other)?;
+    Ok(wiped.flatten().is_some())
+}
+
+/// From now on the device API refuses the device's certificates.
+pub(super) async fn revoke_certificates(tx: &mut Tx<'_>, device_id: DeviceId, now: OffsetDateTime) -> DbResult<()> {
+    sqlx::query("UPDATE device_certificates SET revoked_at = $1 WHERE device_id = $2 AND revoked_at IS NULL")
+        .bind(Ts(now))
+        .bind(uid(device_id))
+        .execute(&mut **tx)
+        .await
+        .map_err(other)?;
+    Ok(())
+}
+
+/// The device's certificates are refused and the device shows Wiped.
+pub(super) async fn mark_wiped(tx: &mut Tx<'_>, device_id: DeviceId, now: OffsetDateTime) -> DbResult<()> {
+    revoke_certificates(tx, device_id, now).await?;
+    sqlx::query("UPDATE devices SET wiped_at = $1 WHERE id = $2")
+        .bind(Ts(now))
+        .bind(uid(device_id))
+        .execute(&mut **tx)
+        .await
+        .map_err(other)?;
+    Ok(())
+}
+
+#[async_trait]
+impl DeviceStore for Store {
+    async fn devices_of(&self, user_id: UserId) -> DbResult<Vec<Device>> {
+        let rows: Vec<DeviceRow> = sqlx::query_as(
+            "SELECT id, name, platform, model, os_version, ownership, compliance, last_check_in, wiped_at
+             FROM devices WHERE user_id = $1 ORDER BY lower(name), id",
+        )
+        .bind(uid(user_id))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(other)?;
+        rows.into_iter().map(Device::try_from).collect()
+    }
+
+    async fn count_devices(&self, user_id: UserId) -> DbResult<u32> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM devices WHERE user_id = $1")
+            .bind(uid(user_id))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(other)?;
+        Ok(count as u32)
+    }
+
+    async fn device_detail(
+        &self,
+        user_id: UserId,
+        device_id: DeviceId,
+    ) -> DbResult<Option<(DeviceDetail, FailingSince)>> {
+        let row: Option<DetailRow> = sqlx::query_as(
+            "SELECT d.id, d.name, d.platform, d.model, d.os_version, d.ownership, d.compliance, d.last_check_in,
+                    d.wiped_at, d.category, d.serial_number, d.enrolled_at, d.compliance_reasons, d.failing_since,
+                    c.subject, c.serial, c.fingerprint_sha256, c.issued_at, c.expires_at, c.revoked_at
+             FROM devices d
+             LEFT JOIN device_certificates c ON c.device_id = d.id
+             WHERE d.id = $1 AND d.user_id = $2
+             ORDER BY c.issued_at DESC LIMIT 1",
+        )
+        .bind(uid(device_id))
+        .bind(uid(user_id))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(other)?;
+        row.map(DetailRow::into_detail).transpose()
+    }
+
+    async fn create_device(&self, device: NewDevice) -> DbResult<()> {
+        let mut tx = self.pool.begin().await.map_err(other)?;
+        insert_device(&mut tx, &device).await?;
+        tx.commit().await.map_err(other)
+    }
+
+    async fn create_enrollment_code(&self, code: EnrollmentCode) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO enrollment_codes (code_hash, user_id, platform, ownership, device_name, category, created_at,
+                                           expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&code.code_hash)
+        .bind(uid(code.user_id))
+        .bind(code.platform.as_str())
+        .bind(code.ownership.as_str())
+        .bind(&code.device_name)
+        .bind(&code.category)
+        .bind(Ts(code.created_at))
+        .bind(Ts(code.expires_at))
+        .execute(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(())
+    }
+
+    async fn enrollment_code(&self, code_hash: &str) -> DbResult<Option<EnrollmentCode>> {
+        let row: Option<(Uid, String, String, String, String, Ts, Ts, Option<Ts>)> = sqlx::query_as(
+            "SELECT user_id, platform, ownership, device_name, category, created_at, expires_at, used_at
+             FROM enrollment_codes WHERE code_hash = $1",
+        )
+        .bind(code_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(other)?;
+        row.map(
+            |(user_id, platform, ownership, device_name, category, created_at, expires_at, used_at)| {
+                Ok(EnrollmentCode {
+                    code_hash: code_hash.to_string(),
+                    user_id: user_id.into(),
+                    platform: parsed("platform", &platform, Platform::parse)?,
+                    ownership: parsed("ownership", &ownership, Ownership::parse)?,
+                    device_name,
+                    category,
+                    created_at: created_at.0,
+                    expires_at: expires_at.0,
+                    used_at: used_at.map(|t| t.0),
+                })
+            },
+        )
+        .transpose()
+    }
+
+    async fn enroll(
+        &self,
+        code_hash: &str,
+        device_limit: u32,
+        device: NewDevice,
+        certificate: NewCertificate,
+        audit: AuditEvent,
+        installs_expire_at: OffsetDateTime,
+    ) -> DbResult<EnrollOutcome> {
+        let mut tx = dialect::begin_write(&self.pool).await?;
+        // The limit check and the insert see the same count.
+        dialect::lock(&mut tx, Key::User(&device.user_id)).await?;
+        let now = Ts(device.enrolled_at);
+        let claimed = sqlx::query(
+            "UPDATE enrollment_codes SET used_at = $1, device_id = $2
+             WHERE code_hash = $3 AND used_at IS NULL AND expires_at > $1",
+        )
+        .bind(now)
+        .bind(uid(device.id))
+        .bind(code_hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(other)?;
+        if claimed.rows_affected() != 1 {
+            return Ok(EnrollOutcome::CodeUnavailable);
+        }
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM devices WHERE user_id = $1")
+            .bind(uid(device.user_id))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(other)?;
+        if count >= i64::from(device_limit) {
+            return Ok(EnrollOutcome::LimitReached);
+        }
+        insert_device(&mut tx, &device).await?;
+        sqlx::query(
+            "INSERT INTO device_certificates (serial, device_id, subject, fingerprint_sha256, public_key,
+                                              certificate_pem, issued_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&certificate.serial)
+        .bind(uid(device.id))
+        .bind(&certificate.subject)
+        .bind(&certificate.fingerprint_sha256)
+        .bind(&certificate.public_key)
+        .bind(&certificate.pem)
+        .bind(Ts(certificate.issued_at))
+        .bind(Ts(certificate.expires_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(other)?;
+        insert_audit(&mut tx, &audit).await?;
+        let required = catalog::Assignment::Device(device.id);
+        catalog::assign_required(&mut tx, required, device.enrolled_at, installs_expire_at).await?;
+        tx.commit().await.map_err(other)?;
+        Ok(EnrollOutcome::Enrolled)
+    }
+
+    async fn device_credentials(&self, device_id: DeviceId) -> DbResult<Option<DeviceCredentials>> {
+        let row: Option<(Uid, String, String, Vec<u8>, Ts, Option<Ts>, Option<Ts>)> = sqlx::query_as(
+            "SELECT d.user_id, d.platform, d.ownership, c.public_key, c.expires_at, c.revoked_at, d.failing_since
+             FROM devices d JOIN device_certificates c ON c.device_id = d.id
+             WHERE d.id = $1 ORDER BY c.issued_at DESC LIMIT 1",
+        )
+        .bind(uid(device_id))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(other)?;
+        row.map(
+            |(user_id, platform, ownership, public_key, expires_at, revoked_at, failing_since)| {
+                Ok(DeviceCredentials {
+                    device_id,
+                    user_id: user_id.into(),
+                    platform: parsed("platform", &platform, Platform::parse)?,
+                    ownership: parsed("ownership", &ownership, Ownership::parse)?,
+                    public_key,
+                    certificate_expires_at: expires_at.0,
+                    certificate_revoked: revoked_at.is_some(),
+                    failing_since: failing_since.map(|t| t.0),
+                })
+            },
+        )
+        .transpose()
+    }
+
+    async fn use_nonce(
+        &self,
+        device_id: DeviceId,
+        nonce: &str,
+        now: OffsetDateTime,
+        forget_before: OffsetDateTime,
+    ) -> DbResult<bool> {
+        sqlx::query("DELETE FROM device_nonces WHERE seen_at < $1")
+            .bind(Ts(forget_before))
+            .execute(&self.pool)
+            .await
+            .map_err(other)?;
+        let inserted = sqlx::query(
+            "INSERT INTO device_nonces (device_id, nonce, seen_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(uid(device_id))
+        .bind(nonce)
+        .bind(Ts(now))
+        .execute(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
+    async fn record_check_in(
+        &self,
+        device_id: DeviceId,
+        inventory: &Inventory,
+        compliance: &Compliance,
+        now: OffsetDateTime,
+    ) -> DbResult<()> {
+        sqlx::query(
+            "UPDATE devices SET os_version = $1, model = $2, encrypted = $3, passcode_set = $4, jailbroken = $5,
+                    free_storage_mb = $6, serial_number = $7, compliance = $8, compliance_reasons = $9,
+                    failing_since = $10, last_check_in = $11
+             WHERE id = $12",
+        )
+        .bind(&inventory.os_version)
+        .bind(&inventory.model)
+        .bind(inventory.encrypted)
+        .bind(inventory.passcode_set)
+        .bind(inventory.jailbroken)
+        .bind(inventory.free_storage_mb as i64)
+        .bind(&inventory.serial_number)
+        .bind(compliance.state.as_str())
+        .bind(reasons_json(compliance)?)
+        .bind(compliance.failing_since.map(Ts))
+        .bind(Ts(now))
+        .bind(uid(device_id))
+        .execute(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(())
+    }
+
+    async fn owns_device(&self, user_id: UserId, device_id: DeviceId) -> DbResult<bool> {
+        let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM devices WHERE id = $1 AND user_id = $2")
+            .bind(uid(device_id))
+            .bind(uid(user_id))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(other)?;
+        Ok(found.is_some())
+    }
+
+    async fn rename_device(
+        &self,
+        user_id: UserId,
+        device_id: DeviceId,
+        name: &str,
+        audit: AuditEvent,
+    ) -> DbResult<bool> {
+        let mut tx = self.pool.begin().await.map_err(other)?;
+        let done = sqlx::query("UPDATE devices SET name = $1 WHERE id = $2 AND user_id = $3")
+            .bind(name)
+            .bind(uid(device_id))
+            .bind(uid(user_id))
+            .execute(&mut *tx)
+            .await
+            .map_err(other)?;
+        commit_audited(tx, done.rows_affected(), &audit).await
+    }
+
+    async fn retire_device(&self, user_id: UserId, device_id: DeviceId, audit: AuditEvent) -> DbResult<bool> {
+        let mut tx = self.pool.begin().await.map_err(other)?;
+        revoke_certificates(&mut tx, device_id, audit.at).await?;
+        let deleted = sqlx::query("DELETE FROM devices WHERE id = $1 AND user_id = $2")
+            .bind(uid(device_id))
+            .bind(uid(user_id))
+            .execute(&mut *tx)
+            .await
+            .map_err(other)?;
+        commit_audited(tx, deleted.rows_affected(), &audit).await
+    }
+}

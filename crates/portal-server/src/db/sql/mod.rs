@@ -1,0 +1,101 @@
+//! The queries, written once: this module is compiled for each database
+//! (`sqlite.rs` and `postgres.rs` include it with their own `Db` and
+//! `dialect`), so the same SQL and the same code store and load in both.
+//! `$N` placeholders, `ON CONFLICT`, `RETURNING` and `lower()` mean the same
+//! in both; what differs is in the backend's `dialect` module.
+
+mod audit;
+mod catalog;
+mod commands;
+mod devices;
+mod users;
+
+use async_trait::async_trait;
+use portal_types::{DeviceId, UserId};
+
+use super::{Db, dialect};
+use crate::db::{AuditEvent, Database, DbError, DbResult, values::Uid};
+
+pub type Pool = sqlx::Pool<Db>;
+pub type Tx<'a> = sqlx::Transaction<'a, Db>;
+
+/// The store of one database.
+pub struct Store {
+    pool: Pool,
+}
+
+impl Store {
+    pub(super) fn new(pool: Pool) -> Self {
+        Self { pool }
+    }
+}
+
+/// What a write transaction locks before it checks what it guards.
+#[derive(Debug, Clone, Copy)]
+// SQLite's dialect holds the whole database's write lock and reads no key.
+#[allow(dead_code)]
+pub enum Key<'a> {
+    /// Saving an app: its required installs reach every device.
+    Catalog,
+    /// Assigning required apps to one device: beside others, not beside a save.
+    CatalogShared,
+    /// The user's device count.
+    User(&'a UserId),
+    /// A device's queue and its apps.
+    Device(&'a DeviceId),
+}
+
+pub fn other(error: sqlx::Error) -> DbError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => DbError::Conflict,
+        _ => DbError::Other(error.into()),
+    }
+}
+
+fn uid(id: impl Into<Uid>) -> Uid {
+    id.into()
+}
+
+async fn insert_audit(tx: &mut Tx<'_>, event: &AuditEvent) -> DbResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_events (at, actor_id, action, subject, source, outcome) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(crate::db::values::Ts(event.at))
+    .bind(event.actor.map(uid))
+    .bind(&event.action)
+    .bind(&event.subject)
+    .bind(&event.source)
+    .bind(&event.outcome)
+    .execute(&mut **tx)
+    .await
+    .map_err(other)?;
+    Ok(())
+}
+
+/// Writes the change's audit entry and commits the two together.
+async fn commit_with_audit(mut tx: Tx<'_>, audit: &AuditEvent) -> DbResult<()> {
+    insert_audit(&mut tx, audit).await?;
+    tx.commit().await.map_err(other)
+}
+
+/// Commits a change of one row together with its audit entry; a change that
+/// found no row (not the user's) is rolled back: false.
+async fn commit_audited(tx: Tx<'_>, rows: u64, audit: &AuditEvent) -> DbResult<bool> {
+    if rows != 1 {
+        return Ok(false);
+    }
+    commit_with_audit(tx, audit).await?;
+    Ok(true)
+}
+
+#[async_trait]
+impl Database for Store {
+    async fn ping(&self) -> DbResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(other)?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,273 @@
+//! Users, sessions and second factors.
+
+use async_trait::async_trait;
+use portal_types::{Role, UserId};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{Store, commit_with_audit, insert_audit, other, uid};
+use crate::db::{
+    AuditEvent, DbResult, NewUser, SecondFactor, SessionRecord, UserRecord, UserStore,
+    values::{Ts, Uid, parsed},
+};
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: Uid,
+    email: String,
+    display_name: String,
+    role: String,
+    password_hash: String,
+}
+
+impl TryFrom<UserRow> for UserRecord {
+    type Error = crate::db::DbError;
+    fn try_from(row: UserRow) -> DbResult<Self> {
+        Ok(UserRecord {
+            id: row.id.into(),
+            email: row.email,
+            display_name: row.display_name,
+            role: parsed("role", &row.role, Role::parse)?,
+            password_hash: row.password_hash,
+        })
+    }
+}
+
+const USER_COLUMNS: &str = "SELECT id, email, display_name, role, password_hash FROM users";
+
+#[async_trait]
+impl UserStore for Store {
+    async fn create_user(&self, user: NewUser, now: OffsetDateTime) -> DbResult<UserId> {
+        let id = UserId(Uuid::new_v4());
+        sqlx::query(
+            "INSERT INTO users (id, email, display_name, role, password_hash, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(uid(id))
+        .bind(user.email.trim())
+        .bind(&user.display_name)
+        .bind(user.role.as_str())
+        .bind(&user.password_hash)
+        .bind(Ts(now))
+        .execute(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(id)
+    }
+
+    async fn user_by_email(&self, email: &str) -> DbResult<Option<UserRecord>> {
+        let row: Option<UserRow> = sqlx::query_as(&format!("{USER_COLUMNS} WHERE lower(email) = lower($1)"))
+            .bind(email.trim())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(other)?;
+        row.map(UserRecord::try_from).transpose()
+    }
+
+    async fn user_by_id(&self, id: UserId) -> DbResult<Option<UserRecord>> {
+        let row: Option<UserRow> = sqlx::query_as(&format!("{USER_COLUMNS} WHERE id = $1"))
+            .bind(uid(id))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(other)?;
+        row.map(UserRecord::try_from).transpose()
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: UserId,
+        now: OffsetDateTime,
+        expires_at: OffsetDateTime,
+        audit: AuditEvent,
+    ) -> DbResult<()> {
+        let mut tx = self.pool.begin().await.map_err(other)?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, authenticated_at)
+             VALUES ($1, $2, $3, $3, $4, $3)",
+        )
+        .bind(token_hash)
+        .bind(uid(user_id))
+        .bind(Ts(now))
+        .bind(Ts(expires_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(other)?;
+        commit_with_audit(tx, &audit).await
+    }
+
+    async fn session(&self, token_hash: &str) -> DbResult<Option<SessionRecord>> {
+        let row: Option<(Uid, Ts, Ts, Ts, Option<Ts>)> = sqlx::query_as(
+            "SELECT user_id, created_at, last_seen_at, expires_at, authenticated_at FROM sessions WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(row.map(
+            |(user_id, created_at, last_seen_at, expires_at, authenticated_at)| SessionRecord {
+                user_id: user_id.into(),
+                created_at: created_at.0,
+                last_seen_at: last_seen_at.0,
+                expires_at: expires_at.0,
+                authenticated_at: authenticated_at.map(|t| t.0),
+            },
+        ))
+    }
+
+    async fn reauthenticate_session(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+        now: OffsetDateTime,
+        audit: AuditEvent,
+    ) -> DbResult<()> {
+        let mut tx = self.pool.begin().await.map_err(other)?;
+        sqlx::query(
+            "UPDATE sessions SET token_hash = $1, authenticated_at = $2, last_seen_at = $2 WHERE token_hash = $3",
+        )
+        .bind(new_hash)
+        .bind(Ts(now))
+        .bind(old_hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(other)?;
+        commit_with_audit(tx, &audit).await
+    }
+
+    async fn delete_sessions_of(&self, user_id: UserId, audit: AuditEvent) -> DbResult<()> {
+        let mut tx = self.pool.begin().await.map_err(other)?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(uid(user_id))
+            .execute(&mut *tx)
+            .await
+            .map_err(other)?;
+        commit_with_audit(tx, &audit).await
+    }
+
+    async fn second_factor(&self, user_id: UserId) -> DbResult<SecondFactor> {
+        let row: Option<(Option<Vec<u8>>, Option<Vec<u8>>, Option<i64>, i64)> = sqlx::query_as(
+            "SELECT totp_secret, totp_pending, totp_last_step,
+                    (SELECT COUNT(*) FROM recovery_codes r WHERE r.user_id = users.id AND r.used_at IS NULL)
+             FROM users WHERE id = $1",
+        )
+        .bind(uid(user_id))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(row
+            .map(|(secret, pending, last_step, left)| SecondFactor {
+                secret,
+                pending,
+                last_step,
+                recovery_codes_left: left as u32,
+            })
+            .unwrap_or_default())
+    }
+
+    async fn set_pending_totp(&self, user_id: UserId, sealed: &[u8]) -> DbResult<()> {
+        sqlx::query("UPDATE users SET totp_pending = $1 WHERE id = $2")
+            .bind(sealed)
+            .bind(uid(user_id))
+            .execute(&self.pool)
+            .await
+            .map_err(other)?;
+        Ok(())
+    }
+
+    async fn enable_totp(
+        &self,
+        user_id: UserId,
+        step: i64,
+        recovery_hashes: &[String],
+        audit: AuditEvent,
+    ) -> DbResult<()> {
+        let mut tx = self.pool.begin().await.map_err(other)?;
+        sqlx::query(
+            "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = $1
+             WHERE id = $2 AND totp_pending IS NOT NULL",
+        )
+        .bind(step)
+        .bind(uid(user_id))
+        .execute(&mut *tx)
+        .await
+        .map_err(other)?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind(uid(user_id))
+            .execute(&mut *tx)
+            .await
+            .map_err(other)?;
+        for hash in recovery_hashes {
+            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+                .bind(uid(user_id))
+                .bind(hash)
+                .execute(&mut *tx)
+                .await
+                .map_err(other)?;
+        }
+        commit_with_audit(tx, &audit).await
+    }
+
+    async fn disable_totp(&self, user_id: UserId, audit: AuditEvent) -> DbResult<()> {
+        let mut tx = self.pool.begin().await.map_err(other)?;
+        sqlx::query("UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL WHERE id = $1")
+            .bind(uid(user_id))
+            .execute(&mut *tx)
+            .await
+            .map_err(other)?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind(uid(user_id))
+            .execute(&mut *tx)
+            .await
+            .map_err(other)?;
+        commit_with_audit(tx, &audit).await
+    }
+
+    async fn use_totp_step(&self, user_id: UserId, step: i64) -> DbResult<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+        )
+        .bind(step)
+        .bind(uid(user_id))
+        .execute(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn use_recovery_code(&self, user_id: UserId, code_hash: &str, now: OffsetDateTime) -> DbResult<bool> {
+        let done = sqlx::query(
+            "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
+        )
+        .bind(Ts(now))
+        .bind(uid(user_id))
+        .bind(code_hash)
+        .execute(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn touch_session(&self, token_hash: &str, now: OffsetDateTime) -> DbResult<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(Ts(now))
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(other)?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, token_hash: &str, audit: Option<AuditEvent>) -> DbResult<()> {
+        let mut tx = self.pool.begin().await.map_err(other)?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(other)?;
+        if let Some(audit) = &audit {
+            insert_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await.map_err(other)
+    }
+}

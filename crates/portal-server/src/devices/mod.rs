@@ -1,0 +1,3 @@
+//! Device objects: their rules.
+
+pub mod rules;

@@ -1,0 +1,447 @@
+//! The data layer's contract: the same tests against whichever database the
+//! run uses (SQLite, or PostgreSQL with `PORTAL_TEST_DATABASE`), through the
+//! store traits, without HTTP. They pin down what each backend must do alike:
+//! conflicts, case-insensitive email, literal search text, time order, and
+//! the checks that concurrent writers must not slip past.
+
+use std::sync::Arc;
+
+use portal_server::db::{
+    AppCommandOutcome, AppQuery, AuditEvent, Compliance, Database, DbError, EnrollOutcome, EnrollmentCode,
+    NewCertificate, NewCommand, NewDevice, NewUser, WipeOutcome,
+};
+use portal_types::{
+    AppInput, AppPackage, CommandKind, CommandState, ComplianceState, DeviceId, Inventory, ManagedApp, Ownership,
+    Platform, Role, UserId,
+};
+use time::{Duration, OffsetDateTime};
+
+use crate::helpers::Data;
+
+struct Store {
+    db: Arc<dyn Database>,
+    _data: Data,
+}
+
+async fn store() -> Store {
+    let data = Data::new().await;
+    let db = portal_server::db::connect(&data.database.url).await.unwrap();
+    Store { db, _data: data }
+}
+
+/// Microseconds, as both databases keep them.
+fn now() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    now.replace_nanosecond(now.nanosecond() / 1000 * 1000).unwrap()
+}
+
+fn audit(action: &str, at: OffsetDateTime) -> AuditEvent {
+    AuditEvent {
+        at,
+        actor: None,
+        action: action.into(),
+        subject: None,
+        source: None,
+        outcome: "ok".into(),
+    }
+}
+
+async fn user(db: &dyn Database, email: &str) -> UserId {
+    let user = NewUser {
+        email: email.into(),
+        display_name: "Test".into(),
+        role: Role::Employee,
+        password_hash: "not-a-hash".into(),
+    };
+    db.create_user(user, now()).await.unwrap()
+}
+
+fn inventory() -> Inventory {
+    Inventory {
+        os_version: "15".into(),
+        model: "Pixel 9".into(),
+        encrypted: true,
+        passcode_set: true,
+        jailbroken: false,
+        free_storage_mb: 2048,
+        serial_number: None,
+    }
+}
+
+fn new_device(user_id: UserId, name: &str, at: OffsetDateTime) -> NewDevice {
+    NewDevice {
+        id: DeviceId(uuid::Uuid::new_v4()),
+        user_id,
+        name: name.into(),
+        platform: Platform::Android,
+        ownership: Ownership::Corporate,
+        category: "Phone".into(),
+        inventory: inventory(),
+        compliance: Compliance {
+            state: ComplianceState::CanAccess,
+            reasons: vec![],
+            failing_since: None,
+        },
+        enrolled_at: at,
+        last_check_in: Some(at),
+    }
+}
+
+async fn device(db: &dyn Database, user_id: UserId, name: &str) -> DeviceId {
+    let device = new_device(user_id, name, now());
+    let id = device.id;
+    db.create_device(device).await.unwrap();
+    id
+}
+
+fn app_input(name: &str, required: bool) -> AppInput {
+    AppInput {
+        name: name.into(),
+        publisher: "Contoso".into(),
+        version: "1.0".into(),
+        size_bytes: 1000,
+        description: "An app.".into(),
+        category: "Productivity".into(),
+        platforms: vec![Platform::Android, Platform::Ios],
+        featured: false,
+        required,
+        web_url: None,
+        icon_color: "#123456".into(),
+    }
+}
+
+#[tokio::test]
+async fn email_addresses_are_unique_whatever_their_case() {
+    let store = store().await;
+    let db = &*store.db;
+    let id = user(db, "Ada@Example.com").await;
+    let found = db
+        .user_by_email("ada@EXAMPLE.com")
+        .await
+        .unwrap()
+        .expect("found in any case");
+    assert_eq!(found.id, id);
+    let again = NewUser {
+        email: "ADA@example.com".into(),
+        display_name: "Other".into(),
+        role: Role::Employee,
+        password_hash: "x".into(),
+    };
+    assert!(matches!(db.create_user(again, now()).await, Err(DbError::Conflict)));
+}
+
+#[tokio::test]
+async fn times_come_back_as_they_went_in_and_compare_as_times() {
+    let store = store().await;
+    let db = &*store.db;
+    let user_id = user(db, "ada@example.com").await;
+    let at = now();
+    db.create_session("hash", user_id, at, at + Duration::hours(12), audit("sign_in", at))
+        .await
+        .unwrap();
+    let session = db.session("hash").await.unwrap().unwrap();
+    assert_eq!(
+        (session.created_at, session.expires_at, session.authenticated_at),
+        (at, at + Duration::hours(12), Some(at))
+    );
+
+    // A command past its time to live expires when next read.
+    let device_id = device(db, user_id, "Phone").await;
+    let command = NewCommand::requested(device_id, user_id, CommandKind::Lock, at, at + Duration::seconds(1));
+    db.queue_command(command, audit("lock_requested", at)).await.unwrap();
+    let before = db.commands_of(device_id, at).await.unwrap();
+    assert_eq!(before[0].state, CommandState::Requested);
+    let after = db.commands_of(device_id, at + Duration::seconds(1)).await.unwrap();
+    assert_eq!(after[0].state, CommandState::Expired);
+}
+
+#[tokio::test]
+async fn a_nonce_is_accepted_once() {
+    let store = store().await;
+    let db = &*store.db;
+    let user_id = user(db, "ada@example.com").await;
+    let device_id = device(db, user_id, "Phone").await;
+    let at = now();
+    assert!(
+        db.use_nonce(device_id, "n1", at, at - Duration::minutes(5))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !db.use_nonce(device_id, "n1", at, at - Duration::minutes(5))
+            .await
+            .unwrap()
+    );
+    // Forgotten once its time has passed, so the table does not grow.
+    let later = at + Duration::minutes(10);
+    assert!(
+        db.use_nonce(device_id, "n1", later, later - Duration::minutes(5))
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn devices_sort_by_name_whatever_its_case() {
+    let store = store().await;
+    let db = &*store.db;
+    let user_id = user(db, "ada@example.com").await;
+    for name in ["beta", "Alpha", "Gamma"] {
+        device(db, user_id, name).await;
+    }
+    let names: Vec<String> = db
+        .devices_of(user_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+    assert_eq!(names, ["Alpha", "beta", "Gamma"]);
+}
+
+#[tokio::test]
+async fn search_text_is_literal_and_case_insensitive() {
+    let store = store().await;
+    let db = &*store.db;
+    let apps = vec![
+        ("percent".to_string(), app_input("100% Focus", false)),
+        ("hundred".to_string(), app_input("1000 Focus", false)),
+        ("under".to_string(), app_input("snake_case", false)),
+    ];
+    assert!(db.seed_catalog(&apps, now()).await.unwrap());
+    assert!(!db.seed_catalog(&apps, now()).await.unwrap(), "seeded once");
+    let search = |text: &str| AppQuery {
+        search: Some(text.into()),
+        page: 1,
+        per_page: 10,
+        ..AppQuery::default()
+    };
+    let ids = |page: portal_types::AppsPage| page.apps.into_iter().map(|a| a.id).collect::<Vec<_>>();
+    assert_eq!(ids(db.apps(&search("0%")).await.unwrap()), ["percent"]);
+    assert_eq!(ids(db.apps(&search("e_c")).await.unwrap()), ["under"]);
+    assert_eq!(ids(db.apps(&search("FOCUS")).await.unwrap()), ["percent", "hundred"]);
+    let android = AppQuery {
+        platforms: vec![Platform::Windows],
+        page: 1,
+        per_page: 10,
+        ..AppQuery::default()
+    };
+    assert_eq!(db.apps(&android).await.unwrap().total, 0);
+    let app = db.app("percent").await.unwrap().unwrap();
+    assert_eq!(app.platforms, [Platform::Android, Platform::Ios]);
+}
+
+#[tokio::test]
+async fn concurrent_enrollments_stop_at_the_device_limit() {
+    let store = store().await;
+    let db = store.db.clone();
+    let user_id = user(&*db, "ada@example.com").await;
+    let at = now();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let code_hash = format!("code-{i}");
+        let code = EnrollmentCode {
+            code_hash: code_hash.clone(),
+            user_id,
+            platform: Platform::Android,
+            ownership: Ownership::Corporate,
+            device_name: format!("Phone {i}"),
+            category: "Phone".into(),
+            created_at: at,
+            expires_at: at + Duration::minutes(10),
+            used_at: None,
+        };
+        db.create_enrollment_code(code).await.unwrap();
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            let device = new_device(user_id, &format!("Phone {i}"), at);
+            let certificate = NewCertificate {
+                serial: format!("serial-{i}"),
+                subject: "CN=test".into(),
+                fingerprint_sha256: "00".into(),
+                public_key: vec![4; 65],
+                pem: String::new(),
+                issued_at: at,
+                expires_at: at + Duration::days(365),
+            };
+            db.enroll(
+                &code_hash,
+                3,
+                device,
+                certificate,
+                audit("enroll", at),
+                at + Duration::days(7),
+            )
+            .await
+            .unwrap()
+        }));
+    }
+    let mut enrolled = 0;
+    for task in tasks {
+        if task.await.unwrap() == EnrollOutcome::Enrolled {
+            enrolled += 1;
+        }
+    }
+    assert_eq!(enrolled, 3);
+    assert_eq!(db.count_devices(user_id).await.unwrap(), 3);
+}
+
+#[tokio::test]
+async fn concurrent_resets_of_one_device_queue_one() {
+    let store = store().await;
+    let db = store.db.clone();
+    let user_id = user(&*db, "ada@example.com").await;
+    let device_id = device(&*db, user_id, "Phone").await;
+    let at = now();
+    let tasks: Vec<_> = (0..6)
+        .map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let command = NewCommand::requested(device_id, user_id, CommandKind::Wipe, at, at + Duration::days(7));
+                db.queue_wipe(command, audit("wipe_requested", at)).await.unwrap()
+            })
+        })
+        .collect();
+    let mut queued = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            WipeOutcome::Queued(_) => queued += 1,
+            WipeOutcome::AlreadyPending => {}
+            WipeOutcome::AlreadyWiped => panic!("not wiped yet"),
+        }
+    }
+    assert_eq!(queued, 1);
+}
+
+#[tokio::test]
+async fn a_completed_reset_revokes_and_marks_the_device_wiped() {
+    let store = store().await;
+    let db = &*store.db;
+    let user_id = user(db, "ada@example.com").await;
+    let device_id = device(db, user_id, "Phone").await;
+    let at = now();
+    let command = NewCommand::requested(device_id, user_id, CommandKind::Wipe, at, at + Duration::days(7));
+    let WipeOutcome::Queued(queued) = db.queue_wipe(command, audit("wipe_requested", at)).await.unwrap() else {
+        panic!("queued")
+    };
+    db.take_pending(device_id, at, false).await.unwrap();
+    let change = portal_server::db::StateChange {
+        id: queued.id,
+        from: &[CommandState::Delivered, CommandState::Acknowledged],
+        to: CommandState::Completed,
+        reason: None,
+    };
+    db.advance_command(device_id, change, at, None)
+        .await
+        .unwrap()
+        .expect("advanced");
+    let devices = db.devices_of(user_id).await.unwrap();
+    assert!(devices[0].wiped_at.is_some());
+    // The certificate would be refused; no device credentials without one, so
+    // the detail's certificate is what tells (none was issued here).
+    let command = NewCommand::requested(device_id, user_id, CommandKind::Wipe, at, at + Duration::days(7));
+    assert!(matches!(
+        db.queue_wipe(command, audit("wipe_requested", at)).await.unwrap(),
+        WipeOutcome::AlreadyWiped
+    ));
+}
+
+#[tokio::test]
+async fn required_apps_are_queued_and_reported_apps_tracked() {
+    let store = store().await;
+    let db = &*store.db;
+    let user_id = user(db, "ada@example.com").await;
+    let device_id = device(db, user_id, "Phone").await;
+    let at = now();
+    let apps = vec![("mail".to_string(), app_input("Mail", false))];
+    db.seed_catalog(&apps, at).await.unwrap();
+    let (_, assigned) = db
+        .save_app(
+            "vpn",
+            &app_input("VPN", true),
+            true,
+            audit("app_created", at),
+            at + Duration::days(7),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(assigned.len(), 1, "the one supported device");
+    assert_eq!(assigned[0].device_id, device_id);
+
+    // The device reports Mail installed and VPN not: Mail is tracked, VPN stays pending.
+    let reported = [ManagedApp {
+        app_id: "mail".into(),
+        version: "1.0".into(),
+    }];
+    db.record_app_inventory(device_id, &reported, at, at + Duration::days(7))
+        .await
+        .unwrap();
+    let states: Vec<(String, portal_types::InstallState)> = db
+        .device_apps(device_id, at)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.app_id, i.state))
+        .collect();
+    use portal_types::InstallState::{Installed, Pending};
+    assert_eq!(states, [("mail".into(), Installed), ("vpn".into(), Pending)]);
+
+    // Reported no more: forgotten.
+    db.record_app_inventory(device_id, &[], at, at + Duration::days(7))
+        .await
+        .unwrap();
+    let left: Vec<String> = db
+        .device_apps(device_id, at)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.app_id)
+        .collect();
+    assert_eq!(left, ["vpn"]);
+
+    // Installing what is installed is refused with the reason.
+    db.record_app_inventory(device_id, &reported, at, at + Duration::days(7))
+        .await
+        .unwrap();
+    let install = NewCommand {
+        app: Some(AppPackage {
+            app_id: "mail".into(),
+            name: "Mail".into(),
+            version: "1.0".into(),
+        }),
+        ..NewCommand::requested(device_id, user_id, CommandKind::Install, at, at + Duration::days(7))
+    };
+    assert!(matches!(
+        db.queue_app_command(install, audit("install_requested", at))
+            .await
+            .unwrap(),
+        AppCommandOutcome::AlreadyInstalled
+    ));
+}
+
+#[tokio::test]
+async fn the_audit_log_is_append_only() {
+    let data = Data::new().await;
+    let db = portal_server::db::connect(&data.database.url).await.unwrap();
+    let at = now();
+    db.record_audit(audit("first", at)).await.unwrap();
+    db.record_audit(audit("second", at)).await.unwrap();
+    let newest: Vec<String> = db
+        .audit_events(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(newest, ["second", "first"]);
+    sqlx::any::install_default_drivers();
+    let raw = sqlx::AnyPool::connect(&data.database.url).await.unwrap();
+    assert!(
+        sqlx::query("UPDATE audit_events SET outcome = 'changed'")
+            .execute(&raw)
+            .await
+            .is_err()
+    );
+    assert!(sqlx::query("DELETE FROM audit_events").execute(&raw).await.is_err());
+}
