@@ -18,8 +18,9 @@ trap stop_test_postgres EXIT
 say "server, agent and shared types (SQLite)"
 env -u PORTAL_TEST_DATABASE cargo test --locked --workspace --exclude portal
 
-say "the data layer's contract and the HTTP API on PostgreSQL"
+say "the data layer's contract and the HTTP API on PostgreSQL, and nodes that share it"
 cargo test --locked -p portal-server --test api
+cargo test --locked -p portal-server --test api nodes:: -- --ignored
 
 say "portal logic (native)"
 cargo test --locked -p portal --lib

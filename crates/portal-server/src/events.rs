@@ -1,40 +1,73 @@
 //! Live changes: fanned out to the portal sessions of the user they concern,
-//! and wake-ups to the connected device a command was queued for.
+//! and wake-ups to the connected device a command was queued for, on every
+//! node. With one node they stay in the process; over PostgreSQL each goes
+//! out by `NOTIFY` and comes back to every node's listener, this one's too,
+//! so all nodes hear them in the same order.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-};
+use std::sync::Arc;
 
 use portal_types::{DeviceId, LiveEvent, UserId};
-use tokio::sync::broadcast;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, mpsc::UnboundedSender};
+
+use crate::db::{Database, DbResult};
+
+/// What the nodes tell each other.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Notice {
+    /// For the user's open portals.
+    User { user: UserId, event: LiveEvent },
+    /// The device has commands waiting.
+    Wake { device: DeviceId },
+    /// Some notices may have been missed: every listener re-reads.
+    Resync,
+}
 
 #[derive(Clone)]
 pub struct Events {
-    users: broadcast::Sender<(UserId, LiveEvent)>,
-    devices: broadcast::Sender<DeviceId>,
-    /// Each device's newest command stream: an older one still open (a
-    /// connection the device already gave up on) must not take commands.
-    streams: Arc<Mutex<HashMap<DeviceId, u64>>>,
+    local: broadcast::Sender<Notice>,
+    /// To the other nodes, when there are any.
+    relay: Option<UnboundedSender<String>>,
+    db: Arc<dyn Database>,
 }
 
 impl Events {
-    pub fn new() -> Self {
+    pub fn new(db: Arc<dyn Database>) -> Self {
         // A slow listener that falls this far behind skips ahead (and re-reads).
-        Self {
-            users: broadcast::channel(256).0,
-            devices: broadcast::channel(256).0,
-            streams: Arc::default(),
+        let local = broadcast::channel(256).0;
+        let sender = local.clone();
+        let relay = db.relay(Arc::new(move |payload: Option<&str>| {
+            let notice = match payload.map(serde_json::from_str) {
+                Some(Ok(notice)) => notice,
+                Some(Err(error)) => {
+                    tracing::warn!(%error, "an unreadable notice; re-reading instead");
+                    Notice::Resync
+                }
+                None => Notice::Resync,
+            };
+            // No listener is not an error: nobody has the portal open.
+            let _ = sender.send(notice);
+        }));
+        Self { local, relay, db }
+    }
+
+    fn send(&self, notice: Notice) {
+        match &self.relay {
+            Some(relay) => {
+                let payload = serde_json::to_string(&notice).expect("notices serialize");
+                if relay.send(payload).is_err() {
+                    let _ = self.local.send(notice);
+                }
+            }
+            None => {
+                let _ = self.local.send(notice);
+            }
         }
     }
 
     pub fn publish(&self, user: UserId, event: LiveEvent) {
-        // No listener is not an error: nobody has the portal open.
-        let _ = self.users.send((user, event));
-    }
-
-    pub fn subscribe(&self) -> broadcast::Receiver<(UserId, LiveEvent)> {
-        self.users.subscribe()
+        self.send(Notice::User { user, event });
     }
 
     /// A command was queued for the device: the device is woken and the
@@ -46,30 +79,21 @@ impl Events {
 
     /// Tells a connected device it has commands waiting.
     pub fn wake(&self, device: DeviceId) {
-        let _ = self.devices.send(device);
+        self.send(Notice::Wake { device });
     }
 
-    pub fn wakes(&self) -> broadcast::Receiver<DeviceId> {
-        self.devices.subscribe()
+    pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
+        self.local.subscribe()
     }
 
     /// Registers a new command stream of the device's, superseding the
-    /// ones before; gives back its number.
-    pub fn connect(&self, device: DeviceId) -> u64 {
-        let mut streams = self.streams.lock().expect("not poisoned");
-        let number = streams.get(&device).map_or(1, |n| n + 1);
-        streams.insert(device, number);
-        number
+    /// ones before on any node; gives back its number.
+    pub async fn connect(&self, device: DeviceId) -> DbResult<i64> {
+        self.db.open_command_stream(device).await
     }
 
     /// Whether stream `number` is still the device's newest.
-    pub fn is_current(&self, device: DeviceId, number: u64) -> bool {
-        self.streams.lock().expect("not poisoned").get(&device) == Some(&number)
-    }
-}
-
-impl Default for Events {
-    fn default() -> Self {
-        Self::new()
+    pub async fn is_current(&self, device: DeviceId, number: i64) -> DbResult<bool> {
+        Ok(self.db.newest_command_stream(device).await? == Some(number))
     }
 }

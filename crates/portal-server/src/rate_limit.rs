@@ -1,54 +1,51 @@
 //! Fixed limits on attempts per key (an account, a client address) within a
-//! sliding window, counted in memory on the server's clock.
+//! sliding window, on the server's clock. The attempts are kept in the
+//! database, so that every node of the portal counts the same ones.
 
-use std::{
-    collections::{HashMap, VecDeque},
-    sync::Mutex,
-};
+use std::sync::Arc;
 
 use time::{Duration, OffsetDateTime};
 
+use crate::db::{Database, DbResult};
+
 pub struct RateLimiter {
+    /// Keeps one limit's keys apart from another's.
+    scope: &'static str,
     window: Duration,
-    max: usize,
-    attempts: Mutex<HashMap<String, VecDeque<OffsetDateTime>>>,
+    max: u32,
+    db: Arc<dyn Database>,
 }
 
 impl RateLimiter {
-    pub fn new(max: usize, window: Duration) -> Self {
-        Self {
-            window,
-            max,
-            attempts: Mutex::new(HashMap::new()),
-        }
+    pub fn new(scope: &'static str, max: u32, window: Duration, db: Arc<dyn Database>) -> Self {
+        Self { scope, window, max, db }
     }
 
     /// `Err(wait)` when `key` has used up its attempts: how long until one frees.
-    pub fn check(&self, key: &str, now: OffsetDateTime) -> Result<(), Duration> {
-        let mut attempts = self.attempts.lock().expect("rate limiter lock");
-        let Some(times) = attempts.get_mut(key) else {
-            return Ok(());
-        };
-        while times.front().is_some_and(|&t| now - t >= self.window) {
-            times.pop_front();
-        }
-        if times.is_empty() {
-            attempts.remove(key);
-            return Ok(());
-        }
-        if times.len() >= self.max {
-            return Err(self.window - (now - times[0]));
-        }
-        Ok(())
+    pub async fn check(&self, key: &str, now: OffsetDateTime) -> DbResult<Result<(), Duration>> {
+        let recent = self
+            .db
+            .recent_attempts(&self.key(key), now - self.window, self.max)
+            .await?;
+        Ok(wait_for(&recent, self.max, self.window, now))
     }
 
-    pub fn record(&self, key: &str, now: OffsetDateTime) {
-        let mut attempts = self.attempts.lock().expect("rate limiter lock");
-        let times = attempts.entry(key.to_string()).or_default();
-        times.push_back(now);
-        if times.len() > self.max {
-            times.pop_front();
-        }
+    pub async fn record(&self, key: &str, now: OffsetDateTime) -> DbResult<()> {
+        self.db.record_attempt(&self.key(key), now, now - self.window).await
+    }
+
+    fn key(&self, key: &str) -> String {
+        format!("{}:{key}", self.scope)
+    }
+}
+
+/// The rule, given the newest attempts (newest first, at most `max`) inside
+/// the window: out of attempts once there are `max`, until the oldest of them
+/// leaves the window.
+fn wait_for(recent: &[OffsetDateTime], max: u32, window: Duration, now: OffsetDateTime) -> Result<(), Duration> {
+    match recent.get(max as usize - 1) {
+        Some(&oldest) if now - oldest < window => Err(window - (now - oldest)),
+        _ => Ok(()),
     }
 }
 
@@ -58,30 +55,28 @@ pub struct SignInLimits {
     per_address: RateLimiter,
 }
 
-impl Default for SignInLimits {
-    fn default() -> Self {
+impl SignInLimits {
+    pub fn new(db: Arc<dyn Database>) -> Self {
         Self {
-            per_account: RateLimiter::new(20, Duration::minutes(1)),
-            per_address: RateLimiter::new(100, Duration::minutes(1)),
+            per_account: RateLimiter::new("sign_in_account", 20, Duration::minutes(1), db.clone()),
+            per_address: RateLimiter::new("sign_in_address", 100, Duration::minutes(1), db),
         }
     }
-}
 
-impl SignInLimits {
     /// `Err(seconds to wait)` when either the account or the address is out of attempts.
-    pub fn check(&self, email: &str, address: &str, now: OffsetDateTime) -> Result<(), i64> {
-        let account = self.per_account.check(&email.to_lowercase(), now);
-        let address = self.per_address.check(address, now);
-        match (account, address) {
+    pub async fn check(&self, email: &str, address: &str, now: OffsetDateTime) -> DbResult<Result<(), i64>> {
+        let account = self.per_account.check(&email.to_lowercase(), now).await?;
+        let address = self.per_address.check(address, now).await?;
+        Ok(match (account, address) {
             (Ok(()), Ok(())) => Ok(()),
             (Err(a), Err(b)) => Err(wait_seconds(a.max(b))),
             (Err(wait), _) | (_, Err(wait)) => Err(wait_seconds(wait)),
-        }
+        })
     }
 
-    pub fn record_failure(&self, email: &str, address: &str, now: OffsetDateTime) {
-        self.per_account.record(&email.to_lowercase(), now);
-        self.per_address.record(address, now);
+    pub async fn record_failure(&self, email: &str, address: &str, now: OffsetDateTime) -> DbResult<()> {
+        self.per_account.record(&email.to_lowercase(), now).await?;
+        self.per_address.record(address, now).await
     }
 }
 
@@ -96,19 +91,16 @@ mod tests {
 
     #[test]
     fn refuses_past_the_limit_until_the_window_moves_on() {
-        let limiter = RateLimiter::new(3, Duration::minutes(1));
+        let window = Duration::minutes(1);
         let start = OffsetDateTime::now_utc();
-        for i in 0..3 {
-            assert!(limiter.check("ada", start + Duration::seconds(i)).is_ok());
-            limiter.record("ada", start + Duration::seconds(i));
-        }
+        let attempts: Vec<_> = (0..3).rev().map(|i| start + Duration::seconds(i)).collect();
+        assert!(wait_for(&attempts[1..], 3, window, start + Duration::seconds(10)).is_ok());
         assert_eq!(
-            limiter.check("ada", start + Duration::seconds(10)),
+            wait_for(&attempts, 3, window, start + Duration::seconds(10)),
             Err(Duration::seconds(50))
         );
-        assert!(limiter.check("grace", start).is_ok(), "keys are counted apart");
         assert!(
-            limiter.check("ada", start + Duration::seconds(60)).is_ok(),
+            wait_for(&attempts, 3, window, start + Duration::seconds(60)).is_ok(),
             "the first attempt left the window"
         );
     }

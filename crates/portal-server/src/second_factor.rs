@@ -3,7 +3,6 @@
 
 use portal_types::UserId;
 use rand::Rng;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::{error::AppError, state::AppState, totp};
@@ -62,10 +61,7 @@ pub fn hash_recovery_code(code: &str) -> String {
         .filter(|c| c.is_ascii_alphanumeric())
         .map(|c| c.to_ascii_lowercase())
         .collect();
-    Sha256::digest(normalized.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::digest::sha256_hex(&normalized)
 }
 
 pub fn required() -> AppError {

@@ -6,7 +6,6 @@ use axum::{
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
 use crate::{db::UserRecord, error::AppError, state::AppState};
@@ -31,10 +30,7 @@ pub fn new_token() -> String {
 
 /// What the database keeps instead of the token.
 pub fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::digest::sha256_hex(token)
 }
 
 pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {

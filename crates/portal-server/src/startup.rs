@@ -17,10 +17,10 @@ use crate::{
     events::Events,
     password::PasswordHasher,
     policy::Policy,
-    rate_limit::RateLimiter,
+    rate_limit::{RateLimiter, SignInLimits},
     routes,
     secrets::SecretBox,
-    security_headers,
+    security_headers, shared_keys,
     state::AppState,
     static_files,
 };
@@ -73,14 +73,15 @@ impl Application {
             secure_cookies: config.behind_tls(),
             policy: Arc::new(Policy::load(config.provisioning_mode, config.policy_file.as_deref())?),
             ca: Arc::new(DeviceCa::load_or_create(&config.data_dir)?),
-            events: Events::new(),
+            events: Events::new(db.clone()),
             public_url: public_url.into(),
-            sign_in_limits: Arc::default(),
+            sign_in_limits: Arc::new(SignInLimits::new(db.clone())),
             command_ttl: time::Duration::hours(config.command_ttl_hours.into()),
-            wipe_limits: Arc::new(RateLimiter::new(3, time::Duration::hours(1))),
+            wipe_limits: Arc::new(RateLimiter::new("reset", 3, time::Duration::hours(1), db.clone())),
             secrets: Arc::new(SecretBox::load(config.secret_key.as_deref(), &config.data_dir)?),
             help_desk: Arc::new(config.help_desk()),
         };
+        shared_keys::check(&*state.db, &state.ca, &state.secrets).await?;
         if state.db.seed_catalog(&catalog_seed::apps(), state.clock.now()).await? {
             tracing::info!("wrote the starting app catalog");
         }

@@ -29,6 +29,10 @@ pub enum DbError {
 
 pub type DbResult<T> = Result<T, DbError>;
 
+/// Takes a notice from another node (or this one); `None` when some may have
+/// been missed, so every listener should re-read.
+pub type Deliver = Arc<dyn Fn(Option<&str>) + Send + Sync>;
+
 /// Since when a device has failed a compliance rule.
 pub type FailingSince = Option<OffsetDateTime>;
 
@@ -449,11 +453,32 @@ pub trait AuditStore: Send + Sync {
     async fn audit_events(&self, limit: u32) -> DbResult<Vec<AuditEvent>>;
 }
 
+/// What the nodes of one portal share beyond the data itself.
+#[async_trait]
+pub trait NodeStateStore: Send + Sync {
+    /// The newest `max` attempts under `key` after `since`, newest first.
+    async fn recent_attempts(&self, key: &str, since: OffsetDateTime, max: u32) -> DbResult<Vec<OffsetDateTime>>;
+    /// Counts an attempt under `key`, forgetting its attempts up to `forget_before`.
+    async fn record_attempt(&self, key: &str, at: OffsetDateTime, forget_before: OffsetDateTime) -> DbResult<()>;
+    /// A new command stream of the device's, superseding the ones before,
+    /// on whichever node they are: its number.
+    async fn open_command_stream(&self, device_id: DeviceId) -> DbResult<i64>;
+    async fn newest_command_stream(&self, device_id: DeviceId) -> DbResult<Option<i64>>;
+    /// The stored value of a setting, storing `value` when there is none yet.
+    async fn setting_or_insert(&self, name: &str, value: &str) -> DbResult<String>;
+}
+
 /// Every store of one database.
 #[async_trait]
-pub trait Database: UserStore + DeviceStore + CommandStore + CatalogStore + AuditStore + 'static {
+pub trait Database:
+    UserStore + DeviceStore + CommandStore + CatalogStore + AuditStore + NodeStateStore + 'static
+{
     /// Cheap round trip for the health check.
     async fn ping(&self) -> DbResult<()>;
+    /// Where several nodes share this database: a sender of notices to every
+    /// node (this one too), whose listener hands them to `deliver`. `None`:
+    /// one node, notices stay in the process.
+    fn relay(&self, deliver: Deliver) -> Option<tokio::sync::mpsc::UnboundedSender<String>>;
     /// Waits for open connections to finish and closes them.
     async fn close(&self);
 }

@@ -46,8 +46,10 @@ impl PgDatabase {
 
 /// The few fragments where PostgreSQL's SQL differs from SQLite's.
 mod dialect {
+    use tokio::sync::mpsc::UnboundedSender;
+
     use super::sql::{Key, Pool, Tx, other};
-    use crate::db::DbResult;
+    use crate::db::{DbResult, Deliver};
 
     pub async fn begin_write(pool: &Pool) -> DbResult<Tx<'static>> {
         pool.begin().await.map_err(other)
@@ -77,6 +79,66 @@ mod dialect {
     /// Text values of a group joined by commas.
     pub fn comma_joined(column: &str) -> String {
         format!("string_agg({column}, ',')")
+    }
+
+    /// Notices cross nodes by `NOTIFY` on one channel; each node's listener
+    /// (a connection of its own) hands every notice, its own included, to
+    /// `deliver`, and `None` after its connection was lost and made again.
+    pub fn relay(pool: &Pool, deliver: Deliver) -> Option<UnboundedSender<String>> {
+        let (sender, mut outgoing) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let notifier = pool.clone();
+        let fallback = deliver.clone();
+        tokio::spawn(async move {
+            while let Some(payload) = outgoing.recv().await {
+                let sent = sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(CHANNEL)
+                    .bind(&payload)
+                    .execute(&notifier)
+                    .await;
+                if let Err(error) = sent {
+                    // Other nodes re-read when their streams next wake; this one hears it now.
+                    tracing::warn!(%error, "could not notify the other nodes");
+                    fallback(Some(&payload));
+                }
+            }
+        });
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            let mut listener = loop {
+                match listen(&pool).await {
+                    Ok(listener) => break listener,
+                    Err(sqlx::Error::PoolClosed) => return,
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot listen for the other nodes' notices; trying again");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                }
+            };
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(notice)) => deliver(Some(notice.payload())),
+                    Ok(None) => {
+                        tracing::warn!("lost the connection for notices; listening again");
+                        deliver(None);
+                    }
+                    Err(sqlx::Error::PoolClosed) => return,
+                    Err(error) => {
+                        tracing::warn!(%error, "notices interrupted");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        deliver(None);
+                    }
+                }
+            }
+        });
+        Some(sender)
+    }
+
+    const CHANNEL: &str = "portal_notices";
+
+    async fn listen(pool: &Pool) -> Result<sqlx::postgres::PgListener, sqlx::Error> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+        listener.listen(CHANNEL).await?;
+        Ok(listener)
     }
 }
 

@@ -54,8 +54,10 @@ impl SqliteDatabase {
 
 /// The few fragments where SQLite's SQL differs from PostgreSQL's.
 mod dialect {
+    use tokio::sync::mpsc::UnboundedSender;
+
     use super::sql::{Key, Pool, Tx, other};
-    use crate::db::DbResult;
+    use crate::db::{DbResult, Deliver};
 
     pub async fn begin_write(pool: &Pool) -> DbResult<Tx<'static>> {
         pool.begin_with("BEGIN IMMEDIATE").await.map_err(other)
@@ -74,6 +76,11 @@ mod dialect {
     /// Text values of a group joined by commas.
     pub fn comma_joined(column: &str) -> String {
         format!("group_concat({column}, ',')")
+    }
+
+    /// One node: notices stay in the process.
+    pub fn relay(_pool: &Pool, _deliver: Deliver) -> Option<UnboundedSender<String>> {
+        None
     }
 }
 

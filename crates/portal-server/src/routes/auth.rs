@@ -57,7 +57,7 @@ async fn sign_in(
     }
     let email = request.email.trim().to_string();
     let address = client.ip().to_string();
-    if let Err(seconds) = state.sign_in_limits.check(&email, &address, state.clock.now()) {
+    if let Err(seconds) = state.sign_in_limits.check(&email, &address, state.clock.now()).await? {
         state
             .db
             .record_audit(AuditEvent {
@@ -90,7 +90,10 @@ async fn sign_in(
     let user = match user {
         Some(user) if verified => user,
         _ => {
-            state.sign_in_limits.record_failure(&email_for_limits, &address, now);
+            state
+                .sign_in_limits
+                .record_failure(&email_for_limits, &address, now)
+                .await?;
             event.outcome = "failure".into();
             state.db.record_audit(event).await?;
             return Err(AppError::InvalidCredentials);
@@ -100,7 +103,10 @@ async fn sign_in(
         Check::NotEnrolled | Check::Accepted => {}
         Check::Missing => return Err(second_factor::required()),
         Check::Rejected => {
-            state.sign_in_limits.record_failure(&email_for_limits, &address, now);
+            state
+                .sign_in_limits
+                .record_failure(&email_for_limits, &address, now)
+                .await?;
             event.outcome = "second_factor_failure".into();
             state.db.record_audit(event).await?;
             return Err(second_factor::rejected());
@@ -209,7 +215,7 @@ async fn reauthenticate(
     let now = state.clock.now();
     let address = client.ip().to_string();
     let email = caller.user.email.clone();
-    if let Err(seconds) = state.sign_in_limits.check(&email, &address, now) {
+    if let Err(seconds) = state.sign_in_limits.check(&email, &address, now).await? {
         return Err(AppError::RateLimited {
             retry_after_seconds: seconds,
             message: format!("Too many attempts. Try again in {seconds} seconds."),
@@ -240,7 +246,7 @@ async fn reauthenticate(
     };
     if let Some(error) = refusal {
         if !matches!(factor, Check::Missing) {
-            state.sign_in_limits.record_failure(&email, &address, now);
+            state.sign_in_limits.record_failure(&email, &address, now).await?;
         }
         event.outcome = "failure".into();
         state.db.record_audit(event).await?;

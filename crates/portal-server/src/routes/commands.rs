@@ -333,7 +333,7 @@ async fn wipe(
         return Err(AppError::InvalidInput(errors));
     }
     let user_key = caller.user.id.to_string();
-    if let Err(wait) = state.wipe_limits.check(&user_key, now) {
+    if let Err(wait) = state.wipe_limits.check(&user_key, now).await? {
         let seconds = wait.whole_seconds().max(1);
         return Err(AppError::RateLimited {
             retry_after_seconds: seconds,
@@ -365,7 +365,7 @@ async fn wipe(
             ));
         }
     };
-    state.wipe_limits.record(&user_key, now);
+    state.wipe_limits.record(&user_key, now).await?;
     state.events.command_queued(caller.user.id, device);
     Ok((StatusCode::ACCEPTED, Json(queued)))
 }

@@ -21,6 +21,7 @@ use crate::{
     device_auth::SignedDevice,
     devices::rules::kept_inventory,
     error::AppError,
+    events::Notice,
     state::AppState,
 };
 
@@ -109,10 +110,10 @@ async fn check_in(
 async fn command_stream(
     State(state): State<AppState>,
     request: SignedDevice<()>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let device = request.device;
-    let wakes = state.events.wakes();
-    let number = state.events.connect(device.device_id);
+    let wakes = state.events.subscribe();
+    let number = state.events.connect(device.device_id).await?;
     let start = (state, device, wakes, VecDeque::<DeviceCommand>::new(), true);
     let stream = stream::unfold(
         start,
@@ -124,14 +125,15 @@ async fn command_stream(
                 }
                 if !first {
                     match wakes.recv().await {
-                        // A newer connection of the device's takes over.
-                        Ok(woken) if woken == device.device_id && !state.events.is_current(woken, number) => {
-                            return None;
+                        Ok(Notice::Wake { device: woken }) if woken == device.device_id => {
+                            // A newer connection of the device's, on any node, takes over.
+                            if !state.events.is_current(woken, number).await.ok()? {
+                                return None;
+                            }
                         }
-                        Ok(woken) if woken == device.device_id => {}
-                        Ok(_) => continue,
                         // Missed some: look at the queue anyway.
-                        Err(RecvError::Lagged(_)) => {}
+                        Ok(Notice::Resync) | Err(RecvError::Lagged(_)) => {}
+                        Ok(_) => continue,
                         Err(RecvError::Closed) => return None,
                     }
                 }
@@ -145,7 +147,7 @@ async fn command_stream(
             }
         },
     );
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
 async fn advance(

@@ -13,7 +13,6 @@ use portal_types::{
     EnrollmentOptions, LiveEvent, enrollment::normalize_code,
 };
 use rand::Rng;
-use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -64,10 +63,7 @@ fn new_code() -> String {
 }
 
 fn hash_code(code: &str) -> String {
-    Sha256::digest(normalize_code(code).as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::digest::sha256_hex(&normalize_code(code))
 }
 
 /// `text` as a QR code, an SVG document.

@@ -9,7 +9,7 @@ use portal_types::ApiError;
 use tokio::sync::broadcast::error::RecvError;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{session::CurrentUser, state::AppState};
+use crate::{events::Notice, session::CurrentUser, state::AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(events))
@@ -31,14 +31,16 @@ async fn events(
     let stream = stream::unfold(receiver, move |mut receiver| async move {
         loop {
             match receiver.recv().await {
-                Ok((owner, event)) if owner == user => {
+                Ok(Notice::User { user: owner, event }) if owner == user => {
                     let event = Event::default()
                         .json_data(&event)
                         .unwrap_or_else(|_| Event::default().event("resync"));
                     return Some((Ok(event), receiver));
                 }
+                Ok(Notice::Resync) | Err(RecvError::Lagged(_)) => {
+                    return Some((Ok(Event::default().event("resync").data("")), receiver));
+                }
                 Ok(_) => continue,
-                Err(RecvError::Lagged(_)) => return Some((Ok(Event::default().event("resync").data("")), receiver)),
                 Err(RecvError::Closed) => return None,
             }
         }

@@ -15,7 +15,8 @@ pub const CSRF_HEADER: &str = "x-requested-with";
 pub struct TestApp {
     pub address: String,
     pub clock: ManualClock,
-    pub data: Data,
+    /// Shared with the other nodes started over the same data.
+    pub data: Arc<Data>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -30,6 +31,10 @@ pub struct Data {
 }
 
 impl Data {
+    pub fn is_postgres(&self) -> bool {
+        self.database.postgres.is_some()
+    }
+
     pub async fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let database = TestDatabase::create(&dir).await;
@@ -118,6 +123,18 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 
 /// Starts a server over existing data (to restart on the same database).
 pub async fn spawn_in(data: Data, config: Config) -> TestApp {
+    spawn_node(Arc::new(data), config).await
+}
+
+/// Starts one more node of the portal: the same data folder (device CA,
+/// secret key) and the same database, its own port, memory and clock.
+pub async fn another_node(app: &TestApp) -> TestApp {
+    let mut config = app.data.config();
+    config.dist_dir = app.data.dir.path().join("no-dist");
+    spawn_node(app.data.clone(), config).await
+}
+
+async fn spawn_node(data: Arc<Data>, config: Config) -> TestApp {
     // Server logs go with a failing test's output.
     let _ = tracing_subscriber::fmt()
         .with_env_filter("warn")
@@ -184,7 +201,9 @@ impl TestApp {
     pub async fn stop(mut self) -> Data {
         self.shutdown.take().unwrap().send(()).unwrap();
         self.server.take().unwrap().await.unwrap().unwrap();
-        self.data
+        Arc::try_unwrap(self.data)
+            .ok()
+            .expect("no other node runs over this data")
     }
 
     /// The server's database, opened beside it through the data layer.

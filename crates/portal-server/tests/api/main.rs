@@ -9,6 +9,7 @@ mod demo;
 mod devices;
 mod enrollment;
 mod helpers;
+mod nodes;
 mod openapi;
 mod second_factor;
 mod security;

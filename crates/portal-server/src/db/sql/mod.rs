@@ -8,13 +8,16 @@ mod audit;
 mod catalog;
 mod commands;
 mod devices;
+mod node_state;
 mod users;
 
 use async_trait::async_trait;
 use portal_types::{DeviceId, UserId};
 
 use super::{Db, dialect};
-use crate::db::{AuditEvent, Database, DbError, DbResult, values::Uid};
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::db::{AuditEvent, Database, DbError, DbResult, Deliver, values::Uid};
 
 pub type Pool = sqlx::Pool<Db>;
 pub type Tx<'a> = sqlx::Transaction<'a, Db>;
@@ -93,6 +96,10 @@ impl Database for Store {
     async fn ping(&self) -> DbResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map_err(other)?;
         Ok(())
+    }
+
+    fn relay(&self, deliver: Deliver) -> Option<UnboundedSender<String>> {
+        dialect::relay(&self.pool, deliver)
     }
 
     async fn close(&self) {
