@@ -20,7 +20,7 @@ env -u PORTAL_TEST_DATABASE cargo test --locked --workspace --exclude portal
 
 say "the data layer's contract and the HTTP API on PostgreSQL, and nodes that share it"
 cargo test --locked -p portal-server --test api
-cargo test --locked -p portal-server --test api nodes:: -- --ignored
+cargo test --locked -p portal-server --test api -- --ignored nodes::a_command
 
 say "portal logic (native)"
 cargo test --locked -p portal --lib

@@ -14,12 +14,24 @@ export const PASSWORD = "demo-password-1";
 /// `args`: more flags for the server, e.g. the help desk's.
 export async function startServer(args = []) {
   const dir = mkdtempSync(join(tmpdir(), "portal-e2e-"));
+  const server = await startNode(["--demo", "--data-dir", dir, "--database-url", `sqlite://${join(dir, "portal.db")}`, ...args]);
+  return {
+    ...server,
+    async stop() {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/// One portal-server process on a free port with the built portal; `args`
+/// say where its data is. Gives back its `url`, `process`, and `stop()`.
+export async function startNode(args) {
   const bin = process.env.PORTAL_SERVER_BIN ?? "target/debug/portal-server";
-  const child = spawn(
-    bin,
-    ["--demo", "--bind", "127.0.0.1:0", "--database-url", `sqlite://${join(dir, "portal.db")}`, "--dist-dir", "dist", ...args],
-    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" } },
-  );
+  const child = spawn(bin, ["--bind", "127.0.0.1:0", "--dist-dir", "dist", ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
+  });
   const url = await new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.on("line", (line) => {
@@ -30,12 +42,27 @@ export async function startServer(args = []) {
   });
   return {
     url,
+    process: child,
     async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGTERM");
       await exited;
-      rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/// A fresh database on the PostgreSQL server the test command runs
+/// (`PORTAL_TEST_DATABASE`, an admin URL): its URL, and `drop()`.
+export async function createPostgresDatabase() {
+  const admin = process.env.PORTAL_TEST_DATABASE;
+  if (!admin?.startsWith("postgres")) throw new Error("set PORTAL_TEST_DATABASE=postgres://... (the test command does)");
+  const name = `portal_e2e_${process.pid}_${Date.now()}`;
+  const psql = (sql) => promisify(execFile)("psql", [admin, "-v", "ON_ERROR_STOP=1", "-qc", sql]);
+  await psql(`CREATE DATABASE ${name}`);
+  return {
+    url: `${admin.slice(0, admin.lastIndexOf("/"))}/${name}`,
+    drop: () => psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
 }
 
@@ -132,4 +159,35 @@ export async function enrollRunningAgent(page, serverUrl, device, runArgs = []) 
   child.stdout.on("data", (chunk) => (agent.output += chunk));
   await agent.says(/connected: waiting for commands/);
   return agent;
+}
+
+/// A TCP load balancer on a free port, as one would stand in front of the
+/// nodes: each connection goes to the first of `backends` (host:port URLs)
+/// that accepts it. `connections` counts what each backend took.
+export async function startBalancer(backends) {
+  const { createServer, connect } = await import("node:net");
+  const connections = new Map(backends.map((b) => [b, 0]));
+  const forward = (client, index = 0) => {
+    if (index >= backends.length) return client.destroy();
+    const { hostname, port } = new URL(backends[index]);
+    const upstream = connect({ host: hostname, port: Number(port) });
+    upstream.once("error", () => forward(client, index + 1));
+    upstream.once("connect", () => {
+      connections.set(backends[index], connections.get(backends[index]) + 1);
+      upstream.removeAllListeners("error");
+      upstream.on("error", () => client.destroy());
+      client.on("error", () => upstream.destroy());
+      upstream.once("close", () => client.destroy());
+      client.once("close", () => upstream.destroy());
+      client.pipe(upstream).pipe(client);
+      client.resume();
+    });
+  };
+  const server = createServer({ pauseOnConnect: true }, (client) => forward(client));
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    connections,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
 }

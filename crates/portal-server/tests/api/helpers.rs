@@ -128,9 +128,10 @@ pub async fn spawn_in(data: Data, config: Config) -> TestApp {
 
 /// Starts one more node of the portal: the same data folder (device CA,
 /// secret key) and the same database, its own port, memory and clock.
-pub async fn another_node(app: &TestApp) -> TestApp {
+pub async fn another_node(app: &TestApp, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = app.data.config();
     config.dist_dir = app.data.dir.path().join("no-dist");
+    adjust(&mut config);
     spawn_node(app.data.clone(), config).await
 }
 

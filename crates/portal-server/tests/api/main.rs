@@ -16,3 +16,4 @@ mod security;
 mod shutdown;
 mod static_files;
 mod store;
+mod throughput;

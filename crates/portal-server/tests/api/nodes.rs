@@ -17,7 +17,7 @@ use crate::{
 #[tokio::test]
 async fn a_session_created_on_one_node_works_on_another_and_ends_on_both() {
     let a = spawn_app().await;
-    let b = another_node(&a).await;
+    let b = another_node(&a, |_| {}).await;
     let response = a.sign_in_with(&a.client(), "ada@example.com", PASSWORD).await;
     let cookie = session_cookie(&response);
     assert_eq!(me_with(&b, &cookie).await, StatusCode::OK);
@@ -36,7 +36,7 @@ async fn a_session_created_on_one_node_works_on_another_and_ends_on_both() {
 #[tokio::test]
 async fn failed_sign_ins_on_two_nodes_count_together() {
     let a = spawn_app().await;
-    let b = another_node(&a).await;
+    let b = another_node(&a, |_| {}).await;
     for attempt in 0..20 {
         let node = if attempt % 2 == 0 { &a } else { &b };
         let response = node.sign_in_with(&node.client(), "ada@example.com", "wrong").await;
@@ -80,13 +80,13 @@ fn base64_key(app: &crate::helpers::TestApp) -> String {
     std::fs::read_to_string(app.data.dir.path().join("secret.key")).unwrap()
 }
 
-/// Run by the test command's PostgreSQL phase: `cargo test --test api -- --ignored nodes::`.
+/// Run by the test command's PostgreSQL phase: `cargo test --test api -- --ignored nodes::a_command`.
 #[tokio::test]
 #[ignore = "needs PostgreSQL (PORTAL_TEST_DATABASE): SQLite is one node"]
 async fn a_command_queued_on_one_node_reaches_the_agent_and_portal_on_another() {
     let a = spawn_app().await;
     assert!(a.data.is_postgres(), "run with PORTAL_TEST_DATABASE=postgres://...");
-    let b = another_node(&a).await;
+    let b = another_node(&a, |_| {}).await;
     let (grace, device, _dir) = enrolled_device(&a).await;
     // The device's stream and Grace's second browser are on node B.
     let on_b = DeviceClient::with_key(
@@ -133,4 +133,20 @@ async fn a_command_queued_on_one_node_reaches_the_agent_and_portal_on_another() 
         .await
         .unwrap();
     assert_eq!(done.state, CommandState::Completed);
+}
+
+/// Run with `PORTAL_TEST_DATABASE=postgres://... cargo test -p portal-server --test api -- --ignored --nocapture
+/// cross_node_reset_delivery` (or `scripts/bench.sh`).
+#[tokio::test]
+#[ignore = "a measurement, not a check: prints figures"]
+async fn cross_node_reset_delivery_over_50_runs() {
+    let policy = crate::commands::roomy_policy();
+    let a = crate::helpers::spawn_with(|config| config.policy_file = Some(policy.clone())).await;
+    assert!(a.data.is_postgres(), "run with PORTAL_TEST_DATABASE=postgres://...");
+    let b = another_node(&a, |config| config.policy_file = Some(policy)).await;
+    let delays = crate::commands::reset_delivery(&a, &b, 50).await;
+    println!(
+        "Reset device pressed on node A -> agent on node B received, 50 runs: median {:?}, worst {:?}, best {:?}",
+        delays[25], delays[49], delays[0]
+    );
 }

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Prints the server's figures, release build, on SQLite and on PostgreSQL
+# (the machine's own or a throwaway cluster, as the test command finds it):
+#   - GET /api/v1/devices with a session: requests a second, p50, p99, from
+#     wrk in another process (1 thread, 32 connections, 10 s over loopback),
+#     beside a bare axum handler answering the same bytes from memory;
+#   - enrollments a second (1,000 from 50 concurrent agents; two nodes on PostgreSQL);
+#   - Reset device pressed -> agent received, 50 runs, on one node and across two.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/setup.sh
+source scripts/lib/postgres.sh
+
+if ! command -v wrk >/dev/null; then
+  say "installing wrk from Debian"
+  as_root apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk
+fi
+start_test_postgres
+trap stop_test_postgres EXIT
+say "building the server and the bare handler (release)"
+cargo build --release --locked -p portal-server --bin portal-server --example bare_json
+
+WORK=$(mktemp -d)
+SERVER_PIDS=()
+cleanup() {
+  for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  psql "$PORTAL_TEST_DATABASE" -qc "DROP DATABASE IF EXISTS portal_bench WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+  stop_test_postgres
+}
+trap cleanup EXIT
+
+# start BINARY ARGS...: runs it in the background, prints its address.
+start() {
+  "$@" >"$WORK/out" 2>"$WORK/err" &
+  SERVER_PIDS+=($!)
+  until grep -q 'listening on' "$WORK/out" 2>/dev/null; do sleep 0.1; done
+  grep -o 'http://[^ ]*' "$WORK/out" | head -n 1
+}
+
+cookie_for() {
+  node -e '
+    fetch(process.argv[1] + "/api/v1/auth/sign-in", { method: "POST",
+      headers: { "content-type": "application/json", "x-requested-with": "company-portal", origin: process.argv[1] },
+      body: JSON.stringify({ email: "ada@example.com", password: "demo-password-1" }) })
+      .then((r) => console.log(r.headers.get("set-cookie").split(";")[0]))' "$1"
+}
+
+load() { # URL [COOKIE]
+  wrk -t1 -c32 -d10s --latency ${2:+-H "Cookie: $2"} "$1/api/v1/devices" |
+    awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {printf "%s req/s, p50 %s, p99 %s\n", rps, p50, p99}'
+}
+
+psql "$PORTAL_TEST_DATABASE" -qc "DROP DATABASE IF EXISTS portal_bench WITH (FORCE)" -c "CREATE DATABASE portal_bench"
+for database in "sqlite://$WORK/portal.db" "${PORTAL_TEST_DATABASE%/*}/portal_bench"; do
+  url=$(start target/release/portal-server --demo --bind 127.0.0.1:0 --data-dir "$WORK/data" --database-url "$database")
+  cookie=$(cookie_for "$url")
+  node -e 'fetch(process.argv[1] + "/api/v1/devices", { headers: { cookie: process.argv[2] } })
+    .then((r) => r.arrayBuffer()).then((b) => require("fs").writeFileSync(process.argv[3], Buffer.from(b)))' \
+    "$url" "$cookie" "$WORK/devices.json"
+  bare=$(start target/release/examples/bare_json "$WORK/devices.json" 127.0.0.1:0)
+  say "GET /api/v1/devices, ${database%%:*}"
+  echo "portal-server: $(load "$url" "$cookie")"
+  echo "bare handler:  $(load "$bare")"
+  kill "${SERVER_PIDS[@]}"; wait "${SERVER_PIDS[@]}" 2>/dev/null || true; SERVER_PIDS=()
+done
+
+say "enrollments and Reset delivery (release build of the API tests)"
+measure() { # DATABASE TESTS...
+  PORTAL_TEST_DATABASE=$1 cargo test --release --locked -q -p portal-server --test api -- \
+    --ignored --nocapture --test-threads 1 "${@:2}" 2>&1 | grep -E '^(Reset|[0-9]+ enrollments)'
+}
+measure "" enrollments_per_second reset_delivery_latency
+measure "$PORTAL_TEST_DATABASE" enrollments_per_second reset_delivery_latency cross_node_reset_delivery
