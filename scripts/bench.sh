@@ -31,12 +31,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start BINARY ARGS...: runs it in the background, prints its address.
+# start VARIABLE BINARY ARGS...: runs it in the background; its address goes in VARIABLE.
 start() {
-  "$@" >"$WORK/out" 2>"$WORK/err" &
+  local out="$WORK/out.$1"
+  "${@:2}" >"$out" 2>"$WORK/err.$1" &
   SERVER_PIDS+=($!)
-  until grep -q 'listening on' "$WORK/out" 2>/dev/null; do sleep 0.1; done
-  grep -o 'http://[^ ]*' "$WORK/out" | head -n 1
+  until grep -q 'listening on' "$out" 2>/dev/null; do
+    kill -0 "${SERVER_PIDS[-1]}" 2>/dev/null || { cat "$WORK/err.$1" >&2; exit 1; }
+    sleep 0.1
+  done
+  printf -v "$1" '%s' "$(grep -o 'http://[^ ]*' "$out" | head -n 1)"
 }
 
 cookie_for() {
@@ -54,12 +58,12 @@ load() { # URL [COOKIE]
 
 psql "$PORTAL_TEST_DATABASE" -qc "DROP DATABASE IF EXISTS portal_bench WITH (FORCE)" -c "CREATE DATABASE portal_bench"
 for database in "sqlite://$WORK/portal.db" "${PORTAL_TEST_DATABASE%/*}/portal_bench"; do
-  url=$(start target/release/portal-server --demo --bind 127.0.0.1:0 --data-dir "$WORK/data" --database-url "$database")
+  start url target/release/portal-server --demo --bind 127.0.0.1:0 --data-dir "$WORK/data" --database-url "$database"
   cookie=$(cookie_for "$url")
   node -e 'fetch(process.argv[1] + "/api/v1/devices", { headers: { cookie: process.argv[2] } })
     .then((r) => r.arrayBuffer()).then((b) => require("fs").writeFileSync(process.argv[3], Buffer.from(b)))' \
     "$url" "$cookie" "$WORK/devices.json"
-  bare=$(start target/release/examples/bare_json "$WORK/devices.json" 127.0.0.1:0)
+  start bare target/release/examples/bare_json "$WORK/devices.json" 127.0.0.1:0
   say "GET /api/v1/devices, ${database%%:*}"
   echo "portal-server: $(load "$url" "$cookie")"
   echo "bare handler:  $(load "$bare")"

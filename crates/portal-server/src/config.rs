@@ -2,7 +2,7 @@ use std::{net::SocketAddr, path::PathBuf};
 
 use clap::Parser;
 
-use crate::policy::ProvisioningMode;
+use crate::devices::policy::ProvisioningMode;
 
 /// Flags, each also readable from the environment.
 #[derive(Debug, Clone, Parser)]

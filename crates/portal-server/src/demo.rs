@@ -4,7 +4,7 @@ use portal_types::{DeviceId, Inventory, ManagedApp, Ownership, Platform, Role};
 use time::Duration;
 
 use crate::{
-    catalog_seed,
+    catalog::seed,
     db::{Compliance, NewDevice, NewUser},
     devices::rules::kept_inventory,
     state::AppState,
@@ -164,7 +164,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
                 })
                 .await?;
             // As their devices would report them: the required apps, and one more.
-            let installed: Vec<ManagedApp> = catalog_seed::apps()
+            let installed: Vec<ManagedApp> = seed::apps()
                 .into_iter()
                 .filter(|(id, app)| {
                     app.platforms.contains(&d.platform) && (app.required || id == "chatterbox-messenger")

@@ -1,30 +1,25 @@
 //! The enrollment API: owns the data, and serves the built portal.
+//!
+//! A feature in one folder, with its routes and its rules: `identity/`
+//! (sign-in, sessions, the second factor), `devices/` (enrollment, the device
+//! CA, the device API, the compliance policy), `commands/` (remote actions),
+//! `catalog/` (apps and installs), `live/` (events to portals and devices, on
+//! every node). `http/` holds what every route shares; `db/` stores and loads.
 
-pub mod ca;
 pub mod catalog;
-pub mod catalog_seed;
 pub mod clock;
 pub mod commands;
 pub mod config;
-pub mod csrf;
 pub mod db;
 pub mod demo;
-pub mod device_auth;
 pub mod devices;
 pub mod digest;
-pub mod error;
-pub mod events;
-pub mod password;
-pub mod policy;
+pub mod http;
+pub mod identity;
+pub mod live;
 pub mod rate_limit;
-pub mod routes;
-pub mod second_factor;
 pub mod secrets;
-pub mod security_headers;
-pub mod session;
 pub mod shared_keys;
 pub mod startup;
 pub mod state;
-pub mod static_files;
 pub mod telemetry;
-pub mod totp;

@@ -61,7 +61,7 @@ fn key_file(path: &Path) -> anyhow::Result<Vec<u8>> {
         std::fs::create_dir_all(parent)?;
     }
     let key: [u8; 32] = rand::random();
-    crate::ca::write_private(path, STANDARD.encode(key).as_bytes())?;
+    crate::devices::ca::write_private(path, STANDARD.encode(key).as_bytes())?;
     Ok(key.to_vec())
 }
 

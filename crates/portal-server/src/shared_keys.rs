@@ -4,7 +4,7 @@
 //! writes down the CA's fingerprint and a value sealed with the key; a node
 //! that disagrees refuses to start, saying which.
 
-use crate::{ca::DeviceCa, db::Database, digest::sha256_hex, secrets::SecretBox};
+use crate::{db::Database, devices::ca::DeviceCa, digest::sha256_hex, secrets::SecretBox};
 use anyhow::Context;
 use base64::{Engine, engine::general_purpose::STANDARD};
 

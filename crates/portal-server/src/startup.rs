@@ -7,22 +7,23 @@ use tokio::net::TcpListener;
 use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
 
 use crate::{
-    ca::DeviceCa,
-    catalog_seed,
+    catalog::seed,
     clock::{Clock, SystemClock},
     config::Config,
-    csrf,
     db::{self, Database},
     demo,
-    events::Events,
-    password::PasswordHasher,
-    policy::Policy,
+    devices::ca::DeviceCa,
+    devices::policy::Policy,
+    http,
+    http::csrf,
+    http::security_headers,
+    http::static_files,
+    identity::password::PasswordHasher,
+    live::Events,
     rate_limit::{RateLimiter, SignInLimits},
-    routes,
     secrets::SecretBox,
-    security_headers, shared_keys,
+    shared_keys,
     state::AppState,
-    static_files,
 };
 
 /// A bound, ready server: tests build it on port 0 and read `port()`.
@@ -82,14 +83,14 @@ impl Application {
             help_desk: Arc::new(config.help_desk()),
         };
         shared_keys::check(&*state.db, &state.ca, &state.secrets).await?;
-        if state.db.seed_catalog(&catalog_seed::apps(), state.clock.now()).await? {
+        if state.db.seed_catalog(&seed::apps(), state.clock.now()).await? {
             tracing::info!("wrote the starting app catalog");
         }
         if config.demo {
             demo::seed(&state).await.context("seeding demo data")?;
         }
         let mut router = Router::new()
-            .merge(routes::api())
+            .merge(http::api())
             .with_state(state)
             .merge(static_files::router(&config.dist_dir))
             .layer(middleware::from_fn(csrf::protect));

@@ -1,12 +1,12 @@
 use std::sync::Arc;
 
 use crate::{
-    ca::DeviceCa,
     clock::Clock,
     db::Database,
-    events::Events,
-    password::PasswordHasher,
-    policy::Policy,
+    devices::ca::DeviceCa,
+    devices::policy::Policy,
+    identity::password::PasswordHasher,
+    live::Events,
     rate_limit::{RateLimiter, SignInLimits},
     secrets::SecretBox,
 };

@@ -1,3 +1,5 @@
-//! Remote actions on devices: their rules.
+//! Remote actions on devices (Check status, Lock, Reset device, Remove
+//! device, Rename) and their timeline.
 
+pub mod routes;
 pub mod rules;

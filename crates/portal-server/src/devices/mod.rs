@@ -1,3 +1,12 @@
-//! Device objects: their rules.
+//! Device objects: enrollment with one-time codes, the device CA that signs
+//! their certificates, the signed device API, the enrollment restrictions and
+//! compliance policy, and what the organisation keeps of a device.
 
+pub mod ca;
+pub mod device_api;
+pub mod device_auth;
+pub mod enrollment;
+pub mod owned;
+pub mod policy;
+pub mod routes;
 pub mod rules;

@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 
 use portal_agent::DeviceClient;
-use portal_server::catalog_seed;
+use portal_server::catalog::seed;
 use portal_types::{
     AppDetail, AppInput, AppsPage, Command, CommandKind, CommandOutcome, DeviceAppsResponse, InstallState, ManagedApp,
     Platform,
@@ -35,7 +35,7 @@ async fn all_pages(app: &TestApp, client: &reqwest::Client, query: &str, per_pag
 
 /// The seed's ids that `keep` selects, in the catalog's order (by name).
 fn expected(keep: impl Fn(&AppInput) -> bool) -> Vec<String> {
-    let mut apps: Vec<_> = catalog_seed::apps().into_iter().filter(|(_, a)| keep(a)).collect();
+    let mut apps: Vec<_> = seed::apps().into_iter().filter(|(_, a)| keep(a)).collect();
     apps.sort_by_key(|(_, a)| a.name.to_lowercase());
     apps.into_iter().map(|(id, _)| id).collect()
 }

@@ -56,7 +56,7 @@ async fn device_count(app: &TestApp, client: &reqwest::Client) -> usize {
 
 /// The seed's required apps for Android, as a device that has them reports them.
 pub fn required_on_android() -> Vec<ManagedApp> {
-    portal_server::catalog_seed::apps()
+    portal_server::catalog::seed::apps()
         .into_iter()
         .filter(|(_, app)| app.required && app.platforms.contains(&Platform::Android))
         .map(|(app_id, app)| ManagedApp {

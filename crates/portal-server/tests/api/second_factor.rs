@@ -1,5 +1,5 @@
 use data_encoding::BASE32_NOPAD;
-use portal_server::{clock::Clock, totp};
+use portal_server::{clock::Clock, identity::totp};
 use portal_types::{RecoveryCodesResponse, TotpSetupResponse};
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -75,7 +75,7 @@ impl DetailRow {
             (Some(subject), Some(serial), Some(fingerprint_sha256), Some(issued_at), Some(expires_at)) => {
                 Some(CertificateInfo {
                     subject,
-                    issuer: crate::ca::ISSUER_NAME.into(),
+                    issuer: crate::devices::ca::ISSUER_NAME.into(),
                     serial,
                     fingerprint_sha256,
                     issued_at: issued_at.rfc3339(),

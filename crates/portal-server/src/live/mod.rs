@@ -4,6 +4,8 @@
 //! out by `NOTIFY` and comes back to every node's listener, this one's too,
 //! so all nodes hear them in the same order.
 
+pub mod routes;
+
 use std::sync::Arc;
 
 use portal_types::{DeviceId, LiveEvent, UserId};

@@ -11,9 +11,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     db::{AuditEvent, UserRecord},
-    error::{ApiJson, AppError},
-    second_factor::{self, Check},
-    session::{self, ABSOLUTE_TIMEOUT, CurrentUser},
+    http::error::{ApiJson, AppError},
+    identity::second_factor::{self, Check},
+    identity::session::{self, ABSOLUTE_TIMEOUT, CurrentUser},
     state::AppState,
 };
 

@@ -9,7 +9,7 @@ use portal_types::ApiError;
 use tokio::sync::broadcast::error::RecvError;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{events::Notice, session::CurrentUser, state::AppState};
+use crate::{identity::session::CurrentUser, live::Notice, state::AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(events))

@@ -13,12 +13,12 @@ use portal_types::{
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    error::{ApiJson, AppError},
-    routes::enrollment::qr_svg,
-    second_factor::{self, Check},
-    session::CurrentUser,
+    devices::enrollment::qr_svg,
+    http::error::{ApiJson, AppError},
+    identity::second_factor::{self, Check},
+    identity::session::CurrentUser,
+    identity::totp,
     state::AppState,
-    totp,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -17,11 +17,11 @@ use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    ca::CsrError,
     db::{AuditEvent, Compliance, EnrollOutcome, EnrollmentCode, NewCertificate, NewDevice},
+    devices::ca::CsrError,
     devices::rules::kept_inventory,
-    error::{ApiJson, AppError},
-    session::CurrentUser,
+    http::error::{ApiJson, AppError},
+    identity::session::CurrentUser,
     state::AppState,
 };
 

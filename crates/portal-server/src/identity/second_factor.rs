@@ -5,7 +5,7 @@ use portal_types::UserId;
 use rand::Rng;
 use time::OffsetDateTime;
 
-use crate::{error::AppError, state::AppState, totp};
+use crate::{http::error::AppError, identity::totp, state::AppState};
 
 pub const RECOVERY_CODES: usize = 10;
 const RECOVERY_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";

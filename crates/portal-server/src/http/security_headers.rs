@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 pub fn headers(dist: &Path, tls: bool) -> Vec<(HeaderName, HeaderValue)> {
     let pages = [
         dist.join("index.html"),
-        crate::static_files::catalog_dir(dist).join("index.html"),
+        crate::http::static_files::catalog_dir(dist).join("index.html"),
     ];
     let pages: Vec<String> = pages.iter().filter_map(|p| std::fs::read_to_string(p).ok()).collect();
     let script_hashes: String = pages

@@ -16,11 +16,14 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::commands::{audit_event, idempotency_key, new_command, own_device};
+use crate::{
+    commands::routes::{audit_event, idempotency_key, new_command},
+    devices::owned::{OwnedDevice, own_device},
+};
 use crate::{
     db::{AppCommandOutcome, AppQuery, NewCommand},
-    error::AppError,
-    session::CurrentUser,
+    http::error::AppError,
+    identity::session::CurrentUser,
     state::AppState,
 };
 
@@ -151,10 +154,8 @@ async fn app_detail(
     responses((status = 200, body = DeviceAppsResponse), (status = 401, body = ApiError), (status = 404, body = ApiError)))]
 async fn device_apps(
     State(state): State<AppState>,
-    caller: CurrentUser,
-    Path(id): Path<String>,
+    OwnedDevice { id: device, .. }: OwnedDevice,
 ) -> Result<Json<DeviceAppsResponse>, AppError> {
-    let device = own_device(&state, &caller, &id).await?;
     Ok(Json(DeviceAppsResponse {
         apps: state.db.device_apps(device, state.clock.now()).await?,
     }))

@@ -12,10 +12,10 @@ use portal_types::{ApiError, App, AppInput, Role};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    catalog_seed::slug,
+    catalog::seed::slug,
     db::{AuditEvent, DbError},
-    error::{ApiJson, AppError},
-    session::CurrentUser,
+    http::error::{ApiJson, AppError},
+    identity::session::CurrentUser,
     state::AppState,
 };
 

@@ -15,7 +15,7 @@ use ring::signature::{ECDSA_P256_SHA256_ASN1, UnparsedPublicKey};
 use serde::de::DeserializeOwned;
 use time::Duration;
 
-use crate::{db::DeviceCredentials, error::AppError, state::AppState};
+use crate::{db::DeviceCredentials, http::error::AppError, state::AppState};
 
 /// The largest body a device may send.
 const MAX_BODY: usize = 256 * 1024;

@@ -17,8 +17,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     db::{Actor, AuditEvent, NewCommand, StateChange, WipeOutcome},
-    error::{ApiJson, AppError},
-    session::CurrentUser,
+    devices::owned::OwnedDevice,
+    http::error::{ApiJson, AppError},
+    identity::session::CurrentUser,
     state::AppState,
 };
 
@@ -34,18 +35,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cancel))
 }
 
-/// The caller's device, or 404 whether it is somebody else's or nobody's.
-pub(super) async fn own_device(state: &AppState, caller: &CurrentUser, id: &str) -> Result<DeviceId, AppError> {
-    let id = id.parse().map(DeviceId).map_err(|_| AppError::NotFound)?;
-    if state.db.owns_device(caller.user.id, id).await? {
-        Ok(id)
-    } else {
-        Err(AppError::NotFound)
-    }
-}
-
 /// The `Idempotency-Key` header: repeats with the same key queue one command.
-pub(super) fn idempotency_key(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Option<String> {
     headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
@@ -55,7 +46,7 @@ pub(super) fn idempotency_key(headers: &HeaderMap) -> Option<String> {
 }
 
 /// The caller's command for the device, requested now, with the configured time to live.
-pub(super) fn new_command(
+pub(crate) fn new_command(
     state: &AppState,
     caller: &CurrentUser,
     device: DeviceId,
@@ -93,10 +84,8 @@ async fn queue(
     responses((status = 200, body = CommandsResponse), (status = 401, body = ApiError), (status = 404, body = ApiError)))]
 async fn list(
     State(state): State<AppState>,
-    caller: CurrentUser,
-    Path(id): Path<String>,
+    OwnedDevice { id: device, .. }: OwnedDevice,
 ) -> Result<Json<CommandsResponse>, AppError> {
-    let device = own_device(&state, &caller, &id).await?;
     Ok(Json(CommandsResponse {
         commands: state.db.commands_of(device, state.clock.now()).await?,
     }))
@@ -110,11 +99,9 @@ async fn list(
 async fn sync(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
-    caller: CurrentUser,
+    OwnedDevice { caller, id: device }: OwnedDevice,
     headers: HeaderMap,
-    Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Command>), AppError> {
-    let device = own_device(&state, &caller, &id).await?;
     queue(
         &state,
         &caller,
@@ -140,12 +127,10 @@ async fn sync(
 async fn lock(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
-    caller: CurrentUser,
+    OwnedDevice { caller, id: device }: OwnedDevice,
     headers: HeaderMap,
-    Path(id): Path<String>,
     ApiJson(request): ApiJson<LockRequest>,
 ) -> Result<(StatusCode, Json<Command>), AppError> {
-    let device = own_device(&state, &caller, &id).await?;
     let clean = |v: Option<String>| v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
     let (message, phone) = (clean(request.message), clean(request.phone));
     let mut errors = FieldErrors::default();
@@ -189,10 +174,9 @@ async fn lock(
 async fn cancel(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
-    caller: CurrentUser,
-    Path((id, command)): Path<(String, String)>,
+    OwnedDevice { caller, id: device }: OwnedDevice,
+    Path((_, command)): Path<(String, String)>,
 ) -> Result<Json<Command>, AppError> {
-    let device = own_device(&state, &caller, &id).await?;
     let command = command.parse().map(CommandId).map_err(|_| AppError::NotFound)?;
     let now = state.clock.now();
     let cancelled = state
@@ -233,7 +217,7 @@ async fn cancel(
     Ok(Json(cancelled))
 }
 
-pub(super) fn audit_event(
+pub(crate) fn audit_event(
     caller: &CurrentUser,
     client: SocketAddr,
     action: &str,
@@ -270,11 +254,9 @@ fn require_fresh(state: &AppState, caller: &CurrentUser) -> Result<(), AppError>
 async fn rename(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
-    caller: CurrentUser,
-    Path(id): Path<String>,
+    OwnedDevice { caller, id: device }: OwnedDevice,
     ApiJson(request): ApiJson<RenameRequest>,
 ) -> Result<StatusCode, AppError> {
-    let device = own_device(&state, &caller, &id).await?;
     // The same rules as naming a device at enrollment.
     let check = EnrollmentCodeRequest {
         platform: Platform::Android,
@@ -315,11 +297,9 @@ async fn rename(
 async fn wipe(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
-    caller: CurrentUser,
-    Path(id): Path<String>,
+    OwnedDevice { caller, id: device }: OwnedDevice,
     ApiJson(request): ApiJson<WipeRequest>,
 ) -> Result<(StatusCode, Json<Command>), AppError> {
-    let device = own_device(&state, &caller, &id).await?;
     require_fresh(&state, &caller)?;
     let now = state.clock.now();
     let (detail, _) = state
@@ -380,10 +360,8 @@ async fn wipe(
 async fn remove(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
-    caller: CurrentUser,
-    Path(id): Path<String>,
+    OwnedDevice { caller, id: device }: OwnedDevice,
 ) -> Result<StatusCode, AppError> {
-    let device = own_device(&state, &caller, &id).await?;
     require_fresh(&state, &caller)?;
     let event = audit_event(&caller, client, "device_removed", device, state.clock.now());
     if !state.db.retire_device(caller.user.id, device, event).await? {

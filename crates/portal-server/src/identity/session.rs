@@ -8,7 +8,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use rand::RngCore;
 use time::{Duration, OffsetDateTime};
 
-use crate::{db::UserRecord, error::AppError, state::AppState};
+use crate::{db::UserRecord, http::error::AppError, state::AppState};
 
 /// Over TLS the cookie takes the `__Host-` prefix: Secure, host-only, path `/`.
 pub fn cookie_name(secure: bool) -> &'static str {

@@ -18,10 +18,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     db::{Actor, Compliance, DeviceCredentials, StateChange},
-    device_auth::SignedDevice,
+    devices::device_auth::SignedDevice,
     devices::rules::kept_inventory,
-    error::AppError,
-    events::Notice,
+    http::error::AppError,
+    live::Notice,
     state::AppState,
 };
 

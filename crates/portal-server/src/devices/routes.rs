@@ -6,7 +6,7 @@ use portal_types::{ApiError, ComplianceState, DeviceDetail, DeviceId, DevicesRes
 use time::format_description::well_known::Rfc3339;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{error::AppError, session::CurrentUser, state::AppState};
+use crate::{http::error::AppError, identity::session::CurrentUser, state::AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -10,7 +10,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::error::AppError;
+use crate::http::error::AppError;
 
 pub const HEADER: &str = "x-requested-with";
 

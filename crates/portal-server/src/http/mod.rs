@@ -1,0 +1,43 @@
+//! What every route shares (CSRF proof, security headers, the built portal's
+//! files, the one error shape, health, help, the OpenAPI document), and the
+//! JSON API under `/api/v1` merged from each feature's router. Every route is
+//! registered through utoipa so the OpenAPI document cannot miss one.
+
+pub mod csrf;
+pub mod error;
+mod health;
+mod help;
+mod openapi;
+pub mod security_headers;
+pub mod static_files;
+
+use std::sync::Arc;
+
+use axum::{Extension, Router, routing::any};
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::{catalog, commands, devices, http::error::AppError, identity, live, state::AppState};
+
+pub use openapi::ApiDoc;
+
+pub fn api() -> Router<AppState> {
+    let (router, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(health::router())
+        .merge(identity::routes::router())
+        .merge(identity::security::router())
+        .merge(devices::routes::router())
+        .merge(devices::enrollment::router())
+        .merge(devices::device_api::router())
+        .merge(commands::routes::router())
+        .merge(live::routes::router())
+        .merge(catalog::routes::router())
+        .merge(catalog::admin::router())
+        .merge(help::router())
+        .merge(openapi::router())
+        .split_for_parts();
+    router
+        .layer(Extension(Arc::new(document)))
+        // Unknown API paths answer in the API's error shape, not with the portal.
+        .route("/api/{*rest}", any(|| async { AppError::NotFound }))
+}
