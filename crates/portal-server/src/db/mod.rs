@@ -271,7 +271,8 @@ pub trait UserStore: Send + Sync {
         expires_at: OffsetDateTime,
         audit: AuditEvent,
     ) -> DbResult<()>;
-    async fn session(&self, token_hash: &str) -> DbResult<Option<SessionRecord>>;
+    /// The session and its user, in one round trip: every signed-in request reads it.
+    async fn session(&self, token_hash: &str) -> DbResult<Option<(SessionRecord, UserRecord)>>;
     /// A new id for the session, and the password entered now: after
     /// re-authentication; audited in the same transaction.
     async fn reauthenticate_session(

@@ -99,7 +99,7 @@ impl FromRequestParts<AppState> for CurrentUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let token = token_from(&parts.headers, state.secure_cookies).ok_or(AppError::Unauthorized)?;
         let token_hash = hash_token(token);
-        let session = state.db.session(&token_hash).await?.ok_or(AppError::Unauthorized)?;
+        let (session, user) = state.db.session(&token_hash).await?.ok_or(AppError::Unauthorized)?;
         let now = state.clock.now();
         if now >= session.expires_at || now - session.last_seen_at >= IDLE_TIMEOUT {
             state.db.delete_session(&token_hash, None).await?;
@@ -108,11 +108,6 @@ impl FromRequestParts<AppState> for CurrentUser {
         if now - session.last_seen_at >= TOUCH_EVERY {
             state.db.touch_session(&token_hash, now).await?;
         }
-        let user = state
-            .db
-            .user_by_id(session.user_id)
-            .await?
-            .ok_or(AppError::Unauthorized)?;
         Ok(CurrentUser {
             user,
             token_hash,

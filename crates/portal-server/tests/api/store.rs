@@ -139,7 +139,8 @@ async fn times_come_back_as_they_went_in_and_compare_as_times() {
     db.create_session("hash", user_id, at, at + Duration::hours(12), audit("sign_in", at))
         .await
         .unwrap();
-    let session = db.session("hash").await.unwrap().unwrap();
+    let (session, owner) = db.session("hash").await.unwrap().unwrap();
+    assert_eq!(owner.id, user_id);
     assert_eq!(
         (session.created_at, session.expires_at, session.authenticated_at),
         (at, at + Duration::hours(12), Some(at))

@@ -33,6 +33,16 @@ impl TryFrom<UserRow> for UserRecord {
     }
 }
 
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    created_at: Ts,
+    last_seen_at: Ts,
+    expires_at: Ts,
+    authenticated_at: Option<Ts>,
+}
+
 const USER_COLUMNS: &str = "SELECT id, email, display_name, role, password_hash FROM users";
 
 #[async_trait]
@@ -96,23 +106,27 @@ impl UserStore for Store {
         commit_with_audit(tx, &audit).await
     }
 
-    async fn session(&self, token_hash: &str) -> DbResult<Option<SessionRecord>> {
-        let row: Option<(Uid, Ts, Ts, Ts, Option<Ts>)> = sqlx::query_as(
-            "SELECT user_id, created_at, last_seen_at, expires_at, authenticated_at FROM sessions WHERE token_hash = $1",
+    async fn session(&self, token_hash: &str) -> DbResult<Option<(SessionRecord, UserRecord)>> {
+        let row: Option<SessionRow> = sqlx::query_as(
+            "SELECT u.id, u.email, u.display_name, u.role, u.password_hash,
+                    s.created_at, s.last_seen_at, s.expires_at, s.authenticated_at
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await
         .map_err(other)?;
-        Ok(row.map(
-            |(user_id, created_at, last_seen_at, expires_at, authenticated_at)| SessionRecord {
-                user_id: user_id.into(),
-                created_at: created_at.0,
-                last_seen_at: last_seen_at.0,
-                expires_at: expires_at.0,
-                authenticated_at: authenticated_at.map(|t| t.0),
-            },
-        ))
+        row.map(|row| {
+            let session = SessionRecord {
+                user_id: row.user.id.into(),
+                created_at: row.created_at.0,
+                last_seen_at: row.last_seen_at.0,
+                expires_at: row.expires_at.0,
+                authenticated_at: row.authenticated_at.map(|t| t.0),
+            };
+            Ok((session, UserRecord::try_from(row.user)?))
+        })
+        .transpose()
     }
 
     async fn reauthenticate_session(
