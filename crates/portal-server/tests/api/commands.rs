@@ -302,7 +302,7 @@ async fn reset_delivery_latency_over_50_runs() {
 /// A policy that lets one user enroll a device per run.
 pub fn roomy_policy() -> std::path::PathBuf {
     let policy = tempfile::tempdir().unwrap().keep().join("policy.toml");
-    std::fs::write(&policy, "device_limit = 1000").unwrap();
+    std::fs::write(&policy, "device_limit = 2000").unwrap();
     policy
 }
 

@@ -5,7 +5,7 @@ use portal_types::{Role, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{Store, commit_with_audit, insert_audit, other, uid};
+use super::{Store, Tx, commit_with_audit, insert_audit, other, uid};
 use crate::db::{
     AuditEvent, DbResult, NewUser, SecondFactor, SessionRecord, UserRecord, UserStore,
     values::{Ts, Uid, parsed},
@@ -41,6 +41,15 @@ struct SessionRow {
     last_seen_at: Ts,
     expires_at: Ts,
     authenticated_at: Option<Ts>,
+}
+
+async fn delete_recovery_codes(tx: &mut Tx<'_>, user_id: UserId) -> DbResult<()> {
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(uid(user_id))
+        .execute(&mut **tx)
+        .await
+        .map_err(other)?;
+    Ok(())
 }
 
 const USER_COLUMNS: &str = "SELECT id, email, display_name, role, password_hash FROM users";
@@ -206,11 +215,7 @@ impl UserStore for Store {
         .execute(&mut *tx)
         .await
         .map_err(other)?;
-        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-            .bind(uid(user_id))
-            .execute(&mut *tx)
-            .await
-            .map_err(other)?;
+        delete_recovery_codes(&mut tx, user_id).await?;
         for hash in recovery_hashes {
             sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
                 .bind(uid(user_id))
@@ -229,11 +234,7 @@ impl UserStore for Store {
             .execute(&mut *tx)
             .await
             .map_err(other)?;
-        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-            .bind(uid(user_id))
-            .execute(&mut *tx)
-            .await
-            .map_err(other)?;
+        delete_recovery_codes(&mut tx, user_id).await?;
         commit_with_audit(tx, &audit).await
     }
 
