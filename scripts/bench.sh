@@ -25,7 +25,7 @@ WORK=$(mktemp -d)
 SERVER_PIDS=()
 cleanup() {
   for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  psql "$PORTAL_TEST_DATABASE" -qc "DROP DATABASE IF EXISTS portal_bench WITH (FORCE)" >/dev/null 2>&1 || true
+  drop_database portal_bench
   rm -rf "$WORK"
   stop_test_postgres
 }
@@ -56,8 +56,8 @@ load() { # URL [COOKIE]
     awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {printf "%s req/s, p50 %s, p99 %s\n", rps, p50, p99}'
 }
 
-psql "$PORTAL_TEST_DATABASE" -qc "DROP DATABASE IF EXISTS portal_bench WITH (FORCE)" -c "CREATE DATABASE portal_bench"
-for database in "sqlite://$WORK/portal.db" "${PORTAL_TEST_DATABASE%/*}/portal_bench"; do
+create_database portal_bench
+for database in "sqlite://$WORK/portal.db" "$(database_url portal_bench)"; do
   start url target/release/portal-server --demo --bind 127.0.0.1:0 --data-dir "$WORK/data" --database-url "$database"
   cookie=$(cookie_for "$url")
   node -e 'fetch(process.argv[1] + "/api/v1/devices", { headers: { cookie: process.argv[2] } })

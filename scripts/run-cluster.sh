@@ -17,19 +17,18 @@ cargo build --release --locked -p portal-server
 
 start_test_postgres
 DATABASE=portal_cluster_$$
-ADMIN=$PORTAL_TEST_DATABASE
 DATA_DIR=$(mktemp -d)
 PIDS=()
 stop_cluster() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait "${PIDS[@]}" 2>/dev/null || true
-  psql "$ADMIN" -qc "DROP DATABASE IF EXISTS $DATABASE WITH (FORCE)" >/dev/null 2>&1 || true
+  drop_database "$DATABASE"
   rm -rf "$DATA_DIR"
   stop_test_postgres
 }
 trap stop_cluster EXIT
-psql "$ADMIN" -qc "CREATE DATABASE $DATABASE"
-export PORTAL_DATABASE_URL="${ADMIN%/*}/$DATABASE"
+create_database "$DATABASE"
+export PORTAL_DATABASE_URL=$(database_url "$DATABASE")
 # Every node shares the device CA and the secret key: here one data folder.
 export PORTAL_DATA_DIR=$DATA_DIR
 

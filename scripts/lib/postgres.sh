@@ -50,3 +50,16 @@ start_test_postgres() {
     -o "-p $port -k $PG_THROWAWAY_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" >/dev/null
   export PORTAL_TEST_DATABASE=postgres://postgres@127.0.0.1:$port/postgres
 }
+
+# create_database NAME / drop_database NAME on the server of PORTAL_TEST_DATABASE;
+# database_url NAME: its URL.
+create_database() {
+  PGOPTIONS="-c client_min_messages=warning" psql -v ON_ERROR_STOP=1 "$PORTAL_TEST_DATABASE" -q \
+    -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1"
+}
+drop_database() {
+  psql "$PORTAL_TEST_DATABASE" -qc "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null 2>&1 || true
+}
+database_url() {
+  echo "${PORTAL_TEST_DATABASE%/*}/$1"
+}

@@ -261,7 +261,6 @@ pub trait UserStore: Send + Sync {
     async fn create_user(&self, user: NewUser, now: OffsetDateTime) -> DbResult<UserId>;
     /// Email addresses compare case-insensitively.
     async fn user_by_email(&self, email: &str) -> DbResult<Option<UserRecord>>;
-    async fn user_by_id(&self, id: UserId) -> DbResult<Option<UserRecord>>;
     /// A new session, with the sign-in's audit entry, in one transaction.
     async fn create_session(
         &self,

@@ -107,6 +107,12 @@ impl Drop for TestDatabase {
     }
 }
 
+/// A database opened for raw SQL, whichever it is.
+pub async fn raw_database(url: &str) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::AnyPool::connect(url).await.unwrap()
+}
+
 /// A server with the demo users (ada, grace, it) on a fresh database.
 pub async fn spawn_app() -> TestApp {
     spawn_with(|_| {}).await
@@ -214,8 +220,7 @@ impl TestApp {
 
     /// The server's database, opened beside it for raw SQL.
     pub async fn raw_database(&self) -> sqlx::AnyPool {
-        sqlx::any::install_default_drivers();
-        sqlx::AnyPool::connect(&self.data.database.url).await.unwrap()
+        raw_database(&self.data.database.url).await
     }
 }
 

@@ -20,13 +20,13 @@ use crate::helpers::Data;
 
 struct Store {
     db: Arc<dyn Database>,
-    _data: Data,
+    data: Data,
 }
 
 async fn store() -> Store {
     let data = Data::new().await;
     let db = portal_server::db::connect(&data.database.url).await.unwrap();
-    Store { db, _data: data }
+    Store { db, data }
 }
 
 /// Microseconds, as both databases keep them.
@@ -423,8 +423,8 @@ async fn required_apps_are_queued_and_reported_apps_tracked() {
 
 #[tokio::test]
 async fn the_audit_log_is_append_only() {
-    let data = Data::new().await;
-    let db = portal_server::db::connect(&data.database.url).await.unwrap();
+    let store = store().await;
+    let db = &*store.db;
     let at = now();
     db.record_audit(audit("first", at)).await.unwrap();
     db.record_audit(audit("second", at)).await.unwrap();
@@ -436,8 +436,7 @@ async fn the_audit_log_is_append_only() {
         .map(|e| e.action)
         .collect();
     assert_eq!(newest, ["second", "first"]);
-    sqlx::any::install_default_drivers();
-    let raw = sqlx::AnyPool::connect(&data.database.url).await.unwrap();
+    let raw = crate::helpers::raw_database(&store.data.database.url).await;
     assert!(
         sqlx::query("UPDATE audit_events SET outcome = 'changed'")
             .execute(&raw)

@@ -8,7 +8,7 @@ use portal_types::{
 use time::OffsetDateTime;
 
 use super::{
-    Key, Store, Tx,
+    Db, Key, Store, Tx,
     commands::{CommandsOf, command_with_key, insert_command},
     commit_audited, devices, dialect, insert_audit, other, uid,
 };
@@ -101,10 +101,10 @@ fn filter() -> String {
     )
 }
 
-async fn app(tx: &mut Tx<'_>, id: &str) -> DbResult<Option<App>> {
+async fn app(executor: impl sqlx::Executor<'_, Database = Db>, id: &str) -> DbResult<Option<App>> {
     let row: Option<AppRow> = sqlx::query_as(&format!("{} WHERE a.id = $1 AND a.retired_at IS NULL", app_columns()))
         .bind(id)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(executor)
         .await
         .map_err(other)?;
     row.map(App::try_from).transpose()
@@ -409,10 +409,7 @@ impl CatalogStore for Store {
     }
 
     async fn app(&self, id: &str) -> DbResult<Option<App>> {
-        let mut tx = self.pool.begin().await.map_err(other)?;
-        let found = app(&mut tx, id).await?;
-        tx.commit().await.map_err(other)?;
-        Ok(found)
+        app(&self.pool, id).await
     }
 
     async fn save_app(
@@ -429,7 +426,7 @@ impl CatalogStore for Store {
         }
         insert_audit(&mut tx, &audit).await?;
         let assigned = assign_required(&mut tx, Assignment::App(id), audit.at, installs_expire_at).await?;
-        let saved = self::app(&mut tx, id).await?.ok_or_else(|| bad_value("app", id))?;
+        let saved = self::app(&mut *tx, id).await?.ok_or_else(|| bad_value("app", id))?;
         tx.commit().await.map_err(other)?;
         Ok(Some((saved, assigned)))
     }

@@ -136,7 +136,6 @@ impl Store {
             CommandsOf::Device(id) => ("device_id = $1", uid(id)),
             CommandsOf::User(id) => ("device_id IN (SELECT id FROM devices WHERE user_id = $1)", uid(id)),
         };
-        let mut tx = self.pool.begin().await.map_err(other)?;
         let mut expired: Vec<Uid> = sqlx::query_scalar(&format!(
             "UPDATE commands SET state = 'expired', finished_at = expires_at
              WHERE {filter} AND state IN ('requested', 'delivered') AND expires_at <= $2
@@ -144,11 +143,15 @@ impl Store {
         ))
         .bind(key)
         .bind(Ts(now))
-        .fetch_all(&mut *tx)
+        .fetch_all(&self.pool)
         .await
         .map_err(other)?;
+        if expired.is_empty() {
+            return Ok(());
+        }
         expired.sort();
         expired.dedup();
+        let mut tx = self.pool.begin().await.map_err(other)?;
         for device in expired {
             catalog::settle_installs(&mut tx, device.into(), now).await?;
         }
