@@ -9,6 +9,7 @@ use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
 use crate::{
     catalog::seed,
     clock::{Clock, SystemClock},
+    commands::expiry,
     config::Config,
     db::{self, Database},
     demo,
@@ -31,6 +32,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: Arc<dyn Database>,
+    clock: Arc<dyn Clock>,
     tls: Option<RustlsConfig>,
 }
 
@@ -69,12 +71,12 @@ impl Application {
         let db = db::connect(&config.database_url).await?;
         let state = AppState {
             db: db.clone(),
-            clock,
+            clock: clock.clone(),
             passwords: PasswordHasher::new()?,
             secure_cookies: config.behind_tls(),
             policy: Arc::new(Policy::load(config.provisioning_mode, config.policy_file.as_deref())?),
             ca: Arc::new(DeviceCa::load_or_create(&config.data_dir)?),
-            events: Events::new(db.clone()),
+            events: Events::new(db.clone()).await?,
             public_url: public_url.into(),
             sign_in_limits: Arc::new(SignInLimits::new(db.clone())),
             command_ttl: time::Duration::hours(config.command_ttl_hours.into()),
@@ -102,6 +104,7 @@ impl Application {
             listener,
             router,
             db,
+            clock,
             tls,
         })
     }
@@ -123,6 +126,7 @@ impl Application {
     /// Serves until `shutdown` completes, lets requests in flight finish, then
     /// closes the database so every committed write is on disk.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let sweeper = expiry::sweep_every(expiry::EVERY, self.db.clone(), self.clock.clone());
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         match self.tls {
             None => {
@@ -149,6 +153,7 @@ impl Application {
                     .await?;
             }
         }
+        sweeper.abort();
         self.db.close().await;
         Ok(())
     }

@@ -74,12 +74,7 @@ async fn save(
         }
         other => other?,
     };
-    let Some((app, assigned)) = saved else { return Ok(None) };
-    // Required apps go out to the devices that lack them at once.
-    for device in assigned {
-        state.events.command_queued(device.user_id, device.device_id);
-    }
-    Ok(Some(app))
+    Ok(saved)
 }
 
 /// Adds an app; its id is made from its name.

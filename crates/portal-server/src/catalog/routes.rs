@@ -250,7 +250,6 @@ async fn app_command(
         }
         AppCommandOutcome::DeviceWiped => return conflict("already_wiped", "This device has been reset."),
     };
-    state.events.command_queued(caller.user.id, device);
     Ok((StatusCode::ACCEPTED, Json(queued)))
 }
 

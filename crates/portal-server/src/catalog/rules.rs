@@ -1,8 +1,9 @@
 //! Who may install what, and why not.
 
-use portal_types::{CommandKind, InstallState};
+use portal_types::{AppPackage, CommandKind, DeviceId, InstallState, UserId};
+use time::OffsetDateTime;
 
-use crate::db::AppCommandOutcome;
+use crate::db::{AppCommandOutcome, AuditEvent, NewCommand};
 
 /// Why an Install or Uninstall cannot be queued, given where the app stands
 /// on the device (`None`: the device has no record of it).
@@ -13,6 +14,40 @@ pub fn refusal(kind: CommandKind, state: Option<InstallState>) -> Option<AppComm
         (CommandKind::Uninstall, None | Some(InstallState::Failed)) => Some(AppCommandOutcome::NotInstalled),
         _ => None,
     }
+}
+
+/// Where an app stands once the command it waited for expired: an install
+/// failed, an uninstall did not happen.
+pub fn after_expiry(state: InstallState) -> (InstallState, Option<&'static str>) {
+    match state {
+        InstallState::Uninstalling => (InstallState::Installed, None),
+        InstallState::Pending | InstallState::Installing => (InstallState::Failed, Some(EXPIRED_REASON)),
+        settled => (settled, None),
+    }
+}
+
+/// A required app goes to each supported device that has no record of it:
+/// an Install that nobody asked for, audited as the organisation's.
+pub fn required_install(
+    device_id: DeviceId,
+    owner: UserId,
+    app: AppPackage,
+    now: OffsetDateTime,
+    expires_at: OffsetDateTime,
+) -> (NewCommand, AuditEvent) {
+    let audit = AuditEvent {
+        at: now,
+        actor: None,
+        action: "install_requested".into(),
+        subject: Some(format!("{device_id}/{}", app.app_id)),
+        source: None,
+        outcome: "required".into(),
+    };
+    let command = NewCommand {
+        app: Some(app),
+        ..NewCommand::requested(device_id, owner, CommandKind::Install, now, expires_at)
+    };
+    (command, audit)
 }
 
 /// What a failed install shows when its command ran out of time.

@@ -9,8 +9,7 @@ use axum::{
 };
 use portal_types::{
     ActivityEntry, ActivityResponse, ApiError, Command, CommandId, CommandKind, CommandState, CommandsResponse,
-    DeviceId, EnrollmentCodeRequest, FieldErrors, LiveEvent, LockRequest, Ownership, Platform, RenameRequest,
-    WipeRequest,
+    DeviceId, EnrollmentCodeRequest, FieldErrors, LockRequest, Ownership, Platform, RenameRequest, WipeRequest,
 };
 use time::format_description::well_known::Rfc3339;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -74,7 +73,6 @@ async fn queue(
     };
     let audit = audit_event(caller, client, &format!("{}_requested", kind.as_str()), device_id, now);
     let command = state.db.queue_command(command, audit).await?;
-    state.events.command_queued(caller.user.id, device_id);
     Ok((StatusCode::ACCEPTED, Json(command)))
 }
 
@@ -213,7 +211,6 @@ async fn cancel(
             AppError::NotFound
         });
     };
-    state.events.publish(caller.user.id, LiveEvent::command_updated(device));
     Ok(Json(cancelled))
 }
 
@@ -277,7 +274,6 @@ async fn rename(
     {
         return Err(AppError::NotFound);
     }
-    state.events.publish(caller.user.id, LiveEvent::device_updated(device));
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -346,7 +342,6 @@ async fn wipe(
         }
     };
     state.wipe_limits.record(&user_key, now).await?;
-    state.events.command_queued(caller.user.id, device);
     Ok((StatusCode::ACCEPTED, Json(queued)))
 }
 
@@ -367,7 +362,6 @@ async fn remove(
     if !state.db.retire_device(caller.user.id, device, event).await? {
         return Err(AppError::NotFound);
     }
-    state.events.publish(caller.user.id, LiveEvent::device_updated(device));
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,11 +1,19 @@
 //! What a command's move along its timeline means, beyond its own row.
 
 use portal_types::{CommandKind, CommandState};
+use time::OffsetDateTime;
 
 /// A completed Reset device: the device is erased, so from now on its
 /// certificate is refused and it shows Wiped.
 pub fn erases_device(kind: CommandKind, reached: CommandState) -> bool {
     kind == CommandKind::Wipe && reached == CommandState::Completed
+}
+
+/// A command its device had not taken when its time to live ran out has
+/// expired, whether or not that is written down yet: reads show it so, and
+/// writes mark it so before they look at the queue.
+pub fn expired_by(state: CommandState, expires_at: OffsetDateTime, now: OffsetDateTime) -> bool {
+    matches!(state, CommandState::Requested | CommandState::Delivered) && expires_at <= now
 }
 
 /// Why the commands waiting when a Reset device was queued were cancelled:
@@ -31,6 +39,17 @@ mod tests {
         assert!(erases_device(CommandKind::Wipe, CommandState::Completed));
         assert!(!erases_device(CommandKind::Wipe, CommandState::Failed));
         assert!(!erases_device(CommandKind::Lock, CommandState::Completed));
+    }
+
+    #[test]
+    fn only_commands_not_taken_expire_and_only_once_due() {
+        let due = OffsetDateTime::UNIX_EPOCH + time::Duration::hours(1);
+        let before = due - time::Duration::seconds(1);
+        assert!(expired_by(CommandState::Requested, due, due));
+        assert!(expired_by(CommandState::Delivered, due, due));
+        assert!(!expired_by(CommandState::Requested, due, before));
+        assert!(!expired_by(CommandState::Acknowledged, due, due));
+        assert!(!expired_by(CommandState::Completed, due, due));
     }
 
     #[test]

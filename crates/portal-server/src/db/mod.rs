@@ -29,8 +29,8 @@ pub enum DbError {
 
 pub type DbResult<T> = Result<T, DbError>;
 
-/// Takes a notice from another node (or this one); `None` when some may have
-/// been missed, so every listener should re-read.
+/// Takes a committed change's notice, from this node or another; `None` when
+/// some may have been missed, so every listener should re-read.
 pub type Deliver = Arc<dyn Fn(Option<&str>) + Send + Sync>;
 
 /// Since when a device has failed a compliance rule.
@@ -201,13 +201,6 @@ pub enum AppCommandOutcome {
     DeviceWiped,
 }
 
-/// A device that a required app was just assigned to.
-#[derive(Debug, Clone, Copy)]
-pub struct Assigned {
-    pub device_id: DeviceId,
-    pub user_id: UserId,
-}
-
 /// What the device API needs to authenticate a device.
 #[derive(Debug, Clone)]
 pub struct DeviceCredentials {
@@ -372,8 +365,13 @@ pub trait CommandStore: Send + Sync {
     /// Queues a command with its audit entry, in one transaction; with an
     /// idempotency key seen before, gives back that command instead.
     async fn queue_command(&self, command: NewCommand, audit: AuditEvent) -> DbResult<Command>;
-    /// The device's commands, newest first, past-due ones marked expired.
+    /// The device's commands, newest first, as they stand at `now` (those
+    /// whose time ran out untaken show Expired).
     async fn commands_of(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<Vec<Command>>;
+    /// Writes down what expired by `now` (reads already show it), settles
+    /// the installs those commands were for and tells the owners' portals;
+    /// how many commands expired.
+    async fn expire_commands(&self, now: OffsetDateTime) -> DbResult<usize>;
     /// The requested commands, oldest first, now marked delivered, as the
     /// device receives them; with `redeliver`, also those delivered before
     /// but never acknowledged (lost with the device's previous connection).
@@ -419,11 +417,11 @@ pub trait CatalogStore: Send + Sync {
         created: bool,
         audit: AuditEvent,
         installs_expire_at: OffsetDateTime,
-    ) -> DbResult<Option<(App, Vec<Assigned>)>>;
+    ) -> DbResult<Option<App>>;
     /// Takes the app out of the catalog; installed copies stay. False when unknown.
     async fn retire_app(&self, id: &str, audit: AuditEvent) -> DbResult<bool>;
-    /// Where the app stands on each of the user's devices; installs whose
-    /// command ran out of time by `now` show as Failed.
+    /// Where the app stands on each of the user's devices, as of `now`:
+    /// installs whose command ran out of time show as Failed.
     async fn installs_of_app(&self, user_id: UserId, app_id: &str, now: OffsetDateTime) -> DbResult<Vec<AppInstall>>;
     /// The managed apps on the device, by name, as of `now` (see above).
     async fn device_apps(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<Vec<AppInstall>>;
@@ -475,10 +473,10 @@ pub trait Database:
 {
     /// Cheap round trip for the health check.
     async fn ping(&self) -> DbResult<()>;
-    /// Where several nodes share this database: a sender of notices to every
-    /// node (this one too), whose listener hands them to `deliver`. `None`:
-    /// one node, notices stay in the process.
-    fn relay(&self, deliver: Deliver) -> Option<tokio::sync::mpsc::UnboundedSender<String>>;
+    /// Hands `deliver` the notices of every change committed from now on:
+    /// this process's, and every other node's where several share the database.
+    /// Once per store.
+    async fn listen(&self, deliver: Deliver) -> DbResult<()>;
     /// Waits for open connections to finish and closes them.
     async fn close(&self);
 }

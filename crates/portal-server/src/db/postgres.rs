@@ -21,6 +21,8 @@ use super::values::{Ts, Uid};
 
 pub type Db = Postgres;
 
+// The same queries, compiled for this database.
+#[allow(clippy::duplicate_mod)]
 #[path = "sql/mod.rs"]
 mod sql;
 
@@ -50,12 +52,10 @@ impl PgDatabase {
 
 /// The few fragments where PostgreSQL's SQL differs from SQLite's.
 mod dialect {
-    use tokio::sync::mpsc::UnboundedSender;
-
     use super::sql::{Key, Pool, Tx, other};
     use crate::db::{DbResult, Deliver};
 
-    pub async fn begin_write(pool: &Pool) -> DbResult<Tx<'static>> {
+    pub async fn begin_write(pool: &Pool) -> DbResult<sqlx::Transaction<'static, super::Db>> {
         pool.begin().await.map_err(other)
     }
 
@@ -85,39 +85,31 @@ mod dialect {
         format!("string_agg({column}, ',')")
     }
 
-    /// Notices cross nodes by `NOTIFY` on one channel; each node's listener
-    /// (a connection of its own) hands every notice, its own included, to
-    /// `deliver`, and `None` after its connection was lost and made again.
-    pub fn relay(pool: &Pool, deliver: Deliver) -> Option<UnboundedSender<String>> {
-        let (sender, mut outgoing) = tokio::sync::mpsc::unbounded_channel::<String>();
-        let notifier = pool.clone();
-        let fallback = deliver.clone();
+    /// The notices go out by `NOTIFY` inside the transaction: PostgreSQL
+    /// sends them at commit, and not at all when it rolls back.
+    pub async fn commit(
+        mut tx: sqlx::Transaction<'_, super::Db>,
+        notices: &[String],
+        _local: Option<&Deliver>,
+    ) -> DbResult<()> {
+        if !notices.is_empty() {
+            sqlx::query("SELECT pg_notify($1, notice) FROM unnest($2::text[]) AS notice")
+                .bind(CHANNEL)
+                .bind(notices)
+                .execute(&mut *tx)
+                .await
+                .map_err(other)?;
+        }
+        tx.commit().await.map_err(other)
+    }
+
+    /// Each node's listener (a connection of its own) hands every notice, its
+    /// own included, to `deliver`, and `None` after its connection was lost
+    /// and made again, as some may have been missed meanwhile. Listening when
+    /// this returns: no commit after it goes unheard.
+    pub async fn listen(pool: &Pool, deliver: Deliver) -> DbResult<()> {
+        let mut listener = listen_on(pool).await.map_err(other)?;
         tokio::spawn(async move {
-            while let Some(payload) = outgoing.recv().await {
-                let sent = sqlx::query("SELECT pg_notify($1, $2)")
-                    .bind(CHANNEL)
-                    .bind(&payload)
-                    .execute(&notifier)
-                    .await;
-                if let Err(error) = sent {
-                    // Other nodes re-read when their streams next wake; this one hears it now.
-                    tracing::warn!(%error, "could not notify the other nodes");
-                    fallback(Some(&payload));
-                }
-            }
-        });
-        let pool = pool.clone();
-        tokio::spawn(async move {
-            let mut listener = loop {
-                match listen(&pool).await {
-                    Ok(listener) => break listener,
-                    Err(sqlx::Error::PoolClosed) => return,
-                    Err(error) => {
-                        tracing::warn!(%error, "cannot listen for the other nodes' notices; trying again");
-                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                    }
-                }
-            };
             loop {
                 match listener.try_recv().await {
                     Ok(Some(notice)) => deliver(Some(notice.payload())),
@@ -134,12 +126,12 @@ mod dialect {
                 }
             }
         });
-        Some(sender)
+        Ok(())
     }
 
     const CHANNEL: &str = "portal_notices";
 
-    async fn listen(pool: &Pool) -> Result<sqlx::postgres::PgListener, sqlx::Error> {
+    async fn listen_on(pool: &Pool) -> Result<sqlx::postgres::PgListener, sqlx::Error> {
         let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
         listener.listen(CHANNEL).await?;
         Ok(listener)

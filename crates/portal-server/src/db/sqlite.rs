@@ -20,6 +20,8 @@ use super::values::{Ts, Uid};
 
 pub type Db = Sqlite;
 
+// The same queries, compiled for this database.
+#[allow(clippy::duplicate_mod)]
 #[path = "sql/mod.rs"]
 mod sql;
 
@@ -58,12 +60,10 @@ impl SqliteDatabase {
 
 /// The few fragments where SQLite's SQL differs from PostgreSQL's.
 mod dialect {
-    use tokio::sync::mpsc::UnboundedSender;
-
     use super::sql::{Key, Pool, Tx, other};
     use crate::db::{DbResult, Deliver};
 
-    pub async fn begin_write(pool: &Pool) -> DbResult<Tx<'static>> {
+    pub async fn begin_write(pool: &Pool) -> DbResult<sqlx::Transaction<'static, super::Db>> {
         pool.begin_with("BEGIN IMMEDIATE").await.map_err(other)
     }
 
@@ -82,9 +82,25 @@ mod dialect {
         format!("group_concat({column}, ',')")
     }
 
-    /// One node: notices stay in the process.
-    pub fn relay(_pool: &Pool, _deliver: Deliver) -> Option<UnboundedSender<String>> {
-        None
+    /// One node: the notices go to this process's listener once the change
+    /// is durable, so whoever hears one reads the change.
+    pub async fn commit(
+        tx: sqlx::Transaction<'_, super::Db>,
+        notices: &[String],
+        local: Option<&Deliver>,
+    ) -> DbResult<()> {
+        tx.commit().await.map_err(other)?;
+        if let Some(deliver) = local {
+            for notice in notices {
+                deliver(Some(notice));
+            }
+        }
+        Ok(())
+    }
+
+    /// Nothing to listen to beyond this process's own commits.
+    pub async fn listen(_pool: &Pool, _deliver: Deliver) -> DbResult<()> {
+        Ok(())
     }
 }
 

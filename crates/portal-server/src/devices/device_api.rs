@@ -11,7 +11,7 @@ use axum::{
 use futures_util::{Stream, stream};
 use portal_types::{
     ApiError, CheckInRequest, CheckInResponse, Command, CommandId, CommandOutcome, CommandReport, CommandState,
-    DeviceCommand, LiveEvent,
+    DeviceCommand,
 };
 use tokio::sync::broadcast::error::RecvError;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -43,11 +43,6 @@ async fn deliver(
         .db
         .take_pending(device.device_id, state.clock.now(), redeliver)
         .await?;
-    if !commands.is_empty() {
-        state
-            .events
-            .publish(device.user_id, LiveEvent::command_updated(device.device_id));
-    }
     Ok(commands)
 }
 
@@ -88,9 +83,6 @@ async fn check_in(
         .db
         .record_app_inventory(device.device_id, &apps, now, now + state.command_ttl)
         .await?;
-    state
-        .events
-        .publish(device.user_id, LiveEvent::device_updated(device.device_id));
     let commands = deliver(&state, &device, false).await?;
     Ok(Json(CheckInResponse {
         compliance,
@@ -179,9 +171,6 @@ async fn advance(
                 "This command is not waiting for that report.",
             )
         })?;
-    state
-        .events
-        .publish(device.user_id, LiveEvent::command_updated(device.device_id));
     Ok(command)
 }
 

@@ -10,7 +10,7 @@ use axum::{
 };
 use portal_types::{
     ApiError, DeviceId, EnrollRequest, EnrollResponse, EnrollmentCodeRequest, EnrollmentCodeResponse,
-    EnrollmentOptions, LiveEvent, enrollment::normalize_code,
+    EnrollmentOptions, enrollment::normalize_code,
 };
 use rand::Rng;
 use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
@@ -283,9 +283,6 @@ async fn enroll(
             ));
         }
     }
-    state
-        .events
-        .publish(code.user_id, LiveEvent::device_enrolled(device_id));
     Ok((
         StatusCode::CREATED,
         Json(EnrollResponse {

@@ -1,8 +1,9 @@
 //! Live changes: fanned out to the portal sessions of the user they concern,
 //! and wake-ups to the connected device a command was queued for, on every
-//! node. With one node they stay in the process; over PostgreSQL each goes
-//! out by `NOTIFY` and comes back to every node's listener, this one's too,
-//! so all nodes hear them in the same order.
+//! node. The data layer sends a change's notices with its commit, and only
+//! if it commits (over PostgreSQL by `NOTIFY` in the transaction, heard by
+//! every node's listener, this one's too, in the same order); what each
+//! change tells is said here.
 
 pub mod routes;
 
@@ -10,7 +11,7 @@ use std::sync::Arc;
 
 use portal_types::{DeviceId, LiveEvent, UserId};
 use serde::{Deserialize, Serialize};
-use tokio::sync::{broadcast, mpsc::UnboundedSender};
+use tokio::sync::broadcast;
 
 use crate::db::{Database, DbResult};
 
@@ -26,20 +27,45 @@ pub enum Notice {
     Resync,
 }
 
+impl Notice {
+    /// A command was queued, or moved along its timeline, or several were:
+    /// the device's owner's portals re-read its commands.
+    pub fn commands_changed(owner: UserId, device: DeviceId) -> Self {
+        Self::User {
+            user: owner,
+            event: LiveEvent::command_updated(device),
+        }
+    }
+
+    /// The device object changed: renamed, checked in, reset or removed.
+    pub fn device_changed(owner: UserId, device: DeviceId) -> Self {
+        Self::User {
+            user: owner,
+            event: LiveEvent::device_updated(device),
+        }
+    }
+
+    pub fn device_enrolled(owner: UserId, device: DeviceId) -> Self {
+        Self::User {
+            user: owner,
+            event: LiveEvent::device_enrolled(device),
+        }
+    }
+}
+
+/// The notices of committed changes, as this node hears them.
 #[derive(Clone)]
 pub struct Events {
     local: broadcast::Sender<Notice>,
-    /// To the other nodes, when there are any.
-    relay: Option<UnboundedSender<String>>,
     db: Arc<dyn Database>,
 }
 
 impl Events {
-    pub fn new(db: Arc<dyn Database>) -> Self {
+    pub async fn new(db: Arc<dyn Database>) -> DbResult<Self> {
         // A slow listener that falls this far behind skips ahead (and re-reads).
         let local = broadcast::channel(256).0;
         let sender = local.clone();
-        let relay = db.relay(Arc::new(move |payload: Option<&str>| {
+        db.listen(Arc::new(move |payload: Option<&str>| {
             let notice = match payload.map(serde_json::from_str) {
                 Some(Ok(notice)) => notice,
                 Some(Err(error)) => {
@@ -50,38 +76,9 @@ impl Events {
             };
             // No listener is not an error: nobody has the portal open.
             let _ = sender.send(notice);
-        }));
-        Self { local, relay, db }
-    }
-
-    fn send(&self, notice: Notice) {
-        match &self.relay {
-            Some(relay) => {
-                let payload = serde_json::to_string(&notice).expect("notices serialize");
-                if relay.send(payload).is_err() {
-                    let _ = self.local.send(notice);
-                }
-            }
-            None => {
-                let _ = self.local.send(notice);
-            }
-        }
-    }
-
-    pub fn publish(&self, user: UserId, event: LiveEvent) {
-        self.send(Notice::User { user, event });
-    }
-
-    /// A command was queued for the device: the device is woken and the
-    /// user's portal told.
-    pub fn command_queued(&self, user: UserId, device: DeviceId) {
-        self.wake(device);
-        self.publish(user, LiveEvent::command_updated(device));
-    }
-
-    /// Tells a connected device it has commands waiting.
-    pub fn wake(&self, device: DeviceId) {
-        self.send(Notice::Wake { device });
+        }))
+        .await?;
+        Ok(Self { local, db })
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Notice> {

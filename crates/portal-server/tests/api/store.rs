@@ -16,6 +16,8 @@ use portal_types::{
 };
 use time::{Duration, OffsetDateTime};
 
+use portal_server::live::Notice;
+
 use crate::helpers::Data;
 
 struct Store {
@@ -356,19 +358,28 @@ async fn required_apps_are_queued_and_reported_apps_tracked() {
     let at = now();
     let apps = vec![("mail".to_string(), app_input("Mail", false))];
     db.seed_catalog(&apps, at).await.unwrap();
-    let (_, assigned) = db
-        .save_app(
-            "vpn",
-            &app_input("VPN", true),
-            true,
-            audit("app_created", at),
-            at + Duration::days(7),
-        )
+    db.save_app(
+        "vpn",
+        &app_input("VPN", true),
+        true,
+        audit("app_created", at),
+        at + Duration::days(7),
+    )
+    .await
+    .unwrap()
+    .expect("saved");
+    let queued: Vec<(CommandKind, Option<String>)> = db
+        .commands_of(device_id, at)
         .await
         .unwrap()
-        .unwrap();
-    assert_eq!(assigned.len(), 1, "the one supported device");
-    assert_eq!(assigned[0].device_id, device_id);
+        .into_iter()
+        .map(|c| (c.kind, c.app_name))
+        .collect();
+    assert_eq!(
+        queued,
+        [(CommandKind::Install, Some("VPN".into()))],
+        "required on the supported device"
+    );
 
     // The device reports Mail installed and VPN not: Mail is tracked, VPN stays pending.
     let reported = [ManagedApp {
@@ -444,4 +455,81 @@ async fn the_audit_log_is_append_only() {
             .is_err()
     );
     assert!(sqlx::query("DELETE FROM audit_events").execute(&raw).await.is_err());
+}
+
+#[tokio::test]
+async fn reads_show_expiry_and_the_sweep_writes_it_down() {
+    let store = store().await;
+    let db = &*store.db;
+    let user_id = user(db, "ada@example.com").await;
+    let device_id = device(db, user_id, "Phone").await;
+    let at = now();
+    let command = NewCommand::requested(device_id, user_id, CommandKind::Lock, at, at + Duration::hours(1));
+    db.queue_command(command, audit("lock_requested", at)).await.unwrap();
+
+    let later = at + Duration::hours(2);
+    let read = db.commands_of(device_id, later).await.unwrap();
+    assert_eq!(read[0].state, CommandState::Expired, "shown expired on read");
+    assert_eq!(
+        db.commands_of(device_id, at).await.unwrap()[0].state,
+        CommandState::Requested
+    );
+    // The read wrote nothing: the sweep still finds it, once.
+    assert_eq!(db.expire_commands(later).await.unwrap(), 1);
+    assert_eq!(db.expire_commands(later).await.unwrap(), 0);
+    let written = db.commands_of(device_id, at).await.unwrap();
+    assert_eq!(written[0].state, CommandState::Expired, "written down");
+    assert!(written[0].finished_at.is_some());
+    assert!(db.take_pending(device_id, later, true).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn notices_go_out_with_their_commit_and_only_then() {
+    let store = store().await;
+    let db = &*store.db;
+    let (sender, mut heard) = tokio::sync::mpsc::unbounded_channel();
+    db.listen(Arc::new(move |payload: Option<&str>| {
+        let _ = sender.send(payload.map(|p| serde_json::from_str::<Notice>(p).expect("a notice")));
+    }))
+    .await
+    .unwrap();
+    assert!(
+        db.listen(Arc::new(|_: Option<&str>| {})).await.is_err(),
+        "one listener per store"
+    );
+
+    let ada = user(db, "ada@example.com").await;
+    let grace = user(db, "grace@example.com").await;
+    let adas = device(db, ada, "Phone").await;
+    let graces = device(db, grace, "Laptop").await;
+    let at = now();
+    // Not Ada's device: rolled back, and nobody hears of it.
+    assert!(
+        !db.rename_device(ada, graces, "Mine", audit("device_renamed", at))
+            .await
+            .unwrap()
+    );
+    assert!(
+        db.rename_device(ada, adas, "Work phone", audit("device_renamed", at))
+            .await
+            .unwrap()
+    );
+
+    let mut notices = Vec::new();
+    loop {
+        let notice = tokio::time::timeout(std::time::Duration::from_secs(10), heard.recv())
+            .await
+            .expect("the rename's notice arrives")
+            .expect("still listening")
+            .expect("no notices lost");
+        let done = notice == Notice::device_changed(ada, adas);
+        notices.push(notice);
+        if done {
+            break;
+        }
+    }
+    let about_graces = notices
+        .iter()
+        .any(|n| matches!(n, Notice::User { user, .. } if *user == grace));
+    assert!(!about_graces, "the rolled-back rename told nobody: {notices:?}");
 }

@@ -38,9 +38,9 @@ impl AuditStore for Store {
     }
 
     async fn record_audit(&self, event: AuditEvent) -> DbResult<()> {
-        let mut tx = self.pool.begin().await.map_err(other)?;
+        let mut tx = self.begin().await?;
         insert_audit(&mut tx, &event).await?;
-        tx.commit().await.map_err(other)
+        tx.commit().await
     }
 
     async fn audit_events(&self, limit: u32) -> DbResult<Vec<AuditEvent>> {

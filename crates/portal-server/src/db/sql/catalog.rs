@@ -9,13 +9,14 @@ use time::OffsetDateTime;
 
 use super::{
     Db, Key, Store, Tx,
-    commands::{CommandsOf, command_with_key, insert_command},
+    commands::{command_with_key, expire_due, insert_command},
     commit_audited, devices, dialect, insert_audit, other, uid,
 };
 use crate::{
     catalog::rules,
+    commands::rules as command_rules,
     db::{
-        AppCommandOutcome, AppQuery, Assigned, AuditEvent, CatalogStore, DbResult, NewCommand,
+        AppCommandOutcome, AppQuery, AuditEvent, CatalogStore, DbResult, NewCommand,
         values::{Ts, Uid, bad_value, parsed},
     },
 };
@@ -171,7 +172,7 @@ pub(super) async fn assign_required(
     assignment: Assignment<'_>,
     now: OffsetDateTime,
     expires_at: OffsetDateTime,
-) -> DbResult<Vec<Assigned>> {
+) -> DbResult<()> {
     let filter = match assignment {
         Assignment::Device(id) => {
             dialect::lock(tx, Key::CatalogShared).await?;
@@ -197,31 +198,12 @@ pub(super) async fn assign_required(
         Assignment::App(id) => query.bind(id),
     };
     let rows: Vec<(Uid, Uid, String, String, String)> = query.fetch_all(&mut **tx).await.map_err(other)?;
-    let mut assigned = Vec::with_capacity(rows.len());
-    for (device, user, app_id, name, version) in rows {
-        let device_id = DeviceId::from(device);
-        let user_id = UserId::from(user);
-        let command = NewCommand {
-            app: Some(AppPackage {
-                app_id: app_id.clone(),
-                name,
-                version,
-            }),
-            ..NewCommand::requested(device_id, user_id, CommandKind::Install, now, expires_at)
-        };
-        // Nobody asked: the organisation requires it.
-        let audit = AuditEvent {
-            at: now,
-            actor: None,
-            action: "install_requested".into(),
-            subject: Some(format!("{device_id}/{app_id}")),
-            source: None,
-            outcome: "required".into(),
-        };
+    for (device, owner, app_id, name, version) in rows {
+        let app = AppPackage { app_id, name, version };
+        let (command, audit) = rules::required_install(device.into(), owner.into(), app, now, expires_at);
         insert_command(tx, &command, &audit).await?;
-        assigned.push(Assigned { device_id, user_id });
     }
-    Ok(assigned)
+    Ok(())
 }
 
 /// The app's row on the device follows a newly queued Install or Uninstall.
@@ -317,14 +299,16 @@ enum InstallsOf<'a> {
     UserApp(UserId, &'a str),
 }
 
-async fn installs(store: &Store, of: InstallsOf<'_>) -> DbResult<Vec<AppInstall>> {
+async fn installs(store: &Store, of: InstallsOf<'_>, now: OffsetDateTime) -> DbResult<Vec<AppInstall>> {
     let filter = match of {
         InstallsOf::Device(_) => "da.device_id = $1",
         InstallsOf::UserApp(..) => "d.user_id = $1 AND da.app_id = $2",
     };
     let sql = format!(
-        "SELECT da.device_id, da.app_id, a.name, a.icon_color, a.required, da.state, da.reason, da.updated_at
+        "SELECT da.device_id, da.app_id, a.name, a.icon_color, a.required, da.state, da.reason, da.updated_at,
+                c.state AS command_state, c.expires_at AS command_expires_at
          FROM device_apps da JOIN apps a ON a.id = da.app_id JOIN devices d ON d.id = da.device_id
+         LEFT JOIN commands c ON c.id = da.command_id
          WHERE {filter} ORDER BY lower(a.name), lower(d.name)"
     );
     let query = sqlx::query_as(&sql);
@@ -332,30 +316,55 @@ async fn installs(store: &Store, of: InstallsOf<'_>) -> DbResult<Vec<AppInstall>
         InstallsOf::Device(id) => query.bind(uid(id)),
         InstallsOf::UserApp(user, app) => query.bind(uid(user)).bind(app),
     };
-    let rows: Vec<(Uid, String, String, String, bool, String, Option<String>, Ts)> =
-        query.fetch_all(&store.pool).await.map_err(other)?;
-    rows.into_iter()
-        .map(
-            |(device, app_id, app_name, icon_color, required, state, reason, updated_at)| {
-                Ok(AppInstall {
-                    device_id: device.into(),
-                    app_id,
-                    app_name,
-                    icon_color,
-                    required,
-                    state: parsed("state", &state, InstallState::parse)?,
-                    reason,
-                    updated_at: updated_at.rfc3339(),
-                })
-            },
-        )
-        .collect()
+    let rows: Vec<InstallRow> = query.fetch_all(&store.pool).await.map_err(other)?;
+    rows.into_iter().map(|row| row.standing_at(now)).collect()
+}
+
+#[derive(sqlx::FromRow)]
+struct InstallRow {
+    device_id: Uid,
+    app_id: String,
+    name: String,
+    icon_color: String,
+    required: bool,
+    state: String,
+    reason: Option<String>,
+    updated_at: Ts,
+    /// The command it waits for, if any.
+    command_state: Option<String>,
+    command_expires_at: Option<Ts>,
+}
+
+impl InstallRow {
+    /// As it stands at `now`: settled if the command it waits for expired.
+    fn standing_at(self, now: OffsetDateTime) -> DbResult<AppInstall> {
+        let mut state = parsed("state", &self.state, InstallState::parse)?;
+        let (mut reason, mut updated_at) = (self.reason, self.updated_at);
+        let command = self.command_state.as_deref().and_then(CommandState::parse);
+        if let (Some(command), Some(expires_at)) = (command, self.command_expires_at)
+            && state.is_in_progress()
+            && command_rules::expired_by(command, expires_at.0, now)
+        {
+            let (settled, why) = rules::after_expiry(state);
+            (state, reason, updated_at) = (settled, why.map(Into::into), expires_at);
+        }
+        Ok(AppInstall {
+            device_id: self.device_id.into(),
+            app_id: self.app_id,
+            app_name: self.name,
+            icon_color: self.icon_color,
+            required: self.required,
+            state,
+            reason,
+            updated_at: updated_at.rfc3339(),
+        })
+    }
 }
 
 #[async_trait]
 impl CatalogStore for Store {
     async fn seed_catalog(&self, apps: &[(String, AppInput)], now: OffsetDateTime) -> DbResult<bool> {
-        let mut tx = dialect::begin_write(&self.pool).await?;
+        let mut tx = self.begin_write().await?;
         // Two nodes starting at once seed once.
         dialect::lock(&mut tx, Key::Catalog).await?;
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps")
@@ -368,7 +377,7 @@ impl CatalogStore for Store {
         for (id, app) in apps {
             write_app(&mut tx, id, app, true, now).await?;
         }
-        tx.commit().await.map_err(other)?;
+        tx.commit().await?;
         Ok(true)
     }
 
@@ -419,20 +428,20 @@ impl CatalogStore for Store {
         created: bool,
         audit: AuditEvent,
         installs_expire_at: OffsetDateTime,
-    ) -> DbResult<Option<(App, Vec<Assigned>)>> {
-        let mut tx = dialect::begin_write(&self.pool).await?;
+    ) -> DbResult<Option<App>> {
+        let mut tx = self.begin_write().await?;
         if !write_app(&mut tx, id, app, created, audit.at).await? {
             return Ok(None);
         }
         insert_audit(&mut tx, &audit).await?;
-        let assigned = assign_required(&mut tx, Assignment::App(id), audit.at, installs_expire_at).await?;
+        assign_required(&mut tx, Assignment::App(id), audit.at, installs_expire_at).await?;
         let saved = self::app(&mut *tx, id).await?.ok_or_else(|| bad_value("app", id))?;
-        tx.commit().await.map_err(other)?;
-        Ok(Some((saved, assigned)))
+        tx.commit().await?;
+        Ok(Some(saved))
     }
 
     async fn retire_app(&self, id: &str, audit: AuditEvent) -> DbResult<bool> {
-        let mut tx = self.pool.begin().await.map_err(other)?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE apps SET retired_at = $1 WHERE id = $2 AND retired_at IS NULL")
             .bind(Ts(audit.at))
             .bind(id)
@@ -443,13 +452,11 @@ impl CatalogStore for Store {
     }
 
     async fn installs_of_app(&self, user_id: UserId, app_id: &str, now: OffsetDateTime) -> DbResult<Vec<AppInstall>> {
-        self.expire_commands(CommandsOf::User(user_id), now).await?;
-        installs(self, InstallsOf::UserApp(user_id, app_id)).await
+        installs(self, InstallsOf::UserApp(user_id, app_id), now).await
     }
 
     async fn device_apps(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<Vec<AppInstall>> {
-        self.expire_commands(CommandsOf::Device(device_id), now).await?;
-        installs(self, InstallsOf::Device(device_id)).await
+        installs(self, InstallsOf::Device(device_id), now).await
     }
 
     async fn queue_app_command(&self, command: NewCommand, audit: AuditEvent) -> DbResult<AppCommandOutcome> {
@@ -457,12 +464,13 @@ impl CatalogStore for Store {
             return Ok(AppCommandOutcome::Queued(Box::new(existing)));
         }
         let app_id = command.app.as_ref().map(|a| a.app_id.clone()).unwrap_or_default();
-        let mut tx = dialect::begin_write(&self.pool).await?;
+        let mut tx = self.begin_write().await?;
         // The app's state and the queued command agree.
         dialect::lock(&mut tx, Key::Device(&command.device_id)).await?;
         if devices::is_wiped(&mut tx, command.device_id).await? {
             return Ok(AppCommandOutcome::DeviceWiped);
         }
+        expire_due(&mut tx, Some(command.device_id), command.requested_at).await?;
         let state: Option<String> =
             sqlx::query_scalar("SELECT state FROM device_apps WHERE device_id = $1 AND app_id = $2")
                 .bind(uid(command.device_id))
@@ -475,7 +483,7 @@ impl CatalogStore for Store {
             return Ok(refusal);
         }
         let queued = insert_command(&mut tx, &command, &audit).await?;
-        tx.commit().await.map_err(other)?;
+        tx.commit().await?;
         Ok(AppCommandOutcome::Queued(Box::new(queued)))
     }
 
@@ -486,9 +494,10 @@ impl CatalogStore for Store {
         now: OffsetDateTime,
         installs_expire_at: OffsetDateTime,
     ) -> DbResult<()> {
-        let mut tx = dialect::begin_write(&self.pool).await?;
+        let mut tx = self.begin_write().await?;
         dialect::lock(&mut tx, Key::CatalogShared).await?;
         dialect::lock(&mut tx, Key::Device(&device_id)).await?;
+        expire_due(&mut tx, Some(device_id), now).await?;
         for app in apps {
             sqlx::query(
                 "INSERT INTO device_apps (device_id, app_id, state, version, updated_at)
@@ -518,7 +527,7 @@ impl CatalogStore for Store {
         .map_err(other)?;
         // Required means kept installed: one removed on the device comes back.
         assign_required(&mut tx, Assignment::Device(device_id), now, installs_expire_at).await?;
-        tx.commit().await.map_err(other)
+        tx.commit().await
     }
 }
 

@@ -1,7 +1,7 @@
 //! Remote actions queued for devices, along their timeline.
 
 use async_trait::async_trait;
-use portal_types::{AppPackage, Command, CommandKind, CommandState, DeviceCommand, DeviceId, UserId};
+use portal_types::{AppPackage, Command, CommandKind, CommandState, DeviceCommand, DeviceId};
 use time::OffsetDateTime;
 
 use super::{Key, Store, Tx, catalog, devices, dialect, insert_audit, other, uid};
@@ -11,15 +11,17 @@ use crate::{
         Actor, AuditEvent, CommandStore, DbError, DbResult, NewCommand, StateChange, WipeOutcome,
         values::{Ts, Uid, parsed},
     },
+    live::Notice,
 };
 
-const COMMAND_FIELDS: &str = "id, device_id, kind, state, lock_message, lock_phone, app_id, app_name, app_version, \
+const COMMAND_FIELDS: &str = "id, device_id, user_id, kind, state, lock_message, lock_phone, app_id, app_name, app_version, \
                               requested_at, delivered_at, acknowledged_at, finished_at, expires_at, failure_reason";
 
 #[derive(sqlx::FromRow)]
 struct CommandRow {
     id: Uid,
     device_id: Uid,
+    user_id: Uid,
     kind: String,
     state: String,
     lock_message: Option<String>,
@@ -36,6 +38,16 @@ struct CommandRow {
 }
 
 impl CommandRow {
+    /// As it stands at `now`, expired if its time ran out untaken.
+    fn standing_at(mut self, now: OffsetDateTime) -> Self {
+        let state = CommandState::parse(&self.state);
+        if state.is_some_and(|state| rules::expired_by(state, self.expires_at.0, now)) {
+            self.state = CommandState::Expired.as_str().into();
+            self.finished_at = Some(self.expires_at);
+        }
+        self
+    }
+
     /// The app an Install or Uninstall is for.
     fn package(&self) -> Option<AppPackage> {
         Some(AppPackage {
@@ -118,45 +130,36 @@ pub(super) async fn insert_command(tx: &mut Tx<'_>, command: &NewCommand, audit:
     .map_err(other)?;
     insert_audit(tx, audit).await?;
     catalog::track_command(tx, command).await?;
+    tx.notify(Notice::Wake {
+        device: command.device_id,
+    });
+    tx.notify(Notice::commands_changed(command.user_id, command.device_id));
     row.try_into()
 }
 
-/// Whose commands to look at.
-pub(super) enum CommandsOf {
-    Device(DeviceId),
-    /// Every device of the user's.
-    User(UserId),
-}
-
-impl Store {
-    /// Commands not taken by their device before their time to live ran
-    /// out; the installs they were for settle, on the devices that had one.
-    pub(super) async fn expire_commands(&self, of: CommandsOf, now: OffsetDateTime) -> DbResult<()> {
-        let (filter, key) = match of {
-            CommandsOf::Device(id) => ("device_id = $1", uid(id)),
-            CommandsOf::User(id) => ("device_id IN (SELECT id FROM devices WHERE user_id = $1)", uid(id)),
-        };
-        let mut expired: Vec<Uid> = sqlx::query_scalar(&format!(
-            "UPDATE commands SET state = 'expired', finished_at = expires_at
-             WHERE {filter} AND state IN ('requested', 'delivered') AND expires_at <= $2
-             RETURNING device_id"
-        ))
-        .bind(key)
-        .bind(Ts(now))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(other)?;
-        if expired.is_empty() {
-            return Ok(());
-        }
-        expired.sort();
-        expired.dedup();
-        let mut tx = self.pool.begin().await.map_err(other)?;
-        for device in expired {
-            catalog::settle_installs(&mut tx, device.into(), now).await?;
-        }
-        tx.commit().await.map_err(other)
+/// Marks expired what expired by `now`, on one device or on every one, and
+/// settles the installs those commands were for, in the caller's write
+/// transaction: a write sees the queue as reads show it.
+pub(super) async fn expire_due(tx: &mut Tx<'_>, device: Option<DeviceId>, now: OffsetDateTime) -> DbResult<usize> {
+    // The rule of `rules::expired_by`, for every row at once.
+    let mut expired: Vec<(Uid, Uid)> = sqlx::query_as(
+        "UPDATE commands SET state = 'expired', finished_at = expires_at
+         WHERE ($1 IS NULL OR device_id = $1) AND state IN ('requested', 'delivered') AND expires_at <= $2
+         RETURNING device_id, user_id",
+    )
+    .bind(device.map(uid))
+    .bind(Ts(now))
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(other)?;
+    let count = expired.len();
+    expired.sort();
+    expired.dedup();
+    for (device, owner) in expired {
+        catalog::settle_installs(tx, device.into(), now).await?;
+        tx.notify(Notice::commands_changed(owner.into(), device.into()));
     }
+    Ok(count)
 }
 
 #[async_trait]
@@ -165,14 +168,13 @@ impl CommandStore for Store {
         if let Some(existing) = command_with_key(self, &command).await? {
             return Ok(existing);
         }
-        let mut tx = self.pool.begin().await.map_err(other)?;
+        let mut tx = self.begin().await?;
         let queued = insert_command(&mut tx, &command, &audit).await?;
-        tx.commit().await.map_err(other)?;
+        tx.commit().await?;
         Ok(queued)
     }
 
     async fn commands_of(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<Vec<Command>> {
-        self.expire_commands(CommandsOf::Device(device_id), now).await?;
         let rows: Vec<CommandRow> = sqlx::query_as(&format!(
             "SELECT {COMMAND_FIELDS} FROM commands WHERE device_id = $1 ORDER BY requested_at DESC, id"
         ))
@@ -180,7 +182,29 @@ impl CommandStore for Store {
         .fetch_all(&self.pool)
         .await
         .map_err(other)?;
-        rows.into_iter().map(Command::try_from).collect()
+        rows.into_iter()
+            .map(|row| Command::try_from(row.standing_at(now)))
+            .collect()
+    }
+
+    async fn expire_commands(&self, now: OffsetDateTime) -> DbResult<usize> {
+        let devices: Vec<Uid> = sqlx::query_scalar(
+            "SELECT DISTINCT device_id FROM commands WHERE state IN ('requested', 'delivered') AND expires_at <= $1",
+        )
+        .bind(Ts(now))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(other)?;
+        let mut expired = 0;
+        // A device at a time, beside the device's own writes and in their order.
+        for device in devices {
+            let device = DeviceId::from(device);
+            let mut tx = self.begin_write().await?;
+            dialect::lock(&mut tx, Key::Device(&device)).await?;
+            expired += expire_due(&mut tx, Some(device), now).await?;
+            tx.commit().await?;
+        }
+        Ok(expired)
     }
 
     async fn take_pending(
@@ -189,7 +213,8 @@ impl CommandStore for Store {
         now: OffsetDateTime,
         redeliver: bool,
     ) -> DbResult<Vec<DeviceCommand>> {
-        self.expire_commands(CommandsOf::Device(device_id), now).await?;
+        let mut tx = self.begin().await?;
+        expire_due(&mut tx, Some(device_id), now).await?;
         let mut rows: Vec<CommandRow> = sqlx::query_as(&format!(
             "UPDATE commands SET state = 'delivered', delivered_at = $1
              WHERE device_id = $2 AND (state = 'requested' OR ($3 AND state = 'delivered'))
@@ -198,9 +223,13 @@ impl CommandStore for Store {
         .bind(Ts(now))
         .bind(uid(device_id))
         .bind(redeliver)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await
         .map_err(other)?;
+        if let Some(row) = rows.first() {
+            tx.notify(Notice::commands_changed(row.user_id.into(), device_id));
+        }
+        tx.commit().await?;
         rows.sort_by_key(|row| row.requested_at);
         rows.into_iter().map(CommandRow::for_device).collect()
     }
@@ -213,7 +242,6 @@ impl CommandStore for Store {
         audit: Option<Actor>,
     ) -> DbResult<Option<Command>> {
         let StateChange { id, from, to, reason } = change;
-        self.expire_commands(CommandsOf::Device(device_id), now).await?;
         let allowed = from
             .iter()
             .map(|s| format!("'{}'", s.as_str()))
@@ -226,7 +254,8 @@ impl CommandStore for Store {
             CommandState::Requested => "delivered_at = NULL, acknowledged_at = NULL",
             _ => "finished_at = $1",
         };
-        let mut tx = self.pool.begin().await.map_err(other)?;
+        let mut tx = self.begin().await?;
+        expire_due(&mut tx, Some(device_id), now).await?;
         let row: Option<CommandRow> = sqlx::query_as(&format!(
             "UPDATE commands SET state = $2, {step}, failure_reason = COALESCE($3, failure_reason)
              WHERE id = $4 AND device_id = $5 AND state IN ({allowed})
@@ -241,6 +270,7 @@ impl CommandStore for Store {
         .await
         .map_err(other)?;
         let Some(row) = row else { return Ok(None) };
+        tx.notify(Notice::commands_changed(row.user_id.into(), device_id));
         let package = row.package();
         let command = Command::try_from(row)?;
         if rules::erases_device(command.kind, to) {
@@ -258,18 +288,19 @@ impl CommandStore for Store {
             };
             insert_audit(&mut tx, &event).await?;
         }
-        tx.commit().await.map_err(other)?;
+        tx.commit().await?;
         Ok(Some(command))
     }
 
     async fn queue_wipe(&self, command: NewCommand, audit: AuditEvent) -> DbResult<WipeOutcome> {
         let now = Ts(command.requested_at);
-        let mut tx = dialect::begin_write(&self.pool).await?;
+        let mut tx = self.begin_write().await?;
         // One Reset at a time: the check and the insert see the same queue.
         dialect::lock(&mut tx, Key::Device(&command.device_id)).await?;
         if devices::is_wiped(&mut tx, command.device_id).await? {
             return Ok(WipeOutcome::AlreadyWiped);
         }
+        expire_due(&mut tx, Some(command.device_id), command.requested_at).await?;
         let active: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM commands WHERE device_id = $1 AND kind = 'wipe'
              AND state IN ('requested', 'delivered', 'acknowledged') AND expires_at > $2",
@@ -297,7 +328,7 @@ impl CommandStore for Store {
             catalog::settle_installs(&mut tx, command.device_id, command.requested_at).await?;
         }
         let queued = insert_command(&mut tx, &command, &audit).await?;
-        tx.commit().await.map_err(other)?;
+        tx.commit().await?;
         Ok(WipeOutcome::Queued(Box::new(queued)))
     }
 }

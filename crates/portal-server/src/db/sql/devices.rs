@@ -7,10 +7,13 @@ use portal_types::{
 use time::OffsetDateTime;
 
 use super::{Key, Store, Tx, catalog, commit_audited, dialect, insert_audit, other, uid};
-use crate::db::{
-    AuditEvent, Compliance, DbError, DbResult, DeviceCredentials, DeviceStore, EnrollOutcome, EnrollmentCode,
-    FailingSince, NewCertificate, NewDevice,
-    values::{Ts, Uid, parsed},
+use crate::{
+    db::{
+        AuditEvent, Compliance, DbError, DbResult, DeviceCredentials, DeviceStore, EnrollOutcome, EnrollmentCode,
+        FailingSince, NewCertificate, NewDevice,
+        values::{Ts, Uid, parsed},
+    },
+    live::Notice,
 };
 
 #[derive(sqlx::FromRow)]
@@ -213,9 +216,9 @@ impl DeviceStore for Store {
     }
 
     async fn create_device(&self, device: NewDevice) -> DbResult<()> {
-        let mut tx = self.pool.begin().await.map_err(other)?;
+        let mut tx = self.begin().await?;
         insert_device(&mut tx, &device).await?;
-        tx.commit().await.map_err(other)
+        tx.commit().await
     }
 
     async fn create_enrollment_code(&self, code: EnrollmentCode) -> DbResult<()> {
@@ -274,7 +277,7 @@ impl DeviceStore for Store {
         audit: AuditEvent,
         installs_expire_at: OffsetDateTime,
     ) -> DbResult<EnrollOutcome> {
-        let mut tx = dialect::begin_write(&self.pool).await?;
+        let mut tx = self.begin_write().await?;
         // The limit check and the insert see the same count.
         dialect::lock(&mut tx, Key::User(&device.user_id)).await?;
         let now = Ts(device.enrolled_at);
@@ -317,9 +320,10 @@ impl DeviceStore for Store {
         .await
         .map_err(other)?;
         insert_audit(&mut tx, &audit).await?;
+        tx.notify(Notice::device_enrolled(device.user_id, device.id));
         let required = catalog::Assignment::Device(device.id);
         catalog::assign_required(&mut tx, required, device.enrolled_at, installs_expire_at).await?;
-        tx.commit().await.map_err(other)?;
+        tx.commit().await?;
         Ok(EnrollOutcome::Enrolled)
     }
 
@@ -381,11 +385,12 @@ impl DeviceStore for Store {
         compliance: &Compliance,
         now: OffsetDateTime,
     ) -> DbResult<()> {
-        sqlx::query(
+        let mut tx = self.begin().await?;
+        let owner: Option<Uid> = sqlx::query_scalar(
             "UPDATE devices SET os_version = $1, model = $2, encrypted = $3, passcode_set = $4, jailbroken = $5,
                     free_storage_mb = $6, serial_number = $7, compliance = $8, compliance_reasons = $9,
                     failing_since = $10, last_check_in = $11
-             WHERE id = $12",
+             WHERE id = $12 RETURNING user_id",
         )
         .bind(&inventory.os_version)
         .bind(&inventory.model)
@@ -399,10 +404,13 @@ impl DeviceStore for Store {
         .bind(compliance.failing_since.map(Ts))
         .bind(Ts(now))
         .bind(uid(device_id))
-        .execute(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(other)?;
-        Ok(())
+        if let Some(owner) = owner {
+            tx.notify(Notice::device_changed(owner.into(), device_id));
+        }
+        tx.commit().await
     }
 
     async fn owns_device(&self, user_id: UserId, device_id: DeviceId) -> DbResult<bool> {
@@ -422,7 +430,8 @@ impl DeviceStore for Store {
         name: &str,
         audit: AuditEvent,
     ) -> DbResult<bool> {
-        let mut tx = self.pool.begin().await.map_err(other)?;
+        let mut tx = self.begin().await?;
+        tx.notify(Notice::device_changed(user_id, device_id));
         let done = sqlx::query("UPDATE devices SET name = $1 WHERE id = $2 AND user_id = $3")
             .bind(name)
             .bind(uid(device_id))
@@ -434,7 +443,8 @@ impl DeviceStore for Store {
     }
 
     async fn retire_device(&self, user_id: UserId, device_id: DeviceId, audit: AuditEvent) -> DbResult<bool> {
-        let mut tx = self.pool.begin().await.map_err(other)?;
+        let mut tx = self.begin().await?;
+        tx.notify(Notice::device_changed(user_id, device_id));
         revoke_certificates(&mut tx, device_id, audit.at).await?;
         let deleted = sqlx::query("DELETE FROM devices WHERE id = $1 AND user_id = $2")
             .bind(uid(device_id))

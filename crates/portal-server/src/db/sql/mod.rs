@@ -11,25 +11,91 @@ mod devices;
 mod node_state;
 mod users;
 
+use std::{
+    ops::{Deref, DerefMut},
+    sync::{Arc, OnceLock},
+};
+
 use async_trait::async_trait;
 use portal_types::{DeviceId, UserId};
 
 use super::{Db, dialect};
-use tokio::sync::mpsc::UnboundedSender;
 
-use crate::db::{AuditEvent, Database, DbError, DbResult, Deliver, values::Uid};
+use crate::{
+    db::{AuditEvent, Database, DbError, DbResult, Deliver, values::Uid},
+    live::Notice,
+};
 
 pub type Pool = sqlx::Pool<Db>;
-pub type Tx<'a> = sqlx::Transaction<'a, Db>;
 
 /// The store of one database.
 pub struct Store {
     pool: Pool,
+    /// Where committed notices go in this process, once somebody listens.
+    local: Arc<OnceLock<Deliver>>,
 }
 
 impl Store {
     pub(super) fn new(pool: Pool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            local: Arc::default(),
+        }
+    }
+
+    async fn begin(&self) -> DbResult<Tx<'static>> {
+        Ok(self.transaction(self.pool.begin().await.map_err(other)?))
+    }
+
+    /// A transaction whose checks and the writes they guard see the same data.
+    async fn begin_write(&self) -> DbResult<Tx<'static>> {
+        Ok(self.transaction(dialect::begin_write(&self.pool).await?))
+    }
+
+    fn transaction(&self, inner: sqlx::Transaction<'static, Db>) -> Tx<'static> {
+        Tx {
+            inner,
+            notices: Vec::new(),
+            local: self.local.clone(),
+        }
+    }
+}
+
+/// A transaction, and the notices the nodes hear when (and only if) it commits.
+pub struct Tx<'a> {
+    inner: sqlx::Transaction<'a, Db>,
+    notices: Vec<Notice>,
+    local: Arc<OnceLock<Deliver>>,
+}
+
+impl Tx<'_> {
+    /// Told to every node once the change is committed.
+    fn notify(&mut self, notice: Notice) {
+        if !self.notices.contains(&notice) {
+            self.notices.push(notice);
+        }
+    }
+
+    async fn commit(self) -> DbResult<()> {
+        let payloads: Vec<String> = self
+            .notices
+            .iter()
+            .map(|notice| serde_json::to_string(notice).expect("notices serialize"))
+            .collect();
+        dialect::commit(self.inner, &payloads, self.local.get()).await
+    }
+}
+
+impl Deref for Tx<'_> {
+    type Target = <Db as sqlx::Database>::Connection;
+    fn deref(&self) -> &Self::Target {
+        &self.inner
+    }
+}
+
+impl DerefMut for Tx<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.inner
     }
 }
 
@@ -78,7 +144,7 @@ async fn insert_audit(tx: &mut Tx<'_>, event: &AuditEvent) -> DbResult<()> {
 /// Writes the change's audit entry and commits the two together.
 async fn commit_with_audit(mut tx: Tx<'_>, audit: &AuditEvent) -> DbResult<()> {
     insert_audit(&mut tx, audit).await?;
-    tx.commit().await.map_err(other)
+    tx.commit().await
 }
 
 /// Commits a change of one row together with its audit entry; a change that
@@ -98,8 +164,11 @@ impl Database for Store {
         Ok(())
     }
 
-    fn relay(&self, deliver: Deliver) -> Option<UnboundedSender<String>> {
-        dialect::relay(&self.pool, deliver)
+    async fn listen(&self, deliver: Deliver) -> DbResult<()> {
+        if self.local.set(deliver.clone()).is_err() {
+            return Err(DbError::Other(anyhow::anyhow!("somebody listens already")));
+        }
+        dialect::listen(&self.pool, deliver).await
     }
 
     async fn close(&self) {

@@ -23,7 +23,7 @@ impl NodeStateStore for Store {
     }
 
     async fn record_attempt(&self, key: &str, at: OffsetDateTime, forget_before: OffsetDateTime) -> DbResult<()> {
-        let mut tx = self.pool.begin().await.map_err(other)?;
+        let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM limit_attempts WHERE key = $1 AND at <= $2")
             .bind(key)
             .bind(Ts(forget_before))
@@ -36,7 +36,7 @@ impl NodeStateStore for Store {
             .execute(&mut *tx)
             .await
             .map_err(other)?;
-        tx.commit().await.map_err(other)
+        tx.commit().await
     }
 
     async fn open_command_stream(&self, device_id: DeviceId) -> DbResult<i64> {

@@ -91,7 +91,7 @@ impl UserStore for Store {
         expires_at: OffsetDateTime,
         audit: AuditEvent,
     ) -> DbResult<()> {
-        let mut tx = self.pool.begin().await.map_err(other)?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, authenticated_at)
              VALUES ($1, $2, $3, $3, $4, $3)",
@@ -136,7 +136,7 @@ impl UserStore for Store {
         now: OffsetDateTime,
         audit: AuditEvent,
     ) -> DbResult<()> {
-        let mut tx = self.pool.begin().await.map_err(other)?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "UPDATE sessions SET token_hash = $1, authenticated_at = $2, last_seen_at = $2 WHERE token_hash = $3",
         )
@@ -150,7 +150,7 @@ impl UserStore for Store {
     }
 
     async fn delete_sessions_of(&self, user_id: UserId, audit: AuditEvent) -> DbResult<()> {
-        let mut tx = self.pool.begin().await.map_err(other)?;
+        let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(uid(user_id))
             .execute(&mut *tx)
@@ -196,7 +196,7 @@ impl UserStore for Store {
         recovery_hashes: &[String],
         audit: AuditEvent,
     ) -> DbResult<()> {
-        let mut tx = self.pool.begin().await.map_err(other)?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = $1
              WHERE id = $2 AND totp_pending IS NOT NULL",
@@ -219,7 +219,7 @@ impl UserStore for Store {
     }
 
     async fn disable_totp(&self, user_id: UserId, audit: AuditEvent) -> DbResult<()> {
-        let mut tx = self.pool.begin().await.map_err(other)?;
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL WHERE id = $1")
             .bind(uid(user_id))
             .execute(&mut *tx)
@@ -265,7 +265,7 @@ impl UserStore for Store {
     }
 
     async fn delete_session(&self, token_hash: &str, audit: Option<AuditEvent>) -> DbResult<()> {
-        let mut tx = self.pool.begin().await.map_err(other)?;
+        let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&mut *tx)
@@ -274,6 +274,6 @@ impl UserStore for Store {
         if let Some(audit) = &audit {
             insert_audit(&mut tx, audit).await?;
         }
-        tx.commit().await.map_err(other)
+        tx.commit().await
     }
 }
