@@ -3,6 +3,7 @@
 //! migrations and a few dialect fragments; picked by the URL's scheme.
 
 mod postgres;
+pub mod read_cache;
 mod sqlite;
 pub mod values;
 
@@ -15,6 +16,8 @@ use portal_types::{
     UserId,
 };
 use time::OffsetDateTime;
+
+use crate::live::Notice;
 
 pub use postgres::PgDatabase;
 pub use sqlite::SqliteDatabase;
@@ -31,7 +34,7 @@ pub type DbResult<T> = Result<T, DbError>;
 
 /// Takes a committed change's notice, from this node or another; `None` when
 /// some may have been missed, so every listener should re-read.
-pub type Deliver = Arc<dyn Fn(Option<&str>) + Send + Sync>;
+pub type Deliver = Arc<dyn Fn(Option<&Notice>) + Send + Sync>;
 
 /// Since when a device has failed a compliance rule.
 pub type FailingSince = Option<OffsetDateTime>;

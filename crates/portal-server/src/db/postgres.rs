@@ -53,7 +53,10 @@ impl PgDatabase {
 /// The few fragments where PostgreSQL's SQL differs from SQLite's.
 mod dialect {
     use super::sql::{Key, Pool, Tx, other};
-    use crate::db::{DbResult, Deliver};
+    use crate::{
+        db::{DbResult, Deliver},
+        live::Notice,
+    };
 
     pub async fn begin_write(pool: &Pool) -> DbResult<sqlx::Transaction<'static, super::Db>> {
         pool.begin().await.map_err(other)
@@ -86,16 +89,17 @@ mod dialect {
     }
 
     /// The notices go out by `NOTIFY` inside the transaction: PostgreSQL
-    /// sends them at commit, and not at all when it rolls back.
-    pub async fn commit(
-        mut tx: sqlx::Transaction<'_, super::Db>,
-        notices: &[String],
-        _local: Option<&Deliver>,
-    ) -> DbResult<()> {
+    /// sends them at commit, and not at all when it rolls back, to every
+    /// node's listener; each as `<node> <json>`, so the sender can skip its own.
+    pub async fn commit(mut tx: sqlx::Transaction<'_, super::Db>, notices: &[Notice], node: &str) -> DbResult<()> {
         if !notices.is_empty() {
+            let payloads: Vec<String> = notices
+                .iter()
+                .map(|notice| format!("{node} {}", serde_json::to_string(notice).expect("notices serialize")))
+                .collect();
             sqlx::query("SELECT pg_notify($1, notice) FROM unnest($2::text[]) AS notice")
                 .bind(CHANNEL)
-                .bind(notices)
+                .bind(&payloads)
                 .execute(&mut *tx)
                 .await
                 .map_err(other)?;
@@ -103,25 +107,36 @@ mod dialect {
         tx.commit().await.map_err(other)
     }
 
-    /// Each node's listener (a connection of its own) hands every notice, its
-    /// own included, to `deliver`, and `None` after its connection was lost
-    /// and made again, as some may have been missed meanwhile. Listening when
-    /// this returns: no commit after it goes unheard.
-    pub async fn listen(pool: &Pool, deliver: Deliver) -> DbResult<()> {
+    /// Each node's listener (a connection of its own) hands the other nodes'
+    /// notices to `hear`, and `None` after its connection was lost and made
+    /// again, as some may have been missed meanwhile. Listening when this
+    /// returns: no commit after it goes unheard.
+    pub async fn listen(pool: &Pool, node: &str, hear: Deliver) -> DbResult<()> {
         let mut listener = listen_on(pool).await.map_err(other)?;
+        let own = format!("{node} ");
         tokio::spawn(async move {
             loop {
                 match listener.try_recv().await {
-                    Ok(Some(notice)) => deliver(Some(notice.payload())),
+                    Ok(Some(notice)) if notice.payload().starts_with(&own) => {}
+                    Ok(Some(notice)) => {
+                        let json = notice.payload().split_once(' ').map_or("", |(_, json)| json);
+                        match serde_json::from_str::<Notice>(json) {
+                            Ok(notice) => hear(Some(&notice)),
+                            Err(error) => {
+                                tracing::warn!(%error, "an unreadable notice; re-reading instead");
+                                hear(None);
+                            }
+                        }
+                    }
                     Ok(None) => {
                         tracing::warn!("lost the connection for notices; listening again");
-                        deliver(None);
+                        hear(None);
                     }
                     Err(sqlx::Error::PoolClosed) => return,
                     Err(error) => {
                         tracing::warn!(%error, "notices interrupted");
                         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                        deliver(None);
+                        hear(None);
                     }
                 }
             }

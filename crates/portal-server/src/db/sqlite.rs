@@ -61,7 +61,10 @@ impl SqliteDatabase {
 /// The few fragments where SQLite's SQL differs from PostgreSQL's.
 mod dialect {
     use super::sql::{Key, Pool, Tx, other};
-    use crate::db::{DbResult, Deliver};
+    use crate::{
+        db::{DbResult, Deliver},
+        live::Notice,
+    };
 
     pub async fn begin_write(pool: &Pool) -> DbResult<sqlx::Transaction<'static, super::Db>> {
         pool.begin_with("BEGIN IMMEDIATE").await.map_err(other)
@@ -84,22 +87,12 @@ mod dialect {
 
     /// One node: the notices go to this process's listener once the change
     /// is durable, so whoever hears one reads the change.
-    pub async fn commit(
-        tx: sqlx::Transaction<'_, super::Db>,
-        notices: &[String],
-        local: Option<&Deliver>,
-    ) -> DbResult<()> {
-        tx.commit().await.map_err(other)?;
-        if let Some(deliver) = local {
-            for notice in notices {
-                deliver(Some(notice));
-            }
-        }
-        Ok(())
+    /// One node: its own commits are all there is to hear.
+    pub async fn commit(tx: sqlx::Transaction<'_, super::Db>, _notices: &[Notice], _node: &str) -> DbResult<()> {
+        tx.commit().await.map_err(other)
     }
 
-    /// Nothing to listen to beyond this process's own commits.
-    pub async fn listen(_pool: &Pool, _deliver: Deliver) -> DbResult<()> {
+    pub async fn listen(_pool: &Pool, _node: &str, _hear: Deliver) -> DbResult<()> {
         Ok(())
     }
 }

@@ -23,6 +23,9 @@ pub enum Notice {
     User { user: UserId, event: LiveEvent },
     /// The device has commands waiting.
     Wake { device: DeviceId },
+    /// The user's sessions or account changed (signed out, re-authenticated):
+    /// what a node keeps of them is stale.
+    Account { user: UserId },
     /// Some notices may have been missed: every listener re-reads.
     Resync,
 }
@@ -65,17 +68,9 @@ impl Events {
         // A slow listener that falls this far behind skips ahead (and re-reads).
         let local = broadcast::channel(256).0;
         let sender = local.clone();
-        db.listen(Arc::new(move |payload: Option<&str>| {
-            let notice = match payload.map(serde_json::from_str) {
-                Some(Ok(notice)) => notice,
-                Some(Err(error)) => {
-                    tracing::warn!(%error, "an unreadable notice; re-reading instead");
-                    Notice::Resync
-                }
-                None => Notice::Resync,
-            };
+        db.listen(Arc::new(move |notice: Option<&Notice>| {
             // No listener is not an error: nobody has the portal open.
-            let _ = sender.send(notice);
+            let _ = sender.send(notice.cloned().unwrap_or(Notice::Resync));
         }))
         .await?;
         Ok(Self { local, db })

@@ -1,6 +1,7 @@
 //! Several nodes over one database behave as one portal: what one node
 //! knows, the others know. Sessions and limits are in the database on both
-//! backends; live events cross nodes over PostgreSQL only (SQLite is one node).
+//! backends; live events, and what makes a node's kept reads stale, cross
+//! nodes over PostgreSQL only (SQLite is one node).
 
 use std::time::{Duration, Instant};
 
@@ -21,6 +22,7 @@ async fn a_session_created_on_one_node_works_on_another_and_ends_on_both() {
     let response = a.sign_in_with(&a.client(), "ada@example.com", PASSWORD).await;
     let cookie = session_cookie(&response);
     assert_eq!(me_with(&b, &cookie).await, StatusCode::OK);
+    assert_eq!(me_with(&a, &cookie).await, StatusCode::OK, "and A keeps it");
 
     let signed_out = reqwest::Client::new()
         .post(b.url("/api/v1/auth/sign-out"))
@@ -30,7 +32,15 @@ async fn a_session_created_on_one_node_works_on_another_and_ends_on_both() {
         .await
         .unwrap();
     assert!(signed_out.status().is_success());
-    assert_eq!(me_with(&a, &cookie).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(me_with(&b, &cookie).await, StatusCode::UNAUTHORIZED);
+    if a.data.is_postgres() {
+        // A forgets what it kept once it hears B's notice.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while me_with(&a, &cookie).await != StatusCode::UNAUTHORIZED {
+            assert!(Instant::now() < deadline, "node A still takes the ended session");
+            tokio::task::yield_now().await;
+        }
+    }
 }
 
 #[tokio::test]

@@ -487,21 +487,21 @@ async fn reads_show_expiry_and_the_sweep_writes_it_down() {
 async fn notices_go_out_with_their_commit_and_only_then() {
     let store = store().await;
     let db = &*store.db;
-    let (sender, mut heard) = tokio::sync::mpsc::unbounded_channel();
-    db.listen(Arc::new(move |payload: Option<&str>| {
-        let _ = sender.send(payload.map(|p| serde_json::from_str::<Notice>(p).expect("a notice")));
-    }))
-    .await
-    .unwrap();
-    assert!(
-        db.listen(Arc::new(|_: Option<&str>| {})).await.is_err(),
-        "one listener per store"
-    );
-
     let ada = user(db, "ada@example.com").await;
     let grace = user(db, "grace@example.com").await;
     let adas = device(db, ada, "Phone").await;
     let graces = device(db, grace, "Laptop").await;
+    let (sender, mut heard) = tokio::sync::mpsc::unbounded_channel();
+    db.listen(Arc::new(move |notice: Option<&Notice>| {
+        let _ = sender.send(notice.cloned());
+    }))
+    .await
+    .unwrap();
+    assert!(
+        db.listen(Arc::new(|_: Option<&Notice>| {})).await.is_err(),
+        "one listener per store"
+    );
+
     let at = now();
     // Not Ada's device: rolled back, and nobody hears of it.
     assert!(
@@ -532,4 +532,31 @@ async fn notices_go_out_with_their_commit_and_only_then() {
         .iter()
         .any(|n| matches!(n, Notice::User { user, .. } if *user == grace));
     assert!(!about_graces, "the rolled-back rename told nobody: {notices:?}");
+}
+
+#[tokio::test]
+async fn what_a_listening_store_keeps_follows_its_changes() {
+    let store = store().await;
+    let db = &*store.db;
+    db.listen(Arc::new(|_: Option<&Notice>| {})).await.unwrap();
+    let ada = user(db, "ada@example.com").await;
+    let phone = device(db, ada, "Phone").await;
+    let at = now();
+    db.create_session("hash", ada, at, at + Duration::hours(1), audit("sign_in", at))
+        .await
+        .unwrap();
+    assert!(db.session("hash").await.unwrap().is_some());
+    assert_eq!(db.devices_of(ada).await.unwrap()[0].name, "Phone");
+
+    db.rename_device(ada, phone, "Work phone", audit("device_renamed", at))
+        .await
+        .unwrap();
+    assert_eq!(db.devices_of(ada).await.unwrap()[0].name, "Work phone");
+    let later = at + Duration::minutes(1);
+    db.touch_session("hash", later).await.unwrap();
+    assert_eq!(db.session("hash").await.unwrap().unwrap().0.last_seen_at, later);
+    db.retire_device(ada, phone, audit("device_retired", at)).await.unwrap();
+    assert!(db.devices_of(ada).await.unwrap().is_empty());
+    db.delete_session("hash", None).await.unwrap();
+    assert!(db.session("hash").await.unwrap().is_none());
 }

@@ -3,7 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use portal_types::{EnrollRequest, Platform};
+use portal_server::db::NewUser;
+use portal_types::{EnrollRequest, Platform, Role};
 use rcgen::{CertificateParams, KeyPair, PKCS_ECDSA_P256_SHA256};
 
 use crate::{
@@ -16,7 +17,8 @@ const ENROLLMENTS: usize = 1000;
 const AGENTS: usize = 50;
 
 /// 1,000 enrollments (code claim, CSR verify, sign, insert) from 50
-/// concurrent agents; over PostgreSQL, spread over two nodes.
+/// concurrent agents, each a different person's; over PostgreSQL, spread
+/// over two nodes.
 // The servers and the agents share the machine's two cores, as they would on one host.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement, not a check: prints figures"]
@@ -29,40 +31,59 @@ async fn enrollments_per_second() {
     } else {
         vec![a]
     };
-    // Codes and keys beforehand: the agents' side is not what is measured.
-    let grace = nodes[0].signed_in("grace@example.com").await;
-    let mut requests = Vec::with_capacity(ENROLLMENTS);
-    for _ in 0..ENROLLMENTS {
-        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
-        requests.push(EnrollRequest {
-            code: code_for(&nodes[0], &grace, "android").await,
-            platform: Platform::Android,
-            csr_pem: CertificateParams::default()
-                .serialize_request(&key)
-                .unwrap()
-                .pem()
-                .unwrap(),
-            inventory: inventory("15"),
-        });
+    // People, codes and keys beforehand: the agents' side is not what is
+    // measured. Each agent enrolls devices of its own person's (one person's
+    // enrollments take turns, as their device limit is checked and written).
+    let db = nodes[0].database().await;
+    let password_hash = db
+        .user_by_email("grace@example.com")
+        .await
+        .unwrap()
+        .unwrap()
+        .password_hash;
+    let mut batches = Vec::with_capacity(AGENTS);
+    for agent in 0..AGENTS {
+        let email = format!("agent-{agent}@example.com");
+        let person = NewUser {
+            email: email.clone(),
+            display_name: format!("Agent {agent}"),
+            role: Role::Employee,
+            password_hash: password_hash.clone(),
+        };
+        db.create_user(person, time::OffsetDateTime::now_utc()).await.unwrap();
+        let node = &nodes[agent % nodes.len()];
+        let person = node.signed_in(&email).await;
+        let mut batch = Vec::with_capacity(ENROLLMENTS / AGENTS);
+        for _ in 0..ENROLLMENTS / AGENTS {
+            let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+            batch.push(EnrollRequest {
+                code: code_for(node, &person, "android").await,
+                platform: Platform::Android,
+                csr_pem: CertificateParams::default()
+                    .serialize_request(&key)
+                    .unwrap()
+                    .pem()
+                    .unwrap(),
+                inventory: inventory("15"),
+            });
+        }
+        batches.push(batch);
     }
     let addresses: Vec<String> = nodes.iter().map(|n| n.address.clone()).collect();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(AGENTS)
         .build()
         .unwrap();
-    let queue = std::sync::Arc::new(tokio::sync::Mutex::new(requests));
     let started = Instant::now();
-    let agents: Vec<_> = (0..AGENTS)
-        .map(|agent| {
+    let agents: Vec<_> = batches
+        .into_iter()
+        .enumerate()
+        .map(|(agent, batch)| {
             let http = http.clone();
-            let queue = queue.clone();
             let server = addresses[agent % addresses.len()].clone();
             tokio::spawn(async move {
                 let mut times = Vec::new();
-                loop {
-                    // Taken apart from the loop's body, so the lock is not held over the request.
-                    let next = queue.lock().await.pop();
-                    let Some(request) = next else { break };
+                for request in batch {
                     let sent = Instant::now();
                     let response = http
                         .post(format!("{server}/api/v1/enroll"))

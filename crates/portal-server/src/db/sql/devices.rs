@@ -134,6 +134,7 @@ async fn insert_device(tx: &mut Tx<'_>, device: &NewDevice) -> DbResult<()> {
     .execute(&mut **tx)
     .await
     .map_err(other)?;
+    tx.notify(Notice::device_enrolled(device.user_id, device.id));
     Ok(())
 }
 
@@ -161,18 +162,24 @@ pub(super) async fn revoke_certificates(tx: &mut Tx<'_>, device_id: DeviceId, no
 /// The device's certificates are refused and the device shows Wiped.
 pub(super) async fn mark_wiped(tx: &mut Tx<'_>, device_id: DeviceId, now: OffsetDateTime) -> DbResult<()> {
     revoke_certificates(tx, device_id, now).await?;
-    sqlx::query("UPDATE devices SET wiped_at = $1 WHERE id = $2")
+    let owner: Uid = sqlx::query_scalar("UPDATE devices SET wiped_at = $1 WHERE id = $2 RETURNING user_id")
         .bind(Ts(now))
         .bind(uid(device_id))
-        .execute(&mut **tx)
+        .fetch_one(&mut **tx)
         .await
         .map_err(other)?;
+    tx.notify(Notice::device_changed(owner.into(), device_id));
     Ok(())
 }
 
 #[async_trait]
 impl DeviceStore for Store {
     async fn devices_of(&self, user_id: UserId) -> DbResult<Vec<Device>> {
+        let cache = self.cache();
+        if let Some(kept) = cache.and_then(|cache| cache.devices(user_id)) {
+            return Ok(kept);
+        }
+        let ticket = cache.map(|cache| cache.devices_ticket(user_id));
         let rows: Vec<DeviceRow> = sqlx::query_as(
             "SELECT id, name, platform, model, os_version, ownership, compliance, last_check_in, wiped_at
              FROM devices WHERE user_id = $1 ORDER BY lower(name), id",
@@ -181,7 +188,11 @@ impl DeviceStore for Store {
         .fetch_all(&self.pool)
         .await
         .map_err(other)?;
-        rows.into_iter().map(Device::try_from).collect()
+        let devices = rows.into_iter().map(Device::try_from).collect::<DbResult<Vec<_>>>()?;
+        if let (Some(cache), Some(ticket)) = (cache, ticket) {
+            cache.keep_devices(ticket, user_id, &devices);
+        }
+        Ok(devices)
     }
 
     async fn count_devices(&self, user_id: UserId) -> DbResult<u32> {
@@ -320,7 +331,6 @@ impl DeviceStore for Store {
         .await
         .map_err(other)?;
         insert_audit(&mut tx, &audit).await?;
-        tx.notify(Notice::device_enrolled(device.user_id, device.id));
         let required = catalog::Assignment::Device(device.id);
         catalog::assign_required(&mut tx, required, device.enrolled_at, installs_expire_at).await?;
         tx.commit().await?;

@@ -22,7 +22,7 @@ use portal_types::{DeviceId, UserId};
 use super::{Db, dialect};
 
 use crate::{
-    db::{AuditEvent, Database, DbError, DbResult, Deliver, values::Uid},
+    db::{AuditEvent, Database, DbError, DbResult, Deliver, read_cache::ReadCache, values::Uid},
     live::Notice,
 };
 
@@ -31,16 +31,43 @@ pub type Pool = sqlx::Pool<Db>;
 /// The store of one database.
 pub struct Store {
     pool: Pool,
-    /// Where committed notices go in this process, once somebody listens.
-    local: Arc<OnceLock<Deliver>>,
+    node: Arc<Node>,
+}
+
+/// This process among the nodes that share the database.
+struct Node {
+    /// Tells this node's notices from the others' where they all arrive.
+    id: String,
+    /// Where committed notices go, once somebody listens.
+    deliver: OnceLock<Deliver>,
+    /// Used once somebody listens (and so hears what makes it stale).
+    cache: ReadCache,
+}
+
+impl Node {
+    /// A committed change's notice, this node's or another's.
+    fn hear(&self, notice: Option<&Notice>) {
+        self.cache.forget(notice);
+        if let Some(deliver) = self.deliver.get() {
+            deliver(notice);
+        }
+    }
 }
 
 impl Store {
     pub(super) fn new(pool: Pool) -> Self {
         Self {
             pool,
-            local: Arc::default(),
+            node: Arc::new(Node {
+                id: uuid::Uuid::new_v4().simple().to_string(),
+                deliver: OnceLock::new(),
+                cache: ReadCache::default(),
+            }),
         }
+    }
+
+    fn cache(&self) -> Option<&ReadCache> {
+        self.node.deliver.get().map(|_| &self.node.cache)
     }
 
     async fn begin(&self) -> DbResult<Tx<'static>> {
@@ -56,7 +83,7 @@ impl Store {
         Tx {
             inner,
             notices: Vec::new(),
-            local: self.local.clone(),
+            node: self.node.clone(),
         }
     }
 }
@@ -65,7 +92,7 @@ impl Store {
 pub struct Tx<'a> {
     inner: sqlx::Transaction<'a, Db>,
     notices: Vec<Notice>,
-    local: Arc<OnceLock<Deliver>>,
+    node: Arc<Node>,
 }
 
 impl Tx<'_> {
@@ -76,13 +103,14 @@ impl Tx<'_> {
         }
     }
 
+    /// Commits, then tells this node at once (what it keeps goes stale
+    /// before the response) and, through the database, the others.
     async fn commit(self) -> DbResult<()> {
-        let payloads: Vec<String> = self
-            .notices
-            .iter()
-            .map(|notice| serde_json::to_string(notice).expect("notices serialize"))
-            .collect();
-        dialect::commit(self.inner, &payloads, self.local.get()).await
+        dialect::commit(self.inner, &self.notices, &self.node.id).await?;
+        for notice in &self.notices {
+            self.node.hear(Some(notice));
+        }
+        Ok(())
     }
 }
 
@@ -165,10 +193,15 @@ impl Database for Store {
     }
 
     async fn listen(&self, deliver: Deliver) -> DbResult<()> {
-        if self.local.set(deliver.clone()).is_err() {
+        if self.node.deliver.get().is_some() {
             return Err(DbError::Other(anyhow::anyhow!("somebody listens already")));
         }
-        dialect::listen(&self.pool, deliver).await
+        let node = self.node.clone();
+        dialect::listen(&self.pool, &self.node.id, Arc::new(move |notice| node.hear(notice))).await?;
+        self.node
+            .deliver
+            .set(deliver)
+            .map_err(|_| DbError::Other(anyhow::anyhow!("somebody listens already")))
     }
 
     async fn close(&self) {

@@ -6,9 +6,13 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{Store, Tx, commit_with_audit, insert_audit, other, uid};
-use crate::db::{
-    AuditEvent, DbResult, NewUser, SecondFactor, SessionRecord, UserRecord, UserStore,
-    values::{Ts, Uid, parsed},
+use crate::{
+    db::{
+        AuditEvent, DbResult, NewUser, SecondFactor, SessionRecord, UserRecord, UserStore,
+        read_cache::ReadCache,
+        values::{Ts, Uid, parsed},
+    },
+    live::Notice,
 };
 
 #[derive(sqlx::FromRow)]
@@ -107,6 +111,11 @@ impl UserStore for Store {
     }
 
     async fn session(&self, token_hash: &str) -> DbResult<Option<(SessionRecord, UserRecord)>> {
+        let cache = self.cache();
+        if let Some(kept) = cache.and_then(|cache| cache.session(token_hash)) {
+            return Ok(Some(kept));
+        }
+        let ticket = cache.map(ReadCache::session_ticket);
         let row: Option<SessionRow> = sqlx::query_as(
             "SELECT u.id, u.email, u.display_name, u.role, u.password_hash,
                     s.created_at, s.last_seen_at, s.expires_at, s.authenticated_at
@@ -127,6 +136,11 @@ impl UserStore for Store {
             Ok((session, UserRecord::try_from(row.user)?))
         })
         .transpose()
+        .inspect(|found| {
+            if let (Some(cache), Some(ticket), Some((session, user))) = (cache, ticket, found) {
+                cache.keep_session(ticket, token_hash, session, user);
+            }
+        })
     }
 
     async fn reauthenticate_session(
@@ -137,15 +151,19 @@ impl UserStore for Store {
         audit: AuditEvent,
     ) -> DbResult<()> {
         let mut tx = self.begin().await?;
-        sqlx::query(
-            "UPDATE sessions SET token_hash = $1, authenticated_at = $2, last_seen_at = $2 WHERE token_hash = $3",
+        let user: Option<Uid> = sqlx::query_scalar(
+            "UPDATE sessions SET token_hash = $1, authenticated_at = $2, last_seen_at = $2 WHERE token_hash = $3
+             RETURNING user_id",
         )
         .bind(new_hash)
         .bind(Ts(now))
         .bind(old_hash)
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(other)?;
+        if let Some(user) = user {
+            tx.notify(Notice::Account { user: user.into() });
+        }
         commit_with_audit(tx, &audit).await
     }
 
@@ -156,6 +174,7 @@ impl UserStore for Store {
             .execute(&mut *tx)
             .await
             .map_err(other)?;
+        tx.notify(Notice::Account { user: user_id });
         commit_with_audit(tx, &audit).await
     }
 
@@ -261,16 +280,22 @@ impl UserStore for Store {
             .execute(&self.pool)
             .await
             .map_err(other)?;
+        if let Some(cache) = self.cache() {
+            cache.touched(token_hash, now);
+        }
         Ok(())
     }
 
     async fn delete_session(&self, token_hash: &str, audit: Option<AuditEvent>) -> DbResult<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        let user: Option<Uid> = sqlx::query_scalar("DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id")
             .bind(token_hash)
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(other)?;
+        if let Some(user) = user {
+            tx.notify(Notice::Account { user: user.into() });
+        }
         if let Some(audit) = &audit {
             insert_audit(&mut tx, audit).await?;
         }
