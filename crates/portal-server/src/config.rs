@@ -16,6 +16,11 @@ pub struct Config {
     #[arg(long, env = "PORTAL_DATABASE_URL", default_value = "sqlite://data/portal.db")]
     pub database_url: String,
 
+    /// PostgreSQL connections this node opens at most; by default twice its
+    /// cores and two (more only queue on the database's cores: measured).
+    #[arg(long, env = "PORTAL_DATABASE_CONNECTIONS")]
+    pub database_connections: Option<u32>,
+
     /// Where the device CA's key and certificate live (created on first start).
     #[arg(long, env = "PORTAL_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
@@ -84,6 +89,7 @@ impl Config {
         Self {
             bind: "127.0.0.1:0".parse().unwrap(),
             database_url: format!("sqlite://{}", data_dir.join("portal.db").display()),
+            database_connections: None,
             data_dir,
             secret_key: None,
             command_ttl_hours: 7 * 24,

@@ -68,7 +68,7 @@ impl Application {
             Some(url) => url.trim_end_matches('/').to_string(),
             None => format!("{scheme}://{}", listener.local_addr()?),
         };
-        let db = db::connect(&config.database_url).await?;
+        let db = db::connect(&config.database_url, config.database_connections).await?;
         let state = AppState {
             db: db.clone(),
             clock: clock.clone(),

@@ -315,7 +315,8 @@ pub trait DeviceStore: Send + Sync {
     ) -> DbResult<Option<(DeviceDetail, FailingSince)>>;
     async fn create_device(&self, device: NewDevice) -> DbResult<()>;
     async fn create_enrollment_code(&self, code: EnrollmentCode) -> DbResult<()>;
-    async fn enrollment_code(&self, code_hash: &str) -> DbResult<Option<EnrollmentCode>>;
+    /// The code, and how many devices its owner has enrolled.
+    async fn enrollment_code(&self, code_hash: &str) -> DbResult<Option<(EnrollmentCode, u32)>>;
     /// In one transaction: marks the code used (if still unused and unexpired),
     /// checks the device limit, creates the device object, stores its
     /// certificate and writes the audit entry. Nothing is written otherwise.
@@ -485,10 +486,10 @@ pub trait Database:
 }
 
 /// Opens the database the URL names and brings its schema up to date.
-pub async fn connect(url: &str) -> anyhow::Result<Arc<dyn Database>> {
+pub async fn connect(url: &str, connections: Option<u32>) -> anyhow::Result<Arc<dyn Database>> {
     match url.split_once(':').map(|(scheme, _)| scheme) {
         Some("sqlite") => Ok(Arc::new(SqliteDatabase::open(url).await?)),
-        Some("postgres" | "postgresql") => Ok(Arc::new(PgDatabase::open(url).await?)),
+        Some("postgres" | "postgresql") => Ok(Arc::new(PgDatabase::open(url, connections).await?)),
         _ => anyhow::bail!("unsupported database URL {url:?}: expected sqlite://PATH or postgres://..."),
     }
 }

@@ -31,10 +31,13 @@ pub use sql::Store as PgDatabase;
 impl PgDatabase {
     /// Connects and migrates. Two nodes starting at once migrate once: sqlx
     /// holds an advisory lock for the migration run.
-    pub async fn open(url: &str) -> anyhow::Result<Self> {
+    pub async fn open(url: &str, connections: Option<u32>) -> anyhow::Result<Self> {
         let options: PgConnectOptions = url.parse().with_context(|| "parsing the PostgreSQL URL")?;
+        // 1,000 enrollments from 50 agents on two nodes and two cores: 16
+        // connections a node made 650/s (p99 235 ms), 6 made 800/s (p99 90 ms).
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u32;
         let pool = PgPoolOptions::new()
-            .max_connections(16)
+            .max_connections(connections.unwrap_or(2 * cores + 2))
             // A ping before every query doubled the round trips of a request
             // (seen in a profile of GET /api/v1/devices); a dead connection
             // fails its query instead, and the pool replaces it.
@@ -52,29 +55,45 @@ impl PgDatabase {
 
 /// The few fragments where PostgreSQL's SQL differs from SQLite's.
 mod dialect {
-    use super::sql::{Key, Pool, Tx, other};
+    use std::sync::Arc;
+
+    use tokio::sync::Mutex;
+
+    use super::sql::{Key, Pool, Tx, WriteTurn, other};
     use crate::{
         db::{DbResult, Deliver},
         live::Notice,
     };
 
-    pub async fn begin_write(pool: &Pool) -> DbResult<sqlx::Transaction<'static, super::Db>> {
-        pool.begin().await.map_err(other)
+    /// Writers run side by side, each holding the locks of what it checks.
+    pub async fn begin(
+        pool: &Pool,
+        _writers: &Arc<Mutex<()>>,
+    ) -> DbResult<(sqlx::Transaction<'static, super::Db>, Option<WriteTurn>)> {
+        Ok((pool.begin().await.map_err(other)?, None))
     }
 
-    /// Held until the transaction ends.
-    pub async fn lock(tx: &mut Tx<'_>, key: Key<'_>) -> DbResult<()> {
-        let (function, name) = match key {
-            Key::Catalog => ("pg_advisory_xact_lock", "catalog".to_string()),
-            Key::CatalogShared => ("pg_advisory_xact_lock_shared", "catalog".to_string()),
-            Key::User(id) => ("pg_advisory_xact_lock", format!("user:{}", id.0)),
-            Key::Device(id) => ("pg_advisory_xact_lock", format!("device:{}", id.0)),
-        };
-        sqlx::query(&format!("SELECT {function}(hashtextextended($1, 0))"))
-            .bind(name)
-            .execute(&mut **tx)
-            .await
-            .map_err(other)?;
+    /// Held until the transaction ends; taken in the order given, in one
+    /// round trip.
+    pub async fn lock(tx: &mut Tx<'_>, keys: &[Key<'_>]) -> DbResult<()> {
+        let mut calls = Vec::with_capacity(keys.len());
+        let mut names = Vec::with_capacity(keys.len());
+        for (n, key) in keys.iter().enumerate() {
+            let (function, name) = match key {
+                Key::Catalog => ("pg_advisory_xact_lock", "catalog".to_string()),
+                Key::CatalogShared => ("pg_advisory_xact_lock_shared", "catalog".to_string()),
+                Key::User(id) => ("pg_advisory_xact_lock", format!("user:{}", id.0)),
+                Key::Device(id) => ("pg_advisory_xact_lock", format!("device:{}", id.0)),
+            };
+            calls.push(format!("{function}(hashtextextended(${}, 0))", n + 1));
+            names.push(name);
+        }
+        let sql = format!("SELECT {}", calls.join(", "));
+        let mut query = sqlx::query(&sql);
+        for name in names {
+            query = query.bind(name);
+        }
+        query.execute(&mut **tx).await.map_err(other)?;
         Ok(())
     }
 

@@ -60,18 +60,29 @@ impl SqliteDatabase {
 
 /// The few fragments where SQLite's SQL differs from PostgreSQL's.
 mod dialect {
-    use super::sql::{Key, Pool, Tx, other};
+    use std::sync::Arc;
+
+    use tokio::sync::Mutex;
+
+    use super::sql::{Key, Pool, Tx, WriteTurn, other};
     use crate::{
         db::{DbResult, Deliver},
         live::Notice,
     };
 
-    pub async fn begin_write(pool: &Pool) -> DbResult<sqlx::Transaction<'static, super::Db>> {
-        pool.begin_with("BEGIN IMMEDIATE").await.map_err(other)
+    /// Every transaction writes: it takes the write lock at once (a deferred
+    /// one could fail to upgrade), after its turn among this process's writers.
+    pub async fn begin(
+        pool: &Pool,
+        writers: &Arc<Mutex<()>>,
+    ) -> DbResult<(sqlx::Transaction<'static, super::Db>, Option<WriteTurn>)> {
+        let turn = writers.clone().lock_owned().await;
+        let tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(other)?;
+        Ok((tx, Some(turn)))
     }
 
     /// `BEGIN IMMEDIATE` already holds the one write lock.
-    pub async fn lock(_tx: &mut Tx<'_>, _key: Key<'_>) -> DbResult<()> {
+    pub async fn lock(_tx: &mut Tx<'_>, _keys: &[Key<'_>]) -> DbResult<()> {
         Ok(())
     }
 

@@ -177,7 +177,7 @@ async fn enroll(
 ) -> Result<(StatusCode, Json<EnrollResponse>), AppError> {
     let now = state.clock.now();
     let code_hash = hash_code(&request.code);
-    let code = state.db.enrollment_code(&code_hash).await?.ok_or_else(|| {
+    let (code, enrolled) = state.db.enrollment_code(&code_hash).await?.ok_or_else(|| {
         AppError::refused(
             StatusCode::BAD_REQUEST,
             "code_invalid",
@@ -205,7 +205,6 @@ async fn enroll(
             ),
         ));
     }
-    let enrolled = state.db.count_devices(code.user_id).await?;
     let refusal = state
         .policy
         .enrollment_refusal(code.platform, code.ownership, enrolled)
@@ -279,7 +278,7 @@ async fn enroll(
             return Err(AppError::refused(
                 StatusCode::FORBIDDEN,
                 "enrollment_restricted",
-                format!("You have reached the limit of {} devices.", state.policy.device_limit),
+                state.policy.limit_reached(),
             ));
         }
     }

@@ -139,6 +139,13 @@ impl Policy {
     }
 
     /// The rule a new device would break, in words the user can act on.
+    pub fn limit_reached(&self) -> String {
+        format!(
+            "You have reached the limit of {} devices. Remove a device you no longer use, then try again.",
+            self.device_limit
+        )
+    }
+
     pub fn enrollment_refusal(
         &self,
         platform: Platform,
@@ -146,10 +153,7 @@ impl Policy {
         devices_enrolled: u32,
     ) -> Option<String> {
         if devices_enrolled >= self.device_limit {
-            return Some(format!(
-                "You have reached the limit of {} devices. Remove a device you no longer use, then try again.",
-                self.device_limit
-            ));
+            return Some(self.limit_reached());
         }
         let Some(rule) = self.platforms.get(&platform) else {
             return Some(format!(

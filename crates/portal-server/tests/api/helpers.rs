@@ -215,7 +215,7 @@ impl TestApp {
 
     /// The server's database, opened beside it through the data layer.
     pub async fn database(&self) -> std::sync::Arc<dyn portal_server::db::Database> {
-        portal_server::db::connect(&self.data.database.url).await.unwrap()
+        portal_server::db::connect(&self.data.database.url, None).await.unwrap()
     }
 
     /// The server's database, opened beside it for raw SQL.

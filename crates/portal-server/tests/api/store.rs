@@ -27,7 +27,7 @@ struct Store {
 
 async fn store() -> Store {
     let data = Data::new().await;
-    let db = portal_server::db::connect(&data.database.url).await.unwrap();
+    let db = portal_server::db::connect(&data.database.url, None).await.unwrap();
     Store { db, data }
 }
 

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use super::{
     Db, Key, Store, Tx,
-    commands::{command_with_key, expire_due, insert_command},
+    commands::{command_with_key, expire_due, insert_command, insert_commands},
     commit_audited, devices, dialect, insert_audit, other, uid,
 };
 use crate::{
@@ -159,9 +159,10 @@ async fn write_app(tx: &mut Tx<'_>, id: &str, app: &AppInput, insert: bool, now:
 
 /// Which devices and apps to match required apps for.
 pub(super) enum Assignment<'a> {
-    /// A device that just enrolled.
+    /// A device that just enrolled or reported its apps: the caller holds
+    /// [`Key::CatalogShared`] (and the device's key, for a device others see).
     Device(DeviceId),
-    /// An app that was just saved.
+    /// An app that was just saved: the caller holds [`Key::Catalog`].
     App(&'a str),
 }
 
@@ -174,15 +175,8 @@ pub(super) async fn assign_required(
     expires_at: OffsetDateTime,
 ) -> DbResult<()> {
     let filter = match assignment {
-        Assignment::Device(id) => {
-            dialect::lock(tx, Key::CatalogShared).await?;
-            dialect::lock(tx, Key::Device(&id)).await?;
-            "d.id = $1"
-        }
-        Assignment::App(_) => {
-            dialect::lock(tx, Key::Catalog).await?;
-            "a.id = $1"
-        }
+        Assignment::Device(_) => "d.id = $1",
+        Assignment::App(_) => "a.id = $1",
     };
     let sql = format!(
         "SELECT d.id, d.user_id, a.id, a.name, a.version FROM devices d
@@ -198,31 +192,50 @@ pub(super) async fn assign_required(
         Assignment::App(id) => query.bind(id),
     };
     let rows: Vec<(Uid, Uid, String, String, String)> = query.fetch_all(&mut **tx).await.map_err(other)?;
-    for (device, owner, app_id, name, version) in rows {
-        let app = AppPackage { app_id, name, version };
-        let (command, audit) = rules::required_install(device.into(), owner.into(), app, now, expires_at);
-        insert_command(tx, &command, &audit).await?;
-    }
+    let installs: Vec<_> = rows
+        .into_iter()
+        .map(|(device, owner, app_id, name, version)| {
+            let app = AppPackage { app_id, name, version };
+            rules::required_install(device.into(), owner.into(), app, now, expires_at)
+        })
+        .collect();
+    insert_commands(tx, &installs).await?;
     Ok(())
 }
 
-/// The app's row on the device follows a newly queued Install or Uninstall.
-pub(super) async fn track_command(tx: &mut Tx<'_>, command: &NewCommand) -> DbResult<()> {
-    let Some(app) = &command.app else { return Ok(()) };
-    let sql = match command.kind {
-        CommandKind::Install => {
-            "INSERT INTO device_apps (device_id, app_id, state, command_id, updated_at)
-             VALUES ($1, $2, 'pending', $3, $4)
-             ON CONFLICT (device_id, app_id) DO UPDATE
-             SET state = 'pending', command_id = $3, reason = NULL, updated_at = $4"
-        }
-        CommandKind::Uninstall => {
-            "UPDATE device_apps SET state = 'uninstalling', command_id = $3, reason = NULL, updated_at = $4
-             WHERE device_id = $1 AND app_id = $2"
-        }
-        _ => return Ok(()),
+/// The apps' rows on the devices follow newly queued Installs and Uninstalls.
+pub(super) async fn track_commands(tx: &mut Tx<'_>, commands: &[&NewCommand]) -> DbResult<()> {
+    let with_app = |kind| {
+        commands
+            .iter()
+            .filter(move |command| command.kind == kind)
+            .filter_map(|command| Some((*command, command.app.as_ref()?)))
     };
-    sqlx::query(sql)
+    let installs: Vec<(&NewCommand, &AppPackage)> = with_app(CommandKind::Install).collect();
+    for chunk in installs.chunks(super::ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO device_apps (device_id, app_id, command_id, updated_at, state) VALUES {}
+             ON CONFLICT (device_id, app_id) DO UPDATE
+             SET state = excluded.state, command_id = excluded.command_id, reason = NULL,
+                 updated_at = excluded.updated_at",
+            super::value_rows(chunk.len(), 5)
+        );
+        let mut query = sqlx::query(&sql);
+        for (command, app) in chunk {
+            query = query
+                .bind(uid(command.device_id))
+                .bind(&app.app_id)
+                .bind(uid(command.id))
+                .bind(Ts(command.requested_at))
+                .bind("pending");
+        }
+        query.execute(&mut **tx).await.map_err(other)?;
+    }
+    for (command, app) in with_app(CommandKind::Uninstall) {
+        sqlx::query(
+            "UPDATE device_apps SET state = 'uninstalling', command_id = $3, reason = NULL, updated_at = $4
+             WHERE device_id = $1 AND app_id = $2",
+        )
         .bind(uid(command.device_id))
         .bind(&app.app_id)
         .bind(uid(command.id))
@@ -230,6 +243,7 @@ pub(super) async fn track_command(tx: &mut Tx<'_>, command: &NewCommand) -> DbRe
         .execute(&mut **tx)
         .await
         .map_err(other)?;
+    }
     Ok(())
 }
 
@@ -364,9 +378,9 @@ impl InstallRow {
 #[async_trait]
 impl CatalogStore for Store {
     async fn seed_catalog(&self, apps: &[(String, AppInput)], now: OffsetDateTime) -> DbResult<bool> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin().await?;
         // Two nodes starting at once seed once.
-        dialect::lock(&mut tx, Key::Catalog).await?;
+        dialect::lock(&mut tx, &[Key::Catalog]).await?;
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps")
             .fetch_one(&mut *tx)
             .await
@@ -429,7 +443,7 @@ impl CatalogStore for Store {
         audit: AuditEvent,
         installs_expire_at: OffsetDateTime,
     ) -> DbResult<Option<App>> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin().await?;
         if !write_app(&mut tx, id, app, created, audit.at).await? {
             return Ok(None);
         }
@@ -464,9 +478,9 @@ impl CatalogStore for Store {
             return Ok(AppCommandOutcome::Queued(Box::new(existing)));
         }
         let app_id = command.app.as_ref().map(|a| a.app_id.clone()).unwrap_or_default();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin().await?;
         // The app's state and the queued command agree.
-        dialect::lock(&mut tx, Key::Device(&command.device_id)).await?;
+        dialect::lock(&mut tx, &[Key::Device(&command.device_id)]).await?;
         if devices::is_wiped(&mut tx, command.device_id).await? {
             return Ok(AppCommandOutcome::DeviceWiped);
         }
@@ -494,9 +508,8 @@ impl CatalogStore for Store {
         now: OffsetDateTime,
         installs_expire_at: OffsetDateTime,
     ) -> DbResult<()> {
-        let mut tx = self.begin_write().await?;
-        dialect::lock(&mut tx, Key::CatalogShared).await?;
-        dialect::lock(&mut tx, Key::Device(&device_id)).await?;
+        let mut tx = self.begin().await?;
+        dialect::lock(&mut tx, &[Key::CatalogShared, Key::Device(&device_id)]).await?;
         expire_due(&mut tx, Some(device_id), now).await?;
         for app in apps {
             sqlx::query(

@@ -107,34 +107,51 @@ pub(super) async fn command_with_key(store: &Store, command: &NewCommand) -> DbR
 
 /// Inserts a requested command with its audit entry, and reads it back.
 pub(super) async fn insert_command(tx: &mut Tx<'_>, command: &NewCommand, audit: &AuditEvent) -> DbResult<Command> {
-    let row: CommandRow = sqlx::query_as(&format!(
-        "INSERT INTO commands (id, device_id, user_id, kind, state, lock_message, lock_phone, app_id, app_name,
-                               app_version, idempotency_key, requested_at, expires_at)
-         VALUES ($1, $2, $3, $4, 'requested', $5, $6, $7, $8, $9, $10, $11, $12)
-         RETURNING {COMMAND_FIELDS}"
-    ))
-    .bind(uid(command.id))
-    .bind(uid(command.device_id))
-    .bind(uid(command.user_id))
-    .bind(command.kind.as_str())
-    .bind(&command.lock_message)
-    .bind(&command.lock_phone)
-    .bind(command.app.as_ref().map(|a| &a.app_id))
-    .bind(command.app.as_ref().map(|a| &a.name))
-    .bind(command.app.as_ref().map(|a| &a.version))
-    .bind(&command.idempotency_key)
-    .bind(Ts(command.requested_at))
-    .bind(Ts(command.expires_at))
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(other)?;
-    insert_audit(tx, audit).await?;
-    catalog::track_command(tx, command).await?;
-    tx.notify(Notice::Wake {
-        device: command.device_id,
-    });
-    tx.notify(Notice::commands_changed(command.user_id, command.device_id));
-    row.try_into()
+    let mut inserted = insert_commands(tx, &[(command.clone(), audit.clone())]).await?;
+    Ok(inserted.pop().expect("one row inserted"))
+}
+
+/// Inserts requested commands with their audit entries, a few statements
+/// for any number of them, and reads them back.
+pub(super) async fn insert_commands(tx: &mut Tx<'_>, queued: &[(NewCommand, AuditEvent)]) -> DbResult<Vec<Command>> {
+    let mut inserted = Vec::with_capacity(queued.len());
+    for chunk in queued.chunks(super::ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO commands (id, device_id, user_id, kind, state, lock_message, lock_phone, app_id, app_name,
+                                   app_version, idempotency_key, requested_at, expires_at)
+             VALUES {} RETURNING {COMMAND_FIELDS}",
+            super::value_rows(chunk.len(), 13)
+        );
+        let mut query = sqlx::query_as::<_, CommandRow>(&sql);
+        for (command, _) in chunk {
+            query = query
+                .bind(uid(command.id))
+                .bind(uid(command.device_id))
+                .bind(uid(command.user_id))
+                .bind(command.kind.as_str())
+                .bind(CommandState::Requested.as_str())
+                .bind(&command.lock_message)
+                .bind(&command.lock_phone)
+                .bind(command.app.as_ref().map(|a| &a.app_id))
+                .bind(command.app.as_ref().map(|a| &a.name))
+                .bind(command.app.as_ref().map(|a| &a.version))
+                .bind(&command.idempotency_key)
+                .bind(Ts(command.requested_at))
+                .bind(Ts(command.expires_at));
+        }
+        inserted.extend(query.fetch_all(&mut **tx).await.map_err(other)?);
+    }
+    let audits: Vec<&AuditEvent> = queued.iter().map(|(_, audit)| audit).collect();
+    super::insert_audits(tx, &audits).await?;
+    let commands: Vec<&NewCommand> = queued.iter().map(|(command, _)| command).collect();
+    catalog::track_commands(tx, &commands).await?;
+    for (command, _) in queued {
+        tx.notify(Notice::Wake {
+            device: command.device_id,
+        });
+        tx.notify(Notice::commands_changed(command.user_id, command.device_id));
+    }
+    inserted.into_iter().map(Command::try_from).collect()
 }
 
 /// Marks expired what expired by `now`, on one device or on every one, and
@@ -199,8 +216,8 @@ impl CommandStore for Store {
         // A device at a time, beside the device's own writes and in their order.
         for device in devices {
             let device = DeviceId::from(device);
-            let mut tx = self.begin_write().await?;
-            dialect::lock(&mut tx, Key::Device(&device)).await?;
+            let mut tx = self.begin().await?;
+            dialect::lock(&mut tx, &[Key::Device(&device)]).await?;
             expired += expire_due(&mut tx, Some(device), now).await?;
             tx.commit().await?;
         }
@@ -294,9 +311,9 @@ impl CommandStore for Store {
 
     async fn queue_wipe(&self, command: NewCommand, audit: AuditEvent) -> DbResult<WipeOutcome> {
         let now = Ts(command.requested_at);
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin().await?;
         // One Reset at a time: the check and the insert see the same queue.
-        dialect::lock(&mut tx, Key::Device(&command.device_id)).await?;
+        dialect::lock(&mut tx, &[Key::Device(&command.device_id)]).await?;
         if devices::is_wiped(&mut tx, command.device_id).await? {
             return Ok(WipeOutcome::AlreadyWiped);
         }

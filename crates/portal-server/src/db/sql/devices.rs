@@ -252,18 +252,20 @@ impl DeviceStore for Store {
         Ok(())
     }
 
-    async fn enrollment_code(&self, code_hash: &str) -> DbResult<Option<EnrollmentCode>> {
-        let row: Option<(Uid, String, String, String, String, Ts, Ts, Option<Ts>)> = sqlx::query_as(
-            "SELECT user_id, platform, ownership, device_name, category, created_at, expires_at, used_at
-             FROM enrollment_codes WHERE code_hash = $1",
+    async fn enrollment_code(&self, code_hash: &str) -> DbResult<Option<(EnrollmentCode, u32)>> {
+        type Row = (Uid, String, String, String, String, Ts, Ts, Option<Ts>, i64);
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT c.user_id, c.platform, c.ownership, c.device_name, c.category, c.created_at, c.expires_at,
+                    c.used_at, (SELECT COUNT(*) FROM devices d WHERE d.user_id = c.user_id)
+             FROM enrollment_codes c WHERE c.code_hash = $1",
         )
         .bind(code_hash)
         .fetch_optional(&self.pool)
         .await
         .map_err(other)?;
         row.map(
-            |(user_id, platform, ownership, device_name, category, created_at, expires_at, used_at)| {
-                Ok(EnrollmentCode {
+            |(user_id, platform, ownership, device_name, category, created_at, expires_at, used_at, enrolled)| {
+                let code = EnrollmentCode {
                     code_hash: code_hash.to_string(),
                     user_id: user_id.into(),
                     platform: parsed("platform", &platform, Platform::parse)?,
@@ -273,7 +275,8 @@ impl DeviceStore for Store {
                     created_at: created_at.0,
                     expires_at: expires_at.0,
                     used_at: used_at.map(|t| t.0),
-                })
+                };
+                Ok((code, enrolled as u32))
             },
         )
         .transpose()
@@ -288,9 +291,10 @@ impl DeviceStore for Store {
         audit: AuditEvent,
         installs_expire_at: OffsetDateTime,
     ) -> DbResult<EnrollOutcome> {
-        let mut tx = self.begin_write().await?;
-        // The limit check and the insert see the same count.
-        dialect::lock(&mut tx, Key::User(&device.user_id)).await?;
+        let mut tx = self.begin().await?;
+        // The limit check and the insert see the same count; the required
+        // apps are those of a catalog no save is changing.
+        dialect::lock(&mut tx, &[Key::User(&device.user_id), Key::CatalogShared]).await?;
         let now = Ts(device.enrolled_at);
         let claimed = sqlx::query(
             "UPDATE enrollment_codes SET used_at = $1, device_id = $2

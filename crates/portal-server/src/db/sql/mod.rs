@@ -42,6 +42,9 @@ struct Node {
     deliver: OnceLock<Deliver>,
     /// Used once somebody listens (and so hears what makes it stale).
     cache: ReadCache,
+    /// Writers wait here, first come first served, rather than in SQLite's
+    /// busy handler, whose growing sleeps leave the database idle.
+    writers: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Node {
@@ -62,6 +65,7 @@ impl Store {
                 id: uuid::Uuid::new_v4().simple().to_string(),
                 deliver: OnceLock::new(),
                 cache: ReadCache::default(),
+                writers: Arc::default(),
             }),
         }
     }
@@ -70,21 +74,17 @@ impl Store {
         self.node.deliver.get().map(|_| &self.node.cache)
     }
 
+    /// A transaction whose checks and the writes they guard see the same
+    /// data: over SQLite the one writer, its turn queued for in this process;
+    /// over PostgreSQL with the locks ([`Key`]) the caller takes.
     async fn begin(&self) -> DbResult<Tx<'static>> {
-        Ok(self.transaction(self.pool.begin().await.map_err(other)?))
-    }
-
-    /// A transaction whose checks and the writes they guard see the same data.
-    async fn begin_write(&self) -> DbResult<Tx<'static>> {
-        Ok(self.transaction(dialect::begin_write(&self.pool).await?))
-    }
-
-    fn transaction(&self, inner: sqlx::Transaction<'static, Db>) -> Tx<'static> {
-        Tx {
+        let (inner, turn) = dialect::begin(&self.pool, &self.node.writers).await?;
+        Ok(Tx {
             inner,
             notices: Vec::new(),
             node: self.node.clone(),
-        }
+            _turn: turn,
+        })
     }
 }
 
@@ -93,7 +93,12 @@ pub struct Tx<'a> {
     inner: sqlx::Transaction<'a, Db>,
     notices: Vec<Notice>,
     node: Arc<Node>,
+    /// Held until the transaction ends (after `inner`, declared first).
+    _turn: Option<WriteTurn>,
 }
+
+/// A writer's turn, where the database has one writer at a time.
+pub type WriteTurn = tokio::sync::OwnedMutexGuard<()>;
 
 impl Tx<'_> {
     /// Told to every node once the change is committed.
@@ -106,9 +111,16 @@ impl Tx<'_> {
     /// Commits, then tells this node at once (what it keeps goes stale
     /// before the response) and, through the database, the others.
     async fn commit(self) -> DbResult<()> {
-        dialect::commit(self.inner, &self.notices, &self.node.id).await?;
-        for notice in &self.notices {
-            self.node.hear(Some(notice));
+        let Tx {
+            inner,
+            notices,
+            node,
+            _turn,
+        } = self;
+        dialect::commit(inner, &notices, &node.id).await?;
+        drop(_turn);
+        for notice in &notices {
+            node.hear(Some(notice));
         }
         Ok(())
     }
@@ -153,19 +165,46 @@ fn uid(id: impl Into<Uid>) -> Uid {
     id.into()
 }
 
+/// Rows one multi-row INSERT takes at most: within SQLite's 32,766 bound
+/// values at 13 columns.
+const ROWS_PER_INSERT: usize = 500;
+
+/// `($1, $2), ($3, $4)`: `rows` rows of `columns` placeholders, for one
+/// INSERT of several rows (a round trip, not one per row).
+fn value_rows(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|row| {
+            let values: Vec<String> = (1..=columns)
+                .map(|column| format!("${}", row * columns + column))
+                .collect();
+            format!("({})", values.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 async fn insert_audit(tx: &mut Tx<'_>, event: &AuditEvent) -> DbResult<()> {
-    sqlx::query(
-        "INSERT INTO audit_events (at, actor_id, action, subject, source, outcome) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(crate::db::values::Ts(event.at))
-    .bind(event.actor.map(uid))
-    .bind(&event.action)
-    .bind(&event.subject)
-    .bind(&event.source)
-    .bind(&event.outcome)
-    .execute(&mut **tx)
-    .await
-    .map_err(other)?;
+    insert_audits(tx, &[event]).await
+}
+
+async fn insert_audits(tx: &mut Tx<'_>, events: &[&AuditEvent]) -> DbResult<()> {
+    for chunk in events.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO audit_events (at, actor_id, action, subject, source, outcome) VALUES {}",
+            value_rows(chunk.len(), 6)
+        );
+        let mut query = sqlx::query(&sql);
+        for event in chunk {
+            query = query
+                .bind(crate::db::values::Ts(event.at))
+                .bind(event.actor.map(uid))
+                .bind(&event.action)
+                .bind(&event.subject)
+                .bind(&event.source)
+                .bind(&event.outcome);
+        }
+        query.execute(&mut **tx).await.map_err(other)?;
+    }
     Ok(())
 }
 
