@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: server, agent and shared types (the server's on SQLite and
-# on PostgreSQL), portal logic, browser
+# on PostgreSQL), the reliability suite (bounded: scripts/soak.sh runs it
+# longer), portal logic, browser
 # component tests in headless Chromium, the size budget, and end-to-end
 # journeys with the real server, the agent, the built portal and Chromium. Exits non-zero on a failure.
 set -euo pipefail
@@ -21,6 +22,11 @@ env -u PORTAL_TEST_DATABASE cargo test --locked --workspace --exclude portal
 say "the data layer's contract and the HTTP API on PostgreSQL, and nodes that share it"
 cargo test --locked -p portal-server --test api
 cargo test --locked -p portal-server --test api -- --ignored nodes::a_command
+
+say "the reliability suite (release server): killed at random under load, 5 times; 10,000 enrollments and check-ins"
+cargo build --locked --release -p portal-server
+env -u PORTAL_TEST_DATABASE PORTAL_SERVER_BIN="$PWD/target/release/portal-server" \
+  cargo test --locked --release -p portal-server --test api -- --ignored --nocapture --test-threads=1 reliability::
 
 say "portal logic (native)"
 cargo test --locked -p portal --lib

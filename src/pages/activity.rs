@@ -12,6 +12,7 @@ fn describe(action: &str) -> String {
         "reauthenticate" => "Confirmed password",
         "second_factor_enabled" => "Turned on two-step verification",
         "second_factor_disabled" => "Turned off two-step verification",
+        "second_factor_locked" => "Two-step verification locked after wrong codes",
         "enrollment_code_issued" => "Got an enrollment code",
         "device_enrolled" => "Enrolled a device",
         "device_renamed" => "Renamed a device",

@@ -53,13 +53,33 @@ fn TwoStep(state: SecurityResponse, changed: RwSignal<u32>) -> impl IntoView {
         }
         errors.set(fields);
     };
+    // Set-up asks for the password again when the sign-in is not recent.
+    let confirming = RwSignal::new(false);
     let start = move || {
         task::run(busy, async move {
+            if confirming.get_untracked() {
+                let confirmation = PasswordConfirmation {
+                    password: password.get_untracked(),
+                    code: None,
+                };
+                if let Err(error) = api::auth::reauthenticate(&confirmation).await {
+                    return failed(error);
+                }
+                password.set(String::new());
+            }
             match api::security::set_up_totp().await {
                 Ok(started) => setup.set(Some(started)),
+                Err(ClientError::Api { error, .. }) if error.code == "reauthentication_required" => {
+                    confirming.set(true);
+                }
                 Err(error) => failed(error),
             }
         })
+    };
+    let on_start = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        errors.set(FieldErrors::default());
+        start();
     };
     let on_confirm = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -91,7 +111,7 @@ fn TwoStep(state: SecurityResponse, changed: RwSignal<u32>) -> impl IntoView {
         {move || match (recovery.get(), setup.get(), state.totp_enabled) {
             (Some(codes), _, _) => view! {
                 <div class="cp-code-panel">
-                    <p class="cp-alert cp-alert--info" role="status">"Two-step verification is on."</p>
+                    <p class="cp-alert cp-alert--info" role="status">"Two-step verification is on. Your other sessions have been signed out."</p>
                     <h3>"Recovery codes"</h3>
                     <p>"Keep these somewhere safe. Each one signs you in once if you lose your phone. They are not shown again."</p>
                     <ul class="cp-recovery-codes" aria-label="Recovery codes">
@@ -127,9 +147,13 @@ fn TwoStep(state: SecurityResponse, changed: RwSignal<u32>) -> impl IntoView {
                 {move || errors.with(|e| e.get("code").map(str::to_owned)).map(|m| view! {
                     <p class="cp-alert cp-alert--error" role="alert">{m}</p>
                 })}
-                <button class="cp-button cp-button--primary" type="button" on:click=move |_| start()>
-                    "Set up authenticator app"
-                </button>
+                <form class="cp-form" on:submit=on_start novalidate>
+                    {move || confirming.get().then(|| view! {
+                        <p>"Confirm it is you: enter your password again."</p>
+                        <Field label="Password" id="password" kind="password" autocomplete="current-password" value=password errors/>
+                    })}
+                    <button class="cp-button cp-button--primary" type="submit">"Set up authenticator app"</button>
+                </form>
             }.into_any(),
         }}
     }

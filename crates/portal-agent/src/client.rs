@@ -5,7 +5,7 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use portal_types::{
     ApiError, CheckInRequest, CheckInResponse, Command, CommandId, CommandOutcome, CommandReport, DeviceCommand,
     EnrollRequest, EnrollResponse, Inventory, ManagedApp, Platform,
-    device_auth::{DEVICE_ID, NONCE, SIGNATURE, TIMESTAMP, signing_input},
+    device_auth::{DEVICE_ID, NONCE, SIGNATURE, Signed, TIMESTAMP, signing_input},
 };
 use rcgen::{CertificateParams, KeyPair, PKCS_ECDSA_P256_SHA256, SigningKey};
 use reqwest::Method;
@@ -127,9 +127,14 @@ impl DeviceClient {
             let bytes: [u8; 16] = rand::random();
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
         };
-        let signature = self
-            .key
-            .sign(&signing_input(method.as_str(), path, timestamp, &nonce, &body))?;
+        let signature = self.key.sign(&signing_input(Signed {
+            device: self.state.device_id,
+            method: method.as_str(),
+            path_and_query: path,
+            timestamp,
+            nonce: &nonce,
+            body: &body,
+        }))?;
         let mut request = self
             .http
             .request(method, format!("{}{path}", self.state.server))

@@ -4,6 +4,10 @@ use clap::Parser;
 
 use crate::devices::policy::ProvisioningMode;
 
+/// The longest a remote action may wait for its device: a year, far from
+/// where adding it to a date could overflow.
+pub const MAX_COMMAND_TTL_HOURS: u32 = 365 * 24;
+
 /// Flags, each also readable from the environment.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "portal-server", version, about = "Company Portal enrollment API")]
@@ -43,8 +47,9 @@ pub struct Config {
     #[arg(long, env = "PORTAL_PUBLIC_URL")]
     pub public_url: Option<String>,
 
-    /// How long a remote action waits for its device before it expires.
-    #[arg(long, env = "PORTAL_COMMAND_TTL_HOURS", default_value_t = 7 * 24)]
+    /// How long a remote action waits for its device before it expires (at most a year).
+    #[arg(long, env = "PORTAL_COMMAND_TTL_HOURS", default_value_t = 7 * 24,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_COMMAND_TTL_HOURS)))]
     pub command_ttl_hours: u32,
 
     /// The built portal (trunk's output) to serve.
@@ -62,6 +67,12 @@ pub struct Config {
     /// The private key (PEM) of --tls-cert.
     #[arg(long, env = "PORTAL_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+
+    /// A proxy (an address or a network, e.g. 10.0.0.0/8; repeat the flag
+    /// for several) whose X-Forwarded-For names the client: sign-in limits
+    /// and the audit log then count the client's address, not the proxy's.
+    #[arg(long = "trusted-proxy", env = "PORTAL_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<crate::http::client_address::Network>,
 
     /// Mark the session cookie Secure (and `__Host-`): implied by --tls-cert;
     /// set it when a TLS proxy fronts the server.
@@ -99,6 +110,7 @@ impl Config {
             dist_dir: PathBuf::from("dist"),
             demo: false,
             secure_cookies: false,
+            trusted_proxies: Vec::new(),
             tls_cert: None,
             tls_key: None,
             help_desk_name: "IT help desk".into(),

@@ -13,7 +13,12 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 
 const NONCE_LEN: usize = 12;
 
-pub struct SecretBox(Aes256Gcm);
+pub struct SecretBox {
+    cipher: Aes256Gcm,
+    /// Keys the digests of secrets only checked, never read back (recovery
+    /// codes): a copied database without the secret key cannot test guesses.
+    digests: ring::hmac::Key,
+}
 
 impl SecretBox {
     /// `key` is 32 bytes in base64; without it, `dir/secret.key` is used (and created).
@@ -27,7 +32,26 @@ impl SecretBox {
             "the secret key must be 32 bytes, not {}",
             bytes.len()
         );
-        Ok(Self(Aes256Gcm::new_from_slice(&bytes).expect("32-byte key")))
+        let digests = ring::hkdf::Salt::new(ring::hkdf::HKDF_SHA256, b"company-portal")
+            .extract(&bytes)
+            .expand(&[b"digests"], ring::hmac::HMAC_SHA256)
+            .expect("one HMAC key's length")
+            .into();
+        Ok(Self {
+            cipher: Aes256Gcm::new_from_slice(&bytes).expect("32-byte key"),
+            digests,
+        })
+    }
+
+    /// HMAC-SHA-256 of `parts` (each length-prefixed, so they cannot run
+    /// into each other), hex.
+    pub fn digest(&self, parts: &[&[u8]]) -> String {
+        let mut context = ring::hmac::Context::with_key(&self.digests);
+        for part in parts {
+            context.update(&(part.len() as u64).to_be_bytes());
+            context.update(part);
+        }
+        context.sign().as_ref().iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// Nonce followed by ciphertext and tag.
@@ -35,7 +59,7 @@ impl SecretBox {
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
         let mut sealed = nonce.to_vec();
         sealed.extend(
-            self.0
+            self.cipher
                 .encrypt(&nonce, plaintext)
                 .expect("AES-GCM encryption does not fail"),
         );
@@ -45,7 +69,7 @@ impl SecretBox {
     pub fn open(&self, sealed: &[u8]) -> anyhow::Result<Vec<u8>> {
         anyhow::ensure!(sealed.len() > NONCE_LEN, "sealed secret too short");
         let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
-        self.0
+        self.cipher
             .decrypt(nonce.into(), ciphertext)
             .map_err(|_| anyhow::anyhow!("a stored secret does not open with this key"))
     }
@@ -61,7 +85,7 @@ fn key_file(path: &Path) -> anyhow::Result<Vec<u8>> {
         std::fs::create_dir_all(parent)?;
     }
     let key: [u8; 32] = rand::random();
-    crate::devices::ca::write_private(path, STANDARD.encode(key).as_bytes())?;
+    crate::devices::ca::write_whole(path, STANDARD.encode(key).as_bytes(), true)?;
     Ok(key.to_vec())
 }
 

@@ -1,26 +1,32 @@
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{
+    future::{Future, IntoFuture},
+    net::SocketAddr,
+    sync::Arc,
+};
 
 use anyhow::Context;
 use axum::{Router, middleware, serve::ListenerExt};
 use axum_server::{Handle, accept::NoDelayAcceptor, tls_rustls::RustlsConfig};
-use tokio::net::TcpListener;
+use tokio::{net::TcpListener, sync::watch};
 use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
 
 use crate::{
     catalog::seed,
     clock::{Clock, SystemClock},
     commands::expiry,
-    config::Config,
+    config::{Config, MAX_COMMAND_TTL_HOURS},
     db::{self, Database},
     demo,
     devices::ca::DeviceCa,
     devices::policy::Policy,
     http,
+    http::client_address::{self, TrustedProxies},
     http::csrf,
+    http::origins::{self, Origins},
     http::security_headers,
     http::static_files,
     identity::password::PasswordHasher,
-    live::Events,
+    live::{Events, Stopping},
     rate_limit::{RateLimiter, SignInLimits},
     secrets::SecretBox,
     shared_keys,
@@ -34,7 +40,13 @@ pub struct Application {
     db: Arc<dyn Database>,
     clock: Arc<dyn Clock>,
     tls: Option<RustlsConfig>,
+    /// Tells the streams the server is stopping.
+    stop: watch::Sender<bool>,
+    stopping: Stopping,
 }
+
+/// How long requests in flight get to finish once the server stops.
+const GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
@@ -48,6 +60,11 @@ impl Application {
                 config.bind
             );
         }
+        anyhow::ensure!(
+            (1..=MAX_COMMAND_TTL_HOURS).contains(&config.command_ttl_hours),
+            "--command-ttl-hours must be between 1 and {MAX_COMMAND_TTL_HOURS}, not {}",
+            config.command_ttl_hours
+        );
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("binding {}", config.bind))?;
@@ -68,7 +85,16 @@ impl Application {
             Some(url) => url.trim_end_matches('/').to_string(),
             None => format!("{scheme}://{}", listener.local_addr()?),
         };
+        let origins = Arc::new(Origins::new(
+            config.public_url.as_deref(),
+            listener.local_addr()?,
+            scheme,
+        ));
+        if !origins.checked() {
+            tracing::warn!("no --public-url on a wildcard address: the Host of requests is not checked");
+        }
         let db = db::connect(&config.database_url, config.database_connections).await?;
+        let (stop, stopping) = Stopping::new();
         let state = AppState {
             db: db.clone(),
             clock: clock.clone(),
@@ -77,8 +103,10 @@ impl Application {
             policy: Arc::new(Policy::load(config.provisioning_mode, config.policy_file.as_deref())?),
             ca: Arc::new(DeviceCa::load_or_create(&config.data_dir)?),
             events: Events::new(db.clone()).await?,
+            stopping: stopping.clone(),
             public_url: public_url.into(),
             sign_in_limits: Arc::new(SignInLimits::new(db.clone())),
+            confirm_limits: Arc::new(RateLimiter::new("confirm", 10, time::Duration::minutes(15), db.clone())),
             command_ttl: time::Duration::hours(config.command_ttl_hours.into()),
             wipe_limits: Arc::new(RateLimiter::new("reset", 3, time::Duration::hours(1), db.clone())),
             secrets: Arc::new(SecretBox::load(config.secret_key.as_deref(), &config.data_dir)?),
@@ -95,7 +123,12 @@ impl Application {
             .merge(http::api())
             .with_state(state)
             .merge(static_files::router(&config.dist_dir))
-            .layer(middleware::from_fn(csrf::protect));
+            .layer(middleware::from_fn_with_state(origins.clone(), csrf::protect))
+            .layer(middleware::from_fn_with_state(origins, origins::check_host))
+            .layer(middleware::from_fn_with_state(
+                Arc::new(TrustedProxies::new(config.trusted_proxies.clone())),
+                client_address::resolve,
+            ));
         for (name, value) in security_headers::headers(&config.dist_dir, config.behind_tls()) {
             router = router.layer(SetResponseHeaderLayer::overriding(name, value));
         }
@@ -106,6 +139,8 @@ impl Application {
             db,
             clock,
             tls,
+            stop,
+            stopping,
         })
     }
 
@@ -123,11 +158,22 @@ impl Application {
         format!("{scheme}://{}", self.local_addr())
     }
 
-    /// Serves until `shutdown` completes, lets requests in flight finish, then
-    /// closes the database so every committed write is on disk.
+    /// Serves until `shutdown` completes; then ends the endless streams,
+    /// gives requests in flight [`GRACE`] to finish, and closes the database
+    /// so every committed write is on disk.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let sweeper = expiry::sweep_every(expiry::EVERY, self.db.clone(), self.clock.clone());
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let stop = self.stop;
+        let stopped = async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        };
+        let mut stopping = self.stopping;
+        let grace_over = async move {
+            stopping.wait().await;
+            tokio::time::sleep(GRACE).await;
+        };
         match self.tls {
             None => {
                 // Pushed commands and events are small writes: send each at
@@ -137,15 +183,20 @@ impl Application {
                         tracing::debug!(%error, "cannot set TCP_NODELAY");
                     }
                 });
-                axum::serve(listener, service).with_graceful_shutdown(shutdown).await?
+                let server = axum::serve(listener, service).with_graceful_shutdown(stopped);
+                tokio::select! {
+                    served = server.into_future() => served?,
+                    () = grace_over => tracing::warn!("requests still running {GRACE:?} after the stop: ending them"),
+                }
             }
             Some(tls) => {
                 let handle = Handle::new();
                 let stopper = handle.clone();
                 tokio::spawn(async move {
-                    shutdown.await;
-                    stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+                    stopped.await;
+                    stopper.graceful_shutdown(Some(GRACE));
                 });
+                drop(grace_over);
                 axum_server::from_tcp_rustls(self.listener.into_std()?, tls)?
                     .map(|tls| tls.acceptor(NoDelayAcceptor::new()))
                     .handle(handle)

@@ -6,7 +6,7 @@ use crate::{
     devices::ca::DeviceCa,
     devices::policy::Policy,
     identity::password::PasswordHasher,
-    live::Events,
+    live::{Events, Stopping},
     rate_limit::{RateLimiter, SignInLimits},
     secrets::SecretBox,
 };
@@ -20,9 +20,13 @@ pub struct AppState {
     pub policy: Arc<Policy>,
     pub ca: Arc<DeviceCa>,
     pub events: Events,
+    /// Endless streams end when this says the server is stopping.
+    pub stopping: Stopping,
     /// The address devices and the agent reach the server at, for the enrollment command.
     pub public_url: Arc<str>,
     pub sign_in_limits: Arc<SignInLimits>,
+    /// Password and code entered again by a signed-in user, per user.
+    pub confirm_limits: Arc<RateLimiter>,
     /// How long a command waits for its device before it expires.
     pub command_ttl: time::Duration,
     /// Reset device: three an hour per user.

@@ -181,6 +181,10 @@ impl AppInput {
                 errors.add(field, &format!("Use at most {max} characters."));
             }
         }
+        // The app's address is made of them.
+        if !self.name.chars().any(|c| c.is_ascii_alphanumeric()) && errors.get("name").is_none() {
+            errors.add("name", "Use at least one letter or digit from A to Z or 0 to 9.");
+        }
         if !CATEGORIES.contains(&self.category.as_str()) {
             errors.add("category", "Choose one of the catalog's categories.");
         }

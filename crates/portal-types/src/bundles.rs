@@ -9,11 +9,10 @@ pub const CATALOG_BASE: &str = "/catalog/";
 /// Whether the catalog bundle shows `path`.
 pub fn is_catalog_path(path: &str) -> bool {
     let mut segments = path.split('/').filter(|s| !s.is_empty());
-    match (segments.next(), segments.next(), segments.next(), segments.next()) {
-        (Some("apps" | "help" | "privacy"), ..) => true,
-        (Some("devices"), Some(_), Some("apps"), None) => true,
-        _ => false,
-    }
+    matches!(
+        (segments.next(), segments.next(), segments.next(), segments.next()),
+        (Some("apps" | "help" | "privacy"), ..) | (Some("devices"), Some(_), Some("apps"), None)
+    )
 }
 
 #[cfg(test)]

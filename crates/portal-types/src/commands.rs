@@ -173,6 +173,19 @@ pub struct CommandReport {
     pub reason: Option<String>,
 }
 
+/// The longest reason a device may give for a failed command.
+pub const MAX_REASON: usize = 500;
+
+impl CommandReport {
+    pub fn field_errors(&self) -> crate::FieldErrors {
+        let mut errors = crate::FieldErrors::default();
+        if self.reason.as_ref().is_some_and(|r| r.chars().count() > MAX_REASON) {
+            errors.add("reason", &format!("Use at most {MAX_REASON} characters."));
+        }
+        errors
+    }
+}
+
 /// Reset device: the device's name, typed again, as the last guard.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

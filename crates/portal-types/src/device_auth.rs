@@ -1,8 +1,11 @@
 //! How a device signs its requests to the device API with the key of its
 //! certificate: an ECDSA P-256 / SHA-256 signature (ASN.1 DER, base64) over
-//! the method, path, timestamp, a single-use nonce and the body's hash.
+//! the device's id, the method, path, timestamp, a single-use nonce and the
+//! body's hash.
 
 use sha2::{Digest, Sha256};
+
+use crate::DeviceId;
 
 pub const DEVICE_ID: &str = "x-device-id";
 pub const TIMESTAMP: &str = "x-device-timestamp";
@@ -12,47 +15,74 @@ pub const SIGNATURE: &str = "x-device-signature";
 /// How far a request's timestamp may be from the server's clock, in seconds.
 pub const MAX_SKEW_SECONDS: i64 = 300;
 
+/// What a request is, as its signature covers it.
+#[derive(Debug, Clone, Copy)]
+pub struct Signed<'a> {
+    pub device: DeviceId,
+    pub method: &'a str,
+    pub path_and_query: &'a str,
+    pub timestamp: i64,
+    pub nonce: &'a str,
+    pub body: &'a [u8],
+}
+
 /// The bytes that are signed.
-pub fn signing_input(method: &str, path_and_query: &str, timestamp: i64, nonce: &str, body: &[u8]) -> Vec<u8> {
-    let body_hash: String = Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect();
+pub fn signing_input(request: Signed<'_>) -> Vec<u8> {
+    let body_hash: String = Sha256::digest(request.body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     format!(
-        "{}\n{path_and_query}\n{timestamp}\n{nonce}\n{body_hash}",
-        method.to_ascii_uppercase()
+        "{}\n{}\n{}\n{}\n{}\n{body_hash}",
+        request.device,
+        request.method.to_ascii_uppercase(),
+        request.path_and_query,
+        request.timestamp,
+        request.nonce,
     )
     .into_bytes()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::signing_input;
+    use super::{Signed, signing_input};
+    use crate::DeviceId;
 
     #[test]
     fn every_part_changes_the_input() {
-        let base = signing_input("post", "/api/v1/device/check-in", 1_700_000_000, "n1", b"{}");
+        let base = Signed {
+            device: DeviceId(uuid::Uuid::from_u128(1)),
+            method: "post",
+            path_and_query: "/api/v1/device/check-in",
+            timestamp: 1_700_000_000,
+            nonce: "n1",
+            body: b"{}",
+        };
+        let input = signing_input(base);
         assert!(
-            String::from_utf8(base.clone())
+            String::from_utf8(input.clone())
                 .unwrap()
-                .starts_with("POST\n/api/v1/device/check-in\n1700000000\nn1\n")
+                .starts_with("00000000-0000-0000-0000-000000000001\nPOST\n/api/v1/device/check-in\n1700000000\nn1\n")
         );
-        assert_ne!(
-            base,
-            signing_input("GET", "/api/v1/device/check-in", 1_700_000_000, "n1", b"{}")
-        );
-        assert_ne!(
-            base,
-            signing_input("POST", "/api/v1/device/other", 1_700_000_000, "n1", b"{}")
-        );
-        assert_ne!(
-            base,
-            signing_input("POST", "/api/v1/device/check-in", 1_700_000_001, "n1", b"{}")
-        );
-        assert_ne!(
-            base,
-            signing_input("POST", "/api/v1/device/check-in", 1_700_000_000, "n2", b"{}")
-        );
-        assert_ne!(
-            base,
-            signing_input("POST", "/api/v1/device/check-in", 1_700_000_000, "n1", b"{ }")
-        );
+        let changed = [
+            Signed {
+                device: DeviceId(uuid::Uuid::from_u128(2)),
+                ..base
+            },
+            Signed { method: "GET", ..base },
+            Signed {
+                path_and_query: "/api/v1/device/other",
+                ..base
+            },
+            Signed {
+                timestamp: 1_700_000_001,
+                ..base
+            },
+            Signed { nonce: "n2", ..base },
+            Signed { body: b"{ }", ..base },
+        ];
+        for other in changed {
+            assert_ne!(input, signing_input(other), "{other:?}");
+        }
     }
 }

@@ -63,6 +63,46 @@ pub struct Inventory {
     pub serial_number: Option<String>,
 }
 
+/// The longest text a device may report in each inventory field, and the
+/// most managed apps one check-in may list: a device is not trusted to keep
+/// its reports small.
+pub const MAX_INVENTORY_TEXT: usize = 128;
+pub const MAX_REPORTED_APPS: usize = 500;
+
+impl Inventory {
+    pub fn field_errors(&self) -> FieldErrors {
+        let mut errors = FieldErrors::default();
+        let texts = [
+            ("inventory.os_version", Some(&self.os_version)),
+            ("inventory.model", Some(&self.model)),
+            ("inventory.serial_number", self.serial_number.as_ref()),
+        ];
+        for (field, value) in texts {
+            if value.is_some_and(|v| v.chars().count() > MAX_INVENTORY_TEXT) {
+                errors.add(field, &format!("Use at most {MAX_INVENTORY_TEXT} characters."));
+            }
+        }
+        errors
+    }
+}
+
+impl CheckInRequest {
+    pub fn field_errors(&self) -> FieldErrors {
+        let mut errors = self.inventory.field_errors();
+        if self.apps.len() > MAX_REPORTED_APPS {
+            errors.add("apps", &format!("Report at most {MAX_REPORTED_APPS} apps."));
+        }
+        let too_long = |t: &String| t.is_empty() || t.chars().count() > MAX_INVENTORY_TEXT;
+        if self.apps.iter().any(|a| too_long(&a.app_id) || too_long(&a.version)) {
+            errors.add(
+                "apps",
+                &format!("Each app needs an id and a version of at most {MAX_INVENTORY_TEXT} characters."),
+            );
+        }
+        errors
+    }
+}
+
 /// Sent by the device with the code and a certificate signing request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -17,11 +17,11 @@ use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    commands::routes::{audit_event, idempotency_key, new_command},
+    commands::routes::{audit_event, idempotency_key, new_command, queued},
     devices::owned::{OwnedDevice, own_device},
 };
 use crate::{
-    db::{AppCommandOutcome, AppQuery, NewCommand},
+    db::{AppQuery, NewCommand},
     http::error::AppError,
     identity::session::CurrentUser,
     state::AppState,
@@ -171,7 +171,7 @@ async fn device_apps(
         (status = 401, body = ApiError),
         (status = 404, body = ApiError),
         (status = 409, body = ApiError, description = "Installed already, under way, or the device was reset"),
-        (status = 422, body = ApiError, description = "The app does not run on the device's platform, or is a web app"),
+        (status = 422, body = ApiError, description = "The app does not run on the device's platform, or is a web app; or the Idempotency-Key was used for another request"),
     ))]
 async fn install(
     State(state): State<AppState>,
@@ -194,6 +194,7 @@ async fn install(
         (status = 403, body = ApiError, description = "A required app"),
         (status = 404, body = ApiError),
         (status = 409, body = ApiError, description = "Not installed, or a change is under way"),
+        (status = 422, body = ApiError, description = "The Idempotency-Key was used for another request"),
     ))]
 async fn uninstall(
     State(state): State<AppState>,
@@ -235,21 +236,7 @@ async fn app_command(
     let mut audit = audit_event(caller, client, &format!("{}_requested", kind.as_str()), device, now);
     // Which app, beside which device.
     audit.subject = Some(format!("{device}/{}", app.id));
-    let conflict = |code, message: &str| Err(AppError::refused(StatusCode::CONFLICT, code, message));
-    let queued = match state.db.queue_app_command(command, audit).await? {
-        AppCommandOutcome::Queued(command) => *command,
-        AppCommandOutcome::AlreadyInstalled => return conflict("already_installed", "The app is installed already."),
-        AppCommandOutcome::InProgress => {
-            return conflict(
-                "change_pending",
-                "A change to this app on this device is already under way.",
-            );
-        }
-        AppCommandOutcome::NotInstalled => {
-            return conflict("not_installed", "The app is not installed on this device.");
-        }
-        AppCommandOutcome::DeviceWiped => return conflict("already_wiped", "This device has been reset."),
-    };
+    let queued = queued(state.db.queue_app_command(command, audit).await?)?;
     Ok((StatusCode::ACCEPTED, Json(queued)))
 }
 

@@ -3,15 +3,15 @@
 use portal_types::{AppPackage, CommandKind, DeviceId, InstallState, UserId};
 use time::OffsetDateTime;
 
-use crate::db::{AppCommandOutcome, AuditEvent, NewCommand};
+use crate::db::{AuditEvent, NewCommand, QueueOutcome};
 
 /// Why an Install or Uninstall cannot be queued, given where the app stands
 /// on the device (`None`: the device has no record of it).
-pub fn refusal(kind: CommandKind, state: Option<InstallState>) -> Option<AppCommandOutcome> {
+pub fn refusal(kind: CommandKind, state: Option<InstallState>) -> Option<QueueOutcome> {
     match (kind, state) {
-        (_, Some(s)) if s.is_in_progress() => Some(AppCommandOutcome::InProgress),
-        (CommandKind::Install, Some(InstallState::Installed)) => Some(AppCommandOutcome::AlreadyInstalled),
-        (CommandKind::Uninstall, None | Some(InstallState::Failed)) => Some(AppCommandOutcome::NotInstalled),
+        (_, Some(s)) if s.is_in_progress() => Some(QueueOutcome::InProgress),
+        (CommandKind::Install, Some(InstallState::Installed)) => Some(QueueOutcome::AlreadyInstalled),
+        (CommandKind::Uninstall, None | Some(InstallState::Failed)) => Some(QueueOutcome::NotInstalled),
         _ => None,
     }
 }
@@ -51,7 +51,7 @@ pub fn required_install(
 }
 
 /// What a failed install shows when its command ran out of time.
-pub const EXPIRED_REASON: &str = "The device did not take it before it expired.";
+pub const EXPIRED_REASON: &str = "The device did not carry it out before it expired.";
 /// When a cancelled command gave no reason.
 pub const CANCELLED_REASON: &str = "Cancelled.";
 /// When a failed command gave no reason.
@@ -67,15 +67,15 @@ mod tests {
         assert!(refusal(CommandKind::Install, Some(InstallState::Failed)).is_none());
         assert!(matches!(
             refusal(CommandKind::Install, Some(InstallState::Installed)),
-            Some(AppCommandOutcome::AlreadyInstalled)
+            Some(QueueOutcome::AlreadyInstalled)
         ));
         assert!(matches!(
             refusal(CommandKind::Uninstall, None),
-            Some(AppCommandOutcome::NotInstalled)
+            Some(QueueOutcome::NotInstalled)
         ));
         assert!(matches!(
             refusal(CommandKind::Uninstall, Some(InstallState::Pending)),
-            Some(AppCommandOutcome::InProgress)
+            Some(QueueOutcome::InProgress)
         ));
         assert!(refusal(CommandKind::Uninstall, Some(InstallState::Installed)).is_none());
     }

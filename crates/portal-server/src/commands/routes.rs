@@ -15,7 +15,7 @@ use time::format_description::well_known::Rfc3339;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    db::{Actor, AuditEvent, NewCommand, StateChange, WipeOutcome},
+    db::{Actor, AuditEvent, NewCommand, QueueOutcome, RemoveOutcome, StateChange, WipeOutcome},
     devices::owned::OwnedDevice,
     http::error::{ApiJson, AppError},
     identity::session::CurrentUser,
@@ -72,8 +72,28 @@ async fn queue(
         ..new_command(state, caller, device_id, kind, now)
     };
     let audit = audit_event(caller, client, &format!("{}_requested", kind.as_str()), device_id, now);
-    let command = state.db.queue_command(command, audit).await?;
+    let command = queued(state.db.queue_command(command, audit).await?)?;
     Ok((StatusCode::ACCEPTED, Json(command)))
+}
+
+/// The queued command, or the refusal in words that name the rule.
+pub(crate) fn queued(outcome: QueueOutcome) -> Result<Command, AppError> {
+    let conflict = |code, message: &str| AppError::refused(StatusCode::CONFLICT, code, message);
+    Err(match outcome {
+        QueueOutcome::Queued(command) => return Ok(*command),
+        QueueOutcome::AlreadyInstalled => conflict("already_installed", "The app is installed already."),
+        QueueOutcome::InProgress => conflict(
+            "change_pending",
+            "A change to this app on this device is already under way.",
+        ),
+        QueueOutcome::NotInstalled => conflict("not_installed", "The app is not installed on this device."),
+        QueueOutcome::DeviceWiped => conflict("already_wiped", "This device has been reset: it takes no more actions."),
+        QueueOutcome::KeyReused => AppError::refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            "This Idempotency-Key was used for another request: use a new key for each action.",
+        ),
+    })
 }
 
 /// The device's commands, newest first, each with its timeline.
@@ -93,7 +113,9 @@ async fn list(
 #[utoipa::path(post, path = "/api/v1/devices/{id}/sync", tag = "commands",
     params(("id" = DeviceId, Path, description = "The device"),
            ("Idempotency-Key" = Option<String>, Header, description = "Repeats with the same key queue one command")),
-    responses((status = 202, body = Command), (status = 401, body = ApiError), (status = 404, body = ApiError)))]
+    responses((status = 202, body = Command), (status = 401, body = ApiError), (status = 404, body = ApiError),
+        (status = 409, body = ApiError, description = "The device was reset"),
+        (status = 422, body = ApiError, description = "The Idempotency-Key was used for another request")))]
 async fn sync(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
@@ -121,6 +143,8 @@ async fn sync(
         (status = 400, body = ApiError),
         (status = 401, body = ApiError),
         (status = 404, body = ApiError),
+        (status = 409, body = ApiError, description = "The device was reset"),
+        (status = 422, body = ApiError, description = "The Idempotency-Key was used for another request"),
     ))]
 async fn lock(
     State(state): State<AppState>,
@@ -231,18 +255,6 @@ pub(crate) fn audit_event(
     }
 }
 
-/// Reset and Remove need the password entered within the last minutes.
-fn require_fresh(state: &AppState, caller: &CurrentUser) -> Result<(), AppError> {
-    if caller.is_fresh(state.clock.now()) {
-        return Ok(());
-    }
-    Err(AppError::refused(
-        StatusCode::FORBIDDEN,
-        "reauthentication_required",
-        "Confirm it is you: enter your password again (and your code, if you use one).",
-    ))
-}
-
 /// Renames the device.
 #[utoipa::path(post, path = "/api/v1/devices/{id}/rename", tag = "commands", request_body = RenameRequest,
     params(("id" = DeviceId, Path, description = "The device")),
@@ -296,7 +308,7 @@ async fn wipe(
     OwnedDevice { caller, id: device }: OwnedDevice,
     ApiJson(request): ApiJson<WipeRequest>,
 ) -> Result<(StatusCode, Json<Command>), AppError> {
-    require_fresh(&state, &caller)?;
+    caller.require_fresh(state.clock.now())?;
     let now = state.clock.now();
     let (detail, _) = state
         .db
@@ -309,40 +321,40 @@ async fn wipe(
         return Err(AppError::InvalidInput(errors));
     }
     let user_key = caller.user.id.to_string();
-    if let Err(wait) = state.wipe_limits.check(&user_key, now).await? {
-        let seconds = wait.whole_seconds().max(1);
-        return Err(AppError::RateLimited {
-            retry_after_seconds: seconds,
-            message: format!(
-                "You have reset three devices in the last hour. Try again in {} minutes.",
-                (seconds + 59) / 60
-            ),
-        });
-    }
+    let attempt = match state.wipe_limits.reserve(&user_key, now).await? {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            let seconds = wait.whole_seconds().max(1);
+            return Err(AppError::RateLimited {
+                retry_after_seconds: seconds,
+                message: format!(
+                    "You have reset three devices in the last hour. Try again in {} minutes.",
+                    (seconds + 59) / 60
+                ),
+            });
+        }
+    };
     let command = new_command(&state, &caller, device, CommandKind::Wipe, now);
-    let queued = match state
+    let refusal = match state
         .db
         .queue_wipe(command, audit_event(&caller, client, "wipe_requested", device, now))
         .await?
     {
-        WipeOutcome::Queued(command) => *command,
-        WipeOutcome::AlreadyWiped => {
-            return Err(AppError::refused(
-                StatusCode::CONFLICT,
-                "already_wiped",
-                "This device has already been reset.",
-            ));
-        }
-        WipeOutcome::AlreadyPending => {
-            return Err(AppError::refused(
-                StatusCode::CONFLICT,
-                "wipe_pending",
-                "A reset of this device is already under way.",
-            ));
-        }
+        WipeOutcome::Queued(command) => return Ok((StatusCode::ACCEPTED, Json(*command))),
+        WipeOutcome::AlreadyWiped => AppError::refused(
+            StatusCode::CONFLICT,
+            "already_wiped",
+            "This device has already been reset.",
+        ),
+        WipeOutcome::AlreadyPending => AppError::refused(
+            StatusCode::CONFLICT,
+            "wipe_pending",
+            "A reset of this device is already under way.",
+        ),
     };
-    state.wipe_limits.record(&user_key, now).await?;
-    Ok((StatusCode::ACCEPTED, Json(queued)))
+    // Only resets queued count against the limit.
+    state.wipe_limits.release(attempt).await?;
+    Err(refusal)
 }
 
 /// Remove device (retire): corporate data and apps go, the certificate is
@@ -351,18 +363,25 @@ async fn wipe(
 #[utoipa::path(delete, path = "/api/v1/devices/{id}", tag = "commands",
     params(("id" = DeviceId, Path, description = "The device")),
     responses((status = 204, description = "Removed"), (status = 401, body = ApiError),
-        (status = 403, body = ApiError, description = "Sign in again first"), (status = 404, body = ApiError)))]
+        (status = 403, body = ApiError, description = "Sign in again first"), (status = 404, body = ApiError),
+        (status = 409, body = ApiError, description = "A reset of the device is on its way")))]
 async fn remove(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     OwnedDevice { caller, id: device }: OwnedDevice,
 ) -> Result<StatusCode, AppError> {
-    require_fresh(&state, &caller)?;
+    caller.require_fresh(state.clock.now())?;
     let event = audit_event(&caller, client, "device_removed", device, state.clock.now());
-    if !state.db.retire_device(caller.user.id, device, event).await? {
-        return Err(AppError::NotFound);
+    match state.db.retire_device(caller.user.id, device, event).await? {
+        RemoveOutcome::Removed => Ok(StatusCode::NO_CONTENT),
+        RemoveOutcome::NotFound => Err(AppError::NotFound),
+        // Removing it would revoke the certificate the Reset is waiting to reach.
+        RemoveOutcome::ResetWaiting => Err(AppError::refused(
+            StatusCode::CONFLICT,
+            "wipe_pending",
+            "A reset of this device is on its way: you can remove the device once it has been reset.",
+        )),
     }
-    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Everything the caller did, and what became of it, newest first.

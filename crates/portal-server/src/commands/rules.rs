@@ -9,11 +9,18 @@ pub fn erases_device(kind: CommandKind, reached: CommandState) -> bool {
     kind == CommandKind::Wipe && reached == CommandState::Completed
 }
 
-/// A command its device had not taken when its time to live ran out has
-/// expired, whether or not that is written down yet: reads show it so, and
-/// writes mark it so before they look at the queue.
-pub fn expired_by(state: CommandState, expires_at: OffsetDateTime, now: OffsetDateTime) -> bool {
-    matches!(state, CommandState::Requested | CommandState::Delivered) && expires_at <= now
+/// A command whose time to live ran out before its device took it, or
+/// before the device reported how it ended, has expired, whether or not
+/// that is written down yet: reads show it so, and writes mark it so before
+/// they look at the queue. Except an acknowledged Reset: the device it
+/// erased may never report again.
+pub fn expired_by(kind: CommandKind, state: CommandState, expires_at: OffsetDateTime, now: OffsetDateTime) -> bool {
+    let waiting = match state {
+        CommandState::Requested | CommandState::Delivered => true,
+        CommandState::Acknowledged => kind != CommandKind::Wipe,
+        _ => false,
+    };
+    waiting && expires_at <= now
 }
 
 /// Why the commands waiting when a Reset device was queued were cancelled:
@@ -42,14 +49,20 @@ mod tests {
     }
 
     #[test]
-    fn only_commands_not_taken_expire_and_only_once_due() {
+    fn commands_not_finished_expire_once_due_but_an_acknowledged_reset() {
         let due = OffsetDateTime::UNIX_EPOCH + time::Duration::hours(1);
         let before = due - time::Duration::seconds(1);
-        assert!(expired_by(CommandState::Requested, due, due));
-        assert!(expired_by(CommandState::Delivered, due, due));
-        assert!(!expired_by(CommandState::Requested, due, before));
-        assert!(!expired_by(CommandState::Acknowledged, due, due));
-        assert!(!expired_by(CommandState::Completed, due, due));
+        let install = CommandKind::Install;
+        assert!(expired_by(install, CommandState::Requested, due, due));
+        assert!(expired_by(install, CommandState::Delivered, due, due));
+        assert!(!expired_by(install, CommandState::Requested, due, before));
+        assert!(
+            expired_by(install, CommandState::Acknowledged, due, due),
+            "never Installing forever"
+        );
+        assert!(!expired_by(CommandKind::Wipe, CommandState::Acknowledged, due, due));
+        assert!(expired_by(CommandKind::Wipe, CommandState::Delivered, due, due));
+        assert!(!expired_by(install, CommandState::Completed, due, due));
     }
 
     #[test]

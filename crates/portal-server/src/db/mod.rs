@@ -73,6 +73,9 @@ pub struct SecondFactor {
     pub pending: Option<Vec<u8>>,
     pub last_step: Option<i64>,
     pub recovery_codes_left: u32,
+    /// Wrong codes in a row.
+    pub failures: u32,
+    pub locked_until: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Clone)]
@@ -173,6 +176,27 @@ impl NewCommand {
     }
 }
 
+/// What a device reports at a check-in, and what the server made of it.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckIn<'a> {
+    pub device_id: DeviceId,
+    pub inventory: &'a Inventory,
+    pub compliance: &'a Compliance,
+    pub apps: &'a [ManagedApp],
+    pub now: OffsetDateTime,
+    /// When a required app queued again for the device expires.
+    pub installs_expire_at: OffsetDateTime,
+}
+
+/// What became of a Remove device.
+#[derive(Debug)]
+pub enum RemoveOutcome {
+    Removed,
+    NotFound,
+    /// A Reset is on its way: removing the device would drop it.
+    ResetWaiting,
+}
+
 #[derive(Debug, Clone)]
 pub enum WipeOutcome {
     Queued(Box<Command>),
@@ -196,12 +220,16 @@ pub struct AppQuery {
 
 /// Why an install or uninstall was not queued, or the queued command.
 #[derive(Debug, Clone)]
-pub enum AppCommandOutcome {
+pub enum QueueOutcome {
+    /// Queued now, or before under the same idempotency key.
     Queued(Box<Command>),
     AlreadyInstalled,
     InProgress,
     NotInstalled,
+    /// A reset device takes no more commands.
     DeviceWiped,
+    /// The idempotency key stands for another device's command, or another action.
+    KeyReused,
 }
 
 /// What the device API needs to authenticate a device.
@@ -268,6 +296,9 @@ pub trait UserStore: Send + Sync {
     ) -> DbResult<()>;
     /// The session and its user, in one round trip: every signed-in request reads it.
     async fn session(&self, token_hash: &str) -> DbResult<Option<(SessionRecord, UserRecord)>>;
+    /// Whether the user's session begun at `created_at` is still there,
+    /// under whichever id re-authentication has given it since.
+    async fn session_lives(&self, user_id: UserId, created_at: OffsetDateTime) -> DbResult<bool>;
     /// A new id for the session, and the password entered now: after
     /// re-authentication; audited in the same transaction.
     async fn reauthenticate_session(
@@ -281,15 +312,25 @@ pub trait UserStore: Send + Sync {
     async fn delete_sessions_of(&self, user_id: UserId, audit: AuditEvent) -> DbResult<()>;
     async fn second_factor(&self, user_id: UserId) -> DbResult<SecondFactor>;
     async fn set_pending_totp(&self, user_id: UserId, sealed: &[u8]) -> DbResult<()>;
-    /// The pending secret comes into force, with fresh recovery codes; `step`
-    /// is the confirming code's, so it cannot be used again.
+    /// The pending secret `checked` comes into force, with fresh recovery
+    /// codes, and the user's sessions but `keep` end; `step` is the
+    /// confirming code's, so it cannot be used again. False (nothing changed)
+    /// when the pending secret is no longer the one checked.
     async fn enable_totp(
         &self,
         user_id: UserId,
+        checked: &[u8],
         step: i64,
         recovery_hashes: &[String],
+        keep: &str,
         audit: AuditEvent,
-    ) -> DbResult<()>;
+    ) -> DbResult<bool>;
+    /// Counts a wrong code: how many there have been in a row.
+    async fn count_factor_failure(&self, user_id: UserId) -> DbResult<u32>;
+    /// Locks the second factor until `until`, audited in the same transaction.
+    async fn lock_factor(&self, user_id: UserId, until: OffsetDateTime, audit: AuditEvent) -> DbResult<()>;
+    /// A good code: the wrong ones before it stop counting.
+    async fn clear_factor_failures(&self, user_id: UserId) -> DbResult<()>;
     async fn disable_totp(&self, user_id: UserId, audit: AuditEvent) -> DbResult<()>;
     /// Accepts a TOTP time step once: false when it, or a later one, was used.
     async fn use_totp_step(&self, user_id: UserId, step: i64) -> DbResult<bool>;
@@ -341,13 +382,10 @@ pub trait DeviceStore: Send + Sync {
         now: OffsetDateTime,
         forget_before: OffsetDateTime,
     ) -> DbResult<bool>;
-    async fn record_check_in(
-        &self,
-        device_id: DeviceId,
-        inventory: &Inventory,
-        compliance: &Compliance,
-        now: OffsetDateTime,
-    ) -> DbResult<()>;
+    /// A check-in, in one transaction: the inventory and compliance kept,
+    /// the reported apps recorded (as [`CatalogStore::record_app_inventory`]
+    /// does), and the waiting commands taken (as [`CommandStore::take_pending`]).
+    async fn check_in(&self, report: CheckIn<'_>) -> DbResult<Vec<DeviceCommand>>;
     /// Whether the device is the user's.
     async fn owns_device(&self, user_id: UserId, device_id: DeviceId) -> DbResult<bool>;
     /// Renames the user's device, with its audit entry; false if not theirs.
@@ -359,8 +397,8 @@ pub trait DeviceStore: Send + Sync {
         audit: AuditEvent,
     ) -> DbResult<bool>;
     /// Remove device: revokes the certificate and deletes the device object
-    /// (its history stays in the audit log); false if not the user's.
-    async fn retire_device(&self, user_id: UserId, device_id: DeviceId, audit: AuditEvent) -> DbResult<bool>;
+    /// (its history stays in the audit log); not while a Reset is on its way.
+    async fn retire_device(&self, user_id: UserId, device_id: DeviceId, audit: AuditEvent) -> DbResult<RemoveOutcome>;
 }
 
 /// Remote actions queued for devices, along their timeline.
@@ -368,7 +406,9 @@ pub trait DeviceStore: Send + Sync {
 pub trait CommandStore: Send + Sync {
     /// Queues a command with its audit entry, in one transaction; with an
     /// idempotency key seen before, gives back that command instead.
-    async fn queue_command(&self, command: NewCommand, audit: AuditEvent) -> DbResult<Command>;
+    /// Queues a remote action, once per idempotency key (looked up beside
+    /// the insert), never for a reset device.
+    async fn queue_command(&self, command: NewCommand, audit: AuditEvent) -> DbResult<QueueOutcome>;
     /// The device's commands, newest first, as they stand at `now` (those
     /// whose time ran out untaken show Expired).
     async fn commands_of(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<Vec<Command>>;
@@ -431,7 +471,7 @@ pub trait CatalogStore: Send + Sync {
     async fn device_apps(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<Vec<AppInstall>>;
     /// Queues an Install or Uninstall, audited, unless the app's state on the
     /// device (or the device's) rules it out.
-    async fn queue_app_command(&self, command: NewCommand, audit: AuditEvent) -> DbResult<AppCommandOutcome>;
+    async fn queue_app_command(&self, command: NewCommand, audit: AuditEvent) -> DbResult<QueueOutcome>;
     /// The catalog apps the device reports: those it has are Installed, and
     /// Installed ones it no longer has are forgotten; installs under way
     /// stay. A required app it lacks is queued for it again, to expire at
@@ -455,13 +495,45 @@ pub trait AuditStore: Send + Sync {
     async fn audit_events(&self, limit: u32) -> DbResult<Vec<AuditEvent>>;
 }
 
+/// One limit's key, and how far back its attempts count.
+#[derive(Debug, Clone)]
+pub struct AttemptKey {
+    pub key: String,
+    pub since: OffsetDateTime,
+    /// How many of the newest attempts the rule needs to see.
+    pub read: u32,
+}
+
+/// Whether the attempts read under each key leave room for one more.
+pub type Admit = dyn for<'r> Fn(&'r [Vec<OffsetDateTime>]) -> bool + Send + Sync;
+
+/// What [`NodeStateStore::reserve_attempt`] found, and whether it took the places.
+#[derive(Debug, Clone)]
+pub struct Reserved {
+    pub taken: bool,
+    /// Per key, as given: the attempts inside its window, newest first.
+    pub recent: Vec<Vec<OffsetDateTime>>,
+}
+
 /// What the nodes of one portal share beyond the data itself.
 #[async_trait]
 pub trait NodeStateStore: Send + Sync {
-    /// The newest `max` attempts under `key` after `since`, newest first.
-    async fn recent_attempts(&self, key: &str, since: OffsetDateTime, max: u32) -> DbResult<Vec<OffsetDateTime>>;
-    /// Counts an attempt under `key`, forgetting its attempts up to `forget_before`.
-    async fn record_attempt(&self, key: &str, at: OffsetDateTime, forget_before: OffsetDateTime) -> DbResult<()>;
+    /// Takes an attempt's place under every key or under none, so that
+    /// attempts made at the same moment cannot all pass a check: with the
+    /// keys locked, reads each key's newest attempts inside its window
+    /// (newest first), asks `admit`, and when it agrees records the attempt
+    /// at `at` under each key (forgetting those the window has left).
+    async fn reserve_attempt(&self, keys: &[AttemptKey], at: OffsetDateTime, admit: &Admit) -> DbResult<Reserved>;
+    /// Gives back the places taken at `at` (the attempt did not count).
+    async fn release_attempt(&self, keys: &[AttemptKey], at: OffsetDateTime) -> DbResult<()>;
+    /// Forgets what no rule looks at any more: attempts made before
+    /// `attempts_before`, enrollment codes that expired before
+    /// `codes_expired_before`. How many rows went.
+    async fn forget_stale(
+        &self,
+        attempts_before: OffsetDateTime,
+        codes_expired_before: OffsetDateTime,
+    ) -> DbResult<u64>;
     /// A new command stream of the device's, superseding the ones before,
     /// on whichever node they are: its number.
     async fn open_command_stream(&self, device_id: DeviceId) -> DbResult<i64>;

@@ -65,6 +65,11 @@ mod dialect {
         live::Notice,
     };
 
+    /// Writes outside a transaction run side by side.
+    pub async fn write_turn(_writers: &Arc<Mutex<()>>) -> Option<WriteTurn> {
+        None
+    }
+
     /// Writers run side by side, each holding the locks of what it checks.
     pub async fn begin(
         pool: &Pool,
@@ -84,6 +89,7 @@ mod dialect {
                 Key::CatalogShared => ("pg_advisory_xact_lock_shared", "catalog".to_string()),
                 Key::User(id) => ("pg_advisory_xact_lock", format!("user:{}", id.0)),
                 Key::Device(id) => ("pg_advisory_xact_lock", format!("device:{}", id.0)),
+                Key::Limit(key) => ("pg_advisory_xact_lock", format!("limit:{key}")),
             };
             calls.push(format!("{function}(hashtextextended(${}, 0))", n + 1));
             names.push(name);

@@ -39,8 +39,22 @@ impl SqliteDatabase {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(std::time::Duration::from_secs(5));
-        if let Some(parent) = options.get_filename().parent().filter(|p| !p.as_os_str().is_empty()) {
+        let path = options.get_filename();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
+        // Readable by this user only, whatever the umask: it holds sessions
+        // and sealed secrets. SQLite gives its -wal and -shm files the same mode.
+        #[cfg(unix)]
+        if path != std::path::Path::new(":memory:") && !path.exists() {
+            let mut create = std::fs::OpenOptions::new();
+            create.write(true).create_new(true);
+            std::os::unix::fs::OpenOptionsExt::mode(&mut create, 0o600);
+            if let Err(error) = create.open(path)
+                && error.kind() != std::io::ErrorKind::AlreadyExists
+            {
+                return Err(error).with_context(|| format!("creating {}", path.display()));
+            }
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
@@ -79,6 +93,11 @@ mod dialect {
         let turn = writers.clone().lock_owned().await;
         let tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(other)?;
         Ok((tx, Some(turn)))
+    }
+
+    /// A write outside a transaction waits its turn like one.
+    pub async fn write_turn(writers: &Arc<Mutex<()>>) -> Option<WriteTurn> {
+        Some(writers.clone().lock_owned().await)
     }
 
     /// `BEGIN IMMEDIATE` already holds the one write lock.

@@ -48,14 +48,27 @@ pub struct DeviceCa {
 }
 
 impl DeviceCa {
-    /// Loads the CA from `dir`, creating it (key file mode 0600) on first start.
+    /// Loads the CA from `dir`, creating it (key file mode 0600) on first
+    /// start. Each file is written whole or not at all, the certificate
+    /// first: a key on disk means the CA is complete.
     pub fn load_or_create(dir: &Path) -> anyhow::Result<Self> {
         let key_path = dir.join("device-ca.key.pem");
         let cert_path = dir.join("device-ca.pem");
         if key_path.exists() {
             let key = KeyPair::from_pem(&fs::read_to_string(&key_path).with_context(|| read(&key_path))?)
                 .context("parsing the device CA key")?;
-            let certificate_pem = fs::read_to_string(&cert_path).with_context(|| read(&cert_path))?;
+            let certificate_pem = match fs::read_to_string(&cert_path) {
+                Ok(pem) => pem,
+                // Left by a crash between the key and its certificate (an
+                // older order of writing): the same key certifies itself again.
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                    let pem = ca_params().self_signed(&key)?.pem();
+                    write_whole(&cert_path, pem.as_bytes(), false)?;
+                    tracing::warn!(path = %cert_path.display(), "made the missing device CA certificate again");
+                    pem
+                }
+                Err(error) => return Err(error).with_context(|| read(&cert_path)),
+            };
             let issuer =
                 Issuer::from_ca_cert_pem(&certificate_pem, key).context("parsing the device CA certificate")?;
             return Ok(Self {
@@ -65,21 +78,10 @@ impl DeviceCa {
         }
         fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
-        let mut params = CertificateParams::default();
-        params.distinguished_name = name(CA_NAME);
-        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-        params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
-        let now = OffsetDateTime::now_utc();
-        params.not_before = now - Duration::minutes(5);
-        params.not_after = now + Duration::days(3650);
-        params.serial_number = Some(random_serial());
+        let params = ca_params();
         let certificate = params.self_signed(&key)?;
-        write_private(&key_path, key.serialize_pem().as_bytes())?;
-        fs::write(&cert_path, certificate.pem()).with_context(|| format!("writing {}", cert_path.display()))?;
+        write_whole(&cert_path, certificate.pem().as_bytes(), false)?;
+        write_whole(&key_path, key.serialize_pem().as_bytes(), true)?;
         tracing::info!(path = %dir.display(), "created the device CA");
         Ok(Self {
             issuer: Issuer::new(params, key),
@@ -172,16 +174,49 @@ fn read(path: &Path) -> String {
 
 /// Creates `path` readable by its owner only (mode 0600), contents on disk
 /// before it returns; an existing file is never overwritten.
-pub(crate) fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+/// The CA's own certificate: ten years, signing device certificates only.
+fn ca_params() -> CertificateParams {
+    let mut params = CertificateParams::default();
+    params.distinguished_name = name(CA_NAME);
+    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let now = OffsetDateTime::now_utc();
+    params.not_before = now - Duration::minutes(5);
+    params.not_after = now + Duration::days(3650);
+    params.serial_number = Some(random_serial());
+    params
+}
+
+/// Writes a file that must never exist half-written: a temporary file,
+/// flushed to disk, then put in place (and that flushed too). A `private`
+/// file (a key) is readable by this user only and made once: where one is
+/// there already (another node of the same data folder was quicker) this
+/// fails rather than replace it.
+pub(crate) fn write_whole(path: &Path, contents: &[u8], private: bool) -> anyhow::Result<()> {
+    let temporary = path.with_extension("partial");
     let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    options.write(true).create(true).truncate(true);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, if private { 0o600 } else { 0o644 });
     let mut file = options
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
+        .open(&temporary)
+        .with_context(|| format!("creating {}", temporary.display()))?;
     file.write_all(contents)?;
     file.sync_all()?;
+    let placed = if private {
+        fs::hard_link(&temporary, path).and_then(|()| fs::remove_file(&temporary))
+    } else {
+        fs::rename(&temporary, path)
+    };
+    placed.with_context(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    if let Some(parent) = path.parent() {
+        fs::File::open(parent)?.sync_all()?;
+    }
     Ok(())
 }
 
@@ -211,6 +246,31 @@ mod tests {
         }
         let second = DeviceCa::load_or_create(dir.path()).unwrap();
         assert_eq!(first.certificate_pem(), second.certificate_pem());
+    }
+
+    #[test]
+    fn a_key_left_without_its_certificate_gets_one_again_and_still_signs() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = DeviceCa::load_or_create(dir.path()).unwrap();
+        fs::remove_file(dir.path().join("device-ca.pem")).unwrap();
+        let again = DeviceCa::load_or_create(dir.path()).expect("starts after a crash between the writes");
+        assert!(dir.path().join("device-ca.pem").exists());
+        let device = DeviceId(uuid::Uuid::new_v4());
+        let issued = again
+            .issue(&csr(&PKCS_ECDSA_P256_SHA256), device, OffsetDateTime::now_utc())
+            .unwrap();
+        // The same key: what it signs, the first certificate's key verifies.
+        let first_key = x509_public_key(first.certificate_pem());
+        let again_key = x509_public_key(again.certificate_pem());
+        assert_eq!(first_key, again_key);
+        assert!(!issued.pem.is_empty());
+        assert!(!dir.path().join("device-ca.partial").exists());
+    }
+
+    fn x509_public_key(pem: &str) -> Vec<u8> {
+        let (_, pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).unwrap();
+        let certificate = pem.parse_x509().unwrap();
+        certificate.public_key().raw.to_vec()
     }
 
     #[test]

@@ -17,11 +17,11 @@ use tokio::sync::broadcast::error::RecvError;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    db::{Actor, Compliance, DeviceCredentials, StateChange},
+    db::{Actor, CheckIn, Compliance, DeviceCredentials, StateChange},
     devices::device_auth::SignedDevice,
     devices::rules::kept_inventory,
     http::error::AppError,
-    live::Notice,
+    live::{Notice, RECHECK_EVERY},
     state::AppState,
 };
 
@@ -58,6 +58,10 @@ async fn check_in(
     State(state): State<AppState>,
     request: SignedDevice<CheckInRequest>,
 ) -> Result<Json<CheckInResponse>, AppError> {
+    let errors = request.body.field_errors();
+    if !errors.is_empty() {
+        return Err(AppError::InvalidInput(errors));
+    }
     let now = state.clock.now();
     let device = request.device;
     let CheckInRequest { inventory, apps } = request.body;
@@ -70,20 +74,18 @@ async fn check_in(
         reasons,
         failing_since,
     };
-    state
+    // One transaction: one commit to wait for, not three.
+    let commands = state
         .db
-        .record_check_in(
-            device.device_id,
-            &kept_inventory(device.ownership, inventory),
-            &result,
+        .check_in(CheckIn {
+            device_id: device.device_id,
+            inventory: &kept_inventory(device.ownership, inventory),
+            compliance: &result,
+            apps: &apps,
             now,
-        )
+            installs_expire_at: now + state.command_ttl,
+        })
         .await?;
-    state
-        .db
-        .record_app_inventory(device.device_id, &apps, now, now + state.command_ttl)
-        .await?;
-    let commands = deliver(&state, &device, false).await?;
     Ok(Json(CheckInResponse {
         compliance,
         reasons: result.reasons,
@@ -106,40 +108,63 @@ async fn command_stream(
     let device = request.device;
     let wakes = state.events.subscribe();
     let number = state.events.connect(device.device_id).await?;
-    let start = (state, device, wakes, VecDeque::<DeviceCommand>::new(), true);
+    let recheck = tokio::time::interval_at(tokio::time::Instant::now() + RECHECK_EVERY, RECHECK_EVERY);
+    let stopping = state.stopping.clone();
+    let start = (wakes, stopping, recheck, VecDeque::<DeviceCommand>::new(), true);
     let stream = stream::unfold(
         start,
-        move |(state, device, mut wakes, mut queue, mut first)| async move {
-            loop {
-                if let Some(command) = queue.pop_front() {
-                    let event = Event::default().event("command").json_data(command).ok()?;
-                    return Some((Ok(event), (state, device, wakes, queue, first)));
-                }
-                if !first {
-                    match wakes.recv().await {
-                        Ok(Notice::Wake { device: woken }) if woken == device.device_id => {
-                            // A newer connection of the device's, on any node, takes over.
-                            if !state.events.is_current(woken, number).await.ok()? {
-                                return None;
-                            }
-                        }
-                        // Missed some: look at the queue anyway.
-                        Ok(Notice::Resync) | Err(RecvError::Lagged(_)) => {}
-                        Ok(_) => continue,
-                        Err(RecvError::Closed) => return None,
+        move |(mut wakes, mut stopping, mut recheck, mut queue, mut first)| {
+            let state = state.clone();
+            let device = device.clone();
+            async move {
+                loop {
+                    if let Some(command) = queue.pop_front() {
+                        let event = Event::default().event("command").json_data(command).ok()?;
+                        return Some((Ok(event), (wakes, stopping, recheck, queue, first)));
                     }
-                }
-                // A new connection: what the last one delivered but the device
-                // never acknowledged was lost with it, and comes again.
-                let redeliver = std::mem::take(&mut first);
-                match deliver(&state, &device, redeliver).await {
-                    Ok(commands) => queue.extend(commands),
-                    Err(_) => return None,
+                    if !first {
+                        let woken = tokio::select! {
+                            () = stopping.wait() => return None,
+                            _ = recheck.tick() => None,
+                            wake = wakes.recv() => Some(wake),
+                        };
+                        match woken {
+                            Some(Ok(Notice::Wake { device: woken })) if woken == device.device_id => {}
+                            // Missed some: look at the queue anyway; or time to
+                            // look again at the certificate.
+                            Some(Ok(Notice::Resync) | Err(RecvError::Lagged(_))) | None => {}
+                            Some(Err(RecvError::Closed)) => return None,
+                            Some(Ok(_)) => continue,
+                        }
+                        // A newer connection of the device's, on any node, takes
+                        // over; and the stream lasts as long as the certificate.
+                        let current = state.events.is_current(device.device_id, number).await.ok()?;
+                        if !current || !still_trusted(&state, &device).await {
+                            return None;
+                        }
+                    }
+                    // A new connection: what the last one delivered but the device
+                    // never acknowledged was lost with it, and comes again.
+                    let redeliver = std::mem::take(&mut first);
+                    match deliver(&state, &device, redeliver).await {
+                        Ok(commands) => queue.extend(commands),
+                        Err(_) => return None,
+                    }
                 }
             }
         },
     );
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// Whether the device is still enrolled with a valid certificate.
+async fn still_trusted(state: &AppState, device: &DeviceCredentials) -> bool {
+    match state.db.device_credentials(device.device_id).await {
+        Ok(Some(now)) => !now.certificate_revoked && state.clock.now() < now.certificate_expires_at,
+        Ok(None) => false,
+        // Not sure: keep it, and look again at the next wake.
+        Err(_) => true,
+    }
 }
 
 async fn advance(
@@ -192,12 +217,17 @@ async fn acknowledge(
 /// How the command ended on the device: completed, failed, or not now (queued again).
 #[utoipa::path(post, path = "/api/v1/device/commands/{id}/report", tag = "device", request_body = CommandReport,
     params(("id" = CommandId, Path, description = "The command")),
-    responses((status = 200, body = Command), (status = 401, body = ApiError), (status = 409, body = ApiError)))]
+    responses((status = 200, body = Command), (status = 400, body = ApiError), (status = 401, body = ApiError),
+        (status = 409, body = ApiError)))]
 async fn report(
     State(state): State<AppState>,
     Path(id): Path<String>,
     request: SignedDevice<CommandReport>,
 ) -> Result<Json<Command>, AppError> {
+    let errors = request.body.field_errors();
+    if !errors.is_empty() {
+        return Err(AppError::InvalidInput(errors));
+    }
     let from = [CommandState::Delivered, CommandState::Acknowledged];
     let (to, reason) = match request.body.outcome {
         CommandOutcome::Completed => (CommandState::Completed, None),

@@ -9,7 +9,7 @@ use axum::{
 use base64::{Engine, engine::general_purpose::STANDARD};
 use portal_types::{
     DeviceId,
-    device_auth::{DEVICE_ID, MAX_SKEW_SECONDS, NONCE, SIGNATURE, TIMESTAMP, signing_input},
+    device_auth::{DEVICE_ID, MAX_SKEW_SECONDS, NONCE, SIGNATURE, Signed, TIMESTAMP, signing_input},
 };
 use ring::signature::{ECDSA_P256_SHA256_ASN1, UnparsedPublicKey};
 use serde::de::DeserializeOwned;
@@ -19,6 +19,19 @@ use crate::{db::DeviceCredentials, http::error::AppError, state::AppState};
 
 /// The largest body a device may send.
 const MAX_BODY: usize = 256 * 1024;
+
+/// Whether a request stamped `timestamp` is near enough the server's
+/// `now` (both in whole seconds), whatever number it carries.
+fn within_skew(now: i64, timestamp: i64) -> bool {
+    now.checked_sub(timestamp)
+        .and_then(i64::checked_abs)
+        .is_some_and(|skew| skew <= MAX_SKEW_SECONDS)
+}
+
+/// A nonce is kept while a request carrying it could still be accepted: one
+/// seen as early as its timestamp allows (`MAX_SKEW_SECONDS` before it)
+/// stays acceptable until just under a second past `MAX_SKEW_SECONDS` after.
+pub const NONCE_KEPT_FOR: Duration = Duration::seconds(2 * MAX_SKEW_SECONDS + 1);
 
 /// A verified device request: who sent it, and its JSON body.
 pub struct SignedDevice<T> {
@@ -61,7 +74,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedDevice<T> {
         }
 
         let now = state.clock.now();
-        if (now.unix_timestamp() - timestamp).abs() > MAX_SKEW_SECONDS {
+        if !within_skew(now.unix_timestamp(), timestamp) {
             return Err(refused(
                 "stale_request",
                 "The request's time is too far from the server's: check the device clock.",
@@ -86,7 +99,14 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedDevice<T> {
             .await
             .map_err(|_| AppError::BadRequest("The request body is too large.".into()))?;
         let path = parts.uri.path_and_query().map_or(parts.uri.path(), |p| p.as_str());
-        let signed = signing_input(parts.method.as_str(), path, timestamp, nonce, &bytes);
+        let signed = signing_input(Signed {
+            device: device_id,
+            method: parts.method.as_str(),
+            path_and_query: path,
+            timestamp,
+            nonce,
+            body: &bytes,
+        });
         UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, &device.public_key)
             .verify(&signed, &signature)
             .map_err(|_| {
@@ -96,7 +116,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedDevice<T> {
                 )
             })?;
         // Only a correctly signed request may spend a nonce.
-        let forget_before = now - Duration::seconds(2 * MAX_SKEW_SECONDS);
+        let forget_before = now - NONCE_KEPT_FOR;
         if !state.db.use_nonce(device_id, nonce, now, forget_before).await? {
             return Err(refused("replayed_request", "This request was already received."));
         }
@@ -110,4 +130,20 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedDevice<T> {
 fn parse_body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, AppError> {
     let bytes: &[u8] = if bytes.is_empty() { b"null" } else { bytes };
     serde_json::from_slice(bytes).map_err(|e| AppError::BadRequest(format!("The request body is not valid: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_far_off_or_at_the_ends_of_i64_are_outside_the_skew() {
+        let now = 1_800_000_000;
+        assert!(within_skew(now, now - MAX_SKEW_SECONDS));
+        assert!(within_skew(now, now + MAX_SKEW_SECONDS));
+        assert!(!within_skew(now, now - MAX_SKEW_SECONDS - 1));
+        assert!(!within_skew(now, i64::MIN));
+        assert!(!within_skew(now, i64::MAX));
+        assert!(!within_skew(-1, i64::MAX));
+    }
 }

@@ -175,6 +175,10 @@ async fn enroll(
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     ApiJson(request): ApiJson<EnrollRequest>,
 ) -> Result<(StatusCode, Json<EnrollResponse>), AppError> {
+    let errors = request.inventory.field_errors();
+    if !errors.is_empty() {
+        return Err(AppError::InvalidInput(errors));
+    }
     let now = state.clock.now();
     let code_hash = hash_code(&request.code);
     let (code, enrolled) = state.db.enrollment_code(&code_hash).await?.ok_or_else(|| {

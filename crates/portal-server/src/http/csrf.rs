@@ -1,21 +1,27 @@
 //! Cross-site request forgery: a state-changing request to the cookie-
 //! authenticated API must carry the portal's custom header (which a foreign
 //! page cannot send without a CORS preflight this server never grants), and
-//! an `Origin`, when the browser sends one, must be this server's.
+//! an `Origin`, when the browser sends one, must be this server's, scheme
+//! and all.
+
+use std::sync::Arc;
 
 use axum::{
-    extract::Request,
+    extract::{Request, State},
     http::{Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 
-use crate::http::error::AppError;
+use crate::http::{
+    error::AppError,
+    origins::{Origins, is_device_api},
+};
 
 pub const HEADER: &str = "x-requested-with";
 
-pub async fn protect(request: Request, next: Next) -> Response {
-    if needs_proof(request.method(), request.uri().path()) && !has_proof(&request) {
+pub async fn protect(State(origins): State<Arc<Origins>>, request: Request, next: Next) -> Response {
+    if needs_proof(request.method(), request.uri().path()) && !has_proof(&request, &origins) {
         tracing::warn!(path = request.uri().path(), "refused a request without CSRF proof");
         return AppError::refused(
             StatusCode::FORBIDDEN,
@@ -30,23 +36,17 @@ pub async fn protect(request: Request, next: Next) -> Response {
 fn needs_proof(method: &Method, path: &str) -> bool {
     let safe = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
     // Devices authenticate by signature, not by cookie: nothing to forge.
-    let device_api = path == "/api/v1/enroll" || path.starts_with("/api/v1/device/");
-    !safe && path.starts_with("/api/") && !device_api
+    !safe && path.starts_with("/api/") && !is_device_api(path)
 }
 
-fn has_proof(request: &Request) -> bool {
+fn has_proof(request: &Request, origins: &Origins) -> bool {
     let headers = request.headers();
     if headers.get(HEADER).is_none_or(|v| v.is_empty()) {
         return false;
     }
-    match (headers.get(header::ORIGIN), headers.get(header::HOST)) {
-        (None, _) => true,
-        (Some(origin), Some(host)) => {
-            let origin = origin.to_str().unwrap_or_default();
-            let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
-            origin_host == host.to_str().unwrap_or_default()
-        }
-        (Some(_), None) => false,
+    match headers.get(header::ORIGIN) {
+        None => true,
+        Some(origin) => origin.to_str().is_ok_and(|origin| origins.allows_origin(origin)),
     }
 }
 

@@ -3,17 +3,24 @@
 //! JSON API under `/api/v1` merged from each feature's router. Every route is
 //! registered through utoipa so the OpenAPI document cannot miss one.
 
+pub mod client_address;
 pub mod csrf;
 pub mod error;
 mod health;
 mod help;
 mod openapi;
+pub mod origins;
 pub mod security_headers;
 pub mod static_files;
 
 use std::sync::Arc;
 
-use axum::{Extension, Router, routing::any};
+use axum::{
+    Extension, Router,
+    http::{HeaderValue, header},
+    routing::any,
+};
+use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -37,7 +44,13 @@ pub fn api() -> Router<AppState> {
         .merge(openapi::router())
         .split_for_parts();
     router
-        .layer(Extension(Arc::new(document)))
         // Unknown API paths answer in the API's error shape, not with the portal.
         .route("/api/{*rest}", any(|| async { AppError::NotFound }))
+        .layer(Extension(Arc::new(document)))
+        // Answers carry secrets (codes, recovery codes, TOTP secrets) and
+        // personal data: no cache, shared or the browser's, keeps them.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
 }

@@ -57,28 +57,37 @@ async fn sign_in(
     }
     let email = request.email.trim().to_string();
     let address = client.ip().to_string();
-    if let Err(seconds) = state.sign_in_limits.check(&email, &address, state.clock.now()).await? {
-        state
-            .db
-            .record_audit(AuditEvent {
-                at: state.clock.now(),
-                actor: None,
-                action: "sign_in".into(),
-                subject: Some(email),
-                source: Some(address),
-                outcome: "rate_limited".into(),
-            })
-            .await?;
-        return Err(AppError::RateLimited {
-            retry_after_seconds: seconds,
-            message: format!("Too many sign-in attempts. Try again in {seconds} seconds."),
-        });
-    }
+    // The attempt takes its place before the password is checked: a burst
+    // of attempts at once gets no more tries than attempts one by one.
+    let attempt = match state
+        .sign_in_limits
+        .reserve(&email, &address, state.clock.now())
+        .await?
+    {
+        Ok(attempt) => attempt,
+        Err(seconds) => {
+            let now = state.clock.now();
+            if state.sign_in_limits.first_refusal(&email, &address, now).await? {
+                let event = AuditEvent {
+                    at: now,
+                    actor: None,
+                    action: "sign_in".into(),
+                    subject: Some(email),
+                    source: Some(address),
+                    outcome: "rate_limited".into(),
+                };
+                state.db.record_audit(event).await?;
+            }
+            return Err(AppError::RateLimited {
+                retry_after_seconds: seconds,
+                message: format!("Too many sign-in attempts. Try again in {seconds} seconds."),
+            });
+        }
+    };
     let user = state.db.user_by_email(&email).await?;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let verified = state.passwords.verify(request.password, stored).await?;
     let now = state.clock.now();
-    let email_for_limits = email.clone();
     let mut event = AuditEvent {
         at: now,
         actor: user.as_ref().map(|u| u.id),
@@ -90,28 +99,26 @@ async fn sign_in(
     let user = match user {
         Some(user) if verified => user,
         _ => {
-            state
-                .sign_in_limits
-                .record_failure(&email_for_limits, &address, now)
-                .await?;
             event.outcome = "failure".into();
             state.db.record_audit(event).await?;
             return Err(AppError::InvalidCredentials);
         }
     };
-    match second_factor::check(&state, user.id, request.code.as_deref(), now).await? {
+    match second_factor::check(&state, &user, request.code.as_deref(), now).await? {
         Check::NotEnrolled | Check::Accepted => {}
-        Check::Missing => return Err(second_factor::required()),
+        // Not a guess: the portal asks for the code next.
+        Check::Missing => {
+            state.sign_in_limits.release(attempt).await?;
+            return Err(second_factor::required());
+        }
+        Check::Locked(until) => return Err(second_factor::locked(until)),
         Check::Rejected => {
-            state
-                .sign_in_limits
-                .record_failure(&email_for_limits, &address, now)
-                .await?;
             event.outcome = "second_factor_failure".into();
             state.db.record_audit(event).await?;
             return Err(second_factor::rejected());
         }
     }
+    state.sign_in_limits.release(attempt).await?;
     // A new session id at every sign-in: a session planted before it is dropped.
     if let Some(old) = session::token_from(&headers, state.secure_cookies) {
         state.db.delete_session(&session::hash_token(old), None).await?;
@@ -214,44 +221,15 @@ async fn reauthenticate(
 ) -> Result<impl IntoResponse, AppError> {
     let now = state.clock.now();
     let address = client.ip().to_string();
-    let email = caller.user.email.clone();
-    if let Err(seconds) = state.sign_in_limits.check(&email, &address, now).await? {
-        return Err(AppError::RateLimited {
-            retry_after_seconds: seconds,
-            message: format!("Too many attempts. Try again in {seconds} seconds."),
-        });
-    }
-    let mut event = AuditEvent {
+    let event = AuditEvent {
         at: now,
         actor: Some(caller.user.id),
         action: "reauthenticate".into(),
-        subject: Some(email.clone()),
-        source: Some(address.clone()),
+        subject: Some(caller.user.email.clone()),
+        source: Some(address),
         outcome: "success".into(),
     };
-    let password_ok = state
-        .passwords
-        .verify(request.password, Some(caller.user.password_hash.clone()))
-        .await?;
-    let factor = if password_ok {
-        second_factor::check(&state, caller.user.id, request.code.as_deref(), now).await?
-    } else {
-        Check::Rejected
-    };
-    let refusal = match (password_ok, factor) {
-        (false, _) => Some(AppError::InvalidCredentials),
-        (true, Check::Missing) => Some(second_factor::required()),
-        (true, Check::Rejected) => Some(second_factor::rejected()),
-        (true, Check::Accepted | Check::NotEnrolled) => None,
-    };
-    if let Some(error) = refusal {
-        if !matches!(factor, Check::Missing) {
-            state.sign_in_limits.record_failure(&email, &address, now).await?;
-        }
-        event.outcome = "failure".into();
-        state.db.record_audit(event).await?;
-        return Err(error);
-    }
+    let event = second_factor::confirm_it_is_you(&state, &caller, request, event).await?;
     let token = session::new_token();
     state
         .db

@@ -15,7 +15,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     devices::enrollment::qr_svg,
     http::error::{ApiJson, AppError},
-    identity::second_factor::{self, Check},
+    identity::second_factor,
     identity::session::CurrentUser,
     identity::totp,
     state::AppState,
@@ -45,9 +45,12 @@ async fn security(State(state): State<AppState>, caller: CurrentUser) -> Result<
     responses(
         (status = 200, body = TotpSetupResponse),
         (status = 401, body = ApiError),
+        (status = 403, body = ApiError, description = "Sign in again first"),
         (status = 409, body = ApiError, description = "A second factor is already on"),
     ))]
 async fn set_up_totp(State(state): State<AppState>, caller: CurrentUser) -> Result<Json<TotpSetupResponse>, AppError> {
+    // A stolen session must not enrol its own authenticator.
+    caller.require_fresh(state.clock.now())?;
     if state.db.second_factor(caller.user.id).await?.secret.is_some() {
         return Err(AppError::refused(
             StatusCode::CONFLICT,
@@ -74,6 +77,7 @@ async fn set_up_totp(State(state): State<AppState>, caller: CurrentUser) -> Resu
         (status = 200, body = RecoveryCodesResponse),
         (status = 400, body = ApiError, description = "Wrong code, or no setup started"),
         (status = 401, body = ApiError),
+        (status = 409, body = ApiError, description = "The setup was started again meanwhile"),
     ))]
 async fn confirm_totp(
     State(state): State<AppState>,
@@ -98,9 +102,23 @@ async fn confirm_totp(
         )
     })?;
     let codes = second_factor::new_recovery_codes();
-    let hashes: Vec<String> = codes.iter().map(|c| second_factor::hash_recovery_code(c)).collect();
+    let hashes: Vec<String> = codes
+        .iter()
+        .map(|c| second_factor::hash_recovery_code(&state.secrets, caller.user.id, c))
+        .collect();
     let event = caller.audit_event(&state, client, "second_factor_enabled");
-    state.db.enable_totp(caller.user.id, step, &hashes, event).await?;
+    // Only the secret this code was checked against; other sessions end.
+    if !state
+        .db
+        .enable_totp(caller.user.id, &pending, step, &hashes, &caller.token_hash, event)
+        .await?
+    {
+        return Err(AppError::refused(
+            StatusCode::CONFLICT,
+            "setup_changed",
+            "The setup was started again meanwhile: scan the newest code and enter its code.",
+        ));
+    }
     Ok(Json(RecoveryCodesResponse { recovery_codes: codes }))
 }
 
@@ -109,6 +127,7 @@ async fn confirm_totp(
     responses(
         (status = 204, description = "Turned off"),
         (status = 401, body = ApiError, description = "Wrong password or code"),
+        (status = 429, body = ApiError, description = "Too many attempts, or the second factor is locked"),
     ))]
 async fn disable_totp(
     State(state): State<AppState>,
@@ -116,20 +135,8 @@ async fn disable_totp(
     caller: CurrentUser,
     ApiJson(request): ApiJson<PasswordConfirmation>,
 ) -> Result<StatusCode, AppError> {
-    let now = state.clock.now();
-    if !state
-        .passwords
-        .verify(request.password, Some(caller.user.password_hash.clone()))
-        .await?
-    {
-        return Err(AppError::InvalidCredentials);
-    }
-    match second_factor::check(&state, caller.user.id, request.code.as_deref(), now).await? {
-        Check::Accepted | Check::NotEnrolled => {}
-        Check::Missing => return Err(second_factor::required()),
-        Check::Rejected => return Err(second_factor::rejected()),
-    }
     let event = caller.audit_event(&state, client, "second_factor_disabled");
+    let event = second_factor::confirm_it_is_you(&state, &caller, request, event).await?;
     state.db.disable_totp(caller.user.id, event).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -71,6 +71,9 @@ pub struct CurrentUser {
     pub token_hash: String,
     /// When the password was last entered for this session.
     pub authenticated_at: Option<OffsetDateTime>,
+    /// When the session began (it keeps this across re-authentication) and ends.
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
 }
 
 impl CurrentUser {
@@ -90,6 +93,19 @@ impl CurrentUser {
     /// Whether the password was entered within [`FRESH_AUTHENTICATION`].
     pub fn is_fresh(&self, now: OffsetDateTime) -> bool {
         self.authenticated_at.is_some_and(|at| now - at < FRESH_AUTHENTICATION)
+    }
+
+    /// What destructive and account-changing actions ask first: the
+    /// password entered within the last minutes.
+    pub fn require_fresh(&self, now: OffsetDateTime) -> Result<(), AppError> {
+        if self.is_fresh(now) {
+            return Ok(());
+        }
+        Err(AppError::refused(
+            axum::http::StatusCode::FORBIDDEN,
+            "reauthentication_required",
+            "Confirm it is you: enter your password again (and your code, if you use one).",
+        ))
     }
 }
 
@@ -112,6 +128,8 @@ impl FromRequestParts<AppState> for CurrentUser {
             user,
             token_hash,
             authenticated_at: session.authenticated_at,
+            created_at: session.created_at,
+            expires_at: session.expires_at,
         })
     }
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use portal_types::{DeviceId, LiveEvent, UserId};
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 use crate::db::{Database, DbResult};
 
@@ -55,6 +55,29 @@ impl Notice {
         }
     }
 }
+
+/// Told once the server begins to stop. Endless streams end then, so that
+/// the stop does not wait for them: agents and portals reconnect, to this
+/// node once it is back or to another.
+#[derive(Clone)]
+pub struct Stopping(watch::Receiver<bool>);
+
+impl Stopping {
+    /// The switch, and what streams watch.
+    pub fn new() -> (watch::Sender<bool>, Self) {
+        let (sender, receiver) = watch::channel(false);
+        (sender, Self(receiver))
+    }
+
+    /// Completes once the server is stopping (at once if it is).
+    pub async fn wait(&mut self) {
+        // A dropped switch means the server is gone: stop too.
+        let _ = self.0.wait_for(|stopping| *stopping).await;
+    }
+}
+
+/// How often an open stream looks again at whether its caller may still have it.
+pub const RECHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The notices of committed changes, as this node hears them.
 #[derive(Clone)]

@@ -2,21 +2,28 @@ use std::{convert::Infallible, time::Duration};
 
 use axum::{
     extract::State,
+    http::HeaderMap,
     response::sse::{Event, KeepAlive, Sse},
 };
 use futures_util::{Stream, stream};
-use portal_types::ApiError;
+use portal_types::{ApiError, UserId};
 use tokio::sync::broadcast::error::RecvError;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{identity::session::CurrentUser, live::Notice, state::AppState};
+use crate::{
+    identity::session::CurrentUser,
+    live::{Notice, RECHECK_EVERY},
+    state::AppState,
+};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(events))
 }
 
 /// Server-sent events: each change to the caller's devices, as it happens.
-/// Each event's data is a `LiveEvent`; `resync` means some were missed.
+/// Each event's data is a `LiveEvent`; `resync` means some were missed (as
+/// a reconnected stream says first: the browser sends `Last-Event-ID`). The
+/// stream ends with the session: at sign-out on any node, and at its expiry.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events",
     responses(
         (status = 200, description = "An endless text/event-stream", content_type = "text/event-stream"),
@@ -25,25 +32,67 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn events(
     State(state): State<AppState>,
     caller: CurrentUser,
+    headers: HeaderMap,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let user = caller.user.id;
+    let session = (caller.created_at, caller.expires_at);
     let receiver = state.events.subscribe();
-    let stream = stream::unfold(receiver, move |mut receiver| async move {
-        loop {
-            match receiver.recv().await {
-                Ok(Notice::User { user: owner, event }) if owner == user => {
-                    let event = Event::default()
+    let stopping = state.stopping.clone();
+    let recheck = tokio::time::interval_at(tokio::time::Instant::now() + RECHECK_EVERY, RECHECK_EVERY);
+    // An id without data: the browser keeps it and sends it back when it
+    // reconnects, which is how a new stream knows it may have missed some.
+    let first = if headers.contains_key("last-event-id") {
+        Event::default().id("0").event("resync").data("")
+    } else {
+        Event::default().id("0").comment("")
+    };
+    let start = (Some(first), receiver, stopping, recheck);
+    let stream = stream::unfold(start, move |(first, mut receiver, mut stopping, mut recheck)| {
+        let state = state.clone();
+        async move {
+            if let Some(first) = first {
+                return Some((Ok(first), (None, receiver, stopping, recheck)));
+            }
+            loop {
+                let notice = tokio::select! {
+                    () = stopping.wait() => return None,
+                    _ = recheck.tick() => None,
+                    notice = receiver.recv() => Some(notice),
+                };
+                if state.clock.now() >= session.1 {
+                    return None;
+                }
+                let event = match notice {
+                    Some(Ok(Notice::User { user: owner, event })) if owner == user => Event::default()
                         .json_data(&event)
-                        .unwrap_or_else(|_| Event::default().event("resync"));
-                    return Some((Ok(event), receiver));
-                }
-                Ok(Notice::Resync) | Err(RecvError::Lagged(_)) => {
-                    return Some((Ok(Event::default().event("resync").data("")), receiver));
-                }
-                Ok(_) => continue,
-                Err(RecvError::Closed) => return None,
+                        .unwrap_or_else(|_| Event::default().event("resync")),
+                    Some(Ok(Notice::Resync) | Err(RecvError::Lagged(_))) => Event::default().event("resync").data(""),
+                    Some(Err(RecvError::Closed)) => return None,
+                    // The account's sessions changed, or time to look again.
+                    Some(Ok(Notice::Account { user: changed })) if changed == user => {
+                        if !still_signed_in(&state, user, session.0).await {
+                            return None;
+                        }
+                        continue;
+                    }
+                    None => {
+                        if !still_signed_in(&state, user, session.0).await {
+                            return None;
+                        }
+                        continue;
+                    }
+                    Some(Ok(_)) => continue,
+                };
+                return Some((Ok(event), (None, receiver, stopping, recheck)));
             }
         }
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+/// Whether the session behind a stream is still there (signed out neither
+/// here nor on another node), whatever id re-authentication gave it.
+async fn still_signed_in(state: &AppState, user: UserId, created_at: time::OffsetDateTime) -> bool {
+    // Not sure (the database did not answer): keep it, and look again later.
+    state.db.session_lives(user, created_at).await.unwrap_or(true)
 }

@@ -272,7 +272,7 @@ async fn installs_the_rules_rule_out_are_refused() {
     assert!(waiting(&device).await.is_empty(), "nothing was queued");
 }
 
-fn new_app(required: bool) -> Value {
+pub fn new_app(required: bool) -> Value {
     json!({
         "name": "Lighthouse Compliance", "publisher": "Lighthouse", "version": "2.0.1", "size_bytes": 10485760,
         "description": "Checks the device against company policy.", "category": "Security",

@@ -10,7 +10,7 @@ use crate::{
     helpers::{PASSWORD, TestApp, error_code, field_names, spawn_app},
 };
 
-async fn queue_lock(app: &TestApp, user: &reqwest::Client, device: &DeviceClient) -> Command {
+pub async fn queue_lock(app: &TestApp, user: &reqwest::Client, device: &DeviceClient) -> Command {
     let path = format!("/api/v1/devices/{}/lock", device.state.device_id);
     let response = user
         .post(app.url(&path))
@@ -365,7 +365,7 @@ async fn the_time_to_live_comes_from_configuration() {
     assert_eq!(expires.unwrap() - requested.unwrap(), time::Duration::hours(1));
 }
 
-async fn wipe(app: &TestApp, user: &reqwest::Client, device: &str, typed: &str) -> reqwest::Response {
+pub async fn wipe(app: &TestApp, user: &reqwest::Client, device: &str, typed: &str) -> reqwest::Response {
     let path = format!("/api/v1/devices/{device}/wipe");
     user.post(app.url(&path))
         .json(&json!({ "device_name": typed }))
@@ -374,7 +374,7 @@ async fn wipe(app: &TestApp, user: &reqwest::Client, device: &str, typed: &str) 
         .unwrap()
 }
 
-async fn reauthenticate(app: &TestApp, user: &reqwest::Client, password: &str) -> StatusCode {
+pub async fn reauthenticate(app: &TestApp, user: &reqwest::Client, password: &str) -> StatusCode {
     let path = app.url("/api/v1/auth/reauthenticate");
     user.post(path)
         .json(&json!({ "password": password }))

@@ -526,6 +526,11 @@ async fn the_portal_hears_of_an_enrollment_and_a_check_in_within_a_second() {
     // Ada hears nothing of Grace's devices.
     let ada = app.signed_in("ada@example.com").await;
     let mut ada_events = ada.get(app.url("/api/v1/events")).send().await.unwrap();
+    // Every stream opens with an id (kept by the browser to say, when it
+    // reconnects, that it may have missed some), and nothing else.
+    let opening = ada_events.chunk().await.unwrap().unwrap();
+    let opening = String::from_utf8_lossy(&opening);
+    assert!(opening.contains("id: 0") && !opening.contains("data:"), "{opening:?}");
     DeviceClient::load(&dir)
         .unwrap()
         .check_in(&inventory("15"), &[])

@@ -172,13 +172,7 @@ impl TestApp {
 
     /// A client with its own cookie jar: one browser.
     pub fn client(&self) -> reqwest::Client {
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(CSRF_HEADER, reqwest::header::HeaderValue::from_static("company-portal"));
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .default_headers(headers)
-            .build()
-            .unwrap()
+        browser()
     }
 
     pub async fn sign_in_with(&self, client: &reqwest::Client, email: &str, password: &str) -> Response {
@@ -222,6 +216,24 @@ impl TestApp {
     pub async fn raw_database(&self) -> sqlx::AnyPool {
         raw_database(&self.data.database.url).await
     }
+}
+
+/// A client with its own cookie jar, sending the portal's CSRF proof: one browser.
+pub fn browser() -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(CSRF_HEADER, reqwest::header::HeaderValue::from_static("company-portal"));
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+/// GET `url` as JSON, expecting 200.
+pub async fn json_at(client: &reqwest::Client, url: &str) -> Value {
+    let response = client.get(url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{url}");
+    response.json().await.unwrap()
 }
 
 /// Asserts the API's one error shape and returns its code.

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{PASSWORD, TestApp, error_code, me_with, session_cookie, spawn_app};
 
-fn code(app: &TestApp, secret: &[u8], steps_ahead: i64) -> String {
+pub fn code(app: &TestApp, secret: &[u8], steps_ahead: i64) -> String {
     totp::code_at(secret, totp::step_at(app.clock.now()) + steps_ahead)
 }
 
@@ -20,7 +20,7 @@ async fn sign_in(app: &TestApp, client: &reqwest::Client, code: Option<&str>) ->
 }
 
 /// Ada with an authenticator app: its secret and her recovery codes.
-async fn with_totp(app: &TestApp) -> (reqwest::Client, Vec<u8>, Vec<String>) {
+pub async fn with_totp(app: &TestApp) -> (reqwest::Client, Vec<u8>, Vec<String>) {
     let ada = app.signed_in("ada@example.com").await;
     let setup: TotpSetupResponse = ada
         .post(app.url("/api/v1/security/totp"))

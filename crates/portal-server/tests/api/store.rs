@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use portal_server::db::{
-    AppCommandOutcome, AppQuery, AuditEvent, Compliance, Database, DbError, EnrollOutcome, EnrollmentCode,
-    NewCertificate, NewCommand, NewDevice, NewUser, WipeOutcome,
+    AppQuery, AuditEvent, Compliance, Database, DbError, EnrollOutcome, EnrollmentCode, NewCertificate, NewCommand,
+    NewDevice, NewUser, QueueOutcome, WipeOutcome,
 };
 use portal_types::{
     AppInput, AppPackage, CommandKind, CommandState, ComplianceState, DeviceId, Inventory, ManagedApp, Ownership,
@@ -428,7 +428,7 @@ async fn required_apps_are_queued_and_reported_apps_tracked() {
         db.queue_app_command(install, audit("install_requested", at))
             .await
             .unwrap(),
-        AppCommandOutcome::AlreadyInstalled
+        QueueOutcome::AlreadyInstalled
     ));
 }
 
@@ -559,4 +559,150 @@ async fn what_a_listening_store_keeps_follows_its_changes() {
     assert!(db.devices_of(ada).await.unwrap().is_empty());
     db.delete_session("hash", None).await.unwrap();
     assert!(db.session("hash").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn concurrent_attempts_take_no_more_places_than_the_limit_allows() {
+    let store = store().await;
+    let at = now();
+    let keys = |n: usize| {
+        vec![
+            portal_server::db::AttemptKey {
+                key: "account:ada".into(),
+                since: at - Duration::minutes(1),
+                read: 5,
+            },
+            portal_server::db::AttemptKey {
+                key: format!("address:{n}"),
+                since: at - Duration::minutes(1),
+                read: 5,
+            },
+        ]
+    };
+    let tasks: Vec<_> = (0..16)
+        .map(|n| {
+            let db = store.db.clone();
+            let keys = keys(n);
+            tokio::spawn(async move {
+                let at = at + Duration::microseconds(n as i64);
+                db.reserve_attempt(&keys, at, &|recent| recent.iter().all(|r| r.len() < 5))
+                    .await
+                    .unwrap()
+                    .taken
+            })
+        })
+        .collect();
+    let mut taken = 0;
+    for task in tasks {
+        taken += usize::from(task.await.unwrap());
+    }
+    assert_eq!(taken, 5, "the shared key admits five, however many try at once");
+
+    let admit = |recent: &[Vec<OffsetDateTime>]| recent.iter().all(|r| r.len() < 5);
+    let refused = store.db.reserve_attempt(&keys(99), at, &admit).await.unwrap();
+    assert!(!refused.taken);
+    assert_eq!(refused.recent[0].len(), 5);
+    let later = store.db.reserve_attempt(&keys(99), at, &|_| true).await.unwrap();
+    assert!(
+        later.recent[1].is_empty(),
+        "the refused attempt took no place under its own key"
+    );
+
+    // A place given back is free again.
+    let lone = |at| {
+        vec![portal_server::db::AttemptKey {
+            key: "lone".into(),
+            since: at - Duration::minutes(1),
+            read: 1,
+        }]
+    };
+    assert!(store.db.reserve_attempt(&lone(at), at, &admit).await.unwrap().taken);
+    store.db.release_attempt(&lone(at), at).await.unwrap();
+    let after = store.db.reserve_attempt(&lone(at), at, &admit).await.unwrap();
+    assert!(after.recent[0].is_empty(), "{after:?}");
+}
+
+#[tokio::test]
+async fn confirming_an_authenticator_enables_only_the_secret_that_was_checked() {
+    let store = store().await;
+    let db = &*store.db;
+    let user_id = user(db, "ada@example.com").await;
+    db.set_pending_totp(user_id, b"secret checked").await.unwrap();
+    // Another setup started meanwhile, in another tab.
+    db.set_pending_totp(user_id, b"secret of a second setup").await.unwrap();
+    let enabled = db
+        .enable_totp(
+            user_id,
+            b"secret checked",
+            1,
+            &[],
+            "no-session",
+            audit("second_factor_enabled", now()),
+        )
+        .await
+        .unwrap();
+    assert!(!enabled);
+    let factor = db.second_factor(user_id).await.unwrap();
+    assert_eq!(factor.secret, None, "the unchecked secret did not come into force");
+    assert_eq!(factor.pending.as_deref(), Some(&b"secret of a second setup"[..]));
+    assert!(
+        db.enable_totp(
+            user_id,
+            b"secret of a second setup",
+            1,
+            &[],
+            "no-session",
+            audit("second_factor_enabled", now())
+        )
+        .await
+        .unwrap()
+    );
+    assert_eq!(
+        db.second_factor(user_id).await.unwrap().secret.as_deref(),
+        Some(&b"secret of a second setup"[..])
+    );
+}
+
+#[tokio::test]
+async fn the_sweep_forgets_old_attempts_and_long_expired_codes_only() {
+    let store = store().await;
+    let db = &*store.db;
+    let user_id = user(db, "ada@example.com").await;
+    let at = now();
+    for (name, expires_at) in [("old", at - Duration::days(2)), ("fresh", at + Duration::minutes(10))] {
+        let code = EnrollmentCode {
+            code_hash: name.into(),
+            user_id,
+            platform: Platform::Android,
+            ownership: Ownership::Corporate,
+            device_name: "Phone".into(),
+            category: "Phone".into(),
+            created_at: expires_at - Duration::minutes(15),
+            expires_at,
+            used_at: None,
+        };
+        db.create_enrollment_code(code).await.unwrap();
+    }
+    let key = |name: &str| portal_server::db::AttemptKey {
+        key: name.into(),
+        since: at - Duration::hours(3),
+        read: 10,
+    };
+    db.reserve_attempt(&[key("old")], at - Duration::hours(2), &|_| true)
+        .await
+        .unwrap();
+    db.reserve_attempt(&[key("fresh")], at, &|_| true).await.unwrap();
+
+    let forgotten = db
+        .forget_stale(at - Duration::hours(1), at - Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(forgotten, 2);
+    assert!(db.enrollment_code("old").await.unwrap().is_none());
+    assert!(db.enrollment_code("fresh").await.unwrap().is_some());
+    let left = db
+        .reserve_attempt(&[key("old"), key("fresh")], at, &|_| false)
+        .await
+        .unwrap();
+    assert_eq!(left.recent.iter().map(Vec::len).collect::<Vec<_>>(), [0, 1]);
 }

@@ -9,14 +9,14 @@ use time::OffsetDateTime;
 
 use super::{
     Db, Key, Store, Tx,
-    commands::{command_with_key, expire_due, insert_command, insert_commands},
+    commands::{expire_due, insert_commands, insert_keyed, repeated},
     commit_audited, devices, dialect, insert_audit, other, uid,
 };
 use crate::{
     catalog::rules,
     commands::rules as command_rules,
     db::{
-        AppCommandOutcome, AppQuery, AuditEvent, CatalogStore, DbResult, NewCommand,
+        AppQuery, AuditEvent, CatalogStore, DbResult, NewCommand, QueueOutcome,
         values::{Ts, Uid, bad_value, parsed},
     },
 };
@@ -308,6 +308,47 @@ pub(super) async fn settle_installs(tx: &mut Tx<'_>, device_id: DeviceId, now: O
     Ok(())
 }
 
+/// The catalog apps the device reports, in the caller's transaction (which
+/// holds the catalog's shared lock and the device's).
+pub(super) async fn record_apps(
+    tx: &mut Tx<'_>,
+    device_id: DeviceId,
+    apps: &[ManagedApp],
+    now: OffsetDateTime,
+    installs_expire_at: OffsetDateTime,
+) -> DbResult<()> {
+    expire_due(tx, Some(device_id), now).await?;
+    for app in apps {
+        sqlx::query(
+            "INSERT INTO device_apps (device_id, app_id, state, version, updated_at)
+             SELECT $1, id, 'installed', $3, $4 FROM apps WHERE id = $2
+             ON CONFLICT (device_id, app_id) DO UPDATE
+             SET state = 'installed', version = excluded.version, reason = NULL, updated_at = excluded.updated_at
+             WHERE device_apps.state = 'failed'
+                OR (device_apps.state = 'installed' AND device_apps.version IS DISTINCT FROM excluded.version)",
+        )
+        .bind(uid(device_id))
+        .bind(&app.app_id)
+        .bind(&app.version)
+        .bind(Ts(now))
+        .execute(&mut **tx)
+        .await
+        .map_err(other)?;
+    }
+    let reported: Vec<&str> = apps.iter().map(|a| a.app_id.as_str()).collect();
+    sqlx::query(&format!(
+        "DELETE FROM device_apps WHERE device_id = $1 AND state = 'installed' AND app_id NOT IN ({})",
+        dialect::json_strings(2)
+    ))
+    .bind(uid(device_id))
+    .bind(serde_json::to_string(&reported).expect("strings serialize"))
+    .execute(&mut **tx)
+    .await
+    .map_err(other)?;
+    // Required means kept installed: one removed on the device comes back.
+    assign_required(tx, Assignment::Device(device_id), now, installs_expire_at).await
+}
+
 enum InstallsOf<'a> {
     Device(DeviceId),
     UserApp(UserId, &'a str),
@@ -320,7 +361,7 @@ async fn installs(store: &Store, of: InstallsOf<'_>, now: OffsetDateTime) -> DbR
     };
     let sql = format!(
         "SELECT da.device_id, da.app_id, a.name, a.icon_color, a.required, da.state, da.reason, da.updated_at,
-                c.state AS command_state, c.expires_at AS command_expires_at
+                c.kind AS command_kind, c.state AS command_state, c.expires_at AS command_expires_at
          FROM device_apps da JOIN apps a ON a.id = da.app_id JOIN devices d ON d.id = da.device_id
          LEFT JOIN commands c ON c.id = da.command_id
          WHERE {filter} ORDER BY lower(a.name), lower(d.name)"
@@ -345,6 +386,7 @@ struct InstallRow {
     reason: Option<String>,
     updated_at: Ts,
     /// The command it waits for, if any.
+    command_kind: Option<String>,
     command_state: Option<String>,
     command_expires_at: Option<Ts>,
 }
@@ -355,9 +397,10 @@ impl InstallRow {
         let mut state = parsed("state", &self.state, InstallState::parse)?;
         let (mut reason, mut updated_at) = (self.reason, self.updated_at);
         let command = self.command_state.as_deref().and_then(CommandState::parse);
-        if let (Some(command), Some(expires_at)) = (command, self.command_expires_at)
+        let kind = self.command_kind.as_deref().and_then(CommandKind::parse);
+        if let (Some(command), Some(kind), Some(expires_at)) = (command, kind, self.command_expires_at)
             && state.is_in_progress()
-            && command_rules::expired_by(command, expires_at.0, now)
+            && command_rules::expired_by(kind, command, expires_at.0, now)
         {
             let (settled, why) = rules::after_expiry(state);
             (state, reason, updated_at) = (settled, why.map(Into::into), expires_at);
@@ -473,16 +516,16 @@ impl CatalogStore for Store {
         installs(self, InstallsOf::Device(device_id), now).await
     }
 
-    async fn queue_app_command(&self, command: NewCommand, audit: AuditEvent) -> DbResult<AppCommandOutcome> {
-        if let Some(existing) = command_with_key(self, &command).await? {
-            return Ok(AppCommandOutcome::Queued(Box::new(existing)));
-        }
+    async fn queue_app_command(&self, command: NewCommand, audit: AuditEvent) -> DbResult<QueueOutcome> {
         let app_id = command.app.as_ref().map(|a| a.app_id.clone()).unwrap_or_default();
         let mut tx = self.begin().await?;
         // The app's state and the queued command agree.
         dialect::lock(&mut tx, &[Key::Device(&command.device_id)]).await?;
+        if let Some(repeat) = repeated(&mut tx, &command).await? {
+            return Ok(repeat);
+        }
         if devices::is_wiped(&mut tx, command.device_id).await? {
-            return Ok(AppCommandOutcome::DeviceWiped);
+            return Ok(QueueOutcome::DeviceWiped);
         }
         expire_due(&mut tx, Some(command.device_id), command.requested_at).await?;
         let state: Option<String> =
@@ -496,9 +539,11 @@ impl CatalogStore for Store {
         if let Some(refusal) = rules::refusal(command.kind, state) {
             return Ok(refusal);
         }
-        let queued = insert_command(&mut tx, &command, &audit).await?;
-        tx.commit().await?;
-        Ok(AppCommandOutcome::Queued(Box::new(queued)))
+        let outcome = insert_keyed(&mut tx, &command, &audit).await?;
+        if matches!(outcome, QueueOutcome::Queued(_)) {
+            tx.commit().await?;
+        }
+        Ok(outcome)
     }
 
     async fn record_app_inventory(
@@ -510,36 +555,7 @@ impl CatalogStore for Store {
     ) -> DbResult<()> {
         let mut tx = self.begin().await?;
         dialect::lock(&mut tx, &[Key::CatalogShared, Key::Device(&device_id)]).await?;
-        expire_due(&mut tx, Some(device_id), now).await?;
-        for app in apps {
-            sqlx::query(
-                "INSERT INTO device_apps (device_id, app_id, state, version, updated_at)
-                 SELECT $1, id, 'installed', $3, $4 FROM apps WHERE id = $2
-                 ON CONFLICT (device_id, app_id) DO UPDATE
-                 SET state = 'installed', version = excluded.version, reason = NULL, updated_at = excluded.updated_at
-                 WHERE device_apps.state = 'failed'
-                    OR (device_apps.state = 'installed' AND device_apps.version IS DISTINCT FROM excluded.version)",
-            )
-            .bind(uid(device_id))
-            .bind(&app.app_id)
-            .bind(&app.version)
-            .bind(Ts(now))
-            .execute(&mut *tx)
-            .await
-            .map_err(other)?;
-        }
-        let reported: Vec<&str> = apps.iter().map(|a| a.app_id.as_str()).collect();
-        sqlx::query(&format!(
-            "DELETE FROM device_apps WHERE device_id = $1 AND state = 'installed' AND app_id NOT IN ({})",
-            dialect::json_strings(2)
-        ))
-        .bind(uid(device_id))
-        .bind(serde_json::to_string(&reported).expect("strings serialize"))
-        .execute(&mut *tx)
-        .await
-        .map_err(other)?;
-        // Required means kept installed: one removed on the device comes back.
-        assign_required(&mut tx, Assignment::Device(device_id), now, installs_expire_at).await?;
+        record_apps(&mut tx, device_id, apps, now, installs_expire_at).await?;
         tx.commit().await
     }
 }

@@ -8,7 +8,7 @@ use super::{Key, Store, Tx, catalog, devices, dialect, insert_audit, other, uid}
 use crate::{
     commands::rules,
     db::{
-        Actor, AuditEvent, CommandStore, DbError, DbResult, NewCommand, StateChange, WipeOutcome,
+        Actor, AuditEvent, CommandStore, DbError, DbResult, NewCommand, QueueOutcome, StateChange, WipeOutcome,
         values::{Ts, Uid, parsed},
     },
     live::Notice,
@@ -41,7 +41,10 @@ impl CommandRow {
     /// As it stands at `now`, expired if its time ran out untaken.
     fn standing_at(mut self, now: OffsetDateTime) -> Self {
         let state = CommandState::parse(&self.state);
-        if state.is_some_and(|state| rules::expired_by(state, self.expires_at.0, now)) {
+        let kind = CommandKind::parse(&self.kind);
+        if let (Some(state), Some(kind)) = (state, kind)
+            && rules::expired_by(kind, state, self.expires_at.0, now)
+        {
             self.state = CommandState::Expired.as_str().into();
             self.finished_at = Some(self.expires_at);
         }
@@ -89,8 +92,10 @@ impl TryFrom<CommandRow> for Command {
     }
 }
 
-/// The command queued before with the same user's idempotency key, if any.
-pub(super) async fn command_with_key(store: &Store, command: &NewCommand) -> DbResult<Option<Command>> {
+/// What the command's idempotency key already stands for, if anything: the
+/// command queued with it, or a refusal when that was another device's or
+/// another action. Looked at in the transaction that would insert it.
+pub(super) async fn repeated(tx: &mut Tx<'_>, command: &NewCommand) -> DbResult<Option<QueueOutcome>> {
     let Some(key) = &command.idempotency_key else {
         return Ok(None);
     };
@@ -99,10 +104,39 @@ pub(super) async fn command_with_key(store: &Store, command: &NewCommand) -> DbR
     ))
     .bind(uid(command.user_id))
     .bind(key)
-    .fetch_optional(&store.pool)
+    .fetch_optional(&mut **tx)
     .await
     .map_err(other)?;
-    existing.map(Command::try_from).transpose()
+    let Some(row) = existing else { return Ok(None) };
+    if row.device_id != uid(command.device_id) || row.kind != command.kind.as_str() {
+        return Ok(Some(QueueOutcome::KeyReused));
+    }
+    Ok(Some(QueueOutcome::Queued(Box::new(Command::try_from(row)?))))
+}
+
+/// Inserts the command; a concurrent request on another device that took
+/// its idempotency key first makes it a refusal.
+pub(super) async fn insert_keyed(tx: &mut Tx<'_>, command: &NewCommand, audit: &AuditEvent) -> DbResult<QueueOutcome> {
+    match insert_command(tx, command, audit).await {
+        Ok(queued) => Ok(QueueOutcome::Queued(Box::new(queued))),
+        Err(DbError::Conflict) if command.idempotency_key.is_some() => Ok(QueueOutcome::KeyReused),
+        Err(error) => Err(error),
+    }
+}
+
+/// Whether a Reset of the device is on its way (queued, delivered or being
+/// carried out) at `now`.
+pub(super) async fn reset_waiting(tx: &mut Tx<'_>, device_id: DeviceId, now: OffsetDateTime) -> DbResult<bool> {
+    let waiting: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM commands WHERE device_id = $1 AND kind = 'wipe'
+         AND state IN ('requested', 'delivered', 'acknowledged') AND expires_at > $2",
+    )
+    .bind(uid(device_id))
+    .bind(Ts(now))
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(other)?;
+    Ok(waiting > 0)
 }
 
 /// Inserts a requested command with its audit entry, and reads it back.
@@ -161,7 +195,8 @@ pub(super) async fn expire_due(tx: &mut Tx<'_>, device: Option<DeviceId>, now: O
     // The rule of `rules::expired_by`, for every row at once.
     let mut expired: Vec<(Uid, Uid)> = sqlx::query_as(
         "UPDATE commands SET state = 'expired', finished_at = expires_at
-         WHERE ($1 IS NULL OR device_id = $1) AND state IN ('requested', 'delivered') AND expires_at <= $2
+         WHERE ($1 IS NULL OR device_id = $1) AND expires_at <= $2
+           AND (state IN ('requested', 'delivered') OR (state = 'acknowledged' AND kind <> 'wipe'))
          RETURNING device_id, user_id",
     )
     .bind(device.map(uid))
@@ -179,16 +214,49 @@ pub(super) async fn expire_due(tx: &mut Tx<'_>, device: Option<DeviceId>, now: O
     Ok(count)
 }
 
+/// The requested commands, oldest first, marked delivered in the caller's
+/// transaction (see [`CommandStore::take_pending`]).
+pub(super) async fn take(
+    tx: &mut Tx<'_>,
+    device_id: DeviceId,
+    now: OffsetDateTime,
+    redeliver: bool,
+) -> DbResult<Vec<DeviceCommand>> {
+    expire_due(tx, Some(device_id), now).await?;
+    let mut rows: Vec<CommandRow> = sqlx::query_as(&format!(
+        "UPDATE commands SET state = 'delivered', delivered_at = $1
+         WHERE device_id = $2 AND (state = 'requested' OR ($3 AND state = 'delivered'))
+         RETURNING {COMMAND_FIELDS}"
+    ))
+    .bind(Ts(now))
+    .bind(uid(device_id))
+    .bind(redeliver)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(other)?;
+    if let Some(row) = rows.first() {
+        tx.notify(Notice::commands_changed(row.user_id.into(), device_id));
+    }
+    rows.sort_by_key(|row| row.requested_at);
+    rows.into_iter().map(CommandRow::for_device).collect()
+}
+
 #[async_trait]
 impl CommandStore for Store {
-    async fn queue_command(&self, command: NewCommand, audit: AuditEvent) -> DbResult<Command> {
-        if let Some(existing) = command_with_key(self, &command).await? {
-            return Ok(existing);
-        }
+    async fn queue_command(&self, command: NewCommand, audit: AuditEvent) -> DbResult<QueueOutcome> {
         let mut tx = self.begin().await?;
-        let queued = insert_command(&mut tx, &command, &audit).await?;
-        tx.commit().await?;
-        Ok(queued)
+        dialect::lock(&mut tx, &[Key::Device(&command.device_id)]).await?;
+        if let Some(repeat) = repeated(&mut tx, &command).await? {
+            return Ok(repeat);
+        }
+        if devices::is_wiped(&mut tx, command.device_id).await? {
+            return Ok(QueueOutcome::DeviceWiped);
+        }
+        let outcome = insert_keyed(&mut tx, &command, &audit).await?;
+        if matches!(outcome, QueueOutcome::Queued(_)) {
+            tx.commit().await?;
+        }
+        Ok(outcome)
     }
 
     async fn commands_of(&self, device_id: DeviceId, now: OffsetDateTime) -> DbResult<Vec<Command>> {
@@ -206,7 +274,8 @@ impl CommandStore for Store {
 
     async fn expire_commands(&self, now: OffsetDateTime) -> DbResult<usize> {
         let devices: Vec<Uid> = sqlx::query_scalar(
-            "SELECT DISTINCT device_id FROM commands WHERE state IN ('requested', 'delivered') AND expires_at <= $1",
+            "SELECT DISTINCT device_id FROM commands WHERE expires_at <= $1
+             AND (state IN ('requested', 'delivered') OR (state = 'acknowledged' AND kind <> 'wipe'))",
         )
         .bind(Ts(now))
         .fetch_all(&self.pool)
@@ -231,24 +300,9 @@ impl CommandStore for Store {
         redeliver: bool,
     ) -> DbResult<Vec<DeviceCommand>> {
         let mut tx = self.begin().await?;
-        expire_due(&mut tx, Some(device_id), now).await?;
-        let mut rows: Vec<CommandRow> = sqlx::query_as(&format!(
-            "UPDATE commands SET state = 'delivered', delivered_at = $1
-             WHERE device_id = $2 AND (state = 'requested' OR ($3 AND state = 'delivered'))
-             RETURNING {COMMAND_FIELDS}"
-        ))
-        .bind(Ts(now))
-        .bind(uid(device_id))
-        .bind(redeliver)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(other)?;
-        if let Some(row) = rows.first() {
-            tx.notify(Notice::commands_changed(row.user_id.into(), device_id));
-        }
+        let commands = take(&mut tx, device_id, now, redeliver).await?;
         tx.commit().await?;
-        rows.sort_by_key(|row| row.requested_at);
-        rows.into_iter().map(CommandRow::for_device).collect()
+        Ok(commands)
     }
 
     async fn advance_command(
@@ -318,16 +372,7 @@ impl CommandStore for Store {
             return Ok(WipeOutcome::AlreadyWiped);
         }
         expire_due(&mut tx, Some(command.device_id), command.requested_at).await?;
-        let active: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM commands WHERE device_id = $1 AND kind = 'wipe'
-             AND state IN ('requested', 'delivered', 'acknowledged') AND expires_at > $2",
-        )
-        .bind(uid(command.device_id))
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(other)?;
-        if active > 0 {
+        if reset_waiting(&mut tx, command.device_id, command.requested_at).await? {
             return Ok(WipeOutcome::AlreadyPending);
         }
         // Nothing queued before a wipe runs after it.

@@ -2,15 +2,15 @@
 
 use async_trait::async_trait;
 use portal_types::{
-    CertificateInfo, ComplianceState, Device, DeviceDetail, DeviceId, Inventory, Ownership, Platform, UserId,
+    CertificateInfo, ComplianceState, Device, DeviceCommand, DeviceDetail, DeviceId, Ownership, Platform, UserId,
 };
 use time::OffsetDateTime;
 
-use super::{Key, Store, Tx, catalog, commit_audited, dialect, insert_audit, other, uid};
+use super::{Key, Store, Tx, catalog, commands, commit_audited, dialect, insert_audit, other, uid};
 use crate::{
     db::{
-        AuditEvent, Compliance, DbError, DbResult, DeviceCredentials, DeviceStore, EnrollOutcome, EnrollmentCode,
-        FailingSince, NewCertificate, NewDevice,
+        AuditEvent, CheckIn, Compliance, DbError, DbResult, DeviceCredentials, DeviceStore, EnrollOutcome,
+        EnrollmentCode, FailingSince, NewCertificate, NewDevice, RemoveOutcome,
         values::{Ts, Uid, parsed},
     },
     live::Notice,
@@ -156,6 +156,8 @@ pub(super) async fn revoke_certificates(tx: &mut Tx<'_>, device_id: DeviceId, no
         .execute(&mut **tx)
         .await
         .map_err(other)?;
+    // A command stream the device holds looks again, and ends.
+    tx.notify(Notice::Wake { device: device_id });
     Ok(())
 }
 
@@ -233,6 +235,7 @@ impl DeviceStore for Store {
     }
 
     async fn create_enrollment_code(&self, code: EnrollmentCode) -> DbResult<()> {
+        let _turn = self.single_write().await;
         sqlx::query(
             "INSERT INTO enrollment_codes (code_hash, user_id, platform, ownership, device_name, category, created_at,
                                            expires_at)
@@ -375,6 +378,7 @@ impl DeviceStore for Store {
         now: OffsetDateTime,
         forget_before: OffsetDateTime,
     ) -> DbResult<bool> {
+        let _turn = self.single_write().await;
         sqlx::query("DELETE FROM device_nonces WHERE seen_at < $1")
             .bind(Ts(forget_before))
             .execute(&self.pool)
@@ -392,31 +396,27 @@ impl DeviceStore for Store {
         Ok(inserted.rows_affected() == 1)
     }
 
-    async fn record_check_in(
-        &self,
-        device_id: DeviceId,
-        inventory: &Inventory,
-        compliance: &Compliance,
-        now: OffsetDateTime,
-    ) -> DbResult<()> {
+    async fn check_in(&self, report: CheckIn<'_>) -> DbResult<Vec<DeviceCommand>> {
+        let device_id = report.device_id;
         let mut tx = self.begin().await?;
+        dialect::lock(&mut tx, &[Key::CatalogShared, Key::Device(&device_id)]).await?;
         let owner: Option<Uid> = sqlx::query_scalar(
             "UPDATE devices SET os_version = $1, model = $2, encrypted = $3, passcode_set = $4, jailbroken = $5,
                     free_storage_mb = $6, serial_number = $7, compliance = $8, compliance_reasons = $9,
                     failing_since = $10, last_check_in = $11
              WHERE id = $12 RETURNING user_id",
         )
-        .bind(&inventory.os_version)
-        .bind(&inventory.model)
-        .bind(inventory.encrypted)
-        .bind(inventory.passcode_set)
-        .bind(inventory.jailbroken)
-        .bind(inventory.free_storage_mb as i64)
-        .bind(&inventory.serial_number)
-        .bind(compliance.state.as_str())
-        .bind(reasons_json(compliance)?)
-        .bind(compliance.failing_since.map(Ts))
-        .bind(Ts(now))
+        .bind(&report.inventory.os_version)
+        .bind(&report.inventory.model)
+        .bind(report.inventory.encrypted)
+        .bind(report.inventory.passcode_set)
+        .bind(report.inventory.jailbroken)
+        .bind(report.inventory.free_storage_mb as i64)
+        .bind(&report.inventory.serial_number)
+        .bind(report.compliance.state.as_str())
+        .bind(reasons_json(report.compliance)?)
+        .bind(report.compliance.failing_since.map(Ts))
+        .bind(Ts(report.now))
         .bind(uid(device_id))
         .fetch_optional(&mut *tx)
         .await
@@ -424,7 +424,10 @@ impl DeviceStore for Store {
         if let Some(owner) = owner {
             tx.notify(Notice::device_changed(owner.into(), device_id));
         }
-        tx.commit().await
+        catalog::record_apps(&mut tx, device_id, report.apps, report.now, report.installs_expire_at).await?;
+        let commands = commands::take(&mut tx, device_id, report.now, false).await?;
+        tx.commit().await?;
+        Ok(commands)
     }
 
     async fn owns_device(&self, user_id: UserId, device_id: DeviceId) -> DbResult<bool> {
@@ -456,8 +459,13 @@ impl DeviceStore for Store {
         commit_audited(tx, done.rows_affected(), &audit).await
     }
 
-    async fn retire_device(&self, user_id: UserId, device_id: DeviceId, audit: AuditEvent) -> DbResult<bool> {
+    async fn retire_device(&self, user_id: UserId, device_id: DeviceId, audit: AuditEvent) -> DbResult<RemoveOutcome> {
         let mut tx = self.begin().await?;
+        // Beside a reset being queued, so that one of the two sees the other.
+        dialect::lock(&mut tx, &[Key::Device(&device_id)]).await?;
+        if commands::reset_waiting(&mut tx, device_id, audit.at).await? {
+            return Ok(RemoveOutcome::ResetWaiting);
+        }
         tx.notify(Notice::device_changed(user_id, device_id));
         revoke_certificates(&mut tx, device_id, audit.at).await?;
         let deleted = sqlx::query("DELETE FROM devices WHERE id = $1 AND user_id = $2")
@@ -466,6 +474,10 @@ impl DeviceStore for Store {
             .execute(&mut *tx)
             .await
             .map_err(other)?;
-        commit_audited(tx, deleted.rows_affected(), &audit).await
+        Ok(if commit_audited(tx, deleted.rows_affected(), &audit).await? {
+            RemoveOutcome::Removed
+        } else {
+            RemoveOutcome::NotFound
+        })
     }
 }

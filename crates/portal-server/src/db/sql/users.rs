@@ -61,6 +61,7 @@ const USER_COLUMNS: &str = "SELECT id, email, display_name, role, password_hash 
 #[async_trait]
 impl UserStore for Store {
     async fn create_user(&self, user: NewUser, now: OffsetDateTime) -> DbResult<UserId> {
+        let _turn = self.single_write().await;
         let id = UserId(Uuid::new_v4());
         sqlx::query(
             "INSERT INTO users (id, email, display_name, role, password_hash, created_at)
@@ -108,6 +109,16 @@ impl UserStore for Store {
         .await
         .map_err(other)?;
         commit_with_audit(tx, &audit).await
+    }
+
+    async fn session_lives(&self, user_id: UserId, created_at: OffsetDateTime) -> DbResult<bool> {
+        let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM sessions WHERE user_id = $1 AND created_at = $2")
+            .bind(uid(user_id))
+            .bind(Ts(created_at))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(other)?;
+        Ok(found.is_some())
     }
 
     async fn session(&self, token_hash: &str) -> DbResult<Option<(SessionRecord, UserRecord)>> {
@@ -179,9 +190,11 @@ impl UserStore for Store {
     }
 
     async fn second_factor(&self, user_id: UserId) -> DbResult<SecondFactor> {
-        let row: Option<(Option<Vec<u8>>, Option<Vec<u8>>, Option<i64>, i64)> = sqlx::query_as(
+        type Row = (Option<Vec<u8>>, Option<Vec<u8>>, Option<i64>, i64, i32, Option<Ts>);
+        let row: Option<Row> = sqlx::query_as(
             "SELECT totp_secret, totp_pending, totp_last_step,
-                    (SELECT COUNT(*) FROM recovery_codes r WHERE r.user_id = users.id AND r.used_at IS NULL)
+                    (SELECT COUNT(*) FROM recovery_codes r WHERE r.user_id = users.id AND r.used_at IS NULL),
+                    factor_failures, factor_locked_until
              FROM users WHERE id = $1",
         )
         .bind(uid(user_id))
@@ -189,16 +202,57 @@ impl UserStore for Store {
         .await
         .map_err(other)?;
         Ok(row
-            .map(|(secret, pending, last_step, left)| SecondFactor {
-                secret,
-                pending,
-                last_step,
-                recovery_codes_left: left as u32,
-            })
+            .map(
+                |(secret, pending, last_step, left, failures, locked_until)| SecondFactor {
+                    secret,
+                    pending,
+                    last_step,
+                    recovery_codes_left: left as u32,
+                    failures: failures.max(0) as u32,
+                    locked_until: locked_until.map(|t| t.0),
+                },
+            )
             .unwrap_or_default())
     }
 
+    async fn count_factor_failure(&self, user_id: UserId) -> DbResult<u32> {
+        let _turn = self.single_write().await;
+        let failures: i32 = sqlx::query_scalar(
+            "UPDATE users SET factor_failures = factor_failures + 1 WHERE id = $1 RETURNING factor_failures",
+        )
+        .bind(uid(user_id))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(failures.max(0) as u32)
+    }
+
+    async fn lock_factor(&self, user_id: UserId, until: OffsetDateTime, audit: AuditEvent) -> DbResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE users SET factor_locked_until = $1 WHERE id = $2")
+            .bind(Ts(until))
+            .bind(uid(user_id))
+            .execute(&mut *tx)
+            .await
+            .map_err(other)?;
+        commit_with_audit(tx, &audit).await
+    }
+
+    async fn clear_factor_failures(&self, user_id: UserId) -> DbResult<()> {
+        let _turn = self.single_write().await;
+        sqlx::query(
+            "UPDATE users SET factor_failures = 0, factor_locked_until = NULL
+             WHERE id = $1 AND (factor_failures <> 0 OR factor_locked_until IS NOT NULL)",
+        )
+        .bind(uid(user_id))
+        .execute(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(())
+    }
+
     async fn set_pending_totp(&self, user_id: UserId, sealed: &[u8]) -> DbResult<()> {
+        let _turn = self.single_write().await;
         sqlx::query("UPDATE users SET totp_pending = $1 WHERE id = $2")
             .bind(sealed)
             .bind(uid(user_id))
@@ -211,20 +265,27 @@ impl UserStore for Store {
     async fn enable_totp(
         &self,
         user_id: UserId,
+        checked: &[u8],
         step: i64,
         recovery_hashes: &[String],
+        keep: &str,
         audit: AuditEvent,
-    ) -> DbResult<()> {
+    ) -> DbResult<bool> {
         let mut tx = self.begin().await?;
-        sqlx::query(
-            "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = $1
-             WHERE id = $2 AND totp_pending IS NOT NULL",
+        let enabled = sqlx::query(
+            "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = $1,
+                              factor_failures = 0, factor_locked_until = NULL
+             WHERE id = $2 AND totp_pending = $3",
         )
         .bind(step)
         .bind(uid(user_id))
+        .bind(checked)
         .execute(&mut *tx)
         .await
         .map_err(other)?;
+        if enabled.rows_affected() != 1 {
+            return Ok(false);
+        }
         delete_recovery_codes(&mut tx, user_id).await?;
         for hash in recovery_hashes {
             sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
@@ -234,21 +295,34 @@ impl UserStore for Store {
                 .await
                 .map_err(other)?;
         }
-        commit_with_audit(tx, &audit).await
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(uid(user_id))
+            .bind(keep)
+            .execute(&mut *tx)
+            .await
+            .map_err(other)?;
+        tx.notify(Notice::Account { user: user_id });
+        commit_with_audit(tx, &audit).await?;
+        Ok(true)
     }
 
     async fn disable_totp(&self, user_id: UserId, audit: AuditEvent) -> DbResult<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL WHERE id = $1")
-            .bind(uid(user_id))
-            .execute(&mut *tx)
-            .await
-            .map_err(other)?;
+        sqlx::query(
+            "UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL,
+                              factor_failures = 0, factor_locked_until = NULL
+             WHERE id = $1",
+        )
+        .bind(uid(user_id))
+        .execute(&mut *tx)
+        .await
+        .map_err(other)?;
         delete_recovery_codes(&mut tx, user_id).await?;
         commit_with_audit(tx, &audit).await
     }
 
     async fn use_totp_step(&self, user_id: UserId, step: i64) -> DbResult<bool> {
+        let _turn = self.single_write().await;
         let done = sqlx::query(
             "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
         )
@@ -261,6 +335,7 @@ impl UserStore for Store {
     }
 
     async fn use_recovery_code(&self, user_id: UserId, code_hash: &str, now: OffsetDateTime) -> DbResult<bool> {
+        let _turn = self.single_write().await;
         let done = sqlx::query(
             "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
         )
@@ -274,6 +349,7 @@ impl UserStore for Store {
     }
 
     async fn touch_session(&self, token_hash: &str, now: OffsetDateTime) -> DbResult<()> {
+        let _turn = self.single_write().await;
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
             .bind(Ts(now))
             .bind(token_hash)
