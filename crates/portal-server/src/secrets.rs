@@ -85,8 +85,11 @@ fn key_file(path: &Path) -> anyhow::Result<Vec<u8>> {
         std::fs::create_dir_all(parent)?;
     }
     let key: [u8; 32] = rand::random();
-    crate::devices::ca::write_whole(path, STANDARD.encode(key).as_bytes(), true)?;
-    Ok(key.to_vec())
+    // Another node starting over the same folder may be first: its key counts.
+    crate::devices::ca::write_once(path, STANDARD.encode(key).as_bytes(), true)?;
+    STANDARD
+        .decode(std::fs::read_to_string(path)?.trim())
+        .with_context(|| format!("reading {}", path.display()))
 }
 
 #[cfg(test)]

@@ -104,6 +104,7 @@ impl Application {
             ca: Arc::new(DeviceCa::load_or_create(&config.data_dir)?),
             events: Events::new(db.clone()).await?,
             stopping: stopping.clone(),
+            device_throttle: Arc::default(),
             public_url: public_url.into(),
             sign_in_limits: Arc::new(SignInLimits::new(db.clone())),
             confirm_limits: Arc::new(RateLimiter::new("confirm", 10, time::Duration::minutes(15), db.clone())),
@@ -205,7 +206,11 @@ impl Application {
             }
         }
         sweeper.abort();
-        self.db.close().await;
+        // Connections still held by requests cut off after the grace do not
+        // keep the process from stopping.
+        if tokio::time::timeout(GRACE, self.db.close()).await.is_err() {
+            tracing::warn!("database connections still in use {GRACE:?} after the stop: leaving them");
+        }
         Ok(())
     }
 }

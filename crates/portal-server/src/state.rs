@@ -5,6 +5,7 @@ use crate::{
     db::Database,
     devices::ca::DeviceCa,
     devices::policy::Policy,
+    devices::throttle::DeviceThrottle,
     identity::password::PasswordHasher,
     live::{Events, Stopping},
     rate_limit::{RateLimiter, SignInLimits},
@@ -20,6 +21,8 @@ pub struct AppState {
     pub policy: Arc<Policy>,
     pub ca: Arc<DeviceCa>,
     pub events: Events,
+    /// How often each device may call the device API, on this node.
+    pub device_throttle: Arc<DeviceThrottle>,
     /// Endless streams end when this says the server is stopping.
     pub stopping: Stopping,
     /// The address devices and the agent reach the server at, for the enrollment command.

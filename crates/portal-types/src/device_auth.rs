@@ -26,15 +26,23 @@ pub struct Signed<'a> {
     pub body: &'a [u8],
 }
 
-/// The bytes that are signed.
+/// The bytes that are signed: the device's id, then what agents signed before it.
 pub fn signing_input(request: Signed<'_>) -> Vec<u8> {
+    let mut input = format!("{}\n", request.device).into_bytes();
+    input.extend(legacy_signing_input(request));
+    input
+}
+
+/// What agents signed before the device id was part of it. Still accepted,
+/// so that devices in the field keep working until their agent is updated;
+/// the signature is checked against that same device's key either way.
+pub fn legacy_signing_input(request: Signed<'_>) -> Vec<u8> {
     let body_hash: String = Sha256::digest(request.body)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
     format!(
-        "{}\n{}\n{}\n{}\n{}\n{body_hash}",
-        request.device,
+        "{}\n{}\n{}\n{}\n{body_hash}",
         request.method.to_ascii_uppercase(),
         request.path_and_query,
         request.timestamp,
@@ -84,5 +92,23 @@ mod tests {
         for other in changed {
             assert_ne!(input, signing_input(other), "{other:?}");
         }
+    }
+
+    #[test]
+    fn the_legacy_input_is_what_agents_signed_before_the_device_id() {
+        let request = Signed {
+            device: DeviceId(uuid::Uuid::from_u128(1)),
+            method: "post",
+            path_and_query: "/api/v1/device/check-in",
+            timestamp: 1_700_000_000,
+            nonce: "n1",
+            body: b"{}",
+        };
+        let legacy = String::from_utf8(super::legacy_signing_input(request)).unwrap();
+        assert!(
+            legacy.starts_with("POST\n/api/v1/device/check-in\n1700000000\nn1\n"),
+            "{legacy}"
+        );
+        assert_ne!(legacy.as_bytes(), signing_input(request));
     }
 }

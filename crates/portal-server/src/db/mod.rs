@@ -297,8 +297,14 @@ pub trait UserStore: Send + Sync {
     /// The session and its user, in one round trip: every signed-in request reads it.
     async fn session(&self, token_hash: &str) -> DbResult<Option<(SessionRecord, UserRecord)>>;
     /// Whether the user's session begun at `created_at` is still there,
-    /// under whichever id re-authentication has given it since.
-    async fn session_lives(&self, user_id: UserId, created_at: OffsetDateTime) -> DbResult<bool>;
+    /// under whichever id re-authentication has given it since, and was used
+    /// after `idle_since`.
+    async fn session_lives(
+        &self,
+        user_id: UserId,
+        created_at: OffsetDateTime,
+        idle_since: OffsetDateTime,
+    ) -> DbResult<bool>;
     /// A new id for the session, and the password entered now: after
     /// re-authentication; audited in the same transaction.
     async fn reauthenticate_session(

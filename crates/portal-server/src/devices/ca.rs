@@ -49,43 +49,36 @@ pub struct DeviceCa {
 
 impl DeviceCa {
     /// Loads the CA from `dir`, creating it (key file mode 0600) on first
-    /// start. Each file is written whole or not at all, the certificate
-    /// first: a key on disk means the CA is complete.
+    /// start. Each file is written whole or not at all, and once: the first
+    /// of several nodes starting over one data folder makes it, the others
+    /// load what it made. The key is written first, and a key without its
+    /// certificate (a crash between the two) certifies itself again.
     pub fn load_or_create(dir: &Path) -> anyhow::Result<Self> {
         let key_path = dir.join("device-ca.key.pem");
         let cert_path = dir.join("device-ca.pem");
-        if key_path.exists() {
-            let key = KeyPair::from_pem(&fs::read_to_string(&key_path).with_context(|| read(&key_path))?)
-                .context("parsing the device CA key")?;
-            let certificate_pem = match fs::read_to_string(&cert_path) {
-                Ok(pem) => pem,
-                // Left by a crash between the key and its certificate (an
-                // older order of writing): the same key certifies itself again.
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                    let pem = ca_params().self_signed(&key)?.pem();
-                    write_whole(&cert_path, pem.as_bytes(), false)?;
-                    tracing::warn!(path = %cert_path.display(), "made the missing device CA certificate again");
-                    pem
-                }
-                Err(error) => return Err(error).with_context(|| read(&cert_path)),
-            };
-            let issuer =
-                Issuer::from_ca_cert_pem(&certificate_pem, key).context("parsing the device CA certificate")?;
-            return Ok(Self {
-                issuer,
-                certificate_pem,
-            });
+        if !key_path.exists() {
+            fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
+            if write_once(&key_path, key.serialize_pem().as_bytes(), true)? {
+                tracing::info!(path = %dir.display(), "created the device CA");
+            }
         }
-        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
-        let params = ca_params();
-        let certificate = params.self_signed(&key)?;
-        write_whole(&cert_path, certificate.pem().as_bytes(), false)?;
-        write_whole(&key_path, key.serialize_pem().as_bytes(), true)?;
-        tracing::info!(path = %dir.display(), "created the device CA");
+        let key = KeyPair::from_pem(&fs::read_to_string(&key_path).with_context(|| read(&key_path))?)
+            .context("parsing the device CA key")?;
+        let certificate_pem = match fs::read_to_string(&cert_path) {
+            Ok(pem) => pem,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let pem = ca_params().self_signed(&key)?.pem();
+                write_once(&cert_path, pem.as_bytes(), false)?;
+                // Ours, or another node's made at the same moment from the same key.
+                fs::read_to_string(&cert_path).with_context(|| read(&cert_path))?
+            }
+            Err(error) => return Err(error).with_context(|| read(&cert_path)),
+        };
+        let issuer = Issuer::from_ca_cert_pem(&certificate_pem, key).context("parsing the device CA certificate")?;
         Ok(Self {
-            issuer: Issuer::new(params, key),
-            certificate_pem: certificate.pem(),
+            issuer,
+            certificate_pem,
         })
     }
 
@@ -191,15 +184,15 @@ fn ca_params() -> CertificateParams {
     params
 }
 
-/// Writes a file that must never exist half-written: a temporary file,
-/// flushed to disk, then put in place (and that flushed too). A `private`
-/// file (a key) is readable by this user only and made once: where one is
-/// there already (another node of the same data folder was quicker) this
-/// fails rather than replace it.
-pub(crate) fn write_whole(path: &Path, contents: &[u8], private: bool) -> anyhow::Result<()> {
-    let temporary = path.with_extension("partial");
+/// Writes a file that must never exist half-written, and is made once: a
+/// temporary file of its own (unique, so that nodes writing at the same
+/// moment do not share one), flushed to disk, then linked into place, which
+/// fails where the file exists already; the directory is flushed too.
+/// `private`: readable by this user only. False when another writer was first.
+pub(crate) fn write_once(path: &Path, contents: &[u8], private: bool) -> anyhow::Result<bool> {
+    let temporary = path.with_extension(format!("partial-{}", uuid::Uuid::new_v4().simple()));
     let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, if private { 0o600 } else { 0o644 });
     let mut file = options
@@ -207,17 +200,18 @@ pub(crate) fn write_whole(path: &Path, contents: &[u8], private: bool) -> anyhow
         .with_context(|| format!("creating {}", temporary.display()))?;
     file.write_all(contents)?;
     file.sync_all()?;
-    let placed = if private {
-        fs::hard_link(&temporary, path).and_then(|()| fs::remove_file(&temporary))
-    } else {
-        fs::rename(&temporary, path)
-    };
-    placed.with_context(|| format!("writing {}", path.display()))?;
+    let placed = fs::hard_link(&temporary, path);
+    fs::remove_file(&temporary)?;
+    match placed {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
+        Err(error) => return Err(error).with_context(|| format!("writing {}", path.display())),
+    }
     #[cfg(unix)]
     if let Some(parent) = path.parent() {
         fs::File::open(parent)?.sync_all()?;
     }
-    Ok(())
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -264,13 +258,35 @@ mod tests {
         let again_key = x509_public_key(again.certificate_pem());
         assert_eq!(first_key, again_key);
         assert!(!issued.pem.is_empty());
-        assert!(!dir.path().join("device-ca.partial").exists());
+        let left: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left.len(), 2, "no temporary file left: {left:?}");
     }
 
     fn x509_public_key(pem: &str) -> Vec<u8> {
         let (_, pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).unwrap();
         let certificate = pem.parse_x509().unwrap();
         certificate.public_key().raw.to_vec()
+    }
+
+    #[test]
+    fn nodes_starting_at_once_over_one_folder_share_one_ca() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().to_path_buf();
+        let starts: Vec<_> = (0..4)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || DeviceCa::load_or_create(&path).unwrap().certificate_pem().to_string())
+            })
+            .collect();
+        let pems: std::collections::HashSet<String> = starts.into_iter().map(|s| s.join().unwrap()).collect();
+        assert_eq!(pems.len(), 1, "one CA for all of them");
+        assert_eq!(
+            pems.into_iter().next().unwrap(),
+            fs::read_to_string(path.join("device-ca.pem")).unwrap()
+        );
     }
 
     #[test]

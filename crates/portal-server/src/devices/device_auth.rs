@@ -9,7 +9,9 @@ use axum::{
 use base64::{Engine, engine::general_purpose::STANDARD};
 use portal_types::{
     DeviceId,
-    device_auth::{DEVICE_ID, MAX_SKEW_SECONDS, NONCE, SIGNATURE, Signed, TIMESTAMP, signing_input},
+    device_auth::{
+        DEVICE_ID, MAX_SKEW_SECONDS, NONCE, SIGNATURE, Signed, TIMESTAMP, legacy_signing_input, signing_input,
+    },
 };
 use ring::signature::{ECDSA_P256_SHA256_ASN1, UnparsedPublicKey};
 use serde::de::DeserializeOwned;
@@ -99,22 +101,32 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedDevice<T> {
             .await
             .map_err(|_| AppError::BadRequest("The request body is too large.".into()))?;
         let path = parts.uri.path_and_query().map_or(parts.uri.path(), |p| p.as_str());
-        let signed = signing_input(Signed {
+        let signed = Signed {
             device: device_id,
             method: parts.method.as_str(),
             path_and_query: path,
             timestamp,
             nonce,
             body: &bytes,
-        });
-        UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, &device.public_key)
-            .verify(&signed, &signature)
+        };
+        let key = UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, &device.public_key);
+        key.verify(&signing_input(signed), &signature)
+            .or_else(|_| key.verify(&legacy_signing_input(signed), &signature))
             .map_err(|_| {
                 refused(
                     "bad_signature",
                     "The signature does not match this device's certificate.",
                 )
             })?;
+        // Only the device itself spends its requests (a stranger naming it
+        // cannot), and before the nonce is written.
+        if let Err(wait) = state.device_throttle.take(device_id, now) {
+            let seconds = crate::rate_limit::wait_seconds(wait);
+            return Err(AppError::RateLimited {
+                retry_after_seconds: seconds,
+                message: format!("This device sends too many requests. Try again in {seconds} seconds."),
+            });
+        }
         // Only a correctly signed request may spend a nonce.
         let forget_before = now - NONCE_KEPT_FOR;
         if !state.db.use_nonce(device_id, nonce, now, forget_before).await? {

@@ -1,6 +1,7 @@
 //! Device objects: enrollment with one-time codes, the device CA that signs
 //! their certificates, the signed device API, the enrollment restrictions and
-//! compliance policy, and what the organisation keeps of a device.
+//! compliance policy, what the organisation keeps of a device, and how
+//! often a device may call.
 
 pub mod ca;
 pub mod device_api;
@@ -10,3 +11,4 @@ pub mod owned;
 pub mod policy;
 pub mod routes;
 pub mod rules;
+pub mod throttle;

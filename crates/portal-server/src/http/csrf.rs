@@ -15,7 +15,7 @@ use axum::{
 
 use crate::http::{
     error::AppError,
-    origins::{Origins, is_device_api},
+    origins::{Origins, host_of, is_device_api},
 };
 
 pub const HEADER: &str = "x-requested-with";
@@ -46,7 +46,9 @@ fn has_proof(request: &Request, origins: &Origins) -> bool {
     }
     match headers.get(header::ORIGIN) {
         None => true,
-        Some(origin) => origin.to_str().is_ok_and(|origin| origins.allows_origin(origin)),
+        Some(origin) => origin
+            .to_str()
+            .is_ok_and(|origin| origins.allows_origin(origin, host_of(request))),
     }
 }
 

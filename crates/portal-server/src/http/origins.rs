@@ -28,16 +28,19 @@ impl Origins {
     /// the listener's.
     pub fn new(public_url: Option<&str>, bound: SocketAddr, scheme: &str) -> Self {
         let mut origins = Vec::new();
-        if let Some(origin) = public_url.and_then(origin_of) {
+        if let Some(origin) = public_url.and_then(|url| {
+            let (scheme, rest) = url.split_once("://")?;
+            normal_origin(scheme, rest.split('/').next().filter(|a| !a.is_empty())?)
+        }) {
             origins.push(origin);
         }
         if bound.ip().is_loopback() {
             let port = bound.port();
-            for host in ["localhost".to_string(), "127.0.0.1".into(), "[::1]".into()] {
-                origins.push(format!("{scheme}://{host}:{port}"));
+            for host in ["localhost", "127.0.0.1", "[::1]"] {
+                origins.extend(normal_origin(scheme, &format!("{host}:{port}")));
             }
         } else if public_url.is_none() && !bound.ip().is_unspecified() {
-            origins.push(format!("{scheme}://{bound}"));
+            origins.extend(normal_origin(scheme, &bound.to_string()));
         }
         let hosts = origins
             .iter()
@@ -52,23 +55,50 @@ impl Origins {
         !self.hosts.is_empty()
     }
 
+    /// A `Host` names this server, its default port said or not.
     pub fn allows_host(&self, host: &str) -> bool {
-        !self.checked() || self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
+        let host = host.to_ascii_lowercase();
+        let bare = host
+            .strip_suffix(":80")
+            .or_else(|| host.strip_suffix(":443"))
+            .unwrap_or(&host);
+        !self.checked() || self.hosts.iter().any(|h| *h == host || h == bare)
     }
 
-    pub fn allows_origin(&self, origin: &str) -> bool {
+    /// An `Origin` is this server's, scheme and all; where the server cannot
+    /// know its names, one naming the `Host` the request was sent to.
+    pub fn allows_origin(&self, origin: &str, host: Option<&str>) -> bool {
+        let Some(origin) = origin
+            .split_once("://")
+            .and_then(|(scheme, rest)| normal_origin(scheme, rest))
+        else {
+            return false;
+        };
         if !self.checked() {
-            return true;
+            let host = host.map(str::to_ascii_lowercase);
+            return origin.split_once("://").map(|(_, h)| h) == host.as_deref();
         }
-        self.origins.iter().any(|o| o.eq_ignore_ascii_case(origin))
+        self.origins.contains(&origin)
     }
 }
 
-/// `scheme://host:port` of a URL, lowercase, without its path.
-fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let authority = rest.split('/').next().filter(|a| !a.is_empty())?;
-    Some(format!("{scheme}://{authority}").to_ascii_lowercase())
+/// `scheme://host[:port]`, lowercase, the scheme's default port left out
+/// (as browsers send it).
+fn normal_origin(scheme: &str, authority: &str) -> Option<String> {
+    let (scheme, authority) = (scheme.to_ascii_lowercase(), authority.to_ascii_lowercase());
+    if authority.is_empty() || authority.contains('/') {
+        return None;
+    }
+    let default = match scheme.as_str() {
+        "http" => ":80",
+        "https" => ":443",
+        _ => "",
+    };
+    let authority = match authority.strip_suffix(default) {
+        Some(bare) if !default.is_empty() => bare.to_string(),
+        _ => authority,
+    };
+    Some(format!("{scheme}://{authority}"))
 }
 
 /// The host a request names: `Host`, or the authority of an HTTP/2 request.
@@ -88,7 +118,9 @@ pub fn is_device_api(path: &str) -> bool {
 
 pub async fn check_host(State(origins): State<std::sync::Arc<Origins>>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    if !is_device_api(path) && !host_of(&request).is_some_and(|host| origins.allows_host(host)) {
+    // The health check comes from load balancers by address, not by name.
+    let exempt = is_device_api(path) || path == "/api/v1/health";
+    if !exempt && !host_of(&request).is_some_and(|host| origins.allows_host(host)) {
         tracing::warn!(host = host_of(&request), path, "refused a request for another host");
         return AppError::refused(
             StatusCode::MISDIRECTED_REQUEST,
@@ -116,10 +148,28 @@ mod tests {
         assert!(origins.allows_host("127.0.0.1:8080"));
         assert!(!origins.allows_host("127.0.0.1:9999"));
         assert!(!origins.allows_host("rebound.example:8080"));
-        assert!(origins.allows_origin("https://portal.example.com"));
-        assert!(origins.allows_origin("http://localhost:8080"));
-        assert!(!origins.allows_origin("http://portal.example.com"), "scheme counts");
-        assert!(!origins.allows_origin("https://localhost:8080"), "scheme counts");
+        assert!(origins.allows_origin("https://portal.example.com", None));
+        assert!(origins.allows_origin("http://localhost:8080", None));
+        assert!(
+            !origins.allows_origin("http://portal.example.com", None),
+            "scheme counts"
+        );
+        assert!(!origins.allows_origin("https://localhost:8080", None), "scheme counts");
+    }
+
+    #[test]
+    fn default_ports_are_the_same_name_said_or_not() {
+        let origins = Origins::new(
+            Some("https://portal.example.com:443"),
+            "0.0.0.0:8443".parse().unwrap(),
+            "https",
+        );
+        assert!(origins.allows_host("portal.example.com"));
+        assert!(origins.allows_host("portal.example.com:443"));
+        assert!(origins.allows_origin("https://portal.example.com", None));
+        assert!(origins.allows_origin("https://portal.example.com:443", None));
+        let on_80 = Origins::new(None, "127.0.0.1:80".parse().unwrap(), "http");
+        assert!(on_80.allows_host("localhost") && on_80.allows_origin("http://localhost", None));
     }
 
     #[test]
@@ -127,6 +177,9 @@ mod tests {
         let origins = Origins::new(None, "0.0.0.0:8080".parse().unwrap(), "http");
         assert!(!origins.checked());
         assert!(origins.allows_host("anything:8080"));
+        // The Origin must still name the host the request went to.
+        assert!(origins.allows_origin("http://anything:8080", Some("anything:8080")));
+        assert!(!origins.allows_origin("http://attacker.example", Some("anything:8080")));
         let named = Origins::new(
             Some("https://portal.example.com"),
             "0.0.0.0:8080".parse().unwrap(),

@@ -111,7 +111,11 @@ async fn sign_in(
             state.sign_in_limits.release(attempt).await?;
             return Err(second_factor::required());
         }
-        Check::Locked(until) => return Err(second_factor::locked(until)),
+        // Not a guess either: no code is looked at until then.
+        Check::Locked(until) => {
+            state.sign_in_limits.release(attempt).await?;
+            return Err(second_factor::locked(until));
+        }
         Check::Rejected => {
             event.outcome = "second_factor_failure".into();
             state.db.record_audit(event).await?;

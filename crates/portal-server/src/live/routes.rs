@@ -11,7 +11,7 @@ use tokio::sync::broadcast::error::RecvError;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    identity::session::CurrentUser,
+    identity::session::{CurrentUser, IDLE_TIMEOUT},
     live::{Notice, RECHECK_EVERY},
     state::AppState,
 };
@@ -23,7 +23,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Server-sent events: each change to the caller's devices, as it happens.
 /// Each event's data is a `LiveEvent`; `resync` means some were missed (as
 /// a reconnected stream says first: the browser sends `Last-Event-ID`). The
-/// stream ends with the session: at sign-out on any node, and at its expiry.
+/// stream ends with the session: at sign-out on any node, when it has gone
+/// idle, and at its expiry.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events",
     responses(
         (status = 200, description = "An endless text/event-stream", content_type = "text/event-stream"),
@@ -91,8 +92,13 @@ async fn events(
 }
 
 /// Whether the session behind a stream is still there (signed out neither
-/// here nor on another node), whatever id re-authentication gave it.
+/// here nor on another node, not idle), whatever id re-authentication gave it.
 async fn still_signed_in(state: &AppState, user: UserId, created_at: time::OffsetDateTime) -> bool {
+    let idle_since = state.clock.now() - IDLE_TIMEOUT;
     // Not sure (the database did not answer): keep it, and look again later.
-    state.db.session_lives(user, created_at).await.unwrap_or(true)
+    state
+        .db
+        .session_lives(user, created_at, idle_since)
+        .await
+        .unwrap_or(true)
 }

@@ -673,3 +673,76 @@ async fn live_events_outlast_a_reauthentication_and_a_reconnected_stream_says_re
     let first = again.chunk().await.unwrap().unwrap();
     assert!(String::from_utf8_lossy(&first).contains("event: resync"), "{first:?}");
 }
+
+#[tokio::test]
+async fn a_device_calling_without_pause_is_throttled_and_then_let_through_again() {
+    let app = spawn_app().await;
+    let (_, device, _dir) = crate::enrollment::enrolled_device(&app).await;
+    let ack = || async {
+        let path = format!("/api/v1/device/commands/{}/ack", uuid::Uuid::new_v4());
+        let request = device
+            .signed_request(reqwest::Method::POST, &path, None::<&()>)
+            .unwrap();
+        request.send().await.unwrap()
+    };
+    let mut statuses = Vec::new();
+    for _ in 0..portal_server::devices::throttle::BURST as usize {
+        statuses.push(ack().await.status());
+    }
+    let first_throttled = statuses.iter().position(|s| *s == StatusCode::TOO_MANY_REQUESTS);
+    // Its enrollment's check-in and reports spent a few of the hundred.
+    assert!(first_throttled.is_some_and(|n| n > 80), "{statuses:?}");
+    let throttled = ack().await;
+    assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(throttled.headers().contains_key(reqwest::header::RETRY_AFTER));
+
+    app.clock.advance(time::Duration::seconds(1));
+    assert_ne!(ack().await.status(), StatusCode::TOO_MANY_REQUESTS, "refilled");
+}
+
+#[tokio::test]
+async fn the_health_check_answers_whatever_name_a_load_balancer_uses() {
+    let app = spawn_app().await;
+    let health = app
+        .client()
+        .get(app.url("/api/v1/health"))
+        .header(reqwest::header::HOST, "10.0.3.7:8080")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_idempotency_key_used_for_one_app_is_refused_for_another() {
+    let app = spawn_app().await;
+    let (grace, device, _dir) = crate::enrollment::enrolled_device(&app).await;
+    let id = device.state.device_id.to_string();
+    let install = |app_id: &'static str| {
+        grace
+            .post(app.url(&format!("/api/v1/devices/{id}/apps/{app_id}/install")))
+            .header("idempotency-key", "install-1")
+            .send()
+    };
+    assert_eq!(install("sentry-vpn").await.unwrap().status(), StatusCode::ACCEPTED);
+    assert_eq!(
+        install("sentry-vpn").await.unwrap().status(),
+        StatusCode::ACCEPTED,
+        "a retry"
+    );
+    let other = install("quillmark-docs").await.unwrap();
+    assert_eq!(other.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_code(&other.json().await.unwrap()), "idempotency_key_reused");
+}
+
+#[tokio::test]
+async fn live_events_end_once_the_session_has_gone_idle() {
+    let app = spawn_app().await;
+    let phone = app.signed_in("ada@example.com").await;
+    let events = phone.get(app.url("/api/v1/events")).send().await.unwrap();
+    app.clock.advance(time::Duration::minutes(31));
+    // Another of her sessions ending makes every stream of hers look again.
+    let laptop = app.signed_in("ada@example.com").await;
+    laptop.post(app.url("/api/v1/auth/sign-out")).send().await.unwrap();
+    ends(events).await;
+}

@@ -94,7 +94,7 @@ impl TryFrom<CommandRow> for Command {
 
 /// What the command's idempotency key already stands for, if anything: the
 /// command queued with it, or a refusal when that was another device's or
-/// another action. Looked at in the transaction that would insert it.
+/// another action (another kind, or another app). Looked at in the transaction that would insert it.
 pub(super) async fn repeated(tx: &mut Tx<'_>, command: &NewCommand) -> DbResult<Option<QueueOutcome>> {
     let Some(key) = &command.idempotency_key else {
         return Ok(None);
@@ -108,7 +108,8 @@ pub(super) async fn repeated(tx: &mut Tx<'_>, command: &NewCommand) -> DbResult<
     .await
     .map_err(other)?;
     let Some(row) = existing else { return Ok(None) };
-    if row.device_id != uid(command.device_id) || row.kind != command.kind.as_str() {
+    let app = command.app.as_ref().map(|app| app.app_id.as_str());
+    if row.device_id != uid(command.device_id) || row.kind != command.kind.as_str() || row.app_id.as_deref() != app {
         return Ok(Some(QueueOutcome::KeyReused));
     }
     Ok(Some(QueueOutcome::Queued(Box::new(Command::try_from(row)?))))

@@ -111,13 +111,20 @@ impl UserStore for Store {
         commit_with_audit(tx, &audit).await
     }
 
-    async fn session_lives(&self, user_id: UserId, created_at: OffsetDateTime) -> DbResult<bool> {
-        let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM sessions WHERE user_id = $1 AND created_at = $2")
-            .bind(uid(user_id))
-            .bind(Ts(created_at))
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(other)?;
+    async fn session_lives(
+        &self,
+        user_id: UserId,
+        created_at: OffsetDateTime,
+        idle_since: OffsetDateTime,
+    ) -> DbResult<bool> {
+        let found: Option<i32> =
+            sqlx::query_scalar("SELECT 1 FROM sessions WHERE user_id = $1 AND created_at = $2 AND last_seen_at > $3")
+                .bind(uid(user_id))
+                .bind(Ts(created_at))
+                .bind(Ts(idle_since))
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(other)?;
         Ok(found.is_some())
     }
 
