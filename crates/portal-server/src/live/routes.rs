@@ -70,13 +70,8 @@ async fn events(
                     Some(Ok(Notice::Resync) | Err(RecvError::Lagged(_))) => Event::default().event("resync").data(""),
                     Some(Err(RecvError::Closed)) => return None,
                     // The account's sessions changed, or time to look again.
-                    Some(Ok(Notice::Account { user: changed })) if changed == user => {
-                        if !still_signed_in(&state, user, session.0).await {
-                            return None;
-                        }
-                        continue;
-                    }
-                    None => {
+                    Some(Ok(Notice::Account { user: changed })) if changed != user => continue,
+                    None | Some(Ok(Notice::Account { .. })) => {
                         if !still_signed_in(&state, user, session.0).await {
                             return None;
                         }

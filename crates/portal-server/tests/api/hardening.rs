@@ -26,12 +26,9 @@ async fn a_burst_of_sign_ins_at_once_gets_no_more_tries_than_the_limit() {
 async fn wrong_codes_in_a_row_lock_the_second_factor_and_say_until_when() {
     let app = spawn_app().await;
     let (ada, secret, _) = with_totp(&app).await;
-    let sign_in = |code: String| {
-        app.client()
-            .post(app.url("/api/v1/auth/sign-in"))
-            .json(&json!({ "email": "ada@example.com", "password": PASSWORD, "code": code }))
-            .send()
-    };
+    let app = &app;
+    let sign_in =
+        |code: String| async move { Ok::<_, ()>(crate::second_factor::sign_in(app, &app.client(), Some(&code)).await) };
     for attempt in 1..=10 {
         let wrong: Value = sign_in(format!("{:06}", 100_000 + attempt))
             .await
@@ -42,7 +39,7 @@ async fn wrong_codes_in_a_row_lock_the_second_factor_and_say_until_when() {
         assert_eq!(error_code(&wrong), "second_factor_invalid", "attempt {attempt}");
     }
     app.clock.advance(time::Duration::seconds(30));
-    let locked = sign_in(code(&app, &secret, 0)).await.unwrap();
+    let locked = sign_in(code(app, &secret, 0)).await.unwrap();
     assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
     let body: Value = locked.json().await.unwrap();
     assert_eq!(error_code(&body), "second_factor_locked");
@@ -61,7 +58,7 @@ async fn wrong_codes_in_a_row_lock_the_second_factor_and_say_until_when() {
     assert!(told, "her Activity says so: {activity}");
 
     app.clock.advance(time::Duration::minutes(15));
-    let after = sign_in(code(&app, &secret, 0)).await.unwrap();
+    let after = sign_in(code(app, &secret, 0)).await.unwrap();
     assert_eq!(
         after.status(),
         StatusCode::OK,

@@ -10,7 +10,7 @@ pub fn code(app: &TestApp, secret: &[u8], steps_ahead: i64) -> String {
     totp::code_at(secret, totp::step_at(app.clock.now()) + steps_ahead)
 }
 
-async fn sign_in(app: &TestApp, client: &reqwest::Client, code: Option<&str>) -> reqwest::Response {
+pub async fn sign_in(app: &TestApp, client: &reqwest::Client, code: Option<&str>) -> reqwest::Response {
     client
         .post(app.url("/api/v1/auth/sign-in"))
         .json(&json!({ "email": "ada@example.com", "password": PASSWORD, "code": code }))
