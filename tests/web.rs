@@ -27,6 +27,7 @@ fn device(
         compliance,
         last_check_in: last_check_in.map(Into::into),
         wiped_at: None,
+        removal_pending: false,
     }
 }
 
@@ -128,6 +129,24 @@ async fn a_wiped_device_says_so_instead_of_its_compliance() {
     let _mounted = leptos::mount::mount_to(root.clone(), move || view! { <DeviceList devices=vec![wiped]/> });
     leptos::task::tick().await;
     assert_eq!(texts(&root, ".cp-badge > span:not([aria-hidden])"), ["Wiped"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_device_being_removed_says_removing() {
+    let mut removing = device(
+        5,
+        "Old tablet",
+        Platform::Android,
+        Ownership::Personal,
+        ComplianceState::CanAccess,
+        None,
+    );
+    removing.removal_pending = true;
+    let root = container();
+    let _mounted = leptos::mount::mount_to(root.clone(), move || view! { <DeviceList devices=vec![removing]/> });
+    leptos::task::tick().await;
+    assert_eq!(texts(&root, ".cp-badge > span:not([aria-hidden])"), ["Removing"]);
+    assert_eq!(texts(&root, ".cp-badge--warn").len(), 1);
 }
 
 #[wasm_bindgen_test]

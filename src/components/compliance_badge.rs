@@ -2,11 +2,17 @@ use leptos::prelude::*;
 use portal_types::ComplianceState;
 
 /// The compliance state in words, with a colour and a mark that do not rely
-/// on colour alone; a wiped device says Wiped instead.
+/// on colour alone; a wiped device says Wiped instead, and one on its way out
+/// of management Removing.
 #[component]
-pub fn ComplianceBadge(state: ComplianceState, #[prop(optional)] wiped: bool) -> impl IntoView {
+pub fn ComplianceBadge(
+    state: ComplianceState,
+    #[prop(optional)] wiped: bool,
+    #[prop(optional)] removing: bool,
+) -> impl IntoView {
     let (modifier, mark, label) = match state {
         _ if wiped => ("bad", "✕", "Wiped"),
+        _ if removing => ("warn", "…", "Removing"),
         ComplianceState::CanAccess => ("ok", "✓", state.label()),
         ComplianceState::OutOfCompliance => ("warn", "!", state.label()),
         ComplianceState::CannotAccess => ("bad", "✕", state.label()),

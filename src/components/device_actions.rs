@@ -14,7 +14,7 @@ enum Panel {
 /// Rename, Check status, Lock, Reset device and Remove device, each opening
 /// its own short form; Reset and Remove ask for the password again.
 #[component]
-pub fn DeviceActions(device: String, name: String, wiped: bool) -> impl IntoView {
+pub fn DeviceActions(device: String, name: String, wiped: bool, removing: bool) -> impl IntoView {
     let router = use_router();
     let open = RwSignal::new(None::<Panel>);
     let busy = RwSignal::new(false);
@@ -142,13 +142,13 @@ pub fn DeviceActions(device: String, name: String, wiped: bool) -> impl IntoView
     view! {
         <h2>"Actions"</h2>
         <div class="cp-actions">
-            {(!wiped).then(|| view! {
+            {(!wiped && !removing).then(|| view! {
                 {button(Panel::Rename, "Rename", "cp-button")}
                 <button class="cp-button" type="button" on:click=check_status disabled=move || busy.get()>"Check status"</button>
                 {button(Panel::Lock, "Lock", "cp-button")}
-                {button(Panel::Reset, "Reset device", "cp-button cp-button--danger")}
             })}
-            {button(Panel::Remove, "Remove device", "cp-button cp-button--outline")}
+            {(!wiped).then(|| button(Panel::Reset, "Reset device", "cp-button cp-button--danger"))}
+            {(!removing).then(|| button(Panel::Remove, "Remove device", "cp-button cp-button--outline"))}
         </div>
         {move || notice.get().map(|n| view! { <p class="cp-alert cp-alert--info" role="status">{n}</p> })}
         {move || open.get().map(|panel| {
@@ -177,7 +177,7 @@ pub fn DeviceActions(device: String, name: String, wiped: bool) -> impl IntoView
                 }.into_any(),
                 Panel::Remove => view! {
                     <p>"Remove device takes corporate apps and data off " {name.get_value()}
-                       " and revokes its certificate. Your personal data stays on the device, which then leaves your list."</p>
+                       " the next time it connects, then revokes its certificate. Your personal data stays on the device, which then leaves your list."</p>
                     {reauth_fields()}
                     <button class="cp-button cp-button--outline" type="submit" disabled=move || busy.get()>"Remove device"</button>
                 }.into_any(),

@@ -34,7 +34,7 @@ fn DeviceCard(device: Device) -> impl IntoView {
         <li class="cp-device" aria-label=label>
             <div class="cp-device__top">
                 <h2 class="cp-device__name"><a href=format!("/devices/{}", device.id)>{device.name}</a></h2>
-                <ComplianceBadge state=device.compliance wiped=device.wiped_at.is_some()/>
+                <ComplianceBadge state=device.compliance wiped=device.wiped_at.is_some() removing=device.removal_pending/>
             </div>
             <dl class="cp-device__facts">
                 <div><dt>"Platform"</dt><dd>{device.platform.label()}</dd></div>

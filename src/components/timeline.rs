@@ -10,6 +10,7 @@ fn kind_label(kind: CommandKind) -> &'static str {
         CommandKind::Wipe => "Reset device",
         CommandKind::Install => "Install app",
         CommandKind::Uninstall => "Uninstall app",
+        CommandKind::Retire => "Remove device",
     }
 }
 

@@ -17,6 +17,7 @@ fn describe(action: &str) -> String {
         "device_enrolled" => "Enrolled a device",
         "device_renamed" => "Renamed a device",
         "device_removed" => "Removed a device",
+        "retire_requested" => "Asked to remove a device",
         "sync_requested" => "Asked a device to check status",
         "lock_requested" => "Locked a device",
         "wipe_requested" => "Reset a device",
@@ -34,6 +35,7 @@ fn describe(action: &str) -> String {
                 "wipe" => "Reset device",
                 "install" => "Install app",
                 "uninstall" => "Uninstall app",
+                "retire" => "Remove device",
                 other => other,
             };
             format!("{kind}: {result}")

@@ -46,6 +46,8 @@ fn size(bytes: u64) -> String {
 fn unavailable(app: &App, device: &Device, install: Option<&AppInstall>) -> Option<String> {
     if device.wiped_at.is_some() {
         Some("This device has been reset".into())
+    } else if device.removal_pending {
+        Some("This device is being removed".into())
     } else if !app.supports(device.platform) {
         Some(format!("Not available for {}", device.platform.label()))
     } else {

@@ -19,7 +19,7 @@ pub fn AppsPage() -> impl IntoView {
                 Some(Ok(devices)) => {
                     let mut mine: Vec<Platform> = devices
                         .iter()
-                        .filter(|d| d.wiped_at.is_none())
+                        .filter(|d| d.wiped_at.is_none() && !d.removal_pending)
                         .map(|d| d.platform)
                         .collect();
                     mine.sort();

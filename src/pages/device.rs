@@ -45,6 +45,7 @@ fn DeviceView(detail: DeviceDetail) -> impl IntoView {
     let device = detail.device;
     let id = device.id.to_string();
     let wiped = device.wiped_at.is_some();
+    let removing = device.removal_pending;
     let last_check_in = device
         .last_check_in
         .as_deref()
@@ -56,7 +57,7 @@ fn DeviceView(detail: DeviceDetail) -> impl IntoView {
             <p class="cp-breadcrumb"><a href="/devices">"My devices"</a></p>
             <div class="cp-page__title">
                 <h1>{device.name.clone()}</h1>
-                <ComplianceBadge state=device.compliance wiped/>
+                <ComplianceBadge state=device.compliance wiped removing/>
             </div>
             <DeviceTabs device=id.clone() apps=false/>
             <dl class="cp-facts">
@@ -75,7 +76,12 @@ fn DeviceView(detail: DeviceDetail) -> impl IntoView {
                 </a>
             </p>
 
-            <DeviceActions device=id.clone() name=device.name wiped/>
+            {removing.then(|| view! {
+                <p class="cp-alert cp-alert--info">
+                    "Removal pending: corporate apps and data leave this device the next time it connects, then it leaves your list."
+                </p>
+            })}
+            <DeviceActions device=id.clone() name=device.name wiped removing/>
             <Timeline device=id/>
 
             <h2>"Compliance"</h2>

@@ -1,6 +1,7 @@
 // Lost device in a real browser, with the real agent connected: Lock, then
 // Reset device with its guards, watched on the timeline until Completed;
-// Cancel reset on another device; Remove device on a third.
+// Cancel reset on another device; Remove device on a third, and on a
+// connected one that takes corporate apps off itself and leaves the list.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { enrollRunningAgent, PASSWORD, launchBrowser, newPage, signIn, startServer } from "./support.mjs";
@@ -8,6 +9,7 @@ import { enrollRunningAgent, PASSWORD, launchBrowser, newPage, signIn, startServ
 let server;
 let browser;
 let agent;
+let tablet;
 
 before(async () => {
   server = await startServer();
@@ -16,6 +18,7 @@ before(async () => {
 
 after(async () => {
   agent?.stop();
+  tablet?.stop();
   await browser?.close();
   await server?.stop();
 });
@@ -76,7 +79,8 @@ test("Ada locks and then resets her lost phone, cancels a mistaken reset, and re
   await pending.getByRole("button", { name: "Cancel reset" }).click();
   await pending.getByText("Reset device · Cancelled").waitFor();
 
-  // Remove device: reads and looks different from Reset; the device leaves the list.
+  // Remove device: reads and looks different from Reset. The old laptop is
+  // offline: it shows Removing until it connects and takes corporate data off.
   await page.getByRole("link", { name: "My devices" }).first().click();
   await page.getByRole("link", { name: "Old Surface" }).click();
   await page.getByRole("heading", { name: "Old Surface" }).waitFor();
@@ -85,18 +89,57 @@ test("Ada locks and then resets her lost phone, cancels a mistaken reset, and re
   await page.getByLabel("Password").fill(PASSWORD);
   await page.locator("form.cp-action-form").getByRole("button", { name: "Remove device" }).click();
   await page.getByRole("heading", { name: "My devices" }).waitFor();
+  await page.getByRole("listitem", { name: "Old Surface" }).getByText("Removing").waitFor();
+  await page.getByRole("link", { name: "Old Surface" }).click();
+  await page.getByText("Removal pending", { exact: false }).waitFor();
+  assert.equal(await page.getByRole("button", { name: "Lock" }).count(), 0, "a device being removed takes no Lock");
+  await page.screenshot({ path: "target/e2e-removing.png", fullPage: true });
+
+  // The reset phone has nothing left to take off: it leaves the list at once.
+  await page.getByRole("link", { name: "My devices" }).first().click();
+  await page.getByRole("link", { name: "Lost phone" }).click();
+  await page.getByRole("heading", { name: "Lost phone" }).waitFor();
+  await page.getByRole("button", { name: "Remove device" }).click();
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.locator("form.cp-action-form").getByRole("button", { name: "Remove device" }).click();
+  await page.getByRole("heading", { name: "My devices" }).waitFor();
   await page.locator(".cp-device").first().waitFor();
-  assert.equal(await page.getByRole("link", { name: "Old Surface" }).count(), 0);
-  await page.screenshot({ path: "target/e2e-after-remove.png", fullPage: true });
+  assert.equal(await page.getByRole("link", { name: "Lost phone" }).count(), 0);
 
   // Activity: every action, and what became of it.
   await page.getByRole("link", { name: "Activity" }).click();
   const activity = page.getByRole("list", { name: "Activity" });
   await activity.getByText("Removed a device").waitFor();
-  for (const line of ["Reset device: cancelled", "Reset device: completed", "Reset a device", "Lock: completed", "Locked a device", "Signed in"]) {
+  for (const line of ["Asked to remove a device", "Reset device: cancelled", "Reset device: completed", "Reset a device", "Lock: completed", "Locked a device", "Signed in"]) {
     assert.ok(await activity.getByText(line, { exact: true }).first().isVisible(), line);
   }
 
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test("Grace removes a tablet she no longer uses: its agent takes corporate apps off and it leaves her list", async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/sign-in`);
+  await signIn(page, "grace@example.com");
+  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  tablet = await enrollRunningAgent(page, server.url, { platform: "android", name: "Old tablet", model: "Galaxy Tab S6", os_version: "13" });
+
+  await page.getByRole("link", { name: "Old tablet" }).click();
+  await page.getByRole("heading", { name: "Old tablet" }).waitFor();
+  await page.getByRole("button", { name: "Remove device" }).click();
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.locator("form.cp-action-form").getByRole("button", { name: "Remove device" }).click();
+  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  await tablet.says(/retiring: removing \d+ corporate apps/);
+  await tablet.says(/removed: the device no longer holds any enrollment/);
+  await page.getByRole("link", { name: "Old tablet" }).waitFor({ state: "detached" });
+  assert.equal(tablet.process.exitCode ?? (await new Promise((r) => tablet.process.once("exit", r))), 0);
+
+  await page.getByRole("link", { name: "Activity" }).click();
+  const activity = page.getByRole("list", { name: "Activity" });
+  await activity.getByText("Remove device: completed", { exact: true }).waitFor();
+  assert.ok(await activity.getByText("Asked to remove a device", { exact: true }).isVisible());
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });

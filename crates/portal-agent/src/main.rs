@@ -146,8 +146,8 @@ async fn check_in(device: &Device<'_>) -> anyhow::Result<Vec<DeviceCommand>> {
 }
 
 /// Stays connected: commands as soon as they are queued, a check-in every
-/// interval; true when a reset erased the device.
-async fn run(device: &Device<'_>, interval: u64) -> bool {
+/// interval; the command that ended the enrollment, if one did.
+async fn run(device: &Device<'_>, interval: u64) -> Option<CommandKind> {
     loop {
         let mut stream = match device.client.command_stream().await {
             Ok(stream) => {
@@ -158,7 +158,7 @@ async fn run(device: &Device<'_>, interval: u64) -> bool {
                 eprintln!("cannot reach the command stream: {error:#}");
                 tokio::select! {
                     () = tokio::time::sleep(Duration::from_secs(5)) => continue,
-                    _ = tokio::signal::ctrl_c() => return false,
+                    _ = tokio::signal::ctrl_c() => return None,
                 }
             }
         };
@@ -168,8 +168,8 @@ async fn run(device: &Device<'_>, interval: u64) -> bool {
             tokio::select! {
                 next = stream.next_command() => match next {
                     Ok(Some(command)) => {
-                        if carry_out(device, command).await {
-                            return true;
+                        if let Some(ended) = carry_out(device, command).await {
+                            return Some(ended);
                         }
                     }
                     Ok(None) | Err(_) => {
@@ -182,21 +182,22 @@ async fn run(device: &Device<'_>, interval: u64) -> bool {
                         eprintln!("check-in failed: {error:#}");
                     }
                 }
-                _ = tokio::signal::ctrl_c() => return false,
+                _ = tokio::signal::ctrl_c() => return None,
             }
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 
-/// Carries a command out in simulation, reporting each step; true when the
-/// device was erased, and the agent must stop.
-async fn carry_out(device: &Device<'_>, command: DeviceCommand) -> bool {
+/// Carries a command out in simulation, reporting each step; the command
+/// that ended the device's enrollment (a Reset device or a Remove device
+/// carried out), after which the agent stops.
+async fn carry_out(device: &Device<'_>, command: DeviceCommand) -> Option<CommandKind> {
     let client = device.client;
     println!("received: {} {}", command.kind.as_str(), command.id);
     if let Err(error) = client.acknowledge(command.id).await {
         eprintln!("acknowledging {} failed: {error:#}", command.id);
-        return false;
+        return None;
     }
     let (result, reason) = match device.outcome {
         Outcome::Completed => match simulate(device, &command).await {
@@ -209,11 +210,12 @@ async fn carry_out(device: &Device<'_>, command: DeviceCommand) -> bool {
     match client.report(command.id, result, reason).await {
         Ok(done) => {
             println!("{}: {} {}", done.state.as_str(), command.kind.as_str(), command.id);
-            command.kind == CommandKind::Wipe && done.state == CommandState::Completed
+            let ends = matches!(command.kind, CommandKind::Wipe | CommandKind::Retire);
+            (ends && done.state == CommandState::Completed).then_some(command.kind)
         }
         Err(error) => {
             eprintln!("reporting {} failed: {error:#}", command.id);
-            false
+            None
         }
     }
 }
@@ -232,6 +234,14 @@ async fn simulate(device: &Device<'_>, command: &DeviceCommand) -> Result<(), St
             command.lock_phone.as_deref().unwrap_or("(no phone)")
         ),
         (CommandKind::Wipe, _) => println!("wiping: erasing everything on the device"),
+        (CommandKind::Retire, _) => {
+            let apps = device.dir.installed_apps().map_err(|e| e.to_string())?;
+            println!(
+                "retiring: removing {} corporate apps and the work account; personal data stays",
+                apps.len()
+            );
+            device.dir.save_installed_apps(&[]).map_err(|e| e.to_string())?;
+        }
         (CommandKind::Install, Some(app)) => {
             println!("installing: {} {}", app.name, app.version);
             if device.fail_installs.contains(&app.app_id) {
@@ -318,17 +328,20 @@ async fn main() -> anyhow::Result<()> {
                 fail_installs: &fail_installs,
             };
             let waiting = check_in(&device).await?;
-            let mut erased = false;
+            let mut ended = None;
             for command in waiting {
-                erased |= carry_out(&device, command).await;
+                if ended.is_none() {
+                    ended = carry_out(&device, command).await;
+                }
             }
-            if !once && !erased {
-                erased = run(&device, interval).await;
+            if !once && ended.is_none() {
+                ended = run(&device, interval).await;
             }
-            if erased {
-                // A factory reset: the device forgets its enrollment.
+            if let Some(kind) = ended {
+                // Erased, or out of management: the device forgets its enrollment.
                 std::fs::remove_dir_all(&dir.0)?;
-                println!("reset: the device no longer holds any enrollment");
+                let how = if kind == CommandKind::Wipe { "reset" } else { "removed" };
+                println!("{how}: the device no longer holds any enrollment");
             }
         }
         Command::Status => {

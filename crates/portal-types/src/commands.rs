@@ -19,6 +19,9 @@ pub enum CommandKind {
     Install,
     /// Uninstall a catalog app.
     Uninstall,
+    /// Remove device: the device takes corporate apps and data off itself,
+    /// then its certificate is revoked and the device object deleted.
+    Retire,
 }
 
 impl CommandKind {
@@ -29,6 +32,7 @@ impl CommandKind {
             CommandKind::Wipe => "wipe",
             CommandKind::Install => "install",
             CommandKind::Uninstall => "uninstall",
+            CommandKind::Retire => "retire",
         }
     }
 
@@ -39,6 +43,7 @@ impl CommandKind {
             CommandKind::Wipe,
             CommandKind::Install,
             CommandKind::Uninstall,
+            CommandKind::Retire,
         ]
         .into_iter()
         .find(|k| k.as_str() == value)

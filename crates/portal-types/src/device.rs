@@ -147,6 +147,9 @@ pub struct Device {
     /// When a Reset device completed: the device was erased.
     #[serde(default)]
     pub wiped_at: Option<String>,
+    /// Remove device was asked for and the device has not carried it out yet.
+    #[serde(default)]
+    pub removal_pending: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

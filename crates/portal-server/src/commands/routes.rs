@@ -88,6 +88,10 @@ pub(crate) fn queued(outcome: QueueOutcome) -> Result<Command, AppError> {
         ),
         QueueOutcome::NotInstalled => conflict("not_installed", "The app is not installed on this device."),
         QueueOutcome::DeviceWiped => conflict("already_wiped", "This device has been reset: it takes no more actions."),
+        QueueOutcome::BeingRemoved => conflict(
+            "removal_pending",
+            "This device is being removed: it takes no more actions.",
+        ),
         QueueOutcome::KeyReused => AppError::refused(
             StatusCode::UNPROCESSABLE_ENTITY,
             "idempotency_key_reused",
@@ -357,29 +361,44 @@ async fn wipe(
     Err(refusal)
 }
 
-/// Remove device (retire): corporate data and apps go, the certificate is
-/// revoked and the device object deleted; personal data stays. Needs fresh
-/// authentication.
+/// Remove device (retire): the device takes corporate apps and data off
+/// itself at its next connection (personal data stays), then its certificate
+/// is revoked and the device object deleted; if it does not connect before
+/// the command's time runs out, that happens all the same. A reset device is
+/// deleted at once. Needs fresh authentication.
 #[utoipa::path(delete, path = "/api/v1/devices/{id}", tag = "commands",
     params(("id" = DeviceId, Path, description = "The device")),
-    responses((status = 204, description = "Removed"), (status = 401, body = ApiError),
-        (status = 403, body = ApiError, description = "Sign in again first"), (status = 404, body = ApiError),
-        (status = 409, body = ApiError, description = "A reset of the device is on its way")))]
+    responses(
+        (status = 202, body = Command, description = "The Retire the device carries out"),
+        (status = 204, description = "Removed at once: the device had been reset"),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError, description = "Sign in again first"),
+        (status = 404, body = ApiError),
+        (status = 409, body = ApiError, description = "A reset or a removal of the device is on its way"),
+    ))]
 async fn remove(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     OwnedDevice { caller, id: device }: OwnedDevice,
-) -> Result<StatusCode, AppError> {
-    caller.require_fresh(state.clock.now())?;
-    let event = audit_event(&caller, client, "device_removed", device, state.clock.now());
-    match state.db.retire_device(caller.user.id, device, event).await? {
-        RemoveOutcome::Removed => Ok(StatusCode::NO_CONTENT),
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let now = state.clock.now();
+    caller.require_fresh(now)?;
+    let command = new_command(&state, &caller, device, CommandKind::Retire, now);
+    let event = audit_event(&caller, client, "retire_requested", device, now);
+    match state.db.queue_retire(command, event).await? {
+        RemoveOutcome::Queued(command) => Ok((StatusCode::ACCEPTED, Json(*command)).into_response()),
+        RemoveOutcome::Removed => Ok(StatusCode::NO_CONTENT.into_response()),
         RemoveOutcome::NotFound => Err(AppError::NotFound),
-        // Removing it would revoke the certificate the Reset is waiting to reach.
         RemoveOutcome::ResetWaiting => Err(AppError::refused(
             StatusCode::CONFLICT,
             "wipe_pending",
             "A reset of this device is on its way: you can remove the device once it has been reset.",
+        )),
+        RemoveOutcome::AlreadyPending => Err(AppError::refused(
+            StatusCode::CONFLICT,
+            "removal_pending",
+            "This device is being removed already: it leaves your list once it has taken corporate apps and data off.",
         )),
     }
 }

@@ -9,6 +9,13 @@ pub fn erases_device(kind: CommandKind, reached: CommandState) -> bool {
     kind == CommandKind::Wipe && reached == CommandState::Completed
 }
 
+/// A Remove device the device carried out, or could not be reached for
+/// before its time ran out: the certificate is refused and the device object
+/// deleted. One that failed on the device leaves it as it is, to be asked again.
+pub fn removes_device(kind: CommandKind, reached: CommandState) -> bool {
+    kind == CommandKind::Retire && matches!(reached, CommandState::Completed | CommandState::Expired)
+}
+
 /// A command whose time to live ran out before its device took it, or
 /// before the device reported how it ended, has expired, whether or not
 /// that is written down yet: reads show it so, and writes mark it so before
@@ -26,6 +33,13 @@ pub fn expired_by(kind: CommandKind, state: CommandState, expires_at: OffsetDate
 /// Why the commands waiting when a Reset device was queued were cancelled:
 /// nothing queued before a wipe runs after it.
 pub const REPLACED_BY_RESET: &str = "Replaced by Reset device";
+
+/// Likewise for a Remove device: the device leaves management.
+pub const REPLACED_BY_REMOVE: &str = "Replaced by Remove device";
+
+/// The audit action of a device object deleted at once: a reset device has
+/// nothing left for a Remove device to take off it.
+pub const DEVICE_REMOVED: &str = "device_removed";
 
 /// The audit log's name for a command reaching a state, e.g. `wipe_completed`.
 pub fn audit_action(kind: CommandKind, reached: CommandState) -> String {
@@ -46,6 +60,15 @@ mod tests {
         assert!(erases_device(CommandKind::Wipe, CommandState::Completed));
         assert!(!erases_device(CommandKind::Wipe, CommandState::Failed));
         assert!(!erases_device(CommandKind::Lock, CommandState::Completed));
+    }
+
+    #[test]
+    fn a_remove_device_completed_or_out_of_time_removes_the_device() {
+        assert!(removes_device(CommandKind::Retire, CommandState::Completed));
+        assert!(removes_device(CommandKind::Retire, CommandState::Expired));
+        assert!(!removes_device(CommandKind::Retire, CommandState::Failed));
+        assert!(!removes_device(CommandKind::Retire, CommandState::Cancelled));
+        assert!(!removes_device(CommandKind::Wipe, CommandState::Completed));
     }
 
     #[test]

@@ -66,6 +66,21 @@ pub struct SessionRecord {
     pub authenticated_at: Option<OffsetDateTime>,
 }
 
+/// How long the `n`th wrong code in a row locks the second factor, if it does.
+pub type LockFor = dyn Fn(u32) -> Option<time::Duration> + Send + Sync;
+
+/// What [`UserStore::reserve_factor_guess`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactorGuess {
+    Locked(OffsetDateTime),
+    /// Counted as the `failures`th in a row until it proves good; it locked
+    /// the factor until `locks_until` if it was a multiple of the limit.
+    Counted {
+        failures: u32,
+        locks_until: Option<OffsetDateTime>,
+    },
+}
+
 /// A user's second factor, secrets still sealed.
 #[derive(Debug, Clone, Default)]
 pub struct SecondFactor {
@@ -191,10 +206,15 @@ pub struct CheckIn<'a> {
 /// What became of a Remove device.
 #[derive(Debug)]
 pub enum RemoveOutcome {
+    /// The Retire the device carries out at its next connection.
+    Queued(Box<Command>),
+    /// Deleted at once: a reset device has nothing left to take off it.
     Removed,
     NotFound,
     /// A Reset is on its way: removing the device would drop it.
     ResetWaiting,
+    /// A Remove device is on its way already.
+    AlreadyPending,
 }
 
 #[derive(Debug, Clone)]
@@ -228,6 +248,8 @@ pub enum QueueOutcome {
     NotInstalled,
     /// A reset device takes no more commands.
     DeviceWiped,
+    /// Neither does a device being removed.
+    BeingRemoved,
     /// The idempotency key stands for another device's command, or another action.
     KeyReused,
 }
@@ -331,10 +353,17 @@ pub trait UserStore: Send + Sync {
         keep: &str,
         audit: AuditEvent,
     ) -> DbResult<bool>;
-    /// Counts a wrong code: how many there have been in a row.
-    async fn count_factor_failure(&self, user_id: UserId) -> DbResult<u32>;
-    /// Locks the second factor until `until`, audited in the same transaction.
-    async fn lock_factor(&self, user_id: UserId, until: OffsetDateTime, audit: AuditEvent) -> DbResult<()>;
+    /// A code about to be checked first takes its place among the wrong
+    /// ones in a row, so that codes checked at the same moment cannot slip
+    /// past a lock: in one transaction, refuses while the factor is locked,
+    /// else counts the guess and locks the factor for as long as
+    /// `lock_for(count)` says, if it says so (a good code then clears both).
+    async fn reserve_factor_guess(
+        &self,
+        user_id: UserId,
+        now: OffsetDateTime,
+        lock_for: &LockFor,
+    ) -> DbResult<FactorGuess>;
     /// A good code: the wrong ones before it stop counting.
     async fn clear_factor_failures(&self, user_id: UserId) -> DbResult<()>;
     async fn disable_totp(&self, user_id: UserId, audit: AuditEvent) -> DbResult<()>;
@@ -402,9 +431,6 @@ pub trait DeviceStore: Send + Sync {
         name: &str,
         audit: AuditEvent,
     ) -> DbResult<bool>;
-    /// Remove device: revokes the certificate and deletes the device object
-    /// (its history stays in the audit log); not while a Reset is on its way.
-    async fn retire_device(&self, user_id: UserId, device_id: DeviceId, audit: AuditEvent) -> DbResult<RemoveOutcome>;
 }
 
 /// Remote actions queued for devices, along their timeline.
@@ -445,6 +471,12 @@ pub trait CommandStore: Send + Sync {
     /// Queues a Reset device unless the device was wiped or has one under
     /// way; commands still waiting are cancelled. One transaction, audited.
     async fn queue_wipe(&self, command: NewCommand, audit: AuditEvent) -> DbResult<WipeOutcome>;
+    /// Remove device: queues the Retire that the device carries out (then,
+    /// or when its time runs out, the certificate is revoked and the device
+    /// object deleted; its history stays in the audit log), and cancels what
+    /// was waiting; a reset device is deleted at once. Not while a Reset is
+    /// on its way. One transaction, audited.
+    async fn queue_retire(&self, command: NewCommand, audit: AuditEvent) -> DbResult<RemoveOutcome>;
 }
 
 /// The app catalog and the managed apps on each device.

@@ -2,7 +2,6 @@
 //! of the certificate the device was issued (see `portal_types::device_auth`).
 
 use axum::{
-    body::Bytes,
     extract::{FromRequest, Request},
     http::{HeaderMap, StatusCode},
 };
@@ -24,7 +23,7 @@ const MAX_BODY: usize = 256 * 1024;
 
 /// Whether a request stamped `timestamp` is near enough the server's
 /// `now` (both in whole seconds), whatever number it carries.
-fn within_skew(now: i64, timestamp: i64) -> bool {
+pub fn within_skew(now: i64, timestamp: i64) -> bool {
     now.checked_sub(timestamp)
         .and_then(i64::checked_abs)
         .is_some_and(|skew| skew <= MAX_SKEW_SECONDS)
@@ -54,26 +53,58 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<&'a str, AppError> {
     })
 }
 
+/// What a device request's headers claim, read but not yet checked.
+#[derive(Debug)]
+pub struct Claims<'a> {
+    pub device_id: DeviceId,
+    pub timestamp: i64,
+    pub nonce: &'a str,
+    pub signature: Vec<u8>,
+}
+
+/// Reads the signature headers: untrusted bytes, refused unless well-formed.
+pub fn claims(headers: &HeaderMap) -> Result<Claims<'_>, AppError> {
+    let device_id = header(headers, DEVICE_ID)?
+        .parse()
+        .map(DeviceId)
+        .map_err(|_| refused("device_unauthenticated", "The device id is not valid."))?;
+    let timestamp: i64 = header(headers, TIMESTAMP)?
+        .parse()
+        .map_err(|_| refused("device_unauthenticated", "The timestamp is not valid."))?;
+    let nonce = header(headers, NONCE)?;
+    let signature = STANDARD
+        .decode(header(headers, SIGNATURE)?)
+        .map_err(|_| refused("device_unauthenticated", "The signature is not valid base64."))?;
+    if nonce.is_empty() || nonce.len() > 128 {
+        return Err(refused("device_unauthenticated", "The nonce is not valid."));
+    }
+    Ok(Claims {
+        device_id,
+        timestamp,
+        nonce,
+        signature,
+    })
+}
+
+/// Whether `signature` signs the request with `public_key` (an uncompressed
+/// P-256 point), in the current signed form or the one agents used before.
+pub fn verify(public_key: &[u8], signed: Signed<'_>, signature: &[u8]) -> bool {
+    let key = UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, public_key);
+    key.verify(&signing_input(signed), signature).is_ok()
+        || key.verify(&legacy_signing_input(signed), signature).is_ok()
+}
+
 impl<T: DeserializeOwned> FromRequest<AppState> for SignedDevice<T> {
     type Rejection = AppError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, AppError> {
         let (parts, body) = request.into_parts();
-        let headers = &parts.headers;
-        let device_id = header(headers, DEVICE_ID)?
-            .parse()
-            .map(DeviceId)
-            .map_err(|_| refused("device_unauthenticated", "The device id is not valid."))?;
-        let timestamp: i64 = header(headers, TIMESTAMP)?
-            .parse()
-            .map_err(|_| refused("device_unauthenticated", "The timestamp is not valid."))?;
-        let nonce = header(headers, NONCE)?;
-        let signature = STANDARD
-            .decode(header(headers, SIGNATURE)?)
-            .map_err(|_| refused("device_unauthenticated", "The signature is not valid base64."))?;
-        if nonce.is_empty() || nonce.len() > 128 {
-            return Err(refused("device_unauthenticated", "The nonce is not valid."));
-        }
+        let Claims {
+            device_id,
+            timestamp,
+            nonce,
+            signature,
+        } = claims(&parts.headers)?;
 
         let now = state.clock.now();
         if !within_skew(now.unix_timestamp(), timestamp) {
@@ -109,15 +140,12 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedDevice<T> {
             nonce,
             body: &bytes,
         };
-        let key = UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, &device.public_key);
-        key.verify(&signing_input(signed), &signature)
-            .or_else(|_| key.verify(&legacy_signing_input(signed), &signature))
-            .map_err(|_| {
-                refused(
-                    "bad_signature",
-                    "The signature does not match this device's certificate.",
-                )
-            })?;
+        if !verify(&device.public_key, signed, &signature) {
+            return Err(refused(
+                "bad_signature",
+                "The signature does not match this device's certificate.",
+            ));
+        }
         // Only the device itself spends its requests (a stranger naming it
         // cannot), and before the nonce is written.
         if let Err(wait) = state.device_throttle.take(device_id, now) {
@@ -139,7 +167,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedDevice<T> {
     }
 }
 
-fn parse_body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, AppError> {
+pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let bytes: &[u8] = if bytes.is_empty() { b"null" } else { bytes };
     serde_json::from_slice(bytes).map_err(|e| AppError::BadRequest(format!("The request body is not valid: {e}")))
 }

@@ -109,12 +109,18 @@ impl Policy {
 
     /// The mode's defaults with what `file` (TOML) overrides.
     pub fn load(mode: ProvisioningMode, file: Option<&Path>) -> anyhow::Result<Self> {
+        let Some(path) = file else {
+            return Ok(Policy::defaults(mode));
+        };
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        Policy::parse(mode, &text).with_context(|| format!("parsing {}", path.display()))
+    }
+
+    /// The mode's defaults with what the TOML `text` overrides.
+    pub fn parse(mode: ProvisioningMode, text: &str) -> anyhow::Result<Self> {
         let mut policy = Policy::defaults(mode);
-        if let Some(path) = file {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-            let overrides: PolicyFile = toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-            overrides.apply(&mut policy);
-        }
+        let overrides: PolicyFile = toml::from_str(text)?;
+        overrides.apply(&mut policy);
         Ok(policy)
     }
 

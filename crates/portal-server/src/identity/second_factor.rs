@@ -6,7 +6,7 @@ use rand::Rng;
 use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
 
 use crate::{
-    db::{AuditEvent, UserRecord},
+    db::{AuditEvent, FactorGuess, UserRecord},
     http::error::AppError,
     identity::{session::CurrentUser, totp},
     rate_limit::wait_seconds,
@@ -62,6 +62,11 @@ pub async fn check(
     if let Some(until) = factor.locked_until.filter(|until| *until > now) {
         return Ok(Check::Locked(until));
     }
+    // Counted before it is checked: guesses at the same moment each take a place.
+    let locks_until = match state.db.reserve_factor_guess(user.id, now, &lock_after).await? {
+        FactorGuess::Locked(until) => return Ok(Check::Locked(until)),
+        FactorGuess::Counted { locks_until, .. } => locks_until,
+    };
     let digits: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     let accepted = if digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit()) {
         let secret = state.secrets.open(&sealed)?;
@@ -76,14 +81,10 @@ pub async fn check(
             || state.db.use_recovery_code(user.id, &legacy_recovery_hash(code), now).await?
     };
     if accepted {
-        if factor.failures > 0 || factor.locked_until.is_some() {
-            state.db.clear_factor_failures(user.id).await?;
-        }
+        state.db.clear_factor_failures(user.id).await?;
         return Ok(Check::Accepted);
     }
-    let failures = state.db.count_factor_failure(user.id).await?;
-    if let Some(lock) = lock_after(failures) {
-        let until = now + lock;
+    if let Some(until) = locks_until {
         let audit = AuditEvent {
             at: now,
             actor: Some(user.id),
@@ -99,7 +100,7 @@ pub async fn check(
                     .unwrap_or_default()
             ),
         };
-        state.db.lock_factor(user.id, until, audit).await?;
+        state.db.record_audit(audit).await?;
     }
     Ok(Check::Rejected)
 }

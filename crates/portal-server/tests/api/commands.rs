@@ -501,8 +501,28 @@ async fn the_fourth_reset_in_an_hour_gets_429_with_retry_after() {
     );
 }
 
+/// The caller's actions in their activity, newest first.
+async fn activity_actions(app: &TestApp, user: &reqwest::Client) -> Vec<String> {
+    let (_, activity) = app.get_json(user, "/api/v1/activity").await;
+    activity["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn listed(devices: &serde_json::Value, id: &str) -> Option<serde_json::Value> {
+    devices["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == id)
+        .cloned()
+}
+
 #[tokio::test]
-async fn remove_device_needs_fresh_sign_in_and_takes_the_device_off_the_list() {
+async fn remove_device_needs_fresh_sign_in_and_the_device_leaves_the_list_once_it_has_retired_itself() {
     let app = spawn_app().await;
     let (grace, device, _) = enrolled_device(&app).await;
     let id = device.state.device_id.to_string();
@@ -511,34 +531,104 @@ async fn remove_device_needs_fresh_sign_in_and_takes_the_device_off_the_list() {
     let stale = remove().await.unwrap();
     assert_eq!(stale.status(), StatusCode::FORBIDDEN);
     assert_eq!(reauthenticate(&app, &grace, PASSWORD).await, StatusCode::NO_CONTENT);
-    assert_eq!(remove().await.unwrap().status(), StatusCode::NO_CONTENT);
-
-    let (_, body) = app.get_json(&grace, "/api/v1/devices").await;
-    assert!(
-        body["devices"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|d| d["id"] != id.as_str())
+    let removing = remove().await.unwrap();
+    assert_eq!(removing.status(), StatusCode::ACCEPTED);
+    let retire: Command = removing.json().await.unwrap();
+    assert_eq!(
+        (retire.kind, retire.state),
+        (CommandKind::Retire, CommandState::Requested)
     );
+
+    // Still listed, marked, and taking nothing else meanwhile.
+    let (_, devices) = app.get_json(&grace, "/api/v1/devices").await;
+    assert_eq!(listed(&devices, &id).unwrap()["removal_pending"], true);
+    let again = remove().await.unwrap();
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    assert_eq!(error_code(&again.json().await.unwrap()), "removal_pending");
+    let lock = grace
+        .post(app.url(&format!("/api/v1/devices/{id}/lock")))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lock.status(), StatusCode::CONFLICT);
+    assert_eq!(error_code(&lock.json().await.unwrap()), "removal_pending");
+
+    // The device takes corporate apps and data off itself and says so.
+    let mut device = device;
+    device.clock_offset_seconds = 6 * 60;
+    let [taken] = waiting(&device).await.try_into().unwrap();
+    assert_eq!((taken.id, taken.kind), (retire.id, CommandKind::Retire));
+    device.acknowledge(taken.id).await.unwrap();
+    let (_, devices) = app.get_json(&grace, "/api/v1/devices").await;
+    assert!(listed(&devices, &id).is_some(), "not gone before the device reports");
+    let done = device.report(taken.id, CommandOutcome::Completed, None).await.unwrap();
+    assert_eq!(done.state, CommandState::Completed);
+
+    let (_, devices) = app.get_json(&grace, "/api/v1/devices").await;
+    assert!(listed(&devices, &id).is_none());
     assert_eq!(
         app.get_json(&grace, &format!("/api/v1/devices/{id}")).await.0,
         StatusCode::NOT_FOUND
     );
-    let mut device = device;
-    device.clock_offset_seconds = 6 * 60;
     let refused = device.check_in(&inventory("15"), &[]).await.unwrap_err();
     assert_eq!(refused.downcast::<portal_agent::ApiFailure>().unwrap().status, 401);
 
-    let (_, activity) = app.get_json(&grace, "/api/v1/activity").await;
-    let actions: Vec<&str> = activity["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
-    assert_eq!(actions[..2], ["device_removed", "reauthenticate"]);
-    assert!(actions.contains(&"device_enrolled") && actions.contains(&"sign_in"));
+    let actions = activity_actions(&app, &grace).await;
+    assert_eq!(actions[..3], ["retire_completed", "retire_requested", "reauthenticate"]);
+    assert!(actions.iter().any(|a| a == "device_enrolled"));
+}
+
+#[tokio::test]
+async fn a_remove_device_that_fails_on_the_device_leaves_it_listed_to_be_asked_again() {
+    let app = spawn_app().await;
+    let (grace, device, _) = enrolled_device(&app).await;
+    let id = device.state.device_id.to_string();
+    let remove = || grace.delete(app.url(&format!("/api/v1/devices/{id}"))).send();
+    assert_eq!(remove().await.unwrap().status(), StatusCode::ACCEPTED);
+    let [taken] = waiting(&device).await.try_into().unwrap();
+    let reason = Some("The work profile is in use".to_string());
+    let failed = device.report(taken.id, CommandOutcome::Failed, reason).await.unwrap();
+    assert_eq!(failed.state, CommandState::Failed);
+
+    let (_, devices) = app.get_json(&grace, "/api/v1/devices").await;
+    assert_eq!(listed(&devices, &id).unwrap()["removal_pending"], false);
+    assert!(device.check_in(&inventory("15"), &[]).await.is_ok(), "still trusted");
+    assert_eq!(remove().await.unwrap().status(), StatusCode::ACCEPTED);
+}
+
+#[tokio::test]
+async fn a_reset_device_is_removed_at_once_and_a_reset_replaces_a_removal_on_its_way() {
+    let app = spawn_app().await;
+    let (grace, device, _) = enrolled_device(&app).await;
+    let id = device.state.device_id.to_string();
+    let remove = || grace.delete(app.url(&format!("/api/v1/devices/{id}"))).send();
+
+    // Stolen after all: Reset device takes the place of the removal still waiting.
+    let retire: Command = remove().await.unwrap().json().await.unwrap();
+    let wipe = grace
+        .post(app.url(&format!("/api/v1/devices/{id}/wipe")))
+        .json(&json!({ "device_name": "New phone" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wipe.status(), StatusCode::ACCEPTED);
+    let replaced = timeline(&app, &grace, &device)
+        .await
+        .into_iter()
+        .find(|c| c.id == retire.id)
+        .unwrap();
+    assert_eq!(replaced.state, CommandState::Cancelled);
+    assert_eq!(replaced.failure_reason.as_deref(), Some("Replaced by Reset device"));
+    let [taken] = waiting(&device).await.try_into().unwrap();
+    assert_eq!(taken.kind, CommandKind::Wipe);
+    device.report(taken.id, CommandOutcome::Completed, None).await.unwrap();
+
+    // Nothing is left on a reset device to take off: it goes at once.
+    assert_eq!(remove().await.unwrap().status(), StatusCode::NO_CONTENT);
+    let (_, devices) = app.get_json(&grace, "/api/v1/devices").await;
+    assert!(listed(&devices, &id).is_none());
+    assert_eq!(activity_actions(&app, &grace).await[0], "device_removed");
 }
 
 #[tokio::test]

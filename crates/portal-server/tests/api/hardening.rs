@@ -67,6 +67,22 @@ async fn wrong_codes_in_a_row_lock_the_second_factor_and_say_until_when() {
 }
 
 #[tokio::test]
+async fn wrong_codes_sent_at_once_get_no_more_checks_than_the_lock_allows() {
+    let app = spawn_app().await;
+    let (_ada, _, _) = with_totp(&app).await;
+    let app = &app;
+    let guesses = (0..16).map(|n| async move {
+        let code = format!("{:06}", 200_000 + n);
+        let response = crate::second_factor::sign_in(app, &app.client(), Some(&code)).await;
+        error_code(&response.json::<Value>().await.unwrap()).to_string()
+    });
+    let codes = join_all(guesses).await;
+    let checked = codes.iter().filter(|c| *c == "second_factor_invalid").count();
+    let locked = codes.iter().filter(|c| *c == "second_factor_locked").count();
+    assert_eq!((checked, locked), (10, 6), "{codes:?}");
+}
+
+#[tokio::test]
 async fn turning_the_second_factor_off_is_limited_and_its_failures_audited() {
     let app = spawn_app().await;
     let (ada, secret, _) = with_totp(&app).await;
@@ -453,7 +469,18 @@ async fn a_device_command_stream_ends_when_its_certificate_is_revoked() {
         .send()
         .await
         .unwrap();
-    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    assert_eq!(removed.status(), StatusCode::ACCEPTED);
+    // The device takes the removal over the stream and carries it out; then its certificate is revoked.
+    let retire = tokio::time::timeout(std::time::Duration::from_secs(2), stream.next_command())
+        .await
+        .expect("the removal arrives")
+        .unwrap()
+        .unwrap();
+    assert_eq!(retire.kind, portal_types::CommandKind::Retire);
+    device
+        .report(retire.id, portal_types::CommandOutcome::Completed, None)
+        .await
+        .unwrap();
     let next = tokio::time::timeout(std::time::Duration::from_secs(2), stream.next_command())
         .await
         .expect("the stream ends within two seconds");

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use portal_server::db::{
     AppQuery, AuditEvent, Compliance, Database, DbError, EnrollOutcome, EnrollmentCode, NewCertificate, NewCommand,
-    NewDevice, NewUser, QueueOutcome, WipeOutcome,
+    NewDevice, NewUser, QueueOutcome, RemoveOutcome, WipeOutcome,
 };
 use portal_types::{
     AppInput, AppPackage, CommandKind, CommandState, ComplianceState, DeviceId, Inventory, ManagedApp, Ownership,
@@ -484,6 +484,32 @@ async fn reads_show_expiry_and_the_sweep_writes_it_down() {
 }
 
 #[tokio::test]
+async fn a_remove_device_whose_time_runs_out_removes_the_device_all_the_same() {
+    let store = store().await;
+    let db = &*store.db;
+    let user_id = user(db, "ada@example.com").await;
+    let device_id = device(db, user_id, "Phone").await;
+    let at = now();
+    let retire = NewCommand::requested(device_id, user_id, CommandKind::Retire, at, at + Duration::hours(1));
+    let queued = db.queue_retire(retire, audit("retire_requested", at)).await.unwrap();
+    assert!(matches!(queued, RemoveOutcome::Queued(_)));
+    assert!(db.devices_of(user_id).await.unwrap()[0].removal_pending);
+    let lock = NewCommand::requested(device_id, user_id, CommandKind::Lock, at, at + Duration::hours(1));
+    let refused = db.queue_command(lock, audit("lock_requested", at)).await.unwrap();
+    assert!(matches!(refused, QueueOutcome::BeingRemoved));
+
+    assert_eq!(db.expire_commands(at + Duration::minutes(59)).await.unwrap(), 0);
+    assert_eq!(db.devices_of(user_id).await.unwrap().len(), 1);
+    assert_eq!(db.expire_commands(at + Duration::hours(2)).await.unwrap(), 1);
+    assert!(db.devices_of(user_id).await.unwrap().is_empty());
+    let last = db.activity(user_id, 1).await.unwrap().remove(0);
+    assert_eq!(
+        (last.action.as_str(), last.outcome.as_str()),
+        ("retire_expired", "expired")
+    );
+}
+
+#[tokio::test]
 async fn notices_go_out_with_their_commit_and_only_then() {
     let store = store().await;
     let db = &*store.db;
@@ -555,7 +581,13 @@ async fn what_a_listening_store_keeps_follows_its_changes() {
     let later = at + Duration::minutes(1);
     db.touch_session("hash", later).await.unwrap();
     assert_eq!(db.session("hash").await.unwrap().unwrap().0.last_seen_at, later);
-    db.retire_device(ada, phone, audit("device_retired", at)).await.unwrap();
+    let retire = NewCommand::requested(phone, ada, CommandKind::Retire, at, at + Duration::hours(1));
+    db.queue_retire(retire, audit("retire_requested", at)).await.unwrap();
+    assert!(
+        db.devices_of(ada).await.unwrap()[0].removal_pending,
+        "a queued command changes the list"
+    );
+    assert_eq!(db.expire_commands(at + Duration::hours(2)).await.unwrap(), 1);
     assert!(db.devices_of(ada).await.unwrap().is_empty());
     db.delete_session("hash", None).await.unwrap();
     assert!(db.session("hash").await.unwrap().is_none());

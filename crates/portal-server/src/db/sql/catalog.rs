@@ -9,8 +9,8 @@ use time::OffsetDateTime;
 
 use super::{
     Db, Key, Store, Tx,
-    commands::{expire_due, insert_commands, insert_keyed, repeated},
-    commit_audited, devices, dialect, insert_audit, other, uid,
+    commands::{self, expire_due, insert_commands, insert_keyed, repeated},
+    commit_audited, dialect, insert_audit, other, uid,
 };
 use crate::{
     catalog::rules,
@@ -524,8 +524,8 @@ impl CatalogStore for Store {
         if let Some(repeat) = repeated(&mut tx, &command).await? {
             return Ok(repeat);
         }
-        if devices::is_wiped(&mut tx, command.device_id).await? {
-            return Ok(QueueOutcome::DeviceWiped);
+        if let Some(refusal) = commands::refusal(&mut tx, &command).await? {
+            return Ok(refusal);
         }
         expire_due(&mut tx, Some(command.device_id), command.requested_at).await?;
         let state: Option<String> =

@@ -8,7 +8,8 @@ use super::{Key, Store, Tx, catalog, devices, dialect, insert_audit, other, uid}
 use crate::{
     commands::rules,
     db::{
-        Actor, AuditEvent, CommandStore, DbError, DbResult, NewCommand, QueueOutcome, StateChange, WipeOutcome,
+        Actor, AuditEvent, CommandStore, DbError, DbResult, NewCommand, QueueOutcome, RemoveOutcome, StateChange,
+        WipeOutcome,
         values::{Ts, Uid, parsed},
     },
     live::Notice,
@@ -125,19 +126,33 @@ pub(super) async fn insert_keyed(tx: &mut Tx<'_>, command: &NewCommand, audit: &
     }
 }
 
-/// Whether a Reset of the device is on its way (queued, delivered or being
-/// carried out) at `now`.
-pub(super) async fn reset_waiting(tx: &mut Tx<'_>, device_id: DeviceId, now: OffsetDateTime) -> DbResult<bool> {
-    let waiting: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM commands WHERE device_id = $1 AND kind = 'wipe'
-         AND state IN ('requested', 'delivered', 'acknowledged') AND expires_at > $2",
-    )
+/// The device's command of this kind on its way (queued, delivered or being
+/// carried out) at `now`, if any.
+async fn on_its_way(
+    tx: &mut Tx<'_>,
+    device_id: DeviceId,
+    kind: CommandKind,
+    now: OffsetDateTime,
+) -> DbResult<Option<CommandRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COMMAND_FIELDS} FROM commands WHERE device_id = $1 AND kind = $2
+         AND state IN ('requested', 'delivered', 'acknowledged') AND expires_at > $3"
+    ))
     .bind(uid(device_id))
+    .bind(kind.as_str())
     .bind(Ts(now))
-    .fetch_one(&mut **tx)
+    .fetch_optional(&mut **tx)
     .await
-    .map_err(other)?;
-    Ok(waiting > 0)
+    .map_err(other)
+}
+
+/// Why the device takes no command now, if it does not: it was reset, or is being removed.
+pub(super) async fn refusal(tx: &mut Tx<'_>, command: &NewCommand) -> DbResult<Option<QueueOutcome>> {
+    if devices::is_wiped(tx, command.device_id).await? {
+        return Ok(Some(QueueOutcome::DeviceWiped));
+    }
+    let removing = on_its_way(tx, command.device_id, CommandKind::Retire, command.requested_at).await?;
+    Ok(removing.map(|_| QueueOutcome::BeingRemoved))
 }
 
 /// Inserts a requested command with its audit entry, and reads it back.
@@ -194,11 +209,11 @@ pub(super) async fn insert_commands(tx: &mut Tx<'_>, queued: &[(NewCommand, Audi
 /// transaction: a write sees the queue as reads show it.
 pub(super) async fn expire_due(tx: &mut Tx<'_>, device: Option<DeviceId>, now: OffsetDateTime) -> DbResult<usize> {
     // The rule of `rules::expired_by`, for every row at once.
-    let mut expired: Vec<(Uid, Uid)> = sqlx::query_as(
+    let expired: Vec<(Uid, Uid, String)> = sqlx::query_as(
         "UPDATE commands SET state = 'expired', finished_at = expires_at
          WHERE ($1 IS NULL OR device_id = $1) AND expires_at <= $2
            AND (state IN ('requested', 'delivered') OR (state = 'acknowledged' AND kind <> 'wipe'))
-         RETURNING device_id, user_id",
+         RETURNING device_id, user_id, kind",
     )
     .bind(device.map(uid))
     .bind(Ts(now))
@@ -206,9 +221,27 @@ pub(super) async fn expire_due(tx: &mut Tx<'_>, device: Option<DeviceId>, now: O
     .await
     .map_err(other)?;
     let count = expired.len();
-    expired.sort();
-    expired.dedup();
-    for (device, owner) in expired {
+    let mut touched: Vec<(Uid, Uid)> = Vec::with_capacity(count);
+    for (device, owner, kind) in expired {
+        let kind = parsed("kind", &kind, CommandKind::parse)?;
+        if rules::removes_device(kind, CommandState::Expired) {
+            // Out of reach for the whole time to live: removed all the same.
+            devices::delete_device(tx, device.into(), now).await?;
+            let event = AuditEvent {
+                at: now,
+                actor: Some(owner.into()),
+                action: rules::audit_action(kind, CommandState::Expired),
+                subject: Some(DeviceId::from(device).to_string()),
+                source: None,
+                outcome: CommandState::Expired.as_str().into(),
+            };
+            insert_audit(tx, &event).await?;
+        }
+        touched.push((device, owner));
+    }
+    touched.sort();
+    touched.dedup();
+    for (device, owner) in touched {
         catalog::settle_installs(tx, device.into(), now).await?;
         tx.notify(Notice::commands_changed(owner.into(), device.into()));
     }
@@ -242,6 +275,25 @@ pub(super) async fn take(
     rows.into_iter().map(CommandRow::for_device).collect()
 }
 
+/// Cancels the device's commands not yet taken, for the reason given:
+/// nothing queued before `command` runs after it.
+async fn cancel_waiting(tx: &mut Tx<'_>, command: &NewCommand, reason: &str) -> DbResult<()> {
+    let cancelled = sqlx::query(
+        "UPDATE commands SET state = 'cancelled', finished_at = $1, failure_reason = $2
+         WHERE device_id = $3 AND state = 'requested'",
+    )
+    .bind(Ts(command.requested_at))
+    .bind(reason)
+    .bind(uid(command.device_id))
+    .execute(&mut **tx)
+    .await
+    .map_err(other)?;
+    if cancelled.rows_affected() > 0 {
+        catalog::settle_installs(tx, command.device_id, command.requested_at).await?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl CommandStore for Store {
     async fn queue_command(&self, command: NewCommand, audit: AuditEvent) -> DbResult<QueueOutcome> {
@@ -250,8 +302,8 @@ impl CommandStore for Store {
         if let Some(repeat) = repeated(&mut tx, &command).await? {
             return Ok(repeat);
         }
-        if devices::is_wiped(&mut tx, command.device_id).await? {
-            return Ok(QueueOutcome::DeviceWiped);
+        if let Some(refusal) = refusal(&mut tx, &command).await? {
+            return Ok(refusal);
         }
         let outcome = insert_keyed(&mut tx, &command, &audit).await?;
         if matches!(outcome, QueueOutcome::Queued(_)) {
@@ -349,6 +401,9 @@ impl CommandStore for Store {
             devices::mark_wiped(&mut tx, device_id, now).await?;
         }
         catalog::follow_command(&mut tx, &command, package.as_ref(), now).await?;
+        if rules::removes_device(command.kind, to) {
+            devices::delete_device(&mut tx, device_id, now).await?;
+        }
         if let Some(actor) = audit.filter(|_| rules::audited(to)) {
             let event = AuditEvent {
                 at: now,
@@ -365,7 +420,6 @@ impl CommandStore for Store {
     }
 
     async fn queue_wipe(&self, command: NewCommand, audit: AuditEvent) -> DbResult<WipeOutcome> {
-        let now = Ts(command.requested_at);
         let mut tx = self.begin().await?;
         // One Reset at a time: the check and the insert see the same queue.
         dialect::lock(&mut tx, &[Key::Device(&command.device_id)]).await?;
@@ -373,25 +427,57 @@ impl CommandStore for Store {
             return Ok(WipeOutcome::AlreadyWiped);
         }
         expire_due(&mut tx, Some(command.device_id), command.requested_at).await?;
-        if reset_waiting(&mut tx, command.device_id, command.requested_at).await? {
+        if on_its_way(&mut tx, command.device_id, CommandKind::Wipe, command.requested_at)
+            .await?
+            .is_some()
+        {
             return Ok(WipeOutcome::AlreadyPending);
         }
-        // Nothing queued before a wipe runs after it.
-        let cancelled = sqlx::query(
-            "UPDATE commands SET state = 'cancelled', finished_at = $1, failure_reason = $2
-             WHERE device_id = $3 AND state = 'requested'",
-        )
-        .bind(now)
-        .bind(rules::REPLACED_BY_RESET)
-        .bind(uid(command.device_id))
-        .execute(&mut *tx)
-        .await
-        .map_err(other)?;
-        if cancelled.rows_affected() > 0 {
-            catalog::settle_installs(&mut tx, command.device_id, command.requested_at).await?;
-        }
+        cancel_waiting(&mut tx, &command, rules::REPLACED_BY_RESET).await?;
         let queued = insert_command(&mut tx, &command, &audit).await?;
         tx.commit().await?;
         Ok(WipeOutcome::Queued(Box::new(queued)))
+    }
+
+    async fn queue_retire(&self, command: NewCommand, audit: AuditEvent) -> DbResult<RemoveOutcome> {
+        let (device_id, now) = (command.device_id, command.requested_at);
+        let mut tx = self.begin().await?;
+        // Beside a reset being queued, so that one of the two sees the other.
+        dialect::lock(&mut tx, &[Key::Device(&device_id)]).await?;
+        let wiped: Option<Option<Ts>> =
+            sqlx::query_scalar("SELECT wiped_at FROM devices WHERE id = $1 AND user_id = $2")
+                .bind(uid(device_id))
+                .bind(uid(command.user_id))
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(other)?;
+        let Some(wiped) = wiped else {
+            return Ok(RemoveOutcome::NotFound);
+        };
+        expire_due(&mut tx, Some(device_id), now).await?;
+        // Removing it would revoke the certificate the Reset is waiting to reach.
+        if on_its_way(&mut tx, device_id, CommandKind::Wipe, now).await?.is_some() {
+            return Ok(RemoveOutcome::ResetWaiting);
+        }
+        if on_its_way(&mut tx, device_id, CommandKind::Retire, now)
+            .await?
+            .is_some()
+        {
+            return Ok(RemoveOutcome::AlreadyPending);
+        }
+        if wiped.is_some() {
+            devices::delete_device(&mut tx, device_id, now).await?;
+            let audit = AuditEvent {
+                action: rules::DEVICE_REMOVED.into(),
+                ..audit
+            };
+            insert_audit(&mut tx, &audit).await?;
+            tx.commit().await?;
+            return Ok(RemoveOutcome::Removed);
+        }
+        cancel_waiting(&mut tx, &command, rules::REPLACED_BY_REMOVE).await?;
+        let queued = insert_command(&mut tx, &command, &audit).await?;
+        tx.commit().await?;
+        Ok(RemoveOutcome::Queued(Box::new(queued)))
     }
 }

@@ -10,7 +10,7 @@ use super::{Key, Store, Tx, catalog, commands, commit_audited, dialect, insert_a
 use crate::{
     db::{
         AuditEvent, CheckIn, Compliance, DbError, DbResult, DeviceCredentials, DeviceStore, EnrollOutcome,
-        EnrollmentCode, FailingSince, NewCertificate, NewDevice, RemoveOutcome,
+        EnrollmentCode, FailingSince, NewCertificate, NewDevice,
         values::{Ts, Uid, parsed},
     },
     live::Notice,
@@ -27,7 +27,12 @@ struct DeviceRow {
     compliance: String,
     last_check_in: Option<Ts>,
     wiped_at: Option<Ts>,
+    removal_pending: bool,
 }
+
+/// The column `removal_pending` of a device `d`: a Remove device is on its way.
+const REMOVAL_PENDING: &str = "EXISTS (SELECT 1 FROM commands r WHERE r.device_id = d.id AND r.kind = 'retire'
+                               AND r.state IN ('requested', 'delivered', 'acknowledged')) AS removal_pending";
 
 impl TryFrom<DeviceRow> for Device {
     type Error = DbError;
@@ -42,6 +47,7 @@ impl TryFrom<DeviceRow> for Device {
             os_version: row.os_version,
             last_check_in: row.last_check_in.map(Ts::rfc3339),
             wiped_at: row.wiped_at.map(Ts::rfc3339),
+            removal_pending: row.removal_pending,
         })
     }
 }
@@ -174,6 +180,27 @@ pub(super) async fn mark_wiped(tx: &mut Tx<'_>, device_id: DeviceId, now: Offset
     Ok(())
 }
 
+/// Revokes the device's certificates and deletes the device object (its
+/// commands with it; its history stays in the audit log); its owner, or
+/// `None` when it was gone already.
+pub(super) async fn delete_device(
+    tx: &mut Tx<'_>,
+    device_id: DeviceId,
+    now: OffsetDateTime,
+) -> DbResult<Option<UserId>> {
+    revoke_certificates(tx, device_id, now).await?;
+    let owner: Option<Uid> = sqlx::query_scalar("DELETE FROM devices WHERE id = $1 RETURNING user_id")
+        .bind(uid(device_id))
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(other)?;
+    let owner = owner.map(UserId::from);
+    if let Some(owner) = owner {
+        tx.notify(Notice::device_changed(owner, device_id));
+    }
+    Ok(owner)
+}
+
 #[async_trait]
 impl DeviceStore for Store {
     async fn devices_of(&self, user_id: UserId) -> DbResult<Vec<Device>> {
@@ -182,10 +209,11 @@ impl DeviceStore for Store {
             return Ok(kept);
         }
         let ticket = cache.map(|cache| cache.devices_ticket(user_id));
-        let rows: Vec<DeviceRow> = sqlx::query_as(
-            "SELECT id, name, platform, model, os_version, ownership, compliance, last_check_in, wiped_at
-             FROM devices WHERE user_id = $1 ORDER BY lower(name), id",
-        )
+        let rows: Vec<DeviceRow> = sqlx::query_as(&format!(
+            "SELECT id, name, platform, model, os_version, ownership, compliance, last_check_in, wiped_at,
+                    {REMOVAL_PENDING}
+             FROM devices d WHERE user_id = $1 ORDER BY lower(name), id"
+        ))
         .bind(uid(user_id))
         .fetch_all(&self.pool)
         .await
@@ -211,15 +239,15 @@ impl DeviceStore for Store {
         user_id: UserId,
         device_id: DeviceId,
     ) -> DbResult<Option<(DeviceDetail, FailingSince)>> {
-        let row: Option<DetailRow> = sqlx::query_as(
+        let row: Option<DetailRow> = sqlx::query_as(&format!(
             "SELECT d.id, d.name, d.platform, d.model, d.os_version, d.ownership, d.compliance, d.last_check_in,
-                    d.wiped_at, d.category, d.serial_number, d.enrolled_at, d.compliance_reasons, d.failing_since,
+                    d.wiped_at, {REMOVAL_PENDING}, d.category, d.serial_number, d.enrolled_at, d.compliance_reasons, d.failing_since,
                     c.subject, c.serial, c.fingerprint_sha256, c.issued_at, c.expires_at, c.revoked_at
              FROM devices d
              LEFT JOIN device_certificates c ON c.device_id = d.id
              WHERE d.id = $1 AND d.user_id = $2
-             ORDER BY c.issued_at DESC LIMIT 1",
-        )
+             ORDER BY c.issued_at DESC LIMIT 1"
+        ))
         .bind(uid(device_id))
         .bind(uid(user_id))
         .fetch_optional(&self.pool)
@@ -457,27 +485,5 @@ impl DeviceStore for Store {
             .await
             .map_err(other)?;
         commit_audited(tx, done.rows_affected(), &audit).await
-    }
-
-    async fn retire_device(&self, user_id: UserId, device_id: DeviceId, audit: AuditEvent) -> DbResult<RemoveOutcome> {
-        let mut tx = self.begin().await?;
-        // Beside a reset being queued, so that one of the two sees the other.
-        dialect::lock(&mut tx, &[Key::Device(&device_id)]).await?;
-        if commands::reset_waiting(&mut tx, device_id, audit.at).await? {
-            return Ok(RemoveOutcome::ResetWaiting);
-        }
-        tx.notify(Notice::device_changed(user_id, device_id));
-        revoke_certificates(&mut tx, device_id, audit.at).await?;
-        let deleted = sqlx::query("DELETE FROM devices WHERE id = $1 AND user_id = $2")
-            .bind(uid(device_id))
-            .bind(uid(user_id))
-            .execute(&mut *tx)
-            .await
-            .map_err(other)?;
-        Ok(if commit_audited(tx, deleted.rows_affected(), &audit).await? {
-            RemoveOutcome::Removed
-        } else {
-            RemoveOutcome::NotFound
-        })
     }
 }

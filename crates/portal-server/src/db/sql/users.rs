@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::{Store, Tx, commit_with_audit, insert_audit, other, uid};
 use crate::{
     db::{
-        AuditEvent, DbResult, NewUser, SecondFactor, SessionRecord, UserRecord, UserStore,
+        AuditEvent, DbResult, FactorGuess, LockFor, NewUser, SecondFactor, SessionRecord, UserRecord, UserStore,
         read_cache::ReadCache,
         values::{Ts, Uid, parsed},
     },
@@ -222,27 +222,44 @@ impl UserStore for Store {
             .unwrap_or_default())
     }
 
-    async fn count_factor_failure(&self, user_id: UserId) -> DbResult<u32> {
-        let _turn = self.single_write().await;
-        let failures: i32 = sqlx::query_scalar(
-            "UPDATE users SET factor_failures = factor_failures + 1 WHERE id = $1 RETURNING factor_failures",
+    async fn reserve_factor_guess(
+        &self,
+        user_id: UserId,
+        now: OffsetDateTime,
+        lock_for: &LockFor,
+    ) -> DbResult<FactorGuess> {
+        // The update holds the user's row (SQLite: the one writer) until
+        // commit, and a guess waiting for it then sees the lock.
+        let mut tx = self.begin().await?;
+        let counted: Option<i32> = sqlx::query_scalar(
+            "UPDATE users SET factor_failures = factor_failures + 1
+             WHERE id = $1 AND (factor_locked_until IS NULL OR factor_locked_until <= $2)
+             RETURNING factor_failures",
         )
         .bind(uid(user_id))
-        .fetch_one(&self.pool)
+        .bind(Ts(now))
+        .fetch_optional(&mut *tx)
         .await
         .map_err(other)?;
-        Ok(failures.max(0) as u32)
-    }
-
-    async fn lock_factor(&self, user_id: UserId, until: OffsetDateTime, audit: AuditEvent) -> DbResult<()> {
-        let mut tx = self.begin().await?;
-        sqlx::query("UPDATE users SET factor_locked_until = $1 WHERE id = $2")
-            .bind(Ts(until))
-            .bind(uid(user_id))
-            .execute(&mut *tx)
-            .await
-            .map_err(other)?;
-        commit_with_audit(tx, &audit).await
+        let Some(failures) = counted.map(|n| n.max(0) as u32) else {
+            let until: Option<Option<Ts>> = sqlx::query_scalar("SELECT factor_locked_until FROM users WHERE id = $1")
+                .bind(uid(user_id))
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(other)?;
+            return Ok(FactorGuess::Locked(until.flatten().map_or(now, |t| t.0)));
+        };
+        let locks_until = lock_for(failures).map(|lock| now + lock);
+        if let Some(until) = locks_until {
+            sqlx::query("UPDATE users SET factor_locked_until = $1 WHERE id = $2")
+                .bind(Ts(until))
+                .bind(uid(user_id))
+                .execute(&mut *tx)
+                .await
+                .map_err(other)?;
+        }
+        tx.commit().await?;
+        Ok(FactorGuess::Counted { failures, locks_until })
     }
 
     async fn clear_factor_failures(&self, user_id: UserId) -> DbResult<()> {
