@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: server, agent and shared types (the server's on SQLite and
 # on PostgreSQL), the reliability suite (bounded: scripts/soak.sh runs it
+# longer), fuzzing and Schemathesis (bounded: scripts/fuzz.sh runs them
 # longer), portal logic, browser
 # component tests in headless Chromium, the size budget, and end-to-end
 # journeys with the real server, the agent, the built portal and Chromium. Exits non-zero on a failure.
@@ -27,6 +28,9 @@ say "the reliability suite (release server): killed at random under load, 5 time
 cargo build --locked --release -p portal-server
 env -u PORTAL_TEST_DATABASE PORTAL_SERVER_BIN="$PWD/target/release/portal-server" \
   cargo test --locked --release -p portal-server --test api -- --ignored --nocapture --test-threads=1 reliability::
+
+say "fuzzing, bounded: each parser target 30 s, then Schemathesis with 30 cases an operation (scripts/fuzz.sh runs longer)"
+scripts/fuzz.sh 30 30
 
 say "portal logic (native)"
 cargo test --locked -p portal --lib

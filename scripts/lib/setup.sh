@@ -2,6 +2,8 @@
 # Sourced by run-demo.sh and test-all.sh from the repository root.
 
 TRUNK_VERSION=0.21.14
+CARGO_FUZZ_VERSION=0.13.2
+SCHEMATHESIS_VERSION=4.32.5
 WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen crate pin in Cargo.toml
 
 say() { printf '\n==> %s\n' "$*" >&2; }
@@ -62,4 +64,25 @@ build_portal() {
   trunk build catalog.html --release --dist dist/catalog --public-url /catalog/
   node scripts/compress-dist.mjs dist "$@"
   node scripts/compress-dist.mjs dist/catalog "$@"
+}
+
+# cargo-fuzz runs on stable Rust with --sanitizer none (libFuzzer, coverage-guided).
+ensure_cargo_fuzz() {
+  if cargo fuzz --version 2>/dev/null | grep -qw "$CARGO_FUZZ_VERSION"; then
+    return
+  fi
+  say "installing cargo-fuzz $CARGO_FUZZ_VERSION (once per machine)"
+  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+}
+
+# Schemathesis from PyPI in a virtual environment of its own, kept per
+# version; exports SCHEMATHESIS, its command.
+ensure_schemathesis() {
+  local venv="${XDG_DATA_HOME:-$HOME/.local/share}/company-portal/schemathesis-$SCHEMATHESIS_VERSION"
+  if [ ! -x "$venv/bin/st" ]; then
+    say "installing Schemathesis $SCHEMATHESIS_VERSION from PyPI (once per machine)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+  export SCHEMATHESIS="$venv/bin/st"
 }

@@ -152,6 +152,7 @@ pub struct AppInput {
     pub name: String,
     pub publisher: String,
     pub version: String,
+    #[serde(deserialize_with = "crate::whole_number")]
     pub size_bytes: u64,
     pub description: String,
     pub category: String,
@@ -270,5 +271,25 @@ mod tests {
     fn initials_of_the_first_two_words() {
         assert_eq!(initials("northwind mail app"), "NM");
         assert_eq!(initials("Ledger"), "L");
+    }
+}
+
+#[cfg(test)]
+mod whole_number_tests {
+    use super::*;
+
+    #[test]
+    fn a_size_reads_as_a_whole_number_however_json_writes_it() {
+        let read = |size: &str| {
+            let json = format!(
+                r##"{{"name":"A","publisher":"B","version":"1","size_bytes":{size},"description":"",
+                    "category":"Productivity","platforms":[],"icon_color":"#007b83"}}"##
+            );
+            serde_json::from_str::<AppInput>(&json).map(|app| app.size_bytes)
+        };
+        assert_eq!(read("365").unwrap(), 365);
+        assert_eq!(read("365.0").unwrap(), 365);
+        assert!(read("365.5").is_err());
+        assert!(read("-1").is_err());
     }
 }

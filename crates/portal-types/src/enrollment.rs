@@ -57,6 +57,7 @@ pub struct Inventory {
     pub passcode_set: bool,
     pub jailbroken: bool,
     #[serde(default)]
+    #[serde(deserialize_with = "crate::whole_number")]
     pub free_storage_mb: u64,
     /// The manufacturer's serial number; kept for corporate devices only.
     #[serde(default)]

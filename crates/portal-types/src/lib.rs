@@ -36,3 +36,19 @@ pub use error::{ApiError, FieldError, FieldErrors};
 pub use help::HelpDesk;
 pub use ids::{DeviceId, UserId};
 pub use live::{LiveEvent, LiveEventKind};
+
+/// A whole number, written as JSON writes it: `365` or `365.0` alike (JSON
+/// Schema counts both as integers; serde alone refuses the second).
+pub(crate) fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Number {
+        Whole(u64),
+        Written(f64),
+    }
+    match <Number as serde::Deserialize>::deserialize(deserializer)? {
+        Number::Whole(whole) => Ok(whole),
+        Number::Written(f) if f.fract() == 0.0 && (0.0..=u64::MAX as f64).contains(&f) => Ok(f as u64),
+        Number::Written(f) => Err(serde::de::Error::custom(format!("expected a whole number, not {f}"))),
+    }
+}

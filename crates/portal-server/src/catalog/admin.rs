@@ -81,7 +81,7 @@ async fn save(
 #[utoipa::path(post, path = "/api/v1/admin/apps", tag = "admin", request_body = AppInput,
     responses(
         (status = 201, body = App),
-        (status = 400, body = ApiError),
+        (status = 422, body = ApiError, description = "A field a rule refuses, with a message for each"),
         (status = 401, body = ApiError),
         (status = 403, body = ApiError, description = "Not an administrator"),
         (status = 409, body = ApiError, description = "An app of that name exists"),
@@ -104,7 +104,7 @@ async fn add_app(
     params(("app" = String, Path, description = "The app's id")),
     responses(
         (status = 200, body = App),
-        (status = 400, body = ApiError),
+        (status = 422, body = ApiError, description = "A field a rule refuses, with a message for each"),
         (status = 401, body = ApiError),
         (status = 403, body = ApiError, description = "Not an administrator"),
         (status = 404, body = ApiError),

@@ -120,7 +120,7 @@ impl CatalogParams {
 /// The catalog, a page at a time, by name: search, category, platform and
 /// featured narrow it.
 #[utoipa::path(get, path = "/api/v1/apps", tag = "apps", params(CatalogParams),
-    responses((status = 200, body = AppsPage), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
+    responses((status = 200, body = AppsPage), (status = 422, body = ApiError, description = "A field a rule refuses, with a message for each"), (status = 401, body = ApiError)))]
 async fn list_apps(
     State(state): State<AppState>,
     _caller: CurrentUser,

@@ -144,7 +144,7 @@ async fn sync(
            ("Idempotency-Key" = Option<String>, Header, description = "Repeats with the same key queue one command")),
     responses(
         (status = 202, body = Command),
-        (status = 400, body = ApiError),
+        (status = 422, body = ApiError, description = "A field a rule refuses, with a message for each"),
         (status = 401, body = ApiError),
         (status = 404, body = ApiError),
         (status = 409, body = ApiError, description = "The device was reset"),
@@ -262,7 +262,7 @@ pub(crate) fn audit_event(
 /// Renames the device.
 #[utoipa::path(post, path = "/api/v1/devices/{id}/rename", tag = "commands", request_body = RenameRequest,
     params(("id" = DeviceId, Path, description = "The device")),
-    responses((status = 204, description = "Renamed"), (status = 400, body = ApiError), (status = 401, body = ApiError),
+    responses((status = 204, description = "Renamed"), (status = 422, body = ApiError, description = "A field a rule refuses, with a message for each"), (status = 401, body = ApiError),
         (status = 404, body = ApiError)))]
 async fn rename(
     State(state): State<AppState>,
@@ -299,7 +299,7 @@ async fn rename(
     params(("id" = DeviceId, Path, description = "The device")),
     responses(
         (status = 202, body = Command),
-        (status = 400, body = ApiError, description = "The typed name does not match"),
+        (status = 422, body = ApiError, description = "The typed name does not match"),
         (status = 401, body = ApiError),
         (status = 403, body = ApiError, description = "Sign in again first"),
         (status = 404, body = ApiError),

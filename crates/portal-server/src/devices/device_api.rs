@@ -51,7 +51,7 @@ async fn deliver(
 #[utoipa::path(post, path = "/api/v1/device/check-in", tag = "device", request_body = CheckInRequest,
     responses(
         (status = 200, body = CheckInResponse),
-        (status = 400, body = ApiError),
+        (status = 422, body = ApiError, description = "A field a rule refuses, with a message for each"),
         (status = 401, body = ApiError, description = "Unsigned, badly signed, replayed, stale, or a revoked certificate"),
     ))]
 async fn check_in(
@@ -217,7 +217,7 @@ async fn acknowledge(
 /// How the command ended on the device: completed, failed, or not now (queued again).
 #[utoipa::path(post, path = "/api/v1/device/commands/{id}/report", tag = "device", request_body = CommandReport,
     params(("id" = CommandId, Path, description = "The command")),
-    responses((status = 200, body = Command), (status = 400, body = ApiError), (status = 401, body = ApiError),
+    responses((status = 200, body = Command), (status = 422, body = ApiError, description = "A field a rule refuses, with a message for each"), (status = 401, body = ApiError),
         (status = 409, body = ApiError)))]
 async fn report(
     State(state): State<AppState>,

@@ -169,7 +169,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedDevice<T> {
 
 pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let bytes: &[u8] = if bytes.is_empty() { b"null" } else { bytes };
-    serde_json::from_slice(bytes).map_err(|e| AppError::BadRequest(format!("The request body is not valid: {e}")))
+    let value = serde_json::from_slice(bytes)
+        .map_err(|e| AppError::BadRequest(format!("The request body is not valid: {e}")))?;
+    crate::http::error::object(value)
 }
 
 #[cfg(test)]

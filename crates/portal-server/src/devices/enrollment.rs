@@ -88,7 +88,7 @@ async fn options(State(state): State<AppState>, caller: CurrentUser) -> Result<J
 #[utoipa::path(post, path = "/api/v1/enrollment-codes", tag = "enrollment", request_body = EnrollmentCodeRequest,
     responses(
         (status = 201, body = EnrollmentCodeResponse, description = "The code, shown once"),
-        (status = 400, body = ApiError, description = "A field is missing or malformed"),
+        (status = 422, body = ApiError, description = "A field a rule refuses, with a message for each"),
         (status = 401, body = ApiError),
         (status = 403, body = ApiError, description = "An enrollment restriction forbids this device"),
     ))]
@@ -165,7 +165,7 @@ async fn create_code(
 #[utoipa::path(post, path = "/api/v1/enroll", tag = "device", request_body = EnrollRequest,
     responses(
         (status = 201, body = EnrollResponse, description = "Enrolled: the device certificate and its CA"),
-        (status = 400, body = ApiError, description = "Unknown code, bad CSR, unsupported key, wrong platform"),
+        (status = 422, body = ApiError, description = "Unknown code, bad CSR, unsupported key, wrong platform, or a field a rule refuses"),
         (status = 403, body = ApiError, description = "An enrollment restriction forbids this device"),
         (status = 409, body = ApiError, description = "The code was already used"),
         (status = 410, body = ApiError, description = "The code has expired"),
@@ -183,7 +183,7 @@ async fn enroll(
     let code_hash = hash_code(&request.code);
     let (code, enrolled) = state.db.enrollment_code(&code_hash).await?.ok_or_else(|| {
         AppError::refused(
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "code_invalid",
             "This enrollment code is not valid. Check it, or get a new one in the portal.",
         )
@@ -200,7 +200,7 @@ async fn enroll(
     }
     if request.platform != code.platform {
         return Err(AppError::refused(
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "platform_mismatch",
             format!(
                 "This code is for a {} device, not {}.",
@@ -224,7 +224,7 @@ async fn enroll(
             CsrError::BadSignature => "csr_bad_signature",
             CsrError::UnsupportedKey => "key_unsupported",
         };
-        AppError::refused(StatusCode::BAD_REQUEST, code, error.to_string())
+        AppError::refused(StatusCode::UNPROCESSABLE_ENTITY, code, error.to_string())
     })?;
     let reasons = state.policy.evaluate(code.platform, &request.inventory);
     let failing_since = (!reasons.is_empty()).then_some(now);

@@ -5,6 +5,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use portal_types::{ApiError, FieldErrors};
+use serde::de::DeserializeOwned;
 
 /// Every way a request can fail, each with its status and code.
 #[derive(Debug, thiserror::Error)]
@@ -59,8 +60,9 @@ impl AppError {
                 "The email address or password is incorrect.".into(),
             ),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found", "Nothing was found here.".into()),
+            // Well-formed, but a rule refused a field: 400 is for what is not of the documented shape.
             AppError::InvalidInput(_) => (
-                StatusCode::BAD_REQUEST,
+                StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_input",
                 "Some fields need your attention.".into(),
             ),
@@ -123,10 +125,26 @@ impl From<JsonRejection> for AppError {
     }
 }
 
-/// `Json` whose rejections answer in the API's error shape.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(AppError))]
+/// `Json` whose rejections answer in the API's error shape, and which takes
+/// an object only (serde alone would read a struct from an array too).
 pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, AppError> {
+        let Json(value) = Json::<serde_json::Value>::from_request(request, state).await?;
+        object(value).map(ApiJson)
+    }
+}
+
+/// The request body's object as `T`; an array is refused.
+pub fn object<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
+    if value.is_array() {
+        return Err(AppError::BadRequest("The request body must be a JSON object.".into()));
+    }
+    serde_json::from_value(value).map_err(|e| AppError::BadRequest(format!("The request body is not valid: {e}")))
+}
 
 impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {

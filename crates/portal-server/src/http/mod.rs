@@ -43,6 +43,8 @@ pub fn api() -> Router<AppState> {
         .merge(help::router())
         .merge(openapi::router())
         .split_for_parts();
+    let mut document = document;
+    openapi::declare_malformed_input(&mut document);
     router
         // Unknown API paths answer in the API's error shape, not with the portal.
         .route("/api/{*rest}", any(|| async { AppError::NotFound }))

@@ -23,6 +23,41 @@ use crate::state::AppState;
 )]
 pub struct ApiDoc;
 
+/// Declares what any operation taking a body or query parameters may answer:
+/// 400 when they are not of the documented shape (the extractors refuse
+/// them before the handler runs), in the one error shape.
+pub fn declare_malformed_input(document: &mut OpenApi) {
+    use utoipa::openapi::{RefOr, ResponseBuilder, content::ContentBuilder, path::ParameterIn};
+    let refusal = || {
+        ResponseBuilder::new()
+            .description("The body or the query is not of the documented shape")
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(utoipa::openapi::Ref::from_schema_name("ApiError")))
+                    .build(),
+            )
+            .build()
+    };
+    for item in document.paths.paths.values_mut() {
+        let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.delete];
+        for operation in operations.into_iter().flatten() {
+            let takes_query = operation
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+            if operation.request_body.is_some() || takes_query {
+                operation
+                    .responses
+                    .responses
+                    .entry("400".into())
+                    .or_insert_with(|| RefOr::T(refusal()));
+            }
+        }
+    }
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(openapi_json))
 }

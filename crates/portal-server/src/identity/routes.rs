@@ -41,7 +41,7 @@ fn me_response(user: &UserRecord) -> MeResponse {
 #[utoipa::path(post, path = "/api/v1/auth/sign-in", tag = "auth", request_body = SignInRequest,
     responses(
         (status = 200, body = MeResponse, description = "Signed in; the session cookie is set"),
-        (status = 400, body = ApiError, description = "A field is missing or malformed"),
+        (status = 422, body = ApiError, description = "A field a rule refuses, with a message for each"),
         (status = 401, body = ApiError, description = "Wrong email or password; a second factor is required or wrong"),
         (status = 429, body = ApiError, description = "Too many failed attempts; see Retry-After"),
     ))]

@@ -75,7 +75,7 @@ async fn set_up_totp(State(state): State<AppState>, caller: CurrentUser) -> Resu
 #[utoipa::path(post, path = "/api/v1/security/totp/confirm", tag = "security", request_body = TotpConfirmRequest,
     responses(
         (status = 200, body = RecoveryCodesResponse),
-        (status = 400, body = ApiError, description = "Wrong code, or no setup started"),
+        (status = 422, body = ApiError, description = "Wrong code, or no setup started"),
         (status = 401, body = ApiError),
         (status = 409, body = ApiError, description = "The setup was started again meanwhile"),
     ))]
@@ -88,7 +88,7 @@ async fn confirm_totp(
     let factor = state.db.second_factor(caller.user.id).await?;
     let pending = factor.pending.ok_or_else(|| {
         AppError::refused(
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "no_setup",
             "Start setting up an authenticator app first.",
         )
@@ -96,7 +96,7 @@ async fn confirm_totp(
     let secret = state.secrets.open(&pending)?;
     let step = totp::verify(&secret, &request.code, state.clock.now(), None).ok_or_else(|| {
         AppError::refused(
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "second_factor_invalid",
             "That code does not match. Check the app shows Company Portal, and enter its current code.",
         )

@@ -117,7 +117,7 @@ async fn bad_input_gets_per_field_messages() {
     let app = spawn_app().await;
     let client = app.client();
     let response = app.sign_in_with(&client, "not-an-email", "").await;
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(error_code(&body), "invalid_input");
     let fields = field_names(&body);
@@ -134,6 +134,15 @@ async fn bad_input_gets_per_field_messages() {
     assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
     let body: serde_json::Value = malformed.json().await.unwrap();
     assert_eq!(error_code(&body), "bad_request");
+
+    // An array is not the object asked for, though serde would read one as a struct.
+    let array = client
+        .post(app.url("/api/v1/auth/sign-in"))
+        .json(&serde_json::json!(["ada@example.com", PASSWORD]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(array.status(), StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]

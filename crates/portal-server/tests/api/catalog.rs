@@ -91,14 +91,14 @@ async fn bad_catalog_parameters_get_a_clear_400() {
             "/api/v1/apps?page=0&per_page=500&platform=android,beos&category=Games&featured=maybe",
         )
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_code(&body), "invalid_input");
     assert_eq!(
         field_names(&body),
         ["category", "platform", "featured", "page", "per_page"]
     );
     let (status, _) = app.get_json(&ada, "/api/v1/apps?page=two").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let (status, _) = app.get_json(&app.client(), "/api/v1/apps").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
@@ -330,7 +330,7 @@ async fn an_administrator_adds_edits_and_retires_apps_and_required_ones_reach_de
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(waiting(&device).await.is_empty());
 
     // Made required: queued at once for the enrolled Android device.

@@ -196,7 +196,7 @@ async fn bad_lock_input_gets_field_messages() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: serde_json::Value = response.json().await.unwrap();
     let fields = field_names(&body);
     assert_eq!(fields, ["message", "phone"]);
@@ -399,7 +399,7 @@ async fn reset_device_is_guarded_then_runs_and_revokes_the_certificate() {
     assert_eq!(reauthenticate(&app, &grace, PASSWORD).await, StatusCode::NO_CONTENT);
 
     let mistyped = wipe(&app, &grace, &id, "new phone").await;
-    assert_eq!(mistyped.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(mistyped.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: serde_json::Value = mistyped.json().await.unwrap();
     assert_eq!(body["fields"][0]["field"], "device_name");
 
@@ -646,7 +646,7 @@ async fn rename_changes_the_name_and_refuses_a_bad_one() {
         .await;
     assert_eq!(detail["device"]["name"], "Grace's Pixel 9");
     let bad = rename(" ").await.unwrap();
-    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: serde_json::Value = bad.json().await.unwrap();
     assert_eq!(body["fields"][0]["field"], "name");
 }

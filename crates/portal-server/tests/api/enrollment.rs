@@ -322,7 +322,7 @@ async fn bad_csrs_are_refused_and_leave_the_code_usable_and_nothing_written() {
         ),
     ] {
         let response = enroll_raw(csr_pem).await.unwrap();
-        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{expected}");
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{expected}");
         let body: Value = response.json().await.unwrap();
         assert_eq!(error_code(&body), expected);
     }
@@ -353,7 +353,7 @@ async fn restrictions_refuse_with_the_rule_named_before_and_at_enrollment() {
         .send()
         .await
         .unwrap();
-    assert_eq!(bad_name.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(bad_name.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: Value = bad_name.json().await.unwrap();
     let fields = field_names(&body);
     assert_eq!(fields, ["device_name", "category"]);

@@ -319,7 +319,7 @@ async fn an_app_name_without_a_letter_or_digit_is_refused_since_its_address_woul
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(crate::helpers::field_names(&response.json().await.unwrap()), ["name"]);
 }
 
@@ -574,7 +574,7 @@ async fn device_reports_are_bounded_in_size() {
     inventory.model = "M".repeat(10_000);
     let refused = device.check_in(&inventory, &[]).await.unwrap_err();
     let refused = refused.downcast::<portal_agent::ApiFailure>().unwrap();
-    assert_eq!((refused.status, refused.error.code.as_str()), (400, "invalid_input"));
+    assert_eq!((refused.status, refused.error.code.as_str()), (422, "invalid_input"));
 
     let many: Vec<portal_types::ManagedApp> = (0..501)
         .map(|i| portal_types::ManagedApp {
@@ -586,7 +586,7 @@ async fn device_reports_are_bounded_in_size() {
         .check_in(&crate::enrollment::inventory("15"), &many)
         .await
         .unwrap_err();
-    assert_eq!(refused.downcast::<portal_agent::ApiFailure>().unwrap().status, 400);
+    assert_eq!(refused.downcast::<portal_agent::ApiFailure>().unwrap().status, 422);
 
     let grace = app.signed_in("grace@example.com").await;
     let lock_id = crate::commands::queue_lock(&app, &grace, &device).await.id;
@@ -595,7 +595,7 @@ async fn device_reports_are_bounded_in_size() {
         .report(lock_id, portal_types::CommandOutcome::Failed, Some("x".repeat(100_000)))
         .await
         .unwrap_err();
-    assert_eq!(long.downcast::<portal_agent::ApiFailure>().unwrap().status, 400);
+    assert_eq!(long.downcast::<portal_agent::ApiFailure>().unwrap().status, 422);
 }
 
 #[tokio::test]

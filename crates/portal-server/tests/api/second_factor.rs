@@ -44,7 +44,7 @@ pub async fn with_totp(app: &TestApp) -> (reqwest::Client, Vec<u8>, Vec<String>)
         .send()
         .await
         .unwrap();
-    assert_eq!(wrong.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let confirmed = ada
         .post(app.url("/api/v1/security/totp/confirm"))
         .json(&json!({ "code": code(app, &secret, 0) }))
