@@ -170,7 +170,7 @@ async fn device_apps(
         (status = 202, body = Command),
         (status = 401, body = ApiError),
         (status = 404, body = ApiError),
-        (status = 409, body = ApiError, description = "Installed already, under way, or the device was reset"),
+        (status = 409, body = ApiError, description = "Installed already, under way, or the device was reset or is being removed"),
         (status = 422, body = ApiError, description = "The app does not run on the device's platform, or is a web app; or the Idempotency-Key was used for another request"),
     ))]
 async fn install(

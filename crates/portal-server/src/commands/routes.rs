@@ -118,7 +118,7 @@ async fn list(
     params(("id" = DeviceId, Path, description = "The device"),
            ("Idempotency-Key" = Option<String>, Header, description = "Repeats with the same key queue one command")),
     responses((status = 202, body = Command), (status = 401, body = ApiError), (status = 404, body = ApiError),
-        (status = 409, body = ApiError, description = "The device was reset"),
+        (status = 409, body = ApiError, description = "The device was reset, or is being removed"),
         (status = 422, body = ApiError, description = "The Idempotency-Key was used for another request")))]
 async fn sync(
     State(state): State<AppState>,
@@ -144,11 +144,10 @@ async fn sync(
            ("Idempotency-Key" = Option<String>, Header, description = "Repeats with the same key queue one command")),
     responses(
         (status = 202, body = Command),
-        (status = 422, body = ApiError, description = "A field a rule refuses, with a message for each"),
         (status = 401, body = ApiError),
         (status = 404, body = ApiError),
-        (status = 409, body = ApiError, description = "The device was reset"),
-        (status = 422, body = ApiError, description = "The Idempotency-Key was used for another request"),
+        (status = 409, body = ApiError, description = "The device was reset, or is being removed"),
+        (status = 422, body = ApiError, description = "A field a rule refuses (with a message for each), or the Idempotency-Key was used for another request"),
     ))]
 async fn lock(
     State(state): State<AppState>,

@@ -73,10 +73,9 @@ pub type LockFor = dyn Fn(u32) -> Option<time::Duration> + Send + Sync;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FactorGuess {
     Locked(OffsetDateTime),
-    /// Counted as the `failures`th in a row until it proves good; it locked
-    /// the factor until `locks_until` if it was a multiple of the limit.
+    /// Counted among the wrong codes in a row until it proves good; it
+    /// locked the factor until `locks_until` if `lock_for` said so.
     Counted {
-        failures: u32,
         locks_until: Option<OffsetDateTime>,
     },
 }

@@ -168,10 +168,11 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedDevice<T> {
 }
 
 pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    let bytes: &[u8] = if bytes.is_empty() { b"null" } else { bytes };
-    let value = serde_json::from_slice(bytes)
-        .map_err(|e| AppError::BadRequest(format!("The request body is not valid: {e}")))?;
-    crate::http::error::object(value)
+    if bytes.is_empty() {
+        // No body: what a request that carries nothing reads as.
+        return serde_json::from_slice(b"null").map_err(|_| AppError::BadRequest("A request body is needed.".into()));
+    }
+    crate::http::error::object(bytes)
 }
 
 #[cfg(test)]

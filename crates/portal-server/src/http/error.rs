@@ -133,17 +133,30 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = AppError;
 
     async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, AppError> {
-        let Json(value) = Json::<serde_json::Value>::from_request(request, state).await?;
-        object(value).map(ApiJson)
+        let essence = request
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+        if essence.is_none_or(|e| e != "application/json" && !(e.starts_with("application/") && e.ends_with("+json"))) {
+            return Err(AppError::BadRequest(
+                "Expected request with `Content-Type: application/json`".into(),
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|e| AppError::refused(e.status(), "bad_request", e.body_text()))?;
+        object(&bytes).map(ApiJson)
     }
 }
 
-/// The request body's object as `T`; an array is refused.
-pub fn object<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
-    if value.is_array() {
+/// The request body, a JSON object, as `T`. Anything else is refused,
+/// though serde alone would read a struct from an array too.
+pub fn object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(AppError::BadRequest("The request body must be a JSON object.".into()));
     }
-    serde_json::from_value(value).map_err(|e| AppError::BadRequest(format!("The request body is not valid: {e}")))
+    serde_json::from_slice(bytes).map_err(|e| AppError::BadRequest(format!("The request body is not valid: {e}")))
 }
 
 impl<T: serde::Serialize> IntoResponse for ApiJson<T> {

@@ -65,7 +65,7 @@ pub async fn check(
     // Counted before it is checked: guesses at the same moment each take a place.
     let locks_until = match state.db.reserve_factor_guess(user.id, now, &lock_after).await? {
         FactorGuess::Locked(until) => return Ok(Check::Locked(until)),
-        FactorGuess::Counted { locks_until, .. } => locks_until,
+        FactorGuess::Counted { locks_until } => locks_until,
     };
     let digits: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     let accepted = if digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit()) {

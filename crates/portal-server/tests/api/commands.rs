@@ -22,6 +22,18 @@ pub async fn queue_lock(app: &TestApp, user: &reqwest::Client, device: &DeviceCl
     response.json().await.unwrap()
 }
 
+/// A Lock of the device that the state refuses: the refusal's code.
+pub async fn refused_lock(app: &TestApp, user: &reqwest::Client, device: &str) -> String {
+    let lock = user
+        .post(app.url(&format!("/api/v1/devices/{device}/lock")))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lock.status(), StatusCode::CONFLICT);
+    error_code(&lock.json().await.unwrap()).to_string()
+}
+
 /// The device's remote actions, without the installs of required apps that
 /// [`enrolled_device`] carried out.
 async fn timeline(app: &TestApp, user: &reqwest::Client, device: &DeviceClient) -> Vec<Command> {
@@ -545,14 +557,7 @@ async fn remove_device_needs_fresh_sign_in_and_the_device_leaves_the_list_once_i
     let again = remove().await.unwrap();
     assert_eq!(again.status(), StatusCode::CONFLICT);
     assert_eq!(error_code(&again.json().await.unwrap()), "removal_pending");
-    let lock = grace
-        .post(app.url(&format!("/api/v1/devices/{id}/lock")))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(lock.status(), StatusCode::CONFLICT);
-    assert_eq!(error_code(&lock.json().await.unwrap()), "removal_pending");
+    assert_eq!(refused_lock(&app, &grace, &id).await, "removal_pending");
 
     // The device takes corporate apps and data off itself and says so.
     let mut device = device;
@@ -604,8 +609,11 @@ async fn a_reset_device_is_removed_at_once_and_a_reset_replaces_a_removal_on_its
     let id = device.state.device_id.to_string();
     let remove = || grace.delete(app.url(&format!("/api/v1/devices/{id}"))).send();
 
-    // Stolen after all: Reset device takes the place of the removal still waiting.
+    // Stolen after all: Reset device takes the place of the removal, even one
+    // the device has taken.
     let retire: Command = remove().await.unwrap().json().await.unwrap();
+    let [taken] = waiting(&device).await.try_into().unwrap();
+    assert_eq!(taken.id, retire.id);
     let wipe = grace
         .post(app.url(&format!("/api/v1/devices/{id}/wipe")))
         .json(&json!({ "device_name": "New phone" }))
@@ -620,6 +628,11 @@ async fn a_reset_device_is_removed_at_once_and_a_reset_replaces_a_removal_on_its
         .unwrap();
     assert_eq!(replaced.state, CommandState::Cancelled);
     assert_eq!(replaced.failure_reason.as_deref(), Some("Replaced by Reset device"));
+    let late = device.report(retire.id, CommandOutcome::Completed, None).await;
+    assert_eq!(
+        late.unwrap_err().downcast::<portal_agent::ApiFailure>().unwrap().status,
+        409
+    );
     let [taken] = waiting(&device).await.try_into().unwrap();
     assert_eq!(taken.kind, CommandKind::Wipe);
     device.report(taken.id, CommandOutcome::Completed, None).await.unwrap();

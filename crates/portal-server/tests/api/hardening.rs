@@ -376,14 +376,7 @@ async fn a_reset_device_takes_no_more_commands() {
         .await
         .unwrap();
 
-    let lock = grace
-        .post(app.url(&format!("/api/v1/devices/{id}/lock")))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(lock.status(), StatusCode::CONFLICT);
-    assert_eq!(error_code(&lock.json().await.unwrap()), "already_wiped");
+    assert_eq!(crate::commands::refused_lock(&app, &grace, &id).await, "already_wiped");
 }
 
 #[tokio::test]

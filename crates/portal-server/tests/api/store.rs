@@ -505,7 +505,7 @@ async fn a_remove_device_whose_time_runs_out_removes_the_device_all_the_same() {
     let last = db.activity(user_id, 1).await.unwrap().remove(0);
     assert_eq!(
         (last.action.as_str(), last.outcome.as_str()),
-        ("retire_expired", "expired")
+        ("device_removed", "expired")
     );
 }
 

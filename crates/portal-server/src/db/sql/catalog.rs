@@ -184,7 +184,10 @@ pub(super) async fn assign_required(
          JOIN apps a ON a.id = p.app_id
          WHERE a.required AND a.retired_at IS NULL AND d.wiped_at IS NULL AND {filter}
            AND NOT EXISTS (SELECT 1 FROM device_apps da WHERE da.device_id = d.id AND da.app_id = a.id)
-         ORDER BY d.id, a.name"
+           AND NOT {removing}
+         ORDER BY d.id, a.name",
+        // A device on its way out of management gets nothing more.
+        removing = commands::removal_pending("d.id")
     );
     let query = sqlx::query_as(&sql);
     let query = match assignment {

@@ -128,22 +128,36 @@ pub(super) async fn insert_keyed(tx: &mut Tx<'_>, command: &NewCommand, audit: &
 
 /// The device's command of this kind on its way (queued, delivered or being
 /// carried out) at `now`, if any.
-async fn on_its_way(
-    tx: &mut Tx<'_>,
-    device_id: DeviceId,
-    kind: CommandKind,
-    now: OffsetDateTime,
-) -> DbResult<Option<CommandRow>> {
-    sqlx::query_as(&format!(
-        "SELECT {COMMAND_FIELDS} FROM commands WHERE device_id = $1 AND kind = $2
-         AND state IN ('requested', 'delivered', 'acknowledged') AND expires_at > $3"
-    ))
+async fn on_its_way(tx: &mut Tx<'_>, device_id: DeviceId, kind: CommandKind, now: OffsetDateTime) -> DbResult<bool> {
+    let found: Option<i32> = sqlx::query_scalar(
+        "SELECT 1 FROM commands WHERE device_id = $1 AND kind = $2
+         AND state IN ('requested', 'delivered', 'acknowledged') AND expires_at > $3",
+    )
     .bind(uid(device_id))
     .bind(kind.as_str())
     .bind(Ts(now))
     .fetch_optional(&mut **tx)
     .await
-    .map_err(other)
+    .map_err(other)?;
+    Ok(found.is_some())
+}
+
+/// SQL: whether a Remove device of the device `{device}` (a column or a
+/// parameter) is under way: waiting for the device, or out of time and
+/// about to be carried out all the same by the sweep (`rules::removes_device`).
+pub(super) fn removal_pending(device: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM commands r WHERE r.device_id = {device} AND r.kind = 'retire'
+                 AND r.state IN ('requested', 'delivered', 'acknowledged', 'expired'))"
+    )
+}
+
+async fn being_removed(tx: &mut Tx<'_>, device_id: DeviceId) -> DbResult<bool> {
+    sqlx::query_scalar(&format!("SELECT {}", removal_pending("$1")))
+        .bind(uid(device_id))
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(other)
 }
 
 /// Why the device takes no command now, if it does not: it was reset, or is being removed.
@@ -151,8 +165,8 @@ pub(super) async fn refusal(tx: &mut Tx<'_>, command: &NewCommand) -> DbResult<O
     if devices::is_wiped(tx, command.device_id).await? {
         return Ok(Some(QueueOutcome::DeviceWiped));
     }
-    let removing = on_its_way(tx, command.device_id, CommandKind::Retire, command.requested_at).await?;
-    Ok(removing.map(|_| QueueOutcome::BeingRemoved))
+    let removing = being_removed(tx, command.device_id).await?;
+    Ok(removing.then_some(QueueOutcome::BeingRemoved))
 }
 
 /// Inserts a requested command with its audit entry, and reads it back.
@@ -209,11 +223,11 @@ pub(super) async fn insert_commands(tx: &mut Tx<'_>, queued: &[(NewCommand, Audi
 /// transaction: a write sees the queue as reads show it.
 pub(super) async fn expire_due(tx: &mut Tx<'_>, device: Option<DeviceId>, now: OffsetDateTime) -> DbResult<usize> {
     // The rule of `rules::expired_by`, for every row at once.
-    let expired: Vec<(Uid, Uid, String)> = sqlx::query_as(
+    let mut expired: Vec<(Uid, Uid)> = sqlx::query_as(
         "UPDATE commands SET state = 'expired', finished_at = expires_at
          WHERE ($1 IS NULL OR device_id = $1) AND expires_at <= $2
            AND (state IN ('requested', 'delivered') OR (state = 'acknowledged' AND kind <> 'wipe'))
-         RETURNING device_id, user_id, kind",
+         RETURNING device_id, user_id",
     )
     .bind(device.map(uid))
     .bind(Ts(now))
@@ -221,27 +235,9 @@ pub(super) async fn expire_due(tx: &mut Tx<'_>, device: Option<DeviceId>, now: O
     .await
     .map_err(other)?;
     let count = expired.len();
-    let mut touched: Vec<(Uid, Uid)> = Vec::with_capacity(count);
-    for (device, owner, kind) in expired {
-        let kind = parsed("kind", &kind, CommandKind::parse)?;
-        if rules::removes_device(kind, CommandState::Expired) {
-            // Out of reach for the whole time to live: removed all the same.
-            devices::delete_device(tx, device.into(), now).await?;
-            let event = AuditEvent {
-                at: now,
-                actor: Some(owner.into()),
-                action: rules::audit_action(kind, CommandState::Expired),
-                subject: Some(DeviceId::from(device).to_string()),
-                source: None,
-                outcome: CommandState::Expired.as_str().into(),
-            };
-            insert_audit(tx, &event).await?;
-        }
-        touched.push((device, owner));
-    }
-    touched.sort();
-    touched.dedup();
-    for (device, owner) in touched {
+    expired.sort();
+    expired.dedup();
+    for (device, owner) in expired {
         catalog::settle_installs(tx, device.into(), now).await?;
         tx.notify(Notice::commands_changed(owner.into(), device.into()));
     }
@@ -343,6 +339,30 @@ impl CommandStore for Store {
             expired += expire_due(&mut tx, Some(device), now).await?;
             tx.commit().await?;
         }
+        // A Remove device out of time (`rules::removes_device`): the device
+        // never came back for it, and is removed all the same.
+        let out_of_time: Vec<(Uid, Uid)> = sqlx::query_as(
+            "SELECT DISTINCT device_id, user_id FROM commands WHERE kind = 'retire' AND state = 'expired'",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(other)?;
+        for (device, requester) in out_of_time {
+            let device = DeviceId::from(device);
+            let mut tx = self.begin().await?;
+            dialect::lock(&mut tx, &[Key::Device(&device)]).await?;
+            devices::delete_device(&mut tx, device, now).await?;
+            let event = AuditEvent {
+                at: now,
+                actor: Some(requester.into()),
+                action: rules::DEVICE_REMOVED.into(),
+                subject: Some(device.to_string()),
+                source: None,
+                outcome: CommandState::Expired.as_str().into(),
+            };
+            insert_audit(&mut tx, &event).await?;
+            tx.commit().await?;
+        }
         Ok(expired)
     }
 
@@ -379,6 +399,8 @@ impl CommandStore for Store {
             _ => "finished_at = $1",
         };
         let mut tx = self.begin().await?;
+        // Beside the device's other writes: a completed Remove device deletes it.
+        dialect::lock(&mut tx, &[Key::Device(&device_id)]).await?;
         expire_due(&mut tx, Some(device_id), now).await?;
         let row: Option<CommandRow> = sqlx::query_as(&format!(
             "UPDATE commands SET state = $2, {step}, failure_reason = COALESCE($3, failure_reason)
@@ -427,13 +449,22 @@ impl CommandStore for Store {
             return Ok(WipeOutcome::AlreadyWiped);
         }
         expire_due(&mut tx, Some(command.device_id), command.requested_at).await?;
-        if on_its_way(&mut tx, command.device_id, CommandKind::Wipe, command.requested_at)
-            .await?
-            .is_some()
-        {
+        if on_its_way(&mut tx, command.device_id, CommandKind::Wipe, command.requested_at).await? {
             return Ok(WipeOutcome::AlreadyPending);
         }
         cancel_waiting(&mut tx, &command, rules::REPLACED_BY_RESET).await?;
+        // A removal under way gives way too, even one the device has taken:
+        // the lost device must be erased, not merely let go.
+        sqlx::query(
+            "UPDATE commands SET state = 'cancelled', finished_at = $1, failure_reason = $2
+             WHERE device_id = $3 AND kind = 'retire' AND state IN ('delivered', 'acknowledged', 'expired')",
+        )
+        .bind(Ts(command.requested_at))
+        .bind(rules::REPLACED_BY_RESET)
+        .bind(uid(command.device_id))
+        .execute(&mut *tx)
+        .await
+        .map_err(other)?;
         let queued = insert_command(&mut tx, &command, &audit).await?;
         tx.commit().await?;
         Ok(WipeOutcome::Queued(Box::new(queued)))
@@ -454,17 +485,6 @@ impl CommandStore for Store {
         let Some(wiped) = wiped else {
             return Ok(RemoveOutcome::NotFound);
         };
-        expire_due(&mut tx, Some(device_id), now).await?;
-        // Removing it would revoke the certificate the Reset is waiting to reach.
-        if on_its_way(&mut tx, device_id, CommandKind::Wipe, now).await?.is_some() {
-            return Ok(RemoveOutcome::ResetWaiting);
-        }
-        if on_its_way(&mut tx, device_id, CommandKind::Retire, now)
-            .await?
-            .is_some()
-        {
-            return Ok(RemoveOutcome::AlreadyPending);
-        }
         if wiped.is_some() {
             devices::delete_device(&mut tx, device_id, now).await?;
             let audit = AuditEvent {
@@ -474,6 +494,14 @@ impl CommandStore for Store {
             insert_audit(&mut tx, &audit).await?;
             tx.commit().await?;
             return Ok(RemoveOutcome::Removed);
+        }
+        expire_due(&mut tx, Some(device_id), now).await?;
+        // Removing it would revoke the certificate the Reset is waiting to reach.
+        if on_its_way(&mut tx, device_id, CommandKind::Wipe, now).await? {
+            return Ok(RemoveOutcome::ResetWaiting);
+        }
+        if being_removed(&mut tx, device_id).await? {
+            return Ok(RemoveOutcome::AlreadyPending);
         }
         cancel_waiting(&mut tx, &command, rules::REPLACED_BY_REMOVE).await?;
         let queued = insert_command(&mut tx, &command, &audit).await?;

@@ -30,10 +30,6 @@ struct DeviceRow {
     removal_pending: bool,
 }
 
-/// The column `removal_pending` of a device `d`: a Remove device is on its way.
-const REMOVAL_PENDING: &str = "EXISTS (SELECT 1 FROM commands r WHERE r.device_id = d.id AND r.kind = 'retire'
-                               AND r.state IN ('requested', 'delivered', 'acknowledged')) AS removal_pending";
-
 impl TryFrom<DeviceRow> for Device {
     type Error = DbError;
     fn try_from(row: DeviceRow) -> DbResult<Self> {
@@ -181,24 +177,18 @@ pub(super) async fn mark_wiped(tx: &mut Tx<'_>, device_id: DeviceId, now: Offset
 }
 
 /// Revokes the device's certificates and deletes the device object (its
-/// commands with it; its history stays in the audit log); its owner, or
-/// `None` when it was gone already.
-pub(super) async fn delete_device(
-    tx: &mut Tx<'_>,
-    device_id: DeviceId,
-    now: OffsetDateTime,
-) -> DbResult<Option<UserId>> {
+/// commands with it; its history stays in the audit log), if it is still there.
+pub(super) async fn delete_device(tx: &mut Tx<'_>, device_id: DeviceId, now: OffsetDateTime) -> DbResult<()> {
     revoke_certificates(tx, device_id, now).await?;
     let owner: Option<Uid> = sqlx::query_scalar("DELETE FROM devices WHERE id = $1 RETURNING user_id")
         .bind(uid(device_id))
         .fetch_optional(&mut **tx)
         .await
         .map_err(other)?;
-    let owner = owner.map(UserId::from);
     if let Some(owner) = owner {
-        tx.notify(Notice::device_changed(owner, device_id));
+        tx.notify(Notice::device_changed(owner.into(), device_id));
     }
-    Ok(owner)
+    Ok(())
 }
 
 #[async_trait]
@@ -211,8 +201,9 @@ impl DeviceStore for Store {
         let ticket = cache.map(|cache| cache.devices_ticket(user_id));
         let rows: Vec<DeviceRow> = sqlx::query_as(&format!(
             "SELECT id, name, platform, model, os_version, ownership, compliance, last_check_in, wiped_at,
-                    {REMOVAL_PENDING}
-             FROM devices d WHERE user_id = $1 ORDER BY lower(name), id"
+                    {} AS removal_pending
+             FROM devices d WHERE user_id = $1 ORDER BY lower(name), id",
+            commands::removal_pending("d.id")
         ))
         .bind(uid(user_id))
         .fetch_all(&self.pool)
@@ -241,12 +232,13 @@ impl DeviceStore for Store {
     ) -> DbResult<Option<(DeviceDetail, FailingSince)>> {
         let row: Option<DetailRow> = sqlx::query_as(&format!(
             "SELECT d.id, d.name, d.platform, d.model, d.os_version, d.ownership, d.compliance, d.last_check_in,
-                    d.wiped_at, {REMOVAL_PENDING}, d.category, d.serial_number, d.enrolled_at, d.compliance_reasons, d.failing_since,
+                    d.wiped_at, {} AS removal_pending, d.category, d.serial_number, d.enrolled_at, d.compliance_reasons, d.failing_since,
                     c.subject, c.serial, c.fingerprint_sha256, c.issued_at, c.expires_at, c.revoked_at
              FROM devices d
              LEFT JOIN device_certificates c ON c.device_id = d.id
              WHERE d.id = $1 AND d.user_id = $2
-             ORDER BY c.issued_at DESC LIMIT 1"
+             ORDER BY c.issued_at DESC LIMIT 1",
+            commands::removal_pending("d.id")
         ))
         .bind(uid(device_id))
         .bind(uid(user_id))

@@ -259,7 +259,7 @@ impl UserStore for Store {
                 .map_err(other)?;
         }
         tx.commit().await?;
-        Ok(FactorGuess::Counted { failures, locks_until })
+        Ok(FactorGuess::Counted { locks_until })
     }
 
     async fn clear_factor_failures(&self, user_id: UserId) -> DbResult<()> {
