@@ -96,11 +96,8 @@ struct Acknowledged {
     commands: Vec<(DeviceId, CommandId)>,
 }
 
-/// Enrolls devices and locks them, as fast as it can, until the server is gone.
-async fn load(address: String, dirs: PathBuf, acknowledged: Arc<Mutex<Acknowledged>>) {
-    let Some(grace) = sign_in(&address).await else {
-        return;
-    };
+/// Enrolls devices and locks them as `grace`, as fast as it can, until the server is gone.
+async fn load(grace: reqwest::Client, address: String, dirs: PathBuf, acknowledged: Arc<Mutex<Acknowledged>>) {
     loop {
         let Ok(response) = grace
             .post(format!("{address}/api/v1/enrollment-codes"))
@@ -202,9 +199,14 @@ async fn killed_at_random_moments_under_load_the_server_loses_nothing_it_acknowl
     for cycle in 1..=cycles {
         let mut server = Server::start(data.path()).await;
         let acknowledged = Arc::new(Mutex::new(Acknowledged::default()));
-        let workers: Vec<_> = (0..16)
-            .map(|_| {
+        // Signed in before the clock starts: a sign-in cut off by the kill
+        // would keep its place under the sign-in limit, as a failure would.
+        let clients = futures_util::future::join_all((0..16).map(|_| sign_in(&server.address))).await;
+        let workers: Vec<_> = clients
+            .into_iter()
+            .map(|grace| {
                 tokio::spawn(load(
+                    grace.expect("the server is up"),
                     server.address.clone(),
                     dirs.path().to_path_buf(),
                     acknowledged.clone(),
