@@ -1,8 +1,10 @@
 // Writes brotli (quality 11) and gzip (level 9) copies beside each asset of
-// one built bundle of the portal (the files directly in the folder given),
-// for the server to send as they are, and prints the sizes of the bundle's
-// first load against its budget; with --enforce-budget, exceeding it is an
-// error.
+// one built bundle of the portal (the files directly in the folder given,
+// and wasm-bindgen's snippets, which the bundle's script imports), for the
+// server to send as they are, and prints the sizes of the bundle's first
+// load against its budget; with --enforce-budget, exceeding it is an error.
+// Other folders (another bundle, modules loaded on first use) are not part
+// of this first load.
 import { readdirSync, readFileSync, statSync, writeFileSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, gzipSync, constants } from "node:zlib";
@@ -15,7 +17,12 @@ const compressible = /\.(html|js|wasm|css|svg|json)$/;
 
 let total = { raw: 0, br: 0, gz: 0 };
 const rows = [];
-for (const name of readdirSync(dist).sort()) {
+const snippets = join(dist, "snippets");
+const files = readdirSync(dist).sort();
+try {
+  files.push(...readdirSync(snippets, { recursive: true }).sort().map((name) => join("snippets", name)));
+} catch {}
+for (const name of files) {
   if (statSync(join(dist, name)).isDirectory()) continue;
   if (/\.(br|gz)$/.test(name)) {
     unlinkSync(join(dist, name));

@@ -1,12 +1,12 @@
 use leptos::prelude::*;
-use portal_types::bundles::is_catalog_path;
+use portal_types::bundles::is_main_path;
 
 use crate::{
     components::header::Header,
     live::provide_live_events,
     pages::{
         activity::ActivityPage, add_device::AddDevicePage, device::DevicePage, my_devices::MyDevicesPage,
-        not_found::NotFoundPage, security::SecurityPage, sign_in::SignInPage,
+        not_found::NotFoundPage, sign_in::SignInPage,
     },
     router::{provide_router, segments, use_router},
     session::{Session, provide_session},
@@ -14,7 +14,7 @@ use crate::{
 
 #[component]
 pub fn App() -> impl IntoView {
-    let router = provide_router(|path| !is_catalog_path(path));
+    let router = provide_router(is_main_path);
     let session = provide_session();
     provide_live_events(session);
     let page = move || {
@@ -29,7 +29,6 @@ pub fn App() -> impl IntoView {
                 guarded(session, &path, move || view! { <DevicePage id/> }.into_any())
             }
             ["activity"] => guarded(session, &path, || view! { <ActivityPage/> }.into_any()),
-            ["security"] => guarded(session, &path, || view! { <SecurityPage/> }.into_any()),
             _ => view! { <NotFoundPage/> }.into_any(),
         }
     };

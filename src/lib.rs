@@ -1,5 +1,6 @@
 //! Company Portal: the employee's self-service web app.
 
+pub mod account_app;
 pub mod api;
 pub mod app;
 pub mod catalog_app;

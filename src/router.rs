@@ -15,6 +15,9 @@ pub struct Router {
     pub path: RwSignal<String>,
     /// Whether this bundle shows a path.
     owns: fn(&str) -> bool,
+    /// Set once another bundle's page is loading: later navigations (a guard
+    /// reacting to the sign-out that led there) would only race it.
+    leaving: StoredValue<bool>,
 }
 
 fn current_path() -> String {
@@ -27,6 +30,7 @@ pub fn provide_router(owns: fn(&str) -> bool) -> Router {
     let router = Router {
         path: RwSignal::new(current_path()),
         owns,
+        leaving: StoredValue::new(false),
     };
     provide_context(router);
     window_event_listener(ev::popstate, move |_| router.path.set(current_path()));
@@ -55,7 +59,11 @@ impl Router {
     }
 
     fn go(&self, href: &str, replace: bool) {
+        if self.leaving.get_value() {
+            return;
+        }
         if !(self.owns)(path_of(href)) {
+            self.leaving.set_value(true);
             let location = window().location();
             let _ = if replace {
                 location.replace(href)

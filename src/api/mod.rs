@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod commands;
 pub mod devices;
 pub mod enrollment;
+pub mod passkeys;
 pub mod security;
 
 use std::fmt;

@@ -45,9 +45,18 @@ pub fn DeviceActions(device: String, name: String, wiped: bool, removing: bool) 
         }
         errors.set(fields);
     };
-    let confirmation = move || PasswordConfirmation {
-        password: password.get_untracked(),
-        code: Some(code.get_untracked()).filter(|c| !c.trim().is_empty()),
+    // Set by the passkey button, which submits the same form.
+    let by_passkey = RwSignal::new(false);
+    let confirm_it_is_you = move || async move {
+        if by_passkey.get_untracked() {
+            api::passkeys::confirm().await
+        } else {
+            api::auth::reauthenticate(&PasswordConfirmation {
+                password: password.get_untracked(),
+                code: Some(code.get_untracked()).filter(|c| !c.trim().is_empty()),
+            })
+            .await
+        }
     };
 
     let check_status = move |_| {
@@ -92,7 +101,7 @@ pub fn DeviceActions(device: String, name: String, wiped: bool, removing: bool) 
                 }
             }),
             Some(Panel::Reset) => task::run(busy, async move {
-                if let Err(e) = api::auth::reauthenticate(&confirmation()).await {
+                if let Err(e) = confirm_it_is_you().await {
                     return failed("password", e);
                 }
                 match api::commands::wipe(
@@ -114,7 +123,7 @@ pub fn DeviceActions(device: String, name: String, wiped: bool, removing: bool) 
                 }
             }),
             Some(Panel::Remove) => task::run(busy, async move {
-                if let Err(e) = api::auth::reauthenticate(&confirmation()).await {
+                if let Err(e) = confirm_it_is_you().await {
                     return failed("password", e);
                 }
                 match api::commands::remove(&id).await {
@@ -136,6 +145,13 @@ pub fn DeviceActions(device: String, name: String, wiped: bool, removing: bool) 
         view! {
             <Field label="Password" id="password" kind="password" autocomplete="current-password" value=password errors/>
             <Field label="Code (if you use an authenticator app)" id="code" autocomplete="one-time-code" value=code errors/>
+        }
+    };
+    // After the action's own button, so that Enter in a field submits with the password.
+    let passkey_button = move |ready: Signal<bool>| {
+        view! {
+            <button class="cp-button" type="submit" on:click=move |_| by_passkey.set(true)
+                disabled=move || busy.get() || !ready.get()>"Confirm with a passkey"</button>
         }
     };
 
@@ -170,16 +186,19 @@ pub fn DeviceActions(device: String, name: String, wiped: bool, removing: bool) 
                     </div>
                     {reauth_fields()}
                     <Field label="Type the device's name to confirm" id="device_name" value=typed errors/>
-                    <button class="cp-button cp-button--danger" type="submit"
+                    <button class="cp-button cp-button--danger" type="submit" on:click=move |_| by_passkey.set(false)
                         disabled=move || {
                             busy.get() || password.with(String::is_empty) || typed.with(|t| t.trim() != name.get_value())
                         }>"Reset device"</button>
+                    {passkey_button(Signal::derive(move || typed.with(|t| t.trim() == name.get_value())))}
                 }.into_any(),
                 Panel::Remove => view! {
                     <p>"Remove device takes corporate apps and data off " {name.get_value()}
                        " the next time it connects, then revokes its certificate. Your personal data stays on the device, which then leaves your list."</p>
                     {reauth_fields()}
-                    <button class="cp-button cp-button--outline" type="submit" disabled=move || busy.get()>"Remove device"</button>
+                    <button class="cp-button cp-button--outline" type="submit" on:click=move |_| by_passkey.set(false)
+                        disabled=move || busy.get()>"Remove device"</button>
+                    {passkey_button(Signal::derive(|| true))}
                 }.into_any(),
             };
             view! { <form class="cp-form cp-action-form" on:submit=submit novalidate>{body}</form> }

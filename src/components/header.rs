@@ -12,9 +12,10 @@ pub fn Header() -> impl IntoView {
         task::run(busy, async move {
             // The server may already have ended the session; either way it is over here.
             let _ = api::auth::sign_out().await;
+            // Navigate first: from another bundle, Sign in's page loads and
+            // a guard here must not send the user back to this one.
+            router.navigate("/sign-in?signed-out");
             session.user.set(None);
-            session.notice.set(Some("You have signed out.".into()));
-            router.navigate("/sign-in");
         })
     };
     // The section the page belongs to: `/apps/x` is under Apps.

@@ -1,17 +1,18 @@
 use leptos::prelude::*;
-use portal_types::{FieldErrors, PasswordConfirmation, SecurityResponse, TotpSetupResponse};
+use portal_types::{FieldErrors, PasskeySummary, PasswordConfirmation, SecurityResponse, TotpSetupResponse};
 
 use crate::{
     api::{self, ClientError},
     components::field::Field,
+    format,
     loader::load,
     router::use_router,
     session::use_session,
     task,
 };
 
-/// Security: two-step verification with an authenticator app, and signing
-/// out everywhere.
+/// Security: passkeys, two-step verification with an authenticator app, and
+/// signing out everywhere.
 #[component]
 pub fn SecurityPage() -> impl IntoView {
     let changed = RwSignal::new(0u32);
@@ -22,10 +23,13 @@ pub fn SecurityPage() -> impl IntoView {
     view! {
         <section class="cp-page cp-page--medium">
             <h1>"Security"</h1>
-            <h2>"Two-step verification"</h2>
             {move || match state.get() {
                 None => view! { <p class="cp-loading" role="status">"Loading…"</p> }.into_any(),
-                Some(Ok(state)) => view! { <TwoStep state changed/> }.into_any(),
+                Some(Ok(state)) => view! {
+                    <Passkeys passkeys=state.passkeys.clone() offered=state.passkeys_offered totp=state.totp_enabled changed/>
+                    <h2>"Two-step verification"</h2>
+                    <TwoStep state changed/>
+                }.into_any(),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
             }}
             <SignOutEverywhere/>
@@ -159,6 +163,92 @@ fn TwoStep(state: SecurityResponse, changed: RwSignal<u32>) -> impl IntoView {
     }
 }
 
+/// Passkeys: add one under a name, see when each was last used, remove one.
+/// Both need a recent sign-in, asked for here when it is not.
+#[component]
+fn Passkeys(passkeys: Vec<PasskeySummary>, offered: bool, totp: bool, changed: RwSignal<u32>) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let errors = RwSignal::new(FieldErrors::default());
+    let busy = RwSignal::new(false);
+    let confirming = RwSignal::new(false);
+    // Adds (`None`) or removes a passkey, confirming it is you first when asked.
+    let change = move |remove: Option<String>| {
+        errors.set(FieldErrors::default());
+        task::run(busy, async move {
+            if confirming.get_untracked() {
+                let confirmation = PasswordConfirmation {
+                    password: password.get_untracked(),
+                    code: totp.then(|| code.get_untracked()),
+                };
+                if let Err(error) = api::auth::reauthenticate(&confirmation).await {
+                    let mut fields = error.fields();
+                    fields.add("password", &error.to_string());
+                    return errors.set(fields);
+                }
+                password.set(String::new());
+                confirming.set(false);
+            }
+            let done = match &remove {
+                Some(id) => api::passkeys::remove(id).await,
+                None => api::passkeys::add(name.get_untracked().trim()).await,
+            };
+            match done {
+                Ok(()) => changed.update(|c| *c += 1),
+                Err(ClientError::Api { error, .. }) if error.code == "reauthentication_required" => {
+                    confirming.set(true);
+                    errors.set(FieldErrors::default());
+                }
+                Err(error) => {
+                    let mut fields = error.fields();
+                    if fields.is_empty() {
+                        fields.add("name", &error.to_string());
+                    }
+                    errors.set(fields);
+                }
+            }
+        })
+    };
+    let on_add = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        change(None);
+    };
+    view! {
+        <h2>"Passkeys"</h2>
+        <p>"Sign in with your fingerprint, face or device PIN instead of your password and code. A passkey cannot be phished."</p>
+        <ul class="cp-passkeys" aria-label="Passkeys">
+            {passkeys.into_iter().map(|p| {
+                let id = p.id.to_string();
+                let used = p.last_used_at.map_or("never used".into(), |at| format!("last used {}", format::relative_time(&at)));
+                view! {
+                    <li>
+                        <strong>{p.name.clone()}</strong>
+                        <span>{format!("Added {}, {used}", format::date_time(&p.created_at))}</span>
+                        <button class="cp-button" type="button" aria-label=format!("Remove {}", p.name)
+                            on:click=move |_| change(Some(id.clone()))>"Remove"</button>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+        {if offered {
+            view! {
+                <form class="cp-form" on:submit=on_add novalidate>
+                    {move || confirming.get().then(|| view! {
+                        <p>"Confirm it is you: enter your password again."</p>
+                        <Field label="Password" id="password" kind="password" autocomplete="current-password" value=password errors/>
+                        {totp.then(|| view! { <Field label="Code" id="code" autocomplete="one-time-code" value=code errors/> })}
+                    })}
+                    <Field label="Passkey name" id="name" value=name errors/>
+                    <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>"Add a passkey"</button>
+                </form>
+            }.into_any()
+        } else {
+            view! { <p>"Passkeys need the portal at a domain name; ask your IT help desk."</p> }.into_any()
+        }}
+    }
+}
+
 #[component]
 fn SignOutEverywhere() -> impl IntoView {
     let session = use_session();
@@ -167,9 +257,8 @@ fn SignOutEverywhere() -> impl IntoView {
     let sign_out = move |_| {
         task::run(busy, async move {
             let _ = api::auth::sign_out_everywhere().await;
+            router.navigate("/sign-in?signed-out=everywhere");
             session.user.set(None);
-            session.notice.set(Some("You have signed out on every device.".into()));
-            router.navigate("/sign-in");
         })
     };
     view! {

@@ -12,6 +12,12 @@ use crate::{
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let session = use_session();
+    // Carried in the address: signing out may have loaded this page anew.
+    match query("signed-out").as_deref() {
+        Some("everywhere") => session.notice.set(Some("You have signed out on every device.".into())),
+        Some(_) => session.notice.set(Some("You have signed out.".into())),
+        None => {}
+    }
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
@@ -21,14 +27,30 @@ pub fn SignInPage() -> impl IntoView {
     let form_error = RwSignal::new(None::<String>);
 
     let busy = RwSignal::new(false);
+    let signed_in = move |me| {
+        password.set(String::new());
+        session.notice.set(None);
+        session.user.set(Some(me));
+    };
+    // A passkey picked among the email field's suggestions, where the browser offers them.
+    leptos::task::spawn_local(async move {
+        if let Ok(me) = api::passkeys::sign_in(true).await {
+            signed_in(me);
+        }
+    });
+    let with_passkey = move |_| {
+        form_error.set(None);
+        task::run(busy, async move {
+            match api::passkeys::sign_in(false).await {
+                Ok(me) => signed_in(me),
+                Err(error) => form_error.set(Some(error.to_string())),
+            }
+        })
+    };
     let sign_in = move |request: SignInRequest| {
         task::run(busy, async move {
             match api::auth::sign_in(&request).await {
-                Ok(me) => {
-                    password.set(String::new());
-                    session.notice.set(None);
-                    session.user.set(Some(me));
-                }
+                Ok(me) => signed_in(me),
                 Err(ClientError::Api { error, .. }) if error.code.starts_with("second_factor") => {
                     let mut errors = FieldErrors::default();
                     if asks_code.get_untracked() {
@@ -81,7 +103,7 @@ pub fn SignInPage() -> impl IntoView {
                 <p class="cp-alert cp-alert--error" role="alert">{message}</p>
             })}
             <form class="cp-form" on:submit=submit novalidate>
-                <Field label="Email" id="email" kind="email" autocomplete="username" value=email errors=field_errors/>
+                <Field label="Email" id="email" kind="email" autocomplete="username webauthn" value=email errors=field_errors/>
                 <Field label="Password" id="password" kind="password" autocomplete="current-password" value=password errors=field_errors/>
                 <Show when=move || asks_code.get()>
                     <Field label="Code" id="code" autocomplete="one-time-code" value=code errors=field_errors/>
@@ -90,6 +112,9 @@ pub fn SignInPage() -> impl IntoView {
                     {move || if busy.get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </form>
+            <button class="cp-button cp-passkey" type="button" on:click=with_passkey disabled=move || busy.get()>
+                "Sign in with a passkey"
+            </button>
         </section>
     }
 }
@@ -97,13 +122,18 @@ pub fn SignInPage() -> impl IntoView {
 /// Where to go after signing in: the `next` the guard sent along, when it is
 /// a path within the portal.
 fn next_path() -> String {
-    let search = window().location().search().unwrap_or_default();
-    search
-        .trim_start_matches('?')
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("next="))
-        .and_then(|next| js_sys::decode_uri_component(next).ok())
+    query("next")
+        .and_then(|next| js_sys::decode_uri_component(&next).ok())
         .map(String::from)
         .filter(|next| next.starts_with('/') && !next.starts_with("//"))
         .unwrap_or_else(|| "/devices".into())
+}
+
+/// The value of `name` in the address's query (empty for a bare `?name`).
+fn query(name: &str) -> Option<String> {
+    let search = window().location().search().unwrap_or_default();
+    search.trim_start_matches('?').split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (key == name).then(|| value.to_string())
+    })
 }

@@ -113,7 +113,7 @@ test("another user's device is a not-found page, and back and forward work", asy
 test("a signed-out visit to a device page signs in and comes back to it", async () => {
   const page = await newPage(browser);
   await page.goto(`${server.url}/devices/add`);
-  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
   assert.equal(new URL(page.url()).search, "?next=/devices/add");
   await signIn(page, "grace@example.com");
   await page.getByRole("heading", { name: "Add device" }).waitFor();

@@ -113,7 +113,7 @@ test("Help shows the help desk; an app's address signs in and comes back; a devi
 
   // Signed out, an app's address goes by Sign in (the other bundle) and back.
   await page.goto(`${server.url}/apps/sentry-vpn`);
-  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
   await signIn(page, "ada@example.com");
   await page.getByRole("heading", { name: "Sentry VPN" }).waitFor();
 

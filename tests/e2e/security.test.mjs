@@ -44,12 +44,12 @@ test("Grace turns on an authenticator app, then signs in with its code and with 
   await page.getByText("10 recovery codes left.", { exact: false }).waitFor();
 
   await page.getByRole("button", { name: "Sign out", exact: true }).click();
-  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
   await signIn(page, "grace@example.com");
   await page.getByText("Enter the 6-digit code from your authenticator app", { exact: false }).waitFor();
   // The confirming code was spent; the next step's is inside the window.
   await page.getByLabel("Code", { exact: true }).fill(totp(secret, 1));
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.getByRole("heading", { name: "My devices" }).waitFor();
   // The wrong first code (422) and the sign-in that asked for a code (401) are logged by the browser; nothing else.
   assert.deepEqual(page.problems.filter((p) => !/status of (401|422)/.test(p)), []);
@@ -59,7 +59,7 @@ test("Grace turns on an authenticator app, then signs in with its code and with 
   await other.goto(`${server.url}/sign-in`);
   await signIn(other, "grace@example.com");
   await other.getByLabel("Code", { exact: true }).fill(recovery);
-  await other.getByRole("button", { name: "Sign in" }).click();
+  await other.getByRole("button", { name: "Sign in", exact: true }).click();
   await other.getByRole("heading", { name: "My devices" }).waitFor();
   await other.getByRole("link", { name: "Security" }).click();
   await other.getByText("9 recovery codes left.", { exact: false }).waitFor();

@@ -20,9 +20,9 @@ test("Ada signs in, sees her devices, signs out and is refused the API", async (
   const response = await page.goto(server.url);
   const policy = response.headers()["content-security-policy"];
   // One hash per bundle's bootstrap script.
-  assert.match(policy, /script-src 'self'( 'sha256-[A-Za-z0-9+/=]+'){2} 'wasm-unsafe-eval'/);
+  assert.match(policy, /script-src 'self'( 'sha256-[A-Za-z0-9+/=]+'){3} 'wasm-unsafe-eval'/);
   assert.doesNotMatch(policy, /unsafe-inline/);
-  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
   assert.equal(new URL(page.url()).pathname, "/sign-in", "signed-out visitors are sent to Sign in");
 
   await signIn(page, "ada@example.com");
@@ -41,21 +41,21 @@ test("Ada signs in, sees her devices, signs out and is refused the API", async (
   assert.equal(await page.getByText("Grace's Galaxy").count(), 0, "nobody else's devices");
 
   await page.getByRole("button", { name: "Sign out" }).click();
-  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
   assert.ok(await page.getByText("You have signed out.").isVisible());
   assert.deepEqual(page.problems, [], "no console errors or exceptions along the journey");
 
   const status = await page.evaluate(() => fetch("/api/v1/devices").then((r) => r.status));
   assert.equal(status, 401, "the session ended on the server");
   await page.goto(`${server.url}/devices`);
-  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
   await page.context().close();
 });
 
 test("on a 360 px phone, with the keyboard only, Grace signs in and sees only her devices", async () => {
   const page = await newPage(browser, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
   await page.goto(`${server.url}/sign-in`);
-  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
 
   // Tab from the top of the page to the email field.
   for (let i = 0; i < 10; i++) {
@@ -91,7 +91,7 @@ test("a wrong password is refused with a message and no session", async () => {
   assert.equal(status, 401);
 
   await page.getByLabel("Email").fill("");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.getByText("Enter your email address.").waitFor();
   assert.equal(await page.getByLabel("Email").getAttribute("aria-invalid"), "true");
 
@@ -111,7 +111,7 @@ test("when the session ends elsewhere, the next load of My devices returns to Si
   assert.equal(status, 204);
   await page.reload();
 
-  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
   assert.equal(new URL(page.url()).pathname, "/sign-in");
   assert.equal(await page.getByRole("button", { name: "Sign out" }).count(), 0);
   await page.context().close();

@@ -102,7 +102,7 @@ export async function newPage(browser, options = {}) {
 export async function signIn(page, email, password = PASSWORD) {
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 export const AGENT_BIN = process.env.PORTAL_AGENT_BIN ?? "target/debug/portal-agent";

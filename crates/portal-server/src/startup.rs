@@ -25,7 +25,7 @@ use crate::{
     http::origins::{self, Origins},
     http::security_headers,
     http::static_files,
-    identity::password::PasswordHasher,
+    identity::{self, password::PasswordHasher},
     live::{Events, Stopping},
     rate_limit::{RateLimiter, SignInLimits},
     secrets::SecretBox,
@@ -93,6 +93,12 @@ impl Application {
         if !origins.checked() {
             tracing::warn!("no --public-url on a wildcard address: the Host of requests is not checked");
         }
+        let passkeys = identity::passkeys::relying_party(&public_url)?.map(Arc::new);
+        if passkeys.is_none() {
+            tracing::warn!(
+                "passkeys are off: browsers offer them only to a domain name, and --public-url {public_url} has none"
+            );
+        }
         let db = db::connect(&config.database_url, config.database_connections).await?;
         let (stop, stopping) = Stopping::new();
         let state = AppState {
@@ -112,6 +118,8 @@ impl Application {
             wipe_limits: Arc::new(RateLimiter::new("reset", 3, time::Duration::hours(1), db.clone())),
             secrets: Arc::new(SecretBox::load(config.secret_key.as_deref(), &config.data_dir)?),
             help_desk: Arc::new(config.help_desk()),
+            passkeys,
+            passkey_limits: Arc::new(RateLimiter::new("passkey", 100, time::Duration::minutes(1), db.clone())),
         };
         shared_keys::check(&*state.db, &state.ca, &state.secrets).await?;
         if state.db.seed_catalog(&seed::apps(), state.clock.now()).await? {

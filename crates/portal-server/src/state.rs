@@ -36,6 +36,10 @@ pub struct AppState {
     pub wipe_limits: Arc<RateLimiter>,
     /// Seals the secrets kept at rest (TOTP).
     pub secrets: Arc<SecretBox>,
+    /// Passkeys' relying party; `None` where the portal has no domain name.
+    pub passkeys: Option<Arc<webauthn_rs::Webauthn>>,
+    /// Passkey challenges asked for, per client address.
+    pub passkey_limits: Arc<RateLimiter>,
     /// Shown on the Help page.
     pub help_desk: Arc<portal_types::HelpDesk>,
 }

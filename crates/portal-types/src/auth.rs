@@ -94,6 +94,38 @@ pub struct PasswordConfirmation {
 pub struct SecurityResponse {
     pub totp_enabled: bool,
     pub recovery_codes_left: u32,
+    /// Whether passkeys work at the address the portal is served from.
+    #[serde(default)]
+    pub passkeys_offered: bool,
+    #[serde(default)]
+    pub passkeys: Vec<PasskeySummary>,
+}
+
+/// One of the user's passkeys, as the Security page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasskeySummary {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+}
+
+/// The longest name a passkey may be given.
+pub const PASSKEY_NAME_MAX: usize = 60;
+
+/// What is wrong with a passkey's name, if anything.
+pub fn passkey_name_error(name: &str) -> Option<&'static str> {
+    let name = name.trim();
+    if name.is_empty() {
+        Some("Name the passkey, e.g. Work laptop.")
+    } else if name.chars().count() > PASSKEY_NAME_MAX {
+        Some("Use at most 60 characters.")
+    } else if name.chars().any(char::is_control) {
+        Some("Use letters, digits, spaces and punctuation only.")
+    } else {
+        None
+    }
 }
 
 /// A new authenticator secret, not yet in force until confirmed with a code.

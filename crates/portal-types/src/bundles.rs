@@ -1,10 +1,27 @@
-//! The portal ships as two WebAssembly bundles, so that the first load stays
-//! small: the main one (sign-in, devices, security, activity) and the catalog
-//! (apps, a device's Apps tab, help and privacy). The server picks the page
-//! a path starts from, and each bundle follows only its own links.
+//! The portal ships as three WebAssembly bundles, so that the first load
+//! stays small: the main one (sign-in, devices, activity), the catalog (apps,
+//! a device's Apps tab, help and privacy) and the account's (security:
+//! passkeys, two-step verification, sessions). The server picks the page a
+//! path starts from, and each bundle follows only its own links.
 
-/// Where the catalog bundle is served from.
-pub const CATALOG_BASE: &str = "/catalog/";
+/// A bundle besides the main one: where it is served from, and which paths it shows.
+pub struct Bundle {
+    pub base: &'static str,
+    pub shows: fn(&str) -> bool,
+}
+
+pub const CATALOG: Bundle = Bundle {
+    base: "/catalog/",
+    shows: is_catalog_path,
+};
+
+pub const ACCOUNT: Bundle = Bundle {
+    base: "/account/",
+    shows: is_account_path,
+};
+
+/// The bundles besides the main one.
+pub const OTHERS: [Bundle; 2] = [CATALOG, ACCOUNT];
 
 /// Whether the catalog bundle shows `path`.
 pub fn is_catalog_path(path: &str) -> bool {
@@ -15,9 +32,19 @@ pub fn is_catalog_path(path: &str) -> bool {
     )
 }
 
+/// Whether the account's bundle shows `path`.
+pub fn is_account_path(path: &str) -> bool {
+    path.split('/').find(|s| !s.is_empty()) == Some("security")
+}
+
+/// Whether the main bundle shows `path`: whatever no other does.
+pub fn is_main_path(path: &str) -> bool {
+    !OTHERS.iter().any(|bundle| (bundle.shows)(path))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::is_catalog_path;
+    use super::{is_account_path, is_catalog_path, is_main_path};
 
     #[test]
     fn catalog_paths_are_apps_help_privacy_and_a_devices_apps_tab() {
@@ -40,6 +67,18 @@ mod tests {
             "/devices/42/apps/x",
         ] {
             assert!(!is_catalog_path(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn security_is_the_accounts_and_the_rest_the_main_bundles() {
+        assert!(is_account_path("/security") && is_account_path("/security/"));
+        assert!(!is_account_path("/securityx") && !is_account_path("/devices/security"));
+        for path in ["/", "/devices", "/devices/42", "/sign-in", "/activity"] {
+            assert!(is_main_path(path), "{path}");
+        }
+        for path in ["/security", "/apps", "/help"] {
+            assert!(!is_main_path(path), "{path}");
         }
     }
 }

@@ -20,8 +20,8 @@ pub use apps::{
     App, AppDetail, AppInput, AppInstall, AppPackage, AppsPage, DeviceAppsResponse, InstallState, ManagedApp,
 };
 pub use auth::{
-    MeResponse, PasswordConfirmation, RecoveryCodesResponse, Role, SecurityResponse, SessionResponse, SignInRequest,
-    TotpConfirmRequest, TotpSetupResponse,
+    MeResponse, PasskeySummary, PasswordConfirmation, RecoveryCodesResponse, Role, SecurityResponse, SessionResponse,
+    SignInRequest, TotpConfirmRequest, TotpSetupResponse,
 };
 pub use commands::{
     ActivityEntry, ActivityResponse, Command, CommandId, CommandKind, CommandOutcome, CommandReport, CommandState,

@@ -306,6 +306,7 @@ pub trait UserStore: Send + Sync {
     async fn create_user(&self, user: NewUser, now: OffsetDateTime) -> DbResult<UserId>;
     /// Email addresses compare case-insensitively.
     async fn user_by_email(&self, email: &str) -> DbResult<Option<UserRecord>>;
+    async fn user_by_id(&self, id: UserId) -> DbResult<Option<UserRecord>>;
     /// A new session, with the sign-in's audit entry, in one transaction.
     async fn create_session(
         &self,
@@ -373,6 +374,68 @@ pub trait UserStore: Send + Sync {
     async fn touch_session(&self, token_hash: &str, now: OffsetDateTime) -> DbResult<()>;
     /// Ends one session; with `audit` (a sign-out), audited in the same transaction.
     async fn delete_session(&self, token_hash: &str, audit: Option<AuditEvent>) -> DbResult<()>;
+}
+
+/// A passkey as stored: webauthn-rs's credential (JSON) and what the user named it.
+#[derive(Debug, Clone)]
+pub struct PasskeyRecord {
+    pub id: uuid::Uuid,
+    pub user_id: UserId,
+    pub name: String,
+    /// webauthn-rs's `Passkey`, serialised: public key, counter, backup flags.
+    pub credential: String,
+    pub created_at: OffsetDateTime,
+    pub last_used_at: Option<OffsetDateTime>,
+}
+
+/// What a WebAuthn ceremony is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CeremonyKind {
+    Registration,
+    Authentication,
+}
+
+impl CeremonyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Registration => "registration",
+            Self::Authentication => "authentication",
+        }
+    }
+}
+
+/// A ceremony's state as kept between its challenge and its answer.
+#[derive(Debug, Clone)]
+pub struct Ceremony {
+    pub user_id: Option<UserId>,
+    /// webauthn-rs's registration or authentication state, serialised.
+    pub state: String,
+    pub expires_at: OffsetDateTime,
+}
+
+/// Passkeys and the WebAuthn ceremonies under way.
+#[async_trait]
+pub trait PasskeyStore: Send + Sync {
+    async fn passkeys_of(&self, user_id: UserId) -> DbResult<Vec<PasskeyRecord>>;
+    /// The passkey with this credential id (base64url), whoever's it is.
+    async fn passkey_by_credential(&self, credential_id: &str) -> DbResult<Option<PasskeyRecord>>;
+    /// Fails with [`DbError::Conflict`] when the credential is registered already.
+    async fn add_passkey(&self, passkey: PasskeyRecord, credential_id: &str, audit: AuditEvent) -> DbResult<()>;
+    /// After a sign-in with it: its counter and backup flags, and when.
+    async fn passkey_used(&self, id: uuid::Uuid, credential: &str, now: OffsetDateTime) -> DbResult<()>;
+    /// Removes one of the user's passkeys and ends the user's sessions but
+    /// `keep`, audited in the same transaction; false when it is not theirs.
+    async fn remove_passkey(&self, user_id: UserId, id: uuid::Uuid, keep: &str, audit: AuditEvent) -> DbResult<bool>;
+    /// Keeps a ceremony's state until it is answered, forgetting those out of time.
+    async fn save_ceremony(
+        &self,
+        id: uuid::Uuid,
+        kind: CeremonyKind,
+        ceremony: Ceremony,
+        now: OffsetDateTime,
+    ) -> DbResult<()>;
+    /// Takes a ceremony's state away: each is answered once, in time or not.
+    async fn take_ceremony(&self, id: uuid::Uuid, kind: CeremonyKind) -> DbResult<Option<Ceremony>>;
 }
 
 /// Device objects, their enrollment, certificates and check-ins.
@@ -582,7 +645,7 @@ pub trait NodeStateStore: Send + Sync {
 /// Every store of one database.
 #[async_trait]
 pub trait Database:
-    UserStore + DeviceStore + CommandStore + CatalogStore + AuditStore + NodeStateStore + 'static
+    UserStore + PasskeyStore + DeviceStore + CommandStore + CatalogStore + AuditStore + NodeStateStore + 'static
 {
     /// Cheap round trip for the health check.
     async fn ping(&self) -> DbResult<()>;

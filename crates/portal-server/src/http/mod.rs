@@ -33,6 +33,7 @@ pub fn api() -> Router<AppState> {
         .merge(health::router())
         .merge(identity::routes::router())
         .merge(identity::security::router())
+        .merge(identity::passkeys::router())
         .merge(devices::routes::router())
         .merge(devices::enrollment::router())
         .merge(devices::device_api::router())

@@ -17,7 +17,7 @@ use crate::state::AppState;
         (name = "enrollment", description = "Adding a device: restrictions and one-time codes"),
         (name = "device", description = "The device side: enrollment and signed requests"),
         (name = "events", description = "Live changes for the portal"),
-        (name = "security", description = "The second factor and recovery codes"),
+        (name = "security", description = "The second factor, recovery codes and passkeys"),
         (name = "meta", description = "This document"),
     )
 )]

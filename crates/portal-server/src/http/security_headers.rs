@@ -11,11 +11,10 @@ use sha2::{Digest, Sha256};
 /// The headers, computed once at start from the bundles' pages being served;
 /// with `tls`, HSTS too.
 pub fn headers(dist: &Path, tls: bool) -> Vec<(HeaderName, HeaderValue)> {
-    let pages = [
-        dist.join("index.html"),
-        crate::http::static_files::catalog_dir(dist).join("index.html"),
-    ];
-    let pages: Vec<String> = pages.iter().filter_map(|p| std::fs::read_to_string(p).ok()).collect();
+    let pages: Vec<String> = crate::http::static_files::pages(dist)
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .collect();
     let script_hashes: String = pages
         .iter()
         .flat_map(|page| inline_scripts(page))

@@ -14,13 +14,20 @@ use axum::{
     middleware::{self, Next},
     response::{IntoResponse, Response},
 };
-use portal_types::bundles::{CATALOG_BASE, is_catalog_path};
+use portal_types::bundles::OTHERS;
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
-/// The folder, under the portal's, that the catalog bundle is built into.
-pub fn catalog_dir(dist: &Path) -> PathBuf {
-    dist.join(CATALOG_BASE.trim_matches('/'))
+/// The page each bundle starts from: the main one's, then the others' in
+/// the order of [`OTHERS`].
+pub fn pages(dist: &Path) -> Vec<PathBuf> {
+    std::iter::once(dist.join("index.html"))
+        .chain(
+            OTHERS
+                .iter()
+                .map(|bundle| dist.join(bundle.base.trim_matches('/')).join("index.html")),
+        )
+        .collect()
 }
 
 fn page(file: PathBuf) -> ServeFile {
@@ -31,14 +38,14 @@ pub fn router(dist: &Path) -> Router {
     if !dist.join("index.html").is_file() {
         tracing::warn!(dist = %dist.display(), "the portal is not built here; only the API is served");
     }
-    let main = page(dist.join("index.html"));
-    let catalog = page(catalog_dir(dist).join("index.html"));
+    let pages: Vec<ServeFile> = pages(dist).into_iter().map(page).collect();
     let route = tower::service_fn(move |request: Request<Body>| {
-        let page = if is_catalog_path(request.uri().path()) {
-            catalog.clone()
-        } else {
-            main.clone()
-        };
+        let path = request.uri().path();
+        let bundle = OTHERS
+            .iter()
+            .position(|bundle| (bundle.shows)(path))
+            .map_or(0, |other| other + 1);
+        let page = pages[bundle].clone();
         async move { Ok::<_, Infallible>(page.oneshot(request).await.into_response()) }
     });
     let files = ServeDir::new(dist)

@@ -1,6 +1,7 @@
 //! Who the user is: sign-in and sign-out, sessions, re-authentication, the
-//! second factor and its recovery codes.
+//! second factor and its recovery codes, passkeys.
 
+pub mod passkeys;
 pub mod password;
 pub mod routes;
 pub mod second_factor;

@@ -13,7 +13,7 @@ use crate::{
     db::{AuditEvent, UserRecord},
     http::error::{ApiJson, AppError},
     identity::second_factor::{self, Check},
-    identity::session::{self, ABSOLUTE_TIMEOUT, CurrentUser},
+    identity::session::{self, CurrentUser},
     state::AppState,
 };
 
@@ -27,7 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(current_session))
 }
 
-fn me_response(user: &UserRecord) -> MeResponse {
+pub fn me_response(user: &UserRecord) -> MeResponse {
     MeResponse {
         id: user.id,
         email: user.email.clone(),
@@ -123,28 +123,8 @@ async fn sign_in(
         }
     }
     state.sign_in_limits.release(attempt).await?;
-    // A new session id at every sign-in: a session planted before it is dropped.
-    if let Some(old) = session::token_from(&headers, state.secure_cookies) {
-        state.db.delete_session(&session::hash_token(old), None).await?;
-    }
-    let token = session::new_token();
-    state
-        .db
-        .create_session(
-            &session::hash_token(&token),
-            user.id,
-            now,
-            now + ABSOLUTE_TIMEOUT,
-            event,
-        )
-        .await?;
-    Ok((
-        [(
-            header::SET_COOKIE,
-            session::session_cookie(&token, state.secure_cookies),
-        )],
-        Json(me_response(&user)),
-    ))
+    let cookie = session::start(&state, &headers, &user, event).await?;
+    Ok(([(header::SET_COOKIE, cookie)], Json(me_response(&user))))
 }
 
 /// Ends the session on the server and clears the cookie.
@@ -234,16 +214,6 @@ async fn reauthenticate(
         outcome: "success".into(),
     };
     let event = second_factor::confirm_it_is_you(&state, &caller, request, event).await?;
-    let token = session::new_token();
-    state
-        .db
-        .reauthenticate_session(&caller.token_hash, &session::hash_token(&token), now, event)
-        .await?;
-    Ok((
-        StatusCode::NO_CONTENT,
-        [(
-            header::SET_COOKIE,
-            session::session_cookie(&token, state.secure_cookies),
-        )],
-    ))
+    let cookie = session::refresh(&state, &caller, event).await?;
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]))
 }

@@ -1,4 +1,5 @@
-//! The Security page: an authenticator app as second factor, with recovery codes.
+//! The Security page: an authenticator app as second factor, with recovery
+//! codes; the passkeys are listed here too (`passkeys` adds and removes them).
 
 use std::net::SocketAddr;
 
@@ -15,6 +16,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     devices::enrollment::qr_svg,
     http::error::{ApiJson, AppError},
+    identity::passkeys,
     identity::second_factor,
     identity::session::CurrentUser,
     identity::totp,
@@ -34,9 +36,12 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses((status = 200, body = SecurityResponse), (status = 401, body = ApiError)))]
 async fn security(State(state): State<AppState>, caller: CurrentUser) -> Result<Json<SecurityResponse>, AppError> {
     let factor = state.db.second_factor(caller.user.id).await?;
+    let passkeys = state.db.passkeys_of(caller.user.id).await?;
     Ok(Json(SecurityResponse {
         totp_enabled: factor.secret.is_some(),
         recovery_codes_left: factor.recovery_codes_left,
+        passkeys_offered: state.passkeys.is_some(),
+        passkeys: passkeys.iter().map(passkeys::summary).collect(),
     }))
 }
 

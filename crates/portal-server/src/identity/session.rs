@@ -50,6 +50,42 @@ fn cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
     .expect("cookie is ASCII")
 }
 
+/// A new session for `user`, whose sign-in `event` is audited with it; its
+/// cookie. A new id at every sign-in: a session planted before it is dropped.
+pub async fn start(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &UserRecord,
+    event: crate::db::AuditEvent,
+) -> Result<HeaderValue, AppError> {
+    if let Some(old) = token_from(headers, state.secure_cookies) {
+        state.db.delete_session(&hash_token(old), None).await?;
+    }
+    let token = new_token();
+    let now = event.at;
+    state
+        .db
+        .create_session(&hash_token(&token), user.id, now, now + ABSOLUTE_TIMEOUT, event)
+        .await?;
+    Ok(session_cookie(&token, state.secure_cookies))
+}
+
+/// After the user confirmed it is them (`event`, audited with it): the
+/// session gets a new id and counts as fresh; its new cookie.
+pub async fn refresh(
+    state: &AppState,
+    caller: &CurrentUser,
+    event: crate::db::AuditEvent,
+) -> Result<HeaderValue, AppError> {
+    let token = new_token();
+    let now = event.at;
+    state
+        .db
+        .reauthenticate_session(&caller.token_hash, &hash_token(&token), now, event)
+        .await?;
+    Ok(session_cookie(&token, state.secure_cookies))
+}
+
 pub fn token_from(headers: &HeaderMap, secure: bool) -> Option<&str> {
     let cookie = cookie_name(secure);
     headers

@@ -514,7 +514,7 @@ async fn the_fourth_reset_in_an_hour_gets_429_with_retry_after() {
 }
 
 /// The caller's actions in their activity, newest first.
-async fn activity_actions(app: &TestApp, user: &reqwest::Client) -> Vec<String> {
+pub async fn activity_actions(app: &TestApp, user: &reqwest::Client) -> Vec<String> {
     let (_, activity) = app.get_json(user, "/api/v1/activity").await;
     activity["entries"]
         .as_array()

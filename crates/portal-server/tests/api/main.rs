@@ -12,6 +12,7 @@ mod hardening;
 mod helpers;
 mod nodes;
 mod openapi;
+mod passkeys;
 mod reliability;
 mod second_factor;
 mod security;

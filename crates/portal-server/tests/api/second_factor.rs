@@ -81,7 +81,10 @@ async fn with_an_authenticator_app_sign_in_asks_for_a_code_and_takes_each_code_o
     let app = spawn_app().await;
     let (ada, secret, _) = with_totp(&app).await;
     let (_, security) = app.get_json(&ada, "/api/v1/security").await;
-    assert_eq!(security, json!({ "totp_enabled": true, "recovery_codes_left": 10 }));
+    assert_eq!(
+        security,
+        json!({ "totp_enabled": true, "recovery_codes_left": 10, "passkeys_offered": true, "passkeys": [] })
+    );
 
     let browser = app.client();
     let response = sign_in(&app, &browser, None).await;

@@ -9,6 +9,7 @@ mod catalog;
 mod commands;
 mod devices;
 mod node_state;
+mod passkeys;
 mod users;
 
 use std::{

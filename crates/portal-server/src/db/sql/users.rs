@@ -88,6 +88,15 @@ impl UserStore for Store {
         row.map(UserRecord::try_from).transpose()
     }
 
+    async fn user_by_id(&self, id: UserId) -> DbResult<Option<UserRecord>> {
+        let row: Option<UserRow> = sqlx::query_as(&format!("{USER_COLUMNS} WHERE id = $1"))
+            .bind(uid(id))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(other)?;
+        row.map(UserRecord::try_from).transpose()
+    }
+
     async fn create_session(
         &self,
         token_hash: &str,
