@@ -129,6 +129,14 @@ fn ceremony_gone() -> AppError {
     )
 }
 
+fn not_a_passkey() -> AppError {
+    AppError::refused(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "passkey_invalid",
+        "The browser's answer is not a passkey. Try again.",
+    )
+}
+
 fn refused_passkey() -> AppError {
     AppError::refused(
         StatusCode::UNAUTHORIZED,
@@ -271,13 +279,8 @@ async fn add_passkey(
         Some(caller.user.id),
     )
     .await?;
-    let credential: RegisterPublicKeyCredential = serde_json::from_value(request.credential).map_err(|_| {
-        AppError::refused(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "passkey_invalid",
-            "The browser's answer is not a passkey. Try again.",
-        )
-    })?;
+    let credential: RegisterPublicKeyCredential =
+        serde_json::from_value(request.credential).map_err(|_| not_a_passkey())?;
     let passkey = webauthn
         .finish_passkey_registration(&credential, &registration)
         .map_err(|error| {
@@ -388,13 +391,7 @@ async fn verify(
     let webauthn = webauthn(state)?;
     let authentication: DiscoverableAuthentication =
         take(state, assertion.ceremony, CeremonyKind::Authentication, None).await?;
-    let credential: PublicKeyCredential = serde_json::from_value(assertion.credential).map_err(|_| {
-        AppError::refused(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "passkey_invalid",
-            "The browser's answer is not a passkey. Try again.",
-        )
-    })?;
+    let credential: PublicKeyCredential = serde_json::from_value(assertion.credential).map_err(|_| not_a_passkey())?;
     let (user_handle, credential_id) = webauthn
         .identify_discoverable_authentication(&credential)
         .map_err(|_| refused_passkey())?;

@@ -100,12 +100,7 @@ impl PasskeyStore for Store {
             .map_err(other)?
             .rows_affected();
         if removed == 1 {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
-                .bind(uid(user_id))
-                .bind(keep)
-                .execute(&mut *tx)
-                .await
-                .map_err(other)?;
+            super::users::end_sessions_but(&mut tx, user_id, keep).await?;
             tx.notify(Notice::Account { user: user_id });
         }
         commit_audited(tx, removed, &audit).await

@@ -56,6 +56,17 @@ async fn delete_recovery_codes(tx: &mut Tx<'_>, user_id: UserId) -> DbResult<()>
     Ok(())
 }
 
+/// Ends the user's sessions but `keep`: after a change to how they sign in.
+pub(super) async fn end_sessions_but(tx: &mut Tx<'_>, user_id: UserId, keep: &str) -> DbResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(uid(user_id))
+        .bind(keep)
+        .execute(&mut **tx)
+        .await
+        .map_err(other)?;
+    Ok(())
+}
+
 const USER_COLUMNS: &str = "SELECT id, email, display_name, role, password_hash FROM users";
 
 #[async_trait]
@@ -328,12 +339,7 @@ impl UserStore for Store {
                 .await
                 .map_err(other)?;
         }
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
-            .bind(uid(user_id))
-            .bind(keep)
-            .execute(&mut *tx)
-            .await
-            .map_err(other)?;
+        end_sessions_but(&mut tx, user_id, keep).await?;
         tx.notify(Notice::Account { user: user_id });
         commit_with_audit(tx, &audit).await?;
         Ok(true)
