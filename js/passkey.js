@@ -35,14 +35,16 @@ function here(rpId) {
   }
 }
 
-// One ceremony at a time: a new one ends the waiting one (autofill's).
+// One ceremony at a time: one the user started ends the waiting one (the
+// autofill's), and the autofill's gives way to any other.
 let waiting;
 
-async function ceremony(run) {
-  waiting?.abort();
-  const controller = (waiting = new AbortController());
+async function ceremony(run, autofill = false) {
+  if (autofill && waiting && !waiting.autofill) throw failure("passkey_cancelled", "");
+  waiting?.controller.abort();
+  const current = (waiting = { controller: new AbortController(), autofill });
   try {
-    return await run(controller.signal);
+    return await run(current.controller.signal);
   } catch (error) {
     if (typeof error === "string") throw error;
     if (error?.name === "NotAllowedError" || error?.name === "AbortError") {
@@ -50,7 +52,15 @@ async function ceremony(run) {
     }
     if (error?.name === "InvalidStateError") throw failure("passkey_exists", "This authenticator has a passkey for you already.");
     throw failure("passkey_unsupported", "This browser could not use a passkey here.");
+  } finally {
+    if (waiting === current) waiting = undefined;
   }
+}
+
+/// Ends the autofill's wait (the Sign in page is gone).
+export function cancel() {
+  if (waiting?.autofill) waiting.controller.abort();
+  return "";
 }
 
 // Asks the browser for an assertion to the server's sign-in challenge.
@@ -84,8 +94,10 @@ export async function signIn(how) {
   if (how === "autofill" && !(await globalThis.PublicKeyCredential?.isConditionalMediationAvailable?.())) {
     throw failure("passkey_cancelled", "");
   }
-  return ceremony(async (signal) =>
-    post("/auth/passkey/sign-in", await assertion(signal, how === "autofill" ? "conditional" : undefined)),
+  const autofill = how === "autofill";
+  return ceremony(
+    async (signal) => post("/auth/passkey/sign-in", await assertion(signal, autofill ? "conditional" : undefined)),
+    autofill,
   );
 }
 

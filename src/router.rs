@@ -34,6 +34,8 @@ pub fn provide_router(owns: fn(&str) -> bool) -> Router {
     };
     provide_context(router);
     window_event_listener(ev::popstate, move |_| router.path.set(current_path()));
+    // Back on this page from the browser's cache, or its navigation cancelled.
+    window_event_listener(ev::pageshow, move |_| router.leaving.set_value(false));
     window_event_listener(ev::click, move |event| {
         if let Some(href) = internal_link(&event).filter(|href| owns(path_of(href))) {
             event.prevent_default();

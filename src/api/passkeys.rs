@@ -17,10 +17,20 @@ async fn run(action: &str, argument: &str) -> ClientResult<String> {
         Ok(answer) => Ok(answer.as_string().unwrap_or_default()),
         // The module's refusals are the API's error shape; anything else
         // (the module not loaded) is the network's.
-        Err(error) => Err(error
-            .as_string()
-            .and_then(|text| serde_json::from_str::<ApiError>(&text).ok())
-            .map_or(ClientError::Network, |error| ClientError::Api { status: 0, error })),
+        Err(error) => Err(
+            match error
+                .as_string()
+                .and_then(|text| serde_json::from_str::<ApiError>(&text).ok())
+            {
+                None => ClientError::Network,
+                Some(error) if matches!(error.code.as_str(), "unauthorized" | "session_expired") => {
+                    ClientError::Unauthorized {
+                        expired: error.code == "session_expired",
+                    }
+                }
+                Some(error) => ClientError::Api { status: 0, error },
+            },
+        ),
     }
 }
 
@@ -29,6 +39,11 @@ async fn run(action: &str, argument: &str) -> ClientResult<String> {
 pub async fn sign_in(autofill: bool) -> ClientResult<MeResponse> {
     let answer = run("signIn", if autofill { "autofill" } else { "" }).await?;
     serde_json::from_str(&answer).map_err(|_| ClientError::Unexpected("unreadable answer"))
+}
+
+/// Ends the autofill's wait, when the Sign in page goes away.
+pub fn cancel_autofill() {
+    let _ = passkey("cancel", "");
 }
 
 /// Confirms it is you with a passkey, in place of password and code.

@@ -1,5 +1,7 @@
 use leptos::prelude::*;
-use portal_types::{FieldErrors, PasskeySummary, PasswordConfirmation, SecurityResponse, TotpSetupResponse};
+use portal_types::{
+    FieldErrors, PasskeySummary, PasswordConfirmation, SecurityResponse, TotpSetupResponse, auth::passkey_name_error,
+};
 
 use crate::{
     api::{self, ClientError},
@@ -172,23 +174,34 @@ fn Passkeys(passkeys: Vec<PasskeySummary>, offered: bool, totp: bool, changed: R
     let code = RwSignal::new(String::new());
     let errors = RwSignal::new(FieldErrors::default());
     let busy = RwSignal::new(false);
-    let confirming = RwSignal::new(false);
-    // Adds (`None`) or removes a passkey, confirming it is you first when asked.
+    // What waits for the password to be entered again: an add (`None`) or
+    // the removal of one passkey.
+    let confirming = RwSignal::new(None::<Option<String>>);
     let change = move |remove: Option<String>| {
         errors.set(FieldErrors::default());
+        // Checked before the authenticator makes a passkey the server would refuse.
+        if let Some(message) = remove
+            .is_none()
+            .then(|| passkey_name_error(&name.get_untracked()))
+            .flatten()
+        {
+            let mut fields = FieldErrors::default();
+            fields.add("passkey-name", message);
+            return errors.set(fields);
+        }
         task::run(busy, async move {
-            if confirming.get_untracked() {
+            if confirming.get_untracked().is_some() {
                 let confirmation = PasswordConfirmation {
                     password: password.get_untracked(),
                     code: totp.then(|| code.get_untracked()),
                 };
                 if let Err(error) = api::auth::reauthenticate(&confirmation).await {
-                    let mut fields = error.fields();
-                    fields.add("password", &error.to_string());
+                    let mut fields = FieldErrors::default();
+                    fields.add("passkey-password", &error.to_string());
                     return errors.set(fields);
                 }
                 password.set(String::new());
-                confirming.set(false);
+                confirming.set(None);
             }
             let done = match &remove {
                 Some(id) => api::passkeys::remove(id).await,
@@ -197,14 +210,11 @@ fn Passkeys(passkeys: Vec<PasskeySummary>, offered: bool, totp: bool, changed: R
             match done {
                 Ok(()) => changed.update(|c| *c += 1),
                 Err(ClientError::Api { error, .. }) if error.code == "reauthentication_required" => {
-                    confirming.set(true);
-                    errors.set(FieldErrors::default());
+                    confirming.set(Some(remove));
                 }
                 Err(error) => {
-                    let mut fields = error.fields();
-                    if fields.is_empty() {
-                        fields.add("name", &error.to_string());
-                    }
+                    let mut fields = FieldErrors::default();
+                    fields.add("passkey-name", &error.to_string());
                     errors.set(fields);
                 }
             }
@@ -213,6 +223,10 @@ fn Passkeys(passkeys: Vec<PasskeySummary>, offered: bool, totp: bool, changed: R
     let on_add = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         change(None);
+    };
+    let on_confirm = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        change(confirming.get_untracked().flatten());
     };
     view! {
         <h2>"Passkeys"</h2>
@@ -231,15 +245,20 @@ fn Passkeys(passkeys: Vec<PasskeySummary>, offered: bool, totp: bool, changed: R
                 }
             }).collect_view()}
         </ul>
+        {move || confirming.get().map(|pending| view! {
+            <form class="cp-form" on:submit=on_confirm novalidate>
+                <p>"Confirm it is you: enter your password again."</p>
+                <Field label="Password" id="passkey-password" kind="password" autocomplete="current-password" value=password errors/>
+                {totp.then(|| view! { <Field label="Code" id="passkey-code" autocomplete="one-time-code" value=code errors/> })}
+                <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>
+                    {if pending.is_some() { "Remove passkey" } else { "Add a passkey" }}
+                </button>
+            </form>
+        })}
         {if offered {
             view! {
-                <form class="cp-form" on:submit=on_add novalidate>
-                    {move || confirming.get().then(|| view! {
-                        <p>"Confirm it is you: enter your password again."</p>
-                        <Field label="Password" id="password" kind="password" autocomplete="current-password" value=password errors/>
-                        {totp.then(|| view! { <Field label="Code" id="code" autocomplete="one-time-code" value=code errors/> })}
-                    })}
-                    <Field label="Passkey name" id="name" value=name errors/>
+                <form class="cp-form" on:submit=on_add novalidate hidden=move || confirming.with(Option::is_some)>
+                    <Field label="Passkey name" id="passkey-name" value=name errors/>
                     <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>"Add a passkey"</button>
                 </form>
             }.into_any()

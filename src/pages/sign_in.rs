@@ -33,11 +33,14 @@ pub fn SignInPage() -> impl IntoView {
         session.user.set(Some(me));
     };
     // A passkey picked among the email field's suggestions, where the browser offers them.
-    leptos::task::spawn_local(async move {
-        if let Ok(me) = api::passkeys::sign_in(true).await {
-            signed_in(me);
-        }
-    });
+    if session.user.with_untracked(Option::is_none) {
+        leptos::task::spawn_local(async move {
+            if let Ok(me) = api::passkeys::sign_in(true).await {
+                signed_in(me);
+            }
+        });
+        on_cleanup(api::passkeys::cancel_autofill);
+    }
     let with_passkey = move |_| {
         form_error.set(None);
         task::run(busy, async move {

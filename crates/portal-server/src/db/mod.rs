@@ -421,12 +421,15 @@ pub trait PasskeyStore: Send + Sync {
     async fn passkey_by_credential(&self, credential_id: &str) -> DbResult<Option<PasskeyRecord>>;
     /// Fails with [`DbError::Conflict`] when the credential is registered already.
     async fn add_passkey(&self, passkey: PasskeyRecord, credential_id: &str, audit: AuditEvent) -> DbResult<()>;
-    /// After a sign-in with it: its counter and backup flags, and when.
-    async fn passkey_used(&self, id: uuid::Uuid, credential: &str, now: OffsetDateTime) -> DbResult<()>;
+    /// After a sign-in with it: its counter and backup flags (`updated`),
+    /// and when; false, and nothing written, when the stored credential is
+    /// no longer the `checked` one (another sign-in with it came first).
+    async fn passkey_used(&self, id: uuid::Uuid, checked: &str, updated: &str, now: OffsetDateTime) -> DbResult<bool>;
     /// Removes one of the user's passkeys and ends the user's sessions but
     /// `keep`, audited in the same transaction; false when it is not theirs.
     async fn remove_passkey(&self, user_id: UserId, id: uuid::Uuid, keep: &str, audit: AuditEvent) -> DbResult<bool>;
-    /// Keeps a ceremony's state until it is answered, forgetting those out of time.
+    /// Keeps a ceremony's state until it is answered, forgetting those out
+    /// of time and the same user's earlier ones of the same kind.
     async fn save_ceremony(
         &self,
         id: uuid::Uuid,

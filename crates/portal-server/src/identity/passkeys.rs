@@ -21,8 +21,8 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 use webauthn_rs::prelude::{
-    DiscoverableAuthentication, DiscoverableKey, Passkey, PasskeyRegistration, PublicKeyCredential,
-    RegisterPublicKeyCredential, Url, Webauthn, WebauthnBuilder, WebauthnError,
+    DiscoverableAuthentication, Passkey, PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential, Url,
+    Webauthn, WebauthnBuilder, WebauthnError,
 };
 
 use crate::{
@@ -129,6 +129,14 @@ fn ceremony_gone() -> AppError {
     )
 }
 
+fn passkeys_full() -> AppError {
+    AppError::refused(
+        StatusCode::CONFLICT,
+        "passkeys_full",
+        format!("You have {PASSKEYS_PER_USER} passkeys, the most there may be. Remove one first."),
+    )
+}
+
 fn not_a_passkey() -> AppError {
     AppError::refused(
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -214,11 +222,7 @@ async fn registration_challenge(
     let webauthn = webauthn(&state)?;
     let existing = state.db.passkeys_of(caller.user.id).await?;
     if existing.len() >= PASSKEYS_PER_USER {
-        return Err(AppError::refused(
-            StatusCode::CONFLICT,
-            "passkeys_full",
-            format!("You have {PASSKEYS_PER_USER} passkeys, the most there may be. Remove one first."),
-        ));
+        return Err(passkeys_full());
     }
     let exclude = existing
         .iter()
@@ -382,11 +386,14 @@ async fn sign_in_challenge(
 
 /// Checks an answer to a sign-in challenge: the passkey's user, and the
 /// passkey as updated (counter, backup flags). A passkey whose counter went
-/// back (a copied authenticator) is refused, and that is audited.
+/// back (a copied authenticator) is refused, and that is audited. With
+/// `expected` (confirming it is a signed-in user), another user's passkey
+/// is refused before it is checked or touched.
 async fn verify(
     state: &AppState,
     assertion: PasskeyAssertion,
     source: &str,
+    expected: Option<&UserRecord>,
 ) -> Result<(UserRecord, PasskeyRecord), AppError> {
     let webauthn = webauthn(state)?;
     let authentication: DiscoverableAuthentication =
@@ -401,12 +408,22 @@ async fn verify(
         .await?
         .filter(|record| record.user_id.0 == user_handle)
         .ok_or_else(refused_passkey)?;
+    let now = state.clock.now();
+    if let Some(expected) = expected.filter(|user| user.id != record.user_id) {
+        let audit = AuditEvent {
+            at: now,
+            actor: Some(expected.id),
+            action: "reauthenticate_passkey".into(),
+            subject: Some(expected.email.clone()),
+            source: Some(source.to_string()),
+            outcome: "another_users_passkey".into(),
+        };
+        state.db.record_audit(audit).await?;
+        return Err(refused_passkey());
+    }
     let user = state.db.user_by_id(record.user_id).await?.ok_or_else(refused_passkey)?;
     let mut passkey: Passkey = serde_json::from_str(&record.credential).map_err(internal)?;
-    #[allow(deprecated)] // `_v2` takes a `Credential`, which only a "danger" feature gives.
-    let result =
-        webauthn.finish_discoverable_authentication(&credential, authentication, &[DiscoverableKey::from(&passkey)]);
-    let now = state.clock.now();
+    let result = webauthn.finish_discoverable_authentication_v2(&credential, authentication, &passkey);
     let result = match result {
         Ok(result) => result,
         Err(error) => {
@@ -430,9 +447,18 @@ async fn verify(
         }
     };
     passkey.update_credential(&result);
-    record.credential = serde_json::to_string(&passkey).map_err(internal)?;
+    let updated = serde_json::to_string(&passkey).map_err(internal)?;
+    // Only over the credential checked: of two answers checked against the
+    // same counter at once, one passes.
+    if !state
+        .db
+        .passkey_used(record.id, &record.credential, &updated, now)
+        .await?
+    {
+        return Err(refused_passkey());
+    }
+    record.credential = updated;
     record.last_used_at = Some(now);
-    state.db.passkey_used(record.id, &record.credential, now).await?;
     Ok((user, record))
 }
 
@@ -451,7 +477,7 @@ async fn sign_in_with_passkey(
     ApiJson(assertion): ApiJson<PasskeyAssertion>,
 ) -> Result<impl IntoResponse, AppError> {
     let address = client.ip().to_string();
-    let (user, passkey) = verify(&state, assertion, &address).await?;
+    let (user, passkey) = verify(&state, assertion, &address, None).await?;
     let event = AuditEvent {
         at: state.clock.now(),
         actor: Some(user.id),
@@ -478,10 +504,7 @@ async fn reauthenticate_with_passkey(
     caller: CurrentUser,
     ApiJson(assertion): ApiJson<PasskeyAssertion>,
 ) -> Result<impl IntoResponse, AppError> {
-    let (user, passkey) = verify(&state, assertion, &client.ip().to_string()).await?;
-    if user.id != caller.user.id {
-        return Err(refused_passkey());
-    }
+    let (_, passkey) = verify(&state, assertion, &client.ip().to_string(), Some(&caller.user)).await?;
     let mut event = caller.audit_event(&state, client, "reauthenticate_passkey");
     event.subject = Some(passkey.name);
     let cookie = session::refresh(&state, &caller, event).await?;

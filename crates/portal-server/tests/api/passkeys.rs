@@ -24,6 +24,8 @@ pub struct SoftPasskey {
     pub counter: u32,
     /// What the browser says the page's origin is.
     pub origin: String,
+    /// The authenticator data's flags in an assertion: user present and verified.
+    pub flags: u8,
 }
 
 /// Adds bytes as a CBOR byte string.
@@ -66,12 +68,23 @@ impl SoftPasskey {
         assert_eq!(public_key["authenticatorSelection"]["residentKey"], "required");
         let rng = SystemRandom::new();
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
-        let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng).unwrap();
-        let id: Vec<u8> = (0..16).map(|_| rand::random::<u8>()).collect();
-        let user_handle = BASE64URL_NOPAD
-            .decode(public_key["user"]["id"].as_str().unwrap().as_bytes())
-            .unwrap();
-        let point = key.public_key().as_ref();
+        let passkey = Self {
+            key: EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng).unwrap(),
+            id: (0..16).map(|_| rand::random::<u8>()).collect(),
+            user_handle: BASE64URL_NOPAD
+                .decode(public_key["user"]["id"].as_str().unwrap().as_bytes())
+                .unwrap(),
+            counter: 0,
+            origin: origin.to_string(),
+            flags: 0x05,
+        };
+        let credential = passkey.registration(options);
+        (passkey, credential)
+    }
+
+    /// This credential's answer to a registration challenge ("none" attestation).
+    pub fn registration(&self, options: &Value) -> Value {
+        let point = self.key.public_key().as_ref();
         // COSE_Key {kty: EC2, alg: ES256, crv: P-256, x, y}.
         let mut cose = vec![0xa5, 0x01, 0x02, 0x03, 0x26, 0x20, 0x01, 0x21];
         cbor_bytes(&mut cose, &point[1..33]);
@@ -81,8 +94,8 @@ impl SoftPasskey {
         auth_data.push(0x45); // user present, user verified, credential data included
         auth_data.extend(0u32.to_be_bytes());
         auth_data.extend([0u8; 16]); // AAGUID
-        auth_data.extend((id.len() as u16).to_be_bytes());
-        auth_data.extend(&id);
+        auth_data.extend((self.id.len() as u16).to_be_bytes());
+        auth_data.extend(&self.id);
         auth_data.extend(cose);
         let mut attestation = vec![0xa3];
         cbor_text(&mut attestation, "fmt");
@@ -91,25 +104,17 @@ impl SoftPasskey {
         attestation.push(0xa0);
         cbor_text(&mut attestation, "authData");
         cbor_bytes(&mut attestation, &auth_data);
-        let challenge = public_key["challenge"].as_str().unwrap();
-        let credential = json!({
-            "id": BASE64URL_NOPAD.encode(&id),
-            "rawId": BASE64URL_NOPAD.encode(&id),
+        let challenge = options["publicKey"]["challenge"].as_str().unwrap();
+        json!({
+            "id": BASE64URL_NOPAD.encode(&self.id),
+            "rawId": BASE64URL_NOPAD.encode(&self.id),
             "type": "public-key",
             "response": {
                 "attestationObject": BASE64URL_NOPAD.encode(&attestation),
-                "clientDataJSON": BASE64URL_NOPAD.encode(&client_data("webauthn.create", challenge, origin)),
+                "clientDataJSON": BASE64URL_NOPAD.encode(&client_data("webauthn.create", challenge, &self.origin)),
             },
             "extensions": {},
-        });
-        let passkey = Self {
-            key,
-            id,
-            user_handle,
-            counter: 0,
-            origin: origin.to_string(),
-        };
-        (passkey, credential)
+        })
     }
 
     /// Answers a sign-in challenge as `navigator.credentials.get` would,
@@ -117,7 +122,7 @@ impl SoftPasskey {
     pub fn assert(&self, options: &Value) -> Value {
         let challenge = options["publicKey"]["challenge"].as_str().unwrap();
         let mut auth_data = rp_id_hash().to_vec();
-        auth_data.push(0x05); // user present, user verified
+        auth_data.push(self.flags);
         auth_data.extend(self.counter.to_be_bytes());
         let client_data = client_data("webauthn.get", challenge, &self.origin);
         let mut signed = auth_data.clone();
@@ -266,6 +271,29 @@ async fn an_answer_is_taken_once_in_time_from_the_right_origin() {
     passkey.origin = "http://portal.example.net".into();
     let phished = sign_in_with(&app, &app.client(), &mut passkey).await;
     assert_eq!(phished.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(&phished.json().await.unwrap()), "passkey_refused");
+
+    // Present but not verified (no PIN, fingerprint or face): not a second factor.
+    passkey.origin = origin_of(&app);
+    passkey.flags = 0x01;
+    let unverified = sign_in_with(&app, &app.client(), &mut passkey).await;
+    assert_eq!(unverified.status(), StatusCode::UNAUTHORIZED);
+    passkey.flags = 0x05;
+    assert_eq!(
+        sign_in_with(&app, &app.client(), &mut passkey).await.status(),
+        StatusCode::OK
+    );
+
+    // A registration's challenge is not a sign-in's.
+    let ada = app.signed_in("ada@example.com").await;
+    let (ceremony, options) = challenge(&app, &ada, "/api/v1/security/passkeys/challenge").await;
+    passkey.counter += 1;
+    let crossed = json!({ "ceremony": ceremony, "credential": passkey.assert(&options) });
+    let (status, body) = post(&app.client(), sign_in, Some(crossed)).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "ceremony_invalid")
+    );
 }
 
 #[tokio::test]
@@ -297,6 +325,9 @@ async fn another_users_passkey_confirms_nothing_and_a_removed_one_signs_in_nobod
     let confirm = "/api/v1/auth/reauthenticate/passkey";
     let refused = use_passkey(&app, &ada, &mut graces, confirm).await;
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(activity_actions(&app, &ada).await[0], "reauthenticate_passkey");
+    let (_, graces_list) = app.get_json(&grace, "/api/v1/security").await;
+    assert!(graces_list["passkeys"][0]["last_used_at"].is_null(), "not touched");
     // Nor does Grace's credential pass as Ada's by naming Ada as its user.
     graces.user_handle = adas.user_handle.clone();
     assert_eq!(
@@ -364,8 +395,42 @@ async fn adding_a_passkey_needs_a_fresh_sign_in_a_name_and_the_users_own_challen
         (status, error_code(&body)),
         (StatusCode::UNPROCESSABLE_ENTITY, "ceremony_invalid")
     );
-    let (status, _) = add(ada.clone(), "Work laptop").await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, body) = add(ada.clone(), "Work laptop").await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "ceremony_invalid")
+    );
+
+    // The same authenticator's credential once more: refused, whoever adds it.
+    let laptop = add_passkey(&app, &ada, "Laptop").await;
+    let again = |client: reqwest::Client, name: &'static str| {
+        let app = &app;
+        let laptop = &laptop;
+        async move {
+            let (ceremony, options) = challenge(app, &client, "/api/v1/security/passkeys/challenge").await;
+            let body = json!({ "ceremony": ceremony, "name": name, "credential": laptop.registration(&options) });
+            post(&client, app.url("/api/v1/security/passkeys"), Some(body)).await
+        }
+    };
+    // Ada's challenge excludes it; Grace's cannot know it, and the store refuses it.
+    let (status, body) = again(ada.clone(), "Laptop again").await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "passkey_invalid")
+    );
+    let (status, body) = again(grace.clone(), "Ada's laptop").await;
+    assert_eq!((status, error_code(&body)), (StatusCode::CONFLICT, "passkey_exists"));
+
+    // A new challenge replaces the user's last: one registration pending at most.
+    let (older, options) = challenge(&app, &ada, "/api/v1/security/passkeys/challenge").await;
+    let (_, credential) = SoftPasskey::create(&options, &origin_of(&app));
+    challenge(&app, &ada, "/api/v1/security/passkeys/challenge").await;
+    let body = json!({ "ceremony": older, "name": "Tablet", "credential": credential });
+    let (status, body) = post(&ada, app.url("/api/v1/security/passkeys"), Some(body)).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "ceremony_invalid")
+    );
 
     app.clock.advance(time::Duration::minutes(6));
     let (status, body) = post(&ada, app.url("/api/v1/security/passkeys/challenge"), None).await;

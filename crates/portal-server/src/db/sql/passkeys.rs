@@ -78,16 +78,18 @@ impl PasskeyStore for Store {
         commit_with_audit(tx, &audit).await
     }
 
-    async fn passkey_used(&self, id: Uuid, credential: &str, now: OffsetDateTime) -> DbResult<()> {
+    async fn passkey_used(&self, id: Uuid, checked: &str, updated: &str, now: OffsetDateTime) -> DbResult<bool> {
         let _turn = self.single_write().await;
-        sqlx::query("UPDATE passkeys SET credential = $1, last_used_at = $2 WHERE id = $3")
-            .bind(credential)
-            .bind(Ts(now))
-            .bind(Uid(id))
-            .execute(&self.pool)
-            .await
-            .map_err(other)?;
-        Ok(())
+        let done =
+            sqlx::query("UPDATE passkeys SET credential = $1, last_used_at = $2 WHERE id = $3 AND credential = $4")
+                .bind(updated)
+                .bind(Ts(now))
+                .bind(Uid(id))
+                .bind(checked)
+                .execute(&self.pool)
+                .await
+                .map_err(other)?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn remove_passkey(&self, user_id: UserId, id: Uuid, keep: &str, audit: AuditEvent) -> DbResult<bool> {
@@ -114,8 +116,10 @@ impl PasskeyStore for Store {
         now: OffsetDateTime,
     ) -> DbResult<()> {
         let _turn = self.single_write().await;
-        sqlx::query("DELETE FROM webauthn_ceremonies WHERE expires_at <= $1")
+        sqlx::query("DELETE FROM webauthn_ceremonies WHERE expires_at <= $1 OR (kind = $2 AND user_id = $3)")
             .bind(Ts(now))
+            .bind(kind.as_str())
+            .bind(ceremony.user_id.map(uid))
             .execute(&self.pool)
             .await
             .map_err(other)?;
