@@ -74,12 +74,17 @@ async fn send(request: Result<Request, gloo_net::Error>) -> ClientResult<Respons
         Err(_) if status == 502 || status == 503 || status == 504 => return Err(ClientError::Network),
         Err(_) => return Err(ClientError::Unexpected("an error without details")),
     };
-    if status == 401 && matches!(error.code.as_str(), "unauthorized" | "session_expired") {
-        return Err(ClientError::Unauthorized {
+    Err(refusal(status, error))
+}
+
+/// The server's refusal: an ended session (which only a 401 carries) apart.
+fn refusal(status: u16, error: ApiError) -> ClientError {
+    match error.code.as_str() {
+        "unauthorized" | "session_expired" => ClientError::Unauthorized {
             expired: error.code == "session_expired",
-        });
+        },
+        _ => ClientError::Api { status, error },
     }
-    Err(ClientError::Api { status, error })
 }
 
 async fn decode<T: DeserializeOwned>(response: Response) -> ClientResult<T> {

@@ -15,22 +15,12 @@ extern "C" {
 async fn run(action: &str, argument: &str) -> ClientResult<String> {
     match wasm_bindgen_futures::JsFuture::from(passkey(action, argument)).await {
         Ok(answer) => Ok(answer.as_string().unwrap_or_default()),
-        // The module's refusals are the API's error shape; anything else
-        // (the module not loaded) is the network's.
-        Err(error) => Err(
-            match error
-                .as_string()
-                .and_then(|text| serde_json::from_str::<ApiError>(&text).ok())
-            {
-                None => ClientError::Network,
-                Some(error) if matches!(error.code.as_str(), "unauthorized" | "session_expired") => {
-                    ClientError::Unauthorized {
-                        expired: error.code == "session_expired",
-                    }
-                }
-                Some(error) => ClientError::Api { status: 0, error },
-            },
-        ),
+        // The module's refusals are the API's error shape (its status not
+        // carried); anything else (the module not loaded) is the network's.
+        Err(error) => Err(error
+            .as_string()
+            .and_then(|text| serde_json::from_str::<ApiError>(&text).ok())
+            .map_or(ClientError::Network, |error| super::refusal(0, error))),
     }
 }
 

@@ -6,7 +6,7 @@
 //! Each ceremony's challenge and state are kept in the database (every node
 //! sees them), answered once and within five minutes.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use axum::{
     Json,
@@ -43,15 +43,17 @@ pub const PASSKEYS_PER_USER: usize = 20;
 /// stands for): browsers offer passkeys to domain names only.
 pub fn relying_party(public_url: &str) -> anyhow::Result<Option<Webauthn>> {
     let mut origin = Url::parse(public_url).map_err(|e| anyhow::anyhow!("--public-url {public_url}: {e}"))?;
-    match origin.host() {
-        Some(url::Host::Domain(_)) => {}
-        // On loopback, `localhost` is the same server and a name browsers accept.
-        Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) if is_loopback(&origin) => {
-            origin
-                .set_host(Some("localhost"))
-                .map_err(|e| anyhow::anyhow!("{public_url}: {e}"))?;
-        }
+    let loopback = match origin.host() {
+        Some(url::Host::Domain(_)) => false,
+        Some(url::Host::Ipv4(ip)) if ip.is_loopback() => true,
+        Some(url::Host::Ipv6(ip)) if ip.is_loopback() => true,
         _ => return Ok(None),
+    };
+    // On loopback, `localhost` is the same server and a name browsers accept.
+    if loopback {
+        origin
+            .set_host(Some("localhost"))
+            .map_err(|e| anyhow::anyhow!("{public_url}: {e}"))?;
     }
     let rp_id = origin.host_str().unwrap_or_default().to_string();
     let webauthn = WebauthnBuilder::new(&rp_id, &origin)
@@ -65,12 +67,6 @@ pub fn relying_party(public_url: &str) -> anyhow::Result<Option<Webauthn>> {
             anyhow::anyhow!("passkeys cannot be bound to --public-url {public_url} (relying party {rp_id}): {e}")
         })?;
     Ok(Some(webauthn))
-}
-
-fn is_loopback(url: &Url) -> bool {
-    url.host_str()
-        .and_then(|h| h.trim_matches(['[', ']']).parse::<IpAddr>().ok())
-        .is_some_and(|ip| ip.is_loopback())
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
