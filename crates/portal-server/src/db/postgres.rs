@@ -59,7 +59,7 @@ mod dialect {
 
     use tokio::sync::Mutex;
 
-    use super::sql::{Key, Pool, Tx, WriteTurn, other};
+    use super::sql::{Key, Pool, WriteTurn, other};
     use crate::{
         db::{DbResult, Deliver},
         live::Notice,
@@ -70,37 +70,35 @@ mod dialect {
         None
     }
 
-    /// Writers run side by side, each holding the locks of what it checks.
+    /// Writers run side by side, each holding the locks of what it checks,
+    /// taken in the order given in the round trip that begins the
+    /// transaction (one statement less in every locked write).
     pub async fn begin(
         pool: &Pool,
         _writers: &Arc<Mutex<()>>,
+        keys: &[Key<'_>],
     ) -> DbResult<(sqlx::Transaction<'static, super::Db>, Option<WriteTurn>)> {
-        Ok((pool.begin().await.map_err(other)?, None))
-    }
-
-    /// Held until the transaction ends; taken in the order given, in one
-    /// round trip.
-    pub async fn lock(tx: &mut Tx<'_>, keys: &[Key<'_>]) -> DbResult<()> {
-        let mut calls = Vec::with_capacity(keys.len());
-        let mut names = Vec::with_capacity(keys.len());
-        for (n, key) in keys.iter().enumerate() {
-            let (function, name) = match key {
-                Key::Catalog => ("pg_advisory_xact_lock", "catalog".to_string()),
-                Key::CatalogShared => ("pg_advisory_xact_lock_shared", "catalog".to_string()),
-                Key::User(id) => ("pg_advisory_xact_lock", format!("user:{}", id.0)),
-                Key::Device(id) => ("pg_advisory_xact_lock", format!("device:{}", id.0)),
-                Key::Limit(key) => ("pg_advisory_xact_lock", format!("limit:{key}")),
-            };
-            calls.push(format!("{function}(hashtextextended(${}, 0))", n + 1));
-            names.push(name);
+        if keys.is_empty() {
+            return Ok((pool.begin().await.map_err(other)?, None));
         }
-        let sql = format!("SELECT {}", calls.join(", "));
-        let mut query = sqlx::query(&sql);
-        for name in names {
-            query = query.bind(name);
-        }
-        query.execute(&mut **tx).await.map_err(other)?;
-        Ok(())
+        let calls: Vec<String> = keys
+            .iter()
+            .map(|key| {
+                let (function, name) = match key {
+                    Key::Catalog => ("pg_advisory_xact_lock", "catalog".to_string()),
+                    Key::CatalogShared => ("pg_advisory_xact_lock_shared", "catalog".to_string()),
+                    Key::User(id) => ("pg_advisory_xact_lock", format!("user:{}", id.0)),
+                    Key::Device(id) => ("pg_advisory_xact_lock", format!("device:{}", id.0)),
+                    Key::Limit(key) => ("pg_advisory_xact_lock", format!("limit:{key}")),
+                };
+                // A simple query takes no parameters: the name goes as hex,
+                // which no input can break out of.
+                let hex: String = name.bytes().map(|byte| format!("{byte:02x}")).collect();
+                format!("{function}(hashtextextended(convert_from(decode('{hex}', 'hex'), 'UTF8'), 0))")
+            })
+            .collect();
+        let begin = format!("BEGIN; SELECT {}", calls.join(", "));
+        Ok((pool.begin_with(begin).await.map_err(other)?, None))
     }
 
     /// The strings of a JSON array bound as `$n`, as a subquery.

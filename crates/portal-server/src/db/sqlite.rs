@@ -78,7 +78,7 @@ mod dialect {
 
     use tokio::sync::Mutex;
 
-    use super::sql::{Key, Pool, Tx, WriteTurn, other};
+    use super::sql::{Key, Pool, WriteTurn, other};
     use crate::{
         db::{DbResult, Deliver},
         live::Notice,
@@ -86,9 +86,11 @@ mod dialect {
 
     /// Every transaction writes: it takes the write lock at once (a deferred
     /// one could fail to upgrade), after its turn among this process's writers.
+    /// That lock is every key's: none is read.
     pub async fn begin(
         pool: &Pool,
         writers: &Arc<Mutex<()>>,
+        _keys: &[Key<'_>],
     ) -> DbResult<(sqlx::Transaction<'static, super::Db>, Option<WriteTurn>)> {
         let turn = writers.clone().lock_owned().await;
         let tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(other)?;
@@ -98,11 +100,6 @@ mod dialect {
     /// A write outside a transaction waits its turn like one.
     pub async fn write_turn(writers: &Arc<Mutex<()>>) -> Option<WriteTurn> {
         Some(writers.clone().lock_owned().await)
-    }
-
-    /// `BEGIN IMMEDIATE` already holds the one write lock.
-    pub async fn lock(_tx: &mut Tx<'_>, _keys: &[Key<'_>]) -> DbResult<()> {
-        Ok(())
     }
 
     /// The strings of a JSON array bound as `$n`, as a subquery.

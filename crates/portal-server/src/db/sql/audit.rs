@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use portal_types::UserId;
 
-use super::{Store, insert_audit, other, uid};
+use super::{Store, other, uid};
 use crate::db::{
     AuditEvent, AuditStore, DbResult,
     values::{Ts, Uid},
@@ -39,7 +39,7 @@ impl AuditStore for Store {
 
     async fn record_audit(&self, event: AuditEvent) -> DbResult<()> {
         let mut tx = self.begin().await?;
-        insert_audit(&mut tx, &event).await?;
+        tx.audit(&event);
         tx.commit().await
     }
 

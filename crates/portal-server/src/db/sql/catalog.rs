@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use super::{
     Db, Key, Store, Tx,
     commands::{self, expire_due, insert_commands, insert_keyed, repeated},
-    commit_audited, dialect, insert_audit, other, uid,
+    commit_audited, dialect, other, uid,
 };
 use crate::{
     catalog::rules,
@@ -424,9 +424,8 @@ impl InstallRow {
 #[async_trait]
 impl CatalogStore for Store {
     async fn seed_catalog(&self, apps: &[(String, AppInput)], now: OffsetDateTime) -> DbResult<bool> {
-        let mut tx = self.begin().await?;
         // Two nodes starting at once seed once.
-        dialect::lock(&mut tx, &[Key::Catalog]).await?;
+        let mut tx = self.begin_locked(&[Key::Catalog]).await?;
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM apps")
             .fetch_one(&mut *tx)
             .await
@@ -493,7 +492,7 @@ impl CatalogStore for Store {
         if !write_app(&mut tx, id, app, created, audit.at).await? {
             return Ok(None);
         }
-        insert_audit(&mut tx, &audit).await?;
+        tx.audit(&audit);
         assign_required(&mut tx, Assignment::App(id), audit.at, installs_expire_at).await?;
         let saved = self::app(&mut *tx, id).await?.ok_or_else(|| bad_value("app", id))?;
         tx.commit().await?;
@@ -521,9 +520,8 @@ impl CatalogStore for Store {
 
     async fn queue_app_command(&self, command: NewCommand, audit: AuditEvent) -> DbResult<QueueOutcome> {
         let app_id = command.app.as_ref().map(|a| a.app_id.clone()).unwrap_or_default();
-        let mut tx = self.begin().await?;
         // The app's state and the queued command agree.
-        dialect::lock(&mut tx, &[Key::Device(&command.device_id)]).await?;
+        let mut tx = self.begin_locked(&[Key::Device(&command.device_id)]).await?;
         if let Some(repeat) = repeated(&mut tx, &command).await? {
             return Ok(repeat);
         }
@@ -556,8 +554,9 @@ impl CatalogStore for Store {
         now: OffsetDateTime,
         installs_expire_at: OffsetDateTime,
     ) -> DbResult<()> {
-        let mut tx = self.begin().await?;
-        dialect::lock(&mut tx, &[Key::CatalogShared, Key::Device(&device_id)]).await?;
+        let mut tx = self
+            .begin_locked(&[Key::CatalogShared, Key::Device(&device_id)])
+            .await?;
         record_apps(&mut tx, device_id, apps, now, installs_expire_at).await?;
         tx.commit().await
     }

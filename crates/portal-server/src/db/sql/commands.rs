@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use portal_types::{AppPackage, Command, CommandKind, CommandState, DeviceCommand, DeviceId};
 use time::OffsetDateTime;
 
-use super::{Key, Store, Tx, catalog, devices, dialect, insert_audit, other, uid};
+use super::{Key, Store, Tx, catalog, devices, other, uid};
 use crate::{
     commands::rules,
     db::{
@@ -205,8 +205,9 @@ pub(super) async fn insert_commands(tx: &mut Tx<'_>, queued: &[(NewCommand, Audi
         }
         inserted.extend(query.fetch_all(&mut **tx).await.map_err(other)?);
     }
-    let audits: Vec<&AuditEvent> = queued.iter().map(|(_, audit)| audit).collect();
-    super::insert_audits(tx, &audits).await?;
+    for (_, audit) in queued {
+        tx.audit(audit);
+    }
     let commands: Vec<&NewCommand> = queued.iter().map(|(command, _)| command).collect();
     catalog::track_commands(tx, &commands).await?;
     for (command, _) in queued {
@@ -293,8 +294,7 @@ async fn cancel_waiting(tx: &mut Tx<'_>, command: &NewCommand, reason: &str) -> 
 #[async_trait]
 impl CommandStore for Store {
     async fn queue_command(&self, command: NewCommand, audit: AuditEvent) -> DbResult<QueueOutcome> {
-        let mut tx = self.begin().await?;
-        dialect::lock(&mut tx, &[Key::Device(&command.device_id)]).await?;
+        let mut tx = self.begin_locked(&[Key::Device(&command.device_id)]).await?;
         if let Some(repeat) = repeated(&mut tx, &command).await? {
             return Ok(repeat);
         }
@@ -334,8 +334,7 @@ impl CommandStore for Store {
         // A device at a time, beside the device's own writes and in their order.
         for device in devices {
             let device = DeviceId::from(device);
-            let mut tx = self.begin().await?;
-            dialect::lock(&mut tx, &[Key::Device(&device)]).await?;
+            let mut tx = self.begin_locked(&[Key::Device(&device)]).await?;
             expired += expire_due(&mut tx, Some(device), now).await?;
             tx.commit().await?;
         }
@@ -349,8 +348,7 @@ impl CommandStore for Store {
         .map_err(other)?;
         for (device, requester) in out_of_time {
             let device = DeviceId::from(device);
-            let mut tx = self.begin().await?;
-            dialect::lock(&mut tx, &[Key::Device(&device)]).await?;
+            let mut tx = self.begin_locked(&[Key::Device(&device)]).await?;
             devices::delete_device(&mut tx, device, now).await?;
             let event = AuditEvent {
                 at: now,
@@ -360,7 +358,7 @@ impl CommandStore for Store {
                 source: None,
                 outcome: CommandState::Expired.as_str().into(),
             };
-            insert_audit(&mut tx, &event).await?;
+            tx.audit(&event);
             tx.commit().await?;
         }
         Ok(expired)
@@ -398,9 +396,8 @@ impl CommandStore for Store {
             CommandState::Requested => "delivered_at = NULL, acknowledged_at = NULL",
             _ => "finished_at = $1",
         };
-        let mut tx = self.begin().await?;
         // Beside the device's other writes: a completed Remove device deletes it.
-        dialect::lock(&mut tx, &[Key::Device(&device_id)]).await?;
+        let mut tx = self.begin_locked(&[Key::Device(&device_id)]).await?;
         expire_due(&mut tx, Some(device_id), now).await?;
         let row: Option<CommandRow> = sqlx::query_as(&format!(
             "UPDATE commands SET state = $2, {step}, failure_reason = COALESCE($3, failure_reason)
@@ -435,16 +432,15 @@ impl CommandStore for Store {
                 source: actor.source,
                 outcome: to.as_str().into(),
             };
-            insert_audit(&mut tx, &event).await?;
+            tx.audit(&event);
         }
         tx.commit().await?;
         Ok(Some(command))
     }
 
     async fn queue_wipe(&self, command: NewCommand, audit: AuditEvent) -> DbResult<WipeOutcome> {
-        let mut tx = self.begin().await?;
         // One Reset at a time: the check and the insert see the same queue.
-        dialect::lock(&mut tx, &[Key::Device(&command.device_id)]).await?;
+        let mut tx = self.begin_locked(&[Key::Device(&command.device_id)]).await?;
         if devices::is_wiped(&mut tx, command.device_id).await? {
             return Ok(WipeOutcome::AlreadyWiped);
         }
@@ -472,9 +468,8 @@ impl CommandStore for Store {
 
     async fn queue_retire(&self, command: NewCommand, audit: AuditEvent) -> DbResult<RemoveOutcome> {
         let (device_id, now) = (command.device_id, command.requested_at);
-        let mut tx = self.begin().await?;
         // Beside a reset being queued, so that one of the two sees the other.
-        dialect::lock(&mut tx, &[Key::Device(&device_id)]).await?;
+        let mut tx = self.begin_locked(&[Key::Device(&device_id)]).await?;
         let wiped: Option<Option<Ts>> =
             sqlx::query_scalar("SELECT wiped_at FROM devices WHERE id = $1 AND user_id = $2")
                 .bind(uid(device_id))
@@ -491,7 +486,7 @@ impl CommandStore for Store {
                 action: rules::DEVICE_REMOVED.into(),
                 ..audit
             };
-            insert_audit(&mut tx, &audit).await?;
+            tx.audit(&audit);
             tx.commit().await?;
             return Ok(RemoveOutcome::Removed);
         }

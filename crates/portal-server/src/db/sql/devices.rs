@@ -6,7 +6,7 @@ use portal_types::{
 };
 use time::OffsetDateTime;
 
-use super::{Key, Store, Tx, catalog, commands, commit_audited, dialect, insert_audit, other, uid};
+use super::{Key, Store, Tx, catalog, commands, commit_audited, other, uid};
 use crate::{
     db::{
         AuditEvent, CheckIn, Compliance, DbError, DbResult, DeviceCredentials, DeviceStore, EnrollOutcome,
@@ -314,29 +314,28 @@ impl DeviceStore for Store {
         audit: AuditEvent,
         installs_expire_at: OffsetDateTime,
     ) -> DbResult<EnrollOutcome> {
-        let mut tx = self.begin().await?;
         // The limit check and the insert see the same count; the required
         // apps are those of a catalog no save is changing.
-        dialect::lock(&mut tx, &[Key::User(&device.user_id), Key::CatalogShared]).await?;
+        let mut tx = self
+            .begin_locked(&[Key::User(&device.user_id), Key::CatalogShared])
+            .await?;
         let now = Ts(device.enrolled_at);
-        let claimed = sqlx::query(
+        // Claimed, with the user's devices counted, in one round trip.
+        let enrolled: Option<i64> = sqlx::query_scalar(
             "UPDATE enrollment_codes SET used_at = $1, device_id = $2
-             WHERE code_hash = $3 AND used_at IS NULL AND expires_at > $1",
+             WHERE code_hash = $3 AND used_at IS NULL AND expires_at > $1
+             RETURNING (SELECT COUNT(*) FROM devices WHERE user_id = $4)",
         )
         .bind(now)
         .bind(uid(device.id))
         .bind(code_hash)
-        .execute(&mut *tx)
+        .bind(uid(device.user_id))
+        .fetch_optional(&mut *tx)
         .await
         .map_err(other)?;
-        if claimed.rows_affected() != 1 {
+        let Some(count) = enrolled else {
             return Ok(EnrollOutcome::CodeUnavailable);
-        }
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM devices WHERE user_id = $1")
-            .bind(uid(device.user_id))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(other)?;
+        };
         if count >= i64::from(device_limit) {
             return Ok(EnrollOutcome::LimitReached);
         }
@@ -357,7 +356,7 @@ impl DeviceStore for Store {
         .execute(&mut *tx)
         .await
         .map_err(other)?;
-        insert_audit(&mut tx, &audit).await?;
+        tx.audit(&audit);
         let required = catalog::Assignment::Device(device.id);
         catalog::assign_required(&mut tx, required, device.enrolled_at, installs_expire_at).await?;
         tx.commit().await?;
@@ -418,8 +417,9 @@ impl DeviceStore for Store {
 
     async fn check_in(&self, report: CheckIn<'_>) -> DbResult<Vec<DeviceCommand>> {
         let device_id = report.device_id;
-        let mut tx = self.begin().await?;
-        dialect::lock(&mut tx, &[Key::CatalogShared, Key::Device(&device_id)]).await?;
+        let mut tx = self
+            .begin_locked(&[Key::CatalogShared, Key::Device(&device_id)])
+            .await?;
         let owner: Option<Uid> = sqlx::query_scalar(
             "UPDATE devices SET os_version = $1, model = $2, encrypted = $3, passcode_set = $4, jailbroken = $5,
                     free_storage_mb = $6, serial_number = $7, compliance = $8, compliance_reasons = $9,

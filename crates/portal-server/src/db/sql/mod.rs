@@ -79,10 +79,17 @@ impl Store {
     /// data: over SQLite the one writer, its turn queued for in this process;
     /// over PostgreSQL with the locks ([`Key`]) the caller takes.
     async fn begin(&self) -> DbResult<Tx<'static>> {
-        let (inner, turn) = dialect::begin(&self.pool, &self.node.writers).await?;
+        self.begin_locked(&[]).await
+    }
+
+    /// A transaction that holds `keys` (in the order given) before it
+    /// checks what they guard.
+    async fn begin_locked(&self, keys: &[Key<'_>]) -> DbResult<Tx<'static>> {
+        let (inner, turn) = dialect::begin(&self.pool, &self.node.writers, keys).await?;
         Ok(Tx {
             inner,
             notices: Vec::new(),
+            audits: Vec::new(),
             node: self.node.clone(),
             _turn: turn,
         })
@@ -100,10 +107,13 @@ impl Store {
     }
 }
 
-/// A transaction, and the notices the nodes hear when (and only if) it commits.
+/// A transaction, its audit entries, and the notices the nodes hear when
+/// (and only if) it commits.
 pub struct Tx<'a> {
     inner: sqlx::Transaction<'a, Db>,
     notices: Vec<Notice>,
+    /// Written at commit, in one statement (nothing reads them before).
+    audits: Vec<AuditEvent>,
     node: Arc<Node>,
     /// Held until the transaction ends (after `inner`, declared first).
     _turn: Option<WriteTurn>,
@@ -120,15 +130,23 @@ impl Tx<'_> {
         }
     }
 
-    /// Commits, then tells this node at once (what it keeps goes stale
-    /// before the response) and, through the database, the others.
+    /// Goes in the audit log with the change.
+    fn audit(&mut self, event: &AuditEvent) {
+        self.audits.push(event.clone());
+    }
+
+    /// Writes the audit entries and commits, then tells this node at once
+    /// (what it keeps goes stale before the response) and, through the
+    /// database, the others.
     async fn commit(self) -> DbResult<()> {
         let Tx {
-            inner,
+            mut inner,
             notices,
+            audits,
             node,
             _turn,
         } = self;
+        insert_audits(&mut inner, &audits).await?;
         dialect::commit(inner, &notices, &node.id).await?;
         drop(_turn);
         for notice in &notices {
@@ -197,11 +215,7 @@ fn value_rows(rows: usize, columns: usize) -> String {
         .join(", ")
 }
 
-async fn insert_audit(tx: &mut Tx<'_>, event: &AuditEvent) -> DbResult<()> {
-    insert_audits(tx, &[event]).await
-}
-
-async fn insert_audits(tx: &mut Tx<'_>, events: &[&AuditEvent]) -> DbResult<()> {
+async fn insert_audits(tx: &mut sqlx::Transaction<'_, Db>, events: &[AuditEvent]) -> DbResult<()> {
     for chunk in events.chunks(ROWS_PER_INSERT) {
         let sql = format!(
             "INSERT INTO audit_events (at, actor_id, action, subject, source, outcome) VALUES {}",
@@ -224,7 +238,7 @@ async fn insert_audits(tx: &mut Tx<'_>, events: &[&AuditEvent]) -> DbResult<()> 
 
 /// Writes the change's audit entry and commits the two together.
 async fn commit_with_audit(mut tx: Tx<'_>, audit: &AuditEvent) -> DbResult<()> {
-    insert_audit(&mut tx, audit).await?;
+    tx.audit(audit);
     tx.commit().await
 }
 

@@ -5,18 +5,17 @@ use async_trait::async_trait;
 use portal_types::DeviceId;
 use time::OffsetDateTime;
 
-use super::{Key, Store, dialect, other, uid};
+use super::{Key, Store, other, uid};
 use crate::db::{Admit, AttemptKey, DbResult, NodeStateStore, Reserved, values::Ts};
 
 #[async_trait]
 impl NodeStateStore for Store {
     async fn reserve_attempt(&self, keys: &[AttemptKey], at: OffsetDateTime, admit: &Admit) -> DbResult<Reserved> {
-        let mut tx = self.begin().await?;
         // In one order, so that two reservations never wait for each other.
         let mut locks: Vec<&str> = keys.iter().map(|k| k.key.as_str()).collect();
         locks.sort_unstable();
         let locks: Vec<Key> = locks.into_iter().map(Key::Limit).collect();
-        dialect::lock(&mut tx, &locks).await?;
+        let mut tx = self.begin_locked(&locks).await?;
         let mut recent = Vec::with_capacity(keys.len());
         for key in keys {
             let times: Vec<Ts> = sqlx::query_scalar(

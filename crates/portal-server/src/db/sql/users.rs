@@ -5,7 +5,7 @@ use portal_types::{Role, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{Store, Tx, commit_with_audit, insert_audit, other, uid};
+use super::{Store, Tx, commit_with_audit, other, uid};
 use crate::{
     db::{
         AuditEvent, DbResult, FactorGuess, LockFor, NewUser, SecondFactor, SessionRecord, UserRecord, UserStore,
@@ -412,7 +412,7 @@ impl UserStore for Store {
             tx.notify(Notice::Account { user: user.into() });
         }
         if let Some(audit) = &audit {
-            insert_audit(&mut tx, audit).await?;
+            tx.audit(audit);
         }
         tx.commit().await
     }
