@@ -3,9 +3,10 @@
 //! A feature in one folder, with its routes and its rules: `identity/`
 //! (sign-in, sessions, the second factor), `devices/` (enrollment, the device
 //! CA, the device API, the compliance policy), `commands/` (remote actions),
-//! `catalog/` (apps and installs), `live/` (events to portals and devices, on
+//! `catalog/` (apps and installs), `admin/` (the organisation's side), `live/` (events to portals and devices, on
 //! every node). `http/` holds what every route shares; `db/` stores and loads.
 
+pub mod admin;
 pub mod catalog;
 pub mod clock;
 pub mod commands;

@@ -3,6 +3,7 @@
 //! Only serde-level dependencies by default: every byte here reaches the wasm.
 //! Server-only derives sit behind the `openapi` feature.
 
+pub mod admin;
 pub mod apps;
 pub mod auth;
 pub mod bundles;
@@ -16,6 +17,7 @@ pub mod help;
 pub mod ids;
 pub mod live;
 
+pub use admin::{FleetDevice, FleetPage, FleetSort, ManagedBy};
 pub use apps::{
     App, AppDetail, AppInput, AppInstall, AppPackage, AppsPage, DeviceAppsResponse, InstallState, ManagedApp,
 };

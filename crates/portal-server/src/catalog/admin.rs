@@ -8,10 +8,11 @@ use axum::{
     extract::{ConnectInfo, Path, State},
     http::StatusCode,
 };
-use portal_types::{ApiError, App, AppInput, Role};
+use portal_types::{ApiError, App, AppInput};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
+    admin::admin_only,
     catalog::seed::slug,
     db::{AuditEvent, DbError},
     http::error::{ApiJson, AppError},
@@ -27,14 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Only administrators change the catalog.
 fn admin(caller: &CurrentUser) -> Result<(), AppError> {
-    if caller.user.role == Role::Admin {
-        return Ok(());
-    }
-    Err(AppError::refused(
-        StatusCode::FORBIDDEN,
-        "admin_only",
-        "Only IT administrators can change the app catalog.",
-    ))
+    admin_only(caller, "Only IT administrators can change the app catalog.")
 }
 
 fn audit(caller: &CurrentUser, client: SocketAddr, action: &str, app: &str, state: &AppState) -> AuditEvent {

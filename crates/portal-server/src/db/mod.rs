@@ -12,8 +12,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use portal_types::{
     App, AppInput, AppInstall, AppPackage, AppsPage, Command, CommandId, CommandKind, CommandState, ComplianceReason,
-    ComplianceState, Device, DeviceCommand, DeviceDetail, DeviceId, Inventory, ManagedApp, Ownership, Platform, Role,
-    UserId,
+    ComplianceState, Device, DeviceCommand, DeviceDetail, DeviceId, FleetDevice, FleetSort, Inventory, ManagedApp,
+    Ownership, Platform, Role, UserId,
 };
 use time::OffsetDateTime;
 
@@ -235,6 +235,31 @@ pub struct AppQuery {
     /// From 1.
     pub page: u32,
     pub per_page: u32,
+}
+
+/// A checked All devices query: the filter, the order, and where the page starts.
+#[derive(Debug, Clone)]
+pub struct FleetQuery {
+    /// Matched against name, user's email, serial number and model, case-insensitively.
+    pub search: Option<String>,
+    /// Any of these; every one when empty (and so below).
+    pub platforms: Vec<Platform>,
+    pub compliance: Vec<ComplianceState>,
+    pub ownership: Option<Ownership>,
+    /// Last seen before this (not seen for N days).
+    pub seen_before: Option<OffsetDateTime>,
+    pub sort: FleetSort,
+    pub descending: bool,
+    /// The last row of the page before, in this order.
+    pub after: Option<(FleetKey, DeviceId)>,
+    pub per_page: u32,
+}
+
+/// A row's value in the column All devices sorts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FleetKey {
+    Text(String),
+    Time(OffsetDateTime),
 }
 
 /// Why an install or uninstall was not queued, or the queued command.
@@ -645,10 +670,26 @@ pub trait NodeStateStore: Send + Sync {
     async fn setting_or_insert(&self, name: &str, value: &str) -> DbResult<String>;
 }
 
+/// The organisation's devices, for administrators.
+#[async_trait]
+pub trait FleetStore: Send + Sync {
+    /// A page of the devices the query matches, each with its sort key, and
+    /// how many match over all pages.
+    async fn fleet(&self, query: &FleetQuery) -> DbResult<(Vec<(FleetDevice, FleetKey)>, u64)>;
+}
+
 /// Every store of one database.
 #[async_trait]
 pub trait Database:
-    UserStore + PasskeyStore + DeviceStore + CommandStore + CatalogStore + AuditStore + NodeStateStore + 'static
+    UserStore
+    + PasskeyStore
+    + DeviceStore
+    + CommandStore
+    + CatalogStore
+    + AuditStore
+    + FleetStore
+    + NodeStateStore
+    + 'static
 {
     /// Cheap round trip for the health check.
     async fn ping(&self) -> DbResult<()>;

@@ -24,7 +24,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{catalog, commands, devices, http::error::AppError, identity, live, state::AppState};
+use crate::{admin, catalog, commands, devices, http::error::AppError, identity, live, state::AppState};
 
 pub use openapi::ApiDoc;
 
@@ -41,6 +41,7 @@ pub fn api() -> Router<AppState> {
         .merge(live::routes::router())
         .merge(catalog::routes::router())
         .merge(catalog::admin::router())
+        .merge(admin::fleet::router())
         .merge(help::router())
         .merge(openapi::router())
         .split_for_parts();

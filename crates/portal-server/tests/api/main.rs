@@ -2,6 +2,7 @@
 //! server on a free port with a fresh database (SQLite, or PostgreSQL with
 //! `PORTAL_TEST_DATABASE`); `store` tests the data layer beneath it.
 
+mod admin;
 mod auth;
 mod catalog;
 mod commands;

@@ -48,6 +48,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("post", "/api/v1/admin/apps"),
     ("put", "/api/v1/admin/apps/{app}"),
     ("delete", "/api/v1/admin/apps/{app}"),
+    ("get", "/api/v1/admin/devices"),
     ("get", "/api/v1/help"),
 ];
 

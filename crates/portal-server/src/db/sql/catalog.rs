@@ -77,7 +77,7 @@ impl TryFrom<AppRow> for App {
 
 /// `LIKE` with the user's `%`, `_` and `\` taken literally, lower-cased:
 /// matched against lower-cased text, it finds any case in both databases.
-fn contains_pattern(text: &str) -> String {
+pub(super) fn contains_pattern(text: &str) -> String {
     let mut pattern = String::from("%");
     for c in text.to_lowercase().chars() {
         if matches!(c, '%' | '_' | '\\') {

@@ -8,6 +8,7 @@ mod audit;
 mod catalog;
 mod commands;
 mod devices;
+mod fleet;
 mod node_state;
 mod passkeys;
 mod users;

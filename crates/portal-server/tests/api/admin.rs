@@ -1,0 +1,255 @@
+//! All devices, for IT administrators.
+
+use std::collections::HashSet;
+
+use portal_server::db::{Compliance, NewDevice};
+use portal_types::{
+    ComplianceState, DeviceId, DevicesResponse, FleetDevice, FleetPage, FleetSort, Inventory, ManagedBy, Ownership,
+    Platform,
+};
+use reqwest::StatusCode;
+use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
+
+use crate::helpers::{TestApp, error_code, field_names, spawn_app};
+
+async fn fleet(app: &TestApp, client: &reqwest::Client, query: &str) -> FleetPage {
+    let response = client
+        .get(app.url(&format!("/api/v1/admin/devices?{query}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{query}");
+    response.json().await.unwrap()
+}
+
+async fn own_devices(app: &TestApp, email: &str) -> HashSet<DeviceId> {
+    let client = app.signed_in(email).await;
+    let response = client.get(app.url("/api/v1/devices")).send().await.unwrap();
+    let DevicesResponse { devices } = response.json().await.unwrap();
+    devices.into_iter().map(|d| d.id).collect()
+}
+
+/// Adds a device of the user's straight to the database.
+async fn add_device(app: &TestApp, email: &str, name: &str, platform: Platform, last_seen: OffsetDateTime) -> DeviceId {
+    let db = app.database().await;
+    let user = db.user_by_email(email).await.unwrap().unwrap();
+    let id = DeviceId(uuid::Uuid::new_v4());
+    let device = NewDevice {
+        id,
+        user_id: user.id,
+        name: name.into(),
+        platform,
+        ownership: if name.len() % 2 == 0 {
+            Ownership::Corporate
+        } else {
+            Ownership::Personal
+        },
+        category: "Phone".into(),
+        inventory: Inventory {
+            os_version: format!("{}", 10 + name.len() % 7),
+            model: format!("Model {name}"),
+            encrypted: true,
+            passcode_set: true,
+            jailbroken: false,
+            free_storage_mb: 1024,
+            serial_number: Some(format!("SN-{name}")),
+        },
+        compliance: Compliance {
+            state: if name.len() % 3 == 0 {
+                ComplianceState::OutOfCompliance
+            } else {
+                ComplianceState::CanAccess
+            },
+            reasons: vec![],
+            failing_since: None,
+        },
+        enrolled_at: last_seen - Duration::days(1),
+        last_check_in: Some(last_seen),
+    };
+    db.create_device(device).await.unwrap();
+    id
+}
+
+#[tokio::test]
+async fn only_administrators_see_all_devices() {
+    let app = spawn_app().await;
+    let anonymous = app.client().get(app.url("/api/v1/admin/devices")).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let ada = app.signed_in("ada@example.com").await;
+    let refused = ada.get(app.url("/api/v1/admin/devices")).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_code(&refused.json().await.unwrap()), "admin_only");
+}
+
+#[tokio::test]
+async fn all_devices_holds_every_users_devices_and_their_count() {
+    let app = spawn_app().await;
+    let it = app.signed_in("it@example.com").await;
+    let page = fleet(&app, &it, "").await;
+    let listed: HashSet<DeviceId> = page.devices.iter().map(|d| d.id).collect();
+    let mut everyone = own_devices(&app, "ada@example.com").await;
+    everyone.extend(own_devices(&app, "grace@example.com").await);
+    assert_eq!(listed, everyone);
+    assert_eq!(page.total, everyone.len() as u64);
+    assert_eq!(page.next, None);
+    for device in &page.devices {
+        assert!(device.user_email.ends_with("@example.com") && !device.user_name.is_empty());
+        assert_eq!(device.managed_by, ManagedBy::Portal);
+        OffsetDateTime::parse(&device.last_seen, &Rfc3339).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn search_and_filters_narrow_the_rows_and_the_count() {
+    let app = spawn_app().await;
+    let now = OffsetDateTime::now_utc();
+    let quiet = add_device(
+        &app,
+        "grace@example.com",
+        "Old laptop",
+        Platform::Windows,
+        now - Duration::days(40),
+    )
+    .await;
+    add_device(&app, "grace@example.com", "New phone", Platform::Android, now).await;
+    let it = app.signed_in("it@example.com").await;
+
+    let graces = fleet(&app, &it, "q=GRACE%40example").await;
+    assert_eq!(
+        graces.devices.iter().map(|d| d.id).collect::<HashSet<_>>().len() as u64,
+        graces.total
+    );
+    assert!(graces.devices.iter().all(|d| d.user_email == "grace@example.com"));
+    assert_eq!(
+        graces.total as usize,
+        own_devices(&app, "grace@example.com").await.len()
+    );
+
+    let by_serial = fleet(&app, &it, "q=sn-old").await;
+    assert_eq!(by_serial.devices.iter().map(|d| d.id).collect::<Vec<_>>(), vec![quiet]);
+    // The user's `%` is a character, not a wildcard.
+    assert_eq!(fleet(&app, &it, "q=%25").await.total, 0);
+
+    let check = |page: &FleetPage, keep: &dyn Fn(&FleetDevice) -> bool| {
+        assert!(!page.devices.is_empty());
+        assert!(page.devices.iter().all(keep));
+        assert_eq!(page.devices.len() as u64, page.total);
+    };
+    let everything = fleet(&app, &it, "").await;
+    let android = fleet(&app, &it, "platform=android").await;
+    check(&android, &|d| d.platform == Platform::Android);
+    let mobile = fleet(&app, &it, "platform=android,ios").await;
+    check(&mobile, &|d| matches!(d.platform, Platform::Android | Platform::Ios));
+    assert!(mobile.total > android.total && mobile.total < everything.total);
+    let failing = fleet(&app, &it, "compliance=out_of_compliance,cannot_access").await;
+    check(&failing, &|d| d.compliance != ComplianceState::CanAccess);
+    let corporate = fleet(&app, &it, "ownership=corporate").await;
+    check(&corporate, &|d| d.ownership == Ownership::Corporate);
+    let gone_quiet = fleet(&app, &it, "not_seen_days=30").await;
+    assert!(gone_quiet.devices.iter().any(|d| d.id == quiet));
+    check(&gone_quiet, &|d| {
+        OffsetDateTime::parse(&d.last_seen, &Rfc3339).unwrap() < now - Duration::days(30)
+    });
+    let noncompliant_android = fleet(&app, &it, "platform=android&compliance=out_of_compliance").await;
+    assert!(noncompliant_android.total <= android.total.min(failing.total));
+}
+
+/// The row's value in the column, as the list orders it.
+fn key(device: &FleetDevice, sort: FleetSort) -> String {
+    match sort {
+        FleetSort::Name => device.name.to_lowercase(),
+        FleetSort::User => device.user_email.to_lowercase(),
+        FleetSort::Platform => device.platform.as_str().into(),
+        FleetSort::OsVersion => device.os_version.clone(),
+        FleetSort::Ownership => device.ownership.as_str().into(),
+        FleetSort::Compliance => device.compliance.as_str().into(),
+        FleetSort::LastSeen => {
+            let at = OffsetDateTime::parse(&device.last_seen, &Rfc3339).unwrap();
+            format!("{:020}", at.unix_timestamp_nanos())
+        }
+    }
+}
+
+#[tokio::test]
+async fn pages_cover_every_device_once_in_every_order() {
+    let app = spawn_app().await;
+    let now = OffsetDateTime::now_utc();
+    // Names and times that repeat, so that rows tie on the sort column.
+    for n in 0..23 {
+        let name = format!("Device {}", n % 5);
+        let platform = Platform::ALL[n % 3];
+        add_device(
+            &app,
+            "grace@example.com",
+            &name,
+            platform,
+            now - Duration::hours((n % 4) as i64),
+        )
+        .await;
+    }
+    let it = app.signed_in("it@example.com").await;
+    let total = fleet(&app, &it, "").await.total;
+    assert!(total >= 29);
+    for sort in FleetSort::ALL {
+        for order in ["asc", "desc"] {
+            let mut seen = Vec::new();
+            let mut after: Option<String> = None;
+            loop {
+                let mut query = format!("sort={}&order={order}&per_page=4", sort.as_str());
+                if let Some(cursor) = &after {
+                    query.push_str(&format!("&after={cursor}"));
+                }
+                let page = fleet(&app, &it, &query).await;
+                assert_eq!(page.total, total);
+                assert!(page.devices.len() <= 4);
+                seen.extend(page.devices);
+                match page.next {
+                    Some(next) => after = Some(next),
+                    None => break,
+                }
+            }
+            let ids: HashSet<DeviceId> = seen.iter().map(|d| d.id).collect();
+            assert_eq!(
+                (seen.len() as u64, ids.len() as u64),
+                (total, total),
+                "{sort:?} {order}"
+            );
+            // Page by page as in one page.
+            let whole = fleet(&app, &it, &format!("sort={}&order={order}&per_page=200", sort.as_str())).await;
+            assert_eq!(whole.devices, seen, "{sort:?} {order}");
+            let keys: Vec<String> = seen.iter().map(|d| key(d, sort)).collect();
+            if matches!(sort, FleetSort::Name | FleetSort::User) {
+                // Text in the database's collation: rows of one value together.
+                let mut runs = keys.clone();
+                runs.dedup();
+                let distinct: HashSet<&String> = keys.iter().collect();
+                assert_eq!(runs.len(), distinct.len(), "{sort:?} {order}: {keys:?}");
+            } else {
+                let mut sorted = keys.clone();
+                sorted.sort();
+                if order == "desc" {
+                    sorted.reverse();
+                }
+                assert_eq!(keys, sorted, "{sort:?} {order}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_bad_query_is_refused_field_by_field() {
+    let app = spawn_app().await;
+    let it = app.signed_in("it@example.com").await;
+    let page = fleet(&app, &it, "sort=name&per_page=1").await;
+    let cursor = page.next.expect("more than one device");
+    let response = it
+        .get(app.url(&format!(
+            "/api/v1/admin/devices?sort=user&after={cursor}&platform=amiga&per_page=0"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = response.json().await.unwrap();
+    assert_eq!(field_names(&body), vec!["platform", "per_page", "after"]);
+}

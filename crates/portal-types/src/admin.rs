@@ -1,0 +1,107 @@
+//! The organisation's side: what IT administrators see of every device.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ComplianceState, DeviceId, Ownership, Platform};
+
+/// Rows of All devices a page holds at most.
+pub const MAX_FLEET_PAGE: u32 = 200;
+
+/// Who manages a device: the portal (enrolled through it), the on-premises
+/// manager (synced from it), or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ManagedBy {
+    Portal,
+    OnPremises,
+    CoManaged,
+}
+
+impl ManagedBy {
+    pub fn label(self) -> &'static str {
+        match self {
+            ManagedBy::Portal => "Portal",
+            ManagedBy::OnPremises => "On premises",
+            ManagedBy::CoManaged => "Co-managed",
+        }
+    }
+}
+
+/// A column All devices sorts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum FleetSort {
+    Name,
+    User,
+    Platform,
+    OsVersion,
+    Ownership,
+    Compliance,
+    /// The last check-in, or the enrollment for a device that never checked in.
+    LastSeen,
+}
+
+impl FleetSort {
+    pub const ALL: [FleetSort; 7] = [
+        FleetSort::Name,
+        FleetSort::User,
+        FleetSort::Platform,
+        FleetSort::OsVersion,
+        FleetSort::Ownership,
+        FleetSort::Compliance,
+        FleetSort::LastSeen,
+    ];
+
+    /// The wire name, as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FleetSort::Name => "name",
+            FleetSort::User => "user",
+            FleetSort::Platform => "platform",
+            FleetSort::OsVersion => "os_version",
+            FleetSort::Ownership => "ownership",
+            FleetSort::Compliance => "compliance",
+            FleetSort::LastSeen => "last_seen",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<FleetSort> {
+        FleetSort::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+}
+
+/// One device of the organisation's, as All devices lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FleetDevice {
+    pub id: DeviceId,
+    pub name: String,
+    /// The user's email and name.
+    pub user_email: String,
+    pub user_name: String,
+    pub platform: Platform,
+    pub os_version: String,
+    pub model: String,
+    pub ownership: Ownership,
+    pub compliance: ComplianceState,
+    pub managed_by: ManagedBy,
+    /// RFC 3339: the last check-in, or the enrollment before the first one.
+    pub last_seen: String,
+    /// When a Reset device completed.
+    #[serde(default)]
+    pub wiped_at: Option<String>,
+}
+
+/// One page of All devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FleetPage {
+    pub devices: Vec<FleetDevice>,
+    /// Devices matching the filter, over all pages.
+    pub total: u64,
+    /// Pass as `after` for the next page; absent on the last one.
+    #[serde(default)]
+    pub next: Option<String>,
+}
