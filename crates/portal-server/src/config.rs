@@ -60,6 +60,11 @@ pub struct Config {
     #[arg(long, env = "PORTAL_DEMO")]
     pub demo: bool,
 
+    /// With --demo: this many more devices, over users fleet-NNNNN@example.com,
+    /// to see All devices at an organisation's size.
+    #[arg(long, env = "PORTAL_DEMO_FLEET", requires = "demo", default_value_t = 0)]
+    pub demo_fleet: usize,
+
     /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
     #[arg(long, env = "PORTAL_TLS_CERT", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -109,6 +114,7 @@ impl Config {
             public_url: None,
             dist_dir: PathBuf::from("dist"),
             demo: false,
+            demo_fleet: 0,
             secure_cookies: false,
             trusted_proxies: Vec::new(),
             tls_cert: None,

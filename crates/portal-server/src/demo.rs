@@ -1,7 +1,7 @@
 //! Demo users and devices, created only by the explicit `--demo` switch.
 
-use portal_types::{DeviceId, Inventory, ManagedApp, Ownership, Platform, Role};
-use time::Duration;
+use portal_types::{DeviceId, Inventory, ManagedApp, Ownership, Platform, Role, UserId};
+use time::{Duration, OffsetDateTime};
 
 use crate::{
     catalog::seed,
@@ -139,30 +139,21 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
                 free_storage_mb: 24_000,
                 serial_number: Some(d.serial_number.into()),
             };
-            // The policy judges demo devices as it judges real ones.
-            let reasons = state.policy.evaluate(d.platform, &inventory);
-            let failing_since = (!reasons.is_empty()).then(|| now - d.failing_for);
-            let (compliance, _) = state.policy.state(&reasons, failing_since, now);
-            let id = DeviceId(uuid::Uuid::new_v4());
-            state
-                .db
-                .create_device(NewDevice {
-                    id,
+            let device = judged_device(
+                state,
+                Seen {
                     user_id,
                     name: d.name.into(),
                     platform: d.platform,
                     ownership: d.ownership,
                     category: d.category.into(),
-                    inventory: kept_inventory(d.ownership, inventory),
-                    compliance: Compliance {
-                        state: compliance,
-                        reasons,
-                        failing_since,
-                    },
-                    enrolled_at: now - Duration::days(90),
+                    inventory,
+                    failing_since: now - d.failing_for,
                     last_check_in: d.checked_in_ago.map(|ago| now - ago),
-                })
-                .await?;
+                },
+            );
+            let id = device.id;
+            state.db.create_devices(&[device]).await?;
             // As their devices would report them: the required apps, and one more.
             let installed: Vec<ManagedApp> = seed::apps()
                 .into_iter()
@@ -182,4 +173,137 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     }
     tracing::info!("demo data created: ada@example.com, grace@example.com, it@example.com / {PASSWORD}");
     Ok(())
+}
+
+/// A device as the demo finds it, before the policy judges it.
+struct Seen {
+    user_id: UserId,
+    name: String,
+    platform: Platform,
+    ownership: Ownership,
+    category: String,
+    inventory: Inventory,
+    /// Since when it fails a rule, if it does.
+    failing_since: OffsetDateTime,
+    last_check_in: Option<OffsetDateTime>,
+}
+
+/// The policy judges demo devices as it judges real ones.
+fn judged_device(state: &AppState, seen: Seen) -> NewDevice {
+    let now = state.clock.now();
+    let reasons = state.policy.evaluate(seen.platform, &seen.inventory);
+    let failing_since = (!reasons.is_empty()).then_some(seen.failing_since);
+    let (compliance, _) = state.policy.state(&reasons, failing_since, now);
+    NewDevice {
+        id: DeviceId(uuid::Uuid::new_v4()),
+        user_id: seen.user_id,
+        name: seen.name,
+        platform: seen.platform,
+        ownership: seen.ownership,
+        category: seen.category,
+        inventory: kept_inventory(seen.ownership, seen.inventory),
+        compliance: Compliance {
+            state: compliance,
+            reasons,
+            failing_since,
+        },
+        enrolled_at: now - Duration::days(90),
+        last_check_in: seen.last_check_in,
+    }
+}
+
+/// Devices a fleet user has, as a large organisation's employees might.
+const FLEET_DEVICES_PER_USER: usize = 20;
+
+/// What a fleet device may be: platform, model, OS versions (older first,
+/// the oldest below the default policy's minimum), category.
+const FLEET_KINDS: &[(Platform, &str, &[&str], &str)] = &[
+    (Platform::Android, "Pixel 8", &["12", "14", "15"], "Phone"),
+    (Platform::Android, "Galaxy S24", &["13", "14", "15"], "Phone"),
+    (Platform::Ios, "iPhone 15", &["16.1", "17.5", "18.1"], "Phone"),
+    (Platform::Ios, "iPad Air", &["16.7", "17.6", "18.1"], "Tablet"),
+    (
+        Platform::Windows,
+        "ThinkPad X1 Carbon",
+        &["10.0.19045", "10.0.22631", "10.0.26100"],
+        "Laptop",
+    ),
+    (Platform::Macos, "MacBook Air", &["13.6", "14.7", "15.1"], "Laptop"),
+    (Platform::Linux, "Framework 13", &["6.1", "6.8", "6.11"], "Laptop"),
+];
+
+/// `count` more devices, spread over users `fleet-NNNNN@example.com`
+/// (one password hash for all: hashing thousands would take minutes), for
+/// measuring All devices at an organisation's size. Seeded once: a later
+/// start that finds the first fleet user leaves the fleet as it is.
+pub async fn seed_fleet(state: &AppState, count: usize) -> anyhow::Result<()> {
+    if count == 0 || state.db.user_by_email(&fleet_email(0)).await?.is_some() {
+        return Ok(());
+    }
+    let now = state.clock.now();
+    let password_hash = state.passwords.hash(PASSWORD.to_string()).await?;
+    let mut batch = Vec::with_capacity(FLEET_BATCH);
+    let mut user_id = None;
+    for n in 0..count {
+        let user = n / FLEET_DEVICES_PER_USER;
+        if n % FLEET_DEVICES_PER_USER == 0 {
+            let id = state
+                .db
+                .create_user(
+                    NewUser {
+                        email: fleet_email(user),
+                        display_name: format!("Fleet User {user}"),
+                        role: Role::Employee,
+                        password_hash: password_hash.clone(),
+                    },
+                    now,
+                )
+                .await?;
+            user_id = Some(id);
+        }
+        // A spread that looks like a fleet: mostly current, some behind,
+        // some unencrypted, some not seen for weeks.
+        let (platform, model, versions, category) = FLEET_KINDS[n % FLEET_KINDS.len()];
+        let inventory = Inventory {
+            os_version: versions[(n / 7) % versions.len()].into(),
+            model: model.into(),
+            encrypted: n % 11 != 0,
+            passcode_set: true,
+            jailbroken: false,
+            free_storage_mb: 8_000 + (n % 50) as u64 * 1_000,
+            serial_number: Some(format!("FLT{n:08}")),
+        };
+        let ownership = if n % 3 == 0 {
+            Ownership::Personal
+        } else {
+            Ownership::Corporate
+        };
+        batch.push(judged_device(
+            state,
+            Seen {
+                user_id: user_id.expect("the first device of a user makes the user"),
+                name: format!("{model} {n:06}"),
+                platform,
+                ownership,
+                category: category.into(),
+                inventory,
+                failing_since: now - Duration::days((n % 9) as i64),
+                last_check_in: Some(now - Duration::minutes((n as i64 * 37) % (60 * 24 * 60))),
+            },
+        ));
+        if batch.len() == FLEET_BATCH {
+            state.db.create_devices(&batch).await?;
+            batch.clear();
+        }
+    }
+    state.db.create_devices(&batch).await?;
+    tracing::info!("demo fleet created: {count} devices of users fleet-NNNNN@example.com");
+    Ok(())
+}
+
+/// Devices written in one transaction.
+const FLEET_BATCH: usize = 5_000;
+
+fn fleet_email(user: usize) -> String {
+    format!("fleet-{user:05}@example.com")
 }

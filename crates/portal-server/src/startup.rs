@@ -127,6 +127,9 @@ impl Application {
         }
         if config.demo {
             demo::seed(&state).await.context("seeding demo data")?;
+            demo::seed_fleet(&state, config.demo_fleet)
+                .await
+                .context("seeding the demo fleet")?;
         }
         let mut router = Router::new()
             .merge(http::api())

@@ -479,7 +479,8 @@ pub trait DeviceStore: Send + Sync {
         user_id: UserId,
         device_id: DeviceId,
     ) -> DbResult<Option<(DeviceDetail, FailingSince)>>;
-    async fn create_device(&self, device: NewDevice) -> DbResult<()>;
+    /// Devices created as they are (the demo's), in as few statements as the database allows.
+    async fn create_devices(&self, devices: &[NewDevice]) -> DbResult<()>;
     async fn create_enrollment_code(&self, code: EnrollmentCode) -> DbResult<()>;
     /// The code, and how many devices its owner has enrolled.
     async fn enrollment_code(&self, code_hash: &str) -> DbResult<Option<(EnrollmentCode, u32)>>;

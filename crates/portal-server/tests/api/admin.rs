@@ -66,7 +66,7 @@ async fn add_device(app: &TestApp, email: &str, name: &str, platform: Platform, 
         enrolled_at: last_seen - Duration::days(1),
         last_check_in: Some(last_seen),
     };
-    db.create_device(device).await.unwrap();
+    db.create_devices(&[device]).await.unwrap();
     id
 }
 

@@ -92,7 +92,7 @@ fn new_device(user_id: UserId, name: &str, at: OffsetDateTime) -> NewDevice {
 async fn device(db: &dyn Database, user_id: UserId, name: &str) -> DeviceId {
     let device = new_device(user_id, name, now());
     let id = device.id;
-    db.create_device(device).await.unwrap();
+    db.create_devices(&[device]).await.unwrap();
     id
 }
 

@@ -153,3 +153,73 @@ fn machine_busy() -> Option<Duration> {
     let busy = [0, 1, 2, 5, 6].iter().filter_map(|&i| ticks.get(i)).sum::<u64>();
     Some(Duration::from_millis(busy * 10))
 }
+
+/// All devices at an organisation's size: the demo fleet of each size in
+/// `PORTAL_FLEET_SIZES` (default 10,000 and 100,000 devices), then the API
+/// time of each kind of page an administrator asks for, 40 times each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a check: prints figures"]
+async fn all_devices_at_scale() {
+    let sizes = std::env::var("PORTAL_FLEET_SIZES").unwrap_or_else(|_| "10000,100000".into());
+    for size in sizes
+        .split(',')
+        .map(|n| n.trim().parse::<usize>().expect("a number of devices"))
+    {
+        let seeding = Instant::now();
+        let app = spawn_with(|config| config.demo_fleet = size).await;
+        let seeded = seeding.elapsed();
+        let database = if app.data.is_postgres() { "PostgreSQL" } else { "SQLite" };
+        println!(
+            "All devices, {size} devices, {database}: seeded in {:.1} s ({:.0} devices/s)",
+            seeded.as_secs_f64(),
+            size as f64 / seeded.as_secs_f64()
+        );
+        let admin = app.signed_in("it@example.com").await;
+        let first: serde_json::Value = admin
+            .get(app.url("/api/v1/admin/devices"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(first["total"].as_u64().unwrap() >= size as u64);
+        let next = first["next"].as_str().expect("more than a page").to_owned();
+        let pages = [
+            ("first page", String::new()),
+            ("second page", format!("after={next}")),
+            (
+                "noncompliant Android",
+                "platform=android&compliance=out_of_compliance,cannot_access".into(),
+            ),
+            (
+                "not seen for 30 days, by last seen",
+                "not_seen_days=30&sort=last_seen&order=desc".into(),
+            ),
+            ("sorted by user", "sort=user".into()),
+            ("search \"galaxy s24 0012\"", "q=galaxy%20s24%200012".into()),
+            ("search a user \"fleet-00042\"", "q=fleet-00042".into()),
+        ];
+        for (what, query) in pages {
+            let mut times = Vec::new();
+            for _ in 0..40 {
+                let sent = Instant::now();
+                let response = admin
+                    .get(app.url(&format!("/api/v1/admin/devices?{query}")))
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(response.status().is_success(), "{what}");
+                response.bytes().await.unwrap();
+                times.push(sent.elapsed());
+            }
+            times.sort();
+            println!(
+                "  {what}: p50 {:.1} ms, p95 {:.1} ms",
+                times[times.len() / 2].as_secs_f64() * 1000.0,
+                times[times.len() * 95 / 100].as_secs_f64() * 1000.0
+            );
+        }
+        app.stop().await;
+    }
+}

@@ -107,36 +107,46 @@ fn reasons_json(compliance: &Compliance) -> DbResult<String> {
     serde_json::to_string(&compliance.reasons).map_err(|e| DbError::Other(e.into()))
 }
 
-async fn insert_device(tx: &mut Tx<'_>, device: &NewDevice) -> DbResult<()> {
-    let inventory = &device.inventory;
-    sqlx::query(
-        "INSERT INTO devices (id, user_id, name, platform, model, os_version, ownership, category, encrypted,
-                              passcode_set, jailbroken, free_storage_mb, compliance, compliance_reasons,
-                              failing_since, enrolled_at, last_check_in, serial_number)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-    )
-    .bind(uid(device.id))
-    .bind(uid(device.user_id))
-    .bind(&device.name)
-    .bind(device.platform.as_str())
-    .bind(&inventory.model)
-    .bind(&inventory.os_version)
-    .bind(device.ownership.as_str())
-    .bind(&device.category)
-    .bind(inventory.encrypted)
-    .bind(inventory.passcode_set)
-    .bind(inventory.jailbroken)
-    .bind(inventory.free_storage_mb as i64)
-    .bind(device.compliance.state.as_str())
-    .bind(reasons_json(&device.compliance)?)
-    .bind(device.compliance.failing_since.map(Ts))
-    .bind(Ts(device.enrolled_at))
-    .bind(device.last_check_in.map(Ts))
-    .bind(&inventory.serial_number)
-    .execute(&mut **tx)
-    .await
-    .map_err(other)?;
-    tx.notify(Notice::device_enrolled(device.user_id, device.id));
+/// Rows of 18 columns an INSERT takes, within SQLite's 32,766 bound values.
+const DEVICES_PER_INSERT: usize = 1_000;
+
+async fn insert_devices(tx: &mut Tx<'_>, devices: &[NewDevice]) -> DbResult<()> {
+    for chunk in devices.chunks(DEVICES_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO devices (id, user_id, name, platform, model, os_version, ownership, category, encrypted,
+                                  passcode_set, jailbroken, free_storage_mb, compliance, compliance_reasons,
+                                  failing_since, enrolled_at, last_check_in, serial_number)
+             VALUES {}",
+            super::value_rows(chunk.len(), 18)
+        );
+        let mut query = sqlx::query(&sql);
+        for device in chunk {
+            let inventory = &device.inventory;
+            query = query
+                .bind(uid(device.id))
+                .bind(uid(device.user_id))
+                .bind(&device.name)
+                .bind(device.platform.as_str())
+                .bind(&inventory.model)
+                .bind(&inventory.os_version)
+                .bind(device.ownership.as_str())
+                .bind(&device.category)
+                .bind(inventory.encrypted)
+                .bind(inventory.passcode_set)
+                .bind(inventory.jailbroken)
+                .bind(inventory.free_storage_mb as i64)
+                .bind(device.compliance.state.as_str())
+                .bind(reasons_json(&device.compliance)?)
+                .bind(device.compliance.failing_since.map(Ts))
+                .bind(Ts(device.enrolled_at))
+                .bind(device.last_check_in.map(Ts))
+                .bind(&inventory.serial_number);
+        }
+        query.execute(&mut **tx).await.map_err(other)?;
+    }
+    for device in devices {
+        tx.notify(Notice::device_enrolled(device.user_id, device.id));
+    }
     Ok(())
 }
 
@@ -248,9 +258,9 @@ impl DeviceStore for Store {
         row.map(DetailRow::into_detail).transpose()
     }
 
-    async fn create_device(&self, device: NewDevice) -> DbResult<()> {
+    async fn create_devices(&self, devices: &[NewDevice]) -> DbResult<()> {
         let mut tx = self.begin().await?;
-        insert_device(&mut tx, &device).await?;
+        insert_devices(&mut tx, devices).await?;
         tx.commit().await
     }
 
@@ -339,7 +349,7 @@ impl DeviceStore for Store {
         if count >= i64::from(device_limit) {
             return Ok(EnrollOutcome::LimitReached);
         }
-        insert_device(&mut tx, &device).await?;
+        insert_devices(&mut tx, std::slice::from_ref(&device)).await?;
         sqlx::query(
             "INSERT INTO device_certificates (serial, device_id, subject, fingerprint_sha256, public_key,
                                               certificate_pem, issued_at, expires_at)

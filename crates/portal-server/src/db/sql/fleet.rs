@@ -4,7 +4,9 @@
 use async_trait::async_trait;
 use portal_types::{ComplianceState, FleetDevice, FleetSort, ManagedBy, Ownership, Platform};
 
-use super::{Store, catalog::contains_pattern, dialect, other, uid};
+use sqlx::QueryBuilder;
+
+use super::{Db, Store, catalog::contains_pattern, other, uid};
 use crate::db::{
     DbResult, FleetKey, FleetQuery, FleetStore,
     values::{Ts, Uid, parsed},
@@ -67,86 +69,82 @@ fn sort_column(sort: FleetSort) -> &'static str {
     }
 }
 
-/// `$1` to `$5`: search pattern, platforms and compliance states (JSON
-/// arrays), ownership, last seen before.
-fn filter() -> String {
-    format!(
-        "($1 IS NULL OR lower(d.name) LIKE $1 ESCAPE '\\' OR lower(u.email) LIKE $1 ESCAPE '\\'
-              OR lower(COALESCE(d.serial_number, '')) LIKE $1 ESCAPE '\\' OR lower(d.model) LIKE $1 ESCAPE '\\')
-         AND ($2 IS NULL OR d.platform IN ({}))
-         AND ($3 IS NULL OR d.compliance IN ({}))
-         AND ($4 IS NULL OR d.ownership = $4)
-         AND ($5 IS NULL OR {LAST_SEEN} < $5)",
-        dialect::json_strings(2),
-        dialect::json_strings(3),
-    )
+/// `WHERE` with the filters given, and only those: a condition that is
+/// always true still costs the planner an index it could have used.
+fn push_filter(sql: &mut QueryBuilder<'_, Db>, query: &FleetQuery) {
+    sql.push(" WHERE TRUE");
+    if let Some(search) = &query.search {
+        let pattern = contains_pattern(search);
+        // The user's email through the users it matches, so that a count
+        // does not join every device to its user.
+        sql.push(" AND (lower(d.name) LIKE ")
+            .push_bind(pattern.clone())
+            .push(" ESCAPE '\\' OR lower(COALESCE(d.serial_number, '')) LIKE ")
+            .push_bind(pattern.clone())
+            .push(" ESCAPE '\\' OR lower(d.model) LIKE ")
+            .push_bind(pattern.clone())
+            .push(" ESCAPE '\\' OR d.user_id IN (SELECT id FROM users WHERE lower(email) LIKE ")
+            .push_bind(pattern)
+            .push(" ESCAPE '\\'))");
+    }
+    push_any_of(sql, "d.platform", query.platforms.iter().map(|p| p.as_str()));
+    push_any_of(sql, "d.compliance", query.compliance.iter().map(|c| c.as_str()));
+    if let Some(ownership) = query.ownership {
+        sql.push(" AND d.ownership = ").push_bind(ownership.as_str());
+    }
+    if let Some(before) = query.seen_before {
+        sql.push(format!(" AND {LAST_SEEN} < ")).push_bind(Ts(before));
+    }
 }
 
-fn json_names<T>(values: &[T], name: impl Fn(&T) -> &'static str) -> Option<String> {
-    (!values.is_empty()).then(|| {
-        let names: Vec<&str> = values.iter().map(name).collect();
-        serde_json::to_string(&names).expect("strings serialize")
-    })
+/// ` AND column IN (...)`, unless there are no values (then any goes).
+fn push_any_of(sql: &mut QueryBuilder<'_, Db>, column: &str, values: impl ExactSizeIterator<Item = &'static str>) {
+    if values.len() == 0 {
+        return;
+    }
+    sql.push(format!(" AND {column} IN ("));
+    let mut list = sql.separated(", ");
+    for value in values {
+        list.push_bind(value);
+    }
+    list.push_unseparated(")");
 }
 
 #[async_trait]
 impl FleetStore for Store {
     async fn fleet(&self, query: &FleetQuery) -> DbResult<(Vec<(FleetDevice, FleetKey)>, u64)> {
-        let search = query.search.as_deref().map(contains_pattern);
-        let platforms = json_names(&query.platforms, |p| p.as_str());
-        let compliance = json_names(&query.compliance, |c| c.as_str());
-        let ownership = query.ownership.map(Ownership::as_str);
-        let seen_before = query.seen_before.map(Ts);
-
-        let total: i64 = sqlx::query_scalar(&format!(
-            "SELECT COUNT(*) FROM devices d JOIN users u ON u.id = d.user_id WHERE {}",
-            filter()
-        ))
-        .bind(&search)
-        .bind(&platforms)
-        .bind(&compliance)
-        .bind(ownership)
-        .bind(seen_before)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(other)?;
+        let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM devices d");
+        push_filter(&mut count, query);
+        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await.map_err(other)?;
 
         let column = sort_column(query.sort);
         let (direction, beyond) = if query.descending { ("DESC", "<") } else { ("ASC", ">") };
-        let after = if query.after.is_some() {
-            format!("AND ({column}, d.id) {beyond} ($7, $8)")
-        } else {
-            String::new()
-        };
         let sort_key = if query.sort == FleetSort::LastSeen {
             "NULL"
         } else {
             column
         };
-        let sql = format!(
+        let mut page = QueryBuilder::<Db>::new(format!(
             "SELECT d.id, d.name, u.email, u.display_name, d.platform, d.os_version, d.model, d.ownership,
                     d.compliance, {LAST_SEEN} AS last_seen, d.wiped_at, {sort_key} AS sort_key
-             FROM devices d JOIN users u ON u.id = d.user_id
-             WHERE {} {after}
-             ORDER BY {column} {direction}, d.id {direction}
-             LIMIT $6",
-            filter()
-        );
-        let mut rows = sqlx::query_as::<_, FleetRow>(&sql)
-            .bind(&search)
-            .bind(&platforms)
-            .bind(&compliance)
-            .bind(ownership)
-            .bind(seen_before)
-            .bind(i64::from(query.per_page));
+             FROM devices d JOIN users u ON u.id = d.user_id"
+        ));
+        push_filter(&mut page, query);
         if let Some((key, id)) = &query.after {
-            rows = match key {
-                FleetKey::Text(text) => rows.bind(text.clone()),
-                FleetKey::Time(at) => rows.bind(Ts(*at)),
-            }
-            .bind(uid(*id));
+            page.push(format!(" AND ({column}, d.id) {beyond} ("));
+            match key {
+                FleetKey::Text(text) => page.push_bind(text.clone()),
+                FleetKey::Time(at) => page.push_bind(Ts(*at)),
+            };
+            page.push(", ").push_bind(uid(*id)).push(")");
         }
-        let rows = rows.fetch_all(&self.pool).await.map_err(other)?;
+        page.push(format!(" ORDER BY {column} {direction}, d.id {direction} LIMIT "))
+            .push_bind(i64::from(query.per_page));
+        let rows = page
+            .build_query_as::<FleetRow>()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(other)?;
         let devices = rows
             .into_iter()
             .map(|row| row.into_device(query.sort))
