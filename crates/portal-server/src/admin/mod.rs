@@ -1,5 +1,6 @@
 //! The organisation's side, for IT administrators: All devices so far.
 
+mod csv;
 pub mod fleet;
 
 use axum::http::StatusCode;

@@ -674,9 +674,10 @@ pub trait NodeStateStore: Send + Sync {
 /// The organisation's devices, for administrators.
 #[async_trait]
 pub trait FleetStore: Send + Sync {
-    /// A page of the devices the query matches, each with its sort key, and
-    /// how many match over all pages.
-    async fn fleet(&self, query: &FleetQuery) -> DbResult<(Vec<(FleetDevice, FleetKey)>, u64)>;
+    /// A page of the devices the query matches, each with its sort key.
+    async fn fleet_page(&self, query: &FleetQuery) -> DbResult<Vec<(FleetDevice, FleetKey)>>;
+    /// How many devices the query's filter matches, over all pages.
+    async fn fleet_count(&self, query: &FleetQuery) -> DbResult<u64>;
 }
 
 /// Every store of one database.

@@ -49,6 +49,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("put", "/api/v1/admin/apps/{app}"),
     ("delete", "/api/v1/admin/apps/{app}"),
     ("get", "/api/v1/admin/devices"),
+    ("get", "/api/v1/admin/devices.csv"),
     ("get", "/api/v1/help"),
 ];
 

@@ -112,11 +112,14 @@ fn push_any_of(sql: &mut QueryBuilder<'_, Db>, column: &str, values: impl ExactS
 
 #[async_trait]
 impl FleetStore for Store {
-    async fn fleet(&self, query: &FleetQuery) -> DbResult<(Vec<(FleetDevice, FleetKey)>, u64)> {
+    async fn fleet_count(&self, query: &FleetQuery) -> DbResult<u64> {
         let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM devices d");
         push_filter(&mut count, query);
         let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await.map_err(other)?;
+        Ok(total.try_into().unwrap_or_default())
+    }
 
+    async fn fleet_page(&self, query: &FleetQuery) -> DbResult<Vec<(FleetDevice, FleetKey)>> {
         let column = sort_column(query.sort);
         let (direction, beyond) = if query.descending { ("DESC", "<") } else { ("ASC", ">") };
         let sort_key = if query.sort == FleetSort::LastSeen {
@@ -145,10 +148,6 @@ impl FleetStore for Store {
             .fetch_all(&self.pool)
             .await
             .map_err(other)?;
-        let devices = rows
-            .into_iter()
-            .map(|row| row.into_device(query.sort))
-            .collect::<DbResult<_>>()?;
-        Ok((devices, total.try_into().unwrap_or_default()))
+        rows.into_iter().map(|row| row.into_device(query.sort)).collect()
     }
 }
