@@ -52,9 +52,9 @@ ensure_chromium() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
 }
 
-# build_portal [--enforce-budget]: release build of the portal's three bundles
-# into dist/ (the catalog's into dist/catalog/, the account's into
-# dist/account/), precompressed, with each
+# build_portal [--enforce-budget]: release build of the portal's four bundles
+# into dist/ (the others into dist/catalog/, dist/account/ and dist/admin/),
+# precompressed, with each
 # first load's size printed.
 build_portal() {
   say "building the portal (release, size profile, wasm-opt)"
@@ -64,9 +64,11 @@ build_portal() {
   trunk build index.html --release --dist dist
   trunk build catalog.html --release --dist dist/catalog --public-url /catalog/
   trunk build account.html --release --dist dist/account --public-url /account/
+  trunk build admin.html --release --dist dist/admin --public-url /admin/
   node scripts/compress-dist.mjs dist "$@"
   node scripts/compress-dist.mjs dist/catalog "$@"
   node scripts/compress-dist.mjs dist/account "$@"
+  node scripts/compress-dist.mjs dist/admin "$@"
 }
 
 # cargo-fuzz runs on stable Rust with --sanitizer none (libFuzzer, coverage-guided).

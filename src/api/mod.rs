@@ -1,5 +1,6 @@
 //! Typed client for the enrollment API, one module per resource.
 
+pub mod admin;
 pub mod auth;
 pub mod catalog;
 pub mod commands;

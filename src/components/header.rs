@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use portal_types::Role;
 
 use crate::{api, router::use_router, session::use_session, task};
 
@@ -37,6 +38,9 @@ pub fn Header() -> impl IntoView {
                     <a href="/activity" aria-current=current("/activity")>"Activity"</a>
                     <a href="/security" aria-current=current("/security")>"Security"</a>
                     <a href="/help" aria-current=current("/help")>"Help"</a>
+                    {(user.role == Role::Admin).then(|| view! {
+                        <a href="/admin" aria-current=current("/admin")>"Admin"</a>
+                    })}
                 </nav>
                 <div class="cp-header__user">
                     <span class="cp-header__name">{user.display_name}</span>

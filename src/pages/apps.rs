@@ -1,7 +1,12 @@
 use leptos::prelude::*;
 use portal_types::{App, Platform, apps::CATEGORIES};
 
-use crate::{api, components::app_icon::AppIcon, loader::load};
+use crate::{
+    api,
+    components::app_icon::AppIcon,
+    loader::load,
+    router::{encode, query_pairs},
+};
 
 const PER_PAGE: u32 = 24;
 
@@ -54,16 +59,8 @@ struct Choices {
 impl Choices {
     fn parse(query: &str) -> Self {
         let mut choices = Choices::default();
-        for (key, value) in query
-            .trim_start_matches('?')
-            .split('&')
-            .filter_map(|p| p.split_once('='))
-        {
-            let value = js_sys::decode_uri_component(&value.replace('+', " "))
-                .ok()
-                .and_then(|v| v.as_string())
-                .unwrap_or_default();
-            match key {
+        for (key, value) in query_pairs(query) {
+            match key.as_str() {
                 "q" => choices.search = value,
                 "category" => choices.category = CATEGORIES.into_iter().find(|c| *c == value),
                 "platform" => choices.platform = Some(value),
@@ -76,10 +73,10 @@ impl Choices {
     fn query(&self) -> String {
         let mut parts = Vec::new();
         if !self.search.is_empty() {
-            parts.push(format!("q={}", js_sys::encode_uri_component(&self.search)));
+            parts.push(format!("q={}", encode(&self.search)));
         }
         if let Some(c) = self.category {
-            parts.push(format!("category={}", js_sys::encode_uri_component(c)));
+            parts.push(format!("category={}", encode(c)));
         }
         if let Some(p) = &self.platform {
             parts.push(format!("platform={p}"));
@@ -123,10 +120,10 @@ fn Catalog(mine: Vec<Platform>) -> impl IntoView {
         let mut query = platforms();
         let text = search.get();
         if !text.trim().is_empty() {
-            query += &format!("q={}&", js_sys::encode_uri_component(text.trim()));
+            query += &format!("q={}&", encode(text.trim()));
         }
         if let Some(c) = category.get() {
-            query += &format!("category={}&", js_sys::encode_uri_component(c));
+            query += &format!("category={}&", encode(c));
         }
         api::catalog::apps(format!("{query}page={}&per_page={PER_PAGE}", page.get()))
     });

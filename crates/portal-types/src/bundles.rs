@@ -1,7 +1,8 @@
-//! The portal ships as three WebAssembly bundles, so that the first load
+//! The portal ships as four WebAssembly bundles, so that the first load
 //! stays small: the main one (sign-in, devices, activity), the catalog (apps,
-//! a device's Apps tab, help and privacy) and the account's (security:
-//! passkeys, two-step verification, sessions). The server picks the page a
+//! a device's Apps tab, help and privacy), the account's (security:
+//! passkeys, two-step verification, sessions) and the administrators' (the
+//! admin console, which employees never download). The server picks the page a
 //! path starts from, and each bundle follows only its own links.
 
 /// A bundle besides the main one: where it is served from, and which paths it shows.
@@ -20,8 +21,13 @@ pub const ACCOUNT: Bundle = Bundle {
     shows: is_account_path,
 };
 
+pub const ADMIN: Bundle = Bundle {
+    base: "/admin/",
+    shows: is_admin_path,
+};
+
 /// The bundles besides the main one.
-pub const OTHERS: [Bundle; 2] = [CATALOG, ACCOUNT];
+pub const OTHERS: [Bundle; 3] = [CATALOG, ACCOUNT, ADMIN];
 
 /// Whether the catalog bundle shows `path`.
 pub fn is_catalog_path(path: &str) -> bool {
@@ -37,6 +43,11 @@ pub fn is_account_path(path: &str) -> bool {
     path.split('/').find(|s| !s.is_empty()) == Some("security")
 }
 
+/// Whether the administrators' bundle shows `path`.
+pub fn is_admin_path(path: &str) -> bool {
+    path.split('/').find(|s| !s.is_empty()) == Some("admin")
+}
+
 /// Whether the main bundle shows `path`: whatever no other does.
 pub fn is_main_path(path: &str) -> bool {
     !OTHERS.iter().any(|bundle| (bundle.shows)(path))
@@ -44,7 +55,7 @@ pub fn is_main_path(path: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_account_path, is_catalog_path, is_main_path};
+    use super::{is_account_path, is_admin_path, is_catalog_path, is_main_path};
 
     #[test]
     fn catalog_paths_are_apps_help_privacy_and_a_devices_apps_tab() {
@@ -74,10 +85,12 @@ mod tests {
     fn security_is_the_accounts_and_the_rest_the_main_bundles() {
         assert!(is_account_path("/security") && is_account_path("/security/"));
         assert!(!is_account_path("/securityx") && !is_account_path("/devices/security"));
+        assert!(is_admin_path("/admin") && is_admin_path("/admin/devices"));
+        assert!(!is_admin_path("/administrator") && !is_admin_path("/devices/admin"));
         for path in ["/", "/devices", "/devices/42", "/sign-in", "/activity"] {
             assert!(is_main_path(path), "{path}");
         }
-        for path in ["/security", "/apps", "/help"] {
+        for path in ["/security", "/apps", "/help", "/admin", "/admin/devices"] {
             assert!(!is_main_path(path), "{path}");
         }
     }

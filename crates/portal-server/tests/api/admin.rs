@@ -39,7 +39,7 @@ async fn add_device(app: &TestApp, email: &str, name: &str, platform: Platform, 
         user_id: user.id,
         name: name.into(),
         platform,
-        ownership: if name.len() % 2 == 0 {
+        ownership: if name.len().is_multiple_of(2) {
             Ownership::Corporate
         } else {
             Ownership::Personal
@@ -55,7 +55,7 @@ async fn add_device(app: &TestApp, email: &str, name: &str, platform: Platform, 
             serial_number: Some(format!("SN-{name}")),
         },
         compliance: Compliance {
-            state: if name.len() % 3 == 0 {
+            state: if name.len().is_multiple_of(3) {
                 ComplianceState::OutOfCompliance
             } else {
                 ComplianceState::CanAccess

@@ -107,8 +107,9 @@ fn reasons_json(compliance: &Compliance) -> DbResult<String> {
     serde_json::to_string(&compliance.reasons).map_err(|e| DbError::Other(e.into()))
 }
 
-/// Rows of 18 columns an INSERT takes, within SQLite's 32,766 bound values.
-const DEVICES_PER_INSERT: usize = 1_000;
+/// Rows of 18 columns an INSERT takes: well within SQLite's 32,766 bound
+/// values, and a statement short enough for the slow-statement log.
+const DEVICES_PER_INSERT: usize = 250;
 
 async fn insert_devices(tx: &mut Tx<'_>, devices: &[NewDevice]) -> DbResult<()> {
     for chunk in devices.chunks(DEVICES_PER_INSERT) {

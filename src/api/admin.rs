@@ -1,0 +1,16 @@
+//! The organisation's side, for IT administrators.
+
+use portal_types::FleetPage;
+
+use super::{ClientResult, get};
+
+/// One page of All devices; `query` is the URL's query string, e.g.
+/// `platform=android&compliance=out_of_compliance&after=…`.
+pub async fn devices(query: String) -> ClientResult<FleetPage> {
+    get(&format!("/admin/devices?{query}")).await
+}
+
+/// Where the browser downloads All devices as CSV, for the same filter and order.
+pub fn devices_csv(query: &str) -> String {
+    format!("{}/admin/devices.csv?{query}", super::BASE)
+}

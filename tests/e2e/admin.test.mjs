@@ -1,0 +1,102 @@
+// The admin console in a real browser: an employee finds no Admin link and
+// Page not found at its address; the IT administrator filters All devices to
+// noncompliant Android phones, sorts, pages on and exports them as CSV.
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { after, before, test } from "node:test";
+import { launchBrowser, newPage, signIn, startServer } from "./support.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  // A fleet of a few hundred besides the demo's own devices: more than a page.
+  server = await startServer(["--demo-fleet", "1500"]);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const api = (page, path) => page.evaluate((path) => fetch(path).then((r) => r.json()), path);
+
+test("an employee has no Admin link, and the admin console's address is Page not found", async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/sign-in`);
+  await signIn(page, "ada@example.com");
+  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  const nav = page.getByRole("navigation", { name: "Main" });
+  await nav.getByRole("link", { name: "Help" }).waitFor();
+  assert.equal(await nav.getByRole("link", { name: "Admin" }).count(), 0);
+  await page.goto(`${server.url}/admin/devices`);
+  await page.getByRole("heading", { name: "Page not found" }).waitFor();
+  assert.equal(await page.getByRole("table").count(), 0);
+  await page.close();
+});
+
+test("the administrator filters All devices to noncompliant Android phones, sorts, pages and exports them", async () => {
+  const page = await newPage(browser, { acceptDownloads: true });
+  await page.goto(`${server.url}/sign-in`);
+  await signIn(page, "it@example.com");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" }).click();
+  await page.getByRole("heading", { name: "All devices" }).waitFor();
+  assert.equal(new URL(page.url()).pathname, "/admin/devices");
+
+  const everything = await api(page, "/api/v1/admin/devices");
+  assert.ok(everything.total > 1500);
+  await page.getByText(`${everything.total} devices`, { exact: true }).waitFor();
+  const table = page.getByRole("table", { name: "All devices" });
+  const rows = table.locator("tbody tr");
+  assert.equal(await rows.count(), 50, "a page of 50");
+
+  // Noncompliant Android phones.
+  await page.getByLabel("Platform").selectOption({ label: "Android" });
+  await page.getByLabel("Compliance").selectOption({ label: "Noncompliant" });
+  const expected = await api(page, "/api/v1/admin/devices?platform=android&compliance=out_of_compliance,cannot_access");
+  assert.ok(expected.total > 50, `more than a page: ${expected.total}`);
+  await page.getByText(`${expected.total} devices`, { exact: true }).waitFor();
+  assert.equal(new URL(page.url()).search, "?platform=android&compliance=out_of_compliance%2Ccannot_access");
+  await table.getByRole("row", { name: new RegExp(expected.devices[0].name) }).waitFor();
+  for (const row of await rows.all()) {
+    const cells = await row.getByRole("cell").allInnerTexts();
+    assert.equal(cells[1], "Android");
+    assert.match(cells[4], /Out of compliance|Cannot access/);
+  }
+
+  // Sorted on Last seen, up then down.
+  const lastSeen = table.getByRole("columnheader", { name: "Last seen" });
+  await lastSeen.getByRole("button").click();
+  await page.waitForFunction(() => document.querySelector("th[aria-sort='ascending']")?.textContent.includes("Last seen"));
+  const oldest = await api(page, "/api/v1/admin/devices?platform=android&compliance=out_of_compliance,cannot_access&sort=last_seen");
+  await rows.first().getByRole("rowheader", { name: new RegExp(oldest.devices[0].name) }).waitFor();
+  await lastSeen.getByRole("button").click();
+  await page.waitForFunction(() => document.querySelector("th[aria-sort='descending']")?.textContent.includes("Last seen"));
+  const newest = await api(page, "/api/v1/admin/devices?platform=android&compliance=out_of_compliance,cannot_access&sort=last_seen&order=desc");
+  await rows.first().getByRole("rowheader", { name: new RegExp(newest.devices[0].name) }).waitFor();
+
+  // Show more adds the next page under the first.
+  await page.getByRole("button", { name: "Show more" }).click();
+  await page.waitForFunction((n) => document.querySelectorAll("tbody tr").length === n, Math.min(100, expected.total));
+
+  // The export holds every device of the filter, in the same order.
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "Export CSV" }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), "all-devices.csv");
+  const lines = (await readFile(await download.path(), "utf8")).trim().split("\r\n");
+  assert.match(lines[0], /^Name,User,User name,Platform,OS version,Model,Ownership,Compliance,Managed by,Last seen/);
+  assert.equal(lines.length - 1, expected.total);
+  for (const line of lines.slice(1)) assert.match(line, /,Android,.*,(Out of compliance|Cannot access),/);
+  assert.ok(lines[1].startsWith(`${newest.devices[0].name},`));
+
+  // A search narrows the same filter further, by a user's email.
+  const owner = newest.devices[0].user_email;
+  await page.getByLabel("Search devices").fill(owner);
+  const theirs = await api(page, `/api/v1/admin/devices?q=${encodeURIComponent(owner)}&platform=android&compliance=out_of_compliance,cannot_access`);
+  await page.getByText(theirs.total === 1 ? "1 device" : `${theirs.total} devices`, { exact: true }).waitFor();
+  assert.equal(await rows.count(), theirs.total);
+  await page.close();
+});
