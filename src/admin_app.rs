@@ -6,10 +6,10 @@ use leptos::prelude::*;
 use portal_types::{Role, bundles::is_admin_path};
 
 use crate::{
-    app::{Redirect, guarded},
+    app::guarded,
     components::header::Header,
-    pages::{all_devices::AllDevicesPage, not_found::NotFoundPage},
-    router::{provide_router, segments},
+    pages::{admin_overview::OverviewPage, all_devices::AllDevicesPage, not_found::NotFoundPage},
+    router::{provide_router, segments, use_router},
     session::provide_session,
 };
 
@@ -24,8 +24,8 @@ pub fn AdminApp() -> impl IntoView {
                 return view! { <NotFoundPage/> }.into_any();
             }
             match segments(&path).as_slice() {
-                ["admin"] => view! { <Redirect to="/admin/devices".to_string()/> }.into_any(),
-                ["admin", "devices"] => view! { <AllDevicesPage/> }.into_any(),
+                ["admin"] => view! { <AdminNav/><OverviewPage/> }.into_any(),
+                ["admin", "devices"] => view! { <AdminNav/><AllDevicesPage/> }.into_any(),
                 _ => view! { <NotFoundPage/> }.into_any(),
             }
         })
@@ -34,5 +34,19 @@ pub fn AdminApp() -> impl IntoView {
         <a class="cp-skip-link" href="#main">"Skip to content"</a>
         <Header/>
         <main id="main" class="cp-main" tabindex="-1">{page}</main>
+    }
+}
+
+/// The admin console's sections.
+#[component]
+fn AdminNav() -> impl IntoView {
+    let router = use_router();
+    let current =
+        move |href: &'static str| move || router.path.with(|p| p.trim_end_matches('/') == href).then_some("page");
+    view! {
+        <nav class="cp-admin-nav" aria-label="Admin">
+            <a href="/admin" aria-current=current("/admin")>"Overview"</a>
+            <a href="/admin/devices" aria-current=current("/admin/devices")>"All devices"</a>
+        </nav>
     }
 }

@@ -1,6 +1,6 @@
 //! The organisation's side, for IT administrators.
 
-use portal_types::FleetPage;
+use portal_types::{FleetPage, Overview};
 
 use super::{ClientResult, get};
 
@@ -13,4 +13,8 @@ pub async fn devices(query: String) -> ClientResult<FleetPage> {
 /// Where the browser downloads All devices as CSV, for the same filter and order.
 pub fn devices_csv(query: &str) -> String {
     format!("{}/admin/devices.csv?{query}", super::BASE)
+}
+
+pub async fn overview() -> ClientResult<Overview> {
+    get("/admin/overview").await
 }

@@ -41,18 +41,25 @@ test("the administrator filters All devices to noncompliant Android phones, sort
   await page.goto(`${server.url}/sign-in`);
   await signIn(page, "it@example.com");
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" }).click();
-  await page.getByRole("heading", { name: "All devices" }).waitFor();
-  assert.equal(new URL(page.url()).pathname, "/admin/devices");
 
+  // The Overview counts the fleet, and each count leads to its devices.
+  await page.getByRole("heading", { name: "Overview" }).waitFor();
   const everything = await api(page, "/api/v1/admin/devices");
   assert.ok(everything.total > 1500);
-  await page.getByText(`${everything.total} devices`, { exact: true }).waitFor();
+  await page.getByRole("link", { name: `${everything.total} devices` }).waitFor();
+  await page.getByRole("heading", { name: "Provisioning mode: Standalone" }).waitFor();
+  const platforms = page.getByRole("region", { name: "Platforms" });
+  await platforms.getByRole("link", { name: "Android" }).click();
+  await page.getByRole("heading", { name: "All devices" }).waitFor();
+  assert.equal(new URL(page.url()).pathname, "/admin/devices");
+  assert.equal(await page.getByLabel("Platform").inputValue(), "android");
+  const android = await api(page, "/api/v1/admin/devices?platform=android");
+  await page.getByText(`${android.total} devices`, { exact: true }).waitFor();
   const table = page.getByRole("table", { name: "All devices" });
   const rows = table.locator("tbody tr");
   assert.equal(await rows.count(), 50, "a page of 50");
 
   // Noncompliant Android phones.
-  await page.getByLabel("Platform").selectOption({ label: "Android" });
   await page.getByLabel("Compliance").selectOption({ label: "Noncompliant" });
   const expected = await api(page, "/api/v1/admin/devices?platform=android&compliance=out_of_compliance,cannot_access");
   assert.ok(expected.total > 50, `more than a page: ${expected.total}`);

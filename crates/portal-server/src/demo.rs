@@ -242,6 +242,11 @@ pub async fn seed_fleet(state: &AppState, count: usize) -> anyhow::Result<()> {
     }
     let now = state.clock.now();
     let password_hash = state.passwords.hash(PASSWORD.to_string()).await?;
+    // Only what the provisioning mode manages.
+    let kinds: Vec<_> = FLEET_KINDS
+        .iter()
+        .filter(|(platform, ..)| state.policy.platforms.contains_key(platform))
+        .collect();
     let mut batch = Vec::with_capacity(FLEET_BATCH);
     let mut user_id = None;
     for n in 0..count {
@@ -263,7 +268,7 @@ pub async fn seed_fleet(state: &AppState, count: usize) -> anyhow::Result<()> {
         }
         // A spread that looks like a fleet: mostly current, some behind,
         // some unencrypted, some not seen for weeks.
-        let (platform, model, versions, category) = FLEET_KINDS[n % FLEET_KINDS.len()];
+        let &&(platform, model, versions, category) = &kinds[n % kinds.len()];
         let inventory = Inventory {
             os_version: versions[(n / 7) % versions.len()].into(),
             model: model.into(),

@@ -105,3 +105,55 @@ pub struct FleetPage {
     #[serde(default)]
     pub next: Option<String>,
 }
+
+/// The admin console's first page: the organisation's devices counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Overview {
+    /// How the organisation runs device management, and what that offers.
+    pub mode: ModeSummary,
+    pub total: u64,
+    /// Every state, platform and manager, in their order, counted (zero too).
+    pub compliance: Vec<ComplianceCount>,
+    pub platforms: Vec<PlatformCount>,
+    pub managed_by: Vec<ManagedByCount>,
+    /// Devices that have not checked in for [`Overview::NOT_SEEN_DAYS`] days.
+    pub not_seen: u64,
+}
+
+impl Overview {
+    /// Intune's default for how long a device may go without checking in.
+    pub const NOT_SEEN_DAYS: u32 = 30;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ModeSummary {
+    /// `standalone`, `office365` or `hybrid`.
+    pub id: String,
+    /// As administrators know it: "Standalone", "Office 365", "Hybrid".
+    pub name: String,
+    /// What the mode offers, a sentence each.
+    pub offers: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ComplianceCount {
+    pub state: ComplianceState,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PlatformCount {
+    pub platform: Platform,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ManagedByCount {
+    pub managed_by: ManagedBy,
+    pub count: u64,
+}

@@ -103,6 +103,12 @@ pub enum ComplianceState {
 }
 
 impl ComplianceState {
+    pub const ALL: [ComplianceState; 3] = [
+        ComplianceState::CanAccess,
+        ComplianceState::OutOfCompliance,
+        ComplianceState::CannotAccess,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             ComplianceState::CanAccess => "Can access",

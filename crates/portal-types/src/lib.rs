@@ -17,7 +17,9 @@ pub mod help;
 pub mod ids;
 pub mod live;
 
-pub use admin::{FleetDevice, FleetPage, FleetSort, ManagedBy};
+pub use admin::{
+    ComplianceCount, FleetDevice, FleetPage, FleetSort, ManagedBy, ManagedByCount, ModeSummary, Overview, PlatformCount,
+};
 pub use apps::{
     App, AppDetail, AppInput, AppInstall, AppPackage, AppsPage, DeviceAppsResponse, InstallState, ManagedApp,
 };

@@ -1,7 +1,8 @@
-//! The organisation's side, for IT administrators: All devices so far.
+//! The organisation's side, for IT administrators: the Overview and All devices so far.
 
 mod csv;
 pub mod fleet;
+pub mod overview;
 
 use axum::http::StatusCode;
 use portal_types::Role;

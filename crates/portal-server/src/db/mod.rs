@@ -255,6 +255,15 @@ pub struct FleetQuery {
     pub per_page: u32,
 }
 
+/// The organisation's devices counted, for the admin Overview; a state or
+/// platform no device has is absent.
+#[derive(Debug, Clone, Default)]
+pub struct FleetTallies {
+    pub compliance: Vec<(ComplianceState, u64)>,
+    pub platforms: Vec<(Platform, u64)>,
+    pub not_seen: u64,
+}
+
 /// A row's value in the column All devices sorts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FleetKey {
@@ -678,6 +687,9 @@ pub trait FleetStore: Send + Sync {
     async fn fleet_page(&self, query: &FleetQuery) -> DbResult<Vec<(FleetDevice, FleetKey)>>;
     /// How many devices the query's filter matches, over all pages.
     async fn fleet_count(&self, query: &FleetQuery) -> DbResult<u64>;
+    /// Every device counted by compliance state and by platform, and those
+    /// last seen before `seen_before`.
+    async fn fleet_tallies(&self, seen_before: OffsetDateTime) -> DbResult<FleetTallies>;
 }
 
 /// Every store of one database.

@@ -33,6 +33,36 @@ impl ProvisioningMode {
         }
     }
 
+    /// As administrators know it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProvisioningMode::Standalone => "Standalone",
+            ProvisioningMode::Office365 => "Office 365",
+            ProvisioningMode::Hybrid => "Hybrid",
+        }
+    }
+
+    /// What the mode offers, as the admin Overview says it.
+    pub fn offers(self) -> &'static [&'static str] {
+        match self {
+            ProvisioningMode::Standalone => &[
+                "Advanced provisioning in the cloud: every mobile platform and macOS.",
+                "Every remote action: lock, reset, remove.",
+                "The full app catalog, and enrollment restrictions per platform.",
+            ],
+            ProvisioningMode::Office365 => &[
+                "Basic mobility management for Office 365: mobile platforms only.",
+                "Reset device and Remove device.",
+                "The tenant's web apps.",
+            ],
+            ProvisioningMode::Hybrid => &[
+                "The cloud's advanced provisioning, with the on-premises manager's inventory.",
+                "Mobile and non-mobile devices (Windows desktops and servers, Linux) in one view.",
+                "One compliance policy for cloud and on-premises devices.",
+            ],
+        }
+    }
+
     fn platforms(self) -> &'static [Platform] {
         use Platform::*;
         match self {

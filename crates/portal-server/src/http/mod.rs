@@ -42,6 +42,7 @@ pub fn api() -> Router<AppState> {
         .merge(catalog::routes::router())
         .merge(catalog::admin::router())
         .merge(admin::fleet::router())
+        .merge(admin::overview::router())
         .merge(help::router())
         .merge(openapi::router())
         .split_for_parts();

@@ -4,8 +4,8 @@ use std::collections::HashSet;
 
 use portal_server::db::{Compliance, NewDevice};
 use portal_types::{
-    ComplianceState, DeviceId, DevicesResponse, FleetDevice, FleetPage, FleetSort, Inventory, ManagedBy, Ownership,
-    Platform,
+    ComplianceCount, ComplianceState, DeviceId, DevicesResponse, FleetDevice, FleetPage, FleetSort, Inventory,
+    ManagedBy, Overview, Ownership, Platform, PlatformCount,
 };
 use reqwest::StatusCode;
 use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
@@ -331,4 +331,53 @@ async fn the_export_holds_every_matching_device_over_many_batches() {
         .await
         .unwrap();
     assert!(all.text().await.unwrap().contains("\"'=HYPERLINK(\"\"x\"\"), phone\""));
+}
+
+#[tokio::test]
+async fn the_overview_counts_what_all_devices_lists() {
+    let app = spawn_app().await;
+    let now = OffsetDateTime::now_utc();
+    add_device(
+        &app,
+        "grace@example.com",
+        "Old laptop",
+        Platform::Windows,
+        now - Duration::days(40),
+    )
+    .await;
+    let ada = app.signed_in("ada@example.com").await;
+    let refused = ada.get(app.url("/api/v1/admin/overview")).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+    let it = app.signed_in("it@example.com").await;
+    let overview: Overview = it
+        .get(app.url("/api/v1/admin/overview"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(overview.mode.id, "standalone");
+    assert!(!overview.mode.offers.is_empty());
+    assert_eq!(overview.total, fleet(&app, &it, "").await.total);
+    assert_eq!(
+        overview.compliance.iter().map(|c| c.state).collect::<Vec<_>>(),
+        ComplianceState::ALL
+    );
+    for ComplianceCount { state, count } in &overview.compliance {
+        let listed = fleet(&app, &it, &format!("compliance={}", state.as_str())).await.total;
+        assert_eq!(*count, listed, "{state:?}");
+    }
+    assert!(overview.platforms.iter().all(|p| p.count > 0));
+    for PlatformCount { platform, count } in &overview.platforms {
+        assert_eq!(
+            *count,
+            fleet(&app, &it, &format!("platform={}", platform.as_str())).await.total
+        );
+    }
+    assert_eq!(overview.platforms.iter().map(|p| p.count).sum::<u64>(), overview.total);
+    let not_seen = fleet(&app, &it, "not_seen_days=30").await.total;
+    assert!(not_seen >= 1);
+    assert_eq!(overview.not_seen, not_seen);
 }

@@ -42,3 +42,50 @@ async fn demo_data_is_created_once_and_kept_across_restarts() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(before, after, "same devices, same ids, no duplicates");
 }
+
+#[tokio::test]
+async fn the_demo_fleet_is_seeded_once_with_the_modes_platforms() {
+    let app = crate::helpers::spawn_with(|config| {
+        config.demo_fleet = 45;
+        config.provisioning_mode = portal_server::devices::policy::ProvisioningMode::Office365;
+    })
+    .await;
+    let it = app.signed_in("it@example.com").await;
+    let (status, overview) = app.get_json(&it, "/api/v1/admin/overview").await;
+    assert_eq!(status, StatusCode::OK);
+    // Ada's four and Grace's two, and the fleet.
+    assert_eq!(overview["total"], 6 + 45);
+    let platforms: Vec<&str> = overview["platforms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["platform"].as_str().unwrap())
+        .collect();
+    assert!(platforms.contains(&"android") && platforms.contains(&"ios"));
+    // No fleet device is one Office 365 does not manage (the Mac is Ada's).
+    assert!(!platforms.contains(&"linux"), "{platforms:?}");
+    let macs = overview["platforms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["platform"] == "macos");
+    assert_eq!(macs.unwrap()["count"], 1);
+    let fleet_user = app.signed_in("fleet-00002@example.com").await;
+    let (_, devices) = app.get_json(&fleet_user, "/api/v1/devices").await;
+    assert_eq!(
+        devices["devices"].as_array().unwrap().len(),
+        5,
+        "the last user's share of 45"
+    );
+
+    // A restart finds the fleet and adds none.
+    let data = app.stop().await;
+    let mut config = data.config();
+    config.demo = true;
+    config.demo_fleet = 45;
+    config.provisioning_mode = portal_server::devices::policy::ProvisioningMode::Office365;
+    let app = spawn_in(data, config).await;
+    let it = app.signed_in("it@example.com").await;
+    let (_, overview) = app.get_json(&it, "/api/v1/admin/overview").await;
+    assert_eq!(overview["total"], 6 + 45);
+}

@@ -50,6 +50,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("delete", "/api/v1/admin/apps/{app}"),
     ("get", "/api/v1/admin/devices"),
     ("get", "/api/v1/admin/devices.csv"),
+    ("get", "/api/v1/admin/overview"),
     ("get", "/api/v1/help"),
 ];
 

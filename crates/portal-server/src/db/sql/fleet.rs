@@ -7,8 +7,10 @@ use portal_types::{ComplianceState, FleetDevice, FleetSort, ManagedBy, Ownership
 use sqlx::QueryBuilder;
 
 use super::{Db, Store, catalog::contains_pattern, other, uid};
+use time::OffsetDateTime;
+
 use crate::db::{
-    DbResult, FleetKey, FleetQuery, FleetStore,
+    DbResult, FleetKey, FleetQuery, FleetStore, FleetTallies,
     values::{Ts, Uid, parsed},
 };
 
@@ -117,6 +119,35 @@ impl FleetStore for Store {
         push_filter(&mut count, query);
         let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await.map_err(other)?;
         Ok(total.try_into().unwrap_or_default())
+    }
+
+    async fn fleet_tallies(&self, seen_before: OffsetDateTime) -> DbResult<FleetTallies> {
+        let tally = |column: &str| format!("SELECT {column}, COUNT(*) FROM devices GROUP BY {column}");
+        let compliance: Vec<(String, i64)> = sqlx::query_as(&tally("compliance"))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(other)?;
+        let platforms: Vec<(String, i64)> = sqlx::query_as(&tally("platform"))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(other)?;
+        let not_seen: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM devices d WHERE {LAST_SEEN} < $1"))
+            .bind(Ts(seen_before))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(other)?;
+        let count = |n: i64| u64::try_from(n).unwrap_or_default();
+        Ok(FleetTallies {
+            compliance: compliance
+                .into_iter()
+                .map(|(state, n)| Ok((parsed("compliance", &state, ComplianceState::parse)?, count(n))))
+                .collect::<DbResult<_>>()?,
+            platforms: platforms
+                .into_iter()
+                .map(|(platform, n)| Ok((parsed("platform", &platform, Platform::parse)?, count(n))))
+                .collect::<DbResult<_>>()?,
+            not_seen: count(not_seen),
+        })
     }
 
     async fn fleet_page(&self, query: &FleetQuery) -> DbResult<Vec<(FleetDevice, FleetKey)>> {
