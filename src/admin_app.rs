@@ -8,7 +8,9 @@ use portal_types::{Role, bundles::is_admin_path};
 use crate::{
     app::guarded,
     components::header::Header,
-    pages::{admin_overview::OverviewPage, all_devices::AllDevicesPage, not_found::NotFoundPage},
+    pages::{
+        admin_overview::OverviewPage, all_devices::AllDevicesPage, audit_log::AuditLogPage, not_found::NotFoundPage,
+    },
     router::{provide_router, segments, use_router},
     session::provide_session,
 };
@@ -26,6 +28,7 @@ pub fn AdminApp() -> impl IntoView {
             match segments(&path).as_slice() {
                 ["admin"] => view! { <AdminNav/><OverviewPage/> }.into_any(),
                 ["admin", "devices"] => view! { <AdminNav/><AllDevicesPage/> }.into_any(),
+                ["admin", "audit"] => view! { <AdminNav/><AuditLogPage/> }.into_any(),
                 _ => view! { <NotFoundPage/> }.into_any(),
             }
         })
@@ -47,6 +50,7 @@ fn AdminNav() -> impl IntoView {
         <nav class="cp-admin-nav" aria-label="Admin">
             <a href="/admin" aria-current=current("/admin")>"Overview"</a>
             <a href="/admin/devices" aria-current=current("/admin/devices")>"All devices"</a>
+            <a href="/admin/audit" aria-current=current("/admin/audit")>"Audit log"</a>
         </nav>
     }
 }

@@ -1,6 +1,7 @@
 //! Company Portal: the employee's self-service web app.
 
 pub mod account_app;
+pub mod actions;
 pub mod admin_app;
 pub mod api;
 pub mod app;

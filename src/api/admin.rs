@@ -1,6 +1,6 @@
 //! The organisation's side, for IT administrators.
 
-use portal_types::{FleetPage, Overview};
+use portal_types::{AuditPage, FleetPage, Overview};
 
 use super::{ClientResult, get};
 
@@ -17,4 +17,14 @@ pub fn devices_csv(query: &str) -> String {
 
 pub async fn overview() -> ClientResult<Overview> {
     get("/admin/overview").await
+}
+
+/// One page of the audit log, newest first; `query` as the address keeps it, with `before`.
+pub async fn audit(query: String) -> ClientResult<AuditPage> {
+    get(&format!("/admin/audit?{query}")).await
+}
+
+/// Where the browser downloads the audit log as CSV, for the same filters.
+pub fn audit_csv(query: &str) -> String {
+    format!("{}/admin/audit.csv?{query}", super::BASE)
 }

@@ -4,6 +4,7 @@ pub mod admin_overview;
 pub mod all_devices;
 pub mod app_detail;
 pub mod apps;
+pub mod audit_log;
 pub mod device;
 pub mod device_apps;
 pub mod help;

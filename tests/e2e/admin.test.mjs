@@ -107,3 +107,35 @@ test("the administrator filters All devices to noncompliant Android phones, sort
   assert.equal(await rows.count(), theirs.total);
   await page.close();
 });
+
+test("the administrator reads the audit log filtered to one person's actions and exports it", async () => {
+  const page = await newPage(browser, { acceptDownloads: true });
+  await page.goto(`${server.url}/sign-in`);
+  await signIn(page, "it@example.com");
+  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  await page.goto(`${server.url}/admin`);
+  await page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Audit log" }).click();
+  await page.getByRole("heading", { name: "Audit log" }).waitFor();
+  const log = page.getByRole("table", { name: "Audit log" });
+  await log.getByRole("rowheader", { name: /Signed in/ }).first().waitFor();
+
+  // Ada signed in in the first test: her entries, and nobody else's.
+  await page.getByLabel("Actor").fill("ada@example.com");
+  await page.getByLabel("Actor").press("Enter");
+  await page.waitForFunction(() => new URL(location.href).search === "?actor=ada%40example.com");
+  const expected = await api(page, "/api/v1/admin/audit?actor=ada@example.com&per_page=200");
+  assert.ok(expected.entries.length >= 1);
+  await page.waitForFunction((n) => document.querySelectorAll("tbody tr").length === n, expected.entries.length);
+  for (const actor of await log.locator("tbody tr td:nth-child(2)").allInnerTexts()) assert.equal(actor, "ada@example.com");
+
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "Export CSV" }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), "audit-log.csv");
+  const lines = (await readFile(await download.path(), "utf8")).trim().split("\r\n");
+  assert.equal(lines[0], "Entry,Time,Actor,Action,Subject,Source,Outcome");
+  assert.equal(lines.length - 1, expected.entries.length);
+  assert.ok(lines.slice(1).every((line) => line.split(",")[2] === "ada@example.com"));
+  await page.close();
+});

@@ -157,3 +157,37 @@ pub struct ManagedByCount {
     pub managed_by: ManagedBy,
     pub count: u64,
 }
+
+/// Entries of the audit log a page holds at most.
+pub const MAX_AUDIT_PAGE: u32 = 200;
+
+/// One entry of the organisation's audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEntry {
+    /// Its place in the log: later entries have higher numbers.
+    pub id: i64,
+    pub at: String,
+    /// Who acted, when known: their email.
+    #[serde(default)]
+    pub actor: Option<String>,
+    /// e.g. `sign_in`, `wipe_requested`, `wipe_completed`, `app_saved`.
+    pub action: String,
+    /// What it was done to: an email address, a device id, `device/app`.
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// The client's address.
+    #[serde(default)]
+    pub source: Option<String>,
+    pub outcome: String,
+}
+
+/// One page of the audit log, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    /// Pass as `before` for the next (older) page; absent on the last one.
+    #[serde(default)]
+    pub next: Option<i64>,
+}

@@ -18,7 +18,8 @@ pub mod ids;
 pub mod live;
 
 pub use admin::{
-    ComplianceCount, FleetDevice, FleetPage, FleetSort, ManagedBy, ManagedByCount, ModeSummary, Overview, PlatformCount,
+    AuditEntry, AuditPage, ComplianceCount, FleetDevice, FleetPage, FleetSort, ManagedBy, ManagedByCount, ModeSummary,
+    Overview, PlatformCount,
 };
 pub use apps::{
     App, AppDetail, AppInput, AppInstall, AppPackage, AppsPage, DeviceAppsResponse, InstallState, ManagedApp,

@@ -1,7 +1,30 @@
 //! CSV as spreadsheets read it (RFC 4180), for exports an administrator
 //! opens in one.
 
-use portal_types::FleetDevice;
+use axum::{
+    body::{Body, Bytes},
+    http::header,
+    response::{IntoResponse, Response},
+};
+use futures_util::Stream;
+use portal_types::{AuditEntry, FleetDevice};
+
+use crate::db::DbError;
+
+/// A CSV download of what `body` streams, saved under `filename`.
+pub fn attachment(filename: &str, body: impl Stream<Item = Result<Bytes, DbError>> + Send + 'static) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        Body::from_stream(body),
+    )
+        .into_response()
+}
 
 /// All devices' columns, as the export's first row names them.
 pub const FLEET_HEADER: [&str; 11] = [
@@ -31,6 +54,21 @@ pub fn fleet_row(device: &FleetDevice) -> String {
         device.managed_by.label(),
         &device.last_seen,
         device.wiped_at.as_deref().unwrap_or(""),
+    ])
+}
+
+/// The audit log's columns.
+pub const AUDIT_HEADER: [&str; 7] = ["Entry", "Time", "Actor", "Action", "Subject", "Source", "Outcome"];
+
+pub fn audit_row(entry: &AuditEntry) -> String {
+    row([
+        entry.id.to_string().as_str(),
+        &entry.at,
+        entry.actor.as_deref().unwrap_or(""),
+        &entry.action,
+        entry.subject.as_deref().unwrap_or(""),
+        entry.source.as_deref().unwrap_or(""),
+        &entry.outcome,
     ])
 }
 

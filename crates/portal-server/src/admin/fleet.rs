@@ -3,10 +3,9 @@
 
 use axum::{
     Json,
-    body::{Body, Bytes},
+    body::Bytes,
     extract::{Query, State, rejection::QueryRejection},
-    http::header,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use futures_util::{StreamExt, stream};
@@ -285,15 +284,10 @@ async fn export_devices(
             Ok::<_, DbError>(Some((Bytes::from(text), next)))
         }
     });
-    let body = stream::once(async { Ok(header) }).chain(batches);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"all-devices.csv\""),
-        ],
-        Body::from_stream(body),
-    )
-        .into_response())
+    Ok(csv::attachment(
+        "all-devices.csv",
+        stream::once(async { Ok(header) }).chain(batches),
+    ))
 }
 
 #[cfg(test)]

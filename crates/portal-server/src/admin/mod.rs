@@ -1,5 +1,7 @@
-//! The organisation's side, for IT administrators: the Overview and All devices so far.
+//! The organisation's side, for IT administrators: the Overview, All
+//! devices and the audit log so far.
 
+pub mod audit;
 mod csv;
 pub mod fleet;
 pub mod overview;

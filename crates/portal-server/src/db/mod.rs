@@ -631,6 +631,34 @@ pub trait AuditStore: Send + Sync {
     async fn record_audit(&self, event: AuditEvent) -> DbResult<()>;
     /// Newest first; for the activity pages and the tests.
     async fn audit_events(&self, limit: u32) -> DbResult<Vec<AuditEvent>>;
+    /// The entries the query matches, newest first, each with its place in
+    /// the log and its actor's email.
+    async fn audit_log(&self, query: &AuditQuery) -> DbResult<Vec<AuditRecord>>;
+}
+
+/// What the admin audit log shows; every filter given must match.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    /// Entries of the user with this email (lower case).
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    /// Entries about the device (and its apps).
+    pub device: Option<DeviceId>,
+    /// Entries about the user with this email (lower case): their account or their devices.
+    pub user: Option<String>,
+    pub from: Option<OffsetDateTime>,
+    /// Before this time.
+    pub to: Option<OffsetDateTime>,
+    /// Entries older than this place in the log.
+    pub before: Option<i64>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub event: AuditEvent,
+    pub actor_email: Option<String>,
 }
 
 /// One limit's key, and how far back its attempts count.

@@ -43,6 +43,7 @@ pub fn api() -> Router<AppState> {
         .merge(catalog::admin::router())
         .merge(admin::fleet::router())
         .merge(admin::overview::router())
+        .merge(admin::audit::router())
         .merge(help::router())
         .merge(openapi::router())
         .split_for_parts();

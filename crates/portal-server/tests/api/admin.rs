@@ -4,8 +4,8 @@ use std::collections::HashSet;
 
 use portal_server::db::{Compliance, NewDevice};
 use portal_types::{
-    ComplianceCount, ComplianceState, DeviceId, DevicesResponse, FleetDevice, FleetPage, FleetSort, Inventory,
-    ManagedBy, Overview, Ownership, Platform, PlatformCount,
+    AuditPage, ComplianceCount, ComplianceState, DeviceId, DevicesResponse, FleetDevice, FleetPage, FleetSort,
+    Inventory, ManagedBy, Overview, Ownership, Platform, PlatformCount,
 };
 use reqwest::StatusCode;
 use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
@@ -380,4 +380,108 @@ async fn the_overview_counts_what_all_devices_lists() {
     let not_seen = fleet(&app, &it, "not_seen_days=30").await.total;
     assert!(not_seen >= 1);
     assert_eq!(overview.not_seen, not_seen);
+}
+
+async fn audit(app: &TestApp, client: &reqwest::Client, query: &str) -> AuditPage {
+    let response = client
+        .get(app.url(&format!("/api/v1/admin/audit?{query}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{query}");
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_audit_log_filters_pages_and_exports_without_changing() {
+    let app = spawn_app().await;
+    let ada = app.signed_in("ada@example.com").await;
+    let grace = app.signed_in("grace@example.com").await;
+    let adas_device = *own_devices(&app, "ada@example.com").await.iter().next().unwrap();
+    for name in ["Renamed once", "Renamed twice"] {
+        let renamed = ada
+            .post(app.url(&format!("/api/v1/devices/{adas_device}/rename")))
+            .json(&serde_json::json!({ "name": name }))
+            .send()
+            .await
+            .unwrap();
+        assert!(renamed.status().is_success());
+    }
+    let refused = grace.get(app.url("/api/v1/admin/audit")).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let it = app.signed_in("it@example.com").await;
+
+    // Pages of two cover the log once, newest first.
+    let mut all = Vec::new();
+    let mut query = "per_page=2".to_string();
+    loop {
+        let page = audit(&app, &it, &query).await;
+        assert!(page.entries.len() <= 2);
+        all.extend(page.entries);
+        match page.next {
+            Some(before) => query = format!("per_page=2&before={before}"),
+            None => break,
+        }
+    }
+    assert!(all.len() >= 6, "three sign-ins and two renames at least");
+    assert!(all.windows(2).all(|w| w[0].id > w[1].id));
+    assert_eq!(all, audit(&app, &it, "per_page=200").await.entries);
+
+    // Each filter keeps what it names, and only that.
+    let by_ada = audit(&app, &it, "actor=ADA@example.com").await.entries;
+    assert!(!by_ada.is_empty() && by_ada.iter().all(|e| e.actor.as_deref() == Some("ada@example.com")));
+    assert_eq!(
+        by_ada.len(),
+        all.iter()
+            .filter(|e| e.actor.as_deref() == Some("ada@example.com"))
+            .count()
+    );
+    let renames = audit(&app, &it, "action=device_renamed").await.entries;
+    assert_eq!(renames.len(), 2);
+    let about_device = audit(&app, &it, &format!("device={adas_device}")).await.entries;
+    assert_eq!(about_device, renames);
+    let about_ada = audit(&app, &it, "user=ada@example.com").await.entries;
+    assert!(about_ada.iter().any(|e| e.action == "sign_in"));
+    assert!(about_ada.iter().any(|e| e.action == "device_renamed"));
+    assert!(
+        about_ada
+            .iter()
+            .all(|e| e.actor.as_deref() != Some("grace@example.com"))
+    );
+    let today = OffsetDateTime::now_utc().date();
+    assert_eq!(
+        audit(&app, &it, &format!("from={today}&to={today}"))
+            .await
+            .entries
+            .len(),
+        all.len()
+    );
+    assert!(
+        audit(&app, &it, &format!("to={}", today.previous_day().unwrap()))
+            .await
+            .entries
+            .is_empty()
+    );
+
+    let bad = it
+        .get(app.url("/api/v1/admin/audit?device=x&from=soon"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_names(&bad.json().await.unwrap()), ["device", "from"]);
+
+    // The export holds the same entries; reading wrote nothing.
+    let csv = it
+        .get(app.url("/api/v1/admin/audit.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines[0], "Entry,Time,Actor,Action,Subject,Source,Outcome");
+    assert_eq!(lines.len() - 1, all.len());
+    assert_eq!(audit(&app, &it, "per_page=200").await.entries, all);
 }

@@ -51,6 +51,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get", "/api/v1/admin/devices"),
     ("get", "/api/v1/admin/devices.csv"),
     ("get", "/api/v1/admin/overview"),
+    ("get", "/api/v1/admin/audit"),
+    ("get", "/api/v1/admin/audit.csv"),
     ("get", "/api/v1/help"),
 ];
 

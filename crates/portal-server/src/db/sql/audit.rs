@@ -1,11 +1,12 @@
 //! The append-only audit log.
 
 use async_trait::async_trait;
-use portal_types::UserId;
+use portal_types::{DeviceId, UserId};
+use sqlx::QueryBuilder;
 
-use super::{Store, other, uid};
+use super::{Db, Store, other, uid};
 use crate::db::{
-    AuditEvent, AuditStore, DbResult,
+    AuditEvent, AuditQuery, AuditRecord, AuditStore, DbResult,
     values::{Ts, Uid},
 };
 
@@ -52,5 +53,81 @@ impl AuditStore for Store {
         .await
         .map_err(other)?;
         Ok(rows.into_iter().map(audit_from_row).collect())
+    }
+
+    async fn audit_log(&self, query: &AuditQuery) -> DbResult<Vec<AuditRecord>> {
+        // A user's devices, by their ids as the log names them.
+        let mut devices = Vec::new();
+        if let Some(email) = &query.user {
+            let ids: Vec<Uid> = sqlx::query_scalar(
+                "SELECT d.id FROM devices d JOIN users u ON u.id = d.user_id WHERE lower(u.email) = $1",
+            )
+            .bind(email)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(other)?;
+            devices = ids.into_iter().map(|id| DeviceId::from(id).to_string()).collect();
+        }
+        let mut sql = QueryBuilder::<Db>::new(
+            "SELECT a.id, a.at, a.actor_id, a.action, a.subject, a.source, a.outcome, u.email
+             FROM audit_events a LEFT JOIN users u ON u.id = a.actor_id WHERE TRUE",
+        );
+        if let Some(email) = &query.actor {
+            sql.push(" AND a.actor_id IN (SELECT id FROM users WHERE lower(email) = ")
+                .push_bind(email.clone())
+                .push(")");
+        }
+        if let Some(action) = &query.action {
+            sql.push(" AND a.action = ").push_bind(action.clone());
+        }
+        if let Some(device) = query.device {
+            // The device, or one of its apps (`device/app`).
+            sql.push(" AND (a.subject = ")
+                .push_bind(device.to_string())
+                .push(" OR a.subject LIKE ")
+                .push_bind(format!("{device}/%"))
+                .push(")");
+        }
+        if let Some(email) = &query.user {
+            // Their account, their devices and their devices' apps.
+            sql.push(" AND (lower(a.subject) = ").push_bind(email.clone());
+            for device in devices {
+                sql.push(" OR a.subject = ")
+                    .push_bind(device.clone())
+                    .push(" OR a.subject LIKE ")
+                    .push_bind(format!("{device}/%"));
+            }
+            sql.push(")");
+        }
+        if let Some(from) = query.from {
+            sql.push(" AND a.at >= ").push_bind(Ts(from));
+        }
+        if let Some(to) = query.to {
+            sql.push(" AND a.at < ").push_bind(Ts(to));
+        }
+        if let Some(before) = query.before {
+            sql.push(" AND a.id < ").push_bind(before);
+        }
+        sql.push(" ORDER BY a.id DESC LIMIT ").push_bind(i64::from(query.limit));
+        let rows: Vec<(
+            i64,
+            Ts,
+            Option<Uid>,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            Option<String>,
+        )> = sql.build_query_as().fetch_all(&self.pool).await.map_err(other)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, at, actor, action, subject, source, outcome, actor_email)| AuditRecord {
+                    id,
+                    event: audit_from_row((at, actor, action, subject, source, outcome)),
+                    actor_email,
+                },
+            )
+            .collect())
     }
 }

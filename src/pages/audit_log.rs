@@ -1,0 +1,192 @@
+//! The audit log, for administrators: every entry, newest first, filtered
+//! by actor, action, device, user and time, a page at a time.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use portal_types::{AuditEntry, AuditPage};
+
+use crate::{
+    actions::describe,
+    api, format,
+    loader::load,
+    router::{encode, query_pairs},
+};
+
+/// The filters: query parameter, label, input type, hint.
+const FIELDS: [(&str, &str, &str, &str); 6] = [
+    ("actor", "Actor", "email", "Who acted: their email"),
+    ("action", "Action", "text", "e.g. wipe_requested"),
+    ("device", "Device", "text", "A device's id"),
+    ("user", "User", "email", "Whose account or devices"),
+    ("from", "From", "date", ""),
+    ("to", "To", "date", ""),
+];
+
+/// The filters' values by query parameter, as the address keeps them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditFilter(BTreeMap<&'static str, String>);
+
+impl AuditFilter {
+    pub fn parse(query: &str) -> Self {
+        let mut filter = AuditFilter::default();
+        for (key, value) in query_pairs(query) {
+            if let Some((name, ..)) = FIELDS.iter().find(|(name, ..)| *name == key) {
+                filter.0.insert(name, value);
+            }
+        }
+        filter
+    }
+
+    /// The query string of the filters given, in the order of [`FIELDS`].
+    pub fn query(&self) -> String {
+        FIELDS
+            .iter()
+            .filter_map(|(name, ..)| {
+                let value = self.0.get(name)?.trim();
+                (!value.is_empty()).then(|| format!("{name}={}", encode(value)))
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    fn get(&self, name: &str) -> String {
+        self.0.get(name).cloned().unwrap_or_default()
+    }
+}
+
+#[component]
+pub fn AuditLogPage() -> impl IntoView {
+    let filter = RwSignal::new(AuditFilter::parse(&window().location().search().unwrap_or_default()));
+    let before = RwSignal::new(None::<i64>);
+    Effect::new(move |_| {
+        let query = filter.with(AuditFilter::query);
+        let address = if query.is_empty() {
+            "/admin/audit".to_string()
+        } else {
+            format!("/admin/audit?{query}")
+        };
+        if let Ok(history) = window().history() {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&address));
+        }
+    });
+    let page = load(move || {
+        let query = filter.with(AuditFilter::query);
+        let before = before.get();
+        async move {
+            let more = before.map(|b| format!("&before={b}")).unwrap_or_default();
+            let page = api::admin::audit(format!("{query}{more}")).await?;
+            Ok((before.is_some(), page))
+        }
+    });
+    let entries = RwSignal::new(Vec::<AuditEntry>::new());
+    let next = RwSignal::new(None::<i64>);
+    Effect::new(move |_| {
+        page.with(|answer| {
+            if let Some(Ok((
+                appended,
+                AuditPage {
+                    entries: more,
+                    next: after,
+                },
+            ))) = answer
+            {
+                if *appended {
+                    entries.update(|e| e.extend(more.iter().cloned()));
+                } else {
+                    entries.set(more.clone());
+                }
+                next.set(*after);
+            }
+        })
+    });
+
+    view! {
+        <section class="cp-page cp-page--wide">
+            <h1>"Audit log"</h1>
+            <p class="cp-lead">"Every action in the portal, newest first. Entries are never changed or removed."</p>
+            <div class="cp-admin__filters" role="search" aria-label="Filter the audit log">
+                {FIELDS.map(|(name, label, kind, hint)| {
+                    let id = format!("audit-{name}");
+                    view! {
+                        <div class="cp-field">
+                            <label for=id.clone()>{label}</label>
+                            <input id=id type=kind autocomplete="off" placeholder=hint
+                                prop:value=move || filter.with(|f| f.get(name))
+                                on:change=move |ev| {
+                                    let value = event_target_value(&ev);
+                                    before.set(None);
+                                    filter.update(|f| { f.0.insert(name, value); });
+                                }/>
+                        </div>
+                    }
+                }).collect_view()}
+            </div>
+            <div class="cp-admin__summary">
+                <span></span>
+                <a class="cp-button cp-button--quiet" download="audit-log.csv"
+                    href=move || api::admin::audit_csv(&filter.with(AuditFilter::query))>
+                    "Export CSV"
+                </a>
+            </div>
+            {move || match page.get() {
+                None => view! { <p class="cp-loading" role="status">"Loading the audit log…"</p> }.into_any(),
+                Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+                Some(Ok(_)) if entries.with(Vec::is_empty) => view! {
+                    <p class="cp-empty" role="status">"No entries match these filters."</p>
+                }.into_any(),
+                Some(Ok(_)) => view! { <AuditTable entries/> }.into_any(),
+            }}
+            {move || next.get().map(|older| view! {
+                <button class="cp-button" type="button" on:click=move |_| before.set(Some(older))>"Show more"</button>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn AuditTable(entries: RwSignal<Vec<AuditEntry>>) -> impl IntoView {
+    view! {
+        <div class="cp-admin__table-wrap">
+            <table class="cp-admin__table" aria-label="Audit log">
+                <thead>
+                    <tr>
+                        {["Time", "Actor", "Action", "Subject", "Source", "Outcome"]
+                            .map(|h| view! { <th scope="col">{h}</th> })}
+                    </tr>
+                </thead>
+                <tbody>
+                    <For each=move || entries.get() key=|e| e.id let:entry>
+                        <tr>
+                            <td><time datetime=entry.at.clone()>{format::date_time(&entry.at)}</time></td>
+                            <td>{entry.actor.unwrap_or_default()}</td>
+                            <th scope="row">
+                                <span class="cp-admin__device">{describe(&entry.action)}</span>
+                                <code class="cp-admin__model">{entry.action}</code>
+                            </th>
+                            <td>{entry.subject.unwrap_or_default()}</td>
+                            <td>{entry.source.unwrap_or_default()}</td>
+                            <td>{entry.outcome.replace('_', " ")}</td>
+                        </tr>
+                    </For>
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AuditFilter;
+
+    #[test]
+    fn the_address_keeps_the_filters_given_in_a_fixed_order() {
+        let filter = AuditFilter::parse("?to=2026-12-05&actor=ada%40example.com&colour=red&action=");
+        assert_eq!(filter.query(), "actor=ada%40example.com&to=2026-12-05");
+        assert_eq!(
+            AuditFilter::parse(&filter.query()),
+            AuditFilter::parse("actor=ada@example.com&to=2026-12-05")
+        );
+        assert_eq!(AuditFilter::default().query(), "");
+    }
+}
