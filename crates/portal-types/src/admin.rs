@@ -191,3 +191,45 @@ pub struct AuditPage {
     #[serde(default)]
     pub next: Option<i64>,
 }
+
+/// What a device's admin page shows: the device as its owner sees it, the
+/// owner, its commands and the audit log's entries about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AdminDevice {
+    pub detail: crate::DeviceDetail,
+    pub owner_email: String,
+    pub owner_name: String,
+    /// Newest first, each with its timeline.
+    pub commands: Vec<crate::Command>,
+    /// Newest first; the latest 100.
+    pub audit: Vec<AuditEntry>,
+}
+
+/// The longest reason an administrator gives for an action.
+pub const MAX_REASON: usize = 500;
+
+/// Retire or Reset device by an administrator: the device's name typed
+/// again, and why (the owner reads it on the device's timeline).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AdminActionRequest {
+    pub device_name: String,
+    pub reason: String,
+}
+
+impl AdminActionRequest {
+    /// Each field's problem, in words for the form.
+    pub fn field_errors(&self) -> crate::FieldErrors {
+        let mut errors = crate::FieldErrors::default();
+        let reason = self.reason.trim();
+        if reason.is_empty() {
+            errors.add("reason", "Say why: the device's owner reads it.");
+        } else if reason.chars().count() > MAX_REASON {
+            errors.add("reason", &format!("Say it in at most {MAX_REASON} characters."));
+        } else if reason.chars().any(|c| c.is_control() && c != '\n') {
+            errors.add("reason", "Use letters, digits and punctuation.");
+        }
+        errors
+    }
+}

@@ -127,6 +127,12 @@ pub struct Command {
     pub expires_at: String,
     #[serde(default)]
     pub failure_reason: Option<String>,
+    /// The administrator who asked for it, when the owner did not.
+    #[serde(default)]
+    pub requested_by: Option<String>,
+    /// Why the administrator asked.
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -214,6 +220,9 @@ pub struct ActivityEntry {
     #[serde(default)]
     pub subject: Option<String>,
     pub outcome: String,
+    /// Who did it, when it was not the user: an administrator, by name.
+    #[serde(default)]
+    pub by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

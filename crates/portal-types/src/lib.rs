@@ -18,8 +18,8 @@ pub mod ids;
 pub mod live;
 
 pub use admin::{
-    AuditEntry, AuditPage, ComplianceCount, FleetDevice, FleetPage, FleetSort, ManagedBy, ManagedByCount, ModeSummary,
-    Overview, PlatformCount,
+    AdminActionRequest, AdminDevice, AuditEntry, AuditPage, ComplianceCount, FleetDevice, FleetPage, FleetSort,
+    ManagedBy, ManagedByCount, ModeSummary, Overview, PlatformCount,
 };
 pub use apps::{
     App, AppDetail, AppInput, AppInstall, AppPackage, AppsPage, DeviceAppsResponse, InstallState, ManagedApp,

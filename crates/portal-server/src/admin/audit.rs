@@ -142,7 +142,7 @@ fn checked(caller: &CurrentUser, params: Result<Query<AuditParams>, QueryRejecti
     params.check().map_err(AppError::InvalidInput)
 }
 
-fn entry(record: AuditRecord) -> AuditEntry {
+pub(super) fn entry(record: AuditRecord) -> AuditEntry {
     AuditEntry {
         id: record.id,
         at: record.event.at.format(&Rfc3339).expect("formattable time"),

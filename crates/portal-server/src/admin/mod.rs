@@ -3,6 +3,7 @@
 
 pub mod audit;
 mod csv;
+pub mod devices;
 pub mod fleet;
 pub mod overview;
 

@@ -9,7 +9,7 @@ use axum::{
 };
 use portal_types::{
     ActivityEntry, ActivityResponse, ApiError, Command, CommandId, CommandKind, CommandState, CommandsResponse,
-    DeviceId, EnrollmentCodeRequest, FieldErrors, LockRequest, Ownership, Platform, RenameRequest, WipeRequest,
+    DeviceId, EnrollmentCodeRequest, FieldErrors, LockRequest, Ownership, Platform, RenameRequest, UserId, WipeRequest,
 };
 use time::format_description::well_known::Rfc3339;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -311,18 +311,75 @@ async fn wipe(
     OwnedDevice { caller, id: device }: OwnedDevice,
     ApiJson(request): ApiJson<WipeRequest>,
 ) -> Result<(StatusCode, Json<Command>), AppError> {
-    caller.require_fresh(state.clock.now())?;
-    let now = state.clock.now();
+    let owner = caller.user.id;
+    let command = reset_device(
+        &state,
+        &caller,
+        client,
+        Requested::by_owner(owner, device),
+        &request.device_name,
+    )
+    .await?;
+    Ok((StatusCode::ACCEPTED, Json(command)))
+}
+
+/// Who asks for a Reset or a Remove on which device: its owner, or an
+/// administrator, who gives a reason.
+pub(crate) struct Requested {
+    pub owner: UserId,
+    pub device: DeviceId,
+    /// The administrator's name and reason.
+    pub admin: Option<(String, String)>,
+}
+
+impl Requested {
+    pub fn by_owner(owner: UserId, device: DeviceId) -> Self {
+        Requested {
+            owner,
+            device,
+            admin: None,
+        }
+    }
+
+    fn command(&self, state: &AppState, kind: CommandKind, now: time::OffsetDateTime) -> NewCommand {
+        let (requested_by, reason) = self.admin.clone().unzip();
+        NewCommand {
+            requested_by,
+            reason,
+            ..NewCommand::requested(self.device, self.owner, kind, now, now + state.command_ttl)
+        }
+    }
+}
+
+/// The device's name typed again, as a destructive action asks.
+pub(crate) async fn check_typed_name(state: &AppState, requested: &Requested, typed: &str) -> Result<(), AppError> {
     let (detail, _) = state
         .db
-        .device_detail(caller.user.id, device)
+        .device_detail(requested.owner, requested.device)
         .await?
         .ok_or(AppError::NotFound)?;
-    if request.device_name.trim() != detail.device.name {
+    if typed.trim() != detail.device.name {
         let mut errors = FieldErrors::default();
         errors.add("device_name", "Type the device's name exactly as it is shown.");
         return Err(AppError::InvalidInput(errors));
     }
+    Ok(())
+}
+
+/// Reset device, for the owner or an administrator: a fresh sign-in, the
+/// device's name typed again, at most three an hour for whoever asks, one
+/// at a time.
+pub(crate) async fn reset_device(
+    state: &AppState,
+    caller: &CurrentUser,
+    client: SocketAddr,
+    requested: Requested,
+    typed_name: &str,
+) -> Result<Command, AppError> {
+    let now = state.clock.now();
+    caller.require_fresh(now)?;
+    let device = requested.device;
+    check_typed_name(state, &requested, typed_name).await?;
     let user_key = caller.user.id.to_string();
     let attempt = match state.wipe_limits.reserve(&user_key, now).await? {
         Ok(attempt) => attempt,
@@ -337,13 +394,13 @@ async fn wipe(
             });
         }
     };
-    let command = new_command(&state, &caller, device, CommandKind::Wipe, now);
+    let command = requested.command(state, CommandKind::Wipe, now);
     let refusal = match state
         .db
-        .queue_wipe(command, audit_event(&caller, client, "wipe_requested", device, now))
+        .queue_wipe(command, audit_event(caller, client, "wipe_requested", device, now))
         .await?
     {
-        WipeOutcome::Queued(command) => return Ok((StatusCode::ACCEPTED, Json(*command))),
+        WipeOutcome::Queued(command) => return Ok(*command),
         WipeOutcome::AlreadyWiped => AppError::refused(
             StatusCode::CONFLICT,
             "already_wiped",
@@ -380,11 +437,22 @@ async fn remove(
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     OwnedDevice { caller, id: device }: OwnedDevice,
 ) -> Result<axum::response::Response, AppError> {
+    let owner = caller.user.id;
+    remove_device(&state, &caller, client, Requested::by_owner(owner, device)).await
+}
+
+/// Remove device, for the owner or an administrator (see [`remove`]).
+pub(crate) async fn remove_device(
+    state: &AppState,
+    caller: &CurrentUser,
+    client: SocketAddr,
+    requested: Requested,
+) -> Result<axum::response::Response, AppError> {
     use axum::response::IntoResponse;
     let now = state.clock.now();
     caller.require_fresh(now)?;
-    let command = new_command(&state, &caller, device, CommandKind::Retire, now);
-    let event = audit_event(&caller, client, "retire_requested", device, now);
+    let command = requested.command(state, CommandKind::Retire, now);
+    let event = audit_event(caller, client, "retire_requested", requested.device, now);
     match state.db.queue_retire(command, event).await? {
         RemoveOutcome::Queued(command) => Ok((StatusCode::ACCEPTED, Json(*command)).into_response()),
         RemoveOutcome::Removed => Ok(StatusCode::NO_CONTENT.into_response()),
@@ -392,12 +460,12 @@ async fn remove(
         RemoveOutcome::ResetWaiting => Err(AppError::refused(
             StatusCode::CONFLICT,
             "wipe_pending",
-            "A reset of this device is on its way: you can remove the device once it has been reset.",
+            "A reset of this device is on its way: the device can be removed once it has been reset.",
         )),
         RemoveOutcome::AlreadyPending => Err(AppError::refused(
             StatusCode::CONFLICT,
             "removal_pending",
-            "This device is being removed already: it leaves your list once it has taken corporate apps and data off.",
+            "This device is being removed already: it leaves the list once it has taken corporate apps and data off.",
         )),
     }
 }
@@ -411,11 +479,15 @@ async fn activity(State(state): State<AppState>, caller: CurrentUser) -> Result<
         .activity(caller.user.id, 200)
         .await?
         .into_iter()
-        .map(|event| ActivityEntry {
-            at: event.at.format(&Rfc3339).unwrap_or_default(),
-            action: event.action,
-            subject: event.subject,
-            outcome: event.outcome,
+        .map(|record| ActivityEntry {
+            at: record.event.at.format(&Rfc3339).unwrap_or_default(),
+            // Somebody else's action on one of the caller's devices says who.
+            by: record
+                .actor_name
+                .filter(|_| record.event.actor.is_some_and(|actor| actor != caller.user.id)),
+            action: record.event.action,
+            subject: record.event.subject,
+            outcome: record.event.outcome,
         })
         .collect();
     Ok(Json(ActivityResponse { entries }))

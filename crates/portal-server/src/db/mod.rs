@@ -164,6 +164,10 @@ pub struct NewCommand {
     pub idempotency_key: Option<String>,
     pub requested_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
+    /// An administrator who asked for it on the owner's device, by name.
+    pub requested_by: Option<String>,
+    /// Why the administrator asked.
+    pub reason: Option<String>,
 }
 
 impl NewCommand {
@@ -186,6 +190,8 @@ impl NewCommand {
             idempotency_key: None,
             requested_at: now,
             expires_at,
+            requested_by: None,
+            reason: None,
         }
     }
 }
@@ -626,8 +632,9 @@ pub trait CatalogStore: Send + Sync {
 /// The append-only audit log.
 #[async_trait]
 pub trait AuditStore: Send + Sync {
-    /// The user's own actions, newest first.
-    async fn activity(&self, user_id: UserId, limit: u32) -> DbResult<Vec<AuditEvent>>;
+    /// The user's own actions, and what others (administrators) did to their
+    /// devices, newest first.
+    async fn activity(&self, user_id: UserId, limit: u32) -> DbResult<Vec<AuditRecord>>;
     async fn record_audit(&self, event: AuditEvent) -> DbResult<()>;
     /// Newest first; for the activity pages and the tests.
     async fn audit_events(&self, limit: u32) -> DbResult<Vec<AuditEvent>>;
@@ -659,6 +666,7 @@ pub struct AuditRecord {
     pub id: i64,
     pub event: AuditEvent,
     pub actor_email: Option<String>,
+    pub actor_name: Option<String>,
 }
 
 /// One limit's key, and how far back its attempts count.
@@ -715,6 +723,8 @@ pub trait FleetStore: Send + Sync {
     async fn fleet_page(&self, query: &FleetQuery) -> DbResult<Vec<(FleetDevice, FleetKey)>>;
     /// How many devices the query's filter matches, over all pages.
     async fn fleet_count(&self, query: &FleetQuery) -> DbResult<u64>;
+    /// The device's owner: id, email and name.
+    async fn device_owner(&self, device: DeviceId) -> DbResult<Option<(UserId, String, String)>>;
     /// Every device counted by compliance state and by platform, and those
     /// last seen before `seen_before`.
     async fn fleet_tallies(&self, seen_before: OffsetDateTime) -> DbResult<FleetTallies>;

@@ -44,6 +44,7 @@ pub fn api() -> Router<AppState> {
         .merge(admin::fleet::router())
         .merge(admin::overview::router())
         .merge(admin::audit::router())
+        .merge(admin::devices::router())
         .merge(help::router())
         .merge(openapi::router())
         .split_for_parts();

@@ -4,8 +4,8 @@ use std::collections::HashSet;
 
 use portal_server::db::{Compliance, NewDevice};
 use portal_types::{
-    AuditPage, ComplianceCount, ComplianceState, DeviceId, DevicesResponse, FleetDevice, FleetPage, FleetSort,
-    Inventory, ManagedBy, Overview, Ownership, Platform, PlatformCount,
+    AuditPage, Command, CommandKind, ComplianceCount, ComplianceState, DeviceId, DevicesResponse, FleetDevice,
+    FleetPage, FleetSort, Inventory, ManagedBy, Overview, Ownership, Platform, PlatformCount,
 };
 use reqwest::StatusCode;
 use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
@@ -484,4 +484,114 @@ async fn the_audit_log_filters_pages_and_exports_without_changing() {
     assert_eq!(lines[0], "Entry,Time,Actor,Action,Subject,Source,Outcome");
     assert_eq!(lines.len() - 1, all.len());
     assert_eq!(audit(&app, &it, "per_page=200").await.entries, all);
+}
+
+#[tokio::test]
+async fn an_administrator_resets_and_retires_with_the_owners_guards_and_a_reason_the_owner_reads() {
+    let app = spawn_app().await;
+    let ada = app.signed_in("ada@example.com").await;
+    let grace = app.signed_in("grace@example.com").await;
+    let (_, devices) = app.get_json(&ada, "/api/v1/devices").await;
+    let phone = &devices["devices"][0];
+    let (phone_id, phone_name) = (phone["id"].as_str().unwrap(), phone["name"].as_str().unwrap());
+    let (_, graces) = app.get_json(&grace, "/api/v1/devices").await;
+    let laptop = &graces["devices"][0];
+    let (laptop_id, laptop_name) = (laptop["id"].as_str().unwrap(), laptop["name"].as_str().unwrap());
+    let act = |client: &reqwest::Client, device: &str, action: &str, name: &str, reason: &str| {
+        client
+            .post(app.url(&format!("/api/v1/admin/devices/{device}/{action}")))
+            .json(&serde_json::json!({ "device_name": name, "reason": reason }))
+            .send()
+    };
+
+    // An employee is refused everything here, and nothing changes.
+    let (status, _) = app.get_json(&grace, &format!("/api/v1/admin/devices/{phone_id}")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for action in ["wipe", "retire"] {
+        let refused = act(&grace, phone_id, action, phone_name, "Mine now").await.unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{action}");
+    }
+    let (_, commands) = app
+        .get_json(&ada, &format!("/api/v1/devices/{phone_id}/commands"))
+        .await;
+    assert_eq!(commands["commands"].as_array().unwrap().len(), 0);
+
+    let it = app.signed_in("it@example.com").await;
+    let (status, page) = app.get_json(&it, &format!("/api/v1/admin/devices/{phone_id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["owner_email"], "ada@example.com");
+    assert_eq!(page["detail"]["device"]["name"], phone_name);
+    let (status, _) = app
+        .get_json(&it, &format!("/api/v1/admin/devices/{}", uuid::Uuid::new_v4()))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The owner's guards: the name typed again, a reason, a fresh sign-in.
+    let mistyped = act(&it, phone_id, "wipe", "someone's phone", "Reported stolen")
+        .await
+        .unwrap();
+    assert_eq!(mistyped.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let no_reason = act(&it, phone_id, "wipe", phone_name, "  ").await.unwrap();
+    assert_eq!(no_reason.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_names(&no_reason.json().await.unwrap()), ["reason"]);
+    app.clock.advance(Duration::minutes(6));
+    let stale = act(&it, phone_id, "wipe", phone_name, "Reported stolen").await.unwrap();
+    assert_eq!(stale.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_code(&stale.json().await.unwrap()), "reauthentication_required");
+    let again = it
+        .post(app.url("/api/v1/auth/reauthenticate"))
+        .json(&serde_json::json!({ "password": crate::helpers::PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NO_CONTENT);
+
+    let queued = act(&it, phone_id, "wipe", phone_name, "Reported stolen").await.unwrap();
+    assert_eq!(queued.status(), StatusCode::ACCEPTED);
+    let reset: Command = queued.json().await.unwrap();
+    assert_eq!(reset.kind, CommandKind::Wipe);
+    assert_eq!(reset.requested_by.as_deref(), Some("IT Admin"));
+    assert_eq!(reset.reason.as_deref(), Some("Reported stolen"));
+
+    // The owner sees who and why on the timeline, and in Activity.
+    let (_, commands) = app
+        .get_json(&ada, &format!("/api/v1/devices/{phone_id}/commands"))
+        .await;
+    assert_eq!(commands["commands"][0]["requested_by"], "IT Admin");
+    assert_eq!(commands["commands"][0]["reason"], "Reported stolen");
+    let (_, activity) = app.get_json(&ada, "/api/v1/activity").await;
+    let entry = &activity["entries"][0];
+    assert_eq!(
+        (entry["action"].as_str(), entry["by"].as_str()),
+        (Some("wipe_requested"), Some("IT Admin"))
+    );
+    let (_, graces_activity) = app.get_json(&grace, "/api/v1/activity").await;
+    assert!(
+        graces_activity["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["action"] != "wipe_requested")
+    );
+
+    // Retire: the device takes corporate data off, then leaves.
+    let retired = act(&it, laptop_id, "retire", laptop_name, "Left the company")
+        .await
+        .unwrap();
+    assert_eq!(retired.status(), StatusCode::ACCEPTED);
+    let (_, graces) = app.get_json(&grace, "/api/v1/devices").await;
+    let laptop = graces["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == laptop_id)
+        .unwrap()
+        .clone();
+    assert_eq!(laptop["removal_pending"], true);
+
+    // The device's page and the audit log name the administrator.
+    let (_, page) = app.get_json(&it, &format!("/api/v1/admin/devices/{phone_id}")).await;
+    assert_eq!(page["commands"][0]["reason"], "Reported stolen");
+    assert_eq!(page["audit"][0]["action"], "wipe_requested");
+    assert_eq!(page["audit"][0]["actor"], "it@example.com");
 }

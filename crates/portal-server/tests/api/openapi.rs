@@ -53,6 +53,9 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get", "/api/v1/admin/overview"),
     ("get", "/api/v1/admin/audit"),
     ("get", "/api/v1/admin/audit.csv"),
+    ("get", "/api/v1/admin/devices/{id}"),
+    ("post", "/api/v1/admin/devices/{id}/wipe"),
+    ("post", "/api/v1/admin/devices/{id}/retire"),
     ("get", "/api/v1/help"),
 ];
 

@@ -504,7 +504,7 @@ async fn a_remove_device_whose_time_runs_out_removes_the_device_all_the_same() {
     assert!(db.devices_of(user_id).await.unwrap().is_empty());
     let last = db.activity(user_id, 1).await.unwrap().remove(0);
     assert_eq!(
-        (last.action.as_str(), last.outcome.as_str()),
+        (last.event.action.as_str(), last.event.outcome.as_str()),
         ("device_removed", "expired")
     );
 }

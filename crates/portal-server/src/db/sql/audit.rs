@@ -23,19 +23,47 @@ fn audit_from_row((at, actor, action, subject, source, outcome): AuditRow) -> Au
     }
 }
 
+/// An entry with its place in the log and its actor's email and name.
+const RECORD_FIELDS: &str = "a.id, a.at, a.actor_id, a.action, a.subject, a.source, a.outcome, u.email, u.display_name
+     FROM audit_events a LEFT JOIN users u ON u.id = a.actor_id";
+
+type RecordRow = (
+    i64,
+    Ts,
+    Option<Uid>,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+fn record_from_row(
+    (id, at, actor, action, subject, source, outcome, actor_email, actor_name): RecordRow,
+) -> AuditRecord {
+    AuditRecord {
+        id,
+        event: audit_from_row((at, actor, action, subject, source, outcome)),
+        actor_email,
+        actor_name,
+    }
+}
+
 #[async_trait]
 impl AuditStore for Store {
-    async fn activity(&self, user_id: UserId, limit: u32) -> DbResult<Vec<AuditEvent>> {
-        let rows: Vec<AuditRow> = sqlx::query_as(
-            "SELECT at, actor_id, action, subject, source, outcome FROM audit_events
-             WHERE actor_id = $1 ORDER BY id DESC LIMIT $2",
-        )
+    async fn activity(&self, user_id: UserId, limit: u32) -> DbResult<Vec<AuditRecord>> {
+        let rows: Vec<RecordRow> = sqlx::query_as(&format!(
+            "SELECT {RECORD_FIELDS} WHERE a.actor_id = $1
+                OR a.subject IN (SELECT CAST(id AS TEXT) FROM devices WHERE user_id = $1)
+             ORDER BY a.id DESC LIMIT $2"
+        ))
         .bind(uid(user_id))
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await
         .map_err(other)?;
-        Ok(rows.into_iter().map(audit_from_row).collect())
+        Ok(rows.into_iter().map(record_from_row).collect())
     }
 
     async fn record_audit(&self, event: AuditEvent) -> DbResult<()> {
@@ -68,10 +96,7 @@ impl AuditStore for Store {
             .map_err(other)?;
             devices = ids.into_iter().map(|id| DeviceId::from(id).to_string()).collect();
         }
-        let mut sql = QueryBuilder::<Db>::new(
-            "SELECT a.id, a.at, a.actor_id, a.action, a.subject, a.source, a.outcome, u.email
-             FROM audit_events a LEFT JOIN users u ON u.id = a.actor_id WHERE TRUE",
-        );
+        let mut sql = QueryBuilder::<Db>::new(format!("SELECT {RECORD_FIELDS} WHERE TRUE"));
         if let Some(email) = &query.actor {
             sql.push(" AND a.actor_id IN (SELECT id FROM users WHERE lower(email) = ")
                 .push_bind(email.clone())
@@ -109,25 +134,7 @@ impl AuditStore for Store {
             sql.push(" AND a.id < ").push_bind(before);
         }
         sql.push(" ORDER BY a.id DESC LIMIT ").push_bind(i64::from(query.limit));
-        let rows: Vec<(
-            i64,
-            Ts,
-            Option<Uid>,
-            String,
-            Option<String>,
-            Option<String>,
-            String,
-            Option<String>,
-        )> = sql.build_query_as().fetch_all(&self.pool).await.map_err(other)?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, at, actor, action, subject, source, outcome, actor_email)| AuditRecord {
-                    id,
-                    event: audit_from_row((at, actor, action, subject, source, outcome)),
-                    actor_email,
-                },
-            )
-            .collect())
+        let rows: Vec<RecordRow> = sql.build_query_as().fetch_all(&self.pool).await.map_err(other)?;
+        Ok(rows.into_iter().map(record_from_row).collect())
     }
 }

@@ -16,7 +16,8 @@ use crate::{
 };
 
 const COMMAND_FIELDS: &str = "id, device_id, user_id, kind, state, lock_message, lock_phone, app_id, app_name, app_version, \
-                              requested_at, delivered_at, acknowledged_at, finished_at, expires_at, failure_reason";
+                              requested_at, delivered_at, acknowledged_at, finished_at, expires_at, failure_reason, \
+                              requested_by, reason";
 
 #[derive(sqlx::FromRow)]
 struct CommandRow {
@@ -36,6 +37,8 @@ struct CommandRow {
     finished_at: Option<Ts>,
     expires_at: Ts,
     failure_reason: Option<String>,
+    requested_by: Option<String>,
+    reason: Option<String>,
 }
 
 impl CommandRow {
@@ -89,6 +92,8 @@ impl TryFrom<CommandRow> for Command {
             finished_at: row.finished_at.map(Ts::rfc3339),
             expires_at: row.expires_at.rfc3339(),
             failure_reason: row.failure_reason,
+            requested_by: row.requested_by,
+            reason: row.reason,
         })
     }
 }
@@ -182,9 +187,9 @@ pub(super) async fn insert_commands(tx: &mut Tx<'_>, queued: &[(NewCommand, Audi
     for chunk in queued.chunks(super::ROWS_PER_INSERT) {
         let sql = format!(
             "INSERT INTO commands (id, device_id, user_id, kind, state, lock_message, lock_phone, app_id, app_name,
-                                   app_version, idempotency_key, requested_at, expires_at)
+                                   app_version, idempotency_key, requested_at, expires_at, requested_by, reason)
              VALUES {} RETURNING {COMMAND_FIELDS}",
-            super::value_rows(chunk.len(), 13)
+            super::value_rows(chunk.len(), 15)
         );
         let mut query = sqlx::query_as::<_, CommandRow>(&sql);
         for (command, _) in chunk {
@@ -201,7 +206,9 @@ pub(super) async fn insert_commands(tx: &mut Tx<'_>, queued: &[(NewCommand, Audi
                 .bind(command.app.as_ref().map(|a| &a.version))
                 .bind(&command.idempotency_key)
                 .bind(Ts(command.requested_at))
-                .bind(Ts(command.expires_at));
+                .bind(Ts(command.expires_at))
+                .bind(&command.requested_by)
+                .bind(&command.reason);
         }
         inserted.extend(query.fetch_all(&mut **tx).await.map_err(other)?);
     }

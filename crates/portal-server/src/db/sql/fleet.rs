@@ -2,7 +2,7 @@
 //! key (a page costs the same wherever it is in the list).
 
 use async_trait::async_trait;
-use portal_types::{ComplianceState, FleetDevice, FleetSort, ManagedBy, Ownership, Platform};
+use portal_types::{ComplianceState, DeviceId, FleetDevice, FleetSort, ManagedBy, Ownership, Platform, UserId};
 
 use sqlx::QueryBuilder;
 
@@ -119,6 +119,17 @@ impl FleetStore for Store {
         push_filter(&mut count, query);
         let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await.map_err(other)?;
         Ok(total.try_into().unwrap_or_default())
+    }
+
+    async fn device_owner(&self, device: DeviceId) -> DbResult<Option<(UserId, String, String)>> {
+        let owner: Option<(Uid, String, String)> = sqlx::query_as(
+            "SELECT u.id, u.email, u.display_name FROM devices d JOIN users u ON u.id = d.user_id WHERE d.id = $1",
+        )
+        .bind(uid(device))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(owner.map(|(id, email, name)| (id.into(), email, name)))
     }
 
     async fn fleet_tallies(&self, seen_before: OffsetDateTime) -> DbResult<FleetTallies> {
