@@ -9,7 +9,8 @@ use crate::{
     app::guarded,
     components::header::Header,
     pages::{
-        admin_overview::OverviewPage, all_devices::AllDevicesPage, audit_log::AuditLogPage, not_found::NotFoundPage,
+        admin_device::AdminDevicePage, admin_overview::OverviewPage, all_devices::AllDevicesPage,
+        audit_log::AuditLogPage, not_found::NotFoundPage,
     },
     router::{provide_router, segments, use_router},
     session::provide_session,
@@ -29,6 +30,10 @@ pub fn AdminApp() -> impl IntoView {
                 ["admin"] => view! { <AdminNav/><OverviewPage/> }.into_any(),
                 ["admin", "devices"] => view! { <AdminNav/><AllDevicesPage/> }.into_any(),
                 ["admin", "audit"] => view! { <AdminNav/><AuditLogPage/> }.into_any(),
+                ["admin", "devices", id] => {
+                    let id = id.to_string();
+                    view! { <AdminNav/><AdminDevicePage id/> }.into_any()
+                }
                 _ => view! { <NotFoundPage/> }.into_any(),
             }
         })
@@ -44,8 +49,18 @@ pub fn AdminApp() -> impl IntoView {
 #[component]
 fn AdminNav() -> impl IntoView {
     let router = use_router();
-    let current =
-        move |href: &'static str| move || router.path.with(|p| p.trim_end_matches('/') == href).then_some("page");
+    // A section holds the pages under it: a device's page is under All devices.
+    let current = move |href: &'static str| {
+        move || {
+            router
+                .path
+                .with(|p| {
+                    let p = p.trim_end_matches('/');
+                    p == href || (href != "/admin" && p.starts_with(&format!("{href}/")))
+                })
+                .then_some("page")
+        }
+    };
     view! {
         <nav class="cp-admin-nav" aria-label="Admin">
             <a href="/admin" aria-current=current("/admin")>"Overview"</a>

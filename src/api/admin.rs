@@ -1,6 +1,6 @@
 //! The organisation's side, for IT administrators.
 
-use portal_types::{AuditPage, FleetPage, Overview};
+use portal_types::{AdminActionRequest, AdminDevice, AuditPage, FleetPage, Overview};
 
 use super::{ClientResult, get};
 
@@ -27,4 +27,14 @@ pub async fn audit(query: String) -> ClientResult<AuditPage> {
 /// Where the browser downloads the audit log as CSV, for the same filters.
 pub fn audit_csv(query: &str) -> String {
     format!("{}/admin/audit.csv?{query}", super::BASE)
+}
+
+/// A device's admin page.
+pub async fn device(id: String) -> ClientResult<AdminDevice> {
+    get(&format!("/admin/devices/{id}")).await
+}
+
+/// `action` is `wipe` or `retire`.
+pub async fn act_on(device: &str, action: &str, request: &AdminActionRequest) -> ClientResult<()> {
+    super::post_empty_body(&format!("/admin/devices/{device}/{action}"), request).await
 }

@@ -3,7 +3,7 @@ use portal_types::{Command, CommandKind, CommandState};
 
 use crate::{api, format, live::use_live_events, loader::load, task};
 
-fn kind_label(kind: CommandKind) -> &'static str {
+pub(crate) fn kind_label(kind: CommandKind) -> &'static str {
     match kind {
         CommandKind::Sync => "Check status",
         CommandKind::Lock => "Lock",
@@ -14,7 +14,7 @@ fn kind_label(kind: CommandKind) -> &'static str {
     }
 }
 
-fn state_label(state: CommandState) -> &'static str {
+pub(crate) fn state_label(state: CommandState) -> &'static str {
     match state {
         CommandState::Requested => "Requested",
         CommandState::Delivered => "Delivered",
@@ -74,7 +74,9 @@ pub fn Timeline(device: String) -> impl IntoView {
 fn Entry(command: Command, device: String) -> impl IntoView {
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
-    let cancellable = command.kind == CommandKind::Wipe && command.state == CommandState::Requested;
+    // An administrator's reset is theirs to take back.
+    let cancellable =
+        command.kind == CommandKind::Wipe && command.state == CommandState::Requested && command.requested_by.is_none();
     let id = command.id.to_string();
     let cancel = move |_| {
         let (device, id) = (device.clone(), id.clone());
@@ -90,6 +92,12 @@ fn Entry(command: Command, device: String) -> impl IntoView {
             <p class="cp-timeline__title">
                 <strong>{name}</strong> {command.app_name.as_ref().map(|name| format!(" {name}"))} " · " {state_label(command.state)}
             </p>
+            {command.requested_by.clone().map(|admin| view! {
+                <p class="cp-timeline__by">
+                    "Requested by " {admin} ", your IT department"
+                    {command.reason.clone().map(|reason| format!(": {reason}"))}
+                </p>
+            })}
             {command.failure_reason.clone().map(|reason| view! { <p>{reason}</p> })}
             <ol class="cp-timeline__steps">
                 {steps(&command).into_iter().map(|(step, at)| view! {

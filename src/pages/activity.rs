@@ -34,7 +34,7 @@ fn Entry(entry: ActivityEntry) -> impl IntoView {
     view! {
         <li class="cp-activity__entry">
             <time datetime=entry.at.clone()>{format::date_time(&entry.at)}</time>
-            <span>{describe(&entry.action)}</span>
+            <span>{describe(&entry.action)} {entry.by.map(|admin| format!(" (by {admin}, IT)"))}</span>
             {failed.then(|| view! { <span class="cp-activity__outcome">{entry.outcome.replace('_', " ")}</span> })}
         </li>
     }

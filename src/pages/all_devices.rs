@@ -315,7 +315,7 @@ fn FleetRow(device: FleetDevice) -> impl IntoView {
     view! {
         <tr>
             <th scope="row">
-                <span class="cp-admin__device">{device.name}</span>
+                <a class="cp-admin__device" href=format!("/admin/devices/{}", device.id)>{device.name}</a>
                 <span class="cp-admin__model">{device.model}</span>
             </th>
             <td>

@@ -1,8 +1,6 @@
 //! The audit log, for administrators: every entry, newest first, filtered
 //! by actor, action, device, user and time, a page at a time.
 
-use std::collections::BTreeMap;
-
 use leptos::prelude::*;
 use portal_types::{AuditEntry, AuditPage};
 
@@ -23,16 +21,16 @@ const FIELDS: [(&str, &str, &str, &str); 6] = [
     ("to", "To", "date", ""),
 ];
 
-/// The filters' values by query parameter, as the address keeps them.
+/// The filters' values, in the order of [`FIELDS`], as the address keeps them.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct AuditFilter(BTreeMap<&'static str, String>);
+pub struct AuditFilter([String; FIELDS.len()]);
 
 impl AuditFilter {
     pub fn parse(query: &str) -> Self {
         let mut filter = AuditFilter::default();
         for (key, value) in query_pairs(query) {
-            if let Some((name, ..)) = FIELDS.iter().find(|(name, ..)| *name == key) {
-                filter.0.insert(name, value);
+            if let Some(at) = FIELDS.iter().position(|(name, ..)| *name == key) {
+                filter.0[at] = value;
             }
         }
         filter
@@ -42,16 +40,11 @@ impl AuditFilter {
     pub fn query(&self) -> String {
         FIELDS
             .iter()
-            .filter_map(|(name, ..)| {
-                let value = self.0.get(name)?.trim();
-                (!value.is_empty()).then(|| format!("{name}={}", encode(value)))
-            })
+            .zip(&self.0)
+            .filter(|(_, value)| !value.trim().is_empty())
+            .map(|((name, ..), value)| format!("{name}={}", encode(value.trim())))
             .collect::<Vec<_>>()
             .join("&")
-    }
-
-    fn get(&self, name: &str) -> String {
-        self.0.get(name).cloned().unwrap_or_default()
     }
 }
 
@@ -106,17 +99,17 @@ pub fn AuditLogPage() -> impl IntoView {
             <h1>"Audit log"</h1>
             <p class="cp-lead">"Every action in the portal, newest first. Entries are never changed or removed."</p>
             <div class="cp-admin__filters" role="search" aria-label="Filter the audit log">
-                {FIELDS.map(|(name, label, kind, hint)| {
+                {FIELDS.into_iter().enumerate().map(|(at, (name, label, kind, hint))| {
                     let id = format!("audit-{name}");
                     view! {
                         <div class="cp-field">
                             <label for=id.clone()>{label}</label>
                             <input id=id type=kind autocomplete="off" placeholder=hint
-                                prop:value=move || filter.with(|f| f.get(name))
+                                prop:value=move || filter.with(|f| f.0[at].clone())
                                 on:change=move |ev| {
                                     let value = event_target_value(&ev);
                                     before.set(None);
-                                    filter.update(|f| { f.0.insert(name, value); });
+                                    filter.update(|f| f.0[at] = value);
                                 }/>
                         </div>
                     }
@@ -135,7 +128,7 @@ pub fn AuditLogPage() -> impl IntoView {
                 Some(Ok(_)) if entries.with(Vec::is_empty) => view! {
                     <p class="cp-empty" role="status">"No entries match these filters."</p>
                 }.into_any(),
-                Some(Ok(_)) => view! { <AuditTable entries/> }.into_any(),
+                Some(Ok(_)) => view! { <AuditTable entries label="Audit log"/> }.into_any(),
             }}
             {move || next.get().map(|older| view! {
                 <button class="cp-button" type="button" on:click=move |_| before.set(Some(older))>"Show more"</button>
@@ -144,11 +137,12 @@ pub fn AuditLogPage() -> impl IntoView {
     }
 }
 
+/// Audit entries, newest first, in a table named `label`.
 #[component]
-fn AuditTable(entries: RwSignal<Vec<AuditEntry>>) -> impl IntoView {
+pub fn AuditTable(entries: RwSignal<Vec<AuditEntry>>, label: &'static str) -> impl IntoView {
     view! {
         <div class="cp-admin__table-wrap">
-            <table class="cp-admin__table" aria-label="Audit log">
+            <table class="cp-admin__table" aria-label=label>
                 <thead>
                     <tr>
                         {["Time", "Actor", "Action", "Subject", "Source", "Outcome"]

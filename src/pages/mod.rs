@@ -1,5 +1,6 @@
 pub mod activity;
 pub mod add_device;
+pub mod admin_device;
 pub mod admin_overview;
 pub mod all_devices;
 pub mod app_detail;

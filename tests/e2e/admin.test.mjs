@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, test } from "node:test";
-import { launchBrowser, newPage, signIn, startServer } from "./support.mjs";
+import { PASSWORD, launchBrowser, newPage, signIn, startServer } from "./support.mjs";
 
 let server;
 let browser;
@@ -138,4 +138,44 @@ test("the administrator reads the audit log filtered to one person's actions and
   assert.equal(lines.length - 1, expected.entries.length);
   assert.ok(lines.slice(1).every((line) => line.split(",")[2] === "ada@example.com"));
   await page.close();
+});
+
+test("the administrator resets an employee's lost phone with a reason the owner reads live on its timeline", async () => {
+  // Ada watches her phone's page.
+  const ada = await newPage(browser);
+  await ada.goto(`${server.url}/sign-in`);
+  await signIn(ada, "ada@example.com");
+  await ada.getByRole("link", { name: "Work phone" }).click();
+  await ada.getByRole("heading", { name: "Work phone" }).waitFor();
+  await ada.getByRole("heading", { name: "Timeline" }).waitFor();
+
+  const it = await newPage(browser);
+  await it.goto(`${server.url}/sign-in`);
+  await signIn(it, "it@example.com");
+  await it.getByRole("heading", { name: "My devices" }).waitFor();
+  await it.goto(`${server.url}/admin/devices?q=${encodeURIComponent("ada@example.com")}`);
+  await it.getByRole("table", { name: "All devices" }).getByRole("link", { name: "Work phone" }).click();
+  await it.getByRole("heading", { name: "Work phone", level: 1 }).waitFor();
+  await it.getByText("Ada Lovelace (ada@example.com)").waitFor();
+  await it.getByRole("heading", { name: "Certificate" }).waitFor();
+
+  await it.getByRole("button", { name: "Reset device" }).click();
+  const reset = it.locator("form");
+  await reset.getByLabel("Reason (the owner reads it)").fill("Reported stolen at the airport");
+  await reset.getByLabel("Type the device's name to confirm").fill("Work phone");
+  await reset.getByLabel("Your password").fill(PASSWORD);
+  await reset.getByRole("button", { name: "Reset device" }).click();
+  await it.getByRole("status").filter({ hasText: "Reset requested" }).waitFor();
+  const commands = it.getByRole("table", { name: "Commands" });
+  await commands.getByRole("row", { name: /Reset device.*IT Admin.*Reported stolen at the airport/ }).waitFor();
+  await it.getByRole("table", { name: "Audit trail" }).getByRole("row", { name: /Reset a device.*wipe_requested/ }).waitFor();
+
+  // Ada's page follows live: who asked and why, and no Cancel for her.
+  const entry = ada.getByRole("list", { name: "Timeline" }).getByRole("listitem", { name: "Reset device" });
+  await entry.getByText("Requested by IT Admin, your IT department: Reported stolen at the airport").waitFor();
+  assert.equal(await entry.getByRole("button", { name: "Cancel reset" }).count(), 0);
+  await ada.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Activity" }).click();
+  await ada.getByRole("list", { name: "Activity" }).getByText("Reset a device (by IT Admin, IT)").waitFor();
+  await ada.close();
+  await it.close();
 });

@@ -194,7 +194,7 @@ async fn lock(
         (status = 200, body = Command),
         (status = 401, body = ApiError),
         (status = 404, body = ApiError),
-        (status = 409, body = ApiError, description = "The device has already taken it"),
+        (status = 409, body = ApiError, description = "The device has already taken it, or an administrator asked for it"),
     ))]
 async fn cancel(
     State(state): State<AppState>,
@@ -204,6 +204,20 @@ async fn cancel(
 ) -> Result<Json<Command>, AppError> {
     let command = command.parse().map(CommandId).map_err(|_| AppError::NotFound)?;
     let now = state.clock.now();
+    // What an administrator asked for on the device is theirs to take back.
+    let by_admin = state
+        .db
+        .commands_of(device, now)
+        .await?
+        .into_iter()
+        .any(|c| c.id == command && c.requested_by.is_some());
+    if by_admin {
+        return Err(AppError::refused(
+            StatusCode::CONFLICT,
+            "requested_by_admin",
+            "Your IT department asked for this action: contact them to stop it.",
+        ));
+    }
     let cancelled = state
         .db
         .advance_command(

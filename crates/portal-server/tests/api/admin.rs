@@ -565,6 +565,13 @@ async fn an_administrator_resets_and_retires_with_the_owners_guards_and_a_reason
         (entry["action"].as_str(), entry["by"].as_str()),
         (Some("wipe_requested"), Some("IT Admin"))
     );
+    let cancel = ada
+        .post(app.url(&format!("/api/v1/devices/{phone_id}/commands/{}/cancel", reset.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancel.status(), StatusCode::CONFLICT);
+    assert_eq!(error_code(&cancel.json().await.unwrap()), "requested_by_admin");
     let (_, graces_activity) = app.get_json(&grace, "/api/v1/activity").await;
     assert!(
         graces_activity["entries"]
