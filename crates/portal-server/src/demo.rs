@@ -302,6 +302,7 @@ pub async fn seed_fleet(state: &AppState, count: usize) -> anyhow::Result<()> {
         }
     }
     state.db.create_devices(&batch).await?;
+    state.db.analyze().await?;
     tracing::info!("demo fleet created: {count} devices of users fleet-NNNNN@example.com");
     Ok(())
 }

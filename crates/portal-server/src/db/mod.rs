@@ -745,6 +745,9 @@ pub trait Database:
 {
     /// Cheap round trip for the health check.
     async fn ping(&self) -> DbResult<()>;
+    /// Reads the tables' statistics again, after a bulk load: the planner
+    /// picks its indexes by them, and the database's own refresh comes later.
+    async fn analyze(&self) -> DbResult<()>;
     /// Hands `deliver` the notices of every change committed from now on:
     /// this process's, and every other node's where several share the database.
     /// Once per store.

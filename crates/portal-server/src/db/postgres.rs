@@ -106,6 +106,15 @@ mod dialect {
         format!("SELECT jsonb_array_elements_text(${n}::jsonb)")
     }
 
+    /// None: the trigram indexes on the columns answer `LIKE` itself.
+    pub fn device_text_index(_text: &str) -> Option<(&'static str, String)> {
+        None
+    }
+
+    /// `column = ANY(ARRAY(subquery))`: unlike `IN (subquery)`, an index
+    /// condition the planner can join to others with `OR`.
+    pub const IN_SUBQUERY: (&str, &str) = (" = ANY(ARRAY(", "))");
+
     /// Text values of a group joined by commas.
     pub fn comma_joined(column: &str) -> String {
         format!("string_agg({column}, ',')")

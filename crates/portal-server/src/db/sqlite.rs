@@ -107,6 +107,24 @@ mod dialect {
         format!("SELECT value FROM json_each(${n})")
     }
 
+    /// The condition on devices (`d`) whose name, model or serial number
+    /// contain `text` (case-insensitively) through the trigram index, as the
+    /// condition's start and the value to bind after it; `None` below three
+    /// characters, which the index has no trigram for.
+    pub fn device_text_index(text: &str) -> Option<(&'static str, String)> {
+        (text.chars().count() >= 3).then(|| {
+            // One phrase of trigrams is the text as a substring; quotes doubled.
+            let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+            (
+                "d.rowid IN (SELECT rowid FROM devices_search WHERE devices_search MATCH ",
+                phrase,
+            )
+        })
+    }
+
+    /// `column IN (subquery)`, opened and closed around the subquery.
+    pub const IN_SUBQUERY: (&str, &str) = (" IN (", ")");
+
     /// Text values of a group joined by commas.
     pub fn comma_joined(column: &str) -> String {
         format!("group_concat({column}, ',')")

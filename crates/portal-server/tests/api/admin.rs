@@ -602,3 +602,50 @@ async fn an_administrator_resets_and_retires_with_the_owners_guards_and_a_reason
     assert_eq!(page["audit"][0]["action"], "wipe_requested");
     assert_eq!(page["audit"][0]["actor"], "it@example.com");
 }
+
+#[tokio::test]
+async fn search_follows_renames_and_takes_any_text() {
+    let app = spawn_app().await;
+    let now = OffsetDateTime::now_utc();
+    let id = add_device(
+        &app,
+        "grace@example.com",
+        "Quarterly \"Kiosk\" tablet",
+        Platform::Android,
+        now,
+    )
+    .await;
+    let it = app.signed_in("it@example.com").await;
+    let found = |query: &'static str| {
+        let (app, it) = (&app, &it);
+        async move {
+            fleet(app, it, query)
+                .await
+                .devices
+                .into_iter()
+                .map(|d| d.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found("q=%22kiosk%22").await, vec![id], "quotes are text");
+    assert_eq!(found("q=QUARTERLY").await, vec![id], "any case");
+    assert_eq!(found("q=ly%20%22Ki").await, vec![id], "across words");
+    assert_eq!(found("q=sn-quarterly").await, vec![id], "the serial number");
+
+    let grace = app.signed_in("grace@example.com").await;
+    for name in ["Front desk tablet", "Lobby tablet"] {
+        let renamed = grace
+            .post(app.url(&format!("/api/v1/devices/{id}/rename")))
+            .json(&serde_json::json!({ "name": name }))
+            .send()
+            .await
+            .unwrap();
+        assert!(renamed.status().is_success());
+    }
+    assert_eq!(found("q=lobby").await, vec![id]);
+    assert!(
+        found("q=front%20desk").await.is_empty(),
+        "the name it had no longer finds it"
+    );
+    assert_eq!(found("q=sn-quarterly").await, vec![id], "the serial number stays");
+}

@@ -260,6 +260,11 @@ impl Database for Store {
         Ok(())
     }
 
+    async fn analyze(&self) -> DbResult<()> {
+        sqlx::query("ANALYZE").execute(&self.pool).await.map_err(other)?;
+        Ok(())
+    }
+
     async fn listen(&self, deliver: Deliver) -> DbResult<()> {
         if self.node.deliver.get().is_some() {
             return Err(DbError::Other(anyhow::anyhow!("somebody listens already")));
