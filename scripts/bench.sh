@@ -5,7 +5,10 @@
 #     wrk in another process (1 thread, 32 connections, 10 s over loopback),
 #     beside a bare axum handler answering the same bytes from memory;
 #   - enrollments a second (1,000 from 50 concurrent agents; two nodes on PostgreSQL);
-#   - Reset device pressed -> agent received, 50 runs, on one node and across two.
+#   - Reset device pressed -> agent received, 50 runs, on one node and across two;
+#   - All devices at 10,000 and 100,000 devices: each kind of page's API time
+#     (p50, p95), and in Chromium the time from a filter changed to its rows
+#     shown (PORTAL_FLEET_SIZES=10000,100000 by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
@@ -73,7 +76,13 @@ done
 say "enrollments and Reset delivery (release build of the API tests)"
 measure() { # DATABASE TESTS...
   PORTAL_TEST_DATABASE=$1 cargo test --release --locked -q -p portal-server --test api -- \
-    --ignored --nocapture --test-threads 1 "${@:2}" 2>&1 | grep -E '^(Reset|[0-9]+ enrollments)'
+    --ignored --nocapture --test-threads 1 "${@:2}" 2>&1 | grep -E '^(Reset|[0-9]+ enrollments|All devices|  )'
 }
-measure "" enrollments_per_second reset_delivery_latency
-measure "$PORTAL_TEST_DATABASE" enrollments_per_second reset_delivery_latency cross_node_reset_delivery
+measure "" enrollments_per_second reset_delivery_latency all_devices_at_scale
+measure "$PORTAL_TEST_DATABASE" enrollments_per_second reset_delivery_latency cross_node_reset_delivery all_devices_at_scale
+
+say "All devices in Chromium (release server, built portal)"
+ensure_build_tools
+ensure_chromium
+build_portal
+PORTAL_SERVER_BIN=target/release/portal-server node scripts/bench-all-devices.mjs
