@@ -125,6 +125,22 @@ pub fn segments(path: &str) -> Vec<&str> {
     path.split('/').filter(|s| !s.is_empty()).collect()
 }
 
+/// Keeps the address at `path` with the query `query()` gives, following it
+/// in place: Back returns to the same list, and typing adds no history entries.
+pub fn follow_in_address(path: &'static str, query: impl Fn() -> String + 'static) {
+    Effect::new(move |_| {
+        let query = query();
+        let address = if query.is_empty() {
+            path.to_string()
+        } else {
+            format!("{path}?{query}")
+        };
+        if let Ok(history) = window().history() {
+            let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&address));
+        }
+    });
+}
+
 /// The address's query as decoded pairs: `?q=a+b%26c&x=1` → `[("q", "a b&c"), ("x", "1")]`.
 pub fn query_pairs(query: &str) -> Vec<(String, String)> {
     query

@@ -9,7 +9,7 @@ use crate::{
     components::compliance_badge::ComplianceBadge,
     format::{date_time, relative_time},
     loader::load,
-    router::{encode, query_pairs},
+    router::{encode, follow_in_address, query_pairs},
 };
 
 /// The columns, in the order shown; those the server sorts on carry their sort.
@@ -123,18 +123,7 @@ pub fn AllDevicesPage() -> impl IntoView {
     let filter = RwSignal::new(Filter::parse(&window().location().search().unwrap_or_default()));
     // Where the next page starts; `None` for the first.
     let after = RwSignal::new(None::<String>);
-    // The address follows the filter, in place: no history entry per keystroke.
-    Effect::new(move |_| {
-        let query = filter.with(Filter::query);
-        let address = if query.is_empty() {
-            "/admin/devices".to_string()
-        } else {
-            format!("/admin/devices?{query}")
-        };
-        if let Ok(history) = window().history() {
-            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&address));
-        }
-    });
+    follow_in_address("/admin/devices", move || filter.with(Filter::query));
     let page = load(move || {
         let query = filter.with(Filter::query);
         let after = after.get();

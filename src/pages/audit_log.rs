@@ -8,7 +8,7 @@ use crate::{
     actions::describe,
     api, format,
     loader::load,
-    router::{encode, query_pairs},
+    router::{encode, follow_in_address, query_pairs},
 };
 
 /// The filters: query parameter, label, input type, hint.
@@ -52,17 +52,7 @@ impl AuditFilter {
 pub fn AuditLogPage() -> impl IntoView {
     let filter = RwSignal::new(AuditFilter::parse(&window().location().search().unwrap_or_default()));
     let before = RwSignal::new(None::<i64>);
-    Effect::new(move |_| {
-        let query = filter.with(AuditFilter::query);
-        let address = if query.is_empty() {
-            "/admin/audit".to_string()
-        } else {
-            format!("/admin/audit?{query}")
-        };
-        if let Ok(history) = window().history() {
-            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&address));
-        }
-    });
+    follow_in_address("/admin/audit", move || filter.with(AuditFilter::query));
     let page = load(move || {
         let query = filter.with(AuditFilter::query);
         let before = before.get();
