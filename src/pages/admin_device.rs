@@ -34,6 +34,12 @@ pub fn AdminDevicePage(id: String) -> impl IntoView {
         <section class="cp-page cp-page--wide">
             {move || match page.get() {
                 None => view! { <p class="cp-loading" role="status">"Loading the device…"</p> }.into_any(),
+                // A reset device that is retired leaves at once.
+                Some(Err(api::ClientError::Api { status: 404, .. })) => view! {
+                    <h1>"Device"</h1>
+                    {move || notice.get().map(|n| view! { <p class="cp-alert cp-alert--info" role="status">{n}</p> })}
+                    <p>"This device is not managed (any more)." " " <a href="/admin/devices">"All devices"</a></p>
+                }.into_any(),
                 Some(Err(error)) => view! {
                     <h1>"Device"</h1>
                     <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p>

@@ -161,8 +161,11 @@ pub fn AllDevicesPage() -> impl IntoView {
             }
         })
     });
+    // A new filter starts from its first page: the cursor shown for the old
+    // one goes with it, so Show more cannot mix the two.
     let change = move |update: &dyn Fn(&mut Filter)| {
         after.set(None);
+        next.set(None);
         filter.update(|f| update(f));
     };
 

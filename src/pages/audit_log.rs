@@ -99,6 +99,7 @@ pub fn AuditLogPage() -> impl IntoView {
                                 on:change=move |ev| {
                                     let value = event_target_value(&ev);
                                     before.set(None);
+                                    next.set(None);
                                     filter.update(|f| f.0[at] = value);
                                 }/>
                         </div>

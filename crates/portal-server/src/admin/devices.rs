@@ -15,7 +15,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     admin::{admin_only, audit::entry},
-    commands::routes::{Requested, check_typed_name, remove_device, reset_device},
+    commands::routes::{Requested, cancel_command, check_typed_name, remove_device, reset_device},
     db::AuditQuery,
     http::error::{ApiJson, AppError},
     identity::session::CurrentUser,
@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin_device))
         .routes(routes!(admin_wipe))
         .routes(routes!(admin_retire))
+        .routes(routes!(admin_cancel))
 }
 
 /// Entries of the device's audit trail its page shows.
@@ -132,4 +133,23 @@ async fn admin_retire(
     requested.admin = Some(checked(&caller, &request)?);
     check_typed_name(&state, &requested, &request.device_name).await?;
     remove_device(&state, &caller, client, requested).await
+}
+
+/// Cancels a command on the device (an administrator's Reset, say) that the
+/// device has not taken yet.
+#[utoipa::path(post, path = "/api/v1/admin/devices/{id}/commands/{command}/cancel", tag = "admin",
+    params(("id" = DeviceId, Path, description = "The device"), ("command" = portal_types::CommandId, Path, description = "The command")),
+    responses((status = 200, body = Command), (status = 401, body = ApiError),
+        (status = 403, body = ApiError, description = "Not an administrator"), (status = 404, body = ApiError),
+        (status = 409, body = ApiError, description = "The device has already taken it")))]
+async fn admin_cancel(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: CurrentUser,
+    Path((id, command)): Path<(String, String)>,
+) -> Result<Json<Command>, AppError> {
+    let (requested, ..) = device_of(&state, &caller, &id).await?;
+    cancel_command(&state, &caller, client, requested.device, &command, true)
+        .await
+        .map(Json)
 }

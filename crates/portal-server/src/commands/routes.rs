@@ -202,16 +202,31 @@ async fn cancel(
     OwnedDevice { caller, id: device }: OwnedDevice,
     Path((_, command)): Path<(String, String)>,
 ) -> Result<Json<Command>, AppError> {
+    cancel_command(&state, &caller, client, device, &command, false)
+        .await
+        .map(Json)
+}
+
+/// Cancels the device's command if the device has not taken it yet. What an
+/// administrator asked for is theirs to take back: the owner may cancel it
+/// only when `admin` (the caller is one).
+pub(crate) async fn cancel_command(
+    state: &AppState,
+    caller: &CurrentUser,
+    client: SocketAddr,
+    device: DeviceId,
+    command: &str,
+    admin: bool,
+) -> Result<Command, AppError> {
     let command = command.parse().map(CommandId).map_err(|_| AppError::NotFound)?;
     let now = state.clock.now();
-    // What an administrator asked for on the device is theirs to take back.
     let by_admin = state
         .db
         .commands_of(device, now)
         .await?
         .into_iter()
         .any(|c| c.id == command && c.requested_by.is_some());
-    if by_admin {
+    if by_admin && !admin {
         return Err(AppError::refused(
             StatusCode::CONFLICT,
             "requested_by_admin",
@@ -252,7 +267,7 @@ async fn cancel(
             AppError::NotFound
         });
     };
-    Ok(Json(cancelled))
+    Ok(cancelled)
 }
 
 pub(crate) fn audit_event(

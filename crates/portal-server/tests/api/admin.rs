@@ -4,8 +4,8 @@ use std::collections::HashSet;
 
 use portal_server::db::{Compliance, NewDevice};
 use portal_types::{
-    AuditPage, Command, CommandKind, ComplianceCount, ComplianceState, DeviceId, DevicesResponse, FleetDevice,
-    FleetPage, FleetSort, Inventory, ManagedBy, Overview, Ownership, Platform, PlatformCount,
+    AuditPage, Command, CommandKind, CommandState, ComplianceCount, ComplianceState, DeviceId, DevicesResponse,
+    FleetDevice, FleetPage, FleetSort, Inventory, ManagedBy, Overview, Ownership, Platform, PlatformCount,
 };
 use reqwest::StatusCode;
 use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
@@ -601,6 +601,16 @@ async fn an_administrator_resets_and_retires_with_the_owners_guards_and_a_reason
     assert_eq!(page["commands"][0]["reason"], "Reported stolen");
     assert_eq!(page["audit"][0]["action"], "wipe_requested");
     assert_eq!(page["audit"][0]["actor"], "it@example.com");
+
+    // The administrator takes their Reset back before the device takes it;
+    // nobody else can.
+    let cancel = format!("/api/v1/admin/devices/{phone_id}/commands/{}/cancel", reset.id);
+    let refused = grace.post(app.url(&cancel)).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let cancelled = it.post(app.url(&cancel)).send().await.unwrap();
+    assert_eq!(cancelled.status(), StatusCode::OK);
+    let cancelled: Command = cancelled.json().await.unwrap();
+    assert_eq!(cancelled.state, CommandState::Cancelled);
 }
 
 #[tokio::test]

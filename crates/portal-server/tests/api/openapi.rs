@@ -56,6 +56,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get", "/api/v1/admin/devices/{id}"),
     ("post", "/api/v1/admin/devices/{id}/wipe"),
     ("post", "/api/v1/admin/devices/{id}/retire"),
+    ("post", "/api/v1/admin/devices/{id}/commands/{command}/cancel"),
     ("get", "/api/v1/help"),
 ];
 
