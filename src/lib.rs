@@ -5,6 +5,7 @@ pub mod actions;
 pub mod admin_app;
 pub mod api;
 pub mod app;
+pub mod audit_app;
 pub mod catalog_app;
 pub mod components;
 pub mod format;

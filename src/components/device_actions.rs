@@ -14,7 +14,14 @@ enum Panel {
 /// Rename, Check status, Lock, Reset device and Remove device, each opening
 /// its own short form; Reset and Remove ask for the password again.
 #[component]
-pub fn DeviceActions(device: String, name: String, wiped: bool, removing: bool) -> impl IntoView {
+pub fn DeviceActions(
+    device: String,
+    name: String,
+    wiped: bool,
+    removing: bool,
+    /// The plan's reason, where it offers no Lock: said, not hidden.
+    lock_not_offered: Option<String>,
+) -> impl IntoView {
     let router = use_router();
     let open = RwSignal::new(None::<Panel>);
     let busy = RwSignal::new(false);
@@ -161,11 +168,15 @@ pub fn DeviceActions(device: String, name: String, wiped: bool, removing: bool) 
             {(!wiped && !removing).then(|| view! {
                 {button(Panel::Rename, "Rename", "cp-button")}
                 <button class="cp-button" type="button" on:click=check_status disabled=move || busy.get()>"Check status"</button>
-                {button(Panel::Lock, "Lock", "cp-button")}
+                {match lock_not_offered.clone() {
+                    None => button(Panel::Lock, "Lock", "cp-button").into_any(),
+                    Some(_) => view! { <button class="cp-button" type="button" disabled aria-describedby="lock-not-offered">"Lock"</button> }.into_any(),
+                }}
             })}
             {(!wiped).then(|| button(Panel::Reset, "Reset device", "cp-button cp-button--danger"))}
             {(!removing).then(|| button(Panel::Remove, "Remove device", "cp-button cp-button--outline"))}
         </div>
+        {lock_not_offered.map(|why| view! { <p class="cp-lead" id="lock-not-offered">{why}</p> })}
         {move || notice.get().map(|n| view! { <p class="cp-alert cp-alert--info" role="status">{n}</p> })}
         {move || open.get().map(|panel| {
             let body = match panel {

@@ -1,3 +1,4 @@
+pub mod admin_nav;
 pub mod app_icon;
 pub mod compliance_badge;
 pub mod device_actions;

@@ -81,7 +81,7 @@ fn DeviceView(detail: DeviceDetail) -> impl IntoView {
                     "Removal pending: corporate apps and data leave this device the next time it connects, then it leaves your list."
                 </p>
             })}
-            <DeviceActions device=id.clone() name=device.name wiped removing/>
+            <DeviceActions device=id.clone() name=device.name wiped removing lock_not_offered=detail.lock_not_offered/>
             <Timeline device=id/>
 
             <h2>"Compliance"</h2>

@@ -179,3 +179,31 @@ test("the administrator resets an employee's lost phone with a reason the owner 
   await ada.close();
   await it.close();
 });
+
+test("an Office 365 portal offers no Lock and says why, and its Overview names the mode", async () => {
+  const office = await startServer(["--provisioning-mode", "office365"]);
+  try {
+    const ada = await newPage(browser);
+    await ada.goto(`${office.url}/sign-in`);
+    await signIn(ada, "ada@example.com");
+    await ada.getByRole("link", { name: "Work phone" }).click();
+    await ada.getByRole("heading", { name: "Actions" }).waitFor();
+    const lock = ada.getByRole("button", { name: "Lock", exact: true });
+    assert.ok(await lock.isDisabled());
+    assert.match(await ada.locator("#lock-not-offered").innerText(), /plan \(Office 365: basic mobility management\) does not include Lock/);
+    assert.ok(await ada.getByRole("button", { name: "Reset device" }).isEnabled());
+    assert.ok(await ada.getByRole("button", { name: "Remove device" }).isEnabled());
+    await ada.close();
+
+    const it = await newPage(browser);
+    await it.goto(`${office.url}/sign-in`);
+    await signIn(it, "it@example.com");
+    await it.getByRole("heading", { name: "My devices" }).waitFor();
+    await it.goto(`${office.url}/admin`);
+    await it.getByRole("heading", { name: "Provisioning mode: Office 365" }).waitFor();
+    await it.getByText("Reset device and Remove device.").waitFor();
+    await it.close();
+  } finally {
+    await office.stop();
+  }
+});

@@ -20,7 +20,7 @@ test("Ada signs in, sees her devices, signs out and is refused the API", async (
   const response = await page.goto(server.url);
   const policy = response.headers()["content-security-policy"];
   // One hash per bundle's bootstrap script.
-  assert.match(policy, /script-src 'self'( 'sha256-[A-Za-z0-9+/=]+'){4} 'wasm-unsafe-eval'/);
+  assert.match(policy, /script-src 'self'( 'sha256-[A-Za-z0-9+/=]+'){5} 'wasm-unsafe-eval'/);
   assert.doesNotMatch(policy, /unsafe-inline/);
   await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
   assert.equal(new URL(page.url()).pathname, "/sign-in", "signed-out visitors are sent to Sign in");

@@ -197,6 +197,10 @@ pub struct DeviceDetail {
     pub compliance_deadline: Option<String>,
     #[serde(default)]
     pub certificate: Option<CertificateInfo>,
+    /// Why the organisation's plan offers no Lock, when it does not (basic
+    /// mobility management).
+    #[serde(default)]
+    pub lock_not_offered: Option<String>,
 }
 
 #[cfg(test)]

@@ -145,6 +145,7 @@ async fn sync(
     responses(
         (status = 202, body = Command),
         (status = 401, body = ApiError),
+        (status = 403, body = ApiError, description = "The organisation's plan does not include Lock"),
         (status = 404, body = ApiError),
         (status = 409, body = ApiError, description = "The device was reset, or is being removed"),
         (status = 422, body = ApiError, description = "A field a rule refuses (with a message for each), or the Idempotency-Key was used for another request"),
@@ -156,6 +157,14 @@ async fn lock(
     headers: HeaderMap,
     ApiJson(request): ApiJson<LockRequest>,
 ) -> Result<(StatusCode, Json<Command>), AppError> {
+    let mode = state.policy.mode;
+    if !mode.offers_action(CommandKind::Lock) {
+        return Err(AppError::refused(
+            StatusCode::FORBIDDEN,
+            "not_in_plan",
+            mode.not_offered("Lock"),
+        ));
+    }
     let clean = |v: Option<String>| v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
     let (message, phone) = (clean(request.message), clean(request.phone));
     let mut errors = FieldErrors::default();

@@ -63,6 +63,22 @@ impl ProvisioningMode {
         }
     }
 
+    /// Whether the mode's device management carries out the remote action:
+    /// basic mobility management (Office 365) resets and removes devices but
+    /// does not lock them.
+    pub fn offers_action(self, kind: portal_types::CommandKind) -> bool {
+        !(self == ProvisioningMode::Office365 && kind == portal_types::CommandKind::Lock)
+    }
+
+    /// What the portal says when the mode does not offer an action.
+    pub fn not_offered(self, action: &str) -> String {
+        format!(
+            "Your organisation's plan ({}: basic mobility management) does not include {action}. \
+             Reset device and Remove device are available; for anything else, contact your IT department.",
+            self.name()
+        )
+    }
+
     fn platforms(self) -> &'static [Platform] {
         use Platform::*;
         match self {
@@ -389,6 +405,19 @@ mod tests {
             jailbroken,
             free_storage_mb: 1000,
             serial_number: None,
+        }
+    }
+
+    #[test]
+    fn basic_mobility_management_offers_no_lock() {
+        use portal_types::CommandKind::*;
+        for kind in [Sync, Lock, Wipe, Retire] {
+            assert!(ProvisioningMode::Standalone.offers_action(kind));
+            assert!(ProvisioningMode::Hybrid.offers_action(kind));
+        }
+        assert!(!ProvisioningMode::Office365.offers_action(Lock));
+        for kind in [Wipe, Retire] {
+            assert!(ProvisioningMode::Office365.offers_action(kind));
         }
     }
 

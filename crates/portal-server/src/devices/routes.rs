@@ -47,5 +47,7 @@ async fn device_detail(
             .map(|since| since + state.policy.compliance.grace_period)
             .and_then(|deadline| deadline.format(&Rfc3339).ok());
     }
+    let mode = state.policy.mode;
+    detail.lock_not_offered = (!mode.offers_action(portal_types::CommandKind::Lock)).then(|| mode.not_offered("Lock"));
     Ok(Json(detail))
 }

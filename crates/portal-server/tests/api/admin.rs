@@ -659,3 +659,33 @@ async fn search_follows_renames_and_takes_any_text() {
     );
     assert_eq!(found("q=sn-quarterly").await, vec![id], "the serial number stays");
 }
+
+#[tokio::test]
+async fn an_office365_portal_offers_no_lock_and_says_so() {
+    let app = crate::helpers::spawn_with(|config| {
+        config.provisioning_mode = portal_server::devices::policy::ProvisioningMode::Office365;
+    })
+    .await;
+    let ada = app.signed_in("ada@example.com").await;
+    let device = *own_devices(&app, "ada@example.com").await.iter().next().unwrap();
+    let lock = ada
+        .post(app.url(&format!("/api/v1/devices/{device}/lock")))
+        .json(&serde_json::json!({ "message": "Found it? Call me" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lock.status(), StatusCode::FORBIDDEN);
+    let body: serde_json::Value = lock.json().await.unwrap();
+    assert_eq!(error_code(&body), "not_in_plan");
+    assert!(body["message"].as_str().unwrap().contains("does not include Lock"));
+    let (_, commands) = app.get_json(&ada, &format!("/api/v1/devices/{device}/commands")).await;
+    assert_eq!(commands["commands"].as_array().unwrap().len(), 0, "nothing queued");
+    // The device's page says so before anyone tries; a standalone one has no such note.
+    let (_, detail) = app.get_json(&ada, &format!("/api/v1/devices/{device}")).await;
+    assert!(detail["lock_not_offered"].as_str().unwrap().contains("Office 365"));
+    let standalone = spawn_app().await;
+    let ada = standalone.signed_in("ada@example.com").await;
+    let device = *own_devices(&standalone, "ada@example.com").await.iter().next().unwrap();
+    let (_, detail) = standalone.get_json(&ada, &format!("/api/v1/devices/{device}")).await;
+    assert!(detail["lock_not_offered"].is_null());
+}

@@ -98,6 +98,7 @@ impl DetailRow {
             compliance_reasons,
             compliance_deadline: None,
             certificate,
+            lock_not_offered: None,
         };
         Ok((detail, self.failing_since.map(|t| t.0)))
     }

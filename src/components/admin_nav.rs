@@ -1,0 +1,44 @@
+//! What every page of the admin console shares: its sections, and the gate
+//! that shows anybody but an administrator Page not found.
+
+use leptos::prelude::*;
+use portal_types::Role;
+
+use crate::{app::guarded, pages::not_found::NotFoundPage, router::use_router, session::Session};
+
+/// `page` for an administrator; Page not found for anybody else signed in,
+/// Sign in for nobody.
+pub fn admins_only(session: Session, path: &str, page: impl FnOnce() -> AnyView) -> AnyView {
+    guarded(session, path, || {
+        if session.user.with(|u| u.as_ref().is_some_and(|u| u.role == Role::Admin)) {
+            page()
+        } else {
+            view! { <NotFoundPage/> }.into_any()
+        }
+    })
+}
+
+/// The admin console's sections.
+#[component]
+pub fn AdminNav() -> impl IntoView {
+    let router = use_router();
+    // A section holds the pages under it: a device's page is under All devices.
+    let current = move |href: &'static str| {
+        move || {
+            router
+                .path
+                .with(|p| {
+                    let p = p.trim_end_matches('/');
+                    p == href || (href != "/admin" && p.starts_with(&format!("{href}/")))
+                })
+                .then_some("page")
+        }
+    };
+    view! {
+        <nav class="cp-admin-nav" aria-label="Admin">
+            <a href="/admin" aria-current=current("/admin")>"Overview"</a>
+            <a href="/admin/devices" aria-current=current("/admin/devices")>"All devices"</a>
+            <a href="/admin/audit" aria-current=current("/admin/audit")>"Audit log"</a>
+        </nav>
+    }
+}
