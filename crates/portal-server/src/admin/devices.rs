@@ -41,12 +41,7 @@ async fn device_of(state: &AppState, caller: &CurrentUser, id: &str) -> Result<(
     admin_only(caller, REFUSED)?;
     let device = id.parse().map(DeviceId).map_err(|_| AppError::NotFound)?;
     let (owner, email, name) = state.db.device_owner(device).await?.ok_or(AppError::NotFound)?;
-    let requested = Requested {
-        owner,
-        device,
-        admin: None,
-    };
-    Ok((requested, email, name))
+    Ok((Requested::by_owner(owner, device), email, name))
 }
 
 /// A device's admin page: its inventory, certificate, owner, commands and audit trail.

@@ -229,13 +229,17 @@ pub(crate) async fn cancel_command(
 ) -> Result<Command, AppError> {
     let command = command.parse().map(CommandId).map_err(|_| AppError::NotFound)?;
     let now = state.clock.now();
-    let by_admin = state
+    // One read tells whether the command is the device's, and whose.
+    let Some(found) = state
         .db
         .commands_of(device, now)
         .await?
         .into_iter()
-        .any(|c| c.id == command && c.requested_by.is_some());
-    if by_admin && !admin {
+        .find(|c| c.id == command)
+    else {
+        return Err(AppError::NotFound);
+    };
+    if found.requested_by.is_some() && !admin {
         return Err(AppError::refused(
             StatusCode::CONFLICT,
             "requested_by_admin",
@@ -259,23 +263,14 @@ pub(crate) async fn cancel_command(
             }),
         )
         .await?;
-    let Some(cancelled) = cancelled else {
-        let exists = state
-            .db
-            .commands_of(device, now)
-            .await?
-            .into_iter()
-            .any(|c| c.id == command);
-        return Err(if exists {
-            AppError::refused(
-                StatusCode::CONFLICT,
-                "too_late",
-                "The device has already taken this command.",
-            )
-        } else {
-            AppError::NotFound
-        });
-    };
+    // Not cancelled: the device took it first.
+    let cancelled = cancelled.ok_or_else(|| {
+        AppError::refused(
+            StatusCode::CONFLICT,
+            "too_late",
+            "The device has already taken this command.",
+        )
+    })?;
     Ok(cancelled)
 }
 
