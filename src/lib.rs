@@ -5,7 +5,6 @@ pub mod actions;
 pub mod admin_app;
 pub mod api;
 pub mod app;
-pub mod audit_app;
 pub mod catalog_app;
 pub mod components;
 pub mod format;
@@ -14,6 +13,7 @@ pub mod loader;
 pub mod pages;
 pub mod router;
 pub mod session;
+pub mod settings_app;
 pub mod task;
 
 // Smaller than the default allocator: every byte of the wasm is downloaded.

@@ -54,7 +54,7 @@ ensure_chromium() {
 
 # build_portal [--enforce-budget]: release build of the portal's five bundles
 # into dist/ (the others into dist/catalog/, dist/account/, dist/admin/ and
-# dist/admin-audit/), precompressed, with each
+# dist/admin-settings/), precompressed, with each
 # first load's size printed.
 build_portal() {
   say "building the portal (release, size profile, wasm-opt)"
@@ -65,12 +65,12 @@ build_portal() {
   trunk build catalog.html --release --dist dist/catalog --public-url /catalog/
   trunk build account.html --release --dist dist/account --public-url /account/
   trunk build admin.html --release --dist dist/admin --public-url /admin/
-  trunk build audit.html --release --dist dist/admin-audit --public-url /admin-audit/
+  trunk build settings.html --release --dist dist/admin-settings --public-url /admin-settings/
   node scripts/compress-dist.mjs dist "$@"
   node scripts/compress-dist.mjs dist/catalog "$@"
   node scripts/compress-dist.mjs dist/account "$@"
   node scripts/compress-dist.mjs dist/admin "$@"
-  node scripts/compress-dist.mjs dist/admin-audit "$@"
+  node scripts/compress-dist.mjs dist/admin-settings "$@"
 }
 
 # cargo-fuzz runs on stable Rust with --sanitizer none (libFuzzer, coverage-guided).

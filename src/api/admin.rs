@@ -1,6 +1,6 @@
 //! The organisation's side, for IT administrators.
 
-use portal_types::{AdminActionRequest, AdminDevice, AuditPage, FleetPage, Overview};
+use portal_types::{AdminActionRequest, AdminDevice, AuditPage, FleetPage, Overview, PolicyChange, PolicyVersion};
 
 use super::{ClientResult, get};
 
@@ -37,4 +37,14 @@ pub async fn device(id: String) -> ClientResult<AdminDevice> {
 /// `action` is `wipe` or `retire`.
 pub async fn act_on(device: &str, action: &str, request: &AdminActionRequest) -> ClientResult<()> {
     super::post_empty_body(&format!("/admin/devices/{device}/{action}"), request).await
+}
+
+/// The policy in force, and how far judging every device by it has gone.
+pub async fn policy() -> ClientResult<PolicyVersion> {
+    get("/admin/policy").await
+}
+
+/// Saves the next version of the policy.
+pub async fn save_policy(change: &PolicyChange) -> ClientResult<PolicyVersion> {
+    super::put("/admin/policy", change).await
 }

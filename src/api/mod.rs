@@ -120,6 +120,18 @@ pub(crate) async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B
     .await
 }
 
+pub(crate) async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ClientResult<T> {
+    decode(
+        send(
+            Request::put(&format!("{BASE}{path}"))
+                .header(CSRF_HEADER.0, CSRF_HEADER.1)
+                .json(body),
+        )
+        .await?,
+    )
+    .await
+}
+
 /// A POST with a body whose answer has none.
 pub(crate) async fn post_empty_body<B: Serialize>(path: &str, body: &B) -> ClientResult<()> {
     send(

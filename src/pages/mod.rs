@@ -11,6 +11,7 @@ pub mod device_apps;
 pub mod help;
 pub mod my_devices;
 pub mod not_found;
+pub mod policies;
 pub mod privacy;
 pub mod security;
 pub mod sign_in;

@@ -1,6 +1,7 @@
 // The admin console in a real browser: an employee finds no Admin link and
 // Page not found at its address; the IT administrator filters All devices to
-// noncompliant Android phones, sorts, pages on and exports them as CSV.
+// noncompliant Android phones, sorts, pages on and exports them as CSV;
+// raises the minimum Android version and an owner's portal shows the change live.
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, test } from "node:test";
@@ -177,6 +178,44 @@ test("the administrator resets an employee's lost phone with a reason the owner 
   await ada.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Activity" }).click();
   await ada.getByRole("list", { name: "Activity" }).getByText("Reset a device (by IT Admin, IT)").waitFor();
   await ada.close();
+  await it.close();
+});
+
+test("the administrator raises the minimum Android version and an employee's phone turns Out of compliance live", async () => {
+  // Grace keeps My devices open: her Galaxy runs Android 14.
+  const grace = await newPage(browser);
+  await grace.goto(`${server.url}/sign-in`);
+  await signIn(grace, "grace@example.com");
+  const galaxy = grace.getByRole("listitem", { name: "Grace's Galaxy" });
+  await galaxy.getByText("Can access").waitFor();
+
+  const it = await newPage(browser);
+  await it.goto(`${server.url}/sign-in`);
+  await signIn(it, "it@example.com");
+  await it.getByRole("heading", { name: "My devices" }).waitFor();
+  await it.goto(`${server.url}/admin`);
+  await it.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Policies" }).click();
+  await it.getByRole("heading", { name: "Policies" }).waitFor();
+  await it.getByText("Version 1: the server's configuration.").waitFor();
+  const minimum = it.getByLabel("Minimum Android version to be compliant");
+  assert.equal(await minimum.inputValue(), "13");
+  await minimum.fill("15");
+  await it.getByRole("button", { name: "Save policies" }).click();
+  await it.getByText(/^Version 2, saved by IT Admin \(it@example.com\)/).waitFor();
+  // Every device, the fleet's too, is checked against version 2, with the progress shown.
+  const { total } = await api(it, "/api/v1/admin/devices");
+  await it.getByText(new RegExp(`^Every device checked against version 2: \\d+ of ${total} devices changed`)).waitFor();
+
+  // Grace's portal shows the new state without a reload, and why.
+  await galaxy.getByText("Out of compliance").waitFor();
+  await galaxy.getByRole("link", { name: "Grace's Galaxy" }).click();
+  await grace.getByText("Android 14 is older than the required 15.").waitFor();
+
+  // The audit log has the change, by whom.
+  const log = await api(it, "/api/v1/admin/audit?action=policy_changed");
+  assert.equal(log.entries.length, 1);
+  assert.equal(log.entries[0].actor, "it@example.com");
+  await grace.close();
   await it.close();
 });
 

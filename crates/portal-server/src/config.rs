@@ -2,7 +2,7 @@ use std::{net::SocketAddr, path::PathBuf};
 
 use clap::Parser;
 
-use crate::devices::policy::ProvisioningMode;
+use crate::policies::rules::ProvisioningMode;
 
 /// The longest a remote action may wait for its device: a year, far from
 /// where adding it to a date could overflow.

@@ -5,7 +5,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::{
     catalog::seed,
-    db::{Compliance, NewDevice, NewUser},
+    db::{NewDevice, NewUser},
     devices::rules::kept_inventory,
     state::AppState,
 };
@@ -191,9 +191,14 @@ struct Seen {
 /// The policy judges demo devices as it judges real ones.
 fn judged_device(state: &AppState, seen: Seen) -> NewDevice {
     let now = state.clock.now();
-    let reasons = state.policy.evaluate(seen.platform, &seen.inventory);
-    let failing_since = (!reasons.is_empty()).then_some(seen.failing_since);
-    let (compliance, _) = state.policy.state(&reasons, failing_since, now);
+    let enrolled_at = now - Duration::days(90);
+    let compliance = state.policies.current().judge(
+        seen.platform,
+        &seen.inventory,
+        seen.last_check_in.unwrap_or(enrolled_at),
+        Some(seen.failing_since),
+        now,
+    );
     NewDevice {
         id: DeviceId(uuid::Uuid::new_v4()),
         user_id: seen.user_id,
@@ -202,12 +207,8 @@ fn judged_device(state: &AppState, seen: Seen) -> NewDevice {
         ownership: seen.ownership,
         category: seen.category,
         inventory: kept_inventory(seen.ownership, seen.inventory),
-        compliance: Compliance {
-            state: compliance,
-            reasons,
-            failing_since,
-        },
-        enrolled_at: now - Duration::days(90),
+        compliance,
+        enrolled_at,
         last_check_in: seen.last_check_in,
     }
 }
@@ -245,7 +246,7 @@ pub async fn seed_fleet(state: &AppState, count: usize) -> anyhow::Result<()> {
     // Only what the provisioning mode manages.
     let kinds: Vec<_> = FLEET_KINDS
         .iter()
-        .filter(|(platform, ..)| state.policy.platforms.contains_key(platform))
+        .filter(|(platform, ..)| state.policies.current().platforms.contains_key(platform))
         .collect();
     let mut batch = Vec::with_capacity(FLEET_BATCH);
     let mut user_id = None;

@@ -2,7 +2,8 @@
 //!
 //! A feature in one folder, with its routes and its rules: `identity/`
 //! (sign-in, sessions, the second factor), `devices/` (enrollment, the device
-//! CA, the device API, the compliance policy), `commands/` (remote actions),
+//! CA, the device API), `policies/` (enrollment restrictions and the compliance
+//! policy, versioned, and devices judged by it), `commands/` (remote actions),
 //! `catalog/` (apps and installs), `admin/` (the organisation's side), `live/` (events to portals and devices, on
 //! every node). `http/` holds what every route shares; `db/` stores and loads.
 
@@ -18,6 +19,7 @@ pub mod digest;
 pub mod http;
 pub mod identity;
 pub mod live;
+pub mod policies;
 pub mod rate_limit;
 pub mod secrets;
 pub mod shared_keys;

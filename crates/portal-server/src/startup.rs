@@ -18,7 +18,7 @@ use crate::{
     db::{self, Database},
     demo,
     devices::ca::DeviceCa,
-    devices::policy::Policy,
+    policies::{Policies, evaluation, rules::Policy},
     http,
     http::client_address::{self, TrustedProxies},
     http::csrf,
@@ -40,6 +40,9 @@ pub struct Application {
     db: Arc<dyn Database>,
     clock: Arc<dyn Clock>,
     tls: Option<RustlsConfig>,
+    policies: Arc<Policies>,
+    /// Loads the versions other nodes save.
+    policy_follower: tokio::task::JoinHandle<()>,
     /// Tells the streams the server is stopping.
     stop: watch::Sender<bool>,
     stopping: Stopping,
@@ -100,15 +103,19 @@ impl Application {
             );
         }
         let db = db::connect(&config.database_url, config.database_connections).await?;
+        let events = Events::new(db.clone()).await?;
+        let initial = Policy::load(config.provisioning_mode, config.policy_file.as_deref())?;
+        let policies = Arc::new(Policies::load(db.clone(), initial, clock.now()).await?);
+        let policy_follower = policies.follow(&events);
         let (stop, stopping) = Stopping::new();
         let state = AppState {
             db: db.clone(),
             clock: clock.clone(),
             passwords: PasswordHasher::new()?,
             secure_cookies: config.behind_tls(),
-            policy: Arc::new(Policy::load(config.provisioning_mode, config.policy_file.as_deref())?),
+            policies: policies.clone(),
             ca: Arc::new(DeviceCa::load_or_create(&config.data_dir)?),
-            events: Events::new(db.clone()).await?,
+            events,
             stopping: stopping.clone(),
             device_throttle: Arc::default(),
             public_url: public_url.into(),
@@ -151,6 +158,8 @@ impl Application {
             db,
             clock,
             tls,
+            policies,
+            policy_follower,
             stop,
             stopping,
         })
@@ -175,6 +184,12 @@ impl Application {
     /// so every committed write is on disk.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let sweeper = expiry::sweep_every(expiry::EVERY, self.db.clone(), self.clock.clone());
+        let judge = evaluation::sweep_every(
+            evaluation::SWEEP_EVERY,
+            self.db.clone(),
+            self.clock.clone(),
+            self.policies.clone(),
+        );
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let stop = self.stop;
         let stopped = async move {
@@ -217,6 +232,8 @@ impl Application {
             }
         }
         sweeper.abort();
+        judge.abort();
+        self.policy_follower.abort();
         // Connections still held by requests cut off after the grace do not
         // keep the process from stopping.
         if tokio::time::timeout(GRACE, self.db.close()).await.is_err() {

@@ -4,7 +4,7 @@ use crate::{
     clock::Clock,
     db::Database,
     devices::ca::DeviceCa,
-    devices::policy::Policy,
+    policies::Policies,
     devices::throttle::DeviceThrottle,
     identity::password::PasswordHasher,
     live::{Events, Stopping},
@@ -18,7 +18,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub passwords: PasswordHasher,
     pub secure_cookies: bool,
-    pub policy: Arc<Policy>,
+    /// The enrollment restrictions and compliance policy in force.
+    pub policies: Arc<Policies>,
     pub ca: Arc<DeviceCa>,
     pub events: Events,
     /// How often each device may call the device API, on this node.

@@ -3,7 +3,7 @@
 //! a device's Apps tab, help and privacy), the account's (security:
 //! passkeys, two-step verification, sessions), and two of the admin
 //! console's, which employees never download: the fleet's (Overview, All
-//! devices, a device's page) and the audit log's. The server picks the page a
+//! devices, a device's page) and the settings' (Audit log, Policies). The server picks the page a
 //! path starts from, and each bundle follows only its own links.
 
 /// A bundle besides the main one: where it is served from, and which paths it shows.
@@ -27,13 +27,13 @@ pub const ADMIN: Bundle = Bundle {
     shows: is_admin_path,
 };
 
-pub const AUDIT: Bundle = Bundle {
-    base: "/admin-audit/",
-    shows: is_audit_path,
+pub const SETTINGS: Bundle = Bundle {
+    base: "/admin-settings/",
+    shows: is_settings_path,
 };
 
 /// The bundles besides the main one.
-pub const OTHERS: [Bundle; 4] = [CATALOG, ACCOUNT, ADMIN, AUDIT];
+pub const OTHERS: [Bundle; 4] = [CATALOG, ACCOUNT, ADMIN, SETTINGS];
 
 /// Whether the catalog bundle shows `path`.
 pub fn is_catalog_path(path: &str) -> bool {
@@ -49,17 +49,17 @@ pub fn is_account_path(path: &str) -> bool {
     path.split('/').find(|s| !s.is_empty()) == Some("security")
 }
 
-/// Whether the admin console's fleet bundle shows `path`: the console but its audit log.
+/// Whether the admin console's fleet bundle shows `path`: the console but its settings.
 pub fn is_admin_path(path: &str) -> bool {
-    path.split('/').find(|s| !s.is_empty()) == Some("admin") && !is_audit_path(path)
+    path.split('/').find(|s| !s.is_empty()) == Some("admin") && !is_settings_path(path)
 }
 
-/// Whether the audit log's bundle shows `path`.
-pub fn is_audit_path(path: &str) -> bool {
+/// Whether the settings' bundle shows `path`: the audit log and the policies.
+pub fn is_settings_path(path: &str) -> bool {
     let mut segments = path.split('/').filter(|s| !s.is_empty());
     matches!(
         (segments.next(), segments.next(), segments.next()),
-        (Some("admin"), Some("audit"), None)
+        (Some("admin"), Some("audit" | "policies"), None)
     )
 }
 
@@ -70,7 +70,7 @@ pub fn is_main_path(path: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_account_path, is_admin_path, is_audit_path, is_catalog_path, is_main_path};
+    use super::{is_account_path, is_admin_path, is_catalog_path, is_main_path, is_settings_path};
 
     #[test]
     fn catalog_paths_are_apps_help_privacy_and_a_devices_apps_tab() {
@@ -101,8 +101,9 @@ mod tests {
         assert!(is_account_path("/security") && is_account_path("/security/"));
         assert!(!is_account_path("/securityx") && !is_account_path("/devices/security"));
         assert!(is_admin_path("/admin") && is_admin_path("/admin/devices"));
-        assert!(is_audit_path("/admin/audit") && is_audit_path("/admin/audit/"));
-        assert!(!is_admin_path("/admin/audit") && !is_audit_path("/admin/audit/x") && !is_audit_path("/admin"));
+        assert!(is_settings_path("/admin/audit") && is_settings_path("/admin/audit/"));
+        assert!(is_settings_path("/admin/policies") && !is_admin_path("/admin/policies"));
+        assert!(!is_admin_path("/admin/audit") && !is_settings_path("/admin/audit/x") && !is_settings_path("/admin"));
         assert!(!is_admin_path("/administrator") && !is_admin_path("/devices/admin"));
         for path in ["/", "/devices", "/devices/42", "/sign-in", "/activity"] {
             assert!(is_main_path(path), "{path}");

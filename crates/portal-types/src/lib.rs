@@ -16,6 +16,7 @@ pub mod error;
 pub mod help;
 pub mod ids;
 pub mod live;
+pub mod policy;
 
 pub use admin::{
     AdminActionRequest, AdminDevice, AuditEntry, AuditPage, ComplianceCount, FleetDevice, FleetPage, FleetSort,
@@ -38,6 +39,7 @@ pub use enrollment::{
     EnrollmentCodeResponse, EnrollmentOptions, Inventory, PlatformRule,
 };
 pub use error::{ApiError, FieldError, FieldErrors};
+pub use policy::{Evaluation, PlatformSettings, PolicyChange, PolicySettings, PolicyVersion};
 pub use help::HelpDesk;
 pub use ids::{DeviceId, UserId};
 pub use live::{LiveEvent, LiveEventKind};

@@ -25,7 +25,7 @@ async fn overview(State(state): State<AppState>, caller: CurrentUser) -> Result<
     admin_only(&caller, "Only IT administrators can see the overview.")?;
     let not_seen_since = state.clock.now() - Duration::days(i64::from(Overview::NOT_SEEN_DAYS));
     let tallies = state.db.fleet_tallies(not_seen_since).await?;
-    let mode = state.policy.mode;
+    let mode = state.policies.current().mode;
     Ok(Json(summarise(
         tallies,
         ModeSummary {

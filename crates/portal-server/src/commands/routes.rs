@@ -157,7 +157,7 @@ async fn lock(
     headers: HeaderMap,
     ApiJson(request): ApiJson<LockRequest>,
 ) -> Result<(StatusCode, Json<Command>), AppError> {
-    let mode = state.policy.mode;
+    let mode = state.policies.current().mode;
     if !mode.offers_action(CommandKind::Lock) {
         return Err(AppError::refused(
             StatusCode::FORBIDDEN,

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use portal_types::{
     App, AppInput, AppInstall, AppPackage, AppsPage, Command, CommandId, CommandKind, CommandState, ComplianceReason,
     ComplianceState, Device, DeviceCommand, DeviceDetail, DeviceId, FleetDevice, FleetSort, Inventory, ManagedApp,
-    Ownership, Platform, Role, UserId,
+    Ownership, Platform, PolicySettings, Role, UserId,
 };
 use time::OffsetDateTime;
 
@@ -107,7 +107,7 @@ pub struct NewDevice {
 }
 
 /// What the policy made of a device's inventory.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Compliance {
     pub state: ComplianceState,
     pub reasons: Vec<ComplianceReason>,
@@ -731,6 +731,64 @@ pub trait FleetStore: Send + Sync {
 }
 
 /// Every store of one database.
+/// A stored version of the policy.
+#[derive(Debug, Clone)]
+pub struct StoredPolicy {
+    pub version: u32,
+    pub settings: PolicySettings,
+    /// Who saved it: name and email; none for the initial version.
+    pub changed_by: Option<(String, String)>,
+    pub changed_at: OffsetDateTime,
+    pub evaluation: EvaluationRecord,
+}
+
+/// How far judging every device against a version has gone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EvaluationRecord {
+    pub evaluated: u64,
+    pub devices: u64,
+    pub changed: u64,
+    pub finished_at: Option<OffsetDateTime>,
+}
+
+/// A device as the policy judges it: what it last reported, and the
+/// compliance stored (read) or to store (written).
+#[derive(Debug, Clone)]
+pub struct JudgedDevice {
+    pub id: DeviceId,
+    pub owner: UserId,
+    pub platform: Platform,
+    pub inventory: Inventory,
+    pub last_seen: OffsetDateTime,
+    pub compliance: Compliance,
+}
+
+/// Versions of the enrollment restrictions and compliance policy, and each
+/// device's compliance judged anew by one.
+#[async_trait]
+pub trait PolicyStore: Send + Sync {
+    /// The newest version, if one was stored.
+    async fn current_policy(&self) -> DbResult<Option<StoredPolicy>>;
+    /// Stores `version` with its audit entry and tells every node; false
+    /// when that version exists already (somebody saved first).
+    async fn save_policy(
+        &self,
+        version: u32,
+        settings: &PolicySettings,
+        by: Option<UserId>,
+        at: OffsetDateTime,
+        audit: Option<AuditEvent>,
+    ) -> DbResult<bool>;
+    async fn record_evaluation(&self, version: u32, evaluation: EvaluationRecord) -> DbResult<()>;
+    async fn count_all_devices(&self) -> DbResult<u64>;
+    /// Up to `limit` devices, the first after `after` in id order.
+    async fn devices_to_judge(&self, after: Option<DeviceId>, limit: u32) -> DbResult<Vec<JudgedDevice>>;
+    /// Stores each device's new compliance, in one transaction, unless the
+    /// device checked in since it was read (its `last_seen` moved on), and
+    /// tells the owners' portals; gives back how many were written.
+    async fn set_compliance(&self, judged: &[JudgedDevice]) -> DbResult<u64>;
+}
+
 #[async_trait]
 pub trait Database:
     UserStore
@@ -740,6 +798,7 @@ pub trait Database:
     + CatalogStore
     + AuditStore
     + FleetStore
+    + PolicyStore
     + NodeStateStore
     + 'static
 {

@@ -17,7 +17,7 @@ use tokio::sync::broadcast::error::RecvError;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    db::{Actor, CheckIn, Compliance, DeviceCredentials, StateChange},
+    db::{Actor, CheckIn, DeviceCredentials, StateChange},
     devices::device_auth::SignedDevice,
     devices::rules::kept_inventory,
     http::error::AppError,
@@ -65,15 +65,10 @@ async fn check_in(
     let now = state.clock.now();
     let device = request.device;
     let CheckInRequest { inventory, apps } = request.body;
-    let reasons = state.policy.evaluate(device.platform, &inventory);
-    // The grace period runs from the first failing check-in, not the latest.
-    let failing_since = (!reasons.is_empty()).then(|| device.failing_since.unwrap_or(now));
-    let (compliance, _) = state.policy.state(&reasons, failing_since, now);
-    let result = Compliance {
-        state: compliance,
-        reasons,
-        failing_since,
-    };
+    let result = state
+        .policies
+        .current()
+        .judge(device.platform, &inventory, now, device.failing_since, now);
     // One transaction: one commit to wait for, not three.
     let commands = state
         .db
@@ -87,7 +82,7 @@ async fn check_in(
         })
         .await?;
     Ok(Json(CheckInResponse {
-        compliance,
+        compliance: result.state,
         reasons: result.reasons,
         commands,
     }))

@@ -17,7 +17,7 @@ use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    db::{AuditEvent, Compliance, EnrollOutcome, EnrollmentCode, NewCertificate, NewDevice},
+    db::{AuditEvent, EnrollOutcome, EnrollmentCode, NewCertificate, NewDevice},
     devices::ca::CsrError,
     devices::rules::kept_inventory,
     http::error::{ApiJson, AppError},
@@ -81,7 +81,7 @@ pub(crate) fn qr_svg(text: &str) -> Result<String, AppError> {
     responses((status = 200, body = EnrollmentOptions), (status = 401, body = ApiError)))]
 async fn options(State(state): State<AppState>, caller: CurrentUser) -> Result<Json<EnrollmentOptions>, AppError> {
     let enrolled = state.db.count_devices(caller.user.id).await?;
-    Ok(Json(state.policy.options(enrolled)))
+    Ok(Json(state.policies.current().options(enrolled)))
 }
 
 /// Issues a one-time enrollment code for a device the caller is adding.
@@ -98,17 +98,16 @@ async fn create_code(
     caller: CurrentUser,
     ApiJson(request): ApiJson<EnrollmentCodeRequest>,
 ) -> Result<(StatusCode, Json<EnrollmentCodeResponse>), AppError> {
+    let policy = state.policies.current();
     let mut errors = request.field_errors();
-    if errors.get("category").is_none() && !state.policy.categories.iter().any(|c| c == request.category.trim()) {
+    if errors.get("category").is_none() && !policy.categories.iter().any(|c| c == request.category.trim()) {
         errors.add("category", "Choose one of the listed categories.");
     }
     if !errors.is_empty() {
         return Err(AppError::InvalidInput(errors));
     }
     let enrolled = state.db.count_devices(caller.user.id).await?;
-    if let Some(rule) = state
-        .policy
-        .enrollment_refusal(request.platform, request.ownership, enrolled)
+    if let Some(rule) = policy.enrollment_refusal(request.platform, request.ownership, enrolled)
     {
         return Err(AppError::refused(StatusCode::FORBIDDEN, "enrollment_restricted", rule));
     }
@@ -209,10 +208,10 @@ async fn enroll(
             ),
         ));
     }
-    let refusal = state
-        .policy
+    let policy = state.policies.current();
+    let refusal = policy
         .enrollment_refusal(code.platform, code.ownership, enrolled)
-        .or_else(|| state.policy.os_refusal(code.platform, &request.inventory.os_version));
+        .or_else(|| policy.os_refusal(code.platform, &request.inventory.os_version));
     if let Some(rule) = refusal {
         return Err(AppError::refused(StatusCode::FORBIDDEN, "enrollment_restricted", rule));
     }
@@ -226,9 +225,7 @@ async fn enroll(
         };
         AppError::refused(StatusCode::UNPROCESSABLE_ENTITY, code, error.to_string())
     })?;
-    let reasons = state.policy.evaluate(code.platform, &request.inventory);
-    let failing_since = (!reasons.is_empty()).then_some(now);
-    let (compliance, _) = state.policy.state(&reasons, failing_since, now);
+    let compliance = policy.judge(code.platform, &request.inventory, now, None, now);
     let device = NewDevice {
         id: device_id,
         user_id: code.user_id,
@@ -237,11 +234,7 @@ async fn enroll(
         ownership: code.ownership,
         category: code.category.clone(),
         inventory: kept_inventory(code.ownership, request.inventory.clone()),
-        compliance: Compliance {
-            state: compliance,
-            reasons,
-            failing_since,
-        },
+        compliance,
         enrolled_at: now,
         last_check_in: Some(now),
     };
@@ -266,7 +259,7 @@ async fn enroll(
         .db
         .enroll(
             &code_hash,
-            state.policy.device_limit,
+            policy.device_limit,
             device,
             certificate,
             audit,
@@ -282,7 +275,7 @@ async fn enroll(
             return Err(AppError::refused(
                 StatusCode::FORBIDDEN,
                 "enrollment_restricted",
-                state.policy.limit_reached(),
+                policy.limit_reached(),
             ));
         }
     }

@@ -44,10 +44,10 @@ async fn device_detail(
         .ok_or(AppError::NotFound)?;
     if detail.device.compliance == ComplianceState::OutOfCompliance {
         detail.compliance_deadline = failing_since
-            .map(|since| since + state.policy.compliance.grace_period)
+            .map(|since| since + state.policies.current().compliance.grace_period)
             .and_then(|deadline| deadline.format(&Rfc3339).ok());
     }
-    let mode = state.policy.mode;
+    let mode = state.policies.current().mode;
     detail.lock_not_offered = (!mode.offers_action(portal_types::CommandKind::Lock)).then(|| mode.not_offered("Lock"));
     Ok(Json(detail))
 }

@@ -24,7 +24,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{admin, catalog, commands, devices, http::error::AppError, identity, live, state::AppState};
+use crate::{admin, catalog, commands, devices, http::error::AppError, identity, live, policies, state::AppState};
 
 pub use openapi::ApiDoc;
 
@@ -45,6 +45,7 @@ pub fn api() -> Router<AppState> {
         .merge(admin::overview::router())
         .merge(admin::audit::router())
         .merge(admin::devices::router())
+        .merge(policies::routes::router())
         .merge(help::router())
         .merge(openapi::router())
         .split_for_parts();

@@ -26,6 +26,8 @@ pub enum Notice {
     /// The user's sessions or account changed (signed out, re-authenticated):
     /// what a node keeps of them is stale.
     Account { user: UserId },
+    /// A new version of the policy is in force: every node loads it.
+    Policy { version: u32 },
     /// Some notices may have been missed: every listener re-reads.
     Resync,
 }

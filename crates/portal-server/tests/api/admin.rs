@@ -663,7 +663,7 @@ async fn search_follows_renames_and_takes_any_text() {
 #[tokio::test]
 async fn an_office365_portal_offers_no_lock_and_says_so() {
     let app = crate::helpers::spawn_with(|config| {
-        config.provisioning_mode = portal_server::devices::policy::ProvisioningMode::Office365;
+        config.provisioning_mode = portal_server::policies::rules::ProvisioningMode::Office365;
     })
     .await;
     let ada = app.signed_in("ada@example.com").await;

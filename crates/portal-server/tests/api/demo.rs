@@ -47,7 +47,7 @@ async fn demo_data_is_created_once_and_kept_across_restarts() {
 async fn the_demo_fleet_is_seeded_once_with_the_modes_platforms() {
     let app = crate::helpers::spawn_with(|config| {
         config.demo_fleet = 45;
-        config.provisioning_mode = portal_server::devices::policy::ProvisioningMode::Office365;
+        config.provisioning_mode = portal_server::policies::rules::ProvisioningMode::Office365;
     })
     .await;
     let it = app.signed_in("it@example.com").await;
@@ -83,7 +83,7 @@ async fn the_demo_fleet_is_seeded_once_with_the_modes_platforms() {
     let mut config = data.config();
     config.demo = true;
     config.demo_fleet = 45;
-    config.provisioning_mode = portal_server::devices::policy::ProvisioningMode::Office365;
+    config.provisioning_mode = portal_server::policies::rules::ProvisioningMode::Office365;
     let app = spawn_in(data, config).await;
     let it = app.signed_in("it@example.com").await;
     let (_, overview) = app.get_json(&it, "/api/v1/admin/overview").await;

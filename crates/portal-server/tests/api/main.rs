@@ -14,6 +14,7 @@ mod helpers;
 mod nodes;
 mod openapi;
 mod passkeys;
+mod policies;
 mod reliability;
 mod second_factor;
 mod security;

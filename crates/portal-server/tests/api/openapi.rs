@@ -57,6 +57,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("post", "/api/v1/admin/devices/{id}/wipe"),
     ("post", "/api/v1/admin/devices/{id}/retire"),
     ("post", "/api/v1/admin/devices/{id}/commands/{command}/cancel"),
+    ("get", "/api/v1/admin/policy"),
+    ("put", "/api/v1/admin/policy"),
     ("get", "/api/v1/help"),
 ];
 

@@ -11,6 +11,7 @@ mod devices;
 mod fleet;
 mod node_state;
 mod passkeys;
+mod policies;
 mod users;
 
 use std::{

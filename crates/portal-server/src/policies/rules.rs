@@ -1,16 +1,21 @@
-//! Enrollment restrictions and the compliance policy, from configuration.
+//! Enrollment restrictions and the compliance policy: the rules, and what
+//! they make of a device.
 //!
-//! Defaults follow the provisioning mode; a TOML file can override any part.
+//! Defaults follow the provisioning mode; a TOML file can override any part
+//! and is the initial version; administrators edit later versions as
+//! [`PolicySettings`].
 
 use std::{collections::BTreeMap, path::Path};
 
 use anyhow::Context;
 use portal_types::{
     ComplianceReason, ComplianceState, EnrollmentOptions, Inventory, Ownership, Platform, PlatformRule,
-    enrollment::version_at_least,
+    PlatformSettings, PolicySettings, enrollment::version_at_least, policy::DEFAULT_CHECK_IN_DAYS,
 };
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
+
+use crate::db::Compliance;
 
 /// How the organisation runs device management (see the product brief).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -79,6 +84,11 @@ impl ProvisioningMode {
         )
     }
 
+    /// Whether devices of `platform` may be managed at all under this mode.
+    pub fn offers_platform(self, platform: Platform) -> bool {
+        self.platforms().contains(&platform)
+    }
+
     fn platforms(self) -> &'static [Platform] {
         use Platform::*;
         match self {
@@ -106,10 +116,14 @@ pub struct CompliancePolicy {
     pub block_jailbroken: bool,
     /// How long Out of compliance lasts before it becomes Cannot access.
     pub grace_period: Duration,
+    /// A device not seen for longer is noncompliant.
+    pub check_in_within: Duration,
 }
 
 #[derive(Debug, Clone)]
 pub struct Policy {
+    /// 1 for the initial policy, from configuration; one more for each saved since.
+    pub version: u32,
     pub mode: ProvisioningMode,
     pub device_limit: u32,
     pub platforms: BTreeMap<Platform, PlatformPolicy>,
@@ -137,6 +151,7 @@ impl Policy {
             .filter_map(|p| default_min_compliant_os(p).map(|v| (p, v.to_string())))
             .collect();
         Policy {
+            version: 1,
             mode,
             device_limit: 5,
             platforms,
@@ -149,6 +164,7 @@ impl Policy {
                 require_passcode: true,
                 block_jailbroken: true,
                 grace_period: Duration::days(3),
+                check_in_within: Duration::days(DEFAULT_CHECK_IN_DAYS.into()),
             },
         }
     }
@@ -170,6 +186,95 @@ impl Policy {
         Ok(policy)
     }
 
+    /// The parts administrators edit, for each platform the mode offers.
+    pub fn settings(&self) -> PolicySettings {
+        let compliance = &self.compliance;
+        PolicySettings {
+            device_limit: self.device_limit,
+            platforms: self
+                .mode
+                .platforms()
+                .iter()
+                .map(|&platform| {
+                    let rule = self.platforms.get(&platform);
+                    PlatformSettings {
+                        platform,
+                        corporate_allowed: rule.is_some_and(|r| r.corporate_allowed),
+                        personal_allowed: rule.is_some_and(|r| r.personal_allowed),
+                        min_enroll_os: rule.and_then(|r| r.min_enroll_os.clone()),
+                        min_compliant_os: compliance.min_os.get(&platform).cloned(),
+                    }
+                })
+                .collect(),
+            require_encryption: compliance.require_encryption,
+            require_passcode: compliance.require_passcode,
+            block_jailbroken: compliance.block_jailbroken,
+            grace_period_hours: u32::try_from(compliance.grace_period.whole_hours()).unwrap_or(0),
+            check_in_days: u32::try_from(compliance.check_in_within.whole_days()).unwrap_or(DEFAULT_CHECK_IN_DAYS),
+        }
+    }
+
+    /// Version `version`: this policy's mode and categories, with `settings`.
+    /// A platform the mode does not offer stays out whatever the settings say.
+    pub fn with_settings(&self, version: u32, settings: &PolicySettings) -> Policy {
+        let offered = |rule: &&PlatformSettings| self.mode.platforms().contains(&rule.platform);
+        let platforms = settings
+            .platforms
+            .iter()
+            .filter(offered)
+            .map(|rule| {
+                let policy = PlatformPolicy {
+                    corporate_allowed: rule.corporate_allowed,
+                    personal_allowed: rule.personal_allowed,
+                    min_enroll_os: rule.min_enroll_os.clone(),
+                };
+                (rule.platform, policy)
+            })
+            .collect();
+        let min_os = settings
+            .platforms
+            .iter()
+            .filter(offered)
+            .filter_map(|rule| Some((rule.platform, rule.min_compliant_os.clone()?)))
+            .collect();
+        Policy {
+            version,
+            mode: self.mode,
+            device_limit: settings.device_limit,
+            platforms,
+            categories: self.categories.clone(),
+            compliance: CompliancePolicy {
+                min_os,
+                require_encryption: settings.require_encryption,
+                require_passcode: settings.require_passcode,
+                block_jailbroken: settings.block_jailbroken,
+                grace_period: Duration::hours(settings.grace_period_hours.into()),
+                check_in_within: Duration::days(settings.check_in_days.into()),
+            },
+        }
+    }
+
+    /// What the policy makes of a device that reported `inventory` and was
+    /// last seen at `last_seen`, failing since `failing_since` before.
+    /// The grace period runs from the first failure, not the latest.
+    pub fn judge(
+        &self,
+        platform: Platform,
+        inventory: &Inventory,
+        last_seen: OffsetDateTime,
+        failing_since: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> Compliance {
+        let reasons = self.evaluate(platform, inventory, last_seen, now);
+        let failing_since = (!reasons.is_empty()).then(|| failing_since.unwrap_or(now));
+        let (state, _) = self.state(&reasons, failing_since, now);
+        Compliance {
+            state,
+            reasons,
+            failing_since,
+        }
+    }
+
     /// What the Add device page shows before a code is issued.
     pub fn options(&self, devices_enrolled: u32) -> EnrollmentOptions {
         EnrollmentOptions {
@@ -179,6 +284,7 @@ impl Policy {
             platforms: self
                 .platforms
                 .iter()
+                .filter(|(_, rule)| rule.corporate_allowed || rule.personal_allowed)
                 .map(|(&platform, rule)| PlatformRule {
                     platform,
                     corporate_allowed: rule.corporate_allowed,
@@ -207,7 +313,11 @@ impl Policy {
         if devices_enrolled >= self.device_limit {
             return Some(self.limit_reached());
         }
-        let Some(rule) = self.platforms.get(&platform) else {
+        let Some(rule) = self
+            .platforms
+            .get(&platform)
+            .filter(|rule| rule.corporate_allowed || rule.personal_allowed)
+        else {
             return Some(format!(
                 "{} devices cannot be enrolled in this organisation.",
                 platform.label()
@@ -231,7 +341,13 @@ impl Policy {
     }
 
     /// Every rule the device fails, with how to fix it.
-    pub fn evaluate(&self, platform: Platform, inventory: &Inventory) -> Vec<ComplianceReason> {
+    pub fn evaluate(
+        &self,
+        platform: Platform,
+        inventory: &Inventory,
+        last_seen: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Vec<ComplianceReason> {
         let policy = &self.compliance;
         let mut reasons = Vec::new();
         let mut fail = |rule: &str, problem: String, fix: String| {
@@ -276,6 +392,18 @@ impl Policy {
                 "jailbroken",
                 "The device is jailbroken or rooted.".into(),
                 "Restore the device's original operating system, then check status again.".into(),
+            );
+        }
+        let away = now - last_seen;
+        if away > policy.check_in_within {
+            fail(
+                "check_in",
+                format!(
+                    "The device has not checked in for {} days; the limit is {}.",
+                    away.whole_days(),
+                    policy.check_in_within.whole_days()
+                ),
+                "Turn the device on and connect it to the internet so that it checks in.".into(),
             );
         }
         reasons
@@ -352,6 +480,7 @@ struct ComplianceFile {
     require_passcode: Option<bool>,
     block_jailbroken: Option<bool>,
     grace_period_hours: Option<i64>,
+    check_in_days: Option<i64>,
 }
 
 impl PolicyFile {
@@ -389,12 +518,17 @@ impl PolicyFile {
         if let Some(hours) = self.compliance.grace_period_hours {
             compliance.grace_period = Duration::hours(hours);
         }
+        if let Some(days) = self.compliance.check_in_days {
+            compliance.check_in_within = Duration::days(days);
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const NOW: OffsetDateTime = time::macros::datetime!(2026-12-05 09:00 UTC);
 
     fn inventory(os: &str, encrypted: bool, passcode: bool, jailbroken: bool) -> Inventory {
         Inventory {
@@ -455,19 +589,59 @@ mod tests {
         let policy = Policy::defaults(ProvisioningMode::Standalone);
         assert!(
             policy
-                .evaluate(Platform::Android, &inventory("14", true, true, false))
+                .evaluate(Platform::Android, &inventory("14", true, true, false), NOW, NOW)
                 .is_empty()
         );
-        let reasons = policy.evaluate(Platform::Android, &inventory("9", false, false, true));
+        let reasons = policy.evaluate(Platform::Android, &inventory("9", false, false, true), NOW, NOW);
         let rules: Vec<_> = reasons.iter().map(|r| r.rule.as_str()).collect();
         assert_eq!(rules, ["os_version", "encryption", "passcode", "jailbroken"]);
         assert!(reasons.iter().all(|r| !r.problem.is_empty() && !r.fix.is_empty()));
     }
 
     #[test]
+    fn a_device_away_longer_than_the_policy_allows_is_noncompliant() {
+        let policy = Policy::defaults(ProvisioningMode::Standalone);
+        let healthy = inventory("14", true, true, false);
+        let seen = NOW - Duration::days(30);
+        assert!(policy.evaluate(Platform::Android, &healthy, seen, NOW).is_empty());
+        let reasons = policy.evaluate(Platform::Android, &healthy, seen - Duration::days(4), NOW);
+        assert_eq!(reasons.len(), 1);
+        assert_eq!(reasons[0].rule, "check_in");
+        assert!(reasons[0].problem.contains("34 days; the limit is 30"), "{}", reasons[0].problem);
+        let judged = policy.judge(Platform::Android, &healthy, seen - Duration::days(4), None, NOW);
+        assert_eq!(
+            (judged.state, judged.failing_since),
+            (ComplianceState::OutOfCompliance, Some(NOW))
+        );
+    }
+
+    #[test]
+    fn edited_settings_make_the_next_version() {
+        let initial = Policy::defaults(ProvisioningMode::Office365);
+        let mut settings = initial.settings();
+        assert!(settings.platform(Platform::Macos).is_none(), "the mode does not offer macOS");
+        let android = settings.platforms.iter_mut().find(|r| r.platform == Platform::Android).unwrap();
+        android.min_compliant_os = Some("15".into());
+        let ios = settings.platforms.iter_mut().find(|r| r.platform == Platform::Ios).unwrap();
+        (ios.corporate_allowed, ios.personal_allowed) = (false, false);
+        settings.check_in_days = 7;
+        let next = initial.with_settings(2, &settings);
+        assert_eq!(next.version, 2);
+        assert_eq!(next.settings(), settings, "settings survive the round trip");
+        assert_eq!(
+            next.enrollment_refusal(Platform::Ios, Ownership::Corporate, 0).as_deref(),
+            Some("iOS/iPadOS devices cannot be enrolled in this organisation.")
+        );
+        let reasons = next.evaluate(Platform::Android, &inventory("14", true, true, false), NOW, NOW);
+        assert_eq!(reasons[0].rule, "os_version");
+        assert_eq!(next.compliance.check_in_within, Duration::days(7));
+        assert_eq!(next.categories, initial.categories);
+    }
+
+    #[test]
     fn out_of_compliance_turns_into_cannot_access_after_the_grace_period() {
         let policy = Policy::defaults(ProvisioningMode::Standalone);
-        let reasons = policy.evaluate(Platform::Ios, &inventory("16.1", true, true, false));
+        let reasons = policy.evaluate(Platform::Ios, &inventory("16.1", true, true, false), NOW, NOW);
         let since = OffsetDateTime::now_utc();
         let (state, deadline) = policy.state(&reasons, Some(since), since + Duration::days(1));
         assert_eq!(

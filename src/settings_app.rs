@@ -1,0 +1,37 @@
+//! The admin console's settings bundle: the audit log and the policies,
+//! apart from the fleet's pages so that each keeps a small first load.
+
+use leptos::prelude::*;
+use portal_types::bundles::is_settings_path;
+
+use crate::{
+    components::{
+        admin_nav::{AdminNav, admins_only},
+        header::Header,
+    },
+    pages::{audit_log::AuditLogPage, policies::PoliciesPage},
+    router::provide_router,
+    session::provide_session,
+};
+
+#[component]
+pub fn SettingsApp() -> impl IntoView {
+    let router = provide_router(is_settings_path);
+    let session = provide_session();
+    let page = move || {
+        let path = router.path.get();
+        admins_only(session, &path, || {
+            let page = if path.trim_end_matches('/') == "/admin/policies" {
+                view! { <PoliciesPage/> }.into_any()
+            } else {
+                view! { <AuditLogPage/> }.into_any()
+            };
+            view! { <AdminNav/>{page} }.into_any()
+        })
+    };
+    view! {
+        <a class="cp-skip-link" href="#main">"Skip to content"</a>
+        <Header/>
+        <main id="main" class="cp-main" tabindex="-1">{page}</main>
+    }
+}
