@@ -43,6 +43,7 @@ fn DeviceCard(device: Device) -> impl IntoView {
                 <div><dt>"Ownership"</dt><dd>{device.ownership.label()}</dd></div>
                 <div><dt>"Last check-in"</dt><dd>{last_check_in}</dd></div>
             </dl>
+            {device.managed_by.note().map(|note| view! { <p class="cp-device__managed">{note}</p> })}
         </li>
     }
 }

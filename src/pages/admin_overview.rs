@@ -61,7 +61,7 @@ fn Tallies(overview: Overview) -> impl IntoView {
                 <ul class="cp-overview__list">
                     {overview.managed_by.into_iter().map(|m| view! {
                         <li>
-                            <a href="/admin/devices">{m.managed_by.label()}</a>
+                            <a href=format!("/admin/devices?managed_by={}", m.managed_by.as_str())>{m.managed_by.label()}</a>
                             <span class="cp-overview__count">{m.count}</span>
                         </li>
                     }).collect_view()}

@@ -2,7 +2,7 @@
 //! searched, filtered and sorted by the server, a page at a time.
 
 use leptos::prelude::*;
-use portal_types::{ComplianceState, FleetDevice, FleetPage, FleetSort, Ownership, Platform};
+use portal_types::{ComplianceState, FleetDevice, FleetPage, FleetSort, ManagedBy, Ownership, Platform};
 
 use crate::{
     api,
@@ -45,6 +45,7 @@ pub struct Filter {
     pub platform: String,
     pub compliance: String,
     pub ownership: String,
+    pub managed_by: String,
     pub not_seen_days: String,
     pub sort: FleetSort,
     pub descending: bool,
@@ -57,6 +58,7 @@ impl Default for Filter {
             platform: String::new(),
             compliance: String::new(),
             ownership: String::new(),
+            managed_by: String::new(),
             not_seen_days: String::new(),
             sort: FleetSort::Name,
             descending: false,
@@ -73,6 +75,7 @@ impl Filter {
                 "platform" => filter.platform = value,
                 "compliance" => filter.compliance = value,
                 "ownership" => filter.ownership = value,
+                "managed_by" => filter.managed_by = value,
                 "not_seen_days" => filter.not_seen_days = value,
                 "sort" => filter.sort = FleetSort::parse(&value).unwrap_or(FleetSort::Name),
                 "order" => filter.descending = value == "desc",
@@ -93,6 +96,7 @@ impl Filter {
             ("platform", &self.platform),
             ("compliance", &self.compliance),
             ("ownership", &self.ownership),
+            ("managed_by", &self.managed_by),
             ("not_seen_days", &self.not_seen_days),
         ] {
             if !value.is_empty() {
@@ -199,6 +203,10 @@ pub fn AllDevicesPage() -> impl IntoView {
                     choices=[Ownership::Corporate, Ownership::Personal].iter().map(|o| (o.as_str(), o.label())).collect()
                     value=Signal::derive(move || filter.with(|f| f.ownership.clone()))
                     set=Callback::new(move |v: String| change(&|f| f.ownership = v.clone()))/>
+                <Choice id="fleet-managed-by" label="Managed by" any="Any manager"
+                    choices=ManagedBy::ALL.iter().map(|m| (m.as_str(), m.label())).collect()
+                    value=Signal::derive(move || filter.with(|f| f.managed_by.clone()))
+                    set=Callback::new(move |v: String| change(&|f| f.managed_by = v.clone()))/>
                 <Choice id="fleet-not-seen" label="Not seen for" any="Any time"
                     choices=NOT_SEEN_CHOICES.to_vec()
                     value=Signal::derive(move || filter.with(|f| f.not_seen_days.clone()))

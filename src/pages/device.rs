@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use portal_types::{CertificateInfo, DeviceDetail};
+use portal_types::{CertificateInfo, DeviceDetail, ManagedBy};
 
 use crate::{
     api::{self, ClientError},
@@ -81,8 +81,19 @@ fn DeviceView(detail: DeviceDetail) -> impl IntoView {
                     "Removal pending: corporate apps and data leave this device the next time it connects, then it leaves your list."
                 </p>
             })}
-            <DeviceActions device=id.clone() name=device.name wiped removing lock_not_offered=detail.lock_not_offered/>
-            <Timeline device=id/>
+            {device.managed_by.note().map(|note| view! { <p class="cp-device__managed">{note}</p> })}
+            {if device.managed_by == ManagedBy::OnPremises {
+                view! {
+                    <p class="cp-alert cp-alert--info">
+                        "Your IT department manages this device with its on-premises tools: the portal shows it but cannot act on it."
+                    </p>
+                }.into_any()
+            } else {
+                view! {
+                    <DeviceActions device=id.clone() name=device.name wiped removing lock_not_offered=detail.lock_not_offered/>
+                    <Timeline device=id/>
+                }.into_any()
+            }}
 
             <h2>"Compliance"</h2>
             {compliant.then(|| view! { <p>"This device meets your organisation's policies."</p> })}

@@ -21,9 +21,7 @@ pub fn PoliciesPage() -> impl IntoView {
     });
     // Asks again while devices are being checked.
     Effect::new(move |_| {
-        let running = policy.with(|p| {
-            matches!(p, Some(Ok(p)) if p.evaluation.finished_at.is_none())
-        });
+        let running = policy.with(|p| matches!(p, Some(Ok(p)) if p.evaluation.finished_at.is_none()));
         if running {
             set_timeout(move || reload.try_update(|n| *n += 1).unwrap_or(()), PROGRESS_EVERY);
         }
@@ -52,11 +50,21 @@ pub fn PoliciesPage() -> impl IntoView {
 #[component]
 fn VersionStatus(current: PolicyVersion) -> impl IntoView {
     let saved = match &current.changed_by {
-        Some(by) => format!("Version {}, saved by {by} on {}.", current.version, date_time(&current.changed_at)),
+        Some(by) => format!(
+            "Version {}, saved by {by} on {}.",
+            current.version,
+            date_time(&current.changed_at)
+        ),
         None => format!("Version {}: the server's configuration.", current.version),
     };
     let e = current.evaluation;
-    let devices = |n: u64| if n == 1 { "1 device".to_string() } else { format!("{n} devices") };
+    let devices = |n: u64| {
+        if n == 1 {
+            "1 device".to_string()
+        } else {
+            format!("{n} devices")
+        }
+    };
     let progress = match e.finished_at {
         // The configuration's version judged devices as they enrolled.
         Some(_) if e.devices == 0 => ().into_any(),

@@ -1,7 +1,8 @@
 // The admin console in a real browser: an employee finds no Admin link and
 // Page not found at its address; the IT administrator filters All devices to
 // noncompliant Android phones, sorts, pages on and exports them as CSV;
-// raises the minimum Android version and an owner's portal shows the change live.
+// raises the minimum Android version and an owner's portal shows the change live;
+// a hybrid sync brings an employee's desktop and co-manages her phone.
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, test } from "node:test";
@@ -217,6 +218,60 @@ test("the administrator raises the minimum Android version and an employee's pho
   assert.equal(log.entries[0].actor, "it@example.com");
   await grace.close();
   await it.close();
+});
+
+test("a hybrid sync puts an employee's desktop on My devices, Managed on premises, and makes her phone Co-managed", async () => {
+  const hybrid = await startServer(["--provisioning-mode", "hybrid"]);
+  try {
+    const ada = await newPage(browser);
+    await ada.goto(`${hybrid.url}/sign-in`);
+    await signIn(ada, "ada@example.com");
+    const phone = ada.getByRole("listitem", { name: "Work phone" });
+    await phone.waitFor();
+    assert.equal(await phone.getByText("Co-managed with your on-premises tools").count(), 0);
+
+    // The administrator makes a sync token; the on-premises manager sends its CSV with it.
+    const it = await newPage(browser);
+    await it.goto(`${hybrid.url}/sign-in`);
+    await signIn(it, "it@example.com");
+    await it.getByRole("heading", { name: "My devices" }).waitFor();
+    const { token } = await it.evaluate(() =>
+      fetch("/api/v1/admin/sync-tokens", { method: "POST", headers: { "x-requested-with": "company-portal" } }).then((r) => r.json()),
+    );
+    const csv = [
+      "onprem_id,name,os,os_build,primary_user,model,manufacturer,serial_number,domain",
+      "16777300,ADA-WORKSTATION,Microsoft Windows 11 Enterprise,10.0.22631,ada@example.com,Precision 3680,Dell Inc.,8ZK4QW1,corp.example.com",
+      "16777301,ADA-PIXEL,Android 15,15,ada@example.com,Pixel 8,Google,R5CW21XK4PM,corp.example.com",
+    ].join("\n");
+    const sent = await fetch(`${hybrid.url}/api/v1/admin/inventory-sync?snapshot=partial`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "text/csv" },
+      body: csv,
+    });
+    assert.equal(sent.status, 200);
+    const report = await sent.json();
+    assert.deepEqual([report.created, report.co_managed, report.rejected.length], [1, 1, 0]);
+
+    // Ada's open portal shows both without a reload: one row for the phone.
+    const desktop = ada.getByRole("listitem", { name: "ADA-WORKSTATION" });
+    await desktop.getByText("Managed on premises").waitFor();
+    await phone.getByText("Co-managed with your on-premises tools").waitFor();
+    assert.equal(await ada.getByRole("listitem", { name: "ADA-PIXEL" }).count(), 0);
+    await desktop.getByRole("link", { name: "ADA-WORKSTATION" }).click();
+    await ada.getByText("the portal shows it but cannot act on it").waitFor();
+    assert.equal(await ada.getByRole("button", { name: "Reset device" }).count(), 0);
+
+    // The unified view, filtered to what the on-premises manager alone knows.
+    await it.goto(`${hybrid.url}/admin/devices`);
+    await it.getByLabel("Managed by").selectOption({ label: "On premises" });
+    const table = it.getByRole("table", { name: "All devices" });
+    await table.getByRole("row", { name: /ADA-WORKSTATION.*On premises/ }).waitFor();
+    await table.getByRole("row", { name: /FILESRV-01.*Windows Server/ }).waitFor();
+    await ada.close();
+    await it.close();
+  } finally {
+    await hybrid.stop();
+  }
 });
 
 test("an Office 365 portal offers no Lock and says why, and its Overview names the mode", async () => {

@@ -12,6 +12,10 @@ pub const MAX_COMMAND_TTL_HOURS: u32 = 365 * 24;
 #[derive(Debug, Clone, Parser)]
 #[command(name = "portal-server", version, about = "Company Portal enrollment API")]
 pub struct Config {
+    /// Instead of serving, do this and exit.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address to listen on; port 0 picks a free one.
     #[arg(long, env = "PORTAL_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
@@ -99,10 +103,29 @@ pub struct Config {
     pub help_desk_note: Option<String>,
 }
 
+/// What the server does instead of serving.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Applies a snapshot of the on-premises inventory (JSON, or CSV when
+    /// the name ends in .csv) to the database, printing progress, then the
+    /// report as JSON. Over SQLite, stop the server first (or send the
+    /// snapshot to POST /api/v1/admin/inventory-sync): SQLite is one node.
+    InventorySync {
+        file: PathBuf,
+        /// A CSV file holds every device of the on-premises manager (JSON says so itself).
+        #[arg(long)]
+        full: bool,
+        /// What a full CSV snapshot does to devices it no longer holds.
+        #[arg(long, default_value = "stale", value_parser = ["stale", "remove"])]
+        on_missing: String,
+    },
+}
+
 impl Config {
     /// A configuration for tests: loopback, a free port, everything in `data_dir`.
     pub fn for_tests(data_dir: PathBuf) -> Self {
         Self {
+            command: None,
             bind: "127.0.0.1:0".parse().unwrap(),
             database_url: format!("sqlite://{}", data_dir.join("portal.db").display()),
             database_connections: None,

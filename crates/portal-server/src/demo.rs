@@ -7,6 +7,8 @@ use crate::{
     catalog::seed,
     db::{NewDevice, NewUser},
     devices::rules::kept_inventory,
+    inventory,
+    policies::rules::ProvisioningMode,
     state::AppState,
 };
 
@@ -106,9 +108,34 @@ const GRACE: &[DemoDevice] = &[
 
 /// Creates the demo data once; later starts find it and leave it as it is.
 pub async fn seed(state: &AppState) -> anyhow::Result<()> {
-    if state.db.user_by_email("ada@example.com").await?.is_some() {
-        return Ok(());
+    if state.db.user_by_email("ada@example.com").await?.is_none() {
+        seed_people(state).await?;
     }
+    // Also for demo data first seeded in another mode.
+    if state.policies.current().mode == ProvisioningMode::Hybrid && state.db.onprem_ids().await?.is_empty() {
+        seed_on_premises(state).await?;
+    }
+    Ok(())
+}
+
+/// The hybrid demo's on-premises estate, synced as the on-premises manager would.
+async fn seed_on_premises(state: &AppState) -> anyhow::Result<()> {
+    let records = inventory::sample::demo_estate()
+        .into_iter()
+        .zip(1..)
+        .map(|(record, line)| inventory::records::check(line, record))
+        .collect();
+    let snapshot = inventory::records::Snapshot {
+        kind: portal_types::SnapshotKind::Partial,
+        on_missing: portal_types::OnMissing::Stale,
+        records,
+    };
+    let policy = state.policies.current();
+    inventory::apply(&*state.db, &*state.clock, &policy, snapshot, |_, _| {}).await?;
+    Ok(())
+}
+
+async fn seed_people(state: &AppState) -> anyhow::Result<()> {
     let now = state.clock.now();
     let people = [
         ("ada@example.com", "Ada Lovelace", Role::Employee, ADA),
@@ -195,6 +222,7 @@ fn judged_device(state: &AppState, seen: Seen) -> NewDevice {
     let compliance = state.policies.current().judge(
         seen.platform,
         &seen.inventory,
+        true,
         seen.last_check_in.unwrap_or(enrolled_at),
         Some(seen.failing_since),
         now,

@@ -18,6 +18,7 @@ pub mod devices;
 pub mod digest;
 pub mod http;
 pub mod identity;
+pub mod inventory;
 pub mod live;
 pub mod policies;
 pub mod rate_limit;

@@ -1,10 +1,20 @@
 use clap::Parser;
-use portal_server::{config::Config, startup::Application, telemetry};
+use portal_server::{
+    config::{Command, Config},
+    inventory,
+    startup::Application,
+    telemetry,
+};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     telemetry::init();
     let config = Config::parse();
+    if let Some(Command::InventorySync { file, full, on_missing }) = &config.command {
+        let report = inventory::cli::run(&config, file, *full, on_missing).await?;
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
     let app = Application::build(config).await?;
     // Scripts and tests read this line to learn the address.
     println!("Company Portal listening on {}", app.url());

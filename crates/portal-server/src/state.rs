@@ -4,10 +4,10 @@ use crate::{
     clock::Clock,
     db::Database,
     devices::ca::DeviceCa,
-    policies::Policies,
     devices::throttle::DeviceThrottle,
     identity::password::PasswordHasher,
     live::{Events, Stopping},
+    policies::Policies,
     rate_limit::{RateLimiter, SignInLimits},
     secrets::SecretBox,
 };

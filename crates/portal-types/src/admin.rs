@@ -19,6 +19,34 @@ pub enum ManagedBy {
 }
 
 impl ManagedBy {
+    pub const ALL: [ManagedBy; 3] = [ManagedBy::Portal, ManagedBy::OnPremises, ManagedBy::CoManaged];
+
+    pub fn portal() -> Self {
+        ManagedBy::Portal
+    }
+
+    /// The wire name, as serde writes it; also the database's.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ManagedBy::Portal => "portal",
+            ManagedBy::OnPremises => "on_premises",
+            ManagedBy::CoManaged => "co_managed",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<ManagedBy> {
+        ManagedBy::ALL.into_iter().find(|m| m.as_str() == value)
+    }
+
+    /// What an employee reads on their device, where it is not the portal's alone.
+    pub fn note(self) -> Option<&'static str> {
+        match self {
+            ManagedBy::Portal => None,
+            ManagedBy::OnPremises => Some("Managed on premises"),
+            ManagedBy::CoManaged => Some("Co-managed with your on-premises tools"),
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             ManagedBy::Portal => "Portal",

@@ -2,8 +2,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::DeviceId;
 
-/// Operating systems the organisation manages. Hybrid mode adds Linux
-/// (non-mobile) devices seen by the on-premises inventory.
+/// Operating systems the organisation manages. Hybrid mode adds the
+/// non-mobile ones the on-premises inventory holds (Windows Server, Linux).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -15,10 +15,11 @@ pub enum Platform {
     WindowsPhone,
     Macos,
     Linux,
+    WindowsServer,
 }
 
 impl Platform {
-    pub const ALL: [Platform; 7] = [
+    pub const ALL: [Platform; 8] = [
         Platform::Android,
         Platform::Ios,
         Platform::Windows,
@@ -26,6 +27,7 @@ impl Platform {
         Platform::WindowsPhone,
         Platform::Macos,
         Platform::Linux,
+        Platform::WindowsServer,
     ];
 
     /// The name users know the platform by.
@@ -38,6 +40,7 @@ impl Platform {
             Platform::WindowsPhone => "Windows Phone",
             Platform::Macos => "macOS",
             Platform::Linux => "Linux",
+            Platform::WindowsServer => "Windows Server",
         }
     }
 
@@ -51,6 +54,7 @@ impl Platform {
             Platform::WindowsPhone => "windows_phone",
             Platform::Macos => "macos",
             Platform::Linux => "linux",
+            Platform::WindowsServer => "windows_server",
         }
     }
 
@@ -156,6 +160,10 @@ pub struct Device {
     /// Remove device was asked for and the device has not carried it out yet.
     #[serde(default)]
     pub removal_pending: bool,
+    /// The portal, the on-premises manager, or both: an on-premises device
+    /// takes no remote action from the portal.
+    #[serde(default = "crate::admin::ManagedBy::portal")]
+    pub managed_by: crate::admin::ManagedBy,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

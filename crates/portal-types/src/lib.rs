@@ -15,6 +15,7 @@ pub mod enrollment;
 pub mod error;
 pub mod help;
 pub mod ids;
+pub mod inventory;
 pub mod live;
 pub mod policy;
 
@@ -39,10 +40,11 @@ pub use enrollment::{
     EnrollmentCodeResponse, EnrollmentOptions, Inventory, PlatformRule,
 };
 pub use error::{ApiError, FieldError, FieldErrors};
-pub use policy::{Evaluation, PlatformSettings, PolicyChange, PolicySettings, PolicyVersion};
 pub use help::HelpDesk;
 pub use ids::{DeviceId, UserId};
+pub use inventory::{InventoryRecord, InventorySnapshot, OnMissing, RowError, SnapshotKind, SyncReport, SyncToken};
 pub use live::{LiveEvent, LiveEventKind};
+pub use policy::{Evaluation, PlatformSettings, PolicyChange, PolicySettings, PolicyVersion};
 
 /// A whole number, written as JSON writes it: `365` or `365.0` alike (JSON
 /// Schema counts both as integers; serde alone refuses the second).

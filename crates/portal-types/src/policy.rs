@@ -95,7 +95,11 @@ impl PolicySettings {
 
 /// Digits separated by single dots, as OS versions are compared.
 pub fn is_version(text: &str) -> bool {
-    !text.is_empty() && text.len() <= 32 && text.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    !text.is_empty()
+        && text.len() <= 32
+        && text
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// How far the re-evaluation of every device against a version has gone.

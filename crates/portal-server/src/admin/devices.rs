@@ -10,13 +10,14 @@ use axum::{
     http::StatusCode,
     response::Response,
 };
-use portal_types::{AdminActionRequest, AdminDevice, ApiError, Command, DeviceId};
+use portal_types::{AdminActionRequest, AdminDevice, ApiError, Command, DeviceId, ManagedBy};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     admin::{admin_only, audit::entry},
     commands::routes::{Requested, cancel_command, check_typed_name, remove_device, reset_device},
     db::AuditQuery,
+    devices::owned::managed_on_premises,
     http::error::{ApiJson, AppError},
     identity::session::CurrentUser,
     state::AppState,
@@ -37,10 +38,20 @@ const REFUSED: &str = "Only IT administrators can manage other people's devices.
 
 /// The device named by the path and its owner (id, email, name), for an
 /// administrator; 404 for no such device.
-async fn device_of(state: &AppState, caller: &CurrentUser, id: &str) -> Result<(Requested, String, String), AppError> {
+/// The device and its owner; when `acting` on it, refused for a device the
+/// on-premises manager alone manages, as the owner's actions are.
+async fn device_of(
+    state: &AppState,
+    caller: &CurrentUser,
+    id: &str,
+    acting: bool,
+) -> Result<(Requested, String, String), AppError> {
     admin_only(caller, REFUSED)?;
     let device = id.parse().map(DeviceId).map_err(|_| AppError::NotFound)?;
     let (owner, email, name) = state.db.device_owner(device).await?.ok_or(AppError::NotFound)?;
+    if acting && state.db.device_manager(owner, device).await? == Some(ManagedBy::OnPremises) {
+        return Err(managed_on_premises());
+    }
     Ok((Requested::by_owner(owner, device), email, name))
 }
 
@@ -54,7 +65,7 @@ async fn admin_device(
     caller: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<AdminDevice>, AppError> {
-    let (Requested { owner, device, .. }, owner_email, owner_name) = device_of(&state, &caller, &id).await?;
+    let (Requested { owner, device, .. }, owner_email, owner_name) = device_of(&state, &caller, &id, false).await?;
     let now = state.clock.now();
     let (detail, _) = state.db.device_detail(owner, device).await?.ok_or(AppError::NotFound)?;
     let commands = state.db.commands_of(device, now).await?;
@@ -101,7 +112,7 @@ async fn admin_wipe(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<AdminActionRequest>,
 ) -> Result<(StatusCode, Json<Command>), AppError> {
-    let (mut requested, ..) = device_of(&state, &caller, &id).await?;
+    let (mut requested, ..) = device_of(&state, &caller, &id, true).await?;
     requested.admin = Some(checked(&caller, &request)?);
     let command = reset_device(&state, &caller, client, requested, &request.device_name).await?;
     Ok((StatusCode::ACCEPTED, Json(command)))
@@ -124,7 +135,7 @@ async fn admin_retire(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<AdminActionRequest>,
 ) -> Result<Response, AppError> {
-    let (mut requested, ..) = device_of(&state, &caller, &id).await?;
+    let (mut requested, ..) = device_of(&state, &caller, &id, true).await?;
     requested.admin = Some(checked(&caller, &request)?);
     check_typed_name(&state, &requested, &request.device_name).await?;
     remove_device(&state, &caller, client, requested).await
@@ -143,7 +154,7 @@ async fn admin_cancel(
     caller: CurrentUser,
     Path((id, command)): Path<(String, String)>,
 ) -> Result<Json<Command>, AppError> {
-    let (requested, ..) = device_of(&state, &caller, &id).await?;
+    let (requested, ..) = device_of(&state, &caller, &id, true).await?;
     cancel_command(&state, &caller, client, requested.device, &command, true)
         .await
         .map(Json)

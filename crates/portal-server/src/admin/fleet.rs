@@ -10,7 +10,8 @@ use axum::{
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use futures_util::{StreamExt, stream};
 use portal_types::{
-    ApiError, ComplianceState, DeviceId, FieldErrors, FleetPage, FleetSort, Ownership, Platform, admin::MAX_FLEET_PAGE,
+    ApiError, ComplianceState, DeviceId, FieldErrors, FleetPage, FleetSort, ManagedBy, Ownership, Platform,
+    admin::MAX_FLEET_PAGE,
 };
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
@@ -48,6 +49,8 @@ pub struct FleetParams {
     compliance: Option<String>,
     /// `corporate` or `personal`.
     ownership: Option<String>,
+    /// Managers, comma-separated (`portal,on_premises,co_managed`).
+    managed_by: Option<String>,
     /// Devices not seen (checked in, or enrolled) for at least this many days.
     not_seen_days: Option<String>,
     /// `name` (default), `user`, `platform`, `os_version`, `ownership`, `compliance` or `last_seen`.
@@ -132,6 +135,7 @@ impl FleetParams {
             self.compliance.as_deref(),
             ComplianceState::parse,
         );
+        let managed_by = list(&mut errors, "managed_by", self.managed_by.as_deref(), ManagedBy::parse);
         let ownership = match self.ownership.as_deref().filter(|o| !o.is_empty()) {
             None => None,
             Some(name) => Ownership::parse(name).or_else(|| {
@@ -196,6 +200,7 @@ impl FleetParams {
             platforms,
             compliance,
             ownership,
+            managed_by,
             seen_before,
             sort,
             descending,

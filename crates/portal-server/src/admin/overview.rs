@@ -70,11 +70,13 @@ fn summarise(tallies: FleetTallies, mode: ModeSummary) -> Overview {
         total,
         compliance,
         platforms,
-        // Every device comes through the portal until the on-premises sync.
-        managed_by: vec![ManagedByCount {
-            managed_by: ManagedBy::Portal,
-            count: total,
-        }],
+        managed_by: ManagedBy::ALL
+            .into_iter()
+            .filter_map(|by| {
+                let count = tallies.managed_by.iter().find(|(b, _)| *b == by).map_or(0, |(_, n)| *n);
+                (count > 0).then_some(ManagedByCount { managed_by: by, count })
+            })
+            .collect(),
         not_seen: tallies.not_seen,
     }
 }

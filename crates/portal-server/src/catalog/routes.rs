@@ -215,7 +215,7 @@ async fn app_command(
     app_id: &str,
     kind: CommandKind,
 ) -> Result<(StatusCode, Json<Command>), AppError> {
-    let device = own_device(state, caller, device_id).await?;
+    let device = own_device(state, caller, device_id, true).await?;
     let app = state.db.app(app_id).await?.ok_or(AppError::NotFound)?;
     let (detail, _) = state
         .db

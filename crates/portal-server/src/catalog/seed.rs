@@ -5,7 +5,7 @@
 use portal_types::{AppInput, Platform};
 
 /// Web apps run in any browser, on every platform.
-const WEB: &str = "aiw8pml";
+const WEB: &str = "aiw8pmls";
 
 /// (name, publisher, category, platforms, description); platforms as letters:
 /// a Android, i iOS/iPadOS, w Windows 10/11, 8 Windows 8.1, p Windows Phone,
@@ -528,6 +528,7 @@ fn platform(letter: char) -> Option<Platform> {
         'p' => Platform::WindowsPhone,
         'm' => Platform::Macos,
         'l' => Platform::Linux,
+        's' => Platform::WindowsServer,
         _ => return None,
     })
 }

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use portal_types::{
     App, AppInput, AppInstall, AppPackage, AppsPage, Command, CommandId, CommandKind, CommandState, ComplianceReason,
     ComplianceState, Device, DeviceCommand, DeviceDetail, DeviceId, FleetDevice, FleetSort, Inventory, ManagedApp,
-    Ownership, Platform, PolicySettings, Role, UserId,
+    ManagedBy, Ownership, Platform, PolicySettings, Role, UserId,
 };
 use time::OffsetDateTime;
 
@@ -252,6 +252,7 @@ pub struct FleetQuery {
     pub platforms: Vec<Platform>,
     pub compliance: Vec<ComplianceState>,
     pub ownership: Option<Ownership>,
+    pub managed_by: Vec<ManagedBy>,
     /// Last seen before this (not seen for N days).
     pub seen_before: Option<OffsetDateTime>,
     pub sort: FleetSort,
@@ -266,6 +267,7 @@ pub struct FleetQuery {
 #[derive(Debug, Clone, Default)]
 pub struct FleetTallies {
     pub compliance: Vec<(ComplianceState, u64)>,
+    pub managed_by: Vec<(ManagedBy, u64)>,
     pub platforms: Vec<(Platform, u64)>,
     pub not_seen: u64,
 }
@@ -527,8 +529,8 @@ pub trait DeviceStore: Send + Sync {
     /// the reported apps recorded (as [`CatalogStore::record_app_inventory`]
     /// does), and the waiting commands taken (as [`CommandStore::take_pending`]).
     async fn check_in(&self, report: CheckIn<'_>) -> DbResult<Vec<DeviceCommand>>;
-    /// Whether the device is the user's.
-    async fn owns_device(&self, user_id: UserId, device_id: DeviceId) -> DbResult<bool>;
+    /// Who manages the user's device; none when it is not theirs.
+    async fn device_manager(&self, user_id: UserId, device_id: DeviceId) -> DbResult<Option<ManagedBy>>;
     /// Renames the user's device, with its audit entry; false if not theirs.
     async fn rename_device(
         &self,
@@ -756,7 +758,9 @@ pub struct EvaluationRecord {
 #[derive(Debug, Clone)]
 pub struct JudgedDevice {
     pub id: DeviceId,
-    pub owner: UserId,
+    /// None for an on-premises device whose primary user has no account yet.
+    pub owner: Option<UserId>,
+    pub managed_by: ManagedBy,
     pub platform: Platform,
     pub inventory: Inventory,
     pub last_seen: OffsetDateTime,
@@ -789,6 +793,48 @@ pub trait PolicyStore: Send + Sync {
     async fn set_compliance(&self, judged: &[JudgedDevice]) -> DbResult<u64>;
 }
 
+/// What one batch of a sync did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncCounts {
+    pub created: u64,
+    pub updated: u64,
+    pub co_managed: u64,
+    pub unchanged: u64,
+}
+
+/// The on-premises inventory's devices, and the tokens it is sent with.
+#[async_trait]
+pub trait InventoryStore: Send + Sync {
+    /// Stores a batch of records, judged, in one transaction: a record
+    /// already stored and unchanged is left alone; a new one whose serial
+    /// number an enrolled device has makes that device co-managed; any other
+    /// is a new device, its primary user's if they have an account.
+    async fn sync_inventory(
+        &self,
+        batch: &[(crate::inventory::records::OnPremDevice, Compliance)],
+        now: OffsetDateTime,
+    ) -> DbResult<SyncCounts>;
+    /// Every on-premises id stored.
+    async fn onprem_ids(&self) -> DbResult<Vec<String>>;
+    /// Devices a full snapshot no longer holds: marked stale (once) or
+    /// removed (a co-managed one stays, the portal's alone); gives back how many changed.
+    async fn onprem_missing(
+        &self,
+        ids: &[String],
+        on_missing: portal_types::OnMissing,
+        now: OffsetDateTime,
+    ) -> DbResult<u64>;
+    async fn create_sync_token(
+        &self,
+        token_hash: &str,
+        by: UserId,
+        now: OffsetDateTime,
+        audit: AuditEvent,
+    ) -> DbResult<()>;
+    /// Whether the token is one an administrator made; notes its use.
+    async fn use_sync_token(&self, token_hash: &str, now: OffsetDateTime) -> DbResult<bool>;
+}
+
 #[async_trait]
 pub trait Database:
     UserStore
@@ -799,6 +845,7 @@ pub trait Database:
     + AuditStore
     + FleetStore
     + PolicyStore
+    + InventoryStore
     + NodeStateStore
     + 'static
 {

@@ -56,6 +56,17 @@ impl SqliteDatabase {
                 return Err(error).with_context(|| format!("creating {}", path.display()));
             }
         }
+        // Migrations run with foreign keys off, as SQLite asks of a table
+        // rebuilt: dropping the old one must not cascade to what refers to it.
+        let migrating = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone().foreign_keys(false))
+            .await?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&migrating)
+            .await
+            .context("migrating the SQLite database")?;
+        migrating.close().await;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             // A ping before every query doubled the round trips of a request
@@ -64,10 +75,6 @@ impl SqliteDatabase {
             .test_before_acquire(false)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&pool)
-            .await
-            .context("migrating the SQLite database")?;
         Ok(Self::new(pool))
     }
 }

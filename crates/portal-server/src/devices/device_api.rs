@@ -68,7 +68,7 @@ async fn check_in(
     let result = state
         .policies
         .current()
-        .judge(device.platform, &inventory, now, device.failing_since, now);
+        .judge(device.platform, &inventory, true, now, device.failing_since, now);
     // One transaction: one commit to wait for, not three.
     let commands = state
         .db

@@ -107,8 +107,7 @@ async fn create_code(
         return Err(AppError::InvalidInput(errors));
     }
     let enrolled = state.db.count_devices(caller.user.id).await?;
-    if let Some(rule) = policy.enrollment_refusal(request.platform, request.ownership, enrolled)
-    {
+    if let Some(rule) = policy.enrollment_refusal(request.platform, request.ownership, enrolled) {
         return Err(AppError::refused(StatusCode::FORBIDDEN, "enrollment_restricted", rule));
     }
     let now = state.clock.now();
@@ -225,7 +224,7 @@ async fn enroll(
         };
         AppError::refused(StatusCode::UNPROCESSABLE_ENTITY, code, error.to_string())
     })?;
-    let compliance = policy.judge(code.platform, &request.inventory, now, None, now);
+    let compliance = policy.judge(code.platform, &request.inventory, true, now, None, now);
     let device = NewDevice {
         id: device_id,
         user_id: code.user_id,

@@ -35,8 +35,9 @@ pub async fn protect(State(origins): State<Arc<Origins>>, request: Request, next
 
 fn needs_proof(method: &Method, path: &str) -> bool {
     let safe = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
-    // Devices authenticate by signature, not by cookie: nothing to forge.
-    !safe && path.starts_with("/api/") && !is_device_api(path)
+    // Devices authenticate by signature, and the on-premises manager by its
+    // sync token, not by cookie: nothing to forge.
+    !safe && path.starts_with("/api/") && !is_device_api(path) && path != crate::inventory::routes::SYNC_PATH
 }
 
 fn has_proof(request: &Request, origins: &Origins) -> bool {

@@ -24,7 +24,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{admin, catalog, commands, devices, http::error::AppError, identity, live, policies, state::AppState};
+use crate::{
+    admin, catalog, commands, devices, http::error::AppError, identity, inventory, live, policies, state::AppState,
+};
 
 pub use openapi::ApiDoc;
 
@@ -46,6 +48,7 @@ pub fn api() -> Router<AppState> {
         .merge(admin::audit::router())
         .merge(admin::devices::router())
         .merge(policies::routes::router())
+        .merge(inventory::routes::router())
         .merge(help::router())
         .merge(openapi::router())
         .split_for_parts();

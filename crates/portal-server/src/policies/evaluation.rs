@@ -10,7 +10,10 @@ use tokio::task::JoinHandle;
 use crate::{
     clock::Clock,
     db::{Database, DbResult, EvaluationRecord, JudgedDevice},
-    policies::{Policies, rules::Policy},
+    policies::{
+        Policies,
+        rules::{Policy, security_reported},
+    },
 };
 
 /// Devices judged and written per transaction.
@@ -49,6 +52,7 @@ pub async fn judge_all(
                 let compliance = policy.judge(
                     device.platform,
                     &device.inventory,
+                    security_reported(device.managed_by),
                     device.last_seen,
                     device.compliance.failing_since,
                     now,
@@ -86,7 +90,9 @@ pub fn after_change(
                 changed = record.changed,
                 "devices judged by the new policy"
             ),
-            Err(error) => tracing::warn!(%error, version = policy.version, "judging devices by the new policy failed; the next sweep does it"),
+            Err(error) => {
+                tracing::warn!(%error, version = policy.version, "judging devices by the new policy failed; the next sweep does it")
+            }
         }
     })
 }

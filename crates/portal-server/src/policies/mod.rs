@@ -31,7 +31,10 @@ impl Policies {
             Some(stored) => stored,
             None => {
                 // Another node starting at the same time may store it first: either is the same.
-                if db.save_policy(initial.version, &initial.settings(), None, now, None).await? {
+                if db
+                    .save_policy(initial.version, &initial.settings(), None, now, None)
+                    .await?
+                {
                     // Devices enrolled from now on are judged by it as they enroll.
                     let judged = EvaluationRecord {
                         finished_at: Some(now),

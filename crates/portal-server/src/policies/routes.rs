@@ -83,7 +83,11 @@ async fn change_policy(
         if !in_force.mode.offers_platform(rule.platform) {
             errors.add(
                 rule.platform.as_str(),
-                &format!("The {} plan does not offer {}.", in_force.mode.name(), rule.platform.label()),
+                &format!(
+                    "The {} plan does not offer {}.",
+                    in_force.mode.name(),
+                    rule.platform.label()
+                ),
             );
         }
     }

@@ -94,7 +94,16 @@ impl ProvisioningMode {
         match self {
             ProvisioningMode::Standalone => &[Android, Ios, Windows, Windows81, WindowsPhone, Macos],
             ProvisioningMode::Office365 => &[Android, Ios, Windows, Windows81, WindowsPhone],
-            ProvisioningMode::Hybrid => &[Android, Ios, Windows, Windows81, WindowsPhone, Macos, Linux],
+            ProvisioningMode::Hybrid => &[
+                Android,
+                Ios,
+                Windows,
+                Windows81,
+                WindowsPhone,
+                Macos,
+                Linux,
+                WindowsServer,
+            ],
         }
     }
 }
@@ -254,18 +263,23 @@ impl Policy {
         }
     }
 
-    /// What the policy makes of a device that reported `inventory` and was
-    /// last seen at `last_seen`, failing since `failing_since` before.
-    /// The grace period runs from the first failure, not the latest.
+    /// What the policy makes of a device that reported `inventory` (its
+    /// security settings too, if `security_reported`) and was last seen at
+    /// `last_seen`, failing since `failing_since` before. The grace period
+    /// runs from the first failure, not the latest.
     pub fn judge(
         &self,
         platform: Platform,
         inventory: &Inventory,
+        security_reported: bool,
         last_seen: OffsetDateTime,
         failing_since: Option<OffsetDateTime>,
         now: OffsetDateTime,
     ) -> Compliance {
-        let reasons = self.evaluate(platform, inventory, last_seen, now);
+        let mut reasons = self.evaluate(platform, inventory, last_seen, now);
+        if !security_reported {
+            reasons.retain(|reason| !SECURITY_RULES.contains(&reason.rule.as_str()));
+        }
         let failing_since = (!reasons.is_empty()).then(|| failing_since.unwrap_or(now));
         let (state, _) = self.state(&reasons, failing_since, now);
         Compliance {
@@ -428,6 +442,16 @@ impl Policy {
         };
         (state, Some(deadline))
     }
+}
+
+/// The rules on what only a device itself reports: the on-premises
+/// inventory tells a device's OS and when it was seen, not these.
+const SECURITY_RULES: [&str; 3] = ["encryption", "passcode", "jailbroken"];
+
+/// Whether the device reports its security settings: one known to the
+/// on-premises manager alone does not (one policy judges both, on what each reports).
+pub fn security_reported(managed_by: portal_types::ManagedBy) -> bool {
+    managed_by != portal_types::ManagedBy::OnPremises
 }
 
 fn default_min_enroll_os(platform: Platform) -> Option<&'static str> {
@@ -607,8 +631,12 @@ mod tests {
         let reasons = policy.evaluate(Platform::Android, &healthy, seen - Duration::days(4), NOW);
         assert_eq!(reasons.len(), 1);
         assert_eq!(reasons[0].rule, "check_in");
-        assert!(reasons[0].problem.contains("34 days; the limit is 30"), "{}", reasons[0].problem);
-        let judged = policy.judge(Platform::Android, &healthy, seen - Duration::days(4), None, NOW);
+        assert!(
+            reasons[0].problem.contains("34 days; the limit is 30"),
+            "{}",
+            reasons[0].problem
+        );
+        let judged = policy.judge(Platform::Android, &healthy, true, seen - Duration::days(4), None, NOW);
         assert_eq!(
             (judged.state, judged.failing_since),
             (ComplianceState::OutOfCompliance, Some(NOW))
@@ -619,17 +647,29 @@ mod tests {
     fn edited_settings_make_the_next_version() {
         let initial = Policy::defaults(ProvisioningMode::Office365);
         let mut settings = initial.settings();
-        assert!(settings.platform(Platform::Macos).is_none(), "the mode does not offer macOS");
-        let android = settings.platforms.iter_mut().find(|r| r.platform == Platform::Android).unwrap();
+        assert!(
+            settings.platform(Platform::Macos).is_none(),
+            "the mode does not offer macOS"
+        );
+        let android = settings
+            .platforms
+            .iter_mut()
+            .find(|r| r.platform == Platform::Android)
+            .unwrap();
         android.min_compliant_os = Some("15".into());
-        let ios = settings.platforms.iter_mut().find(|r| r.platform == Platform::Ios).unwrap();
+        let ios = settings
+            .platforms
+            .iter_mut()
+            .find(|r| r.platform == Platform::Ios)
+            .unwrap();
         (ios.corporate_allowed, ios.personal_allowed) = (false, false);
         settings.check_in_days = 7;
         let next = initial.with_settings(2, &settings);
         assert_eq!(next.version, 2);
         assert_eq!(next.settings(), settings, "settings survive the round trip");
         assert_eq!(
-            next.enrollment_refusal(Platform::Ios, Ownership::Corporate, 0).as_deref(),
+            next.enrollment_refusal(Platform::Ios, Ownership::Corporate, 0)
+                .as_deref(),
             Some("iOS/iPadOS devices cannot be enrolled in this organisation.")
         );
         let reasons = next.evaluate(Platform::Android, &inventory("14", true, true, false), NOW, NOW);

@@ -11,6 +11,7 @@ mod devices;
 mod enrollment;
 mod hardening;
 mod helpers;
+mod inventory;
 mod nodes;
 mod openapi;
 mod passkeys;

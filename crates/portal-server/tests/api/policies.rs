@@ -210,7 +210,11 @@ async fn a_device_away_longer_than_the_policy_allows_becomes_noncompliant_at_the
         let devices = db.devices_to_judge(None, 1000).await.unwrap();
         devices.into_iter().find(|d| d.id == phone_id).unwrap().compliance
     };
-    assert_eq!(sweep().await.unwrap().changed, 0, "the demo's devices are judged as the policy judges");
+    assert_eq!(
+        sweep().await.unwrap().changed,
+        0,
+        "the demo's devices are judged as the policy judges"
+    );
     // Ada's phone checked in 12 minutes before; 30 days on, it is overdue.
     app.clock.advance(Duration::days(30));
     assert!(sweep().await.unwrap().changed >= 1);

@@ -223,3 +223,64 @@ async fn all_devices_at_scale() {
         app.stop().await;
     }
 }
+
+/// The on-premises inventory sync at an estate's size: a full snapshot of
+/// `PORTAL_SYNC_ROWS` records (default 100,000) sent as CSV to the API, then
+/// the same snapshot again (nothing to change), in rows per second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a check: prints figures"]
+async fn inventory_sync_at_scale() {
+    use portal_server::{inventory::sample::estate, policies::rules::ProvisioningMode};
+    let rows: usize = std::env::var("PORTAL_SYNC_ROWS").map_or(100_000, |n| n.parse().expect("a number of rows"));
+    let app = spawn_with(|config| config.provisioning_mode = ProvisioningMode::Hybrid).await;
+    let database = if app.data.is_postgres() { "PostgreSQL" } else { "SQLite" };
+    let admin = app.signed_in("it@example.com").await;
+    let token: serde_json::Value = admin
+        .post(app.url("/api/v1/admin/sync-tokens"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["token"].as_str().unwrap().to_owned();
+    let mut csv = String::from("onprem_id,name,os,os_build,primary_user,model,manufacturer,serial_number,domain\n");
+    for r in estate(rows) {
+        let field = |v: Option<String>| v.unwrap_or_default();
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{}\n",
+            r.onprem_id,
+            r.name,
+            r.os,
+            r.os_build,
+            field(r.primary_user),
+            field(r.model),
+            field(r.manufacturer),
+            field(r.serial_number),
+            field(r.domain)
+        ));
+    }
+    for pass in ["first", "again"] {
+        let started = Instant::now();
+        let response = reqwest::Client::new()
+            .post(app.url("/api/v1/admin/inventory-sync?snapshot=full&on_missing=stale"))
+            .bearer_auth(&token)
+            .header("content-type", "text/csv")
+            .body(csv.clone())
+            .timeout(Duration::from_secs(1800))
+            .send()
+            .await
+            .unwrap();
+        let took = started.elapsed();
+        assert_eq!(response.status(), reqwest::StatusCode::OK);
+        let report: portal_types::SyncReport = response.json().await.unwrap();
+        assert!(report.rejected.is_empty());
+        println!(
+            "Inventory sync, {rows} rows, {database}, {pass}: {:.1} s, {:.0} rows/s ({} new, {} unchanged)",
+            took.as_secs_f64(),
+            rows as f64 / took.as_secs_f64(),
+            report.created,
+            report.unchanged
+        );
+    }
+}

@@ -2,7 +2,8 @@
 
 use async_trait::async_trait;
 use portal_types::{
-    CertificateInfo, ComplianceState, Device, DeviceCommand, DeviceDetail, DeviceId, Ownership, Platform, UserId,
+    CertificateInfo, ComplianceState, Device, DeviceCommand, DeviceDetail, DeviceId, ManagedBy, Ownership, Platform,
+    UserId,
 };
 use time::OffsetDateTime;
 
@@ -28,6 +29,7 @@ struct DeviceRow {
     last_check_in: Option<Ts>,
     wiped_at: Option<Ts>,
     removal_pending: bool,
+    managed_by: String,
 }
 
 impl TryFrom<DeviceRow> for Device {
@@ -44,6 +46,7 @@ impl TryFrom<DeviceRow> for Device {
             last_check_in: row.last_check_in.map(Ts::rfc3339),
             wiped_at: row.wiped_at.map(Ts::rfc3339),
             removal_pending: row.removal_pending,
+            managed_by: parsed("managed_by", &row.managed_by, ManagedBy::parse)?,
         })
     }
 }
@@ -104,13 +107,17 @@ impl DetailRow {
     }
 }
 
-fn reasons_json(compliance: &Compliance) -> DbResult<String> {
+pub(super) fn reasons_json(compliance: &Compliance) -> DbResult<String> {
     serde_json::to_string(&compliance.reasons).map_err(|e| DbError::Other(e.into()))
 }
 
 /// Rows of 18 columns an INSERT takes: well within SQLite's 32,766 bound
 /// values, and a statement short enough for the slow-statement log.
 const DEVICES_PER_INSERT: usize = 250;
+
+/// Devices the portal enrolled, which the device limit counts: the
+/// on-premises inventory's own are not.
+const ENROLLED: &str = "managed_by <> 'on_premises'";
 
 async fn insert_devices(tx: &mut Tx<'_>, devices: &[NewDevice]) -> DbResult<()> {
     for chunk in devices.chunks(DEVICES_PER_INSERT) {
@@ -213,7 +220,7 @@ impl DeviceStore for Store {
         let ticket = cache.map(|cache| cache.devices_ticket(user_id));
         let rows: Vec<DeviceRow> = sqlx::query_as(&format!(
             "SELECT id, name, platform, model, os_version, ownership, compliance, last_check_in, wiped_at,
-                    {} AS removal_pending
+                    {} AS removal_pending, managed_by
              FROM devices d WHERE user_id = $1 ORDER BY lower(name), id",
             commands::removal_pending("d.id")
         ))
@@ -229,11 +236,13 @@ impl DeviceStore for Store {
     }
 
     async fn count_devices(&self, user_id: UserId) -> DbResult<u32> {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM devices WHERE user_id = $1")
-            .bind(uid(user_id))
-            .fetch_one(&self.pool)
-            .await
-            .map_err(other)?;
+        let count: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM devices WHERE user_id = $1 AND {ENROLLED}"
+        ))
+        .bind(uid(user_id))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(other)?;
         Ok(count as u32)
     }
 
@@ -244,7 +253,7 @@ impl DeviceStore for Store {
     ) -> DbResult<Option<(DeviceDetail, FailingSince)>> {
         let row: Option<DetailRow> = sqlx::query_as(&format!(
             "SELECT d.id, d.name, d.platform, d.model, d.os_version, d.ownership, d.compliance, d.last_check_in,
-                    d.wiped_at, {} AS removal_pending, d.category, d.serial_number, d.enrolled_at, d.compliance_reasons, d.failing_since,
+                    d.wiped_at, {} AS removal_pending, d.managed_by, d.category, d.serial_number, d.enrolled_at, d.compliance_reasons, d.failing_since,
                     c.subject, c.serial, c.fingerprint_sha256, c.issued_at, c.expires_at, c.revoked_at
              FROM devices d
              LEFT JOIN device_certificates c ON c.device_id = d.id
@@ -289,11 +298,11 @@ impl DeviceStore for Store {
 
     async fn enrollment_code(&self, code_hash: &str) -> DbResult<Option<(EnrollmentCode, u32)>> {
         type Row = (Uid, String, String, String, String, Ts, Ts, Option<Ts>, i64);
-        let row: Option<Row> = sqlx::query_as(
+        let row: Option<Row> = sqlx::query_as(&format!(
             "SELECT c.user_id, c.platform, c.ownership, c.device_name, c.category, c.created_at, c.expires_at,
-                    c.used_at, (SELECT COUNT(*) FROM devices d WHERE d.user_id = c.user_id)
-             FROM enrollment_codes c WHERE c.code_hash = $1",
-        )
+                    c.used_at, (SELECT COUNT(*) FROM devices d WHERE d.user_id = c.user_id AND d.{ENROLLED})
+             FROM enrollment_codes c WHERE c.code_hash = $1"
+        ))
         .bind(code_hash)
         .fetch_optional(&self.pool)
         .await
@@ -333,11 +342,11 @@ impl DeviceStore for Store {
             .await?;
         let now = Ts(device.enrolled_at);
         // Claimed, with the user's devices counted, in one round trip.
-        let enrolled: Option<i64> = sqlx::query_scalar(
+        let enrolled: Option<i64> = sqlx::query_scalar(&format!(
             "UPDATE enrollment_codes SET used_at = $1, device_id = $2
              WHERE code_hash = $3 AND used_at IS NULL AND expires_at > $1
-             RETURNING (SELECT COUNT(*) FROM devices WHERE user_id = $4)",
-        )
+             RETURNING (SELECT COUNT(*) FROM devices WHERE user_id = $4 AND {ENROLLED})"
+        ))
         .bind(now)
         .bind(uid(device.id))
         .bind(code_hash)
@@ -352,6 +361,7 @@ impl DeviceStore for Store {
             return Ok(EnrollOutcome::LimitReached);
         }
         insert_devices(&mut tx, std::slice::from_ref(&device)).await?;
+        super::inventory::absorb_twin(&mut tx, device.id, device.inventory.serial_number.as_deref()).await?;
         sqlx::query(
             "INSERT INTO device_certificates (serial, device_id, subject, fingerprint_sha256, public_key,
                                               certificate_pem, issued_at, expires_at)
@@ -456,20 +466,21 @@ impl DeviceStore for Store {
         if let Some(owner) = owner {
             tx.notify(Notice::device_changed(owner.into(), device_id));
         }
+        super::inventory::absorb_twin(&mut tx, device_id, report.inventory.serial_number.as_deref()).await?;
         catalog::record_apps(&mut tx, device_id, report.apps, report.now, report.installs_expire_at).await?;
         let commands = commands::take(&mut tx, device_id, report.now, false).await?;
         tx.commit().await?;
         Ok(commands)
     }
 
-    async fn owns_device(&self, user_id: UserId, device_id: DeviceId) -> DbResult<bool> {
-        let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM devices WHERE id = $1 AND user_id = $2")
+    async fn device_manager(&self, user_id: UserId, device_id: DeviceId) -> DbResult<Option<ManagedBy>> {
+        let found: Option<String> = sqlx::query_scalar("SELECT managed_by FROM devices WHERE id = $1 AND user_id = $2")
             .bind(uid(device_id))
             .bind(uid(user_id))
             .fetch_optional(&self.pool)
             .await
             .map_err(other)?;
-        Ok(found.is_some())
+        found.map(|m| parsed("managed_by", &m, ManagedBy::parse)).transpose()
     }
 
     async fn rename_device(

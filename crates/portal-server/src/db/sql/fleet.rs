@@ -25,6 +25,7 @@ struct FleetRow {
     model: String,
     ownership: String,
     compliance: String,
+    managed_by: String,
     last_seen: Ts,
     wiped_at: Option<Ts>,
     /// The sort column's value, where it is text.
@@ -47,8 +48,7 @@ impl FleetRow {
             model: self.model,
             ownership: parsed("ownership", &self.ownership, Ownership::parse)?,
             compliance: parsed("compliance", &self.compliance, ComplianceState::parse)?,
-            // Devices come through the portal alone until the on-premises sync.
-            managed_by: ManagedBy::Portal,
+            managed_by: parsed("managed_by", &self.managed_by, ManagedBy::parse)?,
             last_seen: self.last_seen.rfc3339(),
             wiped_at: self.wiped_at.map(Ts::rfc3339),
         };
@@ -62,7 +62,7 @@ const LAST_SEEN: &str = "COALESCE(d.last_check_in, d.enrolled_at)";
 fn sort_column(sort: FleetSort) -> &'static str {
     match sort {
         FleetSort::Name => "lower(d.name)",
-        FleetSort::User => "lower(u.email)",
+        FleetSort::User => "lower(COALESCE(u.email, d.primary_user, ''))",
         FleetSort::Platform => "d.platform",
         FleetSort::OsVersion => "d.os_version",
         FleetSort::Ownership => "d.ownership",
@@ -102,11 +102,16 @@ fn push_filter(sql: &mut QueryBuilder<'_, Db>, query: &FleetQuery) {
         sql.push(format!(
             " OR d.user_id{open}SELECT id FROM users WHERE lower(email) LIKE "
         ))
-        .push_bind(pattern)
-        .push(format!(" ESCAPE '\\'{close})"));
+        .push_bind(pattern.clone())
+        .push(format!(" ESCAPE '\\'{close}"));
+        // An on-premises device's primary user without an account yet.
+        sql.push(" OR d.primary_user LIKE ")
+            .push_bind(pattern)
+            .push(" ESCAPE '\\')");
     }
     push_any_of(sql, "d.platform", query.platforms.iter().map(|p| p.as_str()));
     push_any_of(sql, "d.compliance", query.compliance.iter().map(|c| c.as_str()));
+    push_any_of(sql, "d.managed_by", query.managed_by.iter().map(|m| m.as_str()));
     if let Some(ownership) = query.ownership {
         sql.push(" AND d.ownership = ").push_bind(ownership.as_str());
     }
@@ -163,6 +168,10 @@ impl FleetStore for Store {
             .fetch_all(&self.pool)
             .await
             .map_err(other)?;
+        let managed_by: Vec<(String, i64)> = sqlx::query_as(&tally("managed_by"))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(other)?;
         let not_seen: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM devices d WHERE {LAST_SEEN} < $1"))
             .bind(Ts(seen_before))
             .fetch_one(&self.pool)
@@ -178,6 +187,10 @@ impl FleetStore for Store {
                 .into_iter()
                 .map(|(platform, n)| Ok((parsed("platform", &platform, Platform::parse)?, count(n))))
                 .collect::<DbResult<_>>()?,
+            managed_by: managed_by
+                .into_iter()
+                .map(|(by, n)| Ok((parsed("managed_by", &by, ManagedBy::parse)?, count(n))))
+                .collect::<DbResult<_>>()?,
             not_seen: count(not_seen),
         })
     }
@@ -191,9 +204,10 @@ impl FleetStore for Store {
             column
         };
         let mut page = QueryBuilder::<Db>::new(format!(
-            "SELECT d.id, d.name, u.email, u.display_name, d.platform, d.os_version, d.model, d.ownership,
-                    d.compliance, {LAST_SEEN} AS last_seen, d.wiped_at, {sort_key} AS sort_key
-             FROM devices d JOIN users u ON u.id = d.user_id"
+            "SELECT d.id, d.name, COALESCE(u.email, d.primary_user, '') AS email,
+                    COALESCE(u.display_name, '') AS display_name, d.platform, d.os_version, d.model, d.ownership,
+                    d.compliance, d.managed_by, {LAST_SEEN} AS last_seen, d.wiped_at, {sort_key} AS sort_key
+             FROM devices d LEFT JOIN users u ON u.id = d.user_id"
         ));
         push_filter(&mut page, query);
         if let Some((key, id)) = &query.after {

@@ -9,6 +9,7 @@ mod catalog;
 mod commands;
 mod devices;
 mod fleet;
+mod inventory;
 mod node_state;
 mod passkeys;
 mod policies;

@@ -28,7 +28,8 @@ type PolicyRow = (
 #[derive(sqlx::FromRow)]
 struct JudgedRow {
     id: Uid,
-    user_id: Uid,
+    user_id: Option<Uid>,
+    managed_by: String,
     platform: String,
     os_version: String,
     model: String,
@@ -48,7 +49,8 @@ impl TryFrom<JudgedRow> for JudgedDevice {
     fn try_from(row: JudgedRow) -> DbResult<Self> {
         Ok(JudgedDevice {
             id: row.id.into(),
-            owner: row.user_id.into(),
+            owner: row.user_id.map(Into::into),
+            managed_by: parsed("managed_by", &row.managed_by, portal_types::ManagedBy::parse)?,
             platform: parsed("platform", &row.platform, Platform::parse)?,
             // What was never reported counts as not in place.
             inventory: Inventory {
@@ -62,11 +64,7 @@ impl TryFrom<JudgedRow> for JudgedDevice {
             },
             last_seen: row.last_seen.0,
             compliance: Compliance {
-                state: parsed(
-                    "compliance",
-                    &row.compliance,
-                    portal_types::ComplianceState::parse,
-                )?,
+                state: parsed("compliance", &row.compliance, portal_types::ComplianceState::parse)?,
                 reasons: serde_json::from_str(&row.compliance_reasons).map_err(|e| DbError::Other(e.into()))?,
                 failing_since: row.failing_since.map(|t| t.0),
             },
@@ -167,20 +165,25 @@ impl PolicyStore for Store {
     }
 
     async fn devices_to_judge(&self, after: Option<DeviceId>, limit: u32) -> DbResult<Vec<JudgedDevice>> {
-        const FIELDS: &str = "SELECT id, user_id, platform, os_version, model, encrypted, passcode_set, jailbroken,
+        const FIELDS: &str =
+            "SELECT id, user_id, managed_by, platform, os_version, model, encrypted, passcode_set, jailbroken,
                     free_storage_mb, serial_number, COALESCE(last_check_in, enrolled_at) AS last_seen,
                     compliance, compliance_reasons, failing_since
              FROM devices";
         let rows: Vec<JudgedRow> = match after {
-            Some(after) => sqlx::query_as(&format!("{FIELDS} WHERE id > $1 ORDER BY id LIMIT $2"))
-                .bind(uid(after))
-                .bind(i64::from(limit))
-                .fetch_all(&self.pool)
-                .await,
-            None => sqlx::query_as(&format!("{FIELDS} ORDER BY id LIMIT $1"))
-                .bind(i64::from(limit))
-                .fetch_all(&self.pool)
-                .await,
+            Some(after) => {
+                sqlx::query_as(&format!("{FIELDS} WHERE id > $1 ORDER BY id LIMIT $2"))
+                    .bind(uid(after))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await
+            }
+            None => {
+                sqlx::query_as(&format!("{FIELDS} ORDER BY id LIMIT $1"))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await
+            }
         }
         .map_err(other)?;
         rows.into_iter().map(JudgedDevice::try_from).collect()
@@ -193,8 +196,7 @@ impl PolicyStore for Store {
         let mut tx = self.begin().await?;
         let mut written = 0;
         for device in judged {
-            let reasons =
-                serde_json::to_string(&device.compliance.reasons).map_err(|e| DbError::Other(e.into()))?;
+            let reasons = serde_json::to_string(&device.compliance.reasons).map_err(|e| DbError::Other(e.into()))?;
             let done = sqlx::query(
                 "UPDATE devices SET compliance = $1, compliance_reasons = $2, failing_since = $3
                  WHERE id = $4 AND COALESCE(last_check_in, enrolled_at) = $5",
@@ -209,7 +211,9 @@ impl PolicyStore for Store {
             .map_err(other)?;
             if done.rows_affected() == 1 {
                 written += 1;
-                tx.notify(Notice::device_changed(device.owner, device.id));
+                if let Some(owner) = device.owner {
+                    tx.notify(Notice::device_changed(owner, device.id));
+                }
             }
         }
         tx.commit().await?;

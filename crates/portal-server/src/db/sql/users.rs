@@ -72,8 +72,8 @@ const USER_COLUMNS: &str = "SELECT id, email, display_name, role, password_hash 
 #[async_trait]
 impl UserStore for Store {
     async fn create_user(&self, user: NewUser, now: OffsetDateTime) -> DbResult<UserId> {
-        let _turn = self.single_write().await;
         let id = UserId(Uuid::new_v4());
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO users (id, email, display_name, role, password_hash, created_at)
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -84,9 +84,17 @@ impl UserStore for Store {
         .bind(user.role.as_str())
         .bind(&user.password_hash)
         .bind(Ts(now))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(other)?;
+        // The on-premises inventory's devices whose primary user this is.
+        sqlx::query("UPDATE devices SET user_id = $1 WHERE user_id IS NULL AND primary_user = lower($2)")
+            .bind(uid(id))
+            .bind(user.email.trim())
+            .execute(&mut *tx)
+            .await
+            .map_err(other)?;
+        tx.commit().await?;
         Ok(id)
     }
 
