@@ -131,9 +131,11 @@ fn Catalog(mine: Vec<Platform>) -> impl IntoView {
     // Show more adds the next page under those shown.
     let shown = RwSignal::new(Vec::<App>::new());
     let total = RwSignal::new(0u32);
+    let not_offered = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         if let Some(Ok(answer)) = results.get() {
             total.set(answer.total);
+            not_offered.set(answer.not_offered);
             if answer.page <= 1 {
                 shown.set(answer.apps);
             } else {
@@ -149,6 +151,7 @@ fn Catalog(mine: Vec<Platform>) -> impl IntoView {
     };
 
     view! {
+        {move || not_offered.get().map(|note| view! { <p class="cp-alert cp-alert--info">{note}</p> })}
         <div class="cp-catalog__filters">
             <div class="cp-field">
                 <label for="app-search">"Search apps"</label>

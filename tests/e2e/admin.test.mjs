@@ -274,7 +274,7 @@ test("a hybrid sync puts an employee's desktop on My devices, Managed on premise
   }
 });
 
-test("an Office 365 portal offers no Lock and says why, and its Overview names the mode", async () => {
+test("an Office 365 portal offers no Lock nor installs and says why, and its Overview names the mode", async () => {
   const office = await startServer(["--provisioning-mode", "office365"]);
   try {
     const ada = await newPage(browser);
@@ -287,6 +287,10 @@ test("an Office 365 portal offers no Lock and says why, and its Overview names t
     assert.match(await ada.locator("#lock-not-offered").innerText(), /plan \(Office 365: basic mobility management\) does not include Lock/);
     assert.ok(await ada.getByRole("button", { name: "Reset device" }).isEnabled());
     assert.ok(await ada.getByRole("button", { name: "Remove device" }).isEnabled());
+    // The catalog says plainly that the plan installs no apps, and holds the web apps.
+    await ada.goto(`${office.url}/apps`);
+    await ada.getByText("includes web apps only: open them in the browser").waitFor();
+    await ada.getByRole("heading", { name: "All apps" }).waitFor();
     await ada.close();
 
     const it = await newPage(browser);

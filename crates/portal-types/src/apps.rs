@@ -58,6 +58,10 @@ pub struct AppsPage {
     pub total: u32,
     pub page: u32,
     pub per_page: u32,
+    /// What the organisation's plan leaves out of the catalog, said plainly
+    /// (Office 365: web apps only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_offered: Option<String>,
 }
 
 /// An app's page: the app, and where it stands on each of the caller's devices.

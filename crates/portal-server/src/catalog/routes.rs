@@ -111,6 +111,7 @@ impl CatalogParams {
             category,
             platforms,
             featured,
+            web_only: false,
             page,
             per_page,
         })
@@ -127,8 +128,12 @@ async fn list_apps(
     params: Result<Query<CatalogParams>, QueryRejection>,
 ) -> Result<Json<AppsPage>, AppError> {
     let Query(params) = params.map_err(|e| AppError::BadRequest(e.body_text()))?;
-    let query = params.check().map_err(AppError::InvalidInput)?;
-    Ok(Json(state.db.apps(&query).await?))
+    let mut query = params.check().map_err(AppError::InvalidInput)?;
+    let mode = state.policies.current().mode;
+    query.web_only = !mode.offers_app_installs();
+    let mut page = state.db.apps(&query).await?;
+    page.not_offered = query.web_only.then(|| mode.apps_not_offered());
+    Ok(Json(page))
 }
 
 /// An app, and where it stands on each of the caller's devices.
@@ -216,6 +221,14 @@ async fn app_command(
     kind: CommandKind,
 ) -> Result<(StatusCode, Json<Command>), AppError> {
     let device = own_device(state, caller, device_id, true).await?;
+    let mode = state.policies.current().mode;
+    if !mode.offers_app_installs() {
+        return Err(AppError::refused(
+            StatusCode::FORBIDDEN,
+            "not_in_plan",
+            mode.apps_not_offered(),
+        ));
+    }
     let app = state.db.app(app_id).await?.ok_or(AppError::NotFound)?;
     let (detail, _) = state
         .db

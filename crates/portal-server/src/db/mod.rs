@@ -238,6 +238,8 @@ pub struct AppQuery {
     /// Apps for any of these; all apps when empty.
     pub platforms: Vec<Platform>,
     pub featured: Option<bool>,
+    /// Web apps only (the organisation's plan installs no others).
+    pub web_only: bool,
     /// From 1.
     pub page: u32,
     pub per_page: u32,

@@ -75,6 +75,21 @@ impl ProvisioningMode {
         !(self == ProvisioningMode::Office365 && kind == portal_types::CommandKind::Lock)
     }
 
+    /// Whether the mode installs apps on devices: basic mobility management
+    /// (Office 365) does not; its catalog is the tenant's web apps.
+    pub fn offers_app_installs(self) -> bool {
+        self != ProvisioningMode::Office365
+    }
+
+    /// What the catalog and a refused install say where the mode installs no apps.
+    pub fn apps_not_offered(self) -> String {
+        format!(
+            "Your organisation's plan ({}: basic mobility management) includes web apps only: open them in \
+             the browser. Installing apps on devices is not part of it.",
+            self.name()
+        )
+    }
+
     /// What the portal says when the mode does not offer an action.
     pub fn not_offered(self, action: &str) -> String {
         format!(

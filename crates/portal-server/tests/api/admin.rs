@@ -661,7 +661,7 @@ async fn search_follows_renames_and_takes_any_text() {
 }
 
 #[tokio::test]
-async fn an_office365_portal_offers_no_lock_and_says_so() {
+async fn an_office365_portal_offers_no_lock_nor_installs_and_says_so() {
     let app = crate::helpers::spawn_with(|config| {
         config.provisioning_mode = portal_server::policies::rules::ProvisioningMode::Office365;
     })
@@ -683,9 +683,24 @@ async fn an_office365_portal_offers_no_lock_and_says_so() {
     // The device's page says so before anyone tries; a standalone one has no such note.
     let (_, detail) = app.get_json(&ada, &format!("/api/v1/devices/{device}")).await;
     assert!(detail["lock_not_offered"].as_str().unwrap().contains("Office 365"));
+    // The catalog is the tenant's web apps, and says why; nothing is installed.
+    let (_, catalog) = app.get_json(&ada, "/api/v1/apps?per_page=100").await;
+    let apps = catalog["apps"].as_array().unwrap();
+    assert!(!apps.is_empty() && apps.iter().all(|a| a["web_url"].is_string()), "{catalog}");
+    assert!(catalog["not_offered"].as_str().unwrap().contains("web apps only"));
+    let install = ada
+        .post(app.url(&format!("/api/v1/devices/{device}/apps/microsoft-teams/install")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(install.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_code(&install.json().await.unwrap()), "not_in_plan");
     let standalone = spawn_app().await;
     let ada = standalone.signed_in("ada@example.com").await;
     let device = *own_devices(&standalone, "ada@example.com").await.iter().next().unwrap();
     let (_, detail) = standalone.get_json(&ada, &format!("/api/v1/devices/{device}")).await;
     assert!(detail["lock_not_offered"].is_null());
+    let (_, catalog) = standalone.get_json(&ada, "/api/v1/apps?per_page=100").await;
+    assert!(catalog["not_offered"].is_null());
+    assert!(catalog["apps"].as_array().unwrap().iter().any(|a| a["web_url"].is_null()));
 }

@@ -167,6 +167,19 @@ async fn a_desktop_joins_its_users_devices_and_a_phone_with_its_serial_becomes_c
         .unwrap();
     assert_eq!(wipe.status(), StatusCode::CONFLICT, "nor an administrator's");
 
+    // A newly required app reaches enrolled devices only.
+    let input = json!({
+        "name": "Server Agent", "publisher": "Example IT", "version": "1.0", "size_bytes": 1000,
+        "description": "Collects logs.", "category": "Productivity", "platforms": ["windows", "windows_server"],
+        "featured": false, "required": true, "web_url": null, "icon_color": "#0b5cad",
+    });
+    let added = it.post(app.url("/api/v1/admin/apps")).json(&input).send().await.unwrap();
+    assert_eq!(added.status(), StatusCode::CREATED);
+    let (_, commands) = app
+        .get_json(&client, &format!("/api/v1/devices/{}/commands", desktop.id))
+        .await;
+    assert_eq!(commands["commands"].as_array().unwrap().len(), 0);
+
     // The same snapshot again changes nothing.
     let again = applied(send_json(&app, &token, &snapshot).await).await;
     assert_eq!(

@@ -8,7 +8,7 @@ use portal_types::{
 use time::OffsetDateTime;
 
 use super::{
-    Db, Key, Store, Tx,
+    Db, ENROLLED, Key, Store, Tx,
     commands::{self, expire_due, insert_commands, insert_keyed, repeated},
     commit_audited, dialect, other, uid,
 };
@@ -182,7 +182,7 @@ pub(super) async fn assign_required(
         "SELECT d.id, d.user_id, a.id, a.name, a.version FROM devices d
          JOIN app_platforms p ON p.platform = d.platform
          JOIN apps a ON a.id = p.app_id
-         WHERE a.required AND a.retired_at IS NULL AND d.wiped_at IS NULL AND {filter}
+         WHERE a.required AND a.retired_at IS NULL AND d.wiped_at IS NULL AND d.{ENROLLED} AND {filter}
            AND NOT EXISTS (SELECT 1 FROM device_apps da WHERE da.device_id = d.id AND da.app_id = a.id)
            AND NOT {removing}
          ORDER BY d.id, a.name",
@@ -446,7 +446,12 @@ impl CatalogStore for Store {
             let names: Vec<_> = query.platforms.iter().map(|p| p.as_str()).collect();
             serde_json::to_string(&names).expect("strings serialize")
         });
-        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM apps a WHERE {}", filter()))
+        let filter = if query.web_only {
+            format!("{} AND a.web_url IS NOT NULL", filter())
+        } else {
+            filter()
+        };
+        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM apps a WHERE {filter}"))
             .bind(&search)
             .bind(&query.category)
             .bind(query.featured)
@@ -455,9 +460,8 @@ impl CatalogStore for Store {
             .await
             .map_err(other)?;
         let rows: Vec<AppRow> = sqlx::query_as(&format!(
-            "{} WHERE {} ORDER BY lower(a.name), a.id LIMIT $5 OFFSET $6",
+            "{} WHERE {filter} ORDER BY lower(a.name), a.id LIMIT $5 OFFSET $6",
             app_columns(),
-            filter()
         ))
         .bind(&search)
         .bind(&query.category)
@@ -473,6 +477,7 @@ impl CatalogStore for Store {
             total: total.try_into().unwrap_or_default(),
             page: query.page,
             per_page: query.per_page,
+            not_offered: None,
         })
     }
 

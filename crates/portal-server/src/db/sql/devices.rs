@@ -7,7 +7,7 @@ use portal_types::{
 };
 use time::OffsetDateTime;
 
-use super::{Key, Store, Tx, catalog, commands, commit_audited, other, uid};
+use super::{ENROLLED, Key, Store, Tx, catalog, commands, commit_audited, other, uid};
 use crate::{
     db::{
         AuditEvent, CheckIn, Compliance, DbError, DbResult, DeviceCredentials, DeviceStore, EnrollOutcome,
@@ -114,10 +114,6 @@ pub(super) fn reasons_json(compliance: &Compliance) -> DbResult<String> {
 /// Rows of 18 columns an INSERT takes: well within SQLite's 32,766 bound
 /// values, and a statement short enough for the slow-statement log.
 const DEVICES_PER_INSERT: usize = 250;
-
-/// Devices the portal enrolled, which the device limit counts: the
-/// on-premises inventory's own are not.
-const ENROLLED: &str = "managed_by <> 'on_premises'";
 
 async fn insert_devices(tx: &mut Tx<'_>, devices: &[NewDevice]) -> DbResult<()> {
     for chunk in devices.chunks(DEVICES_PER_INSERT) {

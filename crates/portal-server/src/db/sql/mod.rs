@@ -32,6 +32,10 @@ use crate::{
 
 pub type Pool = sqlx::Pool<Db>;
 
+/// Devices the portal enrolled, which the device limit counts and required
+/// apps reach: not those the on-premises inventory alone knows.
+const ENROLLED: &str = "managed_by <> 'on_premises'";
+
 /// The store of one database.
 pub struct Store {
     pool: Pool,
