@@ -1,4 +1,4 @@
-//! The admin console's settings bundle: the audit log and the policies,
+//! The admin console's settings bundle: Apps, Policies and the audit log,
 //! apart from the fleet's pages so that each keeps a small first load.
 
 use leptos::prelude::*;
@@ -9,7 +9,7 @@ use crate::{
         admin_nav::{AdminNav, admins_only},
         header::Header,
     },
-    pages::{audit_log::AuditLogPage, policies::PoliciesPage},
+    pages::{admin_apps::AdminAppsPage, audit_log::AuditLogPage, policies::PoliciesPage},
     router::provide_router,
     session::provide_session,
 };
@@ -21,10 +21,10 @@ pub fn SettingsApp() -> impl IntoView {
     let page = move || {
         let path = router.path.get();
         admins_only(session, &path, || {
-            let page = if path.trim_end_matches('/') == "/admin/policies" {
-                view! { <PoliciesPage/> }.into_any()
-            } else {
-                view! { <AuditLogPage/> }.into_any()
+            let page = match path.trim_end_matches('/') {
+                "/admin/policies" => view! { <PoliciesPage/> }.into_any(),
+                "/admin/apps" => view! { <AdminAppsPage/> }.into_any(),
+                _ => view! { <AuditLogPage/> }.into_any(),
             };
             view! { <AdminNav/>{page} }.into_any()
         })

@@ -1,6 +1,9 @@
 //! The organisation's side, for IT administrators.
 
-use portal_types::{AdminActionRequest, AdminDevice, AuditPage, FleetPage, Overview, PolicyChange, PolicyVersion};
+use portal_types::{
+    AdminActionRequest, AdminDevice, App, AppInput, AuditPage, FleetPage, Overview, PolicyChange, PolicyVersion,
+    RequiredReach,
+};
 
 use super::{ClientResult, get};
 
@@ -47,4 +50,25 @@ pub async fn policy() -> ClientResult<PolicyVersion> {
 /// Saves the next version of the policy.
 pub async fn save_policy(change: &PolicyChange) -> ClientResult<PolicyVersion> {
     super::put("/admin/policy", change).await
+}
+
+/// Adds an app to the catalog.
+pub async fn add_app(input: &AppInput) -> ClientResult<App> {
+    super::post("/admin/apps", input).await
+}
+
+/// Changes an app, including whether it is featured or required.
+pub async fn edit_app(id: &str, input: &AppInput) -> ClientResult<App> {
+    super::put(&format!("/admin/apps/{id}"), input).await
+}
+
+/// Takes an app out of the catalog; copies on devices stay.
+pub async fn retire_app(id: &str) -> ClientResult<()> {
+    super::delete(&format!("/admin/apps/{id}")).await
+}
+
+/// How many devices marking the app required for `platforms` (comma-separated) would reach now.
+pub async fn required_reach(app: Option<String>, platforms: String) -> ClientResult<RequiredReach> {
+    let app = app.map(|id| format!("app={id}&")).unwrap_or_default();
+    get(&format!("/admin/required-reach?{app}platforms={platforms}")).await
 }

@@ -1,5 +1,6 @@
 pub mod activity;
 pub mod add_device;
+pub mod admin_apps;
 pub mod admin_device;
 pub mod admin_overview;
 pub mod all_devices;

@@ -2,7 +2,8 @@
 // Page not found at its address; the IT administrator filters All devices to
 // noncompliant Android phones, sorts, pages on and exports them as CSV;
 // raises the minimum Android version and an owner's portal shows the change live;
-// a hybrid sync brings an employee's desktop and co-manages her phone.
+// adds a required app and retires it; a hybrid sync brings an employee's
+// desktop and co-manages her phone.
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, test } from "node:test";
@@ -217,6 +218,47 @@ test("the administrator raises the minimum Android version and an employee's pho
   assert.equal(log.entries.length, 1);
   assert.equal(log.entries[0].actor, "it@example.com");
   await grace.close();
+  await it.close();
+});
+
+test("the administrator adds a required app, seeing first how many devices it reaches, then retires it", async () => {
+  const it = await newPage(browser);
+  await it.goto(`${server.url}/sign-in`);
+  await signIn(it, "it@example.com");
+  await it.getByRole("heading", { name: "My devices" }).waitFor();
+  await it.goto(`${server.url}/admin`);
+  await it.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Apps" }).click();
+  await it.getByRole("heading", { name: "Apps", level: 1 }).waitFor();
+  await it.getByRole("table", { name: "Catalog" }).getByRole("row").nth(5).waitFor();
+
+  await it.getByRole("button", { name: "Add app" }).click();
+  const form = it.getByRole("form", { name: "Add app" });
+  await form.getByLabel("Name").fill("Field Notes");
+  await form.getByLabel("Publisher").fill("Example IT");
+  await form.getByLabel("Description").fill("Notes and photos for site visits.");
+  await form.getByLabel("Category").selectOption("Productivity");
+  await form.getByLabel("Android").check();
+  await form.getByLabel("Icon colour").fill("#1a7f37");
+  // The icon preview follows the name and colour.
+  assert.equal(await form.getByLabel("Icon preview").innerText(), "FN\nField Notes");
+  await form.getByLabel(/^Required/).check();
+  const { devices } = await api(it, "/api/v1/admin/required-reach?platforms=android");
+  assert.ok(devices > 100, `the fleet's Android devices: ${devices}`);
+  await form.getByText(`Required: saving installs it on ${devices} devices that do not have it.`).waitFor();
+  await form.getByRole("button", { name: "Save app" }).click();
+  await it.getByRole("status").filter({ hasText: "Field Notes is saved." }).waitFor();
+  const row = it.getByRole("table", { name: "Catalog" }).getByRole("row", { name: /Field Notes.*Productivity.*Android.*Required/ });
+  await row.waitFor();
+  // Installs are on their way: marked required again, it reaches nobody more.
+  assert.equal((await api(it, "/api/v1/admin/required-reach?app=field-notes&platforms=android")).devices, 0);
+
+  await row.getByRole("button", { name: "Field Notes" }).click();
+  const edit = it.getByRole("form", { name: "Edit Field Notes" });
+  await edit.getByText("Required: no device is waiting for it.").waitFor();
+  await edit.getByRole("button", { name: "Retire app" }).click();
+  await edit.getByRole("button", { name: "Retire it" }).click();
+  await it.getByRole("status").filter({ hasText: "Field Notes is retired" }).waitFor();
+  assert.equal(await it.getByRole("table", { name: "Catalog" }).getByRole("row", { name: /Field Notes/ }).count(), 0);
   await it.close();
 });
 

@@ -64,6 +64,13 @@ pub struct AppsPage {
     pub not_offered: Option<String>,
 }
 
+/// How many devices an app marked required would be installed on now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RequiredReach {
+    pub devices: u64,
+}
+
 /// An app's page: the app, and where it stands on each of the caller's devices.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

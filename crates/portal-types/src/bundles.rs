@@ -3,7 +3,7 @@
 //! a device's Apps tab, help and privacy), the account's (security:
 //! passkeys, two-step verification, sessions), and two of the admin
 //! console's, which employees never download: the fleet's (Overview, All
-//! devices, a device's page) and the settings' (Audit log, Policies). The server picks the page a
+//! devices, a device's page) and the settings' (Apps, Policies, Audit log). The server picks the page a
 //! path starts from, and each bundle follows only its own links.
 
 /// A bundle besides the main one: where it is served from, and which paths it shows.
@@ -54,12 +54,12 @@ pub fn is_admin_path(path: &str) -> bool {
     path.split('/').find(|s| !s.is_empty()) == Some("admin") && !is_settings_path(path)
 }
 
-/// Whether the settings' bundle shows `path`: the audit log and the policies.
+/// Whether the settings' bundle shows `path`: Apps, Policies and the audit log.
 pub fn is_settings_path(path: &str) -> bool {
     let mut segments = path.split('/').filter(|s| !s.is_empty());
     matches!(
         (segments.next(), segments.next(), segments.next()),
-        (Some("admin"), Some("audit" | "policies"), None)
+        (Some("admin"), Some("apps" | "audit" | "policies"), None)
     )
 }
 
@@ -103,6 +103,7 @@ mod tests {
         assert!(is_admin_path("/admin") && is_admin_path("/admin/devices"));
         assert!(is_settings_path("/admin/audit") && is_settings_path("/admin/audit/"));
         assert!(is_settings_path("/admin/policies") && !is_admin_path("/admin/policies"));
+        assert!(is_settings_path("/admin/apps") && !is_admin_path("/admin/apps"));
         assert!(!is_admin_path("/admin/audit") && !is_settings_path("/admin/audit/x") && !is_settings_path("/admin"));
         assert!(!is_admin_path("/administrator") && !is_admin_path("/devices/admin"));
         for path in ["/", "/devices", "/devices/42", "/sign-in", "/activity"] {

@@ -25,6 +25,7 @@ pub use admin::{
 };
 pub use apps::{
     App, AppDetail, AppInput, AppInstall, AppPackage, AppsPage, DeviceAppsResponse, InstallState, ManagedApp,
+    RequiredReach,
 };
 pub use auth::{
     MeResponse, PasskeySummary, PasswordConfirmation, RecoveryCodesResponse, Role, SecurityResponse, SessionResponse,

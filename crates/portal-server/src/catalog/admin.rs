@@ -5,10 +5,12 @@ use std::net::SocketAddr;
 
 use axum::{
     Json,
-    extract::{ConnectInfo, Path, State},
+    extract::{ConnectInfo, Path, Query, State},
     http::StatusCode,
 };
-use portal_types::{ApiError, App, AppInput};
+use portal_types::{ApiError, App, AppInput, FieldErrors, Platform, RequiredReach};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
@@ -24,6 +26,49 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(add_app))
         .routes(routes!(edit_app, retire_app))
+        .routes(routes!(required_reach))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReachParams {
+    /// The app's id; none for an app not added yet.
+    app: Option<String>,
+    /// Platforms, comma-separated (`android,ios`).
+    platforms: Option<String>,
+}
+
+/// How many devices marking the app required for these platforms would
+/// install it on now: the Apps editor shows it before the save.
+#[utoipa::path(get, path = "/api/v1/admin/required-reach", tag = "admin", params(ReachParams),
+    responses(
+        (status = 200, body = RequiredReach),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError, description = "Not an administrator"),
+        (status = 422, body = ApiError, description = "An unknown platform"),
+    ))]
+async fn required_reach(
+    State(state): State<AppState>,
+    caller: CurrentUser,
+    Query(params): Query<ReachParams>,
+) -> Result<Json<RequiredReach>, AppError> {
+    admin(&caller)?;
+    let mut platforms = Vec::new();
+    for name in params
+        .platforms
+        .iter()
+        .flat_map(|p| p.split(','))
+        .filter(|n| !n.is_empty())
+    {
+        let Some(platform) = Platform::parse(name) else {
+            let mut errors = FieldErrors::default();
+            errors.add("platforms", &format!("Unknown platform {name:?}."));
+            return Err(AppError::InvalidInput(errors));
+        };
+        platforms.push(platform);
+    }
+    let devices = state.db.required_reach(params.app.as_deref(), &platforms).await?;
+    Ok(Json(RequiredReach { devices }))
 }
 
 /// Only administrators change the catalog.

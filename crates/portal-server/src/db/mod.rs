@@ -612,6 +612,9 @@ pub trait CatalogStore: Send + Sync {
     ) -> DbResult<Option<App>>;
     /// Takes the app out of the catalog; installed copies stay. False when unknown.
     async fn retire_app(&self, id: &str, audit: AuditEvent) -> DbResult<bool>;
+    /// Devices that marking an app (`app`, or a new one) required for
+    /// `platforms` would queue an Install on now: as required-app assignment picks them.
+    async fn required_reach(&self, app: Option<&str>, platforms: &[Platform]) -> DbResult<u64>;
     /// Where the app stands on each of the user's devices, as of `now`:
     /// installs whose command ran out of time show as Failed.
     async fn installs_of_app(&self, user_id: UserId, app_id: &str, now: OffsetDateTime) -> DbResult<Vec<AppInstall>>;

@@ -686,7 +686,10 @@ async fn an_office365_portal_offers_no_lock_nor_installs_and_says_so() {
     // The catalog is the tenant's web apps, and says why; nothing is installed.
     let (_, catalog) = app.get_json(&ada, "/api/v1/apps?per_page=100").await;
     let apps = catalog["apps"].as_array().unwrap();
-    assert!(!apps.is_empty() && apps.iter().all(|a| a["web_url"].is_string()), "{catalog}");
+    assert!(
+        !apps.is_empty() && apps.iter().all(|a| a["web_url"].is_string()),
+        "{catalog}"
+    );
     assert!(catalog["not_offered"].as_str().unwrap().contains("web apps only"));
     let install = ada
         .post(app.url(&format!("/api/v1/devices/{device}/apps/microsoft-teams/install")))
@@ -702,5 +705,58 @@ async fn an_office365_portal_offers_no_lock_nor_installs_and_says_so() {
     assert!(detail["lock_not_offered"].is_null());
     let (_, catalog) = standalone.get_json(&ada, "/api/v1/apps?per_page=100").await;
     assert!(catalog["not_offered"].is_null());
-    assert!(catalog["apps"].as_array().unwrap().iter().any(|a| a["web_url"].is_null()));
+    assert!(
+        catalog["apps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["web_url"].is_null())
+    );
+}
+
+#[tokio::test]
+async fn the_apps_editor_tells_how_many_devices_a_required_app_would_reach() {
+    let app = spawn_app().await;
+    let it = app.signed_in("it@example.com").await;
+    let reach = |query: &'static str| {
+        let it = it.clone();
+        let url = app.url(&format!("/api/v1/admin/required-reach?{query}"));
+        async move { it.get(url).send().await.unwrap() }
+    };
+    let devices = |response: reqwest::Response| async move {
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json::<portal_types::RequiredReach>().await.unwrap().devices
+    };
+    // Ada's and Grace's Android phones; with iOS, Ada's iPhone too.
+    assert_eq!(devices(reach("platforms=android").await).await, 2);
+    assert_eq!(devices(reach("platforms=android,ios").await).await, 3);
+    assert_eq!(devices(reach("platforms=").await).await, 0);
+    assert_eq!(reach("platforms=beos").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let ada = app.signed_in("ada@example.com").await;
+    let refused = ada
+        .get(app.url("/api/v1/admin/required-reach?platforms=android"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+    // Once required, it is on its way to both: it reaches no more.
+    let input = serde_json::json!({
+        "name": "Field Notes", "publisher": "Example IT", "version": "2.1", "size_bytes": 5000000,
+        "description": "Notes for site visits.", "category": "Productivity", "platforms": ["android"],
+        "featured": false, "required": true, "web_url": null, "icon_color": "#0b5cad",
+    });
+    let added = it
+        .post(app.url("/api/v1/admin/apps"))
+        .json(&input)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), StatusCode::CREATED);
+    assert_eq!(devices(reach("app=field-notes&platforms=android").await).await, 0);
+    assert_eq!(
+        devices(reach("platforms=android").await).await,
+        2,
+        "a new app still would"
+    );
 }

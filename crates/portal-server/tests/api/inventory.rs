@@ -173,7 +173,12 @@ async fn a_desktop_joins_its_users_devices_and_a_phone_with_its_serial_becomes_c
         "description": "Collects logs.", "category": "Productivity", "platforms": ["windows", "windows_server"],
         "featured": false, "required": true, "web_url": null, "icon_color": "#0b5cad",
     });
-    let added = it.post(app.url("/api/v1/admin/apps")).json(&input).send().await.unwrap();
+    let added = it
+        .post(app.url("/api/v1/admin/apps"))
+        .json(&input)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(added.status(), StatusCode::CREATED);
     let (_, commands) = app
         .get_json(&client, &format!("/api/v1/devices/{}/commands", desktop.id))

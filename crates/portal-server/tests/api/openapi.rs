@@ -58,6 +58,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("post", "/api/v1/admin/devices/{id}/retire"),
     ("post", "/api/v1/admin/devices/{id}/commands/{command}/cancel"),
     ("get", "/api/v1/admin/policy"),
+    ("get", "/api/v1/admin/required-reach"),
     ("post", "/api/v1/admin/sync-tokens"),
     ("post", "/api/v1/admin/inventory-sync"),
     ("put", "/api/v1/admin/policy"),

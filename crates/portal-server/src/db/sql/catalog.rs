@@ -166,6 +166,17 @@ pub(super) enum Assignment<'a> {
     App(&'a str),
 }
 
+/// The devices (`d`) a required app (`app`) reaches: enrolled, not reset,
+/// not on their way out of management (they get nothing more), and without
+/// a record of the app yet.
+fn reached(app: &str) -> String {
+    format!(
+        "d.wiped_at IS NULL AND d.{ENROLLED} AND NOT {removing}
+         AND NOT EXISTS (SELECT 1 FROM device_apps da WHERE da.device_id = d.id AND da.app_id = {app})",
+        removing = commands::removal_pending("d.id")
+    )
+}
+
 /// Queues an Install of each required app on each supported device that has
 /// no record of it yet, in the caller's transaction.
 pub(super) async fn assign_required(
@@ -182,12 +193,9 @@ pub(super) async fn assign_required(
         "SELECT d.id, d.user_id, a.id, a.name, a.version FROM devices d
          JOIN app_platforms p ON p.platform = d.platform
          JOIN apps a ON a.id = p.app_id
-         WHERE a.required AND a.retired_at IS NULL AND d.wiped_at IS NULL AND d.{ENROLLED} AND {filter}
-           AND NOT EXISTS (SELECT 1 FROM device_apps da WHERE da.device_id = d.id AND da.app_id = a.id)
-           AND NOT {removing}
+         WHERE a.required AND a.retired_at IS NULL AND {filter} AND {reached}
          ORDER BY d.id, a.name",
-        // A device on its way out of management gets nothing more.
-        removing = commands::removal_pending("d.id")
+        reached = reached("a.id")
     );
     let query = sqlx::query_as(&sql);
     let query = match assignment {
@@ -479,6 +487,24 @@ impl CatalogStore for Store {
             per_page: query.per_page,
             not_offered: None,
         })
+    }
+
+    async fn required_reach(&self, app: Option<&str>, platforms: &[Platform]) -> DbResult<u64> {
+        if platforms.is_empty() {
+            return Ok(0);
+        }
+        let names: Vec<_> = platforms.iter().map(|p| p.as_str()).collect();
+        let count: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM devices d WHERE d.platform IN ({}) AND {}",
+            dialect::json_strings(1),
+            reached("$2")
+        ))
+        .bind(serde_json::to_string(&names).expect("strings serialize"))
+        .bind(app.unwrap_or(""))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(count.try_into().unwrap_or_default())
     }
 
     async fn app(&self, id: &str) -> DbResult<Option<App>> {
