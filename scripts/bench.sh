@@ -76,10 +76,10 @@ done
 say "enrollments and Reset delivery (release build of the API tests)"
 measure() { # DATABASE TESTS...
   PORTAL_TEST_DATABASE=$1 cargo test --release --locked -q -p portal-server --test api -- \
-    --ignored --nocapture --test-threads 1 "${@:2}" 2>&1 | grep -E '^(Reset|[0-9]+ enrollments|All devices|Inventory sync|  )'
+    --ignored --nocapture --test-threads 1 "${@:2}" 2>&1 | grep -E '^(Reset|[0-9]+ enrollments|All devices|Inventory sync|Policy change|  )'
 }
-measure "" enrollments_per_second reset_delivery_latency all_devices_at_scale inventory_sync_at_scale
-measure "$PORTAL_TEST_DATABASE" enrollments_per_second reset_delivery_latency cross_node_reset_delivery all_devices_at_scale inventory_sync_at_scale
+measure "" enrollments_per_second reset_delivery_latency all_devices_at_scale inventory_sync_at_scale policy_change_at_scale
+measure "$PORTAL_TEST_DATABASE" enrollments_per_second reset_delivery_latency cross_node_reset_delivery all_devices_at_scale inventory_sync_at_scale policy_change_at_scale
 
 say "All devices in Chromium (release server, built portal)"
 ensure_build_tools

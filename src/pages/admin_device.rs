@@ -2,7 +2,7 @@
 //! and audit trail, and Retire and Reset device with a reason.
 
 use leptos::prelude::*;
-use portal_types::{AdminActionRequest, AdminDevice, Command, FieldErrors, PasswordConfirmation};
+use portal_types::{AdminActionRequest, AdminDevice, Command, FieldErrors, ManagedBy, PasswordConfirmation};
 
 use crate::{
     api,
@@ -59,6 +59,7 @@ fn DeviceView(device: AdminDevice, version: RwSignal<u32>, notice: RwSignal<Opti
         ("Platform", format!("{} {}", d.platform.label(), d.os_version)),
         ("Model", d.model.clone()),
         ("Ownership", d.ownership.label().to_string()),
+        ("Managed by", d.managed_by.label().to_string()),
         ("Category", detail.category),
         (
             "Serial number",
@@ -92,7 +93,11 @@ fn DeviceView(device: AdminDevice, version: RwSignal<u32>, notice: RwSignal<Opti
                 list
             }
         })}
-        <AdminActions device=d.id.to_string() name=d.name wiped=d.wiped_at.is_some() removing=d.removal_pending version notice/>
+        {if d.managed_by == ManagedBy::OnPremises {
+            view! { <p class="cp-alert cp-alert--info">"Managed on premises: act on it with the on-premises tools."</p> }.into_any()
+        } else {
+            view! { <AdminActions device=d.id.to_string() name=d.name wiped=d.wiped_at.is_some() removing=d.removal_pending version notice/> }.into_any()
+        }}
         <h2>"Commands"</h2>
         <CommandList commands=device.commands/>
         <h2>"Audit trail"</h2>

@@ -156,7 +156,9 @@ async fn seed_people(state: &AppState) -> anyhow::Result<()> {
                 now,
             )
             .await?;
-        for d in devices {
+        // Only what the provisioning mode manages (Office 365: no Mac).
+        let mode = state.policies.current().mode;
+        for d in devices.iter().filter(|d| mode.offers_platform(d.platform)) {
             let inventory = Inventory {
                 os_version: d.os_version.into(),
                 model: d.model.into(),

@@ -38,18 +38,17 @@ const REFUSED: &str = "Only IT administrators can manage other people's devices.
 
 /// The device named by the path and its owner (id, email, name), for an
 /// administrator; 404 for no such device.
-/// The device and its owner; when `acting` on it, refused for a device the
-/// on-premises manager alone manages, as the owner's actions are.
-async fn device_of(
-    state: &AppState,
-    caller: &CurrentUser,
-    id: &str,
-    acting: bool,
-) -> Result<(Requested, String, String), AppError> {
+/// The device an administrator acts on, and its owner; refused for a device
+/// the on-premises manager alone manages, as the owner's actions are.
+async fn device_of(state: &AppState, caller: &CurrentUser, id: &str) -> Result<(Requested, String, String), AppError> {
     admin_only(caller, REFUSED)?;
     let device = id.parse().map(DeviceId).map_err(|_| AppError::NotFound)?;
     let (owner, email, name) = state.db.device_owner(device).await?.ok_or(AppError::NotFound)?;
-    if acting && state.db.device_manager(owner, device).await? == Some(ManagedBy::OnPremises) {
+    // A device without a portal user is one the on-premises inventory alone knows.
+    let Some(owner) = owner else {
+        return Err(managed_on_premises());
+    };
+    if state.db.device_manager(owner, device).await? == Some(ManagedBy::OnPremises) {
         return Err(managed_on_premises());
     }
     Ok((Requested::by_owner(owner, device), email, name))
@@ -65,9 +64,11 @@ async fn admin_device(
     caller: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<AdminDevice>, AppError> {
-    let (Requested { owner, device, .. }, owner_email, owner_name) = device_of(&state, &caller, &id, false).await?;
+    admin_only(&caller, REFUSED)?;
+    let device = id.parse().map(DeviceId).map_err(|_| AppError::NotFound)?;
+    let (_, owner_email, owner_name) = state.db.device_owner(device).await?.ok_or(AppError::NotFound)?;
     let now = state.clock.now();
-    let (detail, _) = state.db.device_detail(owner, device).await?.ok_or(AppError::NotFound)?;
+    let (detail, _) = state.db.device_detail(None, device).await?.ok_or(AppError::NotFound)?;
     let commands = state.db.commands_of(device, now).await?;
     let audit = state
         .db
@@ -112,7 +113,7 @@ async fn admin_wipe(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<AdminActionRequest>,
 ) -> Result<(StatusCode, Json<Command>), AppError> {
-    let (mut requested, ..) = device_of(&state, &caller, &id, true).await?;
+    let (mut requested, ..) = device_of(&state, &caller, &id).await?;
     requested.admin = Some(checked(&caller, &request)?);
     let command = reset_device(&state, &caller, client, requested, &request.device_name).await?;
     Ok((StatusCode::ACCEPTED, Json(command)))
@@ -135,7 +136,7 @@ async fn admin_retire(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<AdminActionRequest>,
 ) -> Result<Response, AppError> {
-    let (mut requested, ..) = device_of(&state, &caller, &id, true).await?;
+    let (mut requested, ..) = device_of(&state, &caller, &id).await?;
     requested.admin = Some(checked(&caller, &request)?);
     check_typed_name(&state, &requested, &request.device_name).await?;
     remove_device(&state, &caller, client, requested).await
@@ -154,7 +155,7 @@ async fn admin_cancel(
     caller: CurrentUser,
     Path((id, command)): Path<(String, String)>,
 ) -> Result<Json<Command>, AppError> {
-    let (requested, ..) = device_of(&state, &caller, &id, true).await?;
+    let (requested, ..) = device_of(&state, &caller, &id).await?;
     cancel_command(&state, &caller, client, requested.device, &command, true)
         .await
         .map(Json)

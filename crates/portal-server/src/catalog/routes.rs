@@ -232,7 +232,7 @@ async fn app_command(
     let app = state.db.app(app_id).await?.ok_or(AppError::NotFound)?;
     let (detail, _) = state
         .db
-        .device_detail(caller.user.id, device)
+        .device_detail(Some(caller.user.id), device)
         .await?
         .ok_or(AppError::NotFound)?;
     check_app_command(&app, detail.device.platform, kind)?;

@@ -388,7 +388,7 @@ impl Requested {
 pub(crate) async fn check_typed_name(state: &AppState, requested: &Requested, typed: &str) -> Result<(), AppError> {
     let (detail, _) = state
         .db
-        .device_detail(requested.owner, requested.device)
+        .device_detail(Some(requested.owner), requested.device)
         .await?
         .ok_or(AppError::NotFound)?;
     if typed.trim() != detail.device.name {

@@ -492,10 +492,10 @@ pub trait DeviceStore: Send + Sync {
     async fn devices_of(&self, user_id: UserId) -> DbResult<Vec<Device>>;
     async fn count_devices(&self, user_id: UserId) -> DbResult<u32>;
     /// One device of the user's, and since when it fails a rule; `None` for
-    /// anybody else's.
+    /// anybody else's. With no user, whoever's (for administrators).
     async fn device_detail(
         &self,
-        user_id: UserId,
+        user_id: Option<UserId>,
         device_id: DeviceId,
     ) -> DbResult<Option<(DeviceDetail, FailingSince)>>;
     /// Devices created as they are (the demo's), in as few statements as the database allows.
@@ -730,8 +730,9 @@ pub trait FleetStore: Send + Sync {
     async fn fleet_page(&self, query: &FleetQuery) -> DbResult<Vec<(FleetDevice, FleetKey)>>;
     /// How many devices the query's filter matches, over all pages.
     async fn fleet_count(&self, query: &FleetQuery) -> DbResult<u64>;
-    /// The device's owner: id, email and name.
-    async fn device_owner(&self, device: DeviceId) -> DbResult<Option<(UserId, String, String)>>;
+    /// The device's owner: id, email and name; no id for an on-premises
+    /// device whose primary user has no account (the email is theirs).
+    async fn device_owner(&self, device: DeviceId) -> DbResult<Option<(Option<UserId>, String, String)>>;
     /// Every device counted by compliance state and by platform, and those
     /// last seen before `seen_before`.
     async fn fleet_tallies(&self, seen_before: OffsetDateTime) -> DbResult<FleetTallies>;

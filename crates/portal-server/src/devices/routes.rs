@@ -39,7 +39,7 @@ async fn device_detail(
     let id = id.parse().map(DeviceId).map_err(|_| AppError::NotFound)?;
     let (mut detail, failing_since) = state
         .db
-        .device_detail(caller.user.id, id)
+        .device_detail(Some(caller.user.id), id)
         .await?
         .ok_or(AppError::NotFound)?;
     if detail.device.compliance == ComplianceState::OutOfCompliance {

@@ -741,18 +741,7 @@ async fn the_apps_editor_tells_how_many_devices_a_required_app_would_reach() {
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 
     // Once required, it is on its way to both: it reaches no more.
-    let input = serde_json::json!({
-        "name": "Field Notes", "publisher": "Example IT", "version": "2.1", "size_bytes": 5000000,
-        "description": "Notes for site visits.", "category": "Productivity", "platforms": ["android"],
-        "featured": false, "required": true, "web_url": null, "icon_color": "#0b5cad",
-    });
-    let added = it
-        .post(app.url("/api/v1/admin/apps"))
-        .json(&input)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(added.status(), StatusCode::CREATED);
+    crate::helpers::add_required_app(&app, &it, "Field Notes", &[Platform::Android]).await;
     assert_eq!(devices(reach("app=field-notes&platforms=android").await).await, 0);
     assert_eq!(
         devices(reach("platforms=android").await).await,

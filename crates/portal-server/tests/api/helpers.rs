@@ -270,3 +270,32 @@ pub fn field_names(body: &Value) -> Vec<&str> {
         .map(|f| f["field"].as_str().unwrap())
         .collect()
 }
+
+/// Adds a required app for `platforms` to the catalog, as an administrator.
+pub async fn add_required_app(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    name: &str,
+    platforms: &[portal_types::Platform],
+) {
+    let input = portal_types::AppInput {
+        name: name.into(),
+        publisher: "Example IT".into(),
+        version: "1.0".into(),
+        size_bytes: 5_000_000,
+        description: format!("{name}, for work."),
+        category: "Productivity".into(),
+        platforms: platforms.to_vec(),
+        featured: false,
+        required: true,
+        web_url: None,
+        icon_color: "#0b5cad".into(),
+    };
+    let added = admin
+        .post(app.url("/api/v1/admin/apps"))
+        .json(&input)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), StatusCode::CREATED);
+}

@@ -5,7 +5,7 @@ use portal_types::{Device, DevicesResponse, FleetPage, ManagedBy, Platform, Role
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_code, spawn_with};
+use crate::helpers::{TestApp, add_required_app, error_code, spawn_with};
 
 async fn hybrid() -> TestApp {
     spawn_with(|config| config.provisioning_mode = ProvisioningMode::Hybrid).await
@@ -144,6 +144,19 @@ async fn a_desktop_joins_its_users_devices_and_a_phone_with_its_serial_becomes_c
         (server.platform, server.user_email.as_str()),
         (Platform::WindowsServer, "")
     );
+    // Its admin page has no owner, and no action.
+    let it = app.signed_in("it@example.com").await;
+    let (status, admin_page) = app.get_json(&it, &format!("/api/v1/admin/devices/{}", server.id)).await;
+    assert_eq!(status, StatusCode::OK, "{admin_page}");
+    assert_eq!(admin_page["owner_email"], "");
+    assert_eq!(admin_page["detail"]["device"]["managed_by"], "on_premises");
+    let retire = it
+        .post(app.url(&format!("/api/v1/admin/devices/{}/retire", server.id)))
+        .json(&json!({ "device_name": "BUILD-01", "reason": "Decommissioned" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retire.status(), StatusCode::CONFLICT);
     assert_eq!(fleet(&app, "").await.total, before + 2);
 
     // The portal cannot carry out an action on premises; the device limit counts enrolled devices only.
@@ -158,7 +171,6 @@ async fn a_desktop_joins_its_users_devices_and_a_phone_with_its_serial_becomes_c
     assert_eq!(error_code(&lock.json().await.unwrap()), "managed_on_premises");
     let (_, options) = app.get_json(&client, "/api/v1/enrollment/options").await;
     assert_eq!(options["devices_enrolled"], 4);
-    let it = app.signed_in("it@example.com").await;
     let wipe = it
         .post(app.url(&format!("/api/v1/admin/devices/{}/wipe", desktop.id)))
         .json(&json!({ "device_name": "ADA-DESKTOP", "reason": "Left the company" }))
@@ -168,18 +180,7 @@ async fn a_desktop_joins_its_users_devices_and_a_phone_with_its_serial_becomes_c
     assert_eq!(wipe.status(), StatusCode::CONFLICT, "nor an administrator's");
 
     // A newly required app reaches enrolled devices only.
-    let input = json!({
-        "name": "Server Agent", "publisher": "Example IT", "version": "1.0", "size_bytes": 1000,
-        "description": "Collects logs.", "category": "Productivity", "platforms": ["windows", "windows_server"],
-        "featured": false, "required": true, "web_url": null, "icon_color": "#0b5cad",
-    });
-    let added = it
-        .post(app.url("/api/v1/admin/apps"))
-        .json(&input)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(added.status(), StatusCode::CREATED);
+    add_required_app(&app, &it, "Server Agent", &[Platform::Windows, Platform::WindowsServer]).await;
     let (_, commands) = app
         .get_json(&client, &format!("/api/v1/devices/{}/commands", desktop.id))
         .await;

@@ -284,3 +284,63 @@ async fn inventory_sync_at_scale() {
         );
     }
 }
+
+/// A policy change at an organisation's size: the demo fleet of
+/// `PORTAL_POLICY_FLEET` devices (default 100,000), the minimum Android
+/// version raised, and the time until every device is judged by it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a check: prints figures"]
+async fn policy_change_at_scale() {
+    let size: usize = std::env::var("PORTAL_POLICY_FLEET").map_or(100_000, |n| n.parse().expect("a number of devices"));
+    let app = spawn_with(|config| config.demo_fleet = size).await;
+    let database = if app.data.is_postgres() { "PostgreSQL" } else { "SQLite" };
+    let admin = app.signed_in("it@example.com").await;
+    let current: portal_types::PolicyVersion = admin
+        .get(app.url("/api/v1/admin/policy"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut settings = current.settings.clone();
+    for rule in &mut settings.platforms {
+        if rule.platform == Platform::Android {
+            rule.min_compliant_os = Some("15".into());
+        }
+    }
+    let started = Instant::now();
+    let saved = admin
+        .put(app.url("/api/v1/admin/policy"))
+        .json(&portal_types::PolicyChange {
+            based_on: current.version,
+            settings,
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), reqwest::StatusCode::OK);
+    let answered = started.elapsed();
+    let done = loop {
+        let now: portal_types::PolicyVersion = admin
+            .get(app.url("/api/v1/admin/policy"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if now.evaluation.finished_at.is_some() {
+            break now;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let took = started.elapsed();
+    println!(
+        "Policy change, {size} devices, {database}: saved in {:.0} ms, every device judged in {:.1} s ({:.0} devices/s, {} changed state)",
+        answered.as_secs_f64() * 1000.0,
+        took.as_secs_f64(),
+        done.evaluation.evaluated as f64 / took.as_secs_f64(),
+        done.evaluation.changed
+    );
+}

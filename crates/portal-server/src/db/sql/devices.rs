@@ -244,7 +244,7 @@ impl DeviceStore for Store {
 
     async fn device_detail(
         &self,
-        user_id: UserId,
+        user_id: Option<UserId>,
         device_id: DeviceId,
     ) -> DbResult<Option<(DeviceDetail, FailingSince)>> {
         let row: Option<DetailRow> = sqlx::query_as(&format!(
@@ -253,12 +253,12 @@ impl DeviceStore for Store {
                     c.subject, c.serial, c.fingerprint_sha256, c.issued_at, c.expires_at, c.revoked_at
              FROM devices d
              LEFT JOIN device_certificates c ON c.device_id = d.id
-             WHERE d.id = $1 AND d.user_id = $2
+             WHERE d.id = $1 AND ($2 IS NULL OR d.user_id = $2)
              ORDER BY c.issued_at DESC LIMIT 1",
             commands::removal_pending("d.id")
         ))
         .bind(uid(device_id))
-        .bind(uid(user_id))
+        .bind(user_id.map(uid))
         .fetch_optional(&self.pool)
         .await
         .map_err(other)?;

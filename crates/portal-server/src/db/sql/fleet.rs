@@ -147,15 +147,16 @@ impl FleetStore for Store {
         Ok(total.try_into().unwrap_or_default())
     }
 
-    async fn device_owner(&self, device: DeviceId) -> DbResult<Option<(UserId, String, String)>> {
-        let owner: Option<(Uid, String, String)> = sqlx::query_as(
-            "SELECT u.id, u.email, u.display_name FROM devices d JOIN users u ON u.id = d.user_id WHERE d.id = $1",
+    async fn device_owner(&self, device: DeviceId) -> DbResult<Option<(Option<UserId>, String, String)>> {
+        let owner: Option<(Option<Uid>, String, String)> = sqlx::query_as(
+            "SELECT u.id, COALESCE(u.email, d.primary_user, ''), COALESCE(u.display_name, '')
+             FROM devices d LEFT JOIN users u ON u.id = d.user_id WHERE d.id = $1",
         )
         .bind(uid(device))
         .fetch_optional(&self.pool)
         .await
         .map_err(other)?;
-        Ok(owner.map(|(id, email, name)| (id.into(), email, name)))
+        Ok(owner.map(|(id, email, name)| (id.map(Into::into), email, name)))
     }
 
     async fn fleet_tallies(&self, seen_before: OffsetDateTime) -> DbResult<FleetTallies> {
