@@ -196,7 +196,7 @@ async fn seed_people(state: &AppState) -> anyhow::Result<()> {
                 .collect();
             state
                 .db
-                .record_app_inventory(id, &installed, now, now + state.command_ttl)
+                .record_app_inventory(id, &installed, now, state.required_installs_expire_at(now))
                 .await?;
         }
     }

@@ -44,3 +44,15 @@ pub struct AppState {
     /// Shown on the Help page.
     pub help_desk: Arc<portal_types::HelpDesk>,
 }
+
+impl AppState {
+    /// When a required app queued now would expire; none where the
+    /// organisation's plan installs no apps, so that none is queued.
+    pub fn required_installs_expire_at(&self, now: time::OffsetDateTime) -> Option<time::OffsetDateTime> {
+        self.policies
+            .current()
+            .mode
+            .offers_app_installs()
+            .then(|| now + self.command_ttl)
+    }
+}

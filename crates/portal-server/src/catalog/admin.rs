@@ -102,7 +102,7 @@ async fn save(
     }
     let action = if created { "app_added" } else { "app_changed" };
     let event = audit(caller, client, action, id, state);
-    let expires_at = event.at + state.command_ttl;
+    let expires_at = state.required_installs_expire_at(event.at);
     let saved = match state.db.save_app(id, &input, created, event, expires_at).await {
         Err(DbError::Conflict) => {
             return Err(AppError::refused(

@@ -204,8 +204,9 @@ pub struct CheckIn<'a> {
     pub compliance: &'a Compliance,
     pub apps: &'a [ManagedApp],
     pub now: OffsetDateTime,
-    /// When a required app queued again for the device expires.
-    pub installs_expire_at: OffsetDateTime,
+    /// When a required app queued again for the device expires; none where
+    /// the organisation's plan installs no apps (then none is queued).
+    pub installs_expire_at: Option<OffsetDateTime>,
 }
 
 /// What became of a Remove device.
@@ -515,7 +516,7 @@ pub trait DeviceStore: Send + Sync {
         device: NewDevice,
         certificate: NewCertificate,
         audit: AuditEvent,
-        installs_expire_at: OffsetDateTime,
+        installs_expire_at: Option<OffsetDateTime>,
     ) -> DbResult<EnrollOutcome>;
     async fn device_credentials(&self, device_id: DeviceId) -> DbResult<Option<DeviceCredentials>>;
     /// Records a signed request's nonce; false when it was seen before (a
@@ -608,7 +609,7 @@ pub trait CatalogStore: Send + Sync {
         app: &AppInput,
         created: bool,
         audit: AuditEvent,
-        installs_expire_at: OffsetDateTime,
+        installs_expire_at: Option<OffsetDateTime>,
     ) -> DbResult<Option<App>>;
     /// Takes the app out of the catalog; installed copies stay. False when unknown.
     async fn retire_app(&self, id: &str, audit: AuditEvent) -> DbResult<bool>;
@@ -632,7 +633,7 @@ pub trait CatalogStore: Send + Sync {
         device_id: DeviceId,
         apps: &[ManagedApp],
         now: OffsetDateTime,
-        installs_expire_at: OffsetDateTime,
+        installs_expire_at: Option<OffsetDateTime>,
     ) -> DbResult<()>;
 }
 

@@ -78,7 +78,7 @@ async fn check_in(
             compliance: &result,
             apps: &apps,
             now,
-            installs_expire_at: now + state.command_ttl,
+            installs_expire_at: state.required_installs_expire_at(now),
         })
         .await?;
     Ok(Json(CheckInResponse {

@@ -262,7 +262,7 @@ async fn enroll(
             device,
             certificate,
             audit,
-            now + state.command_ttl,
+            state.required_installs_expire_at(now),
         )
         .await?
     {

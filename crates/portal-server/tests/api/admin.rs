@@ -698,6 +698,11 @@ async fn an_office365_portal_offers_no_lock_nor_installs_and_says_so() {
         .unwrap();
     assert_eq!(install.status(), StatusCode::FORBIDDEN);
     assert_eq!(error_code(&install.json().await.unwrap()), "not_in_plan");
+    // A required app is not pushed either.
+    let it = app.signed_in("it@example.com").await;
+    crate::helpers::add_required_app(&app, &it, "Field Notes", &Platform::ALL).await;
+    let (_, commands) = app.get_json(&ada, &format!("/api/v1/devices/{device}/commands")).await;
+    assert_eq!(commands["commands"].as_array().unwrap().len(), 0, "nothing queued");
     let standalone = spawn_app().await;
     let ada = standalone.signed_in("ada@example.com").await;
     let device = *own_devices(&standalone, "ada@example.com").await.iter().next().unwrap();

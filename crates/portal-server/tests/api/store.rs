@@ -273,7 +273,7 @@ async fn concurrent_enrollments_stop_at_the_device_limit() {
                 device,
                 certificate,
                 audit("enroll", at),
-                at + Duration::days(7),
+                Some(at + Duration::days(7)),
             )
             .await
             .unwrap()
@@ -363,7 +363,7 @@ async fn required_apps_are_queued_and_reported_apps_tracked() {
         &app_input("VPN", true),
         true,
         audit("app_created", at),
-        at + Duration::days(7),
+        Some(at + Duration::days(7)),
     )
     .await
     .unwrap()
@@ -386,7 +386,7 @@ async fn required_apps_are_queued_and_reported_apps_tracked() {
         app_id: "mail".into(),
         version: "1.0".into(),
     }];
-    db.record_app_inventory(device_id, &reported, at, at + Duration::days(7))
+    db.record_app_inventory(device_id, &reported, at, Some(at + Duration::days(7)))
         .await
         .unwrap();
     let states: Vec<(String, portal_types::InstallState)> = db
@@ -400,7 +400,7 @@ async fn required_apps_are_queued_and_reported_apps_tracked() {
     assert_eq!(states, [("mail".into(), Installed), ("vpn".into(), Pending)]);
 
     // Reported no more: forgotten.
-    db.record_app_inventory(device_id, &[], at, at + Duration::days(7))
+    db.record_app_inventory(device_id, &[], at, Some(at + Duration::days(7)))
         .await
         .unwrap();
     let left: Vec<String> = db
@@ -413,7 +413,7 @@ async fn required_apps_are_queued_and_reported_apps_tracked() {
     assert_eq!(left, ["vpn"]);
 
     // Installing what is installed is refused with the reason.
-    db.record_app_inventory(device_id, &reported, at, at + Duration::days(7))
+    db.record_app_inventory(device_id, &reported, at, Some(at + Duration::days(7)))
         .await
         .unwrap();
     let install = NewCommand {

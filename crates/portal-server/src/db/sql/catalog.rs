@@ -183,8 +183,12 @@ pub(super) async fn assign_required(
     tx: &mut Tx<'_>,
     assignment: Assignment<'_>,
     now: OffsetDateTime,
-    expires_at: OffsetDateTime,
+    expires_at: Option<OffsetDateTime>,
 ) -> DbResult<()> {
+    // The organisation's plan installs no apps.
+    let Some(expires_at) = expires_at else {
+        return Ok(());
+    };
     let filter = match assignment {
         Assignment::Device(_) => "d.id = $1",
         Assignment::App(_) => "a.id = $1",
@@ -326,7 +330,7 @@ pub(super) async fn record_apps(
     device_id: DeviceId,
     apps: &[ManagedApp],
     now: OffsetDateTime,
-    installs_expire_at: OffsetDateTime,
+    installs_expire_at: Option<OffsetDateTime>,
 ) -> DbResult<()> {
     expire_due(tx, Some(device_id), now).await?;
     for app in apps {
@@ -517,7 +521,7 @@ impl CatalogStore for Store {
         app: &AppInput,
         created: bool,
         audit: AuditEvent,
-        installs_expire_at: OffsetDateTime,
+        installs_expire_at: Option<OffsetDateTime>,
     ) -> DbResult<Option<App>> {
         let mut tx = self.begin().await?;
         if !write_app(&mut tx, id, app, created, audit.at).await? {
@@ -583,7 +587,7 @@ impl CatalogStore for Store {
         device_id: DeviceId,
         apps: &[ManagedApp],
         now: OffsetDateTime,
-        installs_expire_at: OffsetDateTime,
+        installs_expire_at: Option<OffsetDateTime>,
     ) -> DbResult<()> {
         let mut tx = self
             .begin_locked(&[Key::CatalogShared, Key::Device(&device_id)])

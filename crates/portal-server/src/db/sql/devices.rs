@@ -329,7 +329,7 @@ impl DeviceStore for Store {
         device: NewDevice,
         certificate: NewCertificate,
         audit: AuditEvent,
-        installs_expire_at: OffsetDateTime,
+        installs_expire_at: Option<OffsetDateTime>,
     ) -> DbResult<EnrollOutcome> {
         // The limit check and the insert see the same count; the required
         // apps are those of a catalog no save is changing.
