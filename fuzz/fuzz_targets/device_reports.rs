@@ -6,9 +6,9 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use portal_server::devices::{
-    device_auth::parse_body,
-    policy::{Policy, ProvisioningMode},
+use portal_server::{
+    devices::device_auth::parse_body,
+    policies::rules::{Policy, ProvisioningMode},
 };
 use portal_types::{CheckInRequest, CommandReport, EnrollRequest, enrollment::normalize_code};
 
@@ -22,7 +22,8 @@ fuzz_target!(|data: &[u8]| {
         && report.field_errors().is_empty()
     {
         for platform in portal_types::Platform::ALL {
-            let _ = policy().evaluate(platform, &report.inventory);
+            let now = time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
+            let _ = policy().judge(platform, &report.inventory, true, now, None, now);
         }
     }
     if let Ok(report) = parse_body::<CommandReport>(data) {

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use portal_server::devices::policy::{Policy, ProvisioningMode};
+use portal_server::policies::rules::{Policy, ProvisioningMode};
 use portal_types::{Inventory, Platform};
 
 fuzz_target!(|data: &[u8]| {
@@ -16,6 +16,7 @@ fuzz_target!(|data: &[u8]| {
         jailbroken: false,
         free_storage_mb: 1024,
         serial_number: None,
+        onprem_id: None,
     };
     for mode in [ProvisioningMode::Standalone, ProvisioningMode::Office365, ProvisioningMode::Hybrid] {
         let Ok(policy) = Policy::parse(mode, text) else { continue };
@@ -23,7 +24,9 @@ fuzz_target!(|data: &[u8]| {
         assert!(options.platforms.iter().all(|p| Platform::ALL.contains(&p.platform)));
         for platform in Platform::ALL {
             let _ = policy.os_refusal(platform, &inventory.os_version);
-            let _ = policy.evaluate(platform, &inventory);
+            let now = time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
+            let _ = policy.judge(platform, &inventory, true, now - time::Duration::days(40), None, now);
+            let _ = policy.with_settings(policy.version + 1, &policy.settings());
         }
     }
 });

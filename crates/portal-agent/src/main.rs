@@ -77,6 +77,9 @@ struct InventoryArgs {
     /// The device's serial number; a made-up one when not given.
     #[arg(long)]
     serial_number: Option<String>,
+    /// The on-premises manager's id of this device (ConfigMgr's SMS id), if it has one.
+    #[arg(long)]
+    onprem_id: Option<String>,
 }
 
 /// Changes to the inventory since enrollment, e.g. `--os-version 17.2`.
@@ -302,6 +305,7 @@ async fn main() -> anyhow::Result<()> {
                 jailbroken: inventory.jailbroken,
                 free_storage_mb: inventory.free_storage_mb,
                 serial_number: Some(inventory.serial_number.unwrap_or_else(made_up_serial)),
+                onprem_id: inventory.onprem_id,
             };
             let state = enroll(&server, &code, platform, inventory, &dir).await?;
             println!(

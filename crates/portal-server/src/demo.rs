@@ -167,6 +167,7 @@ async fn seed_people(state: &AppState) -> anyhow::Result<()> {
                 jailbroken: false,
                 free_storage_mb: 24_000,
                 serial_number: Some(d.serial_number.into()),
+                onprem_id: None,
             };
             let device = judged_device(
                 state,
@@ -308,6 +309,7 @@ pub async fn seed_fleet(state: &AppState, count: usize) -> anyhow::Result<()> {
             jailbroken: false,
             free_storage_mb: 8_000 + (n % 50) as u64 * 1_000,
             serial_number: Some(format!("FLT{n:08}")),
+            onprem_id: None,
         };
         let ownership = if n % 3 == 0 {
             Ownership::Personal

@@ -62,6 +62,10 @@ pub struct Inventory {
     /// The manufacturer's serial number; kept for corporate devices only.
     #[serde(default)]
     pub serial_number: Option<String>,
+    /// The on-premises manager's id of the device (ConfigMgr's SMS id), where
+    /// the device knows it: it and the on-premises record are then one device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onprem_id: Option<String>,
 }
 
 /// The longest text a device may report in each inventory field, and the
@@ -77,6 +81,7 @@ impl Inventory {
             ("inventory.os_version", Some(&self.os_version)),
             ("inventory.model", Some(&self.model)),
             ("inventory.serial_number", self.serial_number.as_ref()),
+            ("inventory.onprem_id", self.onprem_id.as_ref()),
         ];
         for (field, value) in texts {
             if value.is_some_and(|v| v.chars().count() > MAX_INVENTORY_TEXT) {

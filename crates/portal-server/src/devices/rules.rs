@@ -24,6 +24,7 @@ mod tests {
             jailbroken: false,
             free_storage_mb: 1,
             serial_number: Some("SN-1".into()),
+            onprem_id: None,
         }
     }
 

@@ -44,6 +44,7 @@ fn judged(policy: &Policy, device: &OnPremDevice, now: OffsetDateTime) -> crate:
         jailbroken: false,
         free_storage_mb: 0,
         serial_number: device.serial_number.clone(),
+        onprem_id: None,
     };
     let last_seen = device.last_seen.unwrap_or(now);
     policy.judge(

@@ -578,6 +578,7 @@ mod tests {
             jailbroken,
             free_storage_mb: 1000,
             serial_number: None,
+            onprem_id: None,
         }
     }
 

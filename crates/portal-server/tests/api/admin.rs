@@ -53,6 +53,7 @@ async fn add_device(app: &TestApp, email: &str, name: &str, platform: Platform, 
             jailbroken: false,
             free_storage_mb: 1024,
             serial_number: Some(format!("SN-{name}")),
+            onprem_id: None,
         },
         compliance: Compliance {
             state: if name.len().is_multiple_of(3) {
@@ -282,6 +283,7 @@ async fn the_export_holds_every_matching_device_over_many_batches() {
                 jailbroken: false,
                 free_storage_mb: 1024,
                 serial_number: None,
+                onprem_id: None,
             },
             compliance: Compliance {
                 state: ComplianceState::CanAccess,

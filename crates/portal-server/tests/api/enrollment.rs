@@ -19,6 +19,7 @@ pub fn inventory(os_version: &str) -> Inventory {
         jailbroken: false,
         free_storage_mb: 64_000,
         serial_number: Some("R5CT40ABC1X".into()),
+        onprem_id: None,
     }
 }
 

@@ -337,3 +337,51 @@ async fn a_full_snapshot_marks_what_it_no_longer_holds_stale_or_removes_it() {
     let phone = ada.iter().find(|d| d.name == "Work phone").unwrap();
     assert_eq!(phone.managed_by, ManagedBy::Portal);
 }
+
+#[tokio::test]
+async fn a_device_and_its_record_are_one_by_the_on_premises_id_the_device_reports() {
+    let app = hybrid().await;
+    let token = emptied(&app).await;
+    let grace = app.signed_in("grace@example.com").await;
+    let enroll_reporting = |id: &'static str| {
+        let (app, grace) = (&app, &grace);
+        async move {
+            let code = crate::enrollment::code_for(app, grace, "windows").await;
+            let mut inventory = crate::enrollment::inventory("10.0.22631");
+            inventory.serial_number = None;
+            inventory.onprem_id = Some(id.into());
+            let dir = portal_agent::StateDir(tempfile::tempdir().unwrap().keep());
+            portal_agent::enroll(&app.address, &code, Platform::Windows, inventory, &dir)
+                .await
+                .expect("enrolls");
+        }
+    };
+    // The record first, then the device enrolls reporting its id.
+    let laptop = json!({ "snapshot": "partial", "devices": [
+        record("777", "GRACE-LAPTOP", "Microsoft Windows 11 Enterprise", "10.0.22631", Some("grace@example.com"), None),
+    ]});
+    assert_eq!(applied(send_json(&app, &token, &laptop).await).await.created, 1);
+    let before = fleet(&app, "").await.total;
+    enroll_reporting("777").await;
+    assert_eq!(fleet(&app, "").await.total, before, "one device, not two");
+    assert_eq!(fleet(&app, "managed_by=co_managed").await.total, 1);
+
+    // The device first, then its record comes.
+    enroll_reporting("888").await;
+    assert_eq!(fleet(&app, "managed_by=co_managed").await.total, 1, "no record yet");
+    let desk = json!({ "snapshot": "partial", "devices": [
+        record("888", "GRACE-DESK", "Microsoft Windows 11 Enterprise", "10.0.22631", Some("grace@example.com"), None),
+    ]});
+    let report = applied(send_json(&app, &token, &desk).await).await;
+    assert_eq!((report.created, report.co_managed), (0, 1));
+    assert_eq!(fleet(&app, "").await.total, before + 1);
+    assert_eq!(fleet(&app, "managed_by=co_managed").await.total, 2);
+    // A full snapshot without them leaves the portal's devices be.
+    let empty = json!({ "snapshot": "full", "on_missing": "remove", "devices": [] });
+    assert_eq!(applied(send_json(&app, &token, &empty).await).await.removed, 2);
+    assert_eq!(fleet(&app, "").await.total, before + 1);
+    assert_eq!(
+        fleet(&app, "managed_by=portal").await.total,
+        fleet(&app, "").await.total
+    );
+}

@@ -67,6 +67,7 @@ fn inventory() -> Inventory {
         jailbroken: false,
         free_storage_mb: 2048,
         serial_number: None,
+        onprem_id: None,
     }
 }
 

@@ -357,7 +357,7 @@ impl DeviceStore for Store {
             return Ok(EnrollOutcome::LimitReached);
         }
         insert_devices(&mut tx, std::slice::from_ref(&device)).await?;
-        super::inventory::absorb_twin(&mut tx, device.id, device.inventory.serial_number.as_deref()).await?;
+        super::inventory::absorb_twin(&mut tx, device.id, &device.inventory).await?;
         sqlx::query(
             "INSERT INTO device_certificates (serial, device_id, subject, fingerprint_sha256, public_key,
                                               certificate_pem, issued_at, expires_at)
@@ -462,7 +462,7 @@ impl DeviceStore for Store {
         if let Some(owner) = owner {
             tx.notify(Notice::device_changed(owner.into(), device_id));
         }
-        super::inventory::absorb_twin(&mut tx, device_id, report.inventory.serial_number.as_deref()).await?;
+        super::inventory::absorb_twin(&mut tx, device_id, report.inventory).await?;
         catalog::record_apps(&mut tx, device_id, report.apps, report.now, report.installs_expire_at).await?;
         let commands = commands::take(&mut tx, device_id, report.now, false).await?;
         tx.commit().await?;

@@ -4,7 +4,7 @@
 //! sends them with.
 
 use async_trait::async_trait;
-use portal_types::{DeviceId, ManagedBy, OnMissing, UserId};
+use portal_types::{DeviceId, Inventory, ManagedBy, OnMissing, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -29,12 +29,16 @@ async fn user_of(tx: &mut Tx<'_>, email: Option<&str>) -> DbResult<Option<Uid>> 
 }
 
 /// Makes an enrolled device and the on-premises record with its serial
-/// number one co-managed device, whichever came first: the record's row
-/// goes, its on-premises facts join the enrolled one. True when it did.
-pub(super) async fn absorb_twin(tx: &mut Tx<'_>, device: DeviceId, serial: Option<&str>) -> DbResult<bool> {
-    let Some(serial) = serial.filter(|s| !s.is_empty()) else {
+/// number, or with the on-premises id the device reports, one co-managed
+/// device, whichever came first: the record's row goes, its on-premises facts
+/// join the enrolled one. A reported id with no record yet is kept for the
+/// record to find. True when a record joined.
+pub(super) async fn absorb_twin(tx: &mut Tx<'_>, device: DeviceId, inventory: &Inventory) -> DbResult<bool> {
+    let serial = inventory.serial_number.as_deref().filter(|s| !s.is_empty());
+    let reported = inventory.onprem_id.as_deref().filter(|s| !s.is_empty());
+    if serial.is_none() && reported.is_none() {
         return Ok(false);
-    };
+    }
     type Twin = (
         Uid,
         Option<String>,
@@ -44,15 +48,27 @@ pub(super) async fn absorb_twin(tx: &mut Tx<'_>, device: DeviceId, serial: Optio
         Option<String>,
     );
     let twin: Option<Twin> = sqlx::query_as(
-        "DELETE FROM devices WHERE serial_number = $1 AND managed_by = 'on_premises' AND id <> $2
+        "DELETE FROM devices WHERE (serial_number = $1 OR onprem_id = $2) AND managed_by = 'on_premises' AND id <> $3
          RETURNING id, onprem_id, onprem_digest, primary_user, manufacturer, domain",
     )
     .bind(serial)
+    .bind(reported)
     .bind(uid(device))
     .fetch_optional(&mut **tx)
     .await
     .map_err(other)?;
     let Some((_, onprem_id, digest, primary_user, manufacturer, domain)) = twin else {
+        if let Some(reported) = reported {
+            sqlx::query(
+                "UPDATE devices SET onprem_id = $1 WHERE id = $2 AND onprem_id IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM devices WHERE onprem_id = $1)",
+            )
+            .bind(reported)
+            .bind(uid(device))
+            .execute(&mut **tx)
+            .await
+            .map_err(other)?;
+        }
         return Ok(false);
     };
     sqlx::query(
@@ -121,10 +137,11 @@ impl InventoryStore for Store {
                         .await
                         .map_err(other)?;
                     } else {
-                        // The enrolled device reports the rest itself.
+                        // The enrolled device reports the rest itself; one that
+                        // reported this on-premises id becomes co-managed now.
                         sqlx::query(
-                            "UPDATE devices SET onprem_digest = $1, onprem_stale_since = NULL, primary_user = $2,
-                                    manufacturer = $3, domain = $4
+                            "UPDATE devices SET managed_by = 'co_managed', onprem_digest = $1,
+                                    onprem_stale_since = NULL, primary_user = $2, manufacturer = $3, domain = $4
                              WHERE id = $5",
                         )
                         .bind(&record.digest)
@@ -139,7 +156,11 @@ impl InventoryStore for Store {
                     for user in [user, owner].into_iter().flatten() {
                         tx.notify(Notice::device_changed(user.into(), id.into()));
                     }
-                    counts.updated += 1;
+                    if managed_by == ManagedBy::Portal {
+                        counts.co_managed += 1;
+                    } else {
+                        counts.updated += 1;
+                    }
                 }
                 None => {
                     // An enrolled device with the same serial number: one device, co-managed.
@@ -217,7 +238,7 @@ impl InventoryStore for Store {
     }
 
     async fn onprem_ids(&self) -> DbResult<Vec<String>> {
-        sqlx::query_scalar("SELECT onprem_id FROM devices WHERE onprem_id IS NOT NULL")
+        sqlx::query_scalar("SELECT onprem_id FROM devices WHERE onprem_id IS NOT NULL AND managed_by <> 'portal'")
             .fetch_all(&self.pool)
             .await
             .map_err(other)
@@ -231,7 +252,8 @@ impl InventoryStore for Store {
                 OnMissing::Stale => {
                     sqlx::query_as(
                         "UPDATE devices SET onprem_stale_since = $1
-                     WHERE onprem_id = $2 AND onprem_stale_since IS NULL RETURNING id, user_id",
+                     WHERE onprem_id = $2 AND managed_by <> 'portal' AND onprem_stale_since IS NULL
+                     RETURNING id, user_id",
                     )
                     .bind(Ts(now))
                     .bind(id)
@@ -252,10 +274,13 @@ impl InventoryStore for Store {
                     match kept {
                         Some(kept) => Ok(Some(kept)),
                         None => {
-                            sqlx::query_as("DELETE FROM devices WHERE onprem_id = $1 RETURNING id, user_id")
-                                .bind(id)
-                                .fetch_optional(&mut *tx)
-                                .await
+                            sqlx::query_as(
+                                "DELETE FROM devices WHERE onprem_id = $1 AND managed_by = 'on_premises'
+                                 RETURNING id, user_id",
+                            )
+                            .bind(id)
+                            .fetch_optional(&mut *tx)
+                            .await
                         }
                     }
                 }

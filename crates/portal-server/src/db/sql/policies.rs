@@ -61,6 +61,7 @@ impl TryFrom<JudgedRow> for JudgedDevice {
                 jailbroken: row.jailbroken.unwrap_or(false),
                 free_storage_mb: row.free_storage_mb.and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
                 serial_number: row.serial_number,
+                onprem_id: None,
             },
             last_seen: row.last_seen.0,
             compliance: Compliance {
