@@ -3,7 +3,7 @@
 
 use leptos::{prelude::*, wasm_bindgen::JsCast};
 use portal::components::device_list::DeviceList;
-use portal_types::{ComplianceState, Device, DeviceId, Ownership, Platform};
+use portal_types::{ComplianceState, Device, DeviceId, ManagedBy, Ownership, Platform};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::HtmlElement;
 
@@ -28,6 +28,7 @@ fn device(
         last_check_in: last_check_in.map(Into::into),
         wiped_at: None,
         removal_pending: false,
+        managed_by: ManagedBy::Portal,
     }
 }
 

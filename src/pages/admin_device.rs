@@ -60,6 +60,13 @@ fn DeviceView(device: AdminDevice, version: RwSignal<u32>, notice: RwSignal<Opti
         ("Model", d.model.clone()),
         ("Ownership", d.ownership.label().to_string()),
         ("Managed by", d.managed_by.label().to_string()),
+        (
+            "On-premises inventory",
+            detail
+                .onprem_stale_since
+                .as_deref()
+                .map_or_else(String::new, |since| format!("Missing since {}", date_time(since))),
+        ),
         ("Category", detail.category),
         (
             "Serial number",
@@ -112,7 +119,8 @@ fn DeviceView(device: AdminDevice, version: RwSignal<u32>, notice: RwSignal<Opti
 fn fact_list(facts: Vec<(&'static str, String)>) -> impl IntoView {
     view! {
         <dl class="cp-admin__facts">
-            {facts.into_iter().map(|(term, value)| view! { <dt>{term}</dt><dd>{value}</dd> }).collect_view()}
+            // A fact with no value (not missing on premises, say) is left out.
+            {facts.into_iter().filter(|(_, value)| !value.is_empty()).map(|(term, value)| view! { <dt>{term}</dt><dd>{value}</dd> }).collect_view()}
         </dl>
     }
 }

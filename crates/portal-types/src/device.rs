@@ -209,6 +209,10 @@ pub struct DeviceDetail {
     /// mobility management).
     #[serde(default)]
     pub lock_not_offered: Option<String>,
+    /// Since when the on-premises inventory no longer holds the device (a
+    /// full snapshot without it marked it stale), RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onprem_stale_since: Option<String>,
 }
 
 #[cfg(test)]

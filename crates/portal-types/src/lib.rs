@@ -49,6 +49,12 @@ pub use policy::{Evaluation, PlatformSettings, PolicyChange, PolicySettings, Pol
 
 /// A whole number, written as JSON writes it: `365` or `365.0` alike (JSON
 /// Schema counts both as integers; serde alone refuses the second).
+/// A `u32` written as a whole number, `4` or `4.0` (as JSON Schema's integers may be).
+pub(crate) fn whole_u32<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    let whole = whole_number(deserializer)?;
+    u32::try_from(whole).map_err(|_| serde::de::Error::custom(format!("expected at most {}, not {whole}", u32::MAX)))
+}
+
 pub(crate) fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
     #[derive(serde::Deserialize)]
     #[serde(untagged)]

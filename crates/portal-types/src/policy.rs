@@ -13,6 +13,7 @@ pub const DEFAULT_CHECK_IN_DAYS: u32 = 30;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PolicySettings {
     /// Devices one user may enroll.
+    #[serde(deserialize_with = "crate::whole_u32")]
     pub device_limit: u32,
     /// The provisioning mode's platforms, each with its restrictions and minimum versions.
     pub platforms: Vec<PlatformSettings>,
@@ -20,8 +21,10 @@ pub struct PolicySettings {
     pub require_passcode: bool,
     pub block_jailbroken: bool,
     /// How long Out of compliance lasts before it becomes Cannot access.
+    #[serde(deserialize_with = "crate::whole_u32")]
     pub grace_period_hours: u32,
     /// A device that has not checked in for this many days is noncompliant.
+    #[serde(deserialize_with = "crate::whole_u32")]
     pub check_in_days: u32,
 }
 
@@ -136,6 +139,7 @@ pub struct PolicyVersion {
 pub struct PolicyChange {
     /// The version the administrator edited: saving fails (409) if another
     /// was saved since.
+    #[serde(deserialize_with = "crate::whole_u32")]
     pub based_on: u32,
     pub settings: PolicySettings,
 }
@@ -181,6 +185,19 @@ mod tests {
         ] {
             assert!(errors.get(field).is_some(), "{field}: {errors:?}");
         }
+    }
+
+    #[test]
+    fn numbers_may_be_written_with_a_fraction_of_zero() {
+        let change: PolicyChange = serde_json::from_value(serde_json::json!({
+            "based_on": 2.0,
+            "settings": { "device_limit": 5.0, "platforms": [], "require_encryption": true, "require_passcode": true,
+                          "block_jailbroken": true, "grace_period_hours": 72, "check_in_days": 30.0 },
+        }))
+        .unwrap();
+        assert_eq!((change.based_on, change.settings.device_limit), (2, 5));
+        let bad = serde_json::json!({ "based_on": 2.5, "settings": {} });
+        assert!(serde_json::from_value::<PolicyChange>(bad).is_err());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use axum::{
     Json,
     body::Bytes,
-    extract::{ConnectInfo, DefaultBodyLimit, Query, State},
+    extract::{ConnectInfo, DefaultBodyLimit, Query, State, rejection::QueryRejection},
     http::{HeaderMap, StatusCode, header},
 };
 use portal_types::{ApiError, FieldErrors, OnMissing, SnapshotKind, SyncReport, SyncToken};
@@ -110,7 +110,7 @@ pub struct CsvParams {
     ))]
 async fn sync(
     State(state): State<AppState>,
-    Query(params): Query<CsvParams>,
+    params: Result<Query<CsvParams>, QueryRejection>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<SyncReport>, AppError> {
@@ -130,6 +130,7 @@ async fn sync(
         return Err(invalid());
     }
     hybrid_only(&state)?;
+    let Query(params) = params.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let is_csv = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -324,6 +324,13 @@ async fn a_full_snapshot_marks_what_it_no_longer_holds_stale_or_removes_it() {
     assert_eq!(fleet(&app, "").await.total, before + 2, "stale devices stay");
     let again = applied(send_json(&app, &token, &fewer).await).await;
     assert_eq!(again.stale, 0, "already stale");
+    let missing = fleet(&app, "q=DESK-2").await.devices[0].id;
+    let it = app.signed_in("it@example.com").await;
+    let (_, page) = app.get_json(&it, &format!("/api/v1/admin/devices/{missing}")).await;
+    assert!(page["detail"]["onprem_stale_since"].is_string(), "{page}");
+    let held = fleet(&app, "q=DESK-1").await.devices[0].id;
+    let (_, page) = app.get_json(&it, &format!("/api/v1/admin/devices/{held}")).await;
+    assert!(page["detail"]["onprem_stale_since"].is_null(), "still held");
 
     let removing = json!({ "snapshot": "full", "on_missing": "remove", "devices": [desk] });
     let removed = applied(send_json(&app, &token, &removing).await).await;

@@ -60,6 +60,7 @@ struct DetailRow {
     enrolled_at: Ts,
     compliance_reasons: String,
     failing_since: Option<Ts>,
+    onprem_stale_since: Option<Ts>,
     subject: Option<String>,
     serial: Option<String>,
     fingerprint_sha256: Option<String>,
@@ -102,6 +103,7 @@ impl DetailRow {
             compliance_deadline: None,
             certificate,
             lock_not_offered: None,
+            onprem_stale_since: self.onprem_stale_since.map(Ts::rfc3339),
         };
         Ok((detail, self.failing_since.map(|t| t.0)))
     }
@@ -249,7 +251,7 @@ impl DeviceStore for Store {
     ) -> DbResult<Option<(DeviceDetail, FailingSince)>> {
         let row: Option<DetailRow> = sqlx::query_as(&format!(
             "SELECT d.id, d.name, d.platform, d.model, d.os_version, d.ownership, d.compliance, d.last_check_in,
-                    d.wiped_at, {} AS removal_pending, d.managed_by, d.category, d.serial_number, d.enrolled_at, d.compliance_reasons, d.failing_since,
+                    d.wiped_at, {} AS removal_pending, d.managed_by, d.category, d.serial_number, d.enrolled_at, d.compliance_reasons, d.failing_since, d.onprem_stale_since,
                     c.subject, c.serial, c.fingerprint_sha256, c.issued_at, c.expires_at, c.revoked_at
              FROM devices d
              LEFT JOIN device_certificates c ON c.device_id = d.id
