@@ -49,10 +49,31 @@ pub use policy::{Evaluation, PlatformSettings, PolicyChange, PolicySettings, Pol
 
 /// A whole number, written as JSON writes it: `365` or `365.0` alike (JSON
 /// Schema counts both as integers; serde alone refuses the second).
-/// A `u32` written as a whole number, `4` or `4.0` (as JSON Schema's integers may be).
+/// A `u32` written as a whole number, `4` or `4.0` (as JSON Schema's
+/// integers may be). A visitor rather than an untagged enum: that would bring
+/// serde's buffering of any value into every bundle that reads a policy.
 pub(crate) fn whole_u32<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
-    let whole = whole_number(deserializer)?;
-    u32::try_from(whole).map_err(|_| serde::de::Error::custom(format!("expected at most {}, not {whole}", u32::MAX)))
+    struct Whole;
+    impl serde::de::Visitor<'_> for Whole {
+        type Value = u32;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a whole number")
+        }
+        fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<u32, E> {
+            u32::try_from(n).map_err(|_| E::custom("the number is too large"))
+        }
+        fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<u32, E> {
+            u32::try_from(n).map_err(|_| E::custom("expected a whole number from 0"))
+        }
+        fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<u32, E> {
+            if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) {
+                Ok(n as u32)
+            } else {
+                Err(E::custom("expected a whole number"))
+            }
+        }
+    }
+    deserializer.deserialize_any(Whole)
 }
 
 pub(crate) fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
