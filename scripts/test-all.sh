@@ -3,8 +3,9 @@
 # on PostgreSQL), the reliability suite (bounded: scripts/soak.sh runs it
 # longer), fuzzing and Schemathesis (bounded: scripts/fuzz.sh runs them
 # longer), portal logic, browser
-# component tests in headless Chromium, the size budget, and end-to-end
-# journeys with the real server, the agent, the built portal and Chromium. Exits non-zero on a failure.
+# component tests in headless Chromium and Firefox, the size budget, and
+# end-to-end journeys with the real server, the agent, the built portal and
+# Chromium (the main ones in Firefox too). Exits non-zero on a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
@@ -14,6 +15,7 @@ export CARGO_INCREMENTAL=0
 
 ensure_build_tools
 ensure_chromium
+ensure_firefox
 start_test_postgres
 trap stop_test_postgres EXIT
 
@@ -35,11 +37,14 @@ scripts/fuzz.sh 30 30
 say "portal logic (native)"
 cargo test --locked -p portal --lib
 
-say "portal components in headless Chromium"
-CHROMEDRIVER=$(command -v chromedriver) cargo test --locked -p portal --target wasm32-unknown-unknown --test web
+say "portal components in headless Chromium, then in headless Firefox"
+env -u GECKODRIVER CHROMEDRIVER=$(command -v chromedriver) \
+  cargo test --locked -p portal --target wasm32-unknown-unknown --test web
+env -u CHROMEDRIVER GECKODRIVER=$(command -v geckodriver) \
+  cargo test --locked -p portal --target wasm32-unknown-unknown --test web
 
 build_portal --enforce-budget
-say "end to end: server + built portal + headless Chromium"
+say "end to end: server + built portal + headless Chromium (and Firefox for the main journeys)"
 cargo build --locked -p portal-server -p portal-agent
-PORTAL_SERVER_BIN=target/debug/portal-server PORTAL_AGENT_BIN=target/debug/portal-agent \
+PORTAL_SERVER_BIN=target/debug/portal-server PORTAL_AGENT_BIN=target/debug/portal-agent GECKODRIVER=$(command -v geckodriver) \
   node --test --test-concurrency=1 tests/e2e/

@@ -16,13 +16,23 @@ pub struct LiveEvents {
 }
 
 /// Opens the event stream when a user signs in and closes it at sign-out.
-/// The browser reconnects a dropped stream by itself.
+/// The browser reconnects a dropped stream by itself; back online, pages
+/// refetch what they show.
 pub fn provide_live_events(session: Session) {
     let live = LiveEvents {
         last: RwSignal::new(None),
         version: RwSignal::new(0),
     };
     provide_context(live);
+    Effect::watch(
+        move || session.online.get(),
+        move |online, _, _| {
+            if *online {
+                live.version.update(|v| *v += 1);
+            }
+        },
+        false,
+    );
     let source = StoredValue::new_local(None::<EventSource>);
     Effect::new(move |_| {
         let signed_in = session.user.with(Option::is_some);

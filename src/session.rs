@@ -1,6 +1,6 @@
-//! Who is signed in, shared through context.
+//! Who is signed in, and whether the browser is online, shared through context.
 
-use leptos::prelude::*;
+use leptos::{ev, prelude::*};
 use portal_types::MeResponse;
 
 use crate::api::{self, ClientError};
@@ -13,6 +13,9 @@ pub struct Session {
     pub known: RwSignal<bool>,
     /// Shown on the Sign in page, e.g. why the user was sent there.
     pub notice: RwSignal<Option<String>>,
+    /// False while the browser has no network: what shows is what the portal
+    /// last saw (the service worker keeps the device list), and actions wait.
+    pub online: RwSignal<bool>,
 }
 
 impl Session {
@@ -36,8 +39,12 @@ pub fn provide_session() -> Session {
         user: RwSignal::new(None),
         known: RwSignal::new(false),
         notice: RwSignal::new(None),
+        online: RwSignal::new(window().navigator().on_line()),
     };
     provide_context(session);
+    let follow = move |_| session.online.set(window().navigator().on_line());
+    window_event_listener(ev::offline, follow);
+    window_event_listener(ev::online, follow);
     leptos::task::spawn_local(async move {
         match api::auth::session().await {
             Ok(current) => {

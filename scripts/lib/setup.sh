@@ -5,6 +5,7 @@ TRUNK_VERSION=0.21.14
 CARGO_FUZZ_VERSION=0.13.2
 SCHEMATHESIS_VERSION=4.32.5
 WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen crate pin in Cargo.toml
+GECKODRIVER_VERSION=0.37.1
 
 say() { printf '\n==> %s\n' "$*" >&2; }
 
@@ -52,9 +53,21 @@ ensure_chromium() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
 }
 
+# Debian's Firefox ESR, and geckodriver (crates.io) to drive it through
+# WebDriver: the component tests and the main journeys run in it too.
+ensure_firefox() {
+  if ! command -v firefox-esr >/dev/null; then
+    say "installing Firefox ESR from Debian"
+    as_root apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q firefox-esr
+  fi
+  ensure_cargo_tool geckodriver "$GECKODRIVER_VERSION" geckodriver --locked
+}
+
 # build_portal [--enforce-budget]: release build of the portal's five bundles
 # into dist/ (the others into dist/catalog/, dist/account/, dist/admin/ and
-# dist/admin-settings/), precompressed, with each
+# dist/admin-settings/), the service worker sealed with the release's
+# shell, precompressed, with each
 # first load's size printed.
 build_portal() {
   say "building the portal (release, size profile, wasm-opt)"
@@ -66,6 +79,7 @@ build_portal() {
   trunk build account.html --release --dist dist/account --public-url /account/
   trunk build admin.html --release --dist dist/admin --public-url /admin/
   trunk build settings.html --release --dist dist/admin-settings --public-url /admin-settings/
+  node scripts/seal-service-worker.mjs dist
   node scripts/compress-dist.mjs dist "$@"
   node scripts/compress-dist.mjs dist/catalog "$@"
   node scripts/compress-dist.mjs dist/account "$@"

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use portal_types::{FieldErrors, LockRequest, PasswordConfirmation, RenameRequest, WipeRequest};
 
-use crate::{api, components::field::Field, router::use_router, task};
+use crate::{api, components::field::Field, router::use_router, session::use_session, task};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Panel {
@@ -23,6 +23,7 @@ pub fn DeviceActions(
     lock_not_offered: Option<String>,
 ) -> impl IntoView {
     let router = use_router();
+    let online = use_session().online;
     let open = RwSignal::new(None::<Panel>);
     let busy = RwSignal::new(false);
     let errors = RwSignal::new(FieldErrors::default());
@@ -164,6 +165,8 @@ pub fn DeviceActions(
 
     view! {
         <h2>"Actions"</h2>
+        // Offline, every action waits for the network (the header says so).
+        <fieldset class="cp-actions-set" disabled=move || !online.get()>
         <div class="cp-actions">
             {(!wiped && !removing).then(|| view! {
                 {button(Panel::Rename, "Rename", "cp-button")}
@@ -214,5 +217,6 @@ pub fn DeviceActions(
             };
             view! { <form class="cp-form cp-action-form" on:submit=submit novalidate>{body}</form> }
         })}
+        </fieldset>
     }
 }

@@ -55,5 +55,11 @@ pub fn Header() -> impl IntoView {
                 </div>
             })}
         </header>
+        {move || (!session.online.get()).then(|| view! {
+            <p class="cp-offline" role="status">
+                <strong>"You're offline."</strong>
+                " What you see is what the portal last saw; actions come back when the network does."
+            </p>
+        })}
     }
 }

@@ -131,8 +131,10 @@ pub fn AuditLogPage() -> impl IntoView {
 /// Audit entries, newest first, in a table named `label`.
 #[component]
 pub fn AuditTable(entries: RwSignal<Vec<AuditEntry>>, label: &'static str) -> impl IntoView {
+    // Its rows hold no link: the wrap itself takes focus, so that a keyboard
+    // scrolls it sideways on a narrow screen.
     view! {
-        <div class="cp-admin__table-wrap">
+        <div class="cp-admin__table-wrap" tabindex="0" role="region" aria-label=label>
             <table class="cp-admin__table" aria-label=label>
                 <thead>
                     <tr>

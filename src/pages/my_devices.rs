@@ -1,10 +1,11 @@
 use leptos::prelude::*;
 
-use crate::{api, components::device_list::DeviceList, live::use_live_events, loader::load};
+use crate::{api, components::device_list::DeviceList, live::use_live_events, loader::load, session::use_session};
 
 #[component]
 pub fn MyDevicesPage() -> impl IntoView {
     let live = use_live_events();
+    let online = use_session().online;
     let retry = RwSignal::new(0u32);
     // Every enrollment and check-in reloads the list: it changes without a reload.
     let devices = load(move || {
@@ -16,7 +17,12 @@ pub fn MyDevicesPage() -> impl IntoView {
         <section class="cp-page">
             <div class="cp-page__title">
                 <h1>"My devices"</h1>
-                <a class="cp-button cp-button--primary" href="/devices/add">"Add device"</a>
+                // Offline, enrolling waits for the network.
+                {move || if online.get() {
+                    view! { <a class="cp-button cp-button--primary" href="/devices/add">"Add device"</a> }.into_any()
+                } else {
+                    view! { <button class="cp-button cp-button--primary" type="button" disabled>"Add device"</button> }.into_any()
+                }}
             </div>
             {move || match devices.get() {
                 None => view! { <p class="cp-loading" role="status">"Loading your devices…"</p> }.into_any(),

@@ -118,7 +118,9 @@ test("when the session ends elsewhere, the next load of My devices returns to Si
 });
 
 test("when the server cannot be reached, the page says so and Try again recovers", async () => {
-  const page = await newPage(browser);
+  // The page's own handling: playwright's routes do not see the service
+  // worker's requests (offline.test.mjs has the worker's journeys).
+  const page = await newPage(browser, { serviceWorkers: "block" });
   await page.goto(`${server.url}/sign-in`);
   await signIn(page, "grace@example.com");
   await page.getByRole("heading", { name: "My devices" }).waitFor();

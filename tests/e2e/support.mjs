@@ -24,11 +24,12 @@ export async function startServer(args = []) {
   };
 }
 
-/// One portal-server process on a free port with the built portal; `args`
-/// say where its data is. Gives back its `url`, `process`, and `stop()`.
+/// One portal-server process on a free port with the built portal (`dist`
+/// unless `args` name another); `args` say where its data is. Gives back its `url`, `process`, and `stop()`.
 export async function startNode(args) {
   const bin = process.env.PORTAL_SERVER_BIN ?? "target/debug/portal-server";
-  const child = spawn(bin, ["--bind", "127.0.0.1:0", "--dist-dir", "dist", ...args], {
+  const dist = args.includes("--dist-dir") ? [] : ["--dist-dir", "dist"];
+  const child = spawn(bin, ["--bind", "127.0.0.1:0", ...dist, ...args], {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
   });
@@ -66,19 +67,36 @@ export async function createPostgresDatabase() {
   };
 }
 
+const CHROMIUM = {
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+};
+
 export async function launchBrowser() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  return chromium.launch(CHROMIUM);
+}
+
+/// Chromium with a profile on disk rather than an incognito-like context,
+/// as an employee's browser is: it alone offers to install a web app.
+/// Gives back its `context`, and `close()`, which removes the profile too.
+export async function launchProfile(options = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "portal-profile-"));
+  const context = await chromium.launchPersistentContext(dir, { ...CHROMIUM, ...options });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+    },
+  };
 }
 
 /// A page that records every console error and uncaught exception.
@@ -87,7 +105,7 @@ export async function newPage(browser, options = {}) {
   const page = await context.newPage();
   page.problems = [];
   page.on("console", (message) => {
-    if (message.type() === "error") page.problems.push(`console: ${message.text()}`);
+    if (message.type() === "error") page.problems.push(`console: ${message.text()} ${message.location().url}`.trimEnd());
   });
   page.on("pageerror", (error) => page.problems.push(`page error: ${error.message}`));
   // A Content-Security-Policy violation becomes a console error, and so a problem.
@@ -97,6 +115,18 @@ export async function newPage(browser, options = {}) {
     ),
   );
   return page;
+}
+
+/// Resolves with `check()`'s first truthy answer (it may be async), asking
+/// again every 50 ms; fails after `ms`.
+export async function eventually(check, ms = 10_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const answer = await check();
+    if (answer) return answer;
+    if (Date.now() > end) throw new Error(`not within ${ms} ms: ${check}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 export async function signIn(page, email, password = PASSWORD) {
@@ -122,7 +152,8 @@ export function totp(base32Secret, stepsAhead = 0) {
   return String(value).padStart(6, "0");
 }
 
-/// Enrolls a device of the signed-in user's (through `page`'s session) with
+/// Enrolls a device of the signed-in user's (through `page`'s session: a
+/// playwright page, or anything with its `evaluate(fn, arg)`) with
 /// the agent, and keeps the agent running. `device`: platform, name, model,
 /// os_version; `runArgs`: more flags for `portal-agent run`. Gives back the agent: its output so far, `says(pattern)`
 /// resolving when a line matches, and `stop()`.

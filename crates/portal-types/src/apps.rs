@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{DeviceId, FieldErrors, Platform};
+use crate::{DeviceId, FieldErrors, Platform, contrast};
 
 /// The catalog's categories, in the order the portal lists them.
 pub const CATEGORIES: [&str; 8] = [
@@ -208,9 +208,24 @@ impl AppInput {
         {
             errors.add("web_url", "Use an https:// address.");
         }
-        let color = self.icon_color.strip_prefix('#').unwrap_or_default();
-        if color.len() != 6 || !color.bytes().all(|b| b.is_ascii_hexdigit()) {
-            errors.add("icon_color", "Use a colour like #1a73e8.");
+        match contrast::parse_hex(&self.icon_color) {
+            None => errors.add("icon_color", "Use a colour like #1a73e8."),
+            Some(rgb) => {
+                let ratio = contrast::contrast_ratio(rgb, contrast::WHITE);
+                if ratio < contrast::AA_TEXT {
+                    // Tenths as whole numbers: float formatting would cost the wasm kilobytes.
+                    let tenths = (ratio * 10.0) as u32;
+                    errors.add(
+                        "icon_color",
+                        &format!(
+                            "The icon's white initials would be hard to read on this colour (contrast {}.{}:1, \
+                             where 4.5:1 is needed). Choose a darker colour.",
+                            tenths / 10,
+                            tenths % 10
+                        ),
+                    );
+                }
+            }
         }
         errors
     }
@@ -276,6 +291,29 @@ mod tests {
         };
         let fields: Vec<_> = bad.field_errors().0.into_iter().map(|e| e.field).collect();
         assert_eq!(fields, ["name", "category", "platforms", "web_url", "icon_color"]);
+    }
+
+    #[test]
+    fn an_icon_colour_too_light_for_white_initials_is_refused() {
+        let pale = AppInput {
+            icon_color: "#e37400".into(),
+            ..input()
+        };
+        let errors = pale.field_errors();
+        assert_eq!(
+            errors.get("icon_color"),
+            Some(
+                "The icon's white initials would be hard to read on this colour (contrast 3.1:1, where 4.5:1 is needed). Choose a darker colour."
+            )
+        );
+        assert!(
+            AppInput {
+                icon_color: "#b06000".into(),
+                ..input()
+            }
+            .field_errors()
+            .is_empty()
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod apps;
 pub mod auth;
 pub mod bundles;
 pub mod commands;
+pub mod contrast;
 pub mod device;
 #[cfg(feature = "device-auth")]
 pub mod device_auth;

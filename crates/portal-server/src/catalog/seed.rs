@@ -474,7 +474,7 @@ const FEATURED: [&str; 6] = [
 const REQUIRED: [&str; 2] = ["keystone-authenticator", "bastion-endpoint-protection"];
 
 const COLORS: [&str; 8] = [
-    "#1a73e8", "#0b8043", "#d93025", "#8430ce", "#e37400", "#007b83", "#c5221f", "#3c4043",
+    "#1a73e8", "#0b8043", "#d93025", "#8430ce", "#b06000", "#007b83", "#c5221f", "#3c4043",
 ];
 
 /// `Quillmark Docs` → `quillmark-docs`.

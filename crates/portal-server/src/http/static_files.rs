@@ -57,11 +57,21 @@ pub fn router(dist: &Path) -> Router {
         .layer(middleware::from_fn(cache_control))
 }
 
+/// The service worker, served from the web app's folder but governing every page.
+pub const SERVICE_WORKER: &str = "/web-app/sw.js";
+
 /// Trunk names assets by their content hash, so they can be kept forever;
 /// `index.html` points at the current ones, so it is checked every time.
 async fn cache_control(request: Request<axum::body::Body>, next: Next) -> Response {
     let fingerprinted = is_fingerprinted(request.uri().path());
+    let service_worker = request.uri().path() == SERVICE_WORKER;
     let mut response = next.run(request).await;
+    if service_worker {
+        response.headers_mut().insert(
+            header::HeaderName::from_static("service-worker-allowed"),
+            HeaderValue::from_static("/"),
+        );
+    }
     let is_html = response
         .headers()
         .get(header::CONTENT_TYPE)

@@ -22,6 +22,9 @@ async fn app_with_dist() -> crate::helpers::TestApp {
     );
     write(dist.join(WASM), WASM_BYTES);
     write(dist.join(format!("{WASM}.br")), BROTLI_MARKER);
+    std::fs::create_dir(dist.join("web-app")).unwrap();
+    write(dist.join("web-app/sw.js"), b"self.addEventListener('fetch', () => {});");
+    write(dist.join("web-app/manifest.webmanifest"), b"{}");
     spawn_with(|config| config.dist_dir = dist).await
 }
 
@@ -47,6 +50,25 @@ async fn client_side_routes_get_the_portal() {
             "{path}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_service_worker_governs_every_page_and_is_checked_at_each_visit() {
+    let app = app_with_dist().await;
+    let worker = reqwest::get(app.url("/web-app/sw.js")).await.unwrap();
+    assert_eq!(worker.status(), StatusCode::OK);
+    assert!(
+        worker.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert_eq!(worker.headers()["service-worker-allowed"], "/");
+    // A new release is a new worker: never kept without asking.
+    assert_eq!(worker.headers()[header::CACHE_CONTROL], "no-cache");
+    let manifest = reqwest::get(app.url("/web-app/manifest.webmanifest")).await.unwrap();
+    assert_eq!(manifest.headers()[header::CONTENT_TYPE], "application/manifest+json");
+    assert!(!manifest.headers().contains_key("service-worker-allowed"));
 }
 
 #[tokio::test]

@@ -1,0 +1,159 @@
+// The portal as a web app on the phone it manages: Chromium finds it
+// installable; once visited, it starts with the network cut, shows the last
+// device list it saw marked as offline, and disables actions until the
+// network returns; signing out forgets that list; a new release replaces the
+// old shell at the next visit.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { eventually, launchBrowser, launchProfile, newPage, signIn, startServer } from "./support.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true };
+
+/// Signs Ada in on a phone-sized page and waits until the service worker
+/// controls it, so that what the page loads next goes through the worker.
+async function adaOnThePortal() {
+  const page = await newPage(browser, PHONE);
+  await page.goto(`${server.url}/sign-in`);
+  await signIn(page, "ada@example.com");
+  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.reload();
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await page.getByRole("list", { name: "Devices" }).getByRole("listitem").first().waitFor();
+  return page;
+}
+
+test("Chromium finds the portal installable: its manifest, icons and service worker", async () => {
+  const profile = await launchProfile();
+  const context = profile.context;
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.goto(`${server.url}/sign-in`);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  const cdp = await context.newCDPSession(page);
+  const manifest = await cdp.send("Page.getAppManifest");
+  assert.deepEqual(manifest.errors, []);
+  const parsed = JSON.parse(manifest.data);
+  assert.equal(parsed.name, "Company Portal");
+  assert.equal(parsed.start_url, "/devices");
+  const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
+  assert.deepEqual(installabilityErrors, []);
+  for (const icon of parsed.icons) {
+    const response = await page.request.get(new URL(icon.src, server.url).href);
+    assert.equal(response.status(), 200, icon.src);
+    assert.equal(response.headers()["content-type"], icon.type, icon.src);
+  }
+  await profile.close();
+});
+
+test("offline, the portal starts with the last device list, marked as such, and actions wait for the network", async () => {
+  const page = await adaOnThePortal();
+  const devices = page.getByRole("list", { name: "Devices" }).getByRole("listitem");
+  const names = await devices.evaluateAll((items) => items.map((item) => item.getAttribute("aria-label")));
+  assert.ok(names.length >= 2, `Ada's demo devices: ${names}`);
+  const offline = page.getByRole("status").filter({ hasText: "You're offline." });
+  assert.equal(await offline.count(), 0);
+
+  // The network drops while a device's page is open: its actions wait.
+  await devices.first().getByRole("link").click();
+  const reset = page.getByRole("button", { name: "Reset device" });
+  await reset.waitFor();
+  assert.equal(await reset.isEnabled(), true);
+  await page.context().setOffline(true);
+  await offline.waitFor();
+  assert.equal(await reset.isDisabled(), true);
+  assert.equal(await page.getByRole("button", { name: "Rename" }).isDisabled(), true);
+
+  // A new start without the network: the shell and the last list the user saw.
+  await page.goto(`${server.url}/devices`);
+  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  await offline.waitFor();
+  assert.deepEqual(await devices.evaluateAll((items) => items.map((item) => item.getAttribute("aria-label"))), names);
+  assert.equal(await page.getByRole("button", { name: "Add device" }).isDisabled(), true);
+  assert.equal(await page.getByRole("link", { name: "Add device" }).count(), 0);
+
+  // A page it never kept says it needs the network, and leads back.
+  await page.goto(`${server.url}/apps/never-opened`);
+  await page.getByRole("heading", { name: "You're offline" }).waitFor();
+  await page.getByRole("link", { name: "My devices" }).click();
+  await page.getByRole("heading", { name: "My devices" }).waitFor();
+
+  // Back online: the notice goes and the actions return.
+  await page.context().setOffline(false);
+  await offline.waitFor({ state: "detached" });
+  await page.getByRole("link", { name: "Add device" }).waitFor();
+  // Failed loads while offline are expected; nothing else went wrong.
+  assert.deepEqual(page.problems.filter((p) => !/Failed to load resource|ERR_INTERNET_DISCONNECTED/.test(p)), []);
+  await page.context().close();
+});
+
+test("signing out forgets the kept device list: offline, nobody's devices show", async () => {
+  const page = await adaOnThePortal();
+  const kept = () => page.evaluate(async () => (await caches.open("last-seen")).keys().then((keys) => keys.length));
+  assert.equal(await kept(), 2);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  await eventually(async () => (await kept()) === 0);
+  await page.context().setOffline(true);
+  await page.goto(`${server.url}/devices`);
+  await page.getByRole("status").filter({ hasText: "You're offline." }).waitFor();
+  assert.equal(await page.getByRole("list", { name: "Devices" }).count(), 0);
+  await page.context().close();
+});
+
+test("a new release replaces the old shell at the next visit", async (t) => {
+  // A release of its own to change: a copy of the built portal.
+  const dist = mkdtempSync(join(tmpdir(), "portal-release-"));
+  cpSync("dist", dist, { recursive: true });
+  const release = await startServer(["--dist-dir", dist]);
+  t.after(async () => {
+    await release.stop();
+    rmSync(dist, { recursive: true, force: true });
+  });
+  const page = await newPage(browser);
+  await page.goto(`${release.url}/sign-in`);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.reload();
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  const shells = () => page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith("shell-")));
+  const [first] = await shells();
+
+  // The next release: its page changed, the worker sealed anew, as the build does.
+  const index = join(dist, "index.html");
+  writeFileSync(index, readFileSync(index, "utf8").replace("<head>", '<head>\n    <meta name="release" content="next" />'));
+  // Released later than the copy was made: Last-Modified counts whole seconds.
+  const later = new Date(Date.now() + 2000);
+  utimesSync(index, later, later);
+  rmSync(`${index}.br`, { force: true });
+  rmSync(`${index}.gz`, { force: true });
+  execFileSync("node", ["scripts/seal-service-worker.mjs", dist]);
+
+  await page.reload();
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  assert.equal(await page.locator('meta[name="release"]').getAttribute("content"), "next");
+  // The new worker takes over and drops the old shell.
+  const [next, ...others] = await eventually(async () => {
+    const now = await shells();
+    return now.length === 1 && now[0] !== first && now;
+  });
+  assert.deepEqual(others, []);
+  assert.ok(next.startsWith("shell-"));
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
