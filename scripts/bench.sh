@@ -8,7 +8,9 @@
 #   - Reset device pressed -> agent received, 50 runs, on one node and across two;
 #   - All devices at 10,000 and 100,000 devices: each kind of page's API time
 #     (p50, p95), and in Chromium the time from a filter changed to its rows
-#     shown (PORTAL_FLEET_SIZES=10000,100000 by default).
+#     shown (PORTAL_FLEET_SIZES=10000,100000 by default);
+#   - in Chromium, Sign in's time to usable beside a plain page with the same
+#     form, and the time to cross between sections (scripts/bench-portal.mjs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
@@ -86,3 +88,6 @@ ensure_build_tools
 ensure_chromium
 build_portal
 PORTAL_SERVER_BIN=target/release/portal-server node scripts/bench-all-devices.mjs
+
+say "the portal in Chromium: time to usable beside a plain page, crossing sections"
+PORTAL_SERVER_BIN=target/release/portal-server node scripts/bench-portal.mjs

@@ -1,10 +1,10 @@
 // Writes into the built service worker (dist/web-app/sw.js) the files of
 // the main page's shell (its content-hashed script, wasm, stylesheet and
-// wasm-bindgen snippets, the offline page and the icons) and a release name digested from them
-// and from each bundle's page, so that every release is a new worker that
-// replaces the old shell at the next visit.
+// wasm-bindgen snippets, the offline page and the icons) and a release name
+// digested from each bundle's page and the web app's files, so that every
+// release is a new worker that replaces the old shell at the next visit.
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const dist = process.argv[2] ?? "dist";
@@ -25,10 +25,12 @@ const shell = [
   "/web-app/manifest.webmanifest",
 ];
 
+// Every page and every file of the web app's folder: a release that changes
+// only the offline page or an icon is a new worker too.
 const digest = createHash("sha256");
 for (const page of pages) digest.update(readFileSync(join(dist, page)));
+for (const file of readdirSync(join(dist, "web-app")).sort()) digest.update(readFileSync(join(dist, "web-app", file)));
 const source = readFileSync(workerPath, "utf8");
-digest.update(source);
 const release = digest.digest("hex").slice(0, 16);
 
 const sealed = source

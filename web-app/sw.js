@@ -2,8 +2,8 @@
 // content-hashed files it loads) so that a second visit starts without the
 // network, and the last session and device list the user saw so that My
 // devices still shows them offline, marked as such. No other API answer is
-// kept, and those two go at sign-out, at sign-in and when the server says
-// the session ended.
+// kept, and those two go at sign-out, at sign-in, when the server says the
+// session ended, and after 12 hours, which no session outlives.
 //
 // The build writes RELEASE (a digest of the shell) and SHELL (the main
 // page's files); a new release is a new worker, which drops the old shell.
@@ -14,7 +14,17 @@ const SHELL_CACHE = `shell-${RELEASE}`;
 const LAST_SEEN = "last-seen";
 const SESSION = "/api/v1/auth/session";
 const KEPT = [SESSION, "/api/v1/devices"];
-const ENDS_SESSION = ["/api/v1/auth/sign-in", "/api/v1/auth/sign-out", "/api/v1/auth/sign-out-everywhere"];
+const ENDS_SESSION = [
+  "/api/v1/auth/sign-in",
+  "/api/v1/auth/passkey/sign-in",
+  "/api/v1/auth/sign-out",
+  "/api/v1/auth/sign-out-everywhere",
+];
+// No session outlives this (the server's absolute timeout): nor does what it showed.
+const KEPT_FOR_MS = 12 * 60 * 60 * 1000;
+const KEPT_AT = "x-portal-kept-at";
+// Counts sign-ins and sign-outs: an answer fetched before one is not kept after it.
+let generation = 0;
 const OFFLINE_PAGE = "/web-app/offline.html";
 // Pages kept by address, the oldest dropped beyond this.
 const MAX_PAGES = 40;
@@ -42,7 +52,7 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (request.method !== "GET") {
-    if (ENDS_SESSION.includes(url.pathname)) event.waitUntil(caches.delete(LAST_SEEN));
+    if (ENDS_SESSION.includes(url.pathname)) event.respondWith(endingSession(request));
     return;
   }
   if (KEPT.includes(url.pathname)) {
@@ -56,16 +66,30 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
+// Signing in or out forgets what the last session showed, before and after
+// the request (a list fetched meanwhile is not written back: `generation`).
+async function endingSession(request) {
+  generation++;
+  await caches.delete(LAST_SEEN);
+  try {
+    return await fetch(request);
+  } finally {
+    generation++;
+    await caches.delete(LAST_SEEN);
+  }
+}
+
 // The network's answer, kept while someone is signed in (and forgotten when
-// nobody is); offline, the kept one.
+// nobody is); offline, the kept one, unless older than any session lives.
 async function lastSeen(request, path) {
+  const started = generation;
   let response;
   try {
     response = await fetch(request);
   } catch (error) {
     // Only offline, as the portal's notice says: a server that is down while
     // the browser is online is said to be down, not papered over.
-    const kept = self.navigator.onLine ? undefined : await caches.open(LAST_SEEN).then((cache) => cache.match(path));
+    const kept = self.navigator.onLine ? undefined : await keptAnswer(path);
     if (kept) return kept;
     throw error;
   }
@@ -73,10 +97,23 @@ async function lastSeen(request, path) {
     response.status === 401 || (path === SESSION && response.ok && !(await response.clone().json().catch(() => null))?.user);
   if (signedOut) {
     await caches.delete(LAST_SEEN);
-  } else if (response.ok) {
-    await caches.open(LAST_SEEN).then((cache) => cache.put(path, response.clone()));
+  } else if (response.ok && started === generation) {
+    const headers = new Headers(response.headers);
+    headers.set(KEPT_AT, String(Date.now()));
+    const copy = new Response(await response.clone().blob(), { status: response.status, headers });
+    await caches.open(LAST_SEEN).then((cache) => cache.put(path, copy));
   }
   return response;
+}
+
+async function keptAnswer(path) {
+  const cache = await caches.open(LAST_SEEN);
+  const kept = await cache.match(path);
+  if (kept && Date.now() - Number(kept.headers.get(KEPT_AT)) > KEPT_FOR_MS) {
+    await caches.delete(LAST_SEEN);
+    return undefined;
+  }
+  return kept;
 }
 
 // Pages from the network first, so a new release shows at the next visit;
@@ -116,8 +153,10 @@ async function asset(request) {
 }
 
 // `portal-1a2b3c4d5e6f7a8b_bg.wasm`: trunk's names carry the content's hash,
-// and wasm-bindgen's snippets sit in a folder named by one.
+// and wasm-bindgen's snippets sit in a folder named by one. (A page's
+// address, `/devices/<uuid>`, has no extension.)
 function isFingerprinted(path) {
+  if (!/\.(js|wasm|css)$/.test(path)) return false;
   if (/\/snippets\/[\w-]+-[0-9a-f]{8,16}\//.test(path)) return true;
   const stem = path.split("/").pop().split(".")[0].replace(/_bg$/, "");
   const hash = stem.slice(stem.lastIndexOf("-") + 1);

@@ -62,6 +62,7 @@ ensure_firefox() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q firefox-esr
   fi
   ensure_cargo_tool geckodriver "$GECKODRIVER_VERSION" geckodriver --locked
+  command -v geckodriver >/dev/null || { say "geckodriver is installed but not on PATH (add ~/.cargo/bin)"; return 1; }
 }
 
 # build_portal [--enforce-budget]: release build of the portal's five bundles

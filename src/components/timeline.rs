@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use portal_types::{Command, CommandKind, CommandState};
 
-use crate::{api, format, live::use_live_events, loader::load, task};
+use crate::{api, format, live::use_live_events, loader::load, session::use_session, task};
 
 pub(crate) fn kind_label(kind: CommandKind) -> &'static str {
     match kind {
@@ -63,16 +63,19 @@ pub fn Timeline(device: String) -> impl IntoView {
             Some(Ok(commands)) if commands.is_empty() => view! { <p>"No actions yet."</p> }.into_any(),
             Some(Ok(commands)) => view! {
                 <ol class="cp-timeline" aria-label="Timeline">
-                    {commands.into_iter().map(|c| view! { <Entry command=c device=device.get_value()/> }).collect_view()}
+                    {commands.into_iter().map(|c| view! { <TimelineEntry command=c device=device.get_value()/> }).collect_view()}
                 </ol>
             }.into_any(),
         }}
     }
 }
 
+/// One command: what it is, where it stands, each step it reached, and
+/// Cancel reset while the user's own reset is not yet taken.
 #[component]
-fn Entry(command: Command, device: String) -> impl IntoView {
+pub fn TimelineEntry(command: Command, device: String) -> impl IntoView {
     let busy = RwSignal::new(false);
+    let online = use_session().online;
     let error = RwSignal::new(None::<String>);
     // An administrator's reset is theirs to take back.
     let cancellable =
@@ -105,7 +108,7 @@ fn Entry(command: Command, device: String) -> impl IntoView {
                 }).collect_view()}
             </ol>
             {cancellable.then(|| view! {
-                <button class="cp-button" type="button" on:click=cancel disabled=move || busy.get()>"Cancel reset"</button>
+                <button class="cp-button" type="button" on:click=cancel disabled=move || busy.get() || !online.get()>"Cancel reset"</button>
             })}
             {move || error.get().map(|e| view! { <p class="cp-alert cp-alert--error" role="alert">{e}</p> })}
         </li>

@@ -102,3 +102,46 @@ test("the admin console's pages have no accessibility violations", async () => {
     return ["/admin", "/admin/devices", `/admin/devices/${devices[0].id}`, "/admin/apps", "/admin/policies", "/admin/audit"];
   });
 });
+
+/// Presses Tab until `target` (a locator) has the focus: it must be
+/// reachable in the page's focus order (at most 80 presses).
+async function tabTo(page, target) {
+  await target.waitFor();
+  for (let press = 0; press < 80; press++) {
+    await page.keyboard.press("Tab");
+    if (await target.evaluate((element) => element === document.activeElement)) return;
+  }
+  throw new Error(`${target} is not reachable with Tab`);
+}
+
+test("with the keyboard alone, on a phone, Ada signs in, locks her phone and crosses to Apps and back", async () => {
+  const page = await newPage(browser, { viewport: WIDTHS.phone, colorScheme: "dark" });
+  await page.goto(`${server.url}/sign-in`);
+  await tabTo(page, page.getByLabel("Email"));
+  await page.keyboard.type("ada@example.com");
+  await tabTo(page, page.getByLabel("Password"));
+  await page.keyboard.type("demo-password-1");
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "My devices" }).waitFor();
+
+  await tabTo(page, page.getByRole("link", { name: "Work phone", exact: true }).first());
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "Work phone" }).waitFor();
+  await tabTo(page, page.getByRole("button", { name: "Lock", exact: true }).first());
+  await page.keyboard.press("Enter");
+  await tabTo(page, page.getByLabel("Message"));
+  await page.keyboard.type("Found this phone? Please call");
+  await tabTo(page, page.getByLabel("Phone number"));
+  await page.keyboard.type("+44 20 7946 0000");
+  await page.keyboard.press("Enter");
+  await page.getByRole("list", { name: "Timeline" }).getByText("Lock · Requested").waitFor();
+
+  await tabTo(page, page.getByRole("link", { name: "Apps", exact: true }).first());
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "Apps", exact: true }).waitFor();
+  await tabTo(page, page.getByRole("link", { name: "My devices", exact: true }).first());
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});

@@ -113,6 +113,8 @@ test("signing out forgets the kept device list: offline, nobody's devices show",
   await page.context().setOffline(true);
   await page.goto(`${server.url}/devices`);
   await page.getByRole("status").filter({ hasText: "You're offline." }).waitFor();
+  // Nobody is signed in as far as the portal can tell: Sign in, no list.
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
   assert.equal(await page.getByRole("list", { name: "Devices" }).count(), 0);
   await page.context().close();
 });
@@ -143,6 +145,7 @@ test("a new release replaces the old shell at the next visit", async (t) => {
   rmSync(`${index}.br`, { force: true });
   rmSync(`${index}.gz`, { force: true });
   execFileSync("node", ["scripts/seal-service-worker.mjs", dist]);
+  utimesSync(join(dist, "web-app", "sw.js"), later, later);
 
   await page.reload();
   await page.getByRole("heading", { name: "Sign in" }).waitFor();

@@ -1,15 +1,13 @@
-//! Browser component tests: mount a component in headless Chromium and read the DOM.
-#![cfg(target_arch = "wasm32")]
+//! The device list: a card per device with its state.
 
-use leptos::{prelude::*, wasm_bindgen::JsCast};
+use leptos::prelude::*;
 use portal::components::device_list::DeviceList;
 use portal_types::{ComplianceState, Device, DeviceId, ManagedBy, Ownership, Platform};
-use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web_sys::HtmlElement;
+use wasm_bindgen_test::wasm_bindgen_test;
 
-wasm_bindgen_test_configure!(run_in_browser);
+use crate::{container, texts};
 
-fn device(
+pub fn device(
     n: u128,
     name: &str,
     platform: Platform,
@@ -30,29 +28,6 @@ fn device(
         removal_pending: false,
         managed_by: ManagedBy::Portal,
     }
-}
-
-/// A fresh element in the page to mount into.
-fn container() -> HtmlElement {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let element: HtmlElement = document.create_element("div").unwrap().unchecked_into();
-    document.body().unwrap().append_child(&element).unwrap();
-    element
-}
-
-fn texts(root: &HtmlElement, selector: &str) -> Vec<String> {
-    let nodes = root.query_selector_all(selector).unwrap();
-    (0..nodes.length())
-        .map(|i| {
-            nodes
-                .item(i)
-                .unwrap()
-                .text_content()
-                .unwrap_or_default()
-                .trim()
-                .to_string()
-        })
-        .collect()
 }
 
 #[wasm_bindgen_test]
