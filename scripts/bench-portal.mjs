@@ -8,8 +8,10 @@
 //   - crossing sections: a click on the link to its heading on screen,
 //     median of 5 each way, My devices -> Apps -> My devices, and a device's
 //     Overview -> Apps tab -> Overview.
+// Prints one table beside the references and the previous run, and writes
+// target/bench/portal.json and portal.svg (a chart beside the previous run).
 import { createServer } from "node:http";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launchBrowser, newPage, signIn, startNode } from "../tests/e2e/support.mjs";
@@ -123,8 +125,51 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const ms = (value) => `${value.toFixed(0)} ms`;
-console.log(`time to usable, Sign in (median of ${LOADS} cold loads): ${ms(figures.usable)}; control page ${ms(figures.control)}; ratio ${(figures.usable / figures.control).toFixed(2)}`);
-console.log(`time to usable, second visit (service worker's shell): ${ms(figures.usableAgain)}`);
-console.log(`crossing (median of ${CROSSINGS}): My devices -> Apps ${ms(figures.myDevicesToApps)}, Apps -> My devices ${ms(figures.appsToMyDevices)}`);
-console.log(`crossing (median of ${CROSSINGS}): Overview -> Apps tab ${ms(figures.overviewToAppsTab)}, Apps tab -> Overview ${ms(figures.appsTabToOverview)}`);
+// One table, each figure beside its reference where it has one and beside
+// the previous run's; the same as JSON, and drawn as an SVG chart, in
+// target/bench/ (the previous run's kept as portal.previous.json).
+const rows = [
+  ["usable", "time to usable, Sign in (cold)", figures.control, "plain page, same form"],
+  ["usableAgain", "time to usable, second visit", figures.control, "plain page, same form"],
+  ["myDevicesToApps", "My devices -> Apps", 120, "goal"],
+  ["appsToMyDevices", "Apps -> My devices", 120, "goal"],
+  ["overviewToAppsTab", "Overview -> Apps tab", 120, "goal"],
+  ["appsTabToOverview", "Apps tab -> Overview", 120, "goal"],
+].map(([key, name, reference, what]) => ({ key, name, value: figures[key], reference, what, before: undefined }));
+const out = "target/bench";
+mkdirSync(out, { recursive: true });
+const current = join(out, "portal.json");
+const previousPath = join(out, "portal.previous.json");
+if (existsSync(current)) renameSync(current, previousPath);
+const previous = existsSync(previousPath) ? JSON.parse(readFileSync(previousPath, "utf8")).figures : {};
+writeFileSync(current, JSON.stringify({ at: new Date().toISOString(), figures }, null, 2));
+
+const ms = (value) => (value === undefined ? "" : `${value.toFixed(0)} ms`);
+for (const row of rows) row.before = previous[row.key];
+console.log(`${"figure (median; cold loads: 15, crossings: 5)".padEnd(48)}${"now".padStart(9)}${"reference".padStart(11)}  ${"".padEnd(22)}${"previous".padStart(9)}`);
+for (const { name, value, reference, what, before } of rows) {
+  console.log(`${name.padEnd(48)}${ms(value).padStart(9)}${ms(reference).padStart(11)}  ${what.padEnd(22)}${ms(before).padStart(9)}`);
+}
+
+// Bars: this run's beside the previous run's, and the reference as a tick.
+const width = 700;
+const scale = (width - 260) / Math.max(...rows.flatMap(({ value, reference, before }) => [value, reference, before ?? 0]));
+const x = (value) => (220 + value * scale).toFixed(1);
+const bars = rows
+  .map(({ name, value, reference, before }, i) => {
+    const y = 20 + i * 34;
+    return [
+      `<text x="0" y="${y + 12}" font-size="12">${name.replace(/->/g, "→")}</text>`,
+      before === undefined ? "" : `<rect x="220" y="${y + 14}" width="${(before * scale).toFixed(1)}" height="8" fill="#9da7b3"><title>previous ${ms(before)}</title></rect>`,
+      `<rect x="220" y="${y + 2}" width="${(value * scale).toFixed(1)}" height="12" fill="#0b5cad"><title>${ms(value)}</title></rect>`,
+      `<line x1="${x(reference)}" x2="${x(reference)}" y1="${y}" y2="${y + 24}" stroke="#b42318" stroke-width="2"/>`,
+      `<text x="${(226 + value * scale).toFixed(1)}" y="${y + 12}" font-size="11">${ms(value)}</text>`,
+    ].join("");
+  })
+  .join("\n");
+writeFileSync(
+  join(out, "portal.svg"),
+  `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${30 + rows.length * 34}" font-family="system-ui, sans-serif">\n` +
+    `<text x="0" y="12" font-size="12">blue: this run; grey: the previous run; red: the reference</text>\n${bars}\n</svg>\n`,
+);
+console.log(`figures in ${current}, drawn in ${join(out, "portal.svg")}`);
