@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { after, before, test } from "node:test";
-import { launchBrowser, newPage, signIn, startServer } from "./support.mjs";
+import { api, launchBrowser, newPage, signIn, startServer } from "./support.mjs";
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"];
@@ -26,8 +26,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-const api = (page, path) => page.evaluate((path) => fetch(path).then((r) => r.json()), path);
 
 /// The violations axe finds on the page as it stands, one line each.
 async function violations(page) {

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, test } from "node:test";
-import { PASSWORD, launchBrowser, newPage, signIn, startServer } from "./support.mjs";
+import { PASSWORD, api, launchBrowser, newPage, signIn, startServer } from "./support.mjs";
 
 let server;
 let browser;
@@ -22,8 +22,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-const api = (page, path) => page.evaluate((path) => fetch(path).then((r) => r.json()), path);
 
 test("an employee has no Admin link, and the admin console's address is Page not found", async () => {
   const page = await newPage(browser);

@@ -129,6 +129,9 @@ export async function eventually(check, ms = 10_000) {
   }
 }
 
+/// The JSON answer to a GET of `path`, with `page`'s session.
+export const api = (page, path) => page.evaluate((path) => fetch(path).then((r) => r.json()), path);
+
 export async function signIn(page, email, password = PASSWORD) {
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);

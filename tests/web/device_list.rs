@@ -5,7 +5,7 @@ use portal::components::device_list::DeviceList;
 use portal_types::{ComplianceState, Device, DeviceId, ManagedBy, Ownership, Platform};
 use wasm_bindgen_test::wasm_bindgen_test;
 
-use crate::{container, texts};
+use crate::{mounted, texts};
 
 pub fn device(
     n: u128,
@@ -58,9 +58,7 @@ async fn device_list_renders_a_card_per_device_with_its_state() {
             None,
         ),
     ];
-    let root = container();
-    let _mounted = leptos::mount::mount_to(root.clone(), move || view! { <DeviceList devices/> });
-    leptos::task::tick().await;
+    let root = mounted(move || view! { <DeviceList devices/> }).await;
 
     assert_eq!(
         texts(&root, "ul[aria-label='Devices'] > li"),
@@ -101,9 +99,7 @@ async fn a_wiped_device_says_so_instead_of_its_compliance() {
         None,
     );
     wiped.wiped_at = Some("2026-11-27T11:00:00Z".into());
-    let root = container();
-    let _mounted = leptos::mount::mount_to(root.clone(), move || view! { <DeviceList devices=vec![wiped]/> });
-    leptos::task::tick().await;
+    let root = mounted(move || view! { <DeviceList devices=vec![wiped]/> }).await;
     assert_eq!(texts(&root, ".cp-badge > span:not([aria-hidden])"), ["Wiped"]);
 }
 
@@ -118,18 +114,14 @@ async fn a_device_being_removed_says_removing() {
         None,
     );
     removing.removal_pending = true;
-    let root = container();
-    let _mounted = leptos::mount::mount_to(root.clone(), move || view! { <DeviceList devices=vec![removing]/> });
-    leptos::task::tick().await;
+    let root = mounted(move || view! { <DeviceList devices=vec![removing]/> }).await;
     assert_eq!(texts(&root, ".cp-badge > span:not([aria-hidden])"), ["Removing"]);
     assert_eq!(texts(&root, ".cp-badge--warn").len(), 1);
 }
 
 #[wasm_bindgen_test]
 async fn an_empty_device_list_says_so() {
-    let root = container();
-    let _mounted = leptos::mount::mount_to(root.clone(), || view! { <DeviceList devices=Vec::new()/> });
-    leptos::task::tick().await;
+    let root = mounted(|| view! { <DeviceList devices=Vec::new()/> }).await;
     assert_eq!(texts(&root, "p"), ["You have no devices yet."]);
     assert!(root.query_selector("ul").unwrap().is_none());
 }

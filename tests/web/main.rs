@@ -23,7 +23,7 @@ use web_sys::{HtmlElement, HtmlInputElement};
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// A fresh element in the page to mount into.
-pub fn container() -> HtmlElement {
+fn container() -> HtmlElement {
     let document = web_sys::window().unwrap().document().unwrap();
     let element: HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&element).unwrap();
