@@ -3,13 +3,21 @@
 //   - time to usable: from navigation to Sign in's button on screen, median
 //     of 15 cold loads (a new browser context each: empty caches, no service
 //     worker), beside a hand-written page with the same form served from
-//     loopback in the same run, the control;
+//     loopback in the same run, the control; and when the portal behind it
+//     has started (trunk's TrunkApplicationStarted), which takes over a
+//     press made before;
 //   - the same on a second visit, the service worker's shell in place;
 //   - crossing sections: a click on the link to its heading on screen,
 //     median of 5 each way, My devices -> Apps -> My devices, and a device's
-//     Overview -> Apps tab -> Overview.
+//     Overview -> Apps tab -> Overview; timed in the browser from the click
+//     event to the heading in the page, and as the test driver sees it (its
+//     click() first waits for the link to be visible, stable and hit: some
+//     35 ms that no user waits).
 // Prints one table beside the references and the previous run, and writes
 // target/bench/portal.json and portal.svg (a chart beside the previous run).
+// With --trace, also a Chromium trace of one cold load of Sign in and of one
+// crossing to Apps (target/bench/*.trace.json, for DevTools' Performance
+// panel): where the time goes.
 import { createServer } from "node:http";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,6 +25,10 @@ import { join } from "node:path";
 import { launchBrowser, newPage, signIn, startNode } from "../tests/e2e/support.mjs";
 
 const LOADS = 15;
+const TRACE = process.argv.includes("--trace");
+const out = "target/bench";
+mkdirSync(out, { recursive: true });
+const TRACED = ["devtools.timeline", "disabled-by-default-devtools.timeline", "blink.user_timing", "loading", "v8.execute", "v8.wasm"];
 const CROSSINGS = 5;
 
 const median = (values) => {
@@ -40,6 +52,7 @@ function recordUsable() {
       observer.disconnect();
     }
   }).observe(document, { childList: true, subtree: true });
+  addEventListener("TrunkApplicationStarted", () => (window.__started = performance.now()));
 }
 
 async function timeToUsable(browser, url, context) {
@@ -47,21 +60,47 @@ async function timeToUsable(browser, url, context) {
   await page.addInitScript(recordUsable);
   await page.goto(url);
   const at = await page.waitForFunction(() => window.__usable).then((h) => h.jsonValue());
+  const started = url.startsWith(controlUrl) ? undefined : await page.waitForFunction(() => window.__started).then((h) => h.jsonValue());
   if (!context) await page.context().close();
   else await page.close();
-  return at;
+  return { at, started };
 }
 
-/// From the click to the heading on screen, and `tab` (a device's) marked current.
+// Records, on the page's clock and across its documents, when a click
+// happened, and when each heading and current device tab first appeared.
+function recordCrossings() {
+  addEventListener("click", (event) => sessionStorage.setItem("clickAt", String(performance.timeOrigin + event.timeStamp)), true);
+  const seen = (window.__seen = {});
+  new MutationObserver(() => {
+    const now = performance.timeOrigin + performance.now();
+    for (const h1 of document.querySelectorAll("h1")) seen[`h1:${h1.textContent.trim()}`] ??= now;
+    const tab = document.querySelector('nav[aria-label="Device"] a[aria-current="page"]');
+    if (tab) seen[`tab:${tab.textContent.trim()}`] ??= now;
+  }).observe(document, { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ["aria-current"] });
+}
+
+/// From the click to the heading on screen, and `tab` (a device's) marked
+/// current: in the page, and as the driver sees it.
 async function crossing(page, click, heading, tab) {
   const start = performance.now();
   await click();
   await page.getByRole("heading", { name: heading, exact: true }).waitFor();
   if (tab) await page.locator('nav[aria-label="Device"] a[aria-current="page"]', { hasText: tab }).waitFor();
-  return performance.now() - start;
+  const driver = performance.now() - start;
+  const inPage = await page.evaluate(
+    ([heading, tab]) => Math.max(window.__seen[`h1:${heading}`], tab ? window.__seen[`tab:${tab}`] : 0) - Number(sessionStorage.getItem("clickAt")),
+    [heading, tab],
+  );
+  return { inPage, driver };
 }
 
-const control = createServer((_, response) => response.writeHead(200, { "content-type": "text/html" }).end(CONTROL));
+// At /headers, with the portal's Cross-Origin-Opener-Policy: a page with it
+// starts in a new browsing context group, a new renderer process (measured
+// at some 30 ms on two cores).
+const control = createServer((request, response) => {
+  const headers = request.url === "/headers" ? { "cross-origin-opener-policy": "same-origin" } : {};
+  response.writeHead(200, { "content-type": "text/html", ...headers }).end(CONTROL);
+});
 await new Promise((resolve) => control.listen(0, "127.0.0.1", resolve));
 const controlUrl = `http://127.0.0.1:${control.address().port}/`;
 
@@ -72,13 +111,25 @@ const figures = {};
 try {
   const portal = [];
   const plain = [];
+  const plainWithHeaders = [];
   for (let i = 0; i < LOADS; i++) {
-    // Alternated, so that whatever else the machine does weighs on both.
+    // Alternated, so that whatever else the machine does weighs on all.
     portal.push(await timeToUsable(browser, `${server.url}/sign-in`));
     plain.push(await timeToUsable(browser, controlUrl));
+    plainWithHeaders.push(await timeToUsable(browser, `${controlUrl}headers`));
   }
-  figures.usable = median(portal);
-  figures.control = median(plain);
+  figures.usable = median(portal.map((load) => load.at));
+  figures.started = median(portal.map((load) => load.started));
+  figures.control = median(plain.map((load) => load.at));
+  figures.controlWithHeaders = median(plainWithHeaders.map((load) => load.at));
+  if (TRACE) {
+    const traced = await newPage(browser);
+    await browser.startTracing(traced, { path: join(out, "sign-in.trace.json"), categories: TRACED });
+    await traced.goto(`${server.url}/sign-in`);
+    await traced.waitForFunction(() => document.getElementById("cp-first-paint") === null);
+    await browser.stopTracing();
+    await traced.context().close();
+  }
 
   // A second visit: the worker registered by the first serves the shell.
   const context = await browser.newContext();
@@ -88,10 +139,12 @@ try {
   await first.reload();
   const again = [];
   for (let i = 0; i < LOADS; i++) again.push(await timeToUsable(browser, `${server.url}/sign-in`, context));
-  figures.usableAgain = median(again);
+  figures.usableAgain = median(again.map((load) => load.at));
+  figures.startedAgain = median(again.map((load) => load.started));
   await context.close();
 
   const page = await newPage(browser);
+  await page.addInitScript(recordCrossings);
   await page.goto(`${server.url}/sign-in`);
   await signIn(page, "ada@example.com");
   await page.getByRole("heading", { name: "My devices" }).waitFor();
@@ -101,6 +154,12 @@ try {
   for (let i = 0; i < CROSSINGS; i++) {
     toApps.push(await crossing(page, () => nav.getByRole("link", { name: "Apps" }).click(), "Apps"));
     toDevices.push(await crossing(page, () => nav.getByRole("link", { name: "My devices" }).click(), "My devices"));
+  }
+  if (TRACE) {
+    await browser.startTracing(page, { path: join(out, "crossing.trace.json"), categories: TRACED });
+    await crossing(page, () => nav.getByRole("link", { name: "Apps" }).click(), "Apps");
+    await browser.stopTracing();
+    await crossing(page, () => nav.getByRole("link", { name: "My devices" }).click(), "My devices");
   }
   const device = await page.locator(".cp-device__name a").first().textContent();
   await page.getByRole("link", { name: device }).click();
@@ -112,12 +171,10 @@ try {
     toTab.push(await crossing(page, () => tabs.getByRole("link", { name: "Apps" }).click(), device, "Apps"));
     toOverview.push(await crossing(page, () => tabs.getByRole("link", { name: "Overview" }).click(), device, "Overview"));
   }
-  Object.assign(figures, {
-    myDevicesToApps: median(toApps),
-    appsToMyDevices: median(toDevices),
-    overviewToAppsTab: median(toTab),
-    appsTabToOverview: median(toOverview),
-  });
+  for (const [key, runs] of Object.entries({ myDevicesToApps: toApps, appsToMyDevices: toDevices, overviewToAppsTab: toTab, appsTabToOverview: toOverview })) {
+    figures[`${key}InPage`] = median(runs.map((run) => run.inPage));
+    figures[key] = median(runs.map((run) => run.driver));
+  }
 } finally {
   await browser.close();
   await server.stop();
@@ -130,14 +187,19 @@ try {
 // target/bench/ (the previous run's kept as portal.previous.json).
 const rows = [
   ["usable", "time to usable, Sign in (cold)", figures.control, "plain page, same form"],
+  ["controlWithHeaders", "plain page, the portal's COOP header", figures.control, "plain page, same form"],
+  ["started", "portal started behind it (cold)", figures.control, "plain page, same form"],
   ["usableAgain", "time to usable, second visit", figures.control, "plain page, same form"],
-  ["myDevicesToApps", "My devices -> Apps", 120, "goal"],
-  ["appsToMyDevices", "Apps -> My devices", 120, "goal"],
-  ["overviewToAppsTab", "Overview -> Apps tab", 120, "goal"],
-  ["appsTabToOverview", "Apps tab -> Overview", 120, "goal"],
+  ["startedAgain", "portal started, second visit", figures.control, "plain page, same form"],
+  ["myDevicesToAppsInPage", "My devices -> Apps", 120, "goal"],
+  ["appsToMyDevicesInPage", "Apps -> My devices", 120, "goal"],
+  ["overviewToAppsTabInPage", "Overview -> Apps tab", 120, "goal"],
+  ["appsTabToOverviewInPage", "Apps tab -> Overview", 120, "goal"],
+  ["myDevicesToApps", "My devices -> Apps, as the driver sees it", 120, "goal"],
+  ["appsToMyDevices", "Apps -> My devices, as the driver sees it", 120, "goal"],
+  ["overviewToAppsTab", "Overview -> Apps tab, as the driver sees it", 120, "goal"],
+  ["appsTabToOverview", "Apps tab -> Overview, as the driver sees it", 120, "goal"],
 ].map(([key, name, reference, what]) => ({ key, name, value: figures[key], reference, what, before: undefined }));
-const out = "target/bench";
-mkdirSync(out, { recursive: true });
 const current = join(out, "portal.json");
 const previousPath = join(out, "portal.previous.json");
 if (existsSync(current)) renameSync(current, previousPath);
@@ -146,9 +208,9 @@ writeFileSync(current, JSON.stringify({ at: new Date().toISOString(), figures },
 
 const ms = (value) => (value === undefined ? "" : `${value.toFixed(0)} ms`);
 for (const row of rows) row.before = previous[row.key];
-console.log(`${"figure (median; cold loads: 15, crossings: 5)".padEnd(48)}${"now".padStart(9)}${"reference".padStart(11)}  ${"".padEnd(22)}${"previous".padStart(9)}`);
+console.log(`${"figure (median; cold loads: 15, crossings: 5)".padEnd(50)}${"now".padStart(9)}${"reference".padStart(11)}  ${"".padEnd(22)}${"previous".padStart(9)}`);
 for (const { name, value, reference, what, before } of rows) {
-  console.log(`${name.padEnd(48)}${ms(value).padStart(9)}${ms(reference).padStart(11)}  ${what.padEnd(22)}${ms(before).padStart(9)}`);
+  console.log(`${name.padEnd(50)}${ms(value).padStart(9)}${ms(reference).padStart(11)}  ${what.padEnd(22)}${ms(before).padStart(9)}`);
 }
 
 // Bars: this run's beside the previous run's, and the reference as a tick.

@@ -22,12 +22,10 @@ const files = readdirSync(dist).sort();
 try {
   files.push(...readdirSync(snippets, { recursive: true }).sort().map((name) => join("snippets", name)));
 } catch {}
+// A previous run's copies go first (they sort after the file they copy).
+for (const name of files.filter((name) => /\.(br|gz)$/.test(name))) unlinkSync(join(dist, name));
 for (const name of files) {
-  if (statSync(join(dist, name)).isDirectory()) continue;
-  if (/\.(br|gz)$/.test(name)) {
-    unlinkSync(join(dist, name));
-    continue;
-  }
+  if (/\.(br|gz)$/.test(name) || statSync(join(dist, name)).isDirectory()) continue;
   if (!compressible.test(name)) continue;
   const raw = readFileSync(join(dist, name));
   const br = brotliCompressSync(raw, {
@@ -37,16 +35,26 @@ for (const name of files) {
   writeFileSync(join(dist, `${name}.br`), br);
   writeFileSync(join(dist, `${name}.gz`), gz);
   rows.push([name, raw.length, br.length, gz.length]);
-  total.raw += raw.length;
-  total.br += br.length;
-  total.gz += gz.length;
 }
-
+// A visit loads one page and what it names (the main bundle has two pages:
+// index.html, and sign-in.html with Sign in painted in it and its style
+// sheet inline), and every file no page names: the largest such load counts.
+const pages = rows.filter(([name]) => name.endsWith(".html"));
+const assets = rows.filter(([name]) => !name.endsWith(".html"));
+const texts = new Map(pages.map(([name]) => [name, readFileSync(join(dist, name), "utf8")]));
+const named = (page, [name]) => texts.get(page).includes(name.split("/").pop());
+const loads = pages.map((page) => [page, ...assets.filter((asset) => named(page[0], asset) || !pages.some(([other]) => named(other, asset)))]);
+const largest = loads.reduce((a, b) => (b.reduce((sum, row) => sum + row[2], 0) > a.reduce((sum, row) => sum + row[2], 0) ? b : a), loads[0] ?? assets);
+for (const [, raw, br, gz] of largest) {
+  total.raw += raw;
+  total.br += br;
+  total.gz += gz;
+}
 const pad = (v, n) => String(v).padStart(n);
 console.log(`${dist}:`);
 console.log(`${"asset".padEnd(40)} ${pad("raw", 9)} ${pad("brotli", 9)} ${pad("gzip", 9)}`);
 for (const [name, raw, br, gz] of rows) console.log(`${name.padEnd(40)} ${pad(raw, 9)} ${pad(br, 9)} ${pad(gz, 9)}`);
-console.log(`${"first load (all of the above)".padEnd(40)} ${pad(total.raw, 9)} ${pad(total.br, 9)} ${pad(total.gz, 9)}`);
+console.log(`${`first load (${largest[0][0]} and its files)`.padEnd(40)} ${pad(total.raw, 9)} ${pad(total.br, 9)} ${pad(total.gz, 9)}`);
 console.log(`budget: ${total.br} of ${budget} bytes brotli (${((100 * total.br) / budget).toFixed(0)}%)`);
 if (enforce && total.br > budget) {
   console.error(`the first load is over its budget by ${total.br - budget} bytes brotli`);

@@ -56,11 +56,11 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (KEPT.includes(url.pathname)) {
-    event.respondWith(lastSeen(request, url.pathname));
+    event.respondWith(lastSeen(event, url.pathname));
   } else if (url.pathname.startsWith("/api/")) {
     return;
   } else if (request.mode === "navigate") {
-    event.respondWith(page(request, url.pathname));
+    event.respondWith(page(event, url.pathname));
   } else if (isFingerprinted(url.pathname) || url.pathname.startsWith("/web-app/")) {
     event.respondWith(asset(request));
   }
@@ -81,11 +81,12 @@ async function endingSession(request) {
 
 // The network's answer, kept while someone is signed in (and forgotten when
 // nobody is); offline, the kept one, unless older than any session lives.
-async function lastSeen(request, path) {
+// The page has the answer at once; keeping it happens after.
+async function lastSeen(event, path) {
   const started = generation;
   let response;
   try {
-    response = await fetch(request);
+    response = await fetch(event.request);
   } catch (error) {
     // Only offline, as the portal's notice says: a server that is down while
     // the browser is online is said to be down, not papered over.
@@ -93,17 +94,22 @@ async function lastSeen(request, path) {
     if (kept) return kept;
     throw error;
   }
+  event.waitUntil(keep(response.clone(), path, started));
+  return response;
+}
+
+async function keep(response, path, started) {
   const signedOut =
     response.status === 401 || (path === SESSION && response.ok && !(await response.clone().json().catch(() => null))?.user);
   if (signedOut) {
     await caches.delete(LAST_SEEN);
-  } else if (response.ok && started === generation) {
+  } else if (response.ok) {
     const headers = new Headers(response.headers);
     headers.set(KEPT_AT, String(Date.now()));
-    const copy = new Response(await response.clone().blob(), { status: response.status, headers });
-    await caches.open(LAST_SEEN).then((cache) => cache.put(path, copy));
+    const copy = new Response(await response.blob(), { status: response.status, headers });
+    // Not if a sign-in or sign-out came meanwhile.
+    if (started === generation) await caches.open(LAST_SEEN).then((cache) => cache.put(path, copy));
   }
-  return response;
 }
 
 async function keptAnswer(path) {
@@ -116,17 +122,15 @@ async function keptAnswer(path) {
   return kept;
 }
 
-// Pages from the network first, so a new release shows at the next visit;
-// offline, the page kept for that address, My devices' for the portal's
-// start, or a page that says the portal is offline.
-async function page(request, path) {
+// Pages from the network first, so a new release shows at the next visit
+// (kept once the page has them); offline, the page kept for that address,
+// My devices' for the portal's start, or a page that says the portal is
+// offline.
+async function page(event, path) {
   const cache = await caches.open(SHELL_CACHE);
   try {
-    const response = await fetch(request);
-    if (response.ok) {
-      await cache.put(path, response.clone());
-      await trimPages(cache);
-    }
+    const response = await fetch(event.request);
+    if (response.ok) event.waitUntil(cache.put(path, response.clone()).then(() => trimPages(cache)));
     return response;
   } catch (error) {
     const kept = (await cache.match(path)) ?? (path === "/" ? await cache.match("/devices") : undefined);

@@ -67,8 +67,8 @@ ensure_firefox() {
 
 # build_portal [--enforce-budget]: release build of the portal's five bundles
 # into dist/ (the others into dist/catalog/, dist/account/, dist/admin/ and
-# dist/admin-settings/), the service worker sealed with the release's
-# shell, precompressed, with each
+# dist/admin-settings/), Sign in painted into its own page, the service
+# worker sealed with the release's shell, precompressed, with each
 # first load's size printed.
 build_portal() {
   say "building the portal (release, size profile, wasm-opt)"
@@ -80,6 +80,7 @@ build_portal() {
   trunk build account.html --release --dist dist/account --public-url /account/
   trunk build admin.html --release --dist dist/admin --public-url /admin/
   trunk build settings.html --release --dist dist/admin-settings --public-url /admin-settings/
+  node scripts/first-paint.mjs dist
   node scripts/seal-service-worker.mjs dist
   node scripts/compress-dist.mjs dist "$@"
   node scripts/compress-dist.mjs dist/catalog "$@"

@@ -51,6 +51,9 @@ const textShows = (text) =>
 
 test("in Firefox, Ada signs in, locks and resets her lost phone, and crosses to Apps and back", async () => {
   await driver.get(`${server.url}/sign-in`);
+  // Sign in's plain page goes once the portal has started and shows its own
+  // (WebDriver's references to the plain page's fields would go with it).
+  await driver.wait(() => driver.executeScript("return document.getElementById('cp-first-paint') === null"), WAIT);
   await (await field("Email")).sendKeys("ada@example.com");
   await (await field("Password")).sendKeys(PASSWORD);
   await (await named("button", "Sign in")).click();

@@ -137,7 +137,7 @@ test("a new release replaces the old shell at the next visit", async (t) => {
   const [first] = await shells();
 
   // The next release: its page changed, the worker sealed anew, as the build does.
-  const index = join(dist, "index.html");
+  const index = join(dist, "sign-in.html");
   writeFileSync(index, readFileSync(index, "utf8").replace("<head>", '<head>\n    <meta name="release" content="next" />'));
   // Released later than the copy was made: Last-Modified counts whole seconds.
   const later = new Date(Date.now() + 2000);

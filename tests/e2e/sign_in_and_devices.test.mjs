@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchBrowser, newPage, signIn, startServer } from "./support.mjs";
+import { eventually, launchBrowser, newPage, signIn, startServer } from "./support.mjs";
 
 let server;
 let browser;
@@ -19,8 +19,10 @@ test("Ada signs in, sees her devices, signs out and is refused the API", async (
   const page = await newPage(browser, { viewport: { width: 1280, height: 800 } });
   const response = await page.goto(server.url);
   const policy = response.headers()["content-security-policy"];
-  // One hash per bundle's bootstrap script.
-  assert.match(policy, /script-src 'self'( 'sha256-[A-Za-z0-9+/=]+'){5} 'wasm-unsafe-eval'/);
+  // One hash per bundle's bootstrap script, and Sign in's first paint's.
+  assert.match(policy, /script-src 'self'( 'sha256-[A-Za-z0-9+/=]+'){6} 'wasm-unsafe-eval'/);
+  // Sign in's page carries its style sheet inline, allowed by its hash alone.
+  assert.match(policy, /style-src 'self' 'sha256-[A-Za-z0-9+/=]+';/);
   assert.doesNotMatch(policy, /unsafe-inline/);
   await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
   assert.equal(new URL(page.url()).pathname, "/sign-in", "signed-out visitors are sent to Sign in");
@@ -49,6 +51,62 @@ test("Ada signs in, sees her devices, signs out and is refused the API", async (
   assert.equal(status, 401, "the session ended on the server");
   await page.goto(`${server.url}/devices`);
   await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
+  await page.context().close();
+});
+
+/// A page whose main bundle's wasm is held back until `release()`: until
+/// then, Sign in is the plain page the server painted.
+async function pageBeforeThePortal(options = {}) {
+  const page = await newPage(browser, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, serviceWorkers: "block", ...options });
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await page.route(/\/portal-[0-9a-f]+_bg\.wasm$/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto(`${server.url}/sign-in`, { waitUntil: "commit" });
+  await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
+  assert.equal(await page.locator("#cp-first-paint").count(), 1, "the plain page, before the portal");
+  const started = () => eventually(() => page.evaluate(() => !document.getElementById("cp-first-paint")));
+  return { page, release, started };
+}
+
+test("Sign in is on screen before the portal starts, and the portal's page is the same, with what was typed and focused", async () => {
+  const { page, release, started } = await pageBeforeThePortal();
+  await page.getByLabel("Email").fill("ada@example.com");
+  await page.getByLabel("Email").focus();
+  const plain = await page.locator("body").ariaSnapshot();
+  assert.match(plain, /textbox "Email": ada@example.com/);
+  assert.match(plain, /button "Sign in with a passkey"/);
+
+  release();
+  await started();
+  assert.equal(await page.locator("body").ariaSnapshot(), plain, "the portal's Sign in reads as the plain one did");
+  assert.equal(await page.getByRole("button", { name: "Sign in", exact: true }).count(), 1);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "email", "focus stays in the field");
+  // Typing goes on in the portal's field.
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("demo-password-1");
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  assert.deepEqual(page.problems, [], "no console errors, no CSP violation");
+  await page.context().close();
+});
+
+test("Sign in pressed before the portal has started signs in once it has", async () => {
+  const { page, release, started } = await pageBeforeThePortal();
+  await page.getByLabel("Email").fill("ada@example.com");
+  await page.getByLabel("Password").fill("demo-password-1");
+  await page.keyboard.press("Enter");
+  const pressed = page.getByRole("button", { name: "Signing in…" });
+  assert.ok(await pressed.isDisabled(), "the press is taken, once");
+  assert.equal(new URL(page.url()).pathname, "/sign-in", "the form did not leave the page");
+
+  release();
+  await started();
+  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  assert.equal(new URL(page.url()).pathname, "/devices");
+  assert.deepEqual(page.problems, [], "no console errors, no CSP violation");
   await page.context().close();
 });
 

@@ -1,5 +1,7 @@
 //! Headers every response carries. The Content-Security-Policy allows only
-//! the portal's own files, trunk's inline bootstrap script by its hash, and
+//! the portal's own files, the pages' inline scripts and style sheets by
+//! their hashes (trunk's bootstrap; Sign in's first paint, whose style sheet
+//! is inline so that nothing stands between the page and its paint), and
 //! compiling WebAssembly; nothing inline otherwise, no eval, no framing.
 
 use std::path::Path;
@@ -11,17 +13,14 @@ use sha2::{Digest, Sha256};
 /// The headers, computed once at start from the bundles' pages being served;
 /// with `tls`, HSTS too.
 pub fn headers(dist: &Path, tls: bool) -> Vec<(HeaderName, HeaderValue)> {
-    let pages: Vec<String> = crate::http::static_files::pages(dist)
+    let pages: Vec<String> = crate::http::static_files::every_page(dist)
         .iter()
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .collect();
-    let script_hashes: String = pages
-        .iter()
-        .flat_map(|page| inline_scripts(page))
-        .map(|script| format!(" 'sha256-{}'", STANDARD.encode(Sha256::digest(script.as_bytes()))))
-        .collect();
+    let script_hashes = hashes(&pages, "script");
+    let style_hashes = hashes(&pages, "style");
     let policy = format!(
-        "default-src 'self'; script-src 'self'{script_hashes} 'wasm-unsafe-eval'; style-src 'self'; \
+        "default-src 'self'; script-src 'self'{script_hashes} 'wasm-unsafe-eval'; style-src 'self'{style_hashes}; \
          img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
          frame-ancestors 'none'; form-action 'self'"
     );
@@ -50,24 +49,42 @@ pub fn headers(dist: &Path, tls: bool) -> Vec<(HeaderName, HeaderValue)> {
     headers
 }
 
-/// The text of each `<script>` without a `src`, exactly as the browser hashes it.
-fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
-    html.split("<script").skip(1).filter_map(|rest| {
-        let (attributes, rest) = rest.split_once('>')?;
-        let (body, _) = rest.split_once("</script>")?;
-        (!attributes.contains("src=")).then_some(body)
-    })
+/// ` 'sha256-…'` for each distinct inline `tag` of the pages (Sign in's
+/// page starts with the main bundle's bootstrap too).
+fn hashes(pages: &[String], tag: &str) -> String {
+    let mut hashes: Vec<String> = pages
+        .iter()
+        .flat_map(|page| inline(page, tag))
+        .map(|text| format!(" 'sha256-{}'", STANDARD.encode(Sha256::digest(text.as_bytes()))))
+        .collect();
+    hashes.sort();
+    hashes.dedup();
+    hashes.concat()
+}
+
+/// The text of each `<tag>` without a `src`, exactly as the browser hashes it.
+fn inline<'a>(html: &'a str, tag: &str) -> Vec<&'a str> {
+    let (open, close) = (format!("<{tag}"), format!("</{tag}>"));
+    html.split(open.as_str())
+        .skip(1)
+        .filter_map(|rest| {
+            let (attributes, rest) = rest.split_once('>')?;
+            let (body, _) = rest.split_once(close.as_str())?;
+            (!attributes.contains("src=")).then_some(body)
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::inline_scripts;
+    use super::inline;
 
     #[test]
-    fn finds_inline_scripts_only() {
+    fn finds_inline_scripts_and_styles_only() {
         let html = "<head><script type=\"module\">\nimport init from '/a.js';\n</script>\
-                    <script src=\"/b.js\"></script><script>x()</script></head>";
-        let scripts: Vec<_> = inline_scripts(html).collect();
-        assert_eq!(scripts, ["\nimport init from '/a.js';\n", "x()"]);
+                    <script src=\"/b.js\"></script><script>x()</script><style>a{}</style>\
+                    <link rel=\"stylesheet\" href=\"/c.css\"></head>";
+        assert_eq!(inline(html, "script"), ["\nimport init from '/a.js';\n", "x()"]);
+        assert_eq!(inline(html, "style"), ["a{}"]);
     }
 }

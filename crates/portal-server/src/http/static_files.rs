@@ -1,6 +1,8 @@
 //! Serves the built portal: precompressed assets when the build wrote them,
 //! and for every client-side route the page of the bundle that shows it
-//! (`index.html`, or the catalog's; see `portal_types::bundles`).
+//! (`index.html`, or the catalog's; see `portal_types::bundles`). Sign in
+//! has a page of its own where the build wrote one: the main bundle's, with
+//! Sign in already painted in it.
 
 use std::{
     convert::Infallible,
@@ -30,6 +32,13 @@ pub fn pages(dist: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The bundles' pages and Sign in's (whose inline scripts the CSP allows).
+pub fn every_page(dist: &Path) -> Vec<PathBuf> {
+    let mut pages = pages(dist);
+    pages.push(dist.join(SIGN_IN_PAGE));
+    pages
+}
+
 fn page(file: PathBuf) -> ServeFile {
     ServeFile::new(file).precompressed_br().precompressed_gzip()
 }
@@ -39,13 +48,18 @@ pub fn router(dist: &Path) -> Router {
         tracing::warn!(dist = %dist.display(), "the portal is not built here; only the API is served");
     }
     let pages: Vec<ServeFile> = pages(dist).into_iter().map(page).collect();
+    let sign_in = dist.join(SIGN_IN_PAGE);
+    let sign_in = sign_in.is_file().then(|| page(sign_in));
     let route = tower::service_fn(move |request: Request<Body>| {
         let path = request.uri().path();
         let bundle = OTHERS
             .iter()
             .position(|bundle| (bundle.shows)(path))
             .map_or(0, |other| other + 1);
-        let page = pages[bundle].clone();
+        let page = match &sign_in {
+            Some(sign_in) if path == "/sign-in" => sign_in.clone(),
+            _ => pages[bundle].clone(),
+        };
         async move { Ok::<_, Infallible>(page.oneshot(request).await.into_response()) }
     });
     let files = ServeDir::new(dist)
@@ -56,6 +70,9 @@ pub fn router(dist: &Path) -> Router {
         .fallback_service(files)
         .layer(middleware::from_fn(cache_control))
 }
+
+/// The main bundle's page with Sign in painted in it (`scripts/first-paint.mjs`).
+const SIGN_IN_PAGE: &str = "sign-in.html";
 
 /// The service worker, served from the web app's folder but governing every page.
 pub const SERVICE_WORKER: &str = "/web-app/sw.js";

@@ -13,6 +13,12 @@ fn write(path: std::path::PathBuf, bytes: &[u8]) {
 }
 
 async fn app_with_dist() -> crate::helpers::TestApp {
+    let dist = built_portal();
+    spawn_with(|config| config.dist_dir = dist).await
+}
+
+/// A portal's built files, as far as serving them goes.
+fn built_portal() -> std::path::PathBuf {
     let dist = tempfile::tempdir().unwrap().keep();
     write(dist.join("index.html"), b"<!doctype html><title>Company Portal</title>");
     std::fs::create_dir(dist.join("catalog")).unwrap();
@@ -25,7 +31,7 @@ async fn app_with_dist() -> crate::helpers::TestApp {
     std::fs::create_dir(dist.join("web-app")).unwrap();
     write(dist.join("web-app/sw.js"), b"self.addEventListener('fetch', () => {});");
     write(dist.join("web-app/manifest.webmanifest"), b"{}");
-    spawn_with(|config| config.dist_dir = dist).await
+    dist
 }
 
 #[tokio::test]
@@ -49,6 +55,23 @@ async fn client_side_routes_get_the_portal() {
                 .ends_with("<title>Company Portal</title>"),
             "{path}"
         );
+    }
+}
+
+#[tokio::test]
+async fn sign_in_gets_its_painted_page_where_the_build_wrote_one() {
+    let painted = "<!doctype html><title>Company Portal</title><h1>Sign in</h1>";
+    let dist = built_portal();
+    write(dist.join("sign-in.html"), painted.as_bytes());
+    let app = spawn_with(|config| config.dist_dir = dist).await;
+    let response = reqwest::get(app.url("/sign-in?next=/devices")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CACHE_CONTROL], "no-cache");
+    assert_eq!(response.text().await.unwrap(), painted);
+    // Every other route still starts from the bundle's page.
+    for path in ["/", "/devices", "/sign-in/more"] {
+        let body = reqwest::get(app.url(path)).await.unwrap().text().await.unwrap();
+        assert!(body.ends_with("<title>Company Portal</title>"), "{path}");
     }
 }
 
