@@ -3,9 +3,10 @@
 //   - time to usable: from navigation to Sign in's button on screen, median
 //     of 15 cold loads (a new browser context each: empty caches, no service
 //     worker), beside a hand-written page with the same form served from
-//     loopback in the same run, the control; and when the portal behind it
-//     has started (trunk's TrunkApplicationStarted), which takes over a
-//     press made before;
+//     loopback in the same run, the control; the same from the portal's
+//     address, /, which the server sends on to Sign in; and when the portal
+//     behind it has started (trunk's TrunkApplicationStarted), which takes
+//     over a press made before;
 //   - the same on a second visit, the service worker's shell in place;
 //   - crossing sections: a click on the link to its heading on screen,
 //     median of 5 each way, My devices -> Apps -> My devices, and a device's
@@ -110,16 +111,19 @@ const browser = await launchBrowser();
 const figures = {};
 try {
   const portal = [];
+  const fromRoot = [];
   const plain = [];
   const plainWithHeaders = [];
   for (let i = 0; i < LOADS; i++) {
     // Alternated, so that whatever else the machine does weighs on all.
     portal.push(await timeToUsable(browser, `${server.url}/sign-in`));
+    fromRoot.push(await timeToUsable(browser, `${server.url}/`));
     plain.push(await timeToUsable(browser, controlUrl));
     plainWithHeaders.push(await timeToUsable(browser, `${controlUrl}headers`));
   }
   figures.usable = median(portal.map((load) => load.at));
   figures.started = median(portal.map((load) => load.started));
+  figures.usableFromRoot = median(fromRoot.map((load) => load.at));
   figures.control = median(plain.map((load) => load.at));
   figures.controlWithHeaders = median(plainWithHeaders.map((load) => load.at));
   if (TRACE) {
@@ -187,6 +191,7 @@ try {
 // target/bench/ (the previous run's kept as portal.previous.json).
 const rows = [
   ["usable", "time to usable, Sign in (cold)", figures.control, "plain page, same form"],
+  ["usableFromRoot", "the same from the portal's address, /", figures.control, "plain page, same form"],
   ["controlWithHeaders", "plain page, the portal's COOP header", figures.control, "plain page, same form"],
   ["started", "portal started behind it (cold)", figures.control, "plain page, same form"],
   ["usableAgain", "time to usable, second visit", figures.control, "plain page, same form"],

@@ -93,6 +93,23 @@ test("Sign in is on screen before the portal starts, and the portal's page is th
   await page.context().close();
 });
 
+test("a visitor certainly signed out is sent to Sign in by the server, painted at once, and comes back after", async () => {
+  const page = await newPage(browser);
+  const response = await page.goto(`${server.url}/activity`, { waitUntil: "commit" });
+  assert.equal(response.request().redirectedFrom()?.url(), `${server.url}/activity`, "redirected before any portal started");
+  assert.equal(new URL(response.url()).pathname, "/sign-in");
+  await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
+  await signIn(page, "ada@example.com");
+  await page.getByRole("heading", { name: "Activity", exact: true }).waitFor();
+  assert.equal(new URL(page.url()).pathname, "/activity");
+  // Signed in, the same address is the page itself.
+  const again = await page.goto(`${server.url}/activity`);
+  assert.equal(again.request().redirectedFrom(), null);
+  await page.getByRole("heading", { name: "Activity", exact: true }).waitFor();
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 test("Sign in pressed before the portal has started signs in once it has", async () => {
   const { page, release, started } = await pageBeforeThePortal();
   await page.getByLabel("Email").fill("ada@example.com");

@@ -141,7 +141,7 @@ impl Application {
         let mut router = Router::new()
             .merge(http::api())
             .with_state(state)
-            .merge(static_files::router(&config.dist_dir))
+            .merge(static_files::router(&config.dist_dir, config.secure_cookies))
             .layer(middleware::from_fn_with_state(origins.clone(), csrf::protect))
             .layer(middleware::from_fn_with_state(origins, origins::check_host))
             .layer(middleware::from_fn_with_state(

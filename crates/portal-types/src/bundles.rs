@@ -68,9 +68,39 @@ pub fn is_main_path(path: &str) -> bool {
     !OTHERS.iter().any(|bundle| (bundle.shows)(path))
 }
 
+/// Whether only a signed-in user sees the page at `path` (the portal's
+/// routes guard these; Sign in, Help, Privacy and Page not found are for
+/// anyone). The server sends a visitor it knows to be signed out straight
+/// to Sign in for these.
+pub fn needs_sign_in(path: &str) -> bool {
+    matches!(
+        path.split('/').find(|s| !s.is_empty()),
+        None | Some("devices" | "activity" | "apps" | "security" | "admin")
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{is_account_path, is_admin_path, is_catalog_path, is_main_path, is_settings_path};
+    use super::{is_account_path, is_admin_path, is_catalog_path, is_main_path, is_settings_path, needs_sign_in};
+
+    #[test]
+    fn only_sign_in_help_privacy_and_unknown_pages_are_for_anyone() {
+        for path in [
+            "/",
+            "/devices",
+            "/devices/add",
+            "/devices/x/apps",
+            "/activity",
+            "/apps/vpn",
+            "/security",
+            "/admin/audit",
+        ] {
+            assert!(needs_sign_in(path), "{path}");
+        }
+        for path in ["/sign-in", "/help", "/privacy/corporate", "/no/such/page", "/devicesx"] {
+            assert!(!needs_sign_in(path), "{path}");
+        }
+    }
 
     #[test]
     fn catalog_paths_are_apps_help_privacy_and_a_devices_apps_tab() {

@@ -2,7 +2,8 @@
 //! and for every client-side route the page of the bundle that shows it
 //! (`index.html`, or the catalog's; see `portal_types::bundles`). Sign in
 //! has a page of its own where the build wrote one: the main bundle's, with
-//! Sign in already painted in it.
+//! Sign in already painted in it; a visitor certainly signed out is sent
+//! there at once from a page that needs a sign-in.
 
 use std::{
     convert::Infallible,
@@ -12,11 +13,14 @@ use std::{
 use axum::{
     Router,
     body::Body,
-    http::{HeaderValue, Request, header},
+    extract::State,
+    http::{HeaderValue, Method, Request, header},
     middleware::{self, Next},
-    response::{IntoResponse, Response},
+    response::{IntoResponse, Redirect, Response},
 };
-use portal_types::bundles::OTHERS;
+use portal_types::bundles::{OTHERS, needs_sign_in};
+
+use crate::identity::session;
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
@@ -43,7 +47,7 @@ fn page(file: PathBuf) -> ServeFile {
     ServeFile::new(file).precompressed_br().precompressed_gzip()
 }
 
-pub fn router(dist: &Path) -> Router {
+pub fn router(dist: &Path, secure_cookies: bool) -> Router {
     if !dist.join("index.html").is_file() {
         tracing::warn!(dist = %dist.display(), "the portal is not built here; only the API is served");
     }
@@ -69,10 +73,38 @@ pub fn router(dist: &Path) -> Router {
     Router::new()
         .fallback_service(files)
         .layer(middleware::from_fn(cache_control))
+        .layer(middleware::from_fn_with_state(secure_cookies, signed_out_to_sign_in))
+}
+
+/// A page that needs a sign-in, asked for by a visitor certainly signed
+/// out: Sign in at once, coming back here after, rather than the portal
+/// starting only to find that out.
+async fn signed_out_to_sign_in(State(secure_cookies): State<bool>, request: Request<Body>, next: Next) -> Response {
+    let path = request.uri().path();
+    if request.method() == Method::GET
+        && needs_sign_in(path)
+        && session::navigation_certainly_signed_out(request.headers(), secure_cookies)
+    {
+        let back = request.uri().path_and_query().map_or(path, |p| p.as_str());
+        return Redirect::to(&format!("/sign-in?next={}", query_value(back))).into_response();
+    }
+    next.run(request).await
 }
 
 /// The main bundle's page with Sign in painted in it (`scripts/first-paint.mjs`).
 const SIGN_IN_PAGE: &str = "sign-in.html";
+
+/// `value` as one value of a query, its slashes kept, as the portal's own
+/// guard writes `next` (and `decodeURIComponent` reads it).
+fn query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => char::from(b).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
 
 /// The service worker, served from the web app's folder but governing every page.
 pub const SERVICE_WORKER: &str = "/web-app/sw.js";

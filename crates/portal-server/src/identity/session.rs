@@ -98,6 +98,17 @@ pub fn token_from(headers: &HeaderMap, secure: bool) -> Option<&str> {
         .map(|(_, value)| value)
 }
 
+/// Whether a page is asked for by a visitor with no session for certain: a
+/// navigation that would carry the cookie (typed, bookmarked, or from the
+/// portal itself; SameSite=Strict keeps it from other sites' links, which
+/// `Sec-Fetch-Site` tells apart) and carries none.
+pub fn navigation_certainly_signed_out(headers: &HeaderMap, secure: bool) -> bool {
+    let fetch = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    fetch("sec-fetch-mode") == Some("navigate")
+        && matches!(fetch("sec-fetch-site"), Some("none" | "same-origin"))
+        && token_from(headers, secure).is_none()
+}
+
 /// How recently the password must have been entered for destructive actions.
 pub const FRESH_AUTHENTICATION: Duration = Duration::minutes(5);
 

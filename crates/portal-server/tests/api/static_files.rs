@@ -76,6 +76,67 @@ async fn sign_in_gets_its_painted_page_where_the_build_wrote_one() {
 }
 
 #[tokio::test]
+async fn a_visitor_certainly_signed_out_goes_straight_to_sign_in() {
+    let app = app_with_dist().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let visit = |path: &str, site: Option<&str>, cookie: Option<&str>| {
+        let mut request = client.get(app.url(path)).header("sec-fetch-mode", "navigate");
+        if let Some(site) = site {
+            request = request.header("sec-fetch-site", site);
+        }
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        request.send()
+    };
+    // Typed or bookmarked, or from the portal itself: the cookie would be here.
+    for (path, next) in [
+        ("/", "/"),
+        ("/devices", "/devices"),
+        ("/apps/vpn?from=home", "/apps/vpn%3Ffrom%3Dhome"),
+        ("/admin", "/admin"),
+    ] {
+        for site in ["none", "same-origin"] {
+            let response = visit(path, Some(site), None).await.unwrap();
+            assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path} {site}");
+            assert_eq!(response.headers()[header::LOCATION], format!("/sign-in?next={next}"));
+        }
+    }
+    // A session cookie, even one that may have ended: the portal asks the API.
+    let with_cookie = visit("/devices", Some("none"), Some("cp_session=abc")).await.unwrap();
+    assert_eq!(with_cookie.status(), StatusCode::OK);
+    // Another site's link carries no SameSite=Strict cookie, signed in or not;
+    // an older browser says nothing: the portal's own check decides.
+    for site in [Some("cross-site"), Some("same-site"), None] {
+        assert_eq!(
+            visit("/devices", site, None).await.unwrap().status(),
+            StatusCode::OK,
+            "{site:?}"
+        );
+    }
+    // Pages for anyone.
+    for path in ["/sign-in", "/help", "/privacy", "/no/such/page"] {
+        assert_eq!(
+            visit(path, Some("none"), None).await.unwrap().status(),
+            StatusCode::OK,
+            "{path}"
+        );
+    }
+    // Only navigations: a file under a guarded path is a file.
+    let file = client
+        .get(app.url("/devices"))
+        .header("sec-fetch-mode", "cors")
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn the_service_worker_governs_every_page_and_is_checked_at_each_visit() {
     let app = app_with_dist().await;
     let worker = reqwest::get(app.url("/web-app/sw.js")).await.unwrap();
