@@ -39,13 +39,25 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The page for signed-in users; Sign in (coming back here after) for others.
+/// The page for signed-in users. It starts while the session is still being
+/// asked for, so that its own requests go out beside the session's rather
+/// than after it (the API refuses them if nobody is signed in); once the
+/// server says nobody is, Sign in, coming back here after.
 pub(crate) fn guarded(session: Session, path: &str, page: impl FnOnce() -> AnyView) -> AnyView {
-    match session.signed_in() {
-        None => view! { <p class="cp-loading" role="status">"Loading…"</p> }.into_any(),
-        Some(true) => page(),
-        Some(false) => view! { <Redirect to=format!("/sign-in?next={path}")/> }.into_any(),
-    }
+    let router = use_router();
+    let sign_in = format!("/sign-in?next={path}");
+    // An effect, not a read here: the page is not built again when the session arrives.
+    Effect::new(move |_| {
+        if session.known.get() && session.user.with(Option::is_none) {
+            router.replace(&sign_in);
+        }
+    });
+    page()
+}
+
+/// What a page shows while the portal does not know yet whether it may.
+pub(crate) fn loading() -> AnyView {
+    view! { <p class="cp-loading" role="status">"Loading…"</p> }.into_any()
 }
 
 /// Replaces the current address once the page has rendered.

@@ -19,9 +19,14 @@ pub struct Session {
 }
 
 impl Session {
-    /// Whether a guarded page may show: `None` while still asking the server.
-    pub fn signed_in(&self) -> Option<bool> {
-        self.known.get().then(|| self.user.with(Option::is_some))
+    /// `user` signed in (`known`: as the server said), the browser `online` or not.
+    pub fn new(user: Option<MeResponse>, known: bool, online: RwSignal<bool>) -> Self {
+        Session {
+            user: RwSignal::new(user),
+            known: RwSignal::new(known),
+            notice: RwSignal::new(None),
+            online,
+        }
     }
 
     /// A call found the session gone: forget the user and say why.
@@ -35,12 +40,7 @@ impl Session {
 
 /// Provides the session and asks the server who is signed in.
 pub fn provide_session() -> Session {
-    let session = Session {
-        user: RwSignal::new(None),
-        known: RwSignal::new(false),
-        notice: RwSignal::new(None),
-        online: RwSignal::new(window().navigator().on_line()),
-    };
+    let session = Session::new(None, false, RwSignal::new(window().navigator().on_line()));
     provide_context(session);
     let follow = move |_| session.online.set(window().navigator().on_line());
     window_event_listener(ev::offline, follow);

@@ -4,16 +4,21 @@
 use leptos::prelude::*;
 use portal_types::Role;
 
-use crate::{app::guarded, pages::not_found::NotFoundPage, router::use_router, session::Session};
+use crate::{
+    app::{guarded, loading},
+    pages::not_found::NotFoundPage,
+    router::use_router,
+    session::Session,
+};
 
-/// `page` for an administrator; Page not found for anybody else signed in,
-/// Sign in for nobody.
+/// `page` for an administrator, once the session says so; Page not found for
+/// anybody else signed in, Sign in for nobody.
 pub fn admins_only(session: Session, path: &str, page: impl FnOnce() -> AnyView) -> AnyView {
     guarded(session, path, || {
-        if session.user.with(|u| u.as_ref().is_some_and(|u| u.role == Role::Admin)) {
-            page()
-        } else {
-            view! { <NotFoundPage/> }.into_any()
+        match session.user.with(|u| u.as_ref().map(|u| u.role == Role::Admin)) {
+            None => loading(),
+            Some(true) => page(),
+            Some(false) => view! { <NotFoundPage/> }.into_any(),
         }
     })
 }

@@ -127,6 +127,30 @@ test("Sign in pressed before the portal has started signs in once it has", async
   await page.context().close();
 });
 
+test("a page asks for what it shows beside the session, not after it", async () => {
+  const page = await newPage(browser, { serviceWorkers: "block" });
+  await page.goto(`${server.url}/sign-in`);
+  await signIn(page, "ada@example.com");
+  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  // The session's answer is held until the device list has been asked for:
+  // a page that waited for the session first would never show its list.
+  let listAsked;
+  const asked = new Promise((resolve) => (listAsked = resolve));
+  await page.route("**/api/v1/devices", (route) => {
+    listAsked();
+    return route.continue();
+  });
+  await page.route("**/api/v1/auth/session", async (route) => {
+    await asked;
+    await route.continue();
+  });
+  await page.reload();
+  await page.getByRole("listitem", { name: "Work phone" }).waitFor();
+  assert.ok(await page.getByRole("button", { name: "Sign out" }).isVisible(), "the session arrived too");
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 test("on a 360 px phone, with the keyboard only, Grace signs in and sees only her devices", async () => {
   const page = await newPage(browser, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
   await page.goto(`${server.url}/sign-in`);

@@ -88,17 +88,13 @@ pub fn type_into(root: &HtmlElement, id: &str, value: &str) {
 /// the mount.
 pub fn provide_signed_in(role: Option<Role>, online: RwSignal<bool>) -> Session {
     provide_router(|_| true);
-    let session = Session {
-        user: RwSignal::new(role.map(|role| MeResponse {
-            id: UserId(uuid::Uuid::from_u128(7)),
-            email: "ada@example.com".into(),
-            display_name: "Ada Lovelace".into(),
-            role,
-        })),
-        known: RwSignal::new(true),
-        notice: RwSignal::new(None),
-        online,
-    };
+    let user = role.map(|role| MeResponse {
+        id: UserId(uuid::Uuid::from_u128(7)),
+        email: "ada@example.com".into(),
+        display_name: "Ada Lovelace".into(),
+        role,
+    });
+    let session = Session::new(user, true, online);
     provide_context(session);
     session
 }
