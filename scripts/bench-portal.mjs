@@ -4,7 +4,8 @@
 //     of 15 cold loads (a new browser context each: empty caches, no service
 //     worker), beside a hand-written page with the same form served from
 //     loopback in the same run, the control; the same from the portal's
-//     address, /, which the server sends on to Sign in; and when the portal
+//     address, /, which the server sends on to Sign in; the same two from a
+//     page of another site, as a user's tab usually is; and when the portal
 //     behind it has started (trunk's TrunkApplicationStarted), which takes
 //     over a press made before;
 //   - the same on a second visit, the service worker's shell in place;
@@ -56,8 +57,11 @@ function recordUsable() {
   addEventListener("TrunkApplicationStarted", () => (window.__started = performance.now()));
 }
 
-async function timeToUsable(browser, url, context) {
+/// `from`: a page of another site the load starts from, as a user's tab
+/// usually has (a new renderer process either way, COOP or not).
+async function timeToUsable(browser, url, { context, from } = {}) {
   const page = context ? await context.newPage() : await newPage(browser);
+  if (from) await page.goto(from);
   await page.addInitScript(recordUsable);
   await page.goto(url);
   const at = await page.waitForFunction(() => window.__usable).then((h) => h.jsonValue());
@@ -114,18 +118,26 @@ try {
   const fromRoot = [];
   const plain = [];
   const plainWithHeaders = [];
+  const fromElsewhere = [];
+  const plainFromElsewhere = [];
+  // Another site than the portal's and the plain page's (127.0.0.1).
+  const elsewhere = `http://localhost:${control.address().port}/elsewhere`;
   for (let i = 0; i < LOADS; i++) {
     // Alternated, so that whatever else the machine does weighs on all.
     portal.push(await timeToUsable(browser, `${server.url}/sign-in`));
     fromRoot.push(await timeToUsable(browser, `${server.url}/`));
     plain.push(await timeToUsable(browser, controlUrl));
     plainWithHeaders.push(await timeToUsable(browser, `${controlUrl}headers`));
+    fromElsewhere.push(await timeToUsable(browser, `${server.url}/sign-in`, { from: elsewhere }));
+    plainFromElsewhere.push(await timeToUsable(browser, controlUrl, { from: elsewhere }));
   }
   figures.usable = median(portal.map((load) => load.at));
   figures.started = median(portal.map((load) => load.started));
   figures.usableFromRoot = median(fromRoot.map((load) => load.at));
   figures.control = median(plain.map((load) => load.at));
   figures.controlWithHeaders = median(plainWithHeaders.map((load) => load.at));
+  figures.usableFromElsewhere = median(fromElsewhere.map((load) => load.at));
+  figures.controlFromElsewhere = median(plainFromElsewhere.map((load) => load.at));
   if (TRACE) {
     const traced = await newPage(browser);
     await browser.startTracing(traced, { path: join(out, "sign-in.trace.json"), categories: TRACED });
@@ -142,7 +154,7 @@ try {
   await first.evaluate(() => navigator.serviceWorker.ready);
   await first.reload();
   const again = [];
-  for (let i = 0; i < LOADS; i++) again.push(await timeToUsable(browser, `${server.url}/sign-in`, context));
+  for (let i = 0; i < LOADS; i++) again.push(await timeToUsable(browser, `${server.url}/sign-in`, { context }));
   figures.usableAgain = median(again.map((load) => load.at));
   figures.startedAgain = median(again.map((load) => load.started));
   await context.close();
@@ -193,6 +205,7 @@ const rows = [
   ["usable", "time to usable, Sign in (cold)", figures.control, "plain page, same form"],
   ["usableFromRoot", "the same from the portal's address, /", figures.control, "plain page, same form"],
   ["controlWithHeaders", "plain page, the portal's COOP header", figures.control, "plain page, same form"],
+  ["usableFromElsewhere", "Sign in, from another site's page", figures.controlFromElsewhere, "plain page, the same way"],
   ["started", "portal started behind it (cold)", figures.control, "plain page, same form"],
   ["usableAgain", "time to usable, second visit", figures.control, "plain page, same form"],
   ["startedAgain", "portal started, second visit", figures.control, "plain page, same form"],

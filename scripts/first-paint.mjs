@@ -18,15 +18,19 @@ if (!/<body>\s*<\/body>/.test(page)) throw new Error(`${dist}/index.html: expect
 // The style sheet inline: the page paints without waiting for another file,
 // and its inline script, which a pending style sheet would hold back, runs
 // as it is parsed. The server allows both by their hashes.
-const sheet = page.match(/<link rel="stylesheet" href="\/([\w.-]+\.css)"[^>]*>/);
-if (!sheet) throw new Error(`${dist}/index.html links no style sheet`);
-const css = readFileSync(join(dist, sheet[1]), "utf8");
+// (trunk minifies the page: attributes may come unquoted and in any order)
+const sheet = page.match(/<link [^>]*\brel="?stylesheet\b[^>]*>/);
+const sheetFile = sheet?.[0].match(/\bhref="?\/([\w.-]+\.css)/)?.[1];
+if (!sheetFile) throw new Error(`${dist}/index.html links no style sheet`);
+const css = readFileSync(join(dist, sheetFile), "utf8");
 // Without trunk's preload hints: fetched and compiled while the page is
 // parsed, on two cores they held Sign in back by a third (measured); the
-// module script fetches the same files once the page is parsed.
+// module script fetches the same files once the page is parsed (from the
+// same origin; the hints' integrity attributes go with them).
 const written = page
+  .replace(/<!--[\s\S]*?-->/g, "")
   .replace(sheet[0], () => `<style>${css}</style>`)
-  .replace(/<link rel="(?:module)?preload"[^>]*>/g, "")
+  .replace(/<link [^>]*\brel="?(?:module)?preload\b[^>]*>/g, "")
   .replace(/<body>\s*<\/body>/, () => `<body>\n${signIn}\n</body>`);
 writeFileSync(join(dist, "sign-in.html"), written);
 console.log(`first paint: ${dist}/sign-in.html (${written.length} bytes)`);

@@ -44,15 +44,18 @@ pub fn App() -> impl IntoView {
 /// than after it (the API refuses them if nobody is signed in); once the
 /// server says nobody is, Sign in, coming back here after.
 pub(crate) fn guarded(session: Session, path: &str, page: impl FnOnce() -> AnyView) -> AnyView {
-    let router = use_router();
     let sign_in = format!("/sign-in?next={path}");
-    // An effect, not a read here: the page is not built again when the session arrives.
+    let signed_out = move || session.known.get() && session.user.with(Option::is_none);
+    // An effect, not a read here: the page is not built again when the
+    // session arrives (`admins_only` reads the role, and is).
+    let router = use_router();
     Effect::new(move |_| {
-        if session.known.get() && session.user.with(Option::is_none) {
+        if signed_out() {
             router.replace(&sign_in);
         }
     });
-    page()
+    // Known to be signed out already: no page to build, its requests refused.
+    if untrack(signed_out) { loading() } else { page() }
 }
 
 /// What a page shows while the portal does not know yet whether it may.

@@ -9,7 +9,8 @@ use crate::api::{self, ClientError};
 pub struct Session {
     /// The signed-in user; `None` when signed out.
     pub user: RwSignal<Option<MeResponse>>,
-    /// False until the server said who is signed in, so pages neither flash nor redirect early.
+    /// False until the server said who is signed in: until then pages start
+    /// (and admins' wait for the role), and none sends to Sign in.
     pub known: RwSignal<bool>,
     /// Shown on the Sign in page, e.g. why the user was sent there.
     pub notice: RwSignal<Option<String>>,
@@ -29,10 +30,13 @@ impl Session {
         }
     }
 
-    /// A call found the session gone: forget the user and say why.
+    /// A call found the session gone: forget the user and say why (unless
+    /// the session's own answer, still to come, is what says it).
     pub fn handle_error(&self, error: &ClientError) {
         if let ClientError::Unauthorized { .. } = error {
-            self.notice.set(Some(error.to_string()));
+            if self.known.get_untracked() {
+                self.notice.set(Some(error.to_string()));
+            }
             self.user.set(None);
         }
     }

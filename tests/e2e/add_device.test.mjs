@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
-import { AGENT_BIN, launchBrowser, newPage, signIn, startServer } from "./support.mjs";
+import { AGENT_BIN, launchBrowser, newPage, signedIn, signIn, startServer } from "./support.mjs";
 
 const run = promisify(execFile);
 let server;
@@ -89,10 +89,7 @@ test("Ada adds a phone: the rules, a code, the agent enrolls, the page follows t
 });
 
 test("another user's device is a not-found page, and back and forward work", async () => {
-  const page = await newPage(browser);
-  await page.goto(`${server.url}/sign-in`);
-  await signIn(page, "ada@example.com");
-  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  const page = await signedIn(browser, server.url, "ada@example.com");
   await page.getByRole("link", { name: "Personal iPhone" }).click();
   await page.getByRole("heading", { name: "Personal iPhone" }).waitFor();
   await page.getByText("is older than the required 17", { exact: false }).waitFor();

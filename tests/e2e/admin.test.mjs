@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, test } from "node:test";
-import { PASSWORD, api, launchBrowser, newPage, signIn, startServer } from "./support.mjs";
+import { api, launchBrowser, newPage, PASSWORD, signedIn, signIn, startServer } from "./support.mjs";
 
 let server;
 let browser;
@@ -24,10 +24,7 @@ after(async () => {
 });
 
 test("an employee has no Admin link, and the admin console's address is Page not found", async () => {
-  const page = await newPage(browser);
-  await page.goto(`${server.url}/sign-in`);
-  await signIn(page, "ada@example.com");
-  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  const page = await signedIn(browser, server.url, "ada@example.com");
   const nav = page.getByRole("navigation", { name: "Main" });
   await nav.getByRole("link", { name: "Help" }).waitFor();
   assert.equal(await nav.getByRole("link", { name: "Admin" }).count(), 0);
@@ -110,10 +107,7 @@ test("the administrator filters All devices to noncompliant Android phones, sort
 });
 
 test("the administrator reads the audit log filtered to one person's actions and exports it", async () => {
-  const page = await newPage(browser, { acceptDownloads: true });
-  await page.goto(`${server.url}/sign-in`);
-  await signIn(page, "it@example.com");
-  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  const page = await signedIn(browser, server.url, "it@example.com", { acceptDownloads: true });
   await page.goto(`${server.url}/admin`);
   await page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Audit log" }).click();
   await page.getByRole("heading", { name: "Audit log" }).waitFor();
@@ -150,10 +144,7 @@ test("the administrator resets an employee's lost phone with a reason the owner 
   await ada.getByRole("heading", { name: "Work phone" }).waitFor();
   await ada.getByRole("heading", { name: "Timeline" }).waitFor();
 
-  const it = await newPage(browser);
-  await it.goto(`${server.url}/sign-in`);
-  await signIn(it, "it@example.com");
-  await it.getByRole("heading", { name: "My devices" }).waitFor();
+  const it = await signedIn(browser, server.url, "it@example.com");
   await it.goto(`${server.url}/admin/devices?q=${encodeURIComponent("ada@example.com")}`);
   await it.getByRole("table", { name: "All devices" }).getByRole("link", { name: "Work phone" }).click();
   await it.getByRole("heading", { name: "Work phone", level: 1 }).waitFor();
@@ -189,10 +180,7 @@ test("the administrator raises the minimum Android version and an employee's pho
   const galaxy = grace.getByRole("listitem", { name: "Grace's Galaxy" });
   await galaxy.getByText("Can access").waitFor();
 
-  const it = await newPage(browser);
-  await it.goto(`${server.url}/sign-in`);
-  await signIn(it, "it@example.com");
-  await it.getByRole("heading", { name: "My devices" }).waitFor();
+  const it = await signedIn(browser, server.url, "it@example.com");
   await it.goto(`${server.url}/admin`);
   await it.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Policies" }).click();
   await it.getByRole("heading", { name: "Policies" }).waitFor();
@@ -220,10 +208,7 @@ test("the administrator raises the minimum Android version and an employee's pho
 });
 
 test("the administrator adds a required app, seeing first how many devices it reaches, then retires it", async () => {
-  const it = await newPage(browser);
-  await it.goto(`${server.url}/sign-in`);
-  await signIn(it, "it@example.com");
-  await it.getByRole("heading", { name: "My devices" }).waitFor();
+  const it = await signedIn(browser, server.url, "it@example.com");
   await it.goto(`${server.url}/admin`);
   await it.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Apps" }).click();
   await it.getByRole("heading", { name: "Apps", level: 1 }).waitFor();

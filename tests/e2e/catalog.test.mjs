@@ -4,7 +4,7 @@
 // Privacy.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { enrollRunningAgent, launchBrowser, newPage, signIn, startServer } from "./support.mjs";
+import { enrollRunningAgent, launchBrowser, newPage, signedIn, signIn, startServer } from "./support.mjs";
 
 let server;
 let browser;
@@ -28,10 +28,7 @@ after(async () => {
 });
 
 test("a required app installs by itself; Ada finds, installs and uninstalls an app", async () => {
-  const page = await newPage(browser);
-  await page.goto(`${server.url}/sign-in`);
-  await signIn(page, "ada@example.com");
-  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  const page = await signedIn(browser, server.url, "ada@example.com");
 
   // A new phone enrolls; its agent connects and nobody asks for anything.
   agent = await enrollRunningAgent(page, server.url, { platform: "android", name: "New Pixel", model: "Pixel 9", os_version: "15" });
@@ -87,10 +84,7 @@ test("a required app installs by itself; Ada finds, installs and uninstalls an a
 });
 
 test("an install the device cannot carry out shows Failed with the reason", async () => {
-  const page = await newPage(browser);
-  await page.goto(`${server.url}/sign-in`);
-  await signIn(page, "grace@example.com");
-  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  const page = await signedIn(browser, server.url, "grace@example.com");
   failing = await enrollRunningAgent(page, server.url, { platform: "android", name: "Full phone", model: "Pixel 6", os_version: "15" },
     ["--fail-installs", "orbit-drive"]);
 

@@ -4,7 +4,7 @@
 // connected one that takes corporate apps off itself and leaves the list.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { enrollRunningAgent, PASSWORD, launchBrowser, newPage, signIn, startServer } from "./support.mjs";
+import { enrollRunningAgent, launchBrowser, PASSWORD, signedIn, startServer } from "./support.mjs";
 
 let server;
 let browser;
@@ -29,10 +29,7 @@ after(async () => {
 const notAbout = (device) => (problem) => !(problem.includes("status of 404") && problem.includes(`/api/v1/devices/${device}`));
 
 test("Ada locks and then resets her lost phone, cancels a mistaken reset, and removes an old laptop", async () => {
-  const page = await newPage(browser);
-  await page.goto(`${server.url}/sign-in`);
-  await signIn(page, "ada@example.com");
-  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  const page = await signedIn(browser, server.url, "ada@example.com");
 
   // Ada's phone enrolls and its agent stays connected.
   agent = await enrollRunningAgent(page, server.url, { platform: "android", name: "Lost phone", model: "Pixel 8a", os_version: "15" });
@@ -126,10 +123,7 @@ test("Ada locks and then resets her lost phone, cancels a mistaken reset, and re
 });
 
 test("Grace removes a tablet she no longer uses: its agent takes corporate apps off and it leaves her list", async () => {
-  const page = await newPage(browser);
-  await page.goto(`${server.url}/sign-in`);
-  await signIn(page, "grace@example.com");
-  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  const page = await signedIn(browser, server.url, "grace@example.com");
   tablet = await enrollRunningAgent(page, server.url, { platform: "android", name: "Old tablet", model: "Galaxy Tab S6", os_version: "13" });
 
   await page.getByRole("link", { name: "Old tablet" }).click();

@@ -9,7 +9,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { eventually, launchBrowser, launchProfile, newPage, signIn, startServer } from "./support.mjs";
+import { eventually, launchBrowser, launchProfile, newPage, signedIn, startServer } from "./support.mjs";
 
 let server;
 let browser;
@@ -29,10 +29,7 @@ const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch:
 /// Signs Ada in on a phone-sized page and waits until the service worker
 /// controls it, so that what the page loads next goes through the worker.
 async function adaOnThePortal() {
-  const page = await newPage(browser, PHONE);
-  await page.goto(`${server.url}/sign-in`);
-  await signIn(page, "ada@example.com");
-  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  const page = await signedIn(browser, server.url, "ada@example.com", PHONE);
   await page.evaluate(() => navigator.serviceWorker.ready);
   await page.reload();
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
@@ -138,7 +135,7 @@ test("a new release replaces the old shell at the next visit", async (t) => {
 
   // The next release: its page changed, the worker sealed anew, as the build does.
   const index = join(dist, "sign-in.html");
-  writeFileSync(index, readFileSync(index, "utf8").replace("<head>", '<head>\n    <meta name="release" content="next" />'));
+  writeFileSync(index, readFileSync(index, "utf8").replace("<title>", '<meta name="release" content="next"><title>'));
   // Released later than the copy was made: Last-Modified counts whole seconds.
   const later = new Date(Date.now() + 2000);
   utimesSync(index, later, later);

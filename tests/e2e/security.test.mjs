@@ -2,7 +2,7 @@
 // sign out, sign in again with a code the test computes from the secret.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchBrowser, newPage, signIn, startServer, totp } from "./support.mjs";
+import { launchBrowser, newPage, signedIn, signIn, startServer, totp } from "./support.mjs";
 
 let server;
 let browser;
@@ -18,10 +18,7 @@ after(async () => {
 });
 
 test("Grace turns on an authenticator app, then signs in with its code and with a recovery code", async () => {
-  const page = await newPage(browser);
-  await page.goto(`${server.url}/sign-in`);
-  await signIn(page, "grace@example.com");
-  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  const page = await signedIn(browser, server.url, "grace@example.com");
   await page.getByRole("link", { name: "Security" }).click();
   await page.getByRole("heading", { name: "Security" }).waitFor();
   await page.getByText("Off.", { exact: false }).waitFor();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { eventually, launchBrowser, newPage, signIn, startServer } from "./support.mjs";
+import { eventually, launchBrowser, newPage, signedIn, signIn, startServer } from "./support.mjs";
 
 let server;
 let browser;
@@ -78,10 +78,16 @@ test("Sign in is on screen before the portal starts, and the portal's page is th
   const plain = await page.locator("body").ariaSnapshot();
   assert.match(plain, /textbox "Email": ada@example.com/);
   assert.match(plain, /button "Sign in with a passkey"/);
+  const layout = () =>
+    Promise.all(
+      [page.getByRole("heading", { name: "Sign in" }), page.getByLabel("Email"), page.getByLabel("Password"), page.getByRole("button", { name: "Sign in with a passkey" })].map((l) => l.boundingBox()),
+    );
+  const plainLayout = await layout();
 
   release();
   await started();
   assert.equal(await page.locator("body").ariaSnapshot(), plain, "the portal's Sign in reads as the plain one did");
+  assert.deepEqual(await layout(), plainLayout, "and sits where the plain one did");
   assert.equal(await page.getByRole("button", { name: "Sign in", exact: true }).count(), 1);
   assert.equal(await page.evaluate(() => document.activeElement?.id), "email", "focus stays in the field");
   // Typing goes on in the portal's field.
@@ -112,8 +118,11 @@ test("a visitor certainly signed out is sent to Sign in by the server, painted a
 
 test("Sign in pressed before the portal has started signs in once it has", async () => {
   const { page, release, started } = await pageBeforeThePortal();
+  const signIns = [];
+  page.on("request", (request) => request.url().endsWith("/api/v1/auth/sign-in") && signIns.push(request.method()));
   await page.getByLabel("Email").fill("ada@example.com");
   await page.getByLabel("Password").fill("demo-password-1");
+  await page.keyboard.press("Enter");
   await page.keyboard.press("Enter");
   const pressed = page.getByRole("button", { name: "Signing in…" });
   assert.ok(await pressed.isDisabled(), "the press is taken, once");
@@ -123,15 +132,26 @@ test("Sign in pressed before the portal has started signs in once it has", async
   await started();
   await page.getByRole("heading", { name: "My devices" }).waitFor();
   assert.equal(new URL(page.url()).pathname, "/devices");
+  assert.deepEqual(signIns, ["POST"], "pressed twice, signed in once");
   assert.deepEqual(page.problems, [], "no console errors, no CSP violation");
   await page.context().close();
 });
 
-test("a page asks for what it shows beside the session, not after it", async () => {
+test("when the portal cannot start, Sign in's plain page says so instead of signing in forever", async () => {
   const page = await newPage(browser, { serviceWorkers: "block" });
+  await page.route(/\/portal-[0-9a-f]+_bg\.wasm$/, (route) => route.abort());
   await page.goto(`${server.url}/sign-in`);
-  await signIn(page, "ada@example.com");
-  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  await page.getByLabel("Email").fill("ada@example.com");
+  await page.getByLabel("Password").fill("demo-password-1");
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.getByRole("alert").filter({ hasText: "The portal could not start. Reload the page to try again." }).waitFor();
+  assert.ok(await page.getByRole("button", { name: "Sign in", exact: true }).isEnabled());
+  assert.equal(new URL(page.url()).pathname, "/sign-in");
+  await page.context().close();
+});
+
+test("a page asks for what it shows beside the session, not after it", async () => {
+  const page = await signedIn(browser, server.url, "ada@example.com", { serviceWorkers: "block" });
   // The session's answer is held until the device list has been asked for:
   // a page that waited for the session first would never show its list.
   let listAsked;
@@ -146,7 +166,7 @@ test("a page asks for what it shows beside the session, not after it", async () 
   });
   await page.reload();
   await page.getByRole("listitem", { name: "Work phone" }).waitFor();
-  assert.ok(await page.getByRole("button", { name: "Sign out" }).isVisible(), "the session arrived too");
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
@@ -200,18 +220,21 @@ test("a wrong password is refused with a message and no session", async () => {
 });
 
 test("when the session ends elsewhere, the next load of My devices returns to Sign in", async () => {
-  const page = await newPage(browser);
-  await page.goto(`${server.url}/sign-in`);
-  await signIn(page, "ada@example.com");
-  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  const page = await signedIn(browser, server.url, "ada@example.com");
+  const [cookie] = await page.context().cookies();
 
-  // End the session on the server behind the portal's back, as an expiry would.
+  // End the session on the server behind the portal's back, as an expiry
+  // would, and keep its cookie: the server cannot tell it is over from the
+  // page's request, the portal finds out.
   const status = await page.evaluate(() => fetch("/api/v1/auth/sign-out", { method: "POST", headers: { "x-requested-with": "company-portal" } }).then((r) => r.status));
   assert.equal(status, 204);
-  await page.reload();
+  await page.context().addCookies([cookie]);
+  const response = await page.reload();
+  assert.equal(response.request().redirectedFrom(), null, "the page itself, with the dead cookie");
 
   await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
   assert.equal(new URL(page.url()).pathname, "/sign-in");
+  assert.equal(new URL(page.url()).search, "?next=/devices");
   assert.equal(await page.getByRole("button", { name: "Sign out" }).count(), 0);
   await page.context().close();
 });
@@ -219,10 +242,7 @@ test("when the session ends elsewhere, the next load of My devices returns to Si
 test("when the server cannot be reached, the page says so and Try again recovers", async () => {
   // The page's own handling: playwright's routes do not see the service
   // worker's requests (offline.test.mjs has the worker's journeys).
-  const page = await newPage(browser, { serviceWorkers: "block" });
-  await page.goto(`${server.url}/sign-in`);
-  await signIn(page, "grace@example.com");
-  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  const page = await signedIn(browser, server.url, "grace@example.com", { serviceWorkers: "block" });
   await page.locator(".cp-device").first().waitFor();
 
   await page.route("**/api/v1/devices", (route) => route.abort("connectionrefused"));

@@ -132,7 +132,19 @@ export async function eventually(check, ms = 10_000) {
 /// The JSON answer to a GET of `path`, with `page`'s session.
 export const api = (page, path) => page.evaluate((path) => fetch(path).then((r) => r.json()), path);
 
+/// A new page (`options` for its context) signed in as `email`, on My devices.
+export async function signedIn(browser, serverUrl, email, options = {}) {
+  const page = await newPage(browser, options);
+  await page.goto(`${serverUrl}/sign-in`);
+  await signIn(page, email);
+  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  return page;
+}
+
+/// Signs in on the portal's own Sign in, once it has taken over the plain one
+/// (whose presses sign_in_and_devices.test.mjs tests on their own).
 export async function signIn(page, email, password = PASSWORD) {
+  await page.locator("#cp-first-paint").waitFor({ state: "detached" });
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();

@@ -1,10 +1,38 @@
 //! The admin console's sections: the one the page is under marked current.
 
 use leptos::prelude::*;
-use portal::{components::admin_nav::AdminNav, router::provide_router};
+use portal::{
+    components::admin_nav::{AdminNav, admins_only},
+    router::provide_router,
+    session::Session,
+};
+use portal_types::Role;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-use crate::{mounted, texts};
+use crate::{mounted, texts, user};
+
+#[wasm_bindgen_test]
+async fn the_console_waits_for_the_role_then_shows_an_employee_page_not_found() {
+    let session = Session::new(None, false, RwSignal::new(true));
+    let root = mounted(move || {
+        provide_router(|_| true);
+        provide_context(session);
+        move || admins_only(session, "/admin", || view! { <h1>"Overview"</h1> }.into_any())
+    })
+    .await;
+    // Still asking the server: neither the console nor Page not found.
+    assert_eq!(texts(&root, "[role=status]"), ["Loading…"]);
+    assert!(texts(&root, "h1").is_empty());
+
+    session.user.set(Some(user(Role::Employee)));
+    session.known.set(true);
+    leptos::task::tick().await;
+    assert_eq!(texts(&root, "h1"), ["Page not found"]);
+
+    session.user.set(Some(user(Role::Admin)));
+    leptos::task::tick().await;
+    assert_eq!(texts(&root, "h1"), ["Overview"]);
+}
 
 #[wasm_bindgen_test]
 async fn the_section_a_page_is_under_is_marked_current() {

@@ -82,19 +82,23 @@ pub fn type_into(root: &HtmlElement, id: &str, value: &str) {
     input.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
 }
 
+/// Ada, signed in with `role`.
+pub fn user(role: Role) -> MeResponse {
+    MeResponse {
+        id: UserId(uuid::Uuid::from_u128(7)),
+        email: "ada@example.com".into(),
+        display_name: "Ada Lovelace".into(),
+        role,
+    }
+}
+
 /// A session as the portal holds it once the server has answered: `role`'s
 /// user signed in (none: signed out), and the browser `online` or not; with
 /// the router, which the components that link or navigate need. Call inside
 /// the mount.
 pub fn provide_signed_in(role: Option<Role>, online: RwSignal<bool>) -> Session {
     provide_router(|_| true);
-    let user = role.map(|role| MeResponse {
-        id: UserId(uuid::Uuid::from_u128(7)),
-        email: "ada@example.com".into(),
-        display_name: "Ada Lovelace".into(),
-        role,
-    });
-    let session = Session::new(user, true, online);
+    let session = Session::new(role.map(user), true, online);
     provide_context(session);
     session
 }

@@ -94,8 +94,8 @@ async fn signed_out_to_sign_in(State(secure_cookies): State<bool>, request: Requ
 /// The main bundle's page with Sign in painted in it (`scripts/first-paint.mjs`).
 const SIGN_IN_PAGE: &str = "sign-in.html";
 
-/// `value` as one value of a query, its slashes kept, as the portal's own
-/// guard writes `next` (and `decodeURIComponent` reads it).
+/// `value` as one value of a query, its slashes kept for the eye (Sign in
+/// reads `next` with `decodeURIComponent`).
 fn query_value(value: &str) -> String {
     value
         .bytes()

@@ -99,13 +99,13 @@ pub fn token_from(headers: &HeaderMap, secure: bool) -> Option<&str> {
 }
 
 /// Whether a page is asked for by a visitor with no session for certain: a
-/// navigation that would carry the cookie (typed, bookmarked, or from the
-/// portal itself; SameSite=Strict keeps it from other sites' links, which
-/// `Sec-Fetch-Site` tells apart) and carries none.
+/// navigation that would carry the cookie (typed, bookmarked, from the
+/// portal itself or from its own site; SameSite=Strict keeps it from other
+/// sites' links, which `Sec-Fetch-Site` tells apart) and carries none.
 pub fn navigation_certainly_signed_out(headers: &HeaderMap, secure: bool) -> bool {
     let fetch = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
     fetch("sec-fetch-mode") == Some("navigate")
-        && matches!(fetch("sec-fetch-site"), Some("none" | "same-origin"))
+        && matches!(fetch("sec-fetch-site"), Some("none" | "same-origin" | "same-site"))
         && token_from(headers, secure).is_none()
 }
 
