@@ -46,7 +46,8 @@ const texts = new Map(pages.map(([name]) => [name, readFileSync(join(dist, name)
 // page starts it (sign-in.html names none of them).
 const named = (page, [name]) => name.startsWith("snippets") || texts.get(page).includes(name.split("/").pop());
 const loads = pages.map((page) => [page, ...assets.filter((asset) => named(page[0], asset) || !pages.some(([other]) => named(other, asset)))]);
-const largest = loads.reduce((a, b) => (b.reduce((sum, row) => sum + row[2], 0) > a.reduce((sum, row) => sum + row[2], 0) ? b : a), loads[0] ?? assets);
+const brotli = (load) => load.reduce((sum, row) => sum + row[2], 0);
+const largest = loads.sort((a, b) => brotli(b) - brotli(a))[0];
 for (const [, raw, br, gz] of largest) {
   total.raw += raw;
   total.br += br;

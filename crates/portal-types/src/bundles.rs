@@ -70,8 +70,8 @@ pub fn is_main_path(path: &str) -> bool {
 
 /// Whether only a signed-in user sees the page at `path`: the routes each
 /// bundle's app guards (`guarded`, `admins_only` in the portal); Sign in,
-/// Help, Privacy and Page not found are for anyone. The server sends a visitor it knows to be signed out straight
-/// to Sign in for these.
+/// Help, Privacy and Page not found are for anyone. The server sends a
+/// visitor it knows to be signed out straight to Sign in for these.
 pub fn needs_sign_in(path: &str) -> bool {
     matches!(
         path.split('/').find(|s| !s.is_empty()),

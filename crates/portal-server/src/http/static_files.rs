@@ -19,10 +19,10 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use portal_types::bundles::{OTHERS, needs_sign_in};
-
-use crate::identity::session;
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
+
+use crate::identity::session;
 
 /// The page each bundle starts from: the main one's, then the others' in
 /// the order of [`OTHERS`].
