@@ -1,5 +1,6 @@
 //! The account's bundle: Security (passkeys, two-step verification,
-//! sessions). Visited now and then, so the first load does not carry it.
+//! sessions) and Add device (the terms, a code, the wait for the device).
+//! Visited now and then, so the first load does not carry them.
 
 use leptos::prelude::*;
 use portal_types::bundles::is_account_path;
@@ -8,7 +9,7 @@ use crate::{
     app::guarded,
     components::header::Header,
     live::provide_live_events,
-    pages::{not_found::NotFoundPage, security::SecurityPage},
+    pages::{add_device::AddDevicePage, not_found::NotFoundPage, security::SecurityPage},
     router::{provide_router, segments},
     session::provide_session,
 };
@@ -22,6 +23,7 @@ pub fn AccountApp() -> impl IntoView {
         let path = router.path.get();
         match segments(&path).as_slice() {
             ["security"] => guarded(session, &path, || view! { <SecurityPage/> }.into_any()),
+            ["devices", "add"] => guarded(session, &path, || view! { <AddDevicePage/> }.into_any()),
             _ => view! { <NotFoundPage/> }.into_any(),
         }
     };

@@ -18,6 +18,8 @@ pub fn describe(action: &str) -> String {
         "second_factor_disabled" => "Turned off two-step verification",
         "second_factor_locked" => "Two-step verification locked after wrong codes",
         "enrollment_code_issued" => "Got an enrollment code",
+        "terms_accepted" => "Accepted the terms and conditions",
+        "terms_published" => "Published terms and conditions",
         "device_enrolled" => "Enrolled a device",
         "device_renamed" => "Renamed a device",
         "device_removed" => "Removed a device",

@@ -5,8 +5,8 @@ use crate::{
     components::header::Header,
     live::provide_live_events,
     pages::{
-        activity::ActivityPage, add_device::AddDevicePage, device::DevicePage, my_devices::MyDevicesPage,
-        not_found::NotFoundPage, sign_in::SignInPage,
+        activity::ActivityPage, device::DevicePage, my_devices::MyDevicesPage, not_found::NotFoundPage,
+        sign_in::SignInPage,
     },
     router::{provide_router, segments, use_router},
     session::{Session, provide_session},
@@ -23,7 +23,6 @@ pub fn App() -> impl IntoView {
             [] => view! { <Redirect to="/devices".into()/> }.into_any(),
             ["sign-in"] => view! { <SignInPage/> }.into_any(),
             ["devices"] => guarded(session, &path, || view! { <MyDevicesPage/> }.into_any()),
-            ["devices", "add"] => guarded(session, &path, || view! { <AddDevicePage/> }.into_any()),
             ["devices", id] => {
                 let id = id.to_string();
                 guarded(session, &path, move || view! { <DevicePage id/> }.into_any())

@@ -2,7 +2,7 @@
 
 use portal_types::{
     AdminActionRequest, AdminDevice, App, AppInput, AuditPage, FleetPage, Overview, PolicyChange, PolicyVersion,
-    RequiredReach,
+    RequiredReach, TermsChange, TermsVersion,
 };
 
 use super::{ClientResult, get};
@@ -71,4 +71,14 @@ pub async fn retire_app(id: &str) -> ClientResult<()> {
 pub async fn required_reach(app: Option<String>, platforms: String) -> ClientResult<RequiredReach> {
     let app = app.map(|id| format!("app={id}&")).unwrap_or_default();
     get(&format!("/admin/required-reach?{app}platforms={platforms}")).await
+}
+
+/// The terms and conditions in force; version 0 before any were published.
+pub async fn terms() -> ClientResult<TermsVersion> {
+    get("/admin/terms").await
+}
+
+/// Publishes the next version of the terms.
+pub async fn publish_terms(change: &TermsChange) -> ClientResult<TermsVersion> {
+    super::post("/admin/terms", change).await
 }

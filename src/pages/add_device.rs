@@ -3,14 +3,16 @@ use std::time::Duration;
 use leptos::prelude::*;
 use portal_types::{
     EnrollmentCodeRequest, EnrollmentCodeResponse, EnrollmentOptions, FieldErrors, LiveEvent, LiveEventKind, Ownership,
-    Platform, PlatformRule,
+    Platform, PlatformRule, Terms,
 };
 
 use crate::{
-    api, components::field::Field, live::use_live_events, loader::load, router::use_router, session::use_session, task,
+    api, components::field::Field, format, live::use_live_events, loader::load, router::use_router,
+    session::use_session, task,
 };
 
-/// Add device: the rules first, then a one-time code for the device to enroll
+/// Add device: the rules first, the organisation's terms to accept if it has
+/// any, then a one-time code for the device to enroll
 /// with; the page moves on to the device as soon as it has enrolled.
 #[component]
 pub fn AddDevicePage() -> impl IntoView {
@@ -31,6 +33,8 @@ pub fn AddDevicePage() -> impl IntoView {
 #[component]
 fn Enroll(options: EnrollmentOptions) -> impl IntoView {
     let issued = RwSignal::new(None::<EnrollmentCodeResponse>);
+    let accepted = RwSignal::new(options.terms.as_ref().is_none_or(|t| t.accepted_at.is_some()));
+    let terms = StoredValue::new(options.terms.clone());
     let remaining = options.device_limit.saturating_sub(options.devices_enrolled);
     let summary = match remaining {
         0 => format!(
@@ -53,9 +57,53 @@ fn Enroll(options: EnrollmentOptions) -> impl IntoView {
         <p class="cp-lead">{mode} " " {summary}</p>
         {move || match issued.get() {
             Some(code) => view! { <CodePanel code issued/> }.into_any(),
+            None if remaining > 0 && !accepted.get() => match terms.get_value() {
+                Some(terms) => view! { <TermsPanel terms accepted/> }.into_any(),
+                None => ().into_any(),
+            },
             None if remaining > 0 => view! { <EnrollForm options=options.clone() issued/> }.into_any(),
             None => ().into_any(),
         }}
+    }
+}
+
+/// The terms in force, to read and accept before a code can be had; the
+/// form then takes their place, its first field focused.
+#[component]
+fn TermsPanel(terms: Terms, accepted: RwSignal<bool>) -> impl IntoView {
+    let session = use_session();
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let version = terms.version;
+    let accept = move |_| {
+        task::run(busy, async move {
+            match api::enrollment::accept_terms(version).await {
+                Ok(()) => {
+                    accepted.set(true);
+                    request_animation_frame(|| {
+                        if let Some(first) = document().get_element_by_id("platform") {
+                            wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(first)
+                                .focus()
+                                .ok();
+                        }
+                    });
+                }
+                Err(failure) => {
+                    session.handle_error(&failure);
+                    error.set(Some(failure.to_string()));
+                }
+            }
+        })
+    };
+    view! {
+        <div class="cp-terms-panel">
+            <h2 id="terms-heading">"Terms and conditions"</h2>
+            <p>"Read and accept your organisation's terms to enroll a device. Version "
+                {version} ", " {format::date_time(&terms.published_at)} "."</p>
+            <div class="cp-terms" tabindex="0" role="region" aria-labelledby="terms-heading" inner_html=terms.html></div>
+            {move || error.get().map(|message| view! { <p class="cp-alert cp-alert--error" role="alert">{message}</p> })}
+            <button class="cp-button cp-button--primary" type="button" on:click=accept disabled=move || busy.get()>"Accept"</button>
+        </div>
     }
 }
 

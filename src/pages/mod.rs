@@ -3,6 +3,7 @@ pub mod add_device;
 pub mod admin_apps;
 pub mod admin_device;
 pub mod admin_overview;
+pub mod admin_terms;
 pub mod all_devices;
 pub mod app_detail;
 pub mod apps;

@@ -3,13 +3,8 @@
 // desktop width, in the light scheme and in the dark one the system may ask
 // for: no violation anywhere.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { after, before, test } from "node:test";
-import { api, launchBrowser, newPage, signIn, startServer } from "./support.mjs";
-
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-const RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"];
+import { api, launchBrowser, newPage, signIn, startServer, tabTo, violations } from "./support.mjs";
 
 const WIDTHS = { phone: { width: 360, height: 740 }, desktop: { width: 1280, height: 900 } };
 const SCHEMES = ["light", "dark"];
@@ -26,17 +21,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-/// The violations axe finds on the page as it stands, one line each.
-async function violations(page) {
-  // Evaluated through the DevTools protocol, which the CSP does not govern:
-  // the portal itself still runs no inline script.
-  await page.evaluate(AXE);
-  const result = await page.evaluate((tags) => axe.run(document, { runOnly: { type: "tag", values: tags } }), RULES);
-  return result.violations.flatMap((v) =>
-    v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(" ")}: ${n.failureSummary.replace(/\s+/g, " ")}`),
-  );
-}
 
 /// Opens `path` and waits until its heading shows and nothing is still loading.
 async function settled(page, path) {
@@ -97,20 +81,9 @@ test("an employee's pages have no accessibility violations", async () => {
 test("the admin console's pages have no accessibility violations", async () => {
   await checkEvery("it@example.com", async (page) => {
     const { devices } = await api(page, "/api/v1/admin/devices?managed_by=on_premises");
-    return ["/admin", "/admin/devices", `/admin/devices/${devices[0].id}`, "/admin/apps", "/admin/policies", "/admin/audit"];
+    return ["/admin", "/admin/devices", `/admin/devices/${devices[0].id}`, "/admin/apps", "/admin/policies", "/admin/terms", "/admin/audit"];
   });
 });
-
-/// Presses Tab until `target` (a locator) has the focus: it must be
-/// reachable in the page's focus order (at most 80 presses).
-async function tabTo(page, target) {
-  await target.waitFor();
-  for (let press = 0; press < 80; press++) {
-    await page.keyboard.press("Tab");
-    if (await target.evaluate((element) => element === document.activeElement)) return;
-  }
-  throw new Error(`${target} is not reachable with Tab`);
-}
 
 test("with the keyboard alone, on a phone, Ada signs in, locks her phone and crosses to Apps and back", async () => {
   const page = await newPage(browser, { viewport: WIDTHS.phone, colorScheme: "dark" });

@@ -2,7 +2,8 @@
 // portal) and headless Chromium for the end-to-end journeys.
 import { execFile, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -10,6 +11,32 @@ import { promisify } from "node:util";
 import { chromium } from "playwright-core";
 
 export const PASSWORD = "demo-password-1";
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"];
+
+/// The violations axe-core (WCAG 2.2 A and AA, and its best practices) finds
+/// on the page as it stands, one line each.
+export async function violations(page) {
+  // Evaluated through the DevTools protocol, which the CSP does not govern:
+  // the portal itself still runs no inline script.
+  await page.evaluate(AXE);
+  const result = await page.evaluate((tags) => axe.run(document, { runOnly: { type: "tag", values: tags } }), AXE_RULES);
+  return result.violations.flatMap((v) =>
+    v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(" ")}: ${n.failureSummary.replace(/\s+/g, " ")}`),
+  );
+}
+
+/// Presses Tab until `target` (a locator) has the focus: it must be
+/// reachable in the page's focus order (at most 80 presses).
+export async function tabTo(page, target) {
+  await target.waitFor();
+  for (let press = 0; press < 80; press++) {
+    await page.keyboard.press("Tab");
+    if (await target.evaluate((element) => element === document.activeElement)) return;
+  }
+  throw new Error(`${target} is not reachable with Tab`);
+}
 
 /// `args`: more flags for the server, e.g. the help desk's.
 export async function startServer(args = []) {

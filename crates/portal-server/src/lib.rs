@@ -27,3 +27,4 @@ pub mod shared_keys;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod terms;

@@ -1,9 +1,9 @@
 //! The portal ships as five WebAssembly bundles, so that the first load
 //! stays small: the main one (sign-in, devices, activity), the catalog (apps,
 //! a device's Apps tab, help and privacy), the account's (security:
-//! passkeys, two-step verification, sessions), and two of the admin
+//! passkeys, two-step verification, sessions; and Add device), and two of the admin
 //! console's, which employees never download: the fleet's (Overview, All
-//! devices, a device's page) and the settings' (Apps, Policies, Audit log). The server picks the page a
+//! devices, a device's page) and the settings' (Apps, Policies, Terms, Audit log). The server picks the page a
 //! path starts from, and each bundle follows only its own links.
 
 /// A bundle besides the main one: where it is served from, and which paths it shows.
@@ -44,9 +44,13 @@ pub fn is_catalog_path(path: &str) -> bool {
     )
 }
 
-/// Whether the account's bundle shows `path`.
+/// Whether the account's bundle shows `path`: Security and Add device.
 pub fn is_account_path(path: &str) -> bool {
-    path.split('/').find(|s| !s.is_empty()) == Some("security")
+    let mut segments = path.split('/').filter(|s| !s.is_empty());
+    matches!(
+        (segments.next(), segments.next(), segments.next()),
+        (Some("security"), ..) | (Some("devices"), Some("add"), None)
+    )
 }
 
 /// Whether the admin console's fleet bundle shows `path`: the console but its settings.
@@ -54,12 +58,12 @@ pub fn is_admin_path(path: &str) -> bool {
     path.split('/').find(|s| !s.is_empty()) == Some("admin") && !is_settings_path(path)
 }
 
-/// Whether the settings' bundle shows `path`: Apps, Policies and the audit log.
+/// Whether the settings' bundle shows `path`: Apps, Policies, Terms and the audit log.
 pub fn is_settings_path(path: &str) -> bool {
     let mut segments = path.split('/').filter(|s| !s.is_empty());
     matches!(
         (segments.next(), segments.next(), segments.next()),
-        (Some("admin"), Some("apps" | "audit" | "policies"), None)
+        (Some("admin"), Some("apps" | "audit" | "policies" | "terms"), None)
     )
 }
 
@@ -127,13 +131,16 @@ mod tests {
     }
 
     #[test]
-    fn security_is_the_accounts_and_the_rest_the_main_bundles() {
+    fn security_and_add_device_are_the_accounts_and_the_rest_the_main_bundles() {
         assert!(is_account_path("/security") && is_account_path("/security/"));
         assert!(!is_account_path("/securityx") && !is_account_path("/devices/security"));
+        assert!(is_account_path("/devices/add") && is_account_path("/devices/add/"));
+        assert!(!is_account_path("/devices/add/x") && !is_account_path("/devices") && !is_account_path("/devices/42"));
         assert!(is_admin_path("/admin") && is_admin_path("/admin/devices"));
         assert!(is_settings_path("/admin/audit") && is_settings_path("/admin/audit/"));
         assert!(is_settings_path("/admin/policies") && !is_admin_path("/admin/policies"));
         assert!(is_settings_path("/admin/apps") && !is_admin_path("/admin/apps"));
+        assert!(is_settings_path("/admin/terms") && !is_admin_path("/admin/terms"));
         assert!(!is_admin_path("/admin/audit") && !is_settings_path("/admin/audit/x") && !is_settings_path("/admin"));
         assert!(!is_admin_path("/administrator") && !is_admin_path("/devices/admin"));
         for path in ["/", "/devices", "/devices/42", "/sign-in", "/activity"] {
@@ -141,6 +148,7 @@ mod tests {
         }
         for path in [
             "/security",
+            "/devices/add",
             "/apps",
             "/help",
             "/admin",

@@ -138,6 +138,10 @@ pub struct EnrollmentOptions {
     pub devices_enrolled: u32,
     pub platforms: Vec<PlatformRule>,
     pub categories: Vec<String>,
+    /// The terms in force, if the organisation has any: a code is issued
+    /// only once the caller has accepted this version.
+    #[serde(default)]
+    pub terms: Option<crate::Terms>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

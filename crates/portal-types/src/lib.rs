@@ -19,6 +19,7 @@ pub mod ids;
 pub mod inventory;
 pub mod live;
 pub mod policy;
+pub mod terms;
 
 pub use admin::{
     AdminActionRequest, AdminDevice, AuditEntry, AuditPage, ComplianceCount, FleetDevice, FleetPage, FleetSort,
@@ -47,6 +48,7 @@ pub use ids::{DeviceId, UserId};
 pub use inventory::{InventoryRecord, InventorySnapshot, OnMissing, RowError, SnapshotKind, SyncReport, SyncToken};
 pub use live::{LiveEvent, LiveEventKind};
 pub use policy::{Evaluation, PlatformSettings, PolicyChange, PolicySettings, PolicyVersion};
+pub use terms::{Terms, TermsAcceptance, TermsChange, TermsVersion};
 
 /// A whole number, written as JSON writes it: `365` or `365.0` alike (JSON
 /// Schema counts both as integers; serde alone refuses the second).

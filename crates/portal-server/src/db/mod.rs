@@ -800,6 +800,32 @@ pub trait PolicyStore: Send + Sync {
     async fn set_compliance(&self, judged: &[JudgedDevice]) -> DbResult<u64>;
 }
 
+/// A stored version of the terms and conditions.
+#[derive(Debug, Clone)]
+pub struct StoredTerms {
+    pub version: u32,
+    pub body: String,
+    /// Who published it: name and email, while the account exists.
+    pub published_by: Option<(String, String)>,
+    pub published_at: OffsetDateTime,
+    pub accepted_by: u64,
+}
+
+/// Versions of the terms and conditions, and who accepted which.
+#[async_trait]
+pub trait TermsStore: Send + Sync {
+    /// The newest version, if one was published.
+    async fn current_terms(&self) -> DbResult<Option<StoredTerms>>;
+    /// Stores `version` with its audit entry; false when that version
+    /// exists already (somebody published first).
+    async fn publish_terms(&self, version: u32, body: &str, by: UserId, audit: AuditEvent) -> DbResult<bool>;
+    /// When `user` accepted `version`, if they did.
+    async fn terms_accepted_at(&self, user: UserId, version: u32) -> DbResult<Option<OffsetDateTime>>;
+    /// Records the acceptance with its audit entry; accepting again keeps
+    /// the first time. Gives back when it was accepted.
+    async fn accept_terms(&self, user: UserId, version: u32, audit: AuditEvent) -> DbResult<OffsetDateTime>;
+}
+
 /// What one batch of a sync did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SyncCounts {
@@ -853,6 +879,7 @@ pub trait Database:
     + FleetStore
     + PolicyStore
     + InventoryStore
+    + TermsStore
     + NodeStateStore
     + 'static
 {

@@ -23,6 +23,7 @@ use crate::{
     http::error::{ApiJson, AppError},
     identity::session::CurrentUser,
     state::AppState,
+    terms,
 };
 
 /// How long a code may be used.
@@ -81,7 +82,9 @@ pub(crate) fn qr_svg(text: &str) -> Result<String, AppError> {
     responses((status = 200, body = EnrollmentOptions), (status = 401, body = ApiError)))]
 async fn options(State(state): State<AppState>, caller: CurrentUser) -> Result<Json<EnrollmentOptions>, AppError> {
     let enrolled = state.db.count_devices(caller.user.id).await?;
-    Ok(Json(state.policies.current().options(enrolled)))
+    let mut options = state.policies.current().options(enrolled);
+    options.terms = terms::for_user(&*state.db, caller.user.id).await?;
+    Ok(Json(options))
 }
 
 /// Issues a one-time enrollment code for a device the caller is adding.
@@ -90,7 +93,7 @@ async fn options(State(state): State<AppState>, caller: CurrentUser) -> Result<J
         (status = 201, body = EnrollmentCodeResponse, description = "The code, shown once"),
         (status = 422, body = ApiError, description = "A field a rule refuses, with a message for each"),
         (status = 401, body = ApiError),
-        (status = 403, body = ApiError, description = "An enrollment restriction forbids this device"),
+        (status = 403, body = ApiError, description = "An enrollment restriction forbids this device, or the terms in force are not accepted"),
     ))]
 async fn create_code(
     State(state): State<AppState>,
@@ -110,6 +113,7 @@ async fn create_code(
     if let Some(rule) = policy.enrollment_refusal(request.platform, request.ownership, enrolled) {
         return Err(AppError::refused(StatusCode::FORBIDDEN, "enrollment_restricted", rule));
     }
+    terms::require_accepted(&*state.db, caller.user.id).await?;
     let now = state.clock.now();
     let code = new_code();
     let expires_at = now + CODE_LIFETIME;

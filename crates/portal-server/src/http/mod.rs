@@ -26,6 +26,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
     admin, catalog, commands, devices, http::error::AppError, identity, inventory, live, policies, state::AppState,
+    terms,
 };
 
 pub use openapi::ApiDoc;
@@ -48,6 +49,7 @@ pub fn api() -> Router<AppState> {
         .merge(admin::audit::router())
         .merge(admin::devices::router())
         .merge(policies::routes::router())
+        .merge(terms::routes::router())
         .merge(inventory::routes::router())
         .merge(help::router())
         .merge(openapi::router())

@@ -322,6 +322,8 @@ impl Policy {
                 })
                 .collect(),
             categories: self.categories.clone(),
+            // Not the policy's: the enrollment route adds the terms in force.
+            terms: None,
         }
     }
 

@@ -22,4 +22,5 @@ mod security;
 mod shutdown;
 mod static_files;
 mod store;
+mod terms;
 mod throughput;

@@ -62,6 +62,9 @@ const EXPECTED: &[(&str, &str)] = &[
     ("post", "/api/v1/admin/sync-tokens"),
     ("post", "/api/v1/admin/inventory-sync"),
     ("put", "/api/v1/admin/policy"),
+    ("get", "/api/v1/admin/terms"),
+    ("post", "/api/v1/admin/terms"),
+    ("post", "/api/v1/terms/acceptances"),
     ("get", "/api/v1/help"),
 ];
 

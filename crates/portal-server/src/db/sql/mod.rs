@@ -13,6 +13,7 @@ mod inventory;
 mod node_state;
 mod passkeys;
 mod policies;
+mod terms;
 mod users;
 
 use std::{

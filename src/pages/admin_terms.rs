@@ -1,0 +1,82 @@
+//! Terms and conditions: the version employees accept before Add device
+//! gives them a code, and a new version published from here, which everyone
+//! accepts again at their next enrollment.
+
+use leptos::prelude::*;
+use portal_types::{TermsChange, TermsVersion};
+
+use crate::{api, format::date_time, loader::load, task};
+
+#[component]
+pub fn AdminTermsPage() -> impl IntoView {
+    let published = RwSignal::new(None::<TermsVersion>);
+    let current = load(api::admin::terms);
+    view! {
+        <section class="cp-page cp-page--wide">
+            <h1>"Terms and conditions"</h1>
+            <p class="cp-lead">"Employees accept these before Add device gives them a code, and each new version at their next enrollment."</p>
+            {move || match published.get().map(Ok).or_else(|| current.get()) {
+                None => view! { <p class="cp-loading" role="status">"Loading the terms…"</p> }.into_any(),
+                Some(Ok(version)) if version.version > 0 => {
+                    let people = match version.accepted_by {
+                        1 => "1 person".to_string(),
+                        n => format!("{n} people"),
+                    };
+                    let by = version.published_by.map(|by| format!(" by {by}")).unwrap_or_default();
+                    view! {
+                        <p role="status">{format!("Version {}, published{by} on {}. Accepted by {people}.", version.version, date_time(&version.published_at.unwrap_or_default()))}</p>
+                        <h2 id="terms-in-force">"In force"</h2>
+                        <div class="cp-terms" tabindex="0" role="region" aria-labelledby="terms-in-force" inner_html=version.html></div>
+                        {editor(version.version, version.text, published)}
+                    }.into_any()
+                }
+                Some(Ok(_)) => view! {
+                    <p role="status">"No terms yet: employees enroll without accepting any."</p>
+                    {editor(0, String::new(), published)}
+                }.into_any(),
+                Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// The text of the next version, starting from the one in force.
+fn editor(based_on: u32, text: String, published: RwSignal<Option<TermsVersion>>) -> impl IntoView {
+    let draft = RwSignal::new(text);
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        error.set(None);
+        let change = TermsChange {
+            based_on,
+            text: draft.get_untracked(),
+        };
+        task::run(busy, async move {
+            match api::admin::publish_terms(&change).await {
+                Ok(version) => published.set(Some(version)),
+                // The text's own message, or why publishing failed.
+                Err(failure) => error.set(Some(
+                    failure
+                        .fields()
+                        .get("text")
+                        .map_or_else(|| failure.to_string(), str::to_owned),
+                )),
+            }
+        })
+    };
+    view! {
+        <form class="cp-form" on:submit=submit novalidate>
+            <div class="cp-field">
+                <label for="terms-text">"New version"</label>
+                <textarea id="terms-text" rows="14" aria-describedby="terms-text-error terms-text-hint"
+                    aria-invalid=move || error.with(Option::is_some).to_string()
+                    prop:value=move || draft.get()
+                    on:input=move |ev| draft.set(event_target_value(&ev))></textarea>
+                <p class="cp-field__hint" id="terms-text-hint">"Plain text or Markdown: # headings, - lists, **bold**, [links](https://…)."</p>
+                <p class="cp-field__error" id="terms-text-error" role="alert">{move || error.get()}</p>
+            </div>
+            <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>"Publish new version"</button>
+        </form>
+    }
+}
