@@ -9,7 +9,7 @@ import { join } from "node:path";
 
 const dist = process.argv[2] ?? "dist";
 const workerPath = join(dist, "web-app", "sw.js");
-const pages = ["index.html", "sign-in.html", "catalog/index.html", "account/index.html", "admin/index.html", "admin-settings/index.html"];
+const pages = ["index.html", "sign-in.html", "catalog/index.html", "account/index.html", "admin/index.html", "admin-settings/index.html", "admin-organisation/index.html"];
 
 const main = readFileSync(join(dist, "index.html"), "utf8");
 const hashed = [

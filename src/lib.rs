@@ -10,6 +10,7 @@ pub mod components;
 pub mod format;
 pub mod live;
 pub mod loader;
+pub mod organisation_app;
 pub mod pages;
 pub mod router;
 pub mod session;

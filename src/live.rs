@@ -37,7 +37,7 @@ pub fn provide_live_events(session: Session) {
     Effect::new(move |_| {
         let signed_in = session.user.with(Option::is_some);
         match (signed_in, source.with_value(Option::is_some)) {
-            (true, false) => source.set_value(open(live)),
+            (true, false) => source.set_value(open(live, session)),
             (false, true) => source.update_value(|s| {
                 if let Some(s) = s.take() {
                     s.close();
@@ -48,7 +48,7 @@ pub fn provide_live_events(session: Session) {
     });
 }
 
-fn open(live: LiveEvents) -> Option<EventSource> {
+fn open(live: LiveEvents, session: Session) -> Option<EventSource> {
     let source = EventSource::new("/api/v1/events").ok()?;
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
         if let Some(data) = message.data().as_string() {
@@ -60,8 +60,15 @@ fn open(live: LiveEvents) -> Option<EventSource> {
     source
         .add_event_listener_with_callback("resync", on_message.as_ref().unchecked_ref())
         .ok()?;
-    // Lives as long as the stream; one per sign-in.
+    let on_branding = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
+        session.restyle(message.data().as_string().unwrap_or_default());
+    });
+    source
+        .add_event_listener_with_callback("branding", on_branding.as_ref().unchecked_ref())
+        .ok()?;
+    // Live as long as the stream; one each per sign-in.
     on_message.forget();
+    on_branding.forget();
     Some(source)
 }
 

@@ -17,6 +17,8 @@ pub struct Session {
     /// False while the browser has no network: what shows is what the portal
     /// last saw (the service worker keeps the device list), and actions wait.
     pub online: RwSignal<bool>,
+    /// The organisation's name, as its branding gives it.
+    pub organisation: RwSignal<Option<String>>,
 }
 
 impl Session {
@@ -27,7 +29,27 @@ impl Session {
             known: RwSignal::new(known),
             notice: RwSignal::new(None),
             online,
+            organisation: RwSignal::new(None),
         }
+    }
+
+    /// The organisation's name in the header and the page's title.
+    fn brand(&self, organisation: Option<String>) {
+        let title = organisation
+            .as_ref()
+            .map_or_else(|| "Company Portal".into(), |o| format!("{o} Company Portal"));
+        document().set_title(&title);
+        self.organisation.set(organisation);
+    }
+
+    /// The branding changed: its style sheet again (past the browser's copy),
+    /// and the organisation's new name (empty: none).
+    pub fn restyle(self, organisation: String) {
+        // An integer: formatting a float would bring 7 KB of code to every bundle.
+        if let Ok(Some(sheet)) = document().query_selector("link[href^='/branding.css']") {
+            let _ = sheet.set_attribute("href", &format!("/branding.css?v={}", js_sys::Date::now() as u64));
+        }
+        self.brand(Some(organisation).filter(|o| !o.is_empty()));
     }
 
     /// A call found the session gone: forget the user and say why (unless
@@ -58,6 +80,7 @@ pub fn provide_session() -> Session {
                         .set(Some(ClientError::Unauthorized { expired: true }.to_string()));
                 }
                 session.user.set(current.user);
+                session.brand(current.organisation);
             }
             Err(error) => session.notice.set(Some(error.to_string())),
         }

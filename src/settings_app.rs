@@ -1,4 +1,4 @@
-//! The admin console's settings bundle: Apps, Policies, Terms and the audit log,
+//! The admin console's settings bundle: Apps, Policies and the audit log,
 //! apart from the fleet's pages so that each keeps a small first load.
 
 use leptos::prelude::*;
@@ -9,7 +9,7 @@ use crate::{
         admin_nav::{AdminNav, admins_only},
         header::Header,
     },
-    pages::{admin_apps::AdminAppsPage, admin_terms::AdminTermsPage, audit_log::AuditLogPage, policies::PoliciesPage},
+    pages::{admin_apps::AdminAppsPage, audit_log::AuditLogPage, policies::PoliciesPage},
     router::provide_router,
     session::provide_session,
 };
@@ -24,7 +24,6 @@ pub fn SettingsApp() -> impl IntoView {
             let page = match path.trim_end_matches('/') {
                 "/admin/policies" => view! { <PoliciesPage/> }.into_any(),
                 "/admin/apps" => view! { <AdminAppsPage/> }.into_any(),
-                "/admin/terms" => view! { <AdminTermsPage/> }.into_any(),
                 _ => view! { <AuditLogPage/> }.into_any(),
             };
             view! { <AdminNav/>{page} }.into_any()

@@ -65,9 +65,9 @@ ensure_firefox() {
   command -v geckodriver >/dev/null || { say "geckodriver is installed but not on PATH (add ~/.cargo/bin)"; return 1; }
 }
 
-# build_portal [--enforce-budget]: release build of the portal's five bundles
-# into dist/ (the others into dist/catalog/, dist/account/, dist/admin/ and
-# dist/admin-settings/), Sign in painted into its own page, the service
+# build_portal [--enforce-budget]: release build of the portal's six bundles
+# into dist/ (the others into dist/catalog/, dist/account/, dist/admin/,
+# dist/admin-settings/ and dist/admin-organisation/), Sign in painted into its own page, the service
 # worker sealed with the release's shell, precompressed, with each
 # first load's size printed.
 build_portal() {
@@ -80,6 +80,7 @@ build_portal() {
   trunk build account.html --release --dist dist/account --public-url /account/
   trunk build admin.html --release --dist dist/admin --public-url /admin/
   trunk build settings.html --release --dist dist/admin-settings --public-url /admin-settings/
+  trunk build organisation.html --release --dist dist/admin-organisation --public-url /admin-organisation/
   node scripts/first-paint.mjs dist
   node scripts/seal-service-worker.mjs dist
   node scripts/compress-dist.mjs dist "$@"
@@ -87,6 +88,7 @@ build_portal() {
   node scripts/compress-dist.mjs dist/account "$@"
   node scripts/compress-dist.mjs dist/admin "$@"
   node scripts/compress-dist.mjs dist/admin-settings "$@"
+  node scripts/compress-dist.mjs dist/admin-organisation "$@"
 }
 
 # cargo-fuzz runs on stable Rust with --sanitizer none (libFuzzer, coverage-guided).

@@ -1,8 +1,8 @@
 //! The organisation's side, for IT administrators.
 
 use portal_types::{
-    AdminActionRequest, AdminDevice, App, AppInput, AuditPage, FleetPage, Overview, PolicyChange, PolicyVersion,
-    RequiredReach, TermsChange, TermsVersion,
+    AdminActionRequest, AdminDevice, App, AppInput, AuditPage, Branding, BrandingChange, FleetPage, Overview,
+    PolicyChange, PolicyVersion, RequiredReach, TermsChange, TermsVersion,
 };
 
 use super::{ClientResult, get};
@@ -81,4 +81,24 @@ pub async fn terms() -> ClientResult<TermsVersion> {
 /// Publishes the next version of the terms.
 pub async fn publish_terms(change: &TermsChange) -> ClientResult<TermsVersion> {
     super::post("/admin/terms", change).await
+}
+
+/// The organisation's branding in force.
+pub async fn branding() -> ClientResult<Branding> {
+    get("/branding").await
+}
+
+/// Saves the next version of the branding's settings.
+pub async fn save_branding(change: &BrandingChange) -> ClientResult<Branding> {
+    super::put("/admin/branding", change).await
+}
+
+/// A new logo, a PNG or an SVG file.
+pub async fn upload_logo(file: web_sys::File) -> ClientResult<Branding> {
+    super::put_file("/admin/branding/logo", file).await
+}
+
+/// Takes the logo away.
+pub async fn remove_logo() -> ClientResult<()> {
+    super::delete("/admin/branding/logo").await
 }

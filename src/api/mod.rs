@@ -132,6 +132,21 @@ pub(crate) async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B)
     .await
 }
 
+/// A PUT of a file, its type as the content type.
+pub(crate) async fn put_file<T: DeserializeOwned>(path: &str, file: web_sys::File) -> ClientResult<T> {
+    let content_type = file.type_();
+    decode(
+        send(
+            Request::put(&format!("{BASE}{path}"))
+                .header(CSRF_HEADER.0, CSRF_HEADER.1)
+                .header("content-type", &content_type)
+                .body(file),
+        )
+        .await?,
+    )
+    .await
+}
+
 /// A POST with a body whose answer has none.
 pub(crate) async fn post_empty_body<B: Serialize>(path: &str, body: &B) -> ClientResult<()> {
     send(

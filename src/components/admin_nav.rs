@@ -45,6 +45,7 @@ pub fn AdminNav() -> impl IntoView {
             <a href="/admin/devices" aria-current=current("/admin/devices")>"All devices"</a>
             <a href="/admin/apps" aria-current=current("/admin/apps")>"Apps"</a>
             <a href="/admin/policies" aria-current=current("/admin/policies")>"Policies"</a>
+            <a href="/admin/branding" aria-current=current("/admin/branding")>"Branding"</a>
             <a href="/admin/terms" aria-current=current("/admin/terms")>"Terms"</a>
             <a href="/admin/audit" aria-current=current("/admin/audit")>"Audit log"</a>
         </nav>

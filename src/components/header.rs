@@ -30,7 +30,9 @@ pub fn Header() -> impl IntoView {
     };
     view! {
         <header class="cp-header">
-            <a class="cp-header__brand" href="/devices">"Company Portal"</a>
+            <a class="cp-header__brand" href="/devices">
+                {move || session.organisation.get().unwrap_or_else(|| "Company Portal".into())}
+            </a>
             {move || session.user.get().map(|user| view! {
                 <nav class="cp-header__nav" aria-label="Main">
                     <a href="/devices" aria-current=current("/devices")>"My devices"</a>

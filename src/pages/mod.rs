@@ -1,6 +1,7 @@
 pub mod activity;
 pub mod add_device;
 pub mod admin_apps;
+pub mod admin_branding;
 pub mod admin_device;
 pub mod admin_overview;
 pub mod admin_terms;

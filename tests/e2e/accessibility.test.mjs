@@ -81,7 +81,7 @@ test("an employee's pages have no accessibility violations", async () => {
 test("the admin console's pages have no accessibility violations", async () => {
   await checkEvery("it@example.com", async (page) => {
     const { devices } = await api(page, "/api/v1/admin/devices?managed_by=on_premises");
-    return ["/admin", "/admin/devices", `/admin/devices/${devices[0].id}`, "/admin/apps", "/admin/policies", "/admin/terms", "/admin/audit"];
+    return ["/admin", "/admin/devices", `/admin/devices/${devices[0].id}`, "/admin/apps", "/admin/policies", "/admin/branding", "/admin/terms", "/admin/audit"];
   });
 });
 

@@ -45,7 +45,15 @@ async fn the_section_a_page_is_under_is_marked_current() {
     .await;
     assert_eq!(
         texts(&root, "nav[aria-label='Admin'] a"),
-        ["Overview", "All devices", "Apps", "Policies", "Terms", "Audit log"]
+        [
+            "Overview",
+            "All devices",
+            "Apps",
+            "Policies",
+            "Branding",
+            "Terms",
+            "Audit log"
+        ]
     );
     let expected = [
         ("/admin", "Overview"),
@@ -53,6 +61,7 @@ async fn the_section_a_page_is_under_is_marked_current() {
         ("/admin/devices", "All devices"),
         ("/admin/devices/3f2c", "All devices"),
         ("/admin/policies", "Policies"),
+        ("/admin/branding", "Branding"),
         ("/admin/terms", "Terms"),
         ("/admin/audit", "Audit log"),
     ];

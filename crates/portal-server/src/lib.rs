@@ -8,6 +8,7 @@
 //! every node). `http/` holds what every route shares; `db/` stores and loads.
 
 pub mod admin;
+pub mod branding;
 pub mod catalog;
 pub mod clock;
 pub mod commands;

@@ -11,6 +11,7 @@ use tokio::{net::TcpListener, sync::watch};
 use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
 
 use crate::{
+    branding::{self, BrandingInForce},
     catalog::seed,
     clock::{Clock, SystemClock},
     commands::expiry,
@@ -42,7 +43,8 @@ pub struct Application {
     tls: Option<RustlsConfig>,
     policies: Arc<Policies>,
     /// Loads the versions other nodes save.
-    policy_follower: tokio::task::JoinHandle<()>,
+    /// Each loads what another node saves (policy, branding) as it is told.
+    followers: Vec<tokio::task::JoinHandle<()>>,
     /// Tells the streams the server is stopping.
     stop: watch::Sender<bool>,
     stopping: Stopping,
@@ -106,7 +108,8 @@ impl Application {
         let events = Events::new(db.clone()).await?;
         let initial = Policy::load(config.provisioning_mode, config.policy_file.as_deref())?;
         let policies = Arc::new(Policies::load(db.clone(), initial, clock.now()).await?);
-        let policy_follower = policies.follow(&events);
+        let branding = Arc::new(BrandingInForce::load(db.clone(), config.help_desk()).await?);
+        let followers = vec![policies.follow(&events), branding.follow(&events)];
         let (stop, stopping) = Stopping::new();
         let state = AppState {
             db: db.clone(),
@@ -124,7 +127,7 @@ impl Application {
             command_ttl: time::Duration::hours(config.command_ttl_hours.into()),
             wipe_limits: Arc::new(RateLimiter::new("reset", 3, time::Duration::hours(1), db.clone())),
             secrets: Arc::new(SecretBox::load(config.secret_key.as_deref(), &config.data_dir)?),
-            help_desk: Arc::new(config.help_desk()),
+            branding,
             passkeys,
             passkey_limits: Arc::new(RateLimiter::new("passkey", 100, time::Duration::minutes(1), db.clone())),
         };
@@ -140,6 +143,7 @@ impl Application {
         }
         let mut router = Router::new()
             .merge(http::api())
+            .merge(branding::routes::assets())
             .with_state(state)
             .merge(static_files::router(&config.dist_dir, config.secure_cookies))
             .layer(middleware::from_fn_with_state(origins.clone(), csrf::protect))
@@ -159,7 +163,7 @@ impl Application {
             clock,
             tls,
             policies,
-            policy_follower,
+            followers,
             stop,
             stopping,
         })
@@ -233,7 +237,9 @@ impl Application {
         }
         sweeper.abort();
         judge.abort();
-        self.policy_follower.abort();
+        for follower in &self.followers {
+            follower.abort();
+        }
         // Connections still held by requests cut off after the grace do not
         // keep the process from stopping.
         if tokio::time::timeout(GRACE, self.db.close()).await.is_err() {

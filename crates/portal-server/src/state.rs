@@ -41,8 +41,8 @@ pub struct AppState {
     pub passkeys: Option<Arc<webauthn_rs::Webauthn>>,
     /// Passkey challenges asked for, per client address.
     pub passkey_limits: Arc<RateLimiter>,
-    /// Shown on the Help page.
-    pub help_desk: Arc<portal_types::HelpDesk>,
+    /// The organisation's branding in force (the Help page's help desk too).
+    pub branding: Arc<crate::branding::BrandingInForce>,
 }
 
 impl AppState {

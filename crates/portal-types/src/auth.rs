@@ -160,6 +160,10 @@ pub struct SessionResponse {
     /// The browser had a session and it timed out.
     #[serde(default)]
     pub expired: bool,
+    /// The organisation's name as its branding gives it, for the header and
+    /// the page titles; none: "Company Portal" alone.
+    #[serde(default)]
+    pub organisation: Option<String>,
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
-//! The portal ships as five WebAssembly bundles, so that the first load
+//! The portal ships as six WebAssembly bundles, so that the first load
 //! stays small: the main one (sign-in, devices, activity), the catalog (apps,
 //! a device's Apps tab, help and privacy), the account's (security:
 //! passkeys, two-step verification, sessions; and Add device), and two of the admin
 //! console's, which employees never download: the fleet's (Overview, All
-//! devices, a device's page) and the settings' (Apps, Policies, Terms, Audit log). The server picks the page a
+//! devices, a device's page), the settings' (Apps, Policies, Audit log) and
+//! the organisation's (Branding, Terms). The server picks the page a
 //! path starts from, and each bundle follows only its own links.
 
 /// A bundle besides the main one: where it is served from, and which paths it shows.
@@ -32,8 +33,13 @@ pub const SETTINGS: Bundle = Bundle {
     shows: is_settings_path,
 };
 
+pub const ORGANISATION: Bundle = Bundle {
+    base: "/admin-organisation/",
+    shows: is_organisation_path,
+};
+
 /// The bundles besides the main one.
-pub const OTHERS: [Bundle; 4] = [CATALOG, ACCOUNT, ADMIN, SETTINGS];
+pub const OTHERS: [Bundle; 5] = [CATALOG, ACCOUNT, ADMIN, SETTINGS, ORGANISATION];
 
 /// Whether the catalog bundle shows `path`.
 pub fn is_catalog_path(path: &str) -> bool {
@@ -53,18 +59,29 @@ pub fn is_account_path(path: &str) -> bool {
     )
 }
 
-/// Whether the admin console's fleet bundle shows `path`: the console but its settings.
+/// Whether the admin console's fleet bundle shows `path`: the console but
+/// its settings and the organisation's pages.
 pub fn is_admin_path(path: &str) -> bool {
-    path.split('/').find(|s| !s.is_empty()) == Some("admin") && !is_settings_path(path)
+    path.split('/').find(|s| !s.is_empty()) == Some("admin") && !is_settings_path(path) && !is_organisation_path(path)
 }
 
-/// Whether the settings' bundle shows `path`: Apps, Policies, Terms and the audit log.
-pub fn is_settings_path(path: &str) -> bool {
+/// `/admin/<page>` for one of `pages`.
+fn is_admin_page(path: &str, pages: &[&str]) -> bool {
     let mut segments = path.split('/').filter(|s| !s.is_empty());
-    matches!(
-        (segments.next(), segments.next(), segments.next()),
-        (Some("admin"), Some("apps" | "audit" | "policies" | "terms"), None)
-    )
+    match (segments.next(), segments.next(), segments.next()) {
+        (Some("admin"), Some(page), None) => pages.contains(&page),
+        _ => false,
+    }
+}
+
+/// Whether the settings' bundle shows `path`: Apps, Policies and the audit log.
+pub fn is_settings_path(path: &str) -> bool {
+    is_admin_page(path, &["apps", "audit", "policies"])
+}
+
+/// Whether the organisation's bundle shows `path`: Branding and Terms.
+pub fn is_organisation_path(path: &str) -> bool {
+    is_admin_page(path, &["branding", "terms"])
 }
 
 /// Whether the main bundle shows `path`: whatever no other does.
@@ -85,7 +102,10 @@ pub fn needs_sign_in(path: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_account_path, is_admin_path, is_catalog_path, is_main_path, is_settings_path, needs_sign_in};
+    use super::{
+        is_account_path, is_admin_path, is_catalog_path, is_main_path, is_organisation_path, is_settings_path,
+        needs_sign_in,
+    };
 
     #[test]
     fn only_sign_in_help_privacy_and_unknown_pages_are_for_anyone() {
@@ -140,7 +160,13 @@ mod tests {
         assert!(is_settings_path("/admin/audit") && is_settings_path("/admin/audit/"));
         assert!(is_settings_path("/admin/policies") && !is_admin_path("/admin/policies"));
         assert!(is_settings_path("/admin/apps") && !is_admin_path("/admin/apps"));
-        assert!(is_settings_path("/admin/terms") && !is_admin_path("/admin/terms"));
+        for page in ["/admin/terms", "/admin/branding/"] {
+            assert!(
+                is_organisation_path(page) && !is_settings_path(page) && !is_admin_path(page),
+                "{page}"
+            );
+        }
+        assert!(!is_organisation_path("/admin/terms/x") && !is_organisation_path("/terms"));
         assert!(!is_admin_path("/admin/audit") && !is_settings_path("/admin/audit/x") && !is_settings_path("/admin"));
         assert!(!is_admin_path("/administrator") && !is_admin_path("/devices/admin"));
         for path in ["/", "/devices", "/devices/42", "/sign-in", "/activity"] {

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod apps;
 pub mod auth;
+pub mod branding;
 pub mod bundles;
 pub mod commands;
 pub mod contrast;
@@ -33,6 +34,7 @@ pub use auth::{
     MeResponse, PasskeySummary, PasswordConfirmation, RecoveryCodesResponse, Role, SecurityResponse, SessionResponse,
     SignInRequest, TotpConfirmRequest, TotpSetupResponse,
 };
+pub use branding::{Branding, BrandingChange, BrandingSettings};
 pub use commands::{
     ActivityEntry, ActivityResponse, Command, CommandId, CommandKind, CommandOutcome, CommandReport, CommandState,
     CommandsResponse, DeviceCommand, LockRequest, RenameRequest, WipeRequest,

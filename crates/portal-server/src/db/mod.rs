@@ -800,6 +800,46 @@ pub trait PolicyStore: Send + Sync {
     async fn set_compliance(&self, judged: &[JudgedDevice]) -> DbResult<u64>;
 }
 
+/// A stored version of the branding.
+#[derive(Debug, Clone)]
+pub struct StoredBranding {
+    pub version: u32,
+    pub settings: portal_types::BrandingSettings,
+    pub has_logo: bool,
+    /// Who saved it: name and email, while the account exists.
+    pub changed_by: Option<(String, String)>,
+    pub changed_at: OffsetDateTime,
+}
+
+/// What a new version of the branding does with the logo.
+#[derive(Debug, Clone)]
+pub enum LogoChange {
+    Keep,
+    /// A PNG the server wrote.
+    Set(Vec<u8>),
+    Remove,
+}
+
+/// Versions of the organisation's branding.
+#[async_trait]
+pub trait BrandingStore: Send + Sync {
+    /// The newest version, if one was saved.
+    async fn current_branding(&self) -> DbResult<Option<StoredBranding>>;
+    /// The newest version's logo: its version and the PNG.
+    async fn branding_logo(&self) -> DbResult<Option<(u32, Vec<u8>)>>;
+    /// Stores `version` (its logo kept from the one before, replaced or
+    /// removed) with its audit entry, and tells every node; false when that
+    /// version exists already (somebody saved first).
+    async fn save_branding(
+        &self,
+        version: u32,
+        settings: &portal_types::BrandingSettings,
+        logo: LogoChange,
+        by: UserId,
+        audit: AuditEvent,
+    ) -> DbResult<bool>;
+}
+
 /// A stored version of the terms and conditions.
 #[derive(Debug, Clone)]
 pub struct StoredTerms {
@@ -880,6 +920,7 @@ pub trait Database:
     + PolicyStore
     + InventoryStore
     + TermsStore
+    + BrandingStore
     + NodeStateStore
     + 'static
 {

@@ -139,7 +139,7 @@ impl ReadCache {
                 inner.sessions_changed = change;
                 inner.sessions.retain(|_, (_, session, _)| session.user_id != *user);
             }
-            Some(Notice::Wake { .. } | Notice::Policy { .. }) => {}
+            Some(Notice::Wake { .. } | Notice::Policy { .. } | Notice::Branding { .. }) => {}
             Some(Notice::Resync) | None => {
                 // Every ticket taken so far is refused from now on.
                 inner.sessions_changed = change;

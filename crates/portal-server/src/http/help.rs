@@ -12,5 +12,5 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Open to everybody: a user who cannot sign in needs them most.
 #[utoipa::path(get, path = "/api/v1/help", tag = "help", responses((status = 200, body = HelpDesk)))]
 async fn help_desk(State(state): State<AppState>) -> Json<HelpDesk> {
-    Json(HelpDesk::clone(&state.help_desk))
+    Json(state.branding.current().branding.settings.help_desk.clone())
 }

@@ -25,8 +25,8 @@ use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
-    admin, catalog, commands, devices, http::error::AppError, identity, inventory, live, policies, state::AppState,
-    terms,
+    admin, branding, catalog, commands, devices, http::error::AppError, identity, inventory, live, policies,
+    state::AppState, terms,
 };
 
 pub use openapi::ApiDoc;
@@ -50,6 +50,7 @@ pub fn api() -> Router<AppState> {
         .merge(admin::devices::router())
         .merge(policies::routes::router())
         .merge(terms::routes::router())
+        .merge(branding::routes::router())
         .merge(inventory::routes::router())
         .merge(help::router())
         .merge(openapi::router())

@@ -18,6 +18,7 @@ use crate::state::AppState;
         (name = "device", description = "The device side: enrollment and signed requests"),
         (name = "events", description = "Live changes for the portal"),
         (name = "security", description = "The second factor, recovery codes and passkeys"),
+        (name = "branding", description = "The organisation's name, colours, logo, privacy statement and help desk"),
         (name = "meta", description = "This document"),
     )
 )]

@@ -154,22 +154,21 @@ async fn me(caller: CurrentUser) -> Json<MeResponse> {
 /// can ask on every load.
 #[utoipa::path(get, path = "/api/v1/auth/session", tag = "auth",
     responses((status = 200, body = SessionResponse)))]
-async fn current_session(caller: Result<CurrentUser, AppError>) -> Result<Json<SessionResponse>, AppError> {
-    match caller {
-        Ok(caller) => Ok(Json(SessionResponse {
-            user: Some(me_response(&caller.user)),
-            expired: false,
-        })),
-        Err(AppError::Unauthorized) => Ok(Json(SessionResponse {
-            user: None,
-            expired: false,
-        })),
-        Err(AppError::SessionExpired) => Ok(Json(SessionResponse {
-            user: None,
-            expired: true,
-        })),
-        Err(other) => Err(other),
-    }
+async fn current_session(
+    State(state): State<AppState>,
+    caller: Result<CurrentUser, AppError>,
+) -> Result<Json<SessionResponse>, AppError> {
+    let (user, expired) = match caller {
+        Ok(caller) => (Some(me_response(&caller.user)), false),
+        Err(AppError::Unauthorized) => (None, false),
+        Err(AppError::SessionExpired) => (None, true),
+        Err(other) => return Err(other),
+    };
+    Ok(Json(SessionResponse {
+        user,
+        expired,
+        organisation: state.branding.organisation(),
+    }))
 }
 
 /// Ends every session of the caller's, on every browser and device.

@@ -28,6 +28,9 @@ pub enum Notice {
     Account { user: UserId },
     /// A new version of the policy is in force: every node loads it.
     Policy { version: u32 },
+    /// A new version of the branding: every node loads it, and every open
+    /// portal restyles itself and shows the organisation's name (empty: none).
+    Branding { version: u32, organisation: String },
     /// Some notices may have been missed: every listener re-reads.
     Resync,
 }

@@ -489,7 +489,7 @@ async fn forged_replayed_stale_and_revoked_requests_are_refused() {
 
 /// Reads the event stream into `received` until `needle` arrives; a second
 /// without it fails the test.
-async fn wait_for(events: &mut reqwest::Response, received: &mut String, needle: &str) {
+pub async fn wait_for(events: &mut reqwest::Response, received: &mut String, needle: &str) {
     while !received.contains(needle) {
         let chunk = tokio::time::timeout(Duration::from_secs(1), events.chunk())
             .await

@@ -4,6 +4,7 @@
 
 mod admin;
 mod auth;
+mod branding;
 mod catalog;
 mod commands;
 mod demo;

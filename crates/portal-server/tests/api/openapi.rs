@@ -65,6 +65,10 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get", "/api/v1/admin/terms"),
     ("post", "/api/v1/admin/terms"),
     ("post", "/api/v1/terms/acceptances"),
+    ("get", "/api/v1/branding"),
+    ("put", "/api/v1/admin/branding"),
+    ("put", "/api/v1/admin/branding/logo"),
+    ("delete", "/api/v1/admin/branding/logo"),
     ("get", "/api/v1/help"),
 ];
 

@@ -5,6 +5,7 @@
 //! in both; what differs is in the backend's `dialect` module.
 
 mod audit;
+mod branding;
 mod catalog;
 mod commands;
 mod devices;

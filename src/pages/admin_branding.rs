@@ -1,0 +1,159 @@
+//! Branding: the organisation's name, theme colour and logo, which every
+//! open portal takes on at once, and its privacy statement and help desk.
+
+use leptos::{prelude::*, wasm_bindgen::JsCast};
+use portal_types::{Branding, BrandingChange, BrandingSettings, FieldErrors, HelpDesk};
+
+use crate::{api, components::field::Field, format::date_time, loader::load, task};
+
+#[component]
+pub fn AdminBrandingPage() -> impl IntoView {
+    let saved = RwSignal::new(None::<Branding>);
+    let current = load(api::admin::branding);
+    view! {
+        <section class="cp-page cp-page--wide">
+            <h1>"Branding"</h1>
+            <p class="cp-lead">"Your organisation's name, colour and logo in every employee's portal, and its privacy statement and help desk on the Privacy and Help pages."</p>
+            {move || match saved.get().map(Ok).or_else(|| current.get()) {
+                None => view! { <p class="cp-loading" role="status">"Loading the branding…"</p> }.into_any(),
+                Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+                Some(Ok(branding)) => {
+                    let status = match (&branding.changed_by, &branding.changed_at) {
+                        (Some(by), Some(at)) => format!("Version {}, saved by {by} on {}.", branding.version, date_time(at)),
+                        _ => format!("Version {}: the server's configuration.", branding.version),
+                    };
+                    view! {
+                        <p role="status">{status}</p>
+                        {logo(branding.logo.clone(), saved)}
+                        {settings(branding.version, branding.settings, saved)}
+                    }.into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+/// The logo: shown, replaced by a file picked, or taken away.
+fn logo(current: Option<String>, saved: RwSignal<Option<Branding>>) -> impl IntoView {
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let failed = move |failure: api::ClientError| {
+        error.set(Some(
+            failure
+                .fields()
+                .get("logo")
+                .map_or_else(|| failure.to_string(), str::to_owned),
+        ))
+    };
+    let upload = move |ev: leptos::ev::Event| {
+        let file = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .and_then(|input| input.files())
+            .and_then(|files| files.get(0));
+        if let Some(file) = file {
+            error.set(None);
+            task::run(busy, async move {
+                match api::admin::upload_logo(file).await {
+                    Ok(branding) => saved.set(Some(branding)),
+                    Err(failure) => failed(failure),
+                }
+            });
+        }
+    };
+    let remove = move |_| {
+        task::run(busy, async move {
+            match api::admin::remove_logo().await.and(Ok(api::admin::branding().await)) {
+                Ok(Ok(branding)) => saved.set(Some(branding)),
+                Ok(Err(failure)) | Err(failure) => failed(failure),
+            }
+        })
+    };
+    view! {
+        <h2>"Logo"</h2>
+        {current.clone().map(|src| view! { <img class="cp-logo-preview" src=src alt="The logo in force"/> })}
+        <div class="cp-field">
+            <label for="logo">"Logo file (PNG or SVG, at most 512 KB)"</label>
+            <input id="logo" type="file" accept="image/png,image/svg+xml" on:change=upload disabled=move || busy.get()
+                aria-describedby="logo-error" aria-invalid=move || error.with(Option::is_some).to_string()/>
+            <p class="cp-field__error" id="logo-error" role="alert">{move || error.get()}</p>
+        </div>
+        {current.map(|_| view! {
+            <button class="cp-button" type="button" on:click=remove disabled=move || busy.get()>"Remove logo"</button>
+        })}
+    }
+}
+
+/// An optional field's text, and back.
+fn text(value: &Option<String>) -> RwSignal<String> {
+    RwSignal::new(value.clone().unwrap_or_default())
+}
+
+fn optional(value: RwSignal<String>) -> Option<String> {
+    Some(value.get_untracked()).filter(|v| !v.trim().is_empty())
+}
+
+/// The name, colour, privacy statement and help desk, saved as a new version.
+fn settings(based_on: u32, current: BrandingSettings, saved: RwSignal<Option<Branding>>) -> impl IntoView {
+    let organisation = RwSignal::new(current.organisation);
+    let color = RwSignal::new(current.color);
+    let privacy = text(&current.privacy_url);
+    let desk = current.help_desk;
+    let desk_name = RwSignal::new(desk.name);
+    let (phone, email, website, note) = (
+        text(&desk.phone),
+        text(&desk.email),
+        text(&desk.website),
+        text(&desk.note),
+    );
+    let errors = RwSignal::new(FieldErrors::default());
+    let failure = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        failure.set(None);
+        let change = BrandingChange {
+            based_on,
+            settings: BrandingSettings {
+                organisation: organisation.get_untracked(),
+                color: color.get_untracked(),
+                privacy_url: optional(privacy),
+                help_desk: HelpDesk {
+                    name: desk_name.get_untracked(),
+                    phone: optional(phone),
+                    email: optional(email),
+                    website: optional(website),
+                    note: optional(note),
+                },
+            },
+        };
+        task::run(busy, async move {
+            match api::admin::save_branding(&change).await {
+                Ok(branding) => saved.set(Some(branding)),
+                Err(error) => {
+                    let fields = error.fields();
+                    if fields.is_empty() {
+                        failure.set(Some(error.to_string()));
+                    }
+                    errors.set(fields);
+                }
+            }
+        })
+    };
+    view! {
+        <form class="cp-form" on:submit=submit novalidate>
+            <h2>"Name and colour"</h2>
+            <Field label="Organisation name" id="organisation" value=organisation errors/>
+            <Field label="Theme colour" id="color" kind="color" value=color errors/>
+            <h2>"Privacy and help"</h2>
+            <Field label="Privacy statement address (https://…)" id="privacy_url" kind="url" value=privacy errors/>
+            <Field label="Help desk name" id="help_desk.name" value=desk_name errors/>
+            <Field label="Help desk phone" id="help_desk.phone" kind="tel" value=phone errors/>
+            <Field label="Help desk email" id="help_desk.email" kind="email" value=email errors/>
+            <Field label="Help desk website (https://…)" id="help_desk.website" kind="url" value=website errors/>
+            <Field label="Help desk note (opening hours, …)" id="help_desk.note" value=note errors/>
+            {move || failure.get().map(|m| view! { <p class="cp-alert cp-alert--error" role="alert">{m}</p> })}
+            <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>"Save branding"</button>
+        </form>
+    }
+}
