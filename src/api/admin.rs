@@ -83,11 +83,6 @@ pub async fn publish_terms(change: &TermsChange) -> ClientResult<TermsVersion> {
     super::post("/admin/terms", change).await
 }
 
-/// The organisation's branding in force.
-pub async fn branding() -> ClientResult<Branding> {
-    get("/branding").await
-}
-
 /// Saves the next version of the branding's settings.
 pub async fn save_branding(change: &BrandingChange) -> ClientResult<Branding> {
     super::put("/admin/branding", change).await

@@ -1,6 +1,7 @@
-//! The app catalog, installs on the user's devices, and the help desk.
+//! The app catalog, installs on the user's devices, and what the
+//! organisation tells its people: its help desk and branding.
 
-use portal_types::{AppDetail, AppInstall, AppsPage, Command, DeviceAppsResponse, HelpDesk};
+use portal_types::{AppDetail, AppInstall, AppsPage, Branding, Command, DeviceAppsResponse, HelpDesk};
 
 use super::{ClientResult, get, post};
 
@@ -27,4 +28,9 @@ pub async fn change(device: &str, app: &str, action: &str) -> ClientResult<Comma
 
 pub async fn help_desk() -> ClientResult<HelpDesk> {
     get("/help").await
+}
+
+/// The organisation's branding in force: its privacy statement, for one.
+pub async fn branding() -> ClientResult<Branding> {
+    get("/branding").await
 }

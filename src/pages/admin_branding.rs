@@ -9,7 +9,7 @@ use crate::{api, components::field::Field, format::date_time, loader::load, task
 #[component]
 pub fn AdminBrandingPage() -> impl IntoView {
     let saved = RwSignal::new(None::<Branding>);
-    let current = load(api::admin::branding);
+    let current = load(api::catalog::branding);
     view! {
         <section class="cp-page cp-page--wide">
             <h1>"Branding"</h1>
@@ -63,7 +63,7 @@ fn logo(current: Option<String>, saved: RwSignal<Option<Branding>>) -> impl Into
     };
     let remove = move |_| {
         task::run(busy, async move {
-            match api::admin::remove_logo().await.and(Ok(api::admin::branding().await)) {
+            match api::admin::remove_logo().await.and(Ok(api::catalog::branding().await)) {
                 Ok(Ok(branding)) => saved.set(Some(branding)),
                 Ok(Err(failure)) | Err(failure) => failed(failure),
             }

@@ -1,10 +1,18 @@
 use leptos::prelude::*;
 use portal_types::Ownership;
 
+use crate::{api, loader::load};
+
 /// What the organisation can see and do on a device of each ownership, and
-/// what it can never see: in the portal's own words.
+/// what it can never see: in the portal's own words, with the
+/// organisation's own privacy statement where its branding names one.
 #[component]
 pub fn PrivacyPage(ownership: Ownership) -> impl IntoView {
+    let branding = load(api::catalog::branding);
+    let statement = move || {
+        let url = branding.get()?.ok()?.settings.privacy_url?;
+        Some(view! { <p><a href=url>"Your organisation's privacy statement"</a></p> })
+    };
     let corporate = ownership == Ownership::Corporate;
     let current = |on: bool| on.then_some("page");
     let (sees, does): (&[&str], &[&str]) = if corporate {
@@ -59,6 +67,7 @@ pub fn PrivacyPage(ownership: Ownership) -> impl IntoView {
         <section class="cp-page cp-page--narrow">
             <h1>"Privacy"</h1>
             <p>"Your organisation manages your devices through this portal. Here is what that lets it see and do."</p>
+            {statement}
             <nav class="cp-tabs" aria-label="Ownership">
                 <a href="/privacy/corporate" aria-current=current(corporate)>"Corporate device"</a>
                 <a href="/privacy/personal" aria-current=current(!corporate)>"Personal device"</a>

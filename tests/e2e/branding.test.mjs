@@ -43,6 +43,7 @@ test("the administrator brands the portal and Ada's open portal changes without 
 
   await it.getByLabel("Organisation name").fill("Contoso");
   await it.getByLabel("Theme colour").fill("#6b2fa0");
+  await it.getByLabel("Privacy statement address (https://…)").fill("https://contoso.example/privacy");
   await it.getByRole("button", { name: "Save branding" }).click();
   await it.getByText(/^Version 1, saved by IT Admin \(it@example\.com\)/).waitFor();
   await it.getByLabel("Logo file (PNG or SVG, at most 512 KB)").setInputFiles({
@@ -74,6 +75,10 @@ test("the administrator brands the portal and Ada's open portal changes without 
   await visitor.getByRole("link", { name: "Contoso" }).waitFor();
   assert.equal(await visitor.title(), "Contoso Company Portal");
   assert.equal(await visitor.evaluate(() => getComputedStyle(document.querySelector(".cp-button--primary")).backgroundColor), "rgb(107, 47, 160)");
+  // Privacy links to the organisation's own statement.
+  await visitor.goto(`${server.url}/privacy/personal`);
+  const statement = visitor.getByRole("link", { name: "Your organisation's privacy statement" });
+  assert.equal(await statement.getAttribute("href"), "https://contoso.example/privacy");
 
   assert.deepEqual(ada.problems, []);
   // The browser logs the one refusal asked for, and nothing else.

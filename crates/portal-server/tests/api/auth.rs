@@ -100,7 +100,10 @@ async fn the_session_endpoint_says_who_is_signed_in_without_an_error() {
     let client = app.client();
     let (status, body) = app.get_json(&client, "/api/v1/auth/session").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body, serde_json::json!({ "user": null, "expired": false, "organisation": null }));
+    assert_eq!(
+        body,
+        serde_json::json!({ "user": null, "expired": false, "organisation": null })
+    );
 
     app.sign_in_with(&client, "grace@example.com", PASSWORD).await;
     let (_, body) = app.get_json(&client, "/api/v1/auth/session").await;
@@ -109,7 +112,10 @@ async fn the_session_endpoint_says_who_is_signed_in_without_an_error() {
     app.clock.advance(time::Duration::minutes(31));
     let (status, body) = app.get_json(&client, "/api/v1/auth/session").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body, serde_json::json!({ "user": null, "expired": true, "organisation": null }));
+    assert_eq!(
+        body,
+        serde_json::json!({ "user": null, "expired": true, "organisation": null })
+    );
 }
 
 #[tokio::test]

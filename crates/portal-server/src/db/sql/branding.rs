@@ -3,15 +3,11 @@
 use async_trait::async_trait;
 use portal_types::{BrandingSettings, UserId};
 
-use super::{Store, other, uid};
+use super::{Store, other, uid, version_column, version_read};
 use crate::{
     db::{AuditEvent, BrandingStore, DbError, DbResult, LogoChange, StoredBranding, values::Ts},
     live::Notice,
 };
-
-fn version_value(version: u32) -> DbResult<i32> {
-    i32::try_from(version).map_err(|e| DbError::Other(e.into()))
-}
 
 #[async_trait]
 impl BrandingStore for Store {
@@ -29,7 +25,7 @@ impl BrandingStore for Store {
             return Ok(None);
         };
         Ok(Some(StoredBranding {
-            version: u32::try_from(version).map_err(|e| DbError::Other(e.into()))?,
+            version: version_read(version)?,
             settings: serde_json::from_str(&settings).map_err(|e| DbError::Other(e.into()))?,
             has_logo,
             changed_by: name.zip(email),
@@ -43,7 +39,7 @@ impl BrandingStore for Store {
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(other)?;
-        Ok(row.and_then(|(version, logo)| Some((u32::try_from(version).ok()?, logo?))))
+        Ok(row.and_then(|(version, logo)| Some((version_read(version).ok()?, logo?))))
     }
 
     async fn save_branding(
@@ -67,7 +63,7 @@ impl BrandingStore for Store {
              VALUES ($1, $2, CASE WHEN $3 THEN $4 ELSE (SELECT logo FROM branding WHERE version = $1 - 1) END, $5, $6)
              ON CONFLICT (version) DO NOTHING",
         )
-        .bind(version_value(version)?)
+        .bind(version_column(version)?)
         .bind(settings)
         .bind(replace)
         .bind(new_logo)

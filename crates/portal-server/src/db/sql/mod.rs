@@ -202,6 +202,17 @@ pub fn other(error: sqlx::Error) -> DbError {
     }
 }
 
+/// A version (of the policy, the terms, the branding) as its `integer`
+/// column holds it.
+fn version_column(version: u32) -> DbResult<i32> {
+    i32::try_from(version).map_err(|e| DbError::Other(e.into()))
+}
+
+/// A version read from its column.
+fn version_read(column: i32) -> DbResult<u32> {
+    u32::try_from(column).map_err(|e| DbError::Other(e.into()))
+}
+
 fn uid(id: impl Into<Uid>) -> Uid {
     id.into()
 }

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use portal_types::{DeviceId, Inventory, Platform, PolicySettings, UserId};
 use time::OffsetDateTime;
 
-use super::{Store, other, uid};
+use super::{Store, other, uid, version_column, version_read};
 use crate::{
     db::{
         AuditEvent, Compliance, DbError, DbResult, EvaluationRecord, JudgedDevice, PolicyStore, StoredPolicy,
@@ -93,7 +93,7 @@ impl PolicyStore for Store {
             return Ok(None);
         };
         Ok(Some(StoredPolicy {
-            version: u32::try_from(version).map_err(|e| DbError::Other(e.into()))?,
+            version: version_read(version)?,
             settings: serde_json::from_str(&settings).map_err(|e| DbError::Other(e.into()))?,
             changed_by: name.zip(email),
             changed_at: changed_at.0,
@@ -120,7 +120,7 @@ impl PolicyStore for Store {
             "INSERT INTO policies (version, settings, changed_by, changed_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (version) DO NOTHING",
         )
-        .bind(i32::try_from(version).map_err(|e| DbError::Other(e.into()))?)
+        .bind(version_column(version)?)
         .bind(settings)
         .bind(by.map(uid))
         .bind(Ts(at))
@@ -150,7 +150,7 @@ impl PolicyStore for Store {
         .bind(signed(evaluation.devices))
         .bind(signed(evaluation.changed))
         .bind(evaluation.finished_at.map(Ts))
-        .bind(i32::try_from(version).map_err(|e| DbError::Other(e.into()))?)
+        .bind(version_column(version)?)
         .execute(&self.pool)
         .await
         .map_err(other)?;

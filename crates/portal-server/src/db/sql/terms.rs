@@ -4,12 +4,8 @@ use async_trait::async_trait;
 use portal_types::UserId;
 use time::OffsetDateTime;
 
-use super::{Store, other, uid};
-use crate::db::{AuditEvent, DbError, DbResult, StoredTerms, TermsStore, values::Ts};
-
-fn version_value(version: u32) -> DbResult<i32> {
-    i32::try_from(version).map_err(|e| DbError::Other(e.into()))
-}
+use super::{Store, other, uid, version_column, version_read};
+use crate::db::{AuditEvent, DbResult, StoredTerms, TermsStore, values::Ts};
 
 #[async_trait]
 impl TermsStore for Store {
@@ -28,7 +24,7 @@ impl TermsStore for Store {
             return Ok(None);
         };
         Ok(Some(StoredTerms {
-            version: u32::try_from(version).map_err(|e| DbError::Other(e.into()))?,
+            version: version_read(version)?,
             body,
             published_by: name.zip(email),
             published_at: published_at.0,
@@ -42,7 +38,7 @@ impl TermsStore for Store {
             "INSERT INTO terms (version, body, published_by, published_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (version) DO NOTHING",
         )
-        .bind(version_value(version)?)
+        .bind(version_column(version)?)
         .bind(body)
         .bind(uid(by))
         .bind(Ts(audit.at))
@@ -63,7 +59,7 @@ impl TermsStore for Store {
         let at: Option<Ts> =
             sqlx::query_scalar("SELECT accepted_at FROM terms_acceptances WHERE user_id = $1 AND version = $2")
                 .bind(uid(user))
-                .bind(version_value(version)?)
+                .bind(version_column(version)?)
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(other)?;
@@ -77,7 +73,7 @@ impl TermsStore for Store {
              ON CONFLICT (user_id, version) DO NOTHING RETURNING accepted_at",
         )
         .bind(uid(user))
-        .bind(version_value(version)?)
+        .bind(version_column(version)?)
         .bind(Ts(audit.at))
         .fetch_optional(&mut *tx)
         .await
@@ -91,7 +87,7 @@ impl TermsStore for Store {
                 "SELECT accepted_at FROM terms_acceptances WHERE user_id = $1 AND version = $2",
             )
             .bind(uid(user))
-            .bind(version_value(version)?)
+            .bind(version_column(version)?)
             .fetch_one(&mut *tx)
             .await
             .map_err(other)?,
