@@ -61,7 +61,8 @@ fn open(live: LiveEvents, session: Session) -> Option<EventSource> {
         .add_event_listener_with_callback("resync", on_message.as_ref().unchecked_ref())
         .ok()?;
     let on_branding = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
-        session.restyle(message.data().as_string().unwrap_or_default());
+        let name = message.data().as_string().unwrap_or_default();
+        session.restyle(serde_json::from_str(&name).unwrap_or_default());
     });
     source
         .add_event_listener_with_callback("branding", on_branding.as_ref().unchecked_ref())

@@ -83,6 +83,11 @@ pub async fn publish_terms(change: &TermsChange) -> ClientResult<TermsVersion> {
     super::post("/admin/terms", change).await
 }
 
+/// The branding in force, with who saved it.
+pub async fn branding() -> ClientResult<Branding> {
+    get("/admin/branding").await
+}
+
 /// Saves the next version of the branding's settings.
 pub async fn save_branding(change: &BrandingChange) -> ClientResult<Branding> {
     super::put("/admin/branding", change).await

@@ -136,6 +136,10 @@ fn EnrollForm(options: EnrollmentOptions, issued: RwSignal<Option<EnrollmentCode
         task::run(busy, async move {
             match api::enrollment::create_code(&request).await {
                 Ok(code) => issued.set(Some(code)),
+                // New terms were published since this page was opened: read them.
+                Err(api::ClientError::Api { error, .. }) if error.code == "terms_not_accepted" => {
+                    let _ = window().location().reload();
+                }
                 Err(error) => {
                     session.handle_error(&error);
                     field_errors.set(error.fields());

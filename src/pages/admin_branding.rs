@@ -4,12 +4,25 @@
 use leptos::{prelude::*, wasm_bindgen::JsCast};
 use portal_types::{Branding, BrandingChange, BrandingSettings, FieldErrors, HelpDesk};
 
-use crate::{api, components::field::Field, format::date_time, loader::load, task};
+use crate::{
+    api,
+    components::field::Field,
+    format::date_time,
+    loader::load,
+    session::{Session, use_session},
+    task,
+};
+
+/// In force: this page's header takes it on too, as open portals do.
+fn show(session: Session, saved: RwSignal<Option<Branding>>, branding: Branding) {
+    session.restyle(branding.settings.organisation.clone());
+    saved.set(Some(branding));
+}
 
 #[component]
 pub fn AdminBrandingPage() -> impl IntoView {
     let saved = RwSignal::new(None::<Branding>);
-    let current = load(api::catalog::branding);
+    let current = load(api::admin::branding);
     view! {
         <section class="cp-page cp-page--wide">
             <h1>"Branding"</h1>
@@ -35,6 +48,7 @@ pub fn AdminBrandingPage() -> impl IntoView {
 
 /// The logo: shown, replaced by a file picked, or taken away.
 fn logo(current: Option<String>, saved: RwSignal<Option<Branding>>) -> impl IntoView {
+    let session = use_session();
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let failed = move |failure: api::ClientError| {
@@ -55,7 +69,7 @@ fn logo(current: Option<String>, saved: RwSignal<Option<Branding>>) -> impl Into
             error.set(None);
             task::run(busy, async move {
                 match api::admin::upload_logo(file).await {
-                    Ok(branding) => saved.set(Some(branding)),
+                    Ok(branding) => show(session, saved, branding),
                     Err(failure) => failed(failure),
                 }
             });
@@ -63,8 +77,8 @@ fn logo(current: Option<String>, saved: RwSignal<Option<Branding>>) -> impl Into
     };
     let remove = move |_| {
         task::run(busy, async move {
-            match api::admin::remove_logo().await.and(Ok(api::catalog::branding().await)) {
-                Ok(Ok(branding)) => saved.set(Some(branding)),
+            match api::admin::remove_logo().await.and(Ok(api::admin::branding().await)) {
+                Ok(Ok(branding)) => show(session, saved, branding),
                 Ok(Err(failure)) | Err(failure) => failed(failure),
             }
         })
@@ -95,6 +109,7 @@ fn optional(value: RwSignal<String>) -> Option<String> {
 
 /// The name, colour, privacy statement and help desk, saved as a new version.
 fn settings(based_on: u32, current: BrandingSettings, saved: RwSignal<Option<Branding>>) -> impl IntoView {
+    let session = use_session();
     let organisation = RwSignal::new(current.organisation);
     let color = RwSignal::new(current.color);
     let privacy = text(&current.privacy_url);
@@ -129,7 +144,7 @@ fn settings(based_on: u32, current: BrandingSettings, saved: RwSignal<Option<Bra
         };
         task::run(busy, async move {
             match api::admin::save_branding(&change).await {
-                Ok(branding) => saved.set(Some(branding)),
+                Ok(branding) => show(session, saved, branding),
                 Err(error) => {
                     let fields = error.fields();
                     if fields.is_empty() {

@@ -44,6 +44,8 @@ pub fn AdminTermsPage() -> impl IntoView {
 fn editor(based_on: u32, text: String, published: RwSignal<Option<TermsVersion>>) -> impl IntoView {
     let draft = RwSignal::new(text);
     let error = RwSignal::new(None::<String>);
+    // Whether the message is about the text (not a refusal of the publish).
+    let invalid = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -70,7 +72,7 @@ fn editor(based_on: u32, text: String, published: RwSignal<Option<TermsVersion>>
             <div class="cp-field">
                 <label for="terms-text">"New version"</label>
                 <textarea id="terms-text" rows="14" aria-describedby="terms-text-error terms-text-hint"
-                    aria-invalid=move || error.with(Option::is_some).to_string()
+                    aria-invalid=move || invalid.get().to_string()
                     prop:value=move || draft.get()
                     on:input=move |ev| draft.set(event_target_value(&ev))></textarea>
                 <p class="cp-field__hint" id="terms-text-hint">"Plain text or Markdown: # headings, - lists, **bold**, [links](https://…)."</p>

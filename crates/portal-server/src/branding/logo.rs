@@ -1,6 +1,7 @@
 //! The organisation's logo: a PNG, or an SVG rasterised to one, so that
-//! what is served can only be pixels. An SVG's scripts, links, fonts and
-//! embedded images are never run or fetched (resvg renders shapes only).
+//! what is served can only be pixels. An SVG's scripts and links are never
+//! run, and its images (files on the server, data URLs) never read: resvg
+//! draws its shapes only, without text.
 
 use resvg::{tiny_skia, usvg};
 
@@ -32,9 +33,18 @@ pub fn accept(content_type: &str, bytes: &[u8]) -> Result<Vec<u8>, String> {
         .map_err(|_| "The logo could not be converted.".to_string())
 }
 
+/// The width and height a PNG's header gives, read before decoding, which
+/// sets aside memory for that many pixels.
+fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+    let header = bytes.strip_prefix(SIGNATURE)?.get(4..16)?;
+    let number = |at: usize| u32::from_be_bytes(header[at..at + 4].try_into().expect("four bytes"));
+    (&header[..4] == b"IHDR").then(|| (number(4), number(8)))
+}
+
 fn png(bytes: &[u8]) -> Result<tiny_skia::Pixmap, String> {
-    let pixmap = tiny_skia::Pixmap::decode_png(bytes).map_err(|_| "This file is not a PNG image that can be read.")?;
-    let (width, height) = (pixmap.width(), pixmap.height());
+    let not_png = "This file is not a PNG image that can be read.";
+    let (width, height) = png_size(bytes).ok_or(not_png)?;
     if width > MAX_SIDE || height > MAX_SIDE {
         return Err(format!(
             "The logo is {width}×{height} pixels; it can be at most {MAX_SIDE}×{MAX_SIDE}."
@@ -45,12 +55,19 @@ fn png(bytes: &[u8]) -> Result<tiny_skia::Pixmap, String> {
             "The logo is {width}×{height} pixels; it must be at least {MIN_SIDE}×{MIN_SIDE} to stay sharp."
         ));
     }
-    Ok(pixmap)
+    tiny_skia::Pixmap::decode_png(bytes).map_err(|_| not_png.into())
 }
 
 fn svg(bytes: &[u8]) -> Result<tiny_skia::Pixmap, String> {
-    let tree = usvg::Tree::from_data(bytes, &usvg::Options::default())
-        .map_err(|_| "This file is not an SVG image that can be read.")?;
+    let options = usvg::Options {
+        // usvg would read any path an <image> names, /dev/zero included.
+        image_href_resolver: usvg::ImageHrefResolver {
+            resolve_data: Box::new(|_, _, _| None),
+            resolve_string: Box::new(|_, _| None),
+        },
+        ..usvg::Options::default()
+    };
+    let tree = usvg::Tree::from_data(bytes, &options).map_err(|_| "This file is not an SVG image that can be read.")?;
     let size = tree.size();
     // As tall as the header needs, no wider than a PNG may be.
     let scale = (SVG_HEIGHT as f32 / size.height()).min(MAX_SIDE as f32 / size.width());
@@ -94,6 +111,30 @@ mod tests {
             (pixel.red(), pixel.green(), pixel.blue(), pixel.alpha()),
             (0x0b, 0x5c, 0xad, 255)
         );
+    }
+
+    #[test]
+    fn an_svg_reads_no_file_on_the_server() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("secret.svg");
+        std::fs::write(&secret, br##"<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8" fill="#ff0000"/></svg>"##).unwrap();
+        let svg = format!(
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="32" height="32"><image href="{}" width="32" height="32"/><image href="/dev/zero" width="1" height="1"/></svg>"#,
+            secret.display()
+        );
+        let drawn = tiny_skia::Pixmap::decode_png(&accept("image/svg+xml", svg.as_bytes()).unwrap()).unwrap();
+        assert!(
+            drawn.pixels().iter().all(|p| p.alpha() == 0),
+            "nothing drawn from the file"
+        );
+    }
+
+    #[test]
+    fn a_png_claiming_huge_sides_is_refused_before_it_is_decoded() {
+        let mut png = png_of(32, 32);
+        png[16..20].copy_from_slice(&60_000u32.to_be_bytes());
+        png[20..24].copy_from_slice(&60_000u32.to_be_bytes());
+        assert!(accept("image/png", &png).unwrap_err().contains("60000×60000"));
     }
 
     #[test]

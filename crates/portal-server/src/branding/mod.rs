@@ -40,8 +40,9 @@ pub struct InForce {
 
 impl InForce {
     fn new(branding: Branding) -> Self {
-        // Version 0 keeps `style/tokens.css` as it is.
-        let mut css = if branding.version == 0 {
+        // The default colour keeps `style/tokens.css` as it is (its dark
+        // scheme is tuned by hand).
+        let mut css = if branding.settings.color == DEFAULT_COLOR {
             String::new()
         } else {
             palette::css(&branding.settings.color)
@@ -88,6 +89,15 @@ impl BrandingInForce {
         };
         this.refresh().await?;
         Ok(this)
+    }
+
+    /// As anyone may read it: not who saved it.
+    pub fn public(&self) -> Branding {
+        Branding {
+            changed_by: None,
+            changed_at: None,
+            ..self.current().branding.clone()
+        }
     }
 
     pub fn current(&self) -> Arc<InForce> {

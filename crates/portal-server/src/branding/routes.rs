@@ -27,7 +27,7 @@ use crate::{
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(branding))
-        .routes(routes!(change_branding))
+        .routes(routes!(admin_branding, change_branding))
         // The limit the logo's own check words; beyond twice that, cut off.
         .merge(
             OpenApiRouter::new()
@@ -43,10 +43,23 @@ pub fn assets() -> Router<AppState> {
         .route("/branding/logo", get(logo_image))
 }
 
-/// The branding in force: anyone may read it (Sign in shows it).
+/// The branding in force, for anyone (Privacy, Help): without who saved it.
 #[utoipa::path(get, path = "/api/v1/branding", tag = "branding",
     responses((status = 200, body = Branding)))]
 async fn branding(State(state): State<AppState>) -> Result<Json<Branding>, AppError> {
+    state.branding.refresh().await?;
+    Ok(Json(state.branding.public()))
+}
+
+/// The branding in force, with who saved it and when.
+#[utoipa::path(get, path = "/api/v1/admin/branding", tag = "admin",
+    responses(
+        (status = 200, body = Branding),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError, description = "Not an administrator"),
+    ))]
+async fn admin_branding(State(state): State<AppState>, caller: CurrentUser) -> Result<Json<Branding>, AppError> {
+    admin(&caller)?;
     Ok(Json(state.branding.refresh().await?.branding.clone()))
 }
 
@@ -119,13 +132,13 @@ async fn change_branding(
     save(&state, &caller, client, change, LogoChange::Keep, "settings").await
 }
 
-/// The current version's settings, to change the logo alone.
-fn unchanged(state: &AppState) -> BrandingChange {
-    let in_force = state.branding.current();
-    BrandingChange {
+/// The newest version's settings, to change the logo alone.
+async fn unchanged(state: &AppState) -> Result<BrandingChange, AppError> {
+    let in_force = state.branding.refresh().await?;
+    Ok(BrandingChange {
         based_on: in_force.branding.version,
         settings: in_force.branding.settings.clone(),
-    }
+    })
 }
 
 /// A new logo: a PNG (16 to 1024 pixels each way) or an SVG, which is drawn
@@ -151,12 +164,17 @@ async fn upload_logo(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let png = logo::accept(content_type, &body).map_err(|why| {
+    let content_type = content_type.to_owned();
+    // Decoding and drawing take the CPU for a while: not on a request worker.
+    let accepted = tokio::task::spawn_blocking(move || logo::accept(&content_type, &body))
+        .await
+        .map_err(|error| AppError::Internal(error.into()))?;
+    let png = accepted.map_err(|why| {
         let mut errors = FieldErrors::default();
         errors.add("logo", &why);
         AppError::InvalidInput(errors)
     })?;
-    let change = unchanged(&state);
+    let change = unchanged(&state).await?;
     save(&state, &caller, client, change, LogoChange::Set(png), "logo").await
 }
 
@@ -173,7 +191,7 @@ async fn remove_logo(
     caller: CurrentUser,
 ) -> Result<Json<Branding>, AppError> {
     admin(&caller)?;
-    let change = unchanged(&state);
+    let change = unchanged(&state).await?;
     save(&state, &caller, client, change, LogoChange::Remove, "logo removed").await
 }
 

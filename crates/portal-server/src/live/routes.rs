@@ -22,7 +22,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Server-sent events: each change to the caller's devices, as it happens.
 /// Each event's data is a `LiveEvent`; `branding` (its data the
-/// organisation's name) means the organisation's branding changed; `resync` means some were missed (as
+/// organisation's name, a JSON string) means the branding changed; `resync`
+/// means some were missed (as
 /// a reconnected stream says first: the browser sends `Last-Event-ID`). The
 /// stream ends with the session: at sign-out on any node, when it has gone
 /// idle, and at its expiry.
@@ -69,10 +70,12 @@ async fn events(
                         .json_data(&event)
                         .unwrap_or_else(|_| Event::default().event("resync")),
                     Some(Ok(Notice::Resync) | Err(RecvError::Lagged(_))) => Event::default().event("resync").data(""),
-                    // Every open portal restyles itself (a name is one line).
-                    Some(Ok(Notice::Branding { organisation, .. })) => {
-                        Event::default().event("branding").data(organisation)
-                    }
+                    // Every open portal restyles itself. As JSON: an event with
+                    // empty data (no name) would not be dispatched.
+                    Some(Ok(Notice::Branding { organisation, .. })) => Event::default()
+                        .event("branding")
+                        .json_data(&organisation)
+                        .unwrap_or_else(|_| Event::default().event("resync")),
                     Some(Err(RecvError::Closed)) => return None,
                     // The account's sessions changed, or time to look again.
                     Some(Ok(Notice::Account { user: changed })) if changed != user => continue,

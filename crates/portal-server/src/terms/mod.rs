@@ -57,17 +57,20 @@ pub async fn for_user(db: &dyn Database, user: UserId) -> DbResult<Option<Terms>
 
 /// Add device issues a code only to a user who accepted the terms in force.
 pub async fn require_accepted(db: &dyn Database, user: UserId) -> Result<(), AppError> {
-    match for_user(db, user).await? {
-        Some(terms) if terms.accepted_at.is_none() => Err(AppError::refused(
-            StatusCode::FORBIDDEN,
-            "terms_not_accepted",
-            format!(
-                "Accept the terms and conditions (version {}) before you enroll a device.",
-                terms.version
-            ),
-        )),
-        _ => Ok(()),
+    let Some(terms) = db.current_terms().await? else {
+        return Ok(());
+    };
+    if db.terms_accepted_at(user, terms.version).await?.is_some() {
+        return Ok(());
     }
+    Err(AppError::refused(
+        StatusCode::FORBIDDEN,
+        "terms_not_accepted",
+        format!(
+            "Accept the terms and conditions (version {}) before you enroll a device.",
+            terms.version
+        ),
+    ))
 }
 
 /// Somebody published a version since the one read or edited.

@@ -70,6 +70,14 @@ async fn before_any_branding_the_configuration_holds_and_the_style_sheet_changes
     assert_eq!((status, css.as_str()), (StatusCode::OK, ""));
     let (_, session) = app.get_json(&anyone, "/api/v1/auth/session").await;
     assert_eq!(session["organisation"], Value::Null);
+
+    // A name alone, in the default colour, leaves the hand-tuned colours be.
+    let it = app.signed_in("it@example.com").await;
+    let mut named = contoso();
+    named.color = "#0b5cad".into();
+    assert_eq!(save(&app, &it, 0, &named).await.status(), StatusCode::OK);
+    let (_, css) = text(&anyone, app.url("/branding.css")).await;
+    assert_eq!(css, "");
 }
 
 #[tokio::test]
@@ -85,11 +93,22 @@ async fn an_administrator_brands_the_portal_and_open_portals_hear_of_it() {
     assert_eq!(saved.settings, contoso());
     assert_eq!(saved.changed_by.as_deref(), Some("IT Admin (it@example.com)"));
     let mut received = String::new();
-    wait_for(&mut events, &mut received, "event: branding\ndata: Contoso").await;
+    wait_for(&mut events, &mut received, "\"Contoso\"").await;
+    assert!(received.contains("event: branding\n"), "{received}");
 
     let anyone = app.client();
     let (_, session) = app.get_json(&anyone, "/api/v1/auth/session").await;
     assert_eq!(session["organisation"], "Contoso");
+    // Anyone reads the branding, not who saved it; administrators do.
+    let (_, public) = app.get_json(&anyone, "/api/v1/branding").await;
+    assert_eq!(
+        (public["version"].as_u64(), &public["changed_by"]),
+        (Some(1), &Value::Null)
+    );
+    let (_, full) = app.get_json(&it, "/api/v1/admin/branding").await;
+    assert_eq!(full["changed_by"], "IT Admin (it@example.com)");
+    let (status, _) = app.get_json(&ada, "/api/v1/admin/branding").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
     let (_, help) = app.get_json(&anyone, "/api/v1/help").await;
     assert_eq!(serde_json::from_value::<HelpDesk>(help).unwrap(), contoso().help_desk);
     let sheet = anyone.get(app.url("/branding.css")).send().await.unwrap();

@@ -493,7 +493,7 @@ pub async fn wait_for(events: &mut reqwest::Response, received: &mut String, nee
     while !received.contains(needle) {
         let chunk = tokio::time::timeout(Duration::from_secs(1), events.chunk())
             .await
-            .expect("an event within a second");
+            .unwrap_or_else(|_| panic!("no {needle:?} within a second; received {received:?}"));
         received.push_str(&String::from_utf8_lossy(&chunk.unwrap().unwrap()));
     }
 }

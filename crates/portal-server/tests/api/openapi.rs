@@ -66,6 +66,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("post", "/api/v1/admin/terms"),
     ("post", "/api/v1/terms/acceptances"),
     ("get", "/api/v1/branding"),
+    ("get", "/api/v1/admin/branding"),
     ("put", "/api/v1/admin/branding"),
     ("put", "/api/v1/admin/branding/logo"),
     ("delete", "/api/v1/admin/branding/logo"),
