@@ -12,11 +12,10 @@ pub mod rules;
 use std::sync::{Arc, RwLock};
 
 use portal_types::{Branding, BrandingSettings, HelpDesk};
-use time::format_description::well_known::Rfc3339;
 use tokio::{sync::broadcast::error::RecvError, task::JoinHandle};
 
 use crate::{
-    db::{Database, DbResult, StoredBranding},
+    db::{Database, DbResult, StoredBranding, values::Ts},
     live::{Events, Notice},
 };
 
@@ -27,8 +26,6 @@ pub const DEFAULT_COLOR: &str = "#0b5cad";
 /// The branding in force on this node, and the style sheet it makes.
 pub struct BrandingInForce {
     current: RwLock<Arc<InForce>>,
-    /// Version 0: the server's configuration (its help desk flags).
-    defaults: BrandingSettings,
     db: Arc<dyn Database>,
 }
 
@@ -63,13 +60,14 @@ fn branding_of(stored: StoredBranding) -> Branding {
         logo: stored.has_logo.then(|| format!("/branding/logo?v={}", stored.version)),
         settings: stored.settings,
         changed_by: stored.changed_by.map(|(name, email)| format!("{name} ({email})")),
-        changed_at: stored.changed_at.format(&Rfc3339).ok(),
+        changed_at: Some(Ts(stored.changed_at).rfc3339()),
     }
 }
 
 impl BrandingInForce {
     /// The newest stored version, or the configuration's help desk.
     pub async fn load(db: Arc<dyn Database>, help_desk: HelpDesk) -> DbResult<Self> {
+        // Version 0: the server's configuration (its help desk flags).
         let defaults = BrandingSettings {
             organisation: String::new(),
             color: DEFAULT_COLOR.into(),
@@ -79,12 +77,11 @@ impl BrandingInForce {
         let this = Self {
             current: RwLock::new(Arc::new(InForce::new(Branding {
                 version: 0,
-                settings: defaults.clone(),
+                settings: defaults,
                 logo: None,
                 changed_by: None,
                 changed_at: None,
             }))),
-            defaults,
             db,
         };
         this.refresh().await?;
@@ -107,10 +104,6 @@ impl BrandingInForce {
     /// The organisation's name, if it has one.
     pub fn organisation(&self) -> Option<String> {
         Some(self.current().branding.settings.organisation.clone()).filter(|name| !name.is_empty())
-    }
-
-    pub fn defaults(&self) -> &BrandingSettings {
-        &self.defaults
     }
 
     /// Reads the newest stored version, puts it in force here if newer, and

@@ -5,7 +5,7 @@ use portal_types::{BrandingSettings, FieldErrors};
 
 use super::palette;
 
-pub const MAX_ORGANISATION: usize = 60;
+const MAX_ORGANISATION: usize = 60;
 const MAX_NOTE: usize = 500;
 
 /// An https:// address with a host.

@@ -7,10 +7,10 @@ pub mod routes;
 
 use axum::http::StatusCode;
 use portal_types::{FieldErrors, Terms, UserId};
-use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+use time::OffsetDateTime;
 
 use crate::{
-    db::{Database, DbResult, StoredTerms},
+    db::{Database, DbResult, StoredTerms, values::Ts},
     http::error::AppError,
 };
 
@@ -18,7 +18,7 @@ use crate::{
 pub const MAX_LENGTH: usize = 20_000;
 
 fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_default()
+    Ts(at).rfc3339()
 }
 
 /// What is wrong with a new version's text, field by field.
