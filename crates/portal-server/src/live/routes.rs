@@ -45,7 +45,7 @@ async fn events(
     // An id without data: the browser keeps it and sends it back when it
     // reconnects, which is how a new stream knows it may have missed some.
     let first = if headers.contains_key("last-event-id") {
-        Event::default().id("0").event("resync").data("")
+        resync().id("0")
     } else {
         Event::default().id("0").comment("")
     };
@@ -68,14 +68,14 @@ async fn events(
                 let event = match notice {
                     Some(Ok(Notice::User { user: owner, event })) if owner == user => Event::default()
                         .json_data(&event)
-                        .unwrap_or_else(|_| Event::default().event("resync")),
-                    Some(Ok(Notice::Resync) | Err(RecvError::Lagged(_))) => Event::default().event("resync").data(""),
+                        .unwrap_or_else(|_| resync()),
+                    Some(Ok(Notice::Resync) | Err(RecvError::Lagged(_))) => resync(),
                     // Every open portal restyles itself. As JSON: an event with
                     // empty data (no name) would not be dispatched.
                     Some(Ok(Notice::Branding { organisation, .. })) => Event::default()
                         .event("branding")
                         .json_data(&organisation)
-                        .unwrap_or_else(|_| Event::default().event("resync")),
+                        .unwrap_or_else(|_| resync()),
                     Some(Err(RecvError::Closed)) => return None,
                     // The account's sessions changed, or time to look again.
                     Some(Ok(Notice::Account { user: changed })) if changed != user => continue,
@@ -96,6 +96,12 @@ async fn events(
 
 /// Whether the session behind a stream is still there (signed out neither
 /// here nor on another node, not idle), whatever id re-authentication gave it.
+/// "Some were missed". Browsers dispatch no event without a data line, and
+/// axum writes none for empty data, so it says something.
+fn resync() -> Event {
+    Event::default().event("resync").data("missed")
+}
+
 async fn still_signed_in(state: &AppState, user: UserId, created_at: time::OffsetDateTime) -> bool {
     let idle_since = state.clock.now() - IDLE_TIMEOUT;
     // Not sure (the database did not answer): keep it, and look again later.
