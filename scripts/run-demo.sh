@@ -17,9 +17,12 @@ Demo users (password for all: demo-password-1)
   ada@example.com    employee
   grace@example.com  employee
   it@example.com     IT admin
+The gateway: https://127.0.0.1:8443/expenses/ (a self-signed certificate),
+open with a registered, compliant device's certificate (see the README).
 Stop with Ctrl-C.
 TEXT
 exec target/release/portal-server --demo \
+  --gateway-bind 127.0.0.1:8443 \
   --help-desk-name "Example Corp IT Service Desk" \
   --help-desk-phone "+1 555 0100" \
   --help-desk-email "help@example.com" \

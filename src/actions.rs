@@ -27,6 +27,9 @@ pub fn describe(action: &str) -> String {
         "sync_requested" => "Asked a device to check status",
         "lock_requested" => "Locked a device",
         "wipe_requested" => "Reset a device",
+        "gateway_access_refused" => "Was refused a published app",
+        "gateway_app_published" => "Published an app through the gateway",
+        "gateway_app_unpublished" => "Stopped publishing an app",
         _ => "",
     };
     if !known.is_empty() {

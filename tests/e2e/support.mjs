@@ -52,7 +52,8 @@ export async function startServer(args = []) {
 }
 
 /// One portal-server process on a free port with the built portal (`dist`
-/// unless `args` name another); `args` say where its data is. Gives back its `url`, `process`, and `stop()`.
+/// unless `args` name another); `args` say where its data is. Gives back its
+/// `url`, its `gateway`'s when it runs one, `process`, and `stop()`.
 export async function startNode(args) {
   const bin = process.env.PORTAL_SERVER_BIN ?? "target/debug/portal-server";
   const dist = args.includes("--dist-dir") ? [] : ["--dist-dir", "dist"];
@@ -60,9 +61,11 @@ export async function startNode(args) {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
   });
+  let gateway;
   const url = await new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.on("line", (line) => {
+      gateway ??= line.match(/gateway listening on (https:\/\/\S+)/)?.[1];
       const match = line.match(/listening on (http:\/\/\S+)/);
       if (match) resolve(match[1]);
     });
@@ -70,6 +73,7 @@ export async function startNode(args) {
   });
   return {
     url,
+    gateway,
     process: child,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -198,7 +202,7 @@ export function totp(base32Secret, stepsAhead = 0) {
 /// playwright page, or anything with its `evaluate(fn, arg)`) with
 /// the agent, and keeps the agent running. `device`: platform, name, model,
 /// os_version; `runArgs`: more flags for `portal-agent run`. Gives back the agent: its output so far, `says(pattern)`
-/// resolving when a line matches, and `stop()`.
+/// resolving when a line matches, its `stateDir` (key and certificate), and `stop()`.
 export async function enrollRunningAgent(page, serverUrl, device, runArgs = []) {
   const issued = await page.evaluate(
     (device) =>
@@ -215,6 +219,7 @@ export async function enrollRunningAgent(page, serverUrl, device, runArgs = []) 
   const child = spawn(AGENT_BIN, ["run", "--state-dir", stateDir, "--interval", "3600", ...runArgs]);
   const agent = {
     process: child,
+    stateDir,
     output: "",
     says(pattern) {
       return new Promise((resolve, reject) => {

@@ -77,6 +77,27 @@ pub struct Config {
     #[arg(long, env = "PORTAL_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
 
+    /// Serve the gateway to published apps here (HTTPS, with --tls-cert, or
+    /// on loopback a self-signed certificate kept in the data directory).
+    #[arg(long, env = "PORTAL_GATEWAY_BIND")]
+    pub gateway_bind: Option<SocketAddr>,
+
+    /// The gateway's address as browsers reach it; defaults to https:// and
+    /// its listening address.
+    #[arg(long, env = "PORTAL_GATEWAY_PUBLIC_URL", requires = "gateway_bind")]
+    pub gateway_public_url: Option<String>,
+
+    /// Publish an app through the gateway at start, NAME=PREFIX=URL (as
+    /// Expenses=/expenses/=http://10.0.0.5:8000), reached by a registered,
+    /// compliant device of a signed-in user; repeat for several.
+    #[arg(
+        long = "publish",
+        env = "PORTAL_PUBLISH",
+        value_delimiter = ',',
+        requires = "gateway_bind"
+    )]
+    pub publish: Vec<String>,
+
     /// A proxy (an address or a network, e.g. 10.0.0.0/8; repeat the flag
     /// for several) whose X-Forwarded-For names the client: sign-in limits
     /// and the audit log then count the client's address, not the proxy's.
@@ -142,6 +163,9 @@ impl Config {
             trusted_proxies: Vec::new(),
             tls_cert: None,
             tls_key: None,
+            gateway_bind: None,
+            gateway_public_url: None,
+            publish: Vec::new(),
             help_desk_name: "IT help desk".into(),
             help_desk_phone: None,
             help_desk_email: None,

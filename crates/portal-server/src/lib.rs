@@ -17,6 +17,7 @@ pub mod db;
 pub mod demo;
 pub mod devices;
 pub mod digest;
+pub mod gateway;
 pub mod http;
 pub mod identity;
 pub mod inventory;

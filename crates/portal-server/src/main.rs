@@ -16,7 +16,10 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let app = Application::build(config).await?;
-    // Scripts and tests read this line to learn the address.
+    // Scripts and tests read these lines to learn the addresses (the gateway's first).
+    if let Some(gateway) = app.gateway_url() {
+        println!("Company Portal gateway listening on {gateway}");
+    }
     println!("Company Portal listening on {}", app.url());
     app.run_until_stopped(shutdown_signal()).await
 }

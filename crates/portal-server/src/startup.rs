@@ -19,6 +19,7 @@ use crate::{
     db::{self, Database},
     demo,
     devices::ca::DeviceCa,
+    gateway::{self, Gateway, published, tls::Identity},
     http,
     http::client_address::{self, TrustedProxies},
     http::csrf,
@@ -48,6 +49,17 @@ pub struct Application {
     /// Tells the streams the server is stopping.
     stop: watch::Sender<bool>,
     stopping: Stopping,
+    gateway: Option<GatewayServer>,
+}
+
+/// The gateway's listener, ready to serve.
+struct GatewayServer {
+    listener: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    gateway: Arc<Gateway>,
+    url: String,
+    /// The demo's sample app (Expenses), served on loopback.
+    sample: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// How long requests in flight get to finish once the server stops.
@@ -98,6 +110,19 @@ impl Application {
         if !origins.checked() {
             tracing::warn!("no --public-url on a wildcard address: the Host of requests is not checked");
         }
+        let gateway_listener = match config.gateway_bind {
+            Some(bind) => Some(
+                TcpListener::bind(bind)
+                    .await
+                    .with_context(|| format!("binding the gateway to {bind}"))?,
+            ),
+            None => None,
+        };
+        let gateway_url = match (&gateway_listener, &config.gateway_public_url) {
+            (Some(_), Some(url)) => Some(Arc::<str>::from(url.trim_end_matches('/'))),
+            (Some(listener), None) => Some(format!("https://{}", listener.local_addr()?).into()),
+            (None, _) => None,
+        };
         let passkeys = identity::passkeys::relying_party(&public_url)?.map(Arc::new);
         if passkeys.is_none() {
             tracing::warn!(
@@ -128,6 +153,7 @@ impl Application {
             wipe_limits: Arc::new(RateLimiter::new("reset", 3, time::Duration::hours(1), db.clone())),
             secrets: Arc::new(SecretBox::load(config.secret_key.as_deref(), &config.data_dir)?),
             branding,
+            gateway_url: gateway_url.clone(),
             passkeys,
             passkey_limits: Arc::new(RateLimiter::new("passkey", 100, time::Duration::minutes(1), db.clone())),
         };
@@ -141,6 +167,10 @@ impl Application {
                 .await
                 .context("seeding the demo fleet")?;
         }
+        let gateway = match (gateway_listener, gateway_url) {
+            (Some(listener), Some(url)) => Some(start_gateway(&config, &state, listener, url).await?),
+            _ => None,
+        };
         let mut router = Router::new()
             .merge(http::api())
             .merge(branding::routes::assets())
@@ -166,7 +196,13 @@ impl Application {
             followers,
             stop,
             stopping,
+            gateway,
         })
+    }
+
+    /// Where browsers reach the gateway, when it is on.
+    pub fn gateway_url(&self) -> Option<&str> {
+        self.gateway.as_ref().map(|gateway| gateway.url.as_str())
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -194,6 +230,15 @@ impl Application {
             self.clock.clone(),
             self.policies.clone(),
         );
+        let gateway = self.gateway.map(|server| {
+            let serving = tokio::spawn(gateway::listener::serve(
+                server.listener,
+                server.tls,
+                server.gateway,
+                self.stopping.clone(),
+            ));
+            (serving, server.sample)
+        });
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let stop = self.stop;
         let stopped = async move {
@@ -240,6 +285,12 @@ impl Application {
         for follower in &self.followers {
             follower.abort();
         }
+        if let Some((serving, sample)) = gateway {
+            serving.abort();
+            if let Some(sample) = sample {
+                sample.abort();
+            }
+        }
         // Connections still held by requests cut off after the grace do not
         // keep the process from stopping.
         if tokio::time::timeout(GRACE, self.db.close()).await.is_err() {
@@ -247,4 +298,49 @@ impl Application {
         }
         Ok(())
     }
+}
+
+/// The gateway's TLS (the server's certificate, or on loopback one of its
+/// own) and its apps: those of `--publish`, and in the demo the sample
+/// Expenses app.
+async fn start_gateway(
+    config: &Config,
+    state: &AppState,
+    listener: TcpListener,
+    url: Arc<str>,
+) -> anyhow::Result<GatewayServer> {
+    let identity = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Identity::from_files(cert, key)?,
+        _ if listener.local_addr()?.ip().is_loopback() => Identity::self_signed(&config.data_dir)?,
+        _ => anyhow::bail!(
+            "the gateway serves HTTPS only: give --tls-cert and --tls-key, or bind it to loopback for a self-signed certificate"
+        ),
+    };
+    let tls = gateway::tls::server_config(&identity, state.ca.certificate_pem())?;
+    let mut apps = config
+        .publish
+        .iter()
+        .map(|flag| published::from_flag(flag).map_err(anyhow::Error::msg))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut sample = None;
+    if config.demo {
+        let (address, task) = gateway::expenses::start().await?;
+        apps.push(published::from_flag(&format!("Expenses=/expenses/=http://{address}")).map_err(anyhow::Error::msg)?);
+        sample = Some(task);
+    }
+    for app in &apps {
+        anyhow::ensure!(
+            state.db.publish_app(app, state.clock.now(), None).await?,
+            "--publish {}: another app is published at {}",
+            app.name,
+            app.prefix
+        );
+    }
+    Ok(GatewayServer {
+        listener,
+        tls,
+        gateway: Arc::new(Gateway::new(state.clone(), url.clone())),
+        url: url.to_string(),
+        sample,
+    })
 }

@@ -84,9 +84,11 @@ pub fn is_organisation_path(path: &str) -> bool {
     is_admin_page(path, &["branding", "terms"])
 }
 
-/// Whether the main bundle shows `path`: whatever no other does.
+/// Whether the main bundle shows `path`: whatever no other does, but the
+/// server's own addresses (the gateway's hand-off after Sign in), which
+/// load in full.
 pub fn is_main_path(path: &str) -> bool {
-    !OTHERS.iter().any(|bundle| (bundle.shows)(path))
+    !path.starts_with("/api/") && !OTHERS.iter().any(|bundle| (bundle.shows)(path))
 }
 
 /// Whether only a signed-in user sees the page at `path`: the routes each
@@ -124,6 +126,17 @@ mod tests {
         for path in ["/sign-in", "/help", "/privacy/corporate", "/no/such/page", "/devicesx"] {
             assert!(!needs_sign_in(path), "{path}");
         }
+    }
+
+    #[test]
+    fn the_servers_own_addresses_are_no_bundles_page() {
+        assert!(!is_main_path("/api/v1/gateway/handoff"));
+        assert!(
+            super::OTHERS
+                .iter()
+                .all(|bundle| !(bundle.shows)("/api/v1/gateway/handoff"))
+        );
+        assert!(is_main_path("/devices") && is_main_path("/apix"));
     }
 
     #[test]

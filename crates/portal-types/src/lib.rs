@@ -15,6 +15,7 @@ pub mod device;
 pub mod device_auth;
 pub mod enrollment;
 pub mod error;
+pub mod gateway;
 pub mod help;
 pub mod ids;
 pub mod inventory;
@@ -45,6 +46,7 @@ pub use enrollment::{
     EnrollmentCodeResponse, EnrollmentOptions, Inventory, PlatformRule,
 };
 pub use error::{ApiError, FieldError, FieldErrors};
+pub use gateway::{AccessRefusal, AccessRule, Enforcement, PublishedApp, PublishedAppsResponse};
 pub use help::HelpDesk;
 pub use ids::{DeviceId, UserId};
 pub use inventory::{InventoryRecord, InventorySnapshot, OnMissing, RowError, SnapshotKind, SyncReport, SyncToken};

@@ -359,6 +359,7 @@ pub trait UserStore: Send + Sync {
         user_id: UserId,
         now: OffsetDateTime,
         expires_at: OffsetDateTime,
+        second_factor: bool,
         audit: AuditEvent,
     ) -> DbResult<()>;
     /// The session and its user, in one round trip: every signed-in request reads it.
@@ -866,6 +867,52 @@ pub trait TermsStore: Send + Sync {
     async fn accept_terms(&self, user: UserId, version: u32, audit: AuditEvent) -> DbResult<OffsetDateTime>;
 }
 
+/// The gateway's published apps, its sign-in hand-offs and sessions, and
+/// the devices its visitors' certificates name.
+#[async_trait]
+pub trait GatewayStore: Send + Sync {
+    async fn published_apps(&self) -> DbResult<Vec<portal_types::PublishedApp>>;
+    /// Creates or replaces the app of that name; false when another app has
+    /// its prefix. Audited when `audit` is given (not at start, from flags).
+    async fn publish_app(
+        &self,
+        app: &portal_types::PublishedApp,
+        at: OffsetDateTime,
+        audit: Option<AuditEvent>,
+    ) -> DbResult<bool>;
+    /// False when no app has that name.
+    async fn unpublish_app(&self, name: &str, audit: AuditEvent) -> DbResult<bool>;
+    async fn create_handoff(
+        &self,
+        token_hash: &str,
+        session_hash: &str,
+        return_to: &str,
+        expires_at: OffsetDateTime,
+    ) -> DbResult<()>;
+    /// Uses up the hand-off (once, before it expires) and opens a gateway
+    /// session on its portal session; where to go back to.
+    async fn redeem_handoff(
+        &self,
+        token_hash: &str,
+        gateway_hash: &str,
+        now: OffsetDateTime,
+    ) -> DbResult<Option<String>>;
+    /// The portal session behind a gateway session, and its user.
+    async fn gateway_session(&self, gateway_hash: &str) -> DbResult<Option<GatewaySession>>;
+    /// The device a certificate (by its SHA-256, colon hex) was issued to.
+    async fn device_by_certificate(&self, fingerprint: &str)
+    -> DbResult<Option<crate::gateway::decision::DeviceFacts>>;
+}
+
+/// A gateway session as the decision needs it.
+#[derive(Debug, Clone)]
+pub struct GatewaySession {
+    /// The portal session's token hash.
+    pub portal_hash: String,
+    pub session: SessionRecord,
+    pub user: crate::gateway::decision::SignedIn,
+}
+
 /// What one batch of a sync did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SyncCounts {
@@ -921,6 +968,7 @@ pub trait Database:
     + InventoryStore
     + TermsStore
     + BrandingStore
+    + GatewayStore
     + NodeStateStore
     + 'static
 {

@@ -25,7 +25,7 @@ use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
-    admin, branding, catalog, commands, devices, http::error::AppError, identity, inventory, live, policies,
+    admin, branding, catalog, commands, devices, gateway, http::error::AppError, identity, inventory, live, policies,
     state::AppState, terms,
 };
 
@@ -51,6 +51,7 @@ pub fn api() -> Router<AppState> {
         .merge(policies::routes::router())
         .merge(terms::routes::router())
         .merge(branding::routes::router())
+        .merge(gateway::routes::router())
         .merge(inventory::routes::router())
         .merge(help::router())
         .merge(openapi::router())

@@ -19,6 +19,7 @@ use crate::state::AppState;
         (name = "events", description = "Live changes for the portal"),
         (name = "security", description = "The second factor, recovery codes and passkeys"),
         (name = "branding", description = "The organisation's name, colours, logo, privacy statement and help desk"),
+        (name = "gateway", description = "Corporate web apps published through the gateway, and its sign-in hand-off"),
         (name = "meta", description = "This document"),
     )
 )]

@@ -96,7 +96,7 @@ const SIGN_IN_PAGE: &str = "sign-in.html";
 
 /// `value` as one value of a query, its slashes kept for the eye (Sign in
 /// reads `next` with `decodeURIComponent`).
-fn query_value(value: &str) -> String {
+pub(crate) fn query_value(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {

@@ -482,7 +482,7 @@ async fn sign_in_with_passkey(
         source: Some(address),
         outcome: "success".into(),
     };
-    let cookie = session::start(&state, &headers, &user, event).await?;
+    let cookie = session::start(&state, &headers, &user, true, event).await?;
     Ok(([(header::SET_COOKIE, cookie)], Json(super::routes::me_response(&user))))
 }
 

@@ -104,8 +104,9 @@ async fn sign_in(
             return Err(AppError::InvalidCredentials);
         }
     };
-    match second_factor::check(&state, &user, request.code.as_deref(), now).await? {
-        Check::NotEnrolled | Check::Accepted => {}
+    let with_code = match second_factor::check(&state, &user, request.code.as_deref(), now).await? {
+        Check::NotEnrolled => false,
+        Check::Accepted => true,
         // Not a guess: the portal asks for the code next.
         Check::Missing => {
             state.sign_in_limits.release(attempt).await?;
@@ -121,9 +122,9 @@ async fn sign_in(
             state.db.record_audit(event).await?;
             return Err(second_factor::rejected());
         }
-    }
+    };
     state.sign_in_limits.release(attempt).await?;
-    let cookie = session::start(&state, &headers, &user, event).await?;
+    let cookie = session::start(&state, &headers, &user, with_code, event).await?;
     Ok(([(header::SET_COOKIE, cookie)], Json(me_response(&user))))
 }
 

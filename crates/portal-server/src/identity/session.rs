@@ -52,10 +52,12 @@ fn cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
 
 /// A new session for `user`, whose sign-in `event` is audited with it; its
 /// cookie. A new id at every sign-in: a session planted before it is dropped.
+/// `second_factor`: the sign-in took a TOTP code or a passkey.
 pub async fn start(
     state: &AppState,
     headers: &HeaderMap,
     user: &UserRecord,
+    second_factor: bool,
     event: crate::db::AuditEvent,
 ) -> Result<HeaderValue, AppError> {
     if let Some(old) = token_from(headers, state.secure_cookies) {
@@ -65,7 +67,14 @@ pub async fn start(
     let now = event.at;
     state
         .db
-        .create_session(&hash_token(&token), user.id, now, now + ABSOLUTE_TIMEOUT, event)
+        .create_session(
+            &hash_token(&token),
+            user.id,
+            now,
+            now + ABSOLUTE_TIMEOUT,
+            second_factor,
+            event,
+        )
         .await?;
     Ok(session_cookie(&token, state.secure_cookies))
 }
@@ -87,7 +96,11 @@ pub async fn refresh(
 }
 
 pub fn token_from(headers: &HeaderMap, secure: bool) -> Option<&str> {
-    let cookie = cookie_name(secure);
+    cookie_value(headers, cookie_name(secure))
+}
+
+/// The value of the cookie called `cookie`, unless empty.
+pub fn cookie_value<'a>(headers: &'a HeaderMap, cookie: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -107,6 +120,25 @@ pub fn navigation_certainly_signed_out(headers: &HeaderMap, secure: bool) -> boo
     fetch("sec-fetch-mode") == Some("navigate")
         && matches!(fetch("sec-fetch-site"), Some("none" | "same-origin" | "same-site"))
         && token_from(headers, secure).is_none()
+}
+
+/// Whether the session is still open at `now`, for whichever door it came
+/// through (the portal or the gateway): an ended one is deleted, a used one
+/// noted as used.
+pub async fn still_open(
+    state: &AppState,
+    token_hash: &str,
+    session: &crate::db::SessionRecord,
+    now: OffsetDateTime,
+) -> crate::db::DbResult<bool> {
+    if now >= session.expires_at || now - session.last_seen_at >= IDLE_TIMEOUT {
+        state.db.delete_session(token_hash, None).await?;
+        return Ok(false);
+    }
+    if now - session.last_seen_at >= TOUCH_EVERY {
+        state.db.touch_session(token_hash, now).await?;
+    }
+    Ok(true)
 }
 
 /// How recently the password must have been entered for destructive actions.
@@ -164,12 +196,8 @@ impl FromRequestParts<AppState> for CurrentUser {
         let token_hash = hash_token(token);
         let (session, user) = state.db.session(&token_hash).await?.ok_or(AppError::Unauthorized)?;
         let now = state.clock.now();
-        if now >= session.expires_at || now - session.last_seen_at >= IDLE_TIMEOUT {
-            state.db.delete_session(&token_hash, None).await?;
+        if !still_open(state, &token_hash, &session, now).await? {
             return Err(AppError::SessionExpired);
-        }
-        if now - session.last_seen_at >= TOUCH_EVERY {
-            state.db.touch_session(&token_hash, now).await?;
         }
         Ok(CurrentUser {
             user,

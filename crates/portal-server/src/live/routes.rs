@@ -66,9 +66,9 @@ async fn events(
                     return None;
                 }
                 let event = match notice {
-                    Some(Ok(Notice::User { user: owner, event })) if owner == user => Event::default()
-                        .json_data(&event)
-                        .unwrap_or_else(|_| resync()),
+                    Some(Ok(Notice::User { user: owner, event })) if owner == user => {
+                        Event::default().json_data(&event).unwrap_or_else(|_| resync())
+                    }
                     Some(Ok(Notice::Resync) | Err(RecvError::Lagged(_))) => resync(),
                     // Every open portal restyles itself. As JSON: an event with
                     // empty data (no name) would not be dispatched.

@@ -14,6 +14,8 @@ pub const CSRF_HEADER: &str = "x-requested-with";
 
 pub struct TestApp {
     pub address: String,
+    /// Where the gateway listens, when it is on.
+    pub gateway: Option<String>,
     pub clock: ManualClock,
     /// Shared with the other nodes started over the same data.
     pub data: Arc<Data>,
@@ -152,12 +154,14 @@ async fn spawn_node(data: Arc<Data>, config: Config) -> TestApp {
         .await
         .expect("server builds");
     let address = app.url();
+    let gateway = app.gateway_url().map(String::from);
     let (tx, rx) = oneshot::channel();
     let server = tokio::spawn(app.run_until_stopped(async {
         let _ = rx.await;
     }));
     TestApp {
         address,
+        gateway,
         clock,
         data,
         shutdown: Some(tx),

@@ -10,6 +10,7 @@ mod commands;
 mod demo;
 mod devices;
 mod enrollment;
+mod gateway;
 mod hardening;
 mod helpers;
 mod inventory;

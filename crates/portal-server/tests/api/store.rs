@@ -139,9 +139,16 @@ async fn times_come_back_as_they_went_in_and_compare_as_times() {
     let db = &*store.db;
     let user_id = user(db, "ada@example.com").await;
     let at = now();
-    db.create_session("hash", user_id, at, at + Duration::hours(12), audit("sign_in", at))
-        .await
-        .unwrap();
+    db.create_session(
+        "hash",
+        user_id,
+        at,
+        at + Duration::hours(12),
+        false,
+        audit("sign_in", at),
+    )
+    .await
+    .unwrap();
     let (session, owner) = db.session("hash").await.unwrap().unwrap();
     assert_eq!(owner.id, user_id);
     assert_eq!(
@@ -569,7 +576,7 @@ async fn what_a_listening_store_keeps_follows_its_changes() {
     let ada = user(db, "ada@example.com").await;
     let phone = device(db, ada, "Phone").await;
     let at = now();
-    db.create_session("hash", ada, at, at + Duration::hours(1), audit("sign_in", at))
+    db.create_session("hash", ada, at, at + Duration::hours(1), false, audit("sign_in", at))
         .await
         .unwrap();
     assert!(db.session("hash").await.unwrap().is_some());

@@ -10,6 +10,7 @@ mod catalog;
 mod commands;
 mod devices;
 mod fleet;
+mod gateway;
 mod inventory;
 mod node_state;
 mod passkeys;

@@ -122,17 +122,19 @@ impl UserStore for Store {
         user_id: UserId,
         now: OffsetDateTime,
         expires_at: OffsetDateTime,
+        second_factor: bool,
         audit: AuditEvent,
     ) -> DbResult<()> {
         let mut tx = self.begin().await?;
         sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, authenticated_at)
-             VALUES ($1, $2, $3, $3, $4, $3)",
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, authenticated_at, second_factor)
+             VALUES ($1, $2, $3, $3, $4, $3, $5)",
         )
         .bind(token_hash)
         .bind(uid(user_id))
         .bind(Ts(now))
         .bind(Ts(expires_at))
+        .bind(second_factor)
         .execute(&mut *tx)
         .await
         .map_err(other)?;

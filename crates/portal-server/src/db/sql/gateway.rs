@@ -1,0 +1,233 @@
+//! The gateway's published apps, sign-in hand-offs and sessions, and the
+//! devices its visitors' certificates name.
+
+use async_trait::async_trait;
+use portal_types::{AccessRule, ComplianceState, Enforcement, PublishedApp};
+use time::OffsetDateTime;
+
+use super::{Store, other};
+use crate::{
+    db::{
+        AuditEvent, DbError, DbResult, GatewaySession, GatewayStore, SessionRecord,
+        values::{Ts, Uid, parsed},
+    },
+    gateway::decision::{DeviceFacts, SignedIn},
+};
+
+type AppRow = (String, String, String, bool, bool, bool, bool, bool, String);
+
+fn app_from(row: AppRow) -> DbResult<PublishedApp> {
+    let (name, prefix, upstream, signed_in, registered_device, compliant_device, second_factor, stands_in, mode) = row;
+    Ok(PublishedApp {
+        name,
+        prefix,
+        upstream,
+        rule: AccessRule {
+            signed_in,
+            registered_device,
+            compliant_device,
+            second_factor,
+            device_counts_as_second_factor: stands_in,
+        },
+        enforcement: parsed("enforcement", &mode, Enforcement::parse)?,
+    })
+}
+
+#[async_trait]
+impl GatewayStore for Store {
+    async fn published_apps(&self) -> DbResult<Vec<PublishedApp>> {
+        let rows: Vec<AppRow> = sqlx::query_as(
+            "SELECT name, prefix, upstream, signed_in, registered_device, compliant_device, second_factor,
+                    device_counts_as_second_factor, enforcement
+             FROM published_apps ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(other)?;
+        rows.into_iter().map(app_from).collect()
+    }
+
+    async fn publish_app(&self, app: &PublishedApp, at: OffsetDateTime, audit: Option<AuditEvent>) -> DbResult<bool> {
+        let mut tx = self.begin().await?;
+        let taken: Option<String> =
+            sqlx::query_scalar("SELECT name FROM published_apps WHERE prefix = $1 AND name <> $2")
+                .bind(&app.prefix)
+                .bind(&app.name)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(other)?;
+        if taken.is_some() {
+            return Ok(false);
+        }
+        let rule = app.rule;
+        sqlx::query(
+            "INSERT INTO published_apps (name, prefix, upstream, signed_in, registered_device, compliant_device,
+                                         second_factor, device_counts_as_second_factor, enforcement, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (name) DO UPDATE SET prefix = $2, upstream = $3, signed_in = $4, registered_device = $5,
+                 compliant_device = $6, second_factor = $7, device_counts_as_second_factor = $8,
+                 enforcement = $9, updated_at = $10",
+        )
+        .bind(&app.name)
+        .bind(&app.prefix)
+        .bind(&app.upstream)
+        .bind(rule.signed_in)
+        .bind(rule.registered_device)
+        .bind(rule.compliant_device)
+        .bind(rule.second_factor)
+        .bind(rule.device_counts_as_second_factor)
+        .bind(app.enforcement.as_str())
+        .bind(Ts(at))
+        .execute(&mut *tx)
+        .await
+        .map_err(other)?;
+        if let Some(audit) = &audit {
+            tx.audit(audit);
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn unpublish_app(&self, name: &str, audit: AuditEvent) -> DbResult<bool> {
+        let mut tx = self.begin().await?;
+        let removed = sqlx::query("DELETE FROM published_apps WHERE name = $1")
+            .bind(name)
+            .execute(&mut *tx)
+            .await
+            .map_err(other)?
+            .rows_affected()
+            == 1;
+        if removed {
+            tx.audit(&audit);
+            tx.commit().await?;
+        }
+        Ok(removed)
+    }
+
+    async fn create_handoff(
+        &self,
+        token_hash: &str,
+        session_hash: &str,
+        return_to: &str,
+        expires_at: OffsetDateTime,
+    ) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO gateway_handoffs (token_hash, session_hash, return_to, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(session_hash)
+        .bind(return_to)
+        .bind(Ts(expires_at))
+        .execute(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(())
+    }
+
+    async fn redeem_handoff(
+        &self,
+        token_hash: &str,
+        gateway_hash: &str,
+        now: OffsetDateTime,
+    ) -> DbResult<Option<String>> {
+        let mut tx = self.begin().await?;
+        // Expired ones go as any is used: none lingers.
+        sqlx::query("DELETE FROM gateway_handoffs WHERE expires_at <= $1 AND token_hash <> $2")
+            .bind(Ts(now))
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(other)?;
+        let used: Option<(String, String, Ts)> = sqlx::query_as(
+            "DELETE FROM gateway_handoffs WHERE token_hash = $1 RETURNING session_hash, return_to, expires_at",
+        )
+        .bind(token_hash)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(other)?;
+        let Some((session_hash, return_to, _)) = used.filter(|(_, _, expires_at)| expires_at.0 > now) else {
+            tx.commit().await?;
+            return Ok(None);
+        };
+        sqlx::query("INSERT INTO gateway_sessions (token_hash, session_hash, created_at) VALUES ($1, $2, $3)")
+            .bind(gateway_hash)
+            .bind(&session_hash)
+            .bind(Ts(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(other)?;
+        tx.commit().await?;
+        Ok(Some(return_to))
+    }
+
+    async fn gateway_session(&self, gateway_hash: &str) -> DbResult<Option<GatewaySession>> {
+        type Row = (String, Uid, String, Ts, Ts, Ts, Option<Ts>, bool, bool);
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT s.token_hash, u.id, u.email, s.created_at, s.last_seen_at, s.expires_at, s.authenticated_at,
+                    s.second_factor,
+                    u.totp_secret IS NOT NULL OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id)
+             FROM gateway_sessions g
+             JOIN sessions s ON s.token_hash = g.session_hash
+             JOIN users u ON u.id = s.user_id
+             WHERE g.token_hash = $1",
+        )
+        .bind(gateway_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(row.map(
+            |(
+                portal_hash,
+                user,
+                email,
+                created_at,
+                last_seen_at,
+                expires_at,
+                authenticated_at,
+                second_factor,
+                enrolled,
+            )| {
+                GatewaySession {
+                    portal_hash,
+                    session: SessionRecord {
+                        user_id: user.into(),
+                        created_at: created_at.0,
+                        last_seen_at: last_seen_at.0,
+                        expires_at: expires_at.0,
+                        authenticated_at: authenticated_at.map(|t| t.0),
+                    },
+                    user: SignedIn {
+                        id: user.into(),
+                        email,
+                        second_factor,
+                        factor_enrolled: enrolled,
+                    },
+                }
+            },
+        ))
+    }
+
+    async fn device_by_certificate(&self, fingerprint: &str) -> DbResult<Option<DeviceFacts>> {
+        type Row = (Uid, Uid, String, Option<Ts>, String, String);
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT d.id, d.user_id, d.name, c.revoked_at, d.compliance, d.compliance_reasons
+             FROM device_certificates c JOIN devices d ON d.id = c.device_id
+             WHERE c.fingerprint_sha256 = $1",
+        )
+        .bind(fingerprint)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(other)?;
+        row.map(|(id, owner, name, revoked_at, compliance, reasons)| {
+            Ok(DeviceFacts {
+                id: id.into(),
+                owner: owner.into(),
+                name,
+                revoked: revoked_at.is_some(),
+                compliance: parsed("compliance", &compliance, ComplianceState::parse)?,
+                reasons: serde_json::from_str(&reasons).map_err(|e| DbError::Other(e.into()))?,
+            })
+        })
+        .transpose()
+    }
+}

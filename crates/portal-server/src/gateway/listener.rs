@@ -1,0 +1,72 @@
+//! The gateway's listener: TLS with the client's certificate kept per
+//! connection, then HTTP/1.1 or HTTP/2 (and HTTP/1.1 upgrades) by hyper.
+
+use std::{convert::Infallible, net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::body::Body;
+use hyper::{Request, body::Incoming, service::service_fn};
+use hyper_util::{
+    rt::{TokioExecutor, TokioIo},
+    server::conn::auto,
+};
+use rustls::ServerConfig;
+use sha2::{Digest, Sha256};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+use super::Gateway;
+use crate::{devices::ca::colon_hex, live::Stopping};
+
+/// A client that has not finished its handshake by then is dropped.
+const HANDSHAKE_WITHIN: Duration = Duration::from_secs(10);
+
+/// What one connection brings to each of its requests.
+pub struct Connection {
+    pub peer: SocketAddr,
+    /// SHA-256 of the client certificate the handshake verified, colon hex
+    /// as the device certificates are stored.
+    pub fingerprint: Option<String>,
+}
+
+/// Accepts connections until the server stops.
+pub async fn serve(listener: TcpListener, tls: Arc<ServerConfig>, gateway: Arc<Gateway>, mut stopping: Stopping) {
+    let acceptor = TlsAcceptor::from(tls);
+    loop {
+        let (tcp, peer) = tokio::select! {
+            () = stopping.wait() => return,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    tracing::warn!(%error, "the gateway could not accept a connection");
+                    continue;
+                }
+            },
+        };
+        let _ = tcp.set_nodelay(true);
+        let (acceptor, gateway) = (acceptor.clone(), gateway.clone());
+        tokio::spawn(async move {
+            let stream = match tokio::time::timeout(HANDSHAKE_WITHIN, acceptor.accept(tcp)).await {
+                Ok(Ok(stream)) => stream,
+                Ok(Err(error)) => return tracing::debug!(%error, %peer, "gateway handshake failed"),
+                Err(_) => return tracing::debug!(%peer, "gateway handshake timed out"),
+            };
+            let fingerprint = stream
+                .get_ref()
+                .1
+                .peer_certificates()
+                .and_then(<[_]>::first)
+                .map(|certificate| colon_hex(&Sha256::digest(certificate)));
+            let connection = Arc::new(Connection { peer, fingerprint });
+            let service = service_fn(move |request: Request<Incoming>| {
+                let (gateway, connection) = (gateway.clone(), connection.clone());
+                async move { Ok::<_, Infallible>(gateway.handle(request.map(Body::new), &connection).await) }
+            });
+            if let Err(error) = auto::Builder::new(TokioExecutor::new())
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .await
+            {
+                tracing::debug!(%error, %peer, "gateway connection ended");
+            }
+        });
+    }
+}

@@ -1,0 +1,223 @@
+//! The gateway: corporate web apps published behind a second HTTPS
+//! listener that lets through only what each app's access rule allows (a
+//! signed-in user, their registered and compliant device, a second factor),
+//! decided afresh on every request and forwarded with headers the app can
+//! trust.
+//!
+//! Sign-in is the portal's: a visitor without a gateway session goes to the
+//! portal, which hands its session over once (`routes::handoff`); the
+//! gateway's session then lives and ends with the portal's.
+
+pub mod decision;
+pub mod expenses;
+pub mod listener;
+pub mod proxy;
+pub mod published;
+pub mod refusal;
+pub mod routes;
+pub mod tls;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use hyper::{HeaderMap, Method, Request, Response, StatusCode, Uri, header};
+use portal_types::{Enforcement, PublishedApp};
+use time::Duration;
+
+use crate::{
+    db::AuditEvent,
+    gateway::{
+        decision::{Refusal, Visitor},
+        listener::Connection,
+        published::GATEWAY_PATHS,
+    },
+    identity::session,
+    state::AppState,
+};
+
+/// The gateway's session cookie: HTTPS only, this host only, sent on
+/// top-level navigations from other sites (the portal's links).
+pub const COOKIE: &str = "__Host-cp_gateway";
+/// Where the portal's hand-off lands on the gateway.
+pub const HANDOFF_PATH: &str = "/.portal/handoff";
+/// How long a hand-off may wait to be used.
+pub const HANDOFF_LIFETIME: Duration = Duration::seconds(60);
+
+pub struct Gateway {
+    state: AppState,
+    /// As browsers reach the gateway: `https://host:port`.
+    url: Arc<str>,
+    upstreams: proxy::Upstreams,
+}
+
+impl Gateway {
+    pub fn new(state: AppState, url: Arc<str>) -> Self {
+        Self {
+            state,
+            url,
+            upstreams: proxy::client(),
+        }
+    }
+
+    /// Answers one request; whatever fails inside is a page, never a dropped connection.
+    pub async fn handle(&self, request: Request<Body>, connection: &Connection) -> Response<Body> {
+        match self.answer(request, connection).await {
+            Ok(response) => response,
+            Err(error) => {
+                tracing::error!(%error, "the gateway could not decide");
+                refusal::unavailable()
+            }
+        }
+    }
+
+    async fn answer(&self, request: Request<Body>, connection: &Connection) -> anyhow::Result<Response<Body>> {
+        let portal = &*self.state.public_url;
+        let path = request.uri().path();
+        if path == HANDOFF_PATH {
+            return self.redeem(request.uri()).await;
+        }
+        // No app is published at the root: the gateway's own pages, and the
+        // browser's tab, show the portal's icon.
+        if path == "/favicon.ico" {
+            return Ok(redirect(
+                StatusCode::PERMANENT_REDIRECT,
+                &format!("{portal}/web-app/icon.svg"),
+            ));
+        }
+        let apps = self.state.db.published_apps().await?;
+        let app = match published::reached_by(&apps, path) {
+            Some(app) if !path.starts_with(GATEWAY_PATHS) => app,
+            _ => return Ok(refusal::nothing_here(portal)),
+        };
+        if !path.starts_with(&app.prefix) {
+            let query = request.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
+            return Ok(redirect(
+                StatusCode::PERMANENT_REDIRECT,
+                &format!("{}{query}", app.prefix),
+            ));
+        }
+        let visitor = self.visitor(request.headers(), connection).await?;
+        if app.enforcement != Enforcement::Off
+            && let Err(refused) = decision::decide(&app.rule, &visitor)
+        {
+            let enforced = app.enforcement == Enforcement::Required;
+            if enforced && refused == Refusal::SignIn && request.method() == Method::GET {
+                return Ok(redirect(StatusCode::SEE_OTHER, &self.sign_in_address(request.uri())));
+            }
+            self.audit(app, &visitor, &refused, connection, enforced).await?;
+            if enforced {
+                let status = if refused == Refusal::SignIn {
+                    StatusCode::UNAUTHORIZED
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+                return Ok(refusal::refused(
+                    &app.name,
+                    &refused.explained(&app.name, portal),
+                    status,
+                ));
+            }
+        }
+        Ok(
+            match proxy::forward(&self.upstreams, app, request, &visitor, connection.peer).await {
+                Ok(response) => response,
+                Err(error) => {
+                    tracing::warn!(%error, app = %app.name, "upstream unreachable");
+                    refusal::not_answering(&app.name)
+                }
+            },
+        )
+    }
+
+    /// Who is asking: the portal session behind the gateway's cookie, if it
+    /// is still open, and the device whose certificate the handshake verified.
+    async fn visitor(&self, headers: &HeaderMap, connection: &Connection) -> anyhow::Result<Visitor> {
+        let state = &self.state;
+        let user = match session::cookie_value(headers, COOKIE) {
+            Some(token) => match state.db.gateway_session(&session::hash_token(token)).await? {
+                Some(open)
+                    if session::still_open(state, &open.portal_hash, &open.session, state.clock.now()).await? =>
+                {
+                    Some(open.user)
+                }
+                _ => None,
+            },
+            None => None,
+        };
+        let device = match &connection.fingerprint {
+            Some(fingerprint) => state.db.device_by_certificate(fingerprint).await?,
+            None => None,
+        };
+        Ok(Visitor { user, device })
+    }
+
+    /// The portal's hand-off for this request's address.
+    fn sign_in_address(&self, asked: &Uri) -> String {
+        let back = asked.path_and_query().map_or("/", |p| p.as_str());
+        let to = format!("{}{back}", self.url);
+        format!(
+            "{}{}?to={}",
+            self.state.public_url,
+            routes::HANDOFF,
+            url::form_urlencoded::byte_serialize(to.as_bytes()).collect::<String>()
+        )
+    }
+
+    /// The portal's hand-off arrives: a gateway session of the portal's, and back to the page asked for.
+    async fn redeem(&self, asked: &Uri) -> anyhow::Result<Response<Body>> {
+        let token = asked
+            .query()
+            .and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(name, _)| name == "token"))
+            .map(|(_, value)| value.into_owned())
+            .unwrap_or_default();
+        let own = session::new_token();
+        let now = self.state.clock.now();
+        let redeemed = self
+            .state
+            .db
+            .redeem_handoff(&session::hash_token(&token), &session::hash_token(&own), now)
+            .await?;
+        let Some(back) = redeemed else {
+            return Ok(refusal::sign_in_link_spent(&self.state.public_url));
+        };
+        let mut response = redirect(StatusCode::SEE_OTHER, &back);
+        let cookie = format!(
+            "{COOKIE}={own}; Path=/; Max-Age={}; Secure; HttpOnly; SameSite=Lax",
+            session::ABSOLUTE_TIMEOUT.whole_seconds()
+        );
+        response
+            .headers_mut()
+            .insert(header::SET_COOKIE, cookie.parse().expect("a token is a cookie value"));
+        Ok(response)
+    }
+
+    /// A refusal goes in the audit log: enforced, or as it would have been (audit mode).
+    async fn audit(
+        &self,
+        app: &PublishedApp,
+        visitor: &Visitor,
+        refused: &Refusal,
+        connection: &Connection,
+        enforced: bool,
+    ) -> anyhow::Result<()> {
+        let event = AuditEvent {
+            at: self.state.clock.now(),
+            actor: visitor.user.as_ref().map(|user| user.id),
+            action: "gateway_access_refused".into(),
+            subject: Some(format!("{}: {}", app.name, refused.rule())),
+            source: Some(connection.peer.ip().to_string()),
+            outcome: if enforced { "refused" } else { "allowed_in_audit_mode" }.into(),
+        };
+        self.state.db.record_audit(event).await?;
+        Ok(())
+    }
+}
+
+fn redirect(status: StatusCode, to: &str) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header(header::LOCATION, to)
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(Body::empty())
+        .expect("a redirect's headers are valid")
+}

@@ -1,0 +1,140 @@
+//! Published apps: what an administrator may publish, and which app a
+//! gateway path reaches.
+
+use portal_types::{AccessRule, Enforcement, FieldErrors, PublishedApp};
+
+/// An app's name: one line, as users see it.
+const MAX_NAME: usize = 80;
+
+/// The rule an app published with `--publish` gets: the guide's registered,
+/// compliant device of a signed-in user.
+pub const DEFAULT_RULE: AccessRule = AccessRule {
+    signed_in: true,
+    registered_device: true,
+    compliant_device: true,
+    second_factor: false,
+    device_counts_as_second_factor: false,
+};
+
+/// Paths the gateway keeps for itself (the sign-in hand-off), never forwarded.
+pub const GATEWAY_PATHS: &str = "/.portal/";
+
+/// What is wrong with `app`, by field; empty when it may be published.
+pub fn errors(app: &PublishedApp) -> FieldErrors {
+    let mut errors = FieldErrors::default();
+    let name = app.name.trim();
+    if name.is_empty() {
+        errors.add("name", "Enter the app's name.");
+    } else if name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
+        errors.add("name", &format!("Use one line of at most {MAX_NAME} characters."));
+    }
+    let prefix = &app.prefix;
+    if !prefix.starts_with('/') || !prefix.ends_with('/') || prefix.len() < 3 {
+        errors.add("prefix", "Use a path that begins and ends with /, such as /expenses/.");
+    } else if prefix.starts_with(GATEWAY_PATHS)
+        || prefix.contains("//")
+        || prefix.split('/').any(|part| part == "." || part == "..")
+        || !prefix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/-._~".contains(&b))
+    {
+        errors.add(
+            "prefix",
+            "Use letters, digits, - . _ ~ between slashes (not /.portal/, kept by the gateway).",
+        );
+    }
+    match url::Url::parse(&app.upstream) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() && url.query().is_none() => {}
+        _ => errors.add("upstream", "Use an http:// or https:// address without a query."),
+    }
+    errors
+}
+
+/// The app as stored: its name trimmed, its upstream without a final slash.
+pub fn tidied(mut app: PublishedApp) -> PublishedApp {
+    app.name = app.name.trim().to_string();
+    app.upstream = app.upstream.trim_end_matches('/').to_string();
+    app
+}
+
+/// Reads `--publish NAME=PREFIX=URL`; the app gets [`DEFAULT_RULE`], required.
+pub fn from_flag(flag: &str) -> Result<PublishedApp, String> {
+    let mut parts = flag.splitn(3, '=');
+    let (Some(name), Some(prefix), Some(upstream)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(format!(
+            "--publish {flag}: expected NAME=PREFIX=URL, as Expenses=/expenses/=http://127.0.0.1:9000"
+        ));
+    };
+    let app = PublishedApp {
+        name: name.into(),
+        prefix: prefix.into(),
+        upstream: upstream.into(),
+        rule: DEFAULT_RULE,
+        enforcement: Enforcement::Required,
+    };
+    let errors = errors(&app);
+    if let Some(error) = errors.0.first() {
+        return Err(format!("--publish {flag}: {}: {}", error.field, error.message));
+    }
+    Ok(tidied(app))
+}
+
+/// The app whose prefix is the longest that `path` starts with; a path
+/// equal to a prefix without its final slash counts too (`/expenses`).
+pub fn reached_by<'a>(apps: &'a [PublishedApp], path: &str) -> Option<&'a PublishedApp> {
+    apps.iter()
+        .filter(|app| path.starts_with(&app.prefix) || path == app.prefix.trim_end_matches('/'))
+        .max_by_key(|app| app.prefix.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(name: &str, prefix: &str) -> PublishedApp {
+        PublishedApp {
+            name: name.into(),
+            prefix: prefix.into(),
+            upstream: "http://127.0.0.1:9000".into(),
+            rule: DEFAULT_RULE,
+            enforcement: Enforcement::Required,
+        }
+    }
+
+    #[test]
+    fn the_longest_prefix_wins_and_a_bare_prefix_counts() {
+        let apps = [app("Expenses", "/expenses/"), app("Reports", "/expenses/reports/")];
+        assert_eq!(reached_by(&apps, "/expenses/new").unwrap().name, "Expenses");
+        assert_eq!(reached_by(&apps, "/expenses/reports/q3").unwrap().name, "Reports");
+        assert_eq!(reached_by(&apps, "/expenses").unwrap().name, "Expenses");
+        assert!(reached_by(&apps, "/expensesx").is_none());
+        assert!(reached_by(&apps, "/").is_none());
+    }
+
+    #[test]
+    fn prefixes_stay_plain_paths_outside_the_gateways_own() {
+        for prefix in [
+            "expenses/",
+            "/expenses",
+            "/",
+            "/.portal/x/",
+            "/a/../b/",
+            "/a//b/",
+            "/a b/",
+            "/%2e%2e/",
+        ] {
+            assert!(!errors(&app("X", prefix)).is_empty(), "{prefix}");
+        }
+        assert!(errors(&app("X", "/team-a/expenses_v2/")).is_empty());
+    }
+
+    #[test]
+    fn the_flag_reads_name_prefix_and_address() {
+        let app = from_flag("Expenses=/expenses/=http://127.0.0.1:9000/").unwrap();
+        assert_eq!((app.name.as_str(), app.prefix.as_str()), ("Expenses", "/expenses/"));
+        assert_eq!(app.upstream, "http://127.0.0.1:9000");
+        assert_eq!(app.rule, DEFAULT_RULE);
+        assert!(from_flag("Expenses=/expenses/").is_err());
+        assert!(from_flag("Expenses=/expenses/=ftp://x").is_err());
+    }
+}

@@ -1,0 +1,477 @@
+//! The gateway over real TLS, with the client certificates enrolled agents
+//! hold: each rule's allow and refuse, the enforcement modes, the sign-in
+//! hand-off, revocation, and what reaches the upstream.
+
+use std::{collections::BTreeMap, net::SocketAddr};
+
+use axum::{Json, Router, http::HeaderMap, routing::any};
+use portal_agent::StateDir;
+use portal_types::{AccessRule, AuditPage, CommandOutcome, Enforcement, PublishedApp};
+use reqwest::{Certificate, Identity, StatusCode, redirect::Policy};
+use serde_json::Value;
+
+use crate::{
+    commands::wipe,
+    enrollment::{enrolled_device, inventory, waiting},
+    helpers::{CSRF_HEADER, PASSWORD, TestApp, spawn_with},
+};
+
+const EVERYTHING_OFF: AccessRule = AccessRule {
+    signed_in: false,
+    registered_device: false,
+    compliant_device: false,
+    second_factor: false,
+    device_counts_as_second_factor: false,
+};
+
+/// The portal with its gateway on loopback (the demo's Expenses published).
+async fn spawn_gateway() -> TestApp {
+    spawn_with(|config| config.gateway_bind = Some("127.0.0.1:0".parse().unwrap())).await
+}
+
+/// An upstream that answers every request with the headers it was sent.
+async fn echo_upstream() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let echo = |headers: HeaderMap, uri: axum::http::Uri| async move {
+        let headers: BTreeMap<String, String> = headers
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_str().unwrap_or("").to_string()))
+            .collect();
+        Json(serde_json::json!({ "path": uri.to_string(), "headers": headers }))
+    };
+    tokio::spawn(async move { axum::serve(listener, Router::new().fallback(any(echo))).await });
+    address
+}
+
+/// Publishes the echo upstream at `/echo/` with `rule` and `enforcement`.
+async fn publish_echo(app: &TestApp, rule: AccessRule, enforcement: Enforcement) {
+    let upstream = echo_upstream().await;
+    let it = app.signed_in("it@example.com").await;
+    let app_json = PublishedApp {
+        name: "Echo".into(),
+        prefix: "/echo/".into(),
+        upstream: format!("http://{upstream}"),
+        rule,
+        enforcement,
+    };
+    let response = it
+        .put(app.url("/api/v1/admin/published-apps"))
+        .json(&app_json)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+/// One browser for the portal and the gateway: it trusts the gateway's
+/// certificate and, given a device's folder, presents its certificate.
+fn browser(app: &TestApp, device: Option<&StateDir>, follow: bool) -> reqwest::Client {
+    let root = std::fs::read(app.data.dir.path().join("gateway-tls.crt")).unwrap();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(CSRF_HEADER, reqwest::header::HeaderValue::from_static("company-portal"));
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .cookie_store(true)
+        .default_headers(headers)
+        .add_root_certificate(Certificate::from_pem(&root).unwrap())
+        .redirect(if follow { Policy::limited(10) } else { Policy::none() });
+    if let Some(device) = device {
+        let mut pem = std::fs::read(device.certificate()).unwrap();
+        pem.extend(std::fs::read(device.key()).unwrap());
+        builder = builder.identity(Identity::from_pem(&pem).unwrap());
+    }
+    builder.build().unwrap()
+}
+
+async fn signed_in_browser(app: &TestApp, email: &str, device: Option<&StateDir>) -> reqwest::Client {
+    let client = browser(app, device, true);
+    assert_eq!(
+        app.sign_in_with(&client, email, PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    client
+}
+
+fn gateway(app: &TestApp, path: &str) -> String {
+    format!("{}{path}", app.gateway.as_deref().expect("the gateway is on"))
+}
+
+/// What the echo upstream was sent, after the hand-off.
+async fn echoed(client: &reqwest::Client, app: &TestApp, path: &str) -> Value {
+    let response = client.get(gateway(app, path)).send().await.unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{path}: {}",
+        response.text().await.unwrap()
+    );
+    response.json().await.unwrap()
+}
+
+async fn refused_page(client: &reqwest::Client, app: &TestApp, path: &str, status: StatusCode) -> String {
+    let response = client.get(gateway(app, path)).send().await.unwrap();
+    assert_eq!(response.status(), status);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    response.text().await.unwrap()
+}
+
+async fn refusals(app: &TestApp) -> AuditPage {
+    let it = app.signed_in("it@example.com").await;
+    let response = it
+        .get(app.url("/api/v1/admin/audit?action=gateway_access_refused"))
+        .send()
+        .await
+        .unwrap();
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_registered_compliant_device_opens_expenses_through_the_sign_in_hand_off() {
+    let app = spawn_gateway().await;
+    let (_, device, dir) = enrolled_device(&app).await;
+    let laptop = signed_in_browser(&app, "grace@example.com", Some(&dir)).await;
+    let response = laptop
+        .get(gateway(&app, "/expenses/"))
+        .header("x-portal-user", "it@example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("<h1>Expenses</h1>"), "{page}");
+    assert!(
+        page.contains(r#"<strong id="user">grace@example.com</strong>"#),
+        "the forged header is replaced: {page}"
+    );
+    assert!(page.contains(&device.state.device_id.to_string()));
+    assert!(page.contains("(can_access)"));
+    // The bare prefix goes to the app's root.
+    let bare = browser(&app, Some(&dir), false)
+        .get(gateway(&app, "/expenses?x=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(bare.headers()["location"], "/expenses/?x=1");
+}
+
+#[tokio::test]
+async fn the_upstream_gets_trusted_headers_and_none_of_the_visitors_own_or_the_sessions() {
+    let app = spawn_gateway().await;
+    publish_echo(
+        &app,
+        AccessRule {
+            signed_in: true,
+            ..EVERYTHING_OFF
+        },
+        Enforcement::Required,
+    )
+    .await;
+    let (_, device, dir) = enrolled_device(&app).await;
+    let laptop = signed_in_browser(&app, "grace@example.com", Some(&dir)).await;
+    let response = laptop
+        .get(gateway(&app, "/echo/reports/q3?year=2026"))
+        .header("x-portal-user", "it@example.com")
+        .header("x-portal-compliance", "can_access")
+        .send()
+        .await
+        .unwrap();
+    let echo: Value = response.json().await.unwrap();
+    assert_eq!(
+        echo["path"], "/reports/q3?year=2026",
+        "the prefix gives way to the upstream's root"
+    );
+    let headers = &echo["headers"];
+    assert_eq!(headers["x-portal-user"], "grace@example.com");
+    assert_eq!(headers["x-portal-device"], device.state.device_id.to_string());
+    assert_eq!(headers["x-portal-compliance"], "can_access");
+    assert_eq!(headers["x-forwarded-proto"], "https");
+    assert_eq!(headers["x-forwarded-for"], "127.0.0.1");
+    // The browser sent both sessions' cookies; they stay at the gateway.
+    assert!(headers.get("cookie").is_none(), "{headers}");
+
+    // Without a device, nothing vouches for one: the forged headers go.
+    let browser = signed_in_browser(&app, "grace@example.com", None).await;
+    let response = browser
+        .get(gateway(&app, "/echo/"))
+        .header("x-portal-device", device.state.device_id.to_string())
+        .header("x-portal-compliance", "can_access")
+        .send()
+        .await
+        .unwrap();
+    let echo: Value = response.json().await.unwrap();
+    assert!(echo["headers"].get("x-portal-device").is_none(), "{echo}");
+    assert!(echo["headers"].get("x-portal-compliance").is_none(), "{echo}");
+}
+
+#[tokio::test]
+async fn each_device_rule_refuses_with_the_step_that_fixes_it() {
+    let app = spawn_gateway().await;
+    let (_, mut device, dir) = enrolled_device(&app).await;
+
+    let unregistered = signed_in_browser(&app, "grace@example.com", None).await;
+    let page = refused_page(&unregistered, &app, "/expenses/", StatusCode::FORBIDDEN).await;
+    assert!(page.contains("This device isn&#39;t registered"), "{page}");
+    assert!(
+        page.contains(&format!(r#"href="{}/devices/add">Add device</a>"#, app.address)),
+        "{page}"
+    );
+
+    let borrowed = signed_in_browser(&app, "ada@example.com", Some(&dir)).await;
+    let page = refused_page(&borrowed, &app, "/expenses/", StatusCode::FORBIDDEN).await;
+    assert!(page.contains("registered to someone else"), "{page}");
+
+    let mut failing = inventory("15");
+    failing.encrypted = false;
+    device.check_in(&failing, &[]).await.unwrap();
+    app.clock.advance(time::Duration::days(3));
+    device.clock_offset_seconds = time::Duration::days(3).whole_seconds();
+    device.check_in(&failing, &[]).await.unwrap();
+    let laptop = signed_in_browser(&app, "grace@example.com", Some(&dir)).await;
+    let page = refused_page(&laptop, &app, "/expenses/", StatusCode::FORBIDDEN).await;
+    assert!(
+        page.contains("is out of compliance: The device&#39;s storage is not encrypted."),
+        "{page}"
+    );
+    let device_page = format!(
+        r#"href="{}/devices/{}">Turn on device encryption"#,
+        app.address, device.state.device_id
+    );
+    assert!(page.contains(&device_page), "{page}");
+
+    let logged = refusals(&app).await;
+    let subjects: Vec<_> = logged.entries.iter().filter_map(|e| e.subject.as_deref()).collect();
+    assert!(subjects.contains(&"Expenses: registered_device"), "{subjects:?}");
+    assert!(subjects.contains(&"Expenses: compliant_device"), "{subjects:?}");
+}
+
+#[tokio::test]
+async fn a_reset_device_is_refused_from_its_next_request() {
+    let app = spawn_gateway().await;
+    let (grace, mut device, dir) = enrolled_device(&app).await;
+    let laptop = signed_in_browser(&app, "grace@example.com", Some(&dir)).await;
+    assert_eq!(
+        laptop.get(gateway(&app, "/expenses/")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+
+    let id = device.state.device_id.to_string();
+    let reset = wipe(&app, &grace, &id, "New phone").await;
+    assert_eq!(reset.status(), StatusCode::ACCEPTED);
+    device.clock_offset_seconds = 0;
+    let command = waiting(&device).await.pop().unwrap();
+    device.acknowledge(command.id).await.unwrap();
+    device
+        .report(command.id, CommandOutcome::Completed, None)
+        .await
+        .unwrap();
+
+    let page = refused_page(&laptop, &app, "/expenses/", StatusCode::FORBIDDEN).await;
+    assert!(page.contains("New phone was reset or removed"), "{page}");
+}
+
+#[tokio::test]
+async fn a_certificate_from_another_ca_fails_the_handshake() {
+    let app = spawn_gateway().await;
+    let made = rcgen::generate_simple_self_signed(vec!["laptop".into()]).unwrap();
+    let dir = StateDir(tempfile::tempdir().unwrap().keep());
+    std::fs::write(dir.certificate(), made.cert.pem()).unwrap();
+    std::fs::write(dir.key(), made.signing_key.serialize_pem()).unwrap();
+    let forged = browser(&app, Some(&dir), true);
+    assert!(forged.get(gateway(&app, "/expenses/")).send().await.is_err());
+}
+
+#[tokio::test]
+async fn audit_mode_lets_through_and_writes_down_what_it_would_have_refused() {
+    let app = spawn_gateway().await;
+    let rule = AccessRule {
+        registered_device: true,
+        ..EVERYTHING_OFF
+    };
+    publish_echo(&app, rule, Enforcement::Audit).await;
+    let browser = signed_in_browser(&app, "ada@example.com", None).await;
+    // Audit mode sends nobody to Sign in: a gateway session from an app that
+    // asks for one (Expenses, refused without a device) makes Ada known.
+    refused_page(&browser, &app, "/expenses/", StatusCode::FORBIDDEN).await;
+    let echo = echoed(&browser, &app, "/echo/").await;
+    assert_eq!(echo["headers"]["x-portal-user"], "ada@example.com");
+    let logged = refusals(&app).await;
+    let entry = logged
+        .entries
+        .iter()
+        .find(|e| e.subject.as_deref() == Some("Echo: registered_device"))
+        .expect("the refusal it would have been");
+    assert_eq!(entry.subject.as_deref(), Some("Echo: registered_device"));
+    assert_eq!(entry.actor.as_deref(), Some("ada@example.com"));
+    assert_eq!(entry.outcome, "allowed_in_audit_mode");
+
+    publish_echo(&app, rule, Enforcement::Off).await;
+    let anyone = browser_anonymous(&app);
+    let response = anyone.get(gateway(&app, "/echo/")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "off checks nothing");
+    assert_eq!(refusals(&app).await.entries.len(), 2, "and writes nothing");
+}
+
+fn browser_anonymous(app: &TestApp) -> reqwest::Client {
+    browser(app, None, false)
+}
+
+#[tokio::test]
+async fn the_device_stands_in_for_the_second_factor_only_where_the_rule_says_so() {
+    let app = spawn_gateway().await;
+    let (_, _, dir) = enrolled_device(&app).await;
+    let rule = AccessRule {
+        signed_in: true,
+        second_factor: true,
+        ..EVERYTHING_OFF
+    };
+    publish_echo(&app, rule, Enforcement::Required).await;
+    let laptop = signed_in_browser(&app, "grace@example.com", Some(&dir)).await;
+    let page = refused_page(&laptop, &app, "/echo/", StatusCode::FORBIDDEN).await;
+    assert!(page.contains("Set up a second factor"), "grace has none: {page}");
+
+    publish_echo(
+        &app,
+        AccessRule {
+            device_counts_as_second_factor: true,
+            ..rule
+        },
+        Enforcement::Required,
+    )
+    .await;
+    echoed(&laptop, &app, "/echo/").await;
+    let elsewhere = signed_in_browser(&app, "grace@example.com", None).await;
+    refused_page(&elsewhere, &app, "/echo/", StatusCode::FORBIDDEN).await;
+}
+
+#[tokio::test]
+async fn the_hand_off_is_single_use_short_lived_and_ends_with_the_portal_session() {
+    let app = spawn_gateway().await;
+    let manual = browser(&app, None, false);
+    assert_eq!(
+        app.sign_in_with(&manual, "ada@example.com", PASSWORD).await.status(),
+        StatusCode::OK
+    );
+
+    // Signed out of the gateway, a page sends the visitor to the portal's hand-off.
+    let asked = manual.get(gateway(&app, "/expenses/claims?id=7")).send().await.unwrap();
+    assert_eq!(asked.status(), StatusCode::SEE_OTHER);
+    let handoff = asked.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        handoff.starts_with(&app.url("/api/v1/gateway/handoff?to=")),
+        "{handoff}"
+    );
+
+    let handed = manual.get(&handoff).send().await.unwrap();
+    assert_eq!(handed.status(), StatusCode::SEE_OTHER);
+    let redeem = handed.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        redeem.starts_with(&gateway(&app, "/.portal/handoff?token=")),
+        "{redeem}"
+    );
+    let first = manual.get(&redeem).send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    assert_eq!(first.headers()["location"], "/expenses/claims?id=7");
+    let cookie = first.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with("__Host-cp_gateway=") && cookie.contains("Secure") && cookie.contains("HttpOnly"));
+    let again = browser(&app, None, false).get(&redeem).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST, "used once");
+
+    let late = manual.get(&handoff).send().await.unwrap();
+    let late = late.headers()["location"].to_str().unwrap().to_string();
+    app.clock.advance(time::Duration::seconds(61));
+    assert_eq!(
+        browser(&app, None, false).get(&late).send().await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
+
+    // The gateway's session is the portal's: signing out ends both.
+    let inside = manual.get(gateway(&app, "/expenses/")).send().await.unwrap();
+    assert_eq!(inside.status(), StatusCode::FORBIDDEN, "signed in, but no device");
+    let out = manual.post(app.url("/api/v1/auth/sign-out")).send().await.unwrap();
+    assert!(out.status().is_success());
+    let after = manual.get(gateway(&app, "/expenses/")).send().await.unwrap();
+    assert_eq!(after.status(), StatusCode::SEE_OTHER, "signed out of the gateway too");
+
+    // Signed out of the portal, the hand-off asks for Sign in first and comes back.
+    let signed_out = manual.get(&handoff).send().await.unwrap();
+    let sign_in = signed_out.headers()["location"].to_str().unwrap();
+    assert!(
+        sign_in.starts_with("/sign-in?next=/api/v1/gateway/handoff%3Fto%3D"),
+        "{sign_in}"
+    );
+    // Only the gateway's own addresses.
+    let elsewhere = manual
+        .get(app.url("/api/v1/gateway/handoff?to=https%3A%2F%2Fevil.example%2F"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn administrators_publish_apps_with_checked_fields() {
+    let app = spawn_gateway().await;
+    let it = app.signed_in("it@example.com").await;
+    let listed = app.get_json(&it, "/api/v1/admin/published-apps").await.1;
+    assert_eq!(listed["apps"][0]["name"], "Expenses");
+    assert_eq!(listed["gateway_url"], app.gateway.clone().unwrap());
+
+    let mut app_json = PublishedApp {
+        name: "Wiki".into(),
+        prefix: "wiki".into(),
+        upstream: "ftp://wiki.internal".into(),
+        rule: EVERYTHING_OFF,
+        enforcement: Enforcement::Required,
+    };
+    let put = |body: &PublishedApp| it.put(app.url("/api/v1/admin/published-apps")).json(body).send();
+    let wrong = put(&app_json).await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = wrong.json().await.unwrap();
+    let fields: Vec<_> = body["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].clone())
+        .collect();
+    assert_eq!(fields, ["prefix", "upstream"]);
+    app_json.prefix = "/expenses/".into();
+    app_json.upstream = "http://wiki.internal:8080/".into();
+    assert_eq!(
+        put(&app_json).await.unwrap().status(),
+        StatusCode::CONFLICT,
+        "Expenses has it"
+    );
+    app_json.prefix = "/wiki/".into();
+    let saved: PublishedApp = put(&app_json).await.unwrap().json().await.unwrap();
+    assert_eq!(saved.upstream, "http://wiki.internal:8080");
+
+    let ada = app.signed_in("ada@example.com").await;
+    assert_eq!(
+        ada.put(app.url("/api/v1/admin/published-apps"))
+            .json(&app_json)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let gone = it
+        .delete(app.url("/api/v1/admin/published-apps/Wiki"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), StatusCode::NO_CONTENT);
+    let nothing = browser_anonymous(&app)
+        .get(gateway(&app, "/wiki/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(nothing.status(), StatusCode::NOT_FOUND);
+}
