@@ -70,16 +70,3 @@ pub struct PublishedAppsResponse {
     #[serde(default)]
     pub gateway_url: Option<String>,
 }
-
-/// Why the gateway refused: the rule that failed and the one step that fixes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct AccessRefusal {
-    /// `signed_in`, `registered_device`, `compliant_device`, `second_factor`.
-    pub rule: String,
-    pub message: String,
-    /// The step, as a link's words: "Add device".
-    pub fix: String,
-    /// Where that step is taken.
-    pub fix_url: String,
-}

@@ -46,7 +46,7 @@ pub use enrollment::{
     EnrollmentCodeResponse, EnrollmentOptions, Inventory, PlatformRule,
 };
 pub use error::{ApiError, FieldError, FieldErrors};
-pub use gateway::{AccessRefusal, AccessRule, Enforcement, PublishedApp, PublishedAppsResponse};
+pub use gateway::{AccessRule, Enforcement, PublishedApp, PublishedAppsResponse};
 pub use help::HelpDesk;
 pub use ids::{DeviceId, UserId};
 pub use inventory::{InventoryRecord, InventorySnapshot, OnMissing, RowError, SnapshotKind, SyncReport, SyncToken};

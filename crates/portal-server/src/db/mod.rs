@@ -897,14 +897,22 @@ pub trait GatewayStore: Send + Sync {
         gateway_hash: &str,
         now: OffsetDateTime,
     ) -> DbResult<Option<String>>;
-    /// The portal session behind a gateway session, and its user.
-    async fn gateway_session(&self, gateway_hash: &str) -> DbResult<Option<GatewaySession>>;
+    /// The portal session (that `key` names) and its user.
+    async fn visitor_session(&self, key: &SessionKey) -> DbResult<Option<GatewaySession>>;
     /// The device a certificate (by its SHA-256, colon hex) was issued to.
     async fn device_by_certificate(&self, fingerprint: &str)
     -> DbResult<Option<crate::gateway::decision::DeviceFacts>>;
 }
 
-/// A gateway session as the decision needs it.
+/// A session by the hash of its cookie: the gateway's, or the portal's own
+/// (the access check's callers pass the portal's cookie on).
+#[derive(Debug, Clone)]
+pub enum SessionKey {
+    Gateway(String),
+    Portal(String),
+}
+
+/// A portal session as the access decision needs it.
 #[derive(Debug, Clone)]
 pub struct GatewaySession {
     /// The portal session's token hash.

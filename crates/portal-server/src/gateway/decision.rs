@@ -2,7 +2,20 @@
 //! and, when it falls short, the rule that failed and the one step that
 //! fixes it.
 
-use portal_types::{AccessRefusal, AccessRule, ComplianceReason, ComplianceState, DeviceId, UserId};
+use portal_types::{AccessRule, ComplianceReason, ComplianceState, DeviceId, UserId};
+
+/// Why the gateway refused, for people: the rule that failed and the one
+/// step that fixes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessRefusal {
+    /// `signed_in`, `registered_device`, `compliant_device`, `second_factor`.
+    pub rule: String,
+    pub message: String,
+    /// The step, as a link's words: "Add device".
+    pub fix: String,
+    /// Where that step is taken.
+    pub fix_url: String,
+}
 
 /// The signed-in user behind a gateway session.
 #[derive(Debug, Clone)]
@@ -102,6 +115,14 @@ pub fn decide(rule: &AccessRule, visitor: &Visitor) -> Result<(), Refusal> {
 }
 
 impl Refusal {
+    /// 401 for a visitor to sign in, 403 for the rest.
+    pub fn status(&self) -> axum::http::StatusCode {
+        match self {
+            Refusal::SignIn => axum::http::StatusCode::UNAUTHORIZED,
+            _ => axum::http::StatusCode::FORBIDDEN,
+        }
+    }
+
     /// The rule that failed.
     pub fn rule(&self) -> &'static str {
         match self {

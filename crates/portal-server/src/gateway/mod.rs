@@ -17,7 +17,7 @@ pub mod refusal;
 pub mod routes;
 pub mod tls;
 
-use std::sync::Arc;
+use std::{net::IpAddr, sync::Arc};
 
 use axum::body::Body;
 use hyper::{HeaderMap, Method, Request, Response, StatusCode, Uri, header};
@@ -25,7 +25,7 @@ use portal_types::{Enforcement, PublishedApp};
 use time::Duration;
 
 use crate::{
-    db::AuditEvent,
+    db::{AuditEvent, SessionKey},
     gateway::{
         decision::{Refusal, Visitor},
         listener::Connection,
@@ -97,26 +97,12 @@ impl Gateway {
             ));
         }
         let visitor = self.visitor(request.headers(), connection).await?;
-        if app.enforcement != Enforcement::Off
-            && let Err(refused) = decision::decide(&app.rule, &visitor)
-        {
-            let enforced = app.enforcement == Enforcement::Required;
-            if enforced && refused == Refusal::SignIn && request.method() == Method::GET {
+        if let Err(refused) = judge(&self.state, app, &visitor, connection.peer.ip()).await? {
+            if refused == Refusal::SignIn && request.method() == Method::GET {
                 return Ok(redirect(StatusCode::SEE_OTHER, &self.sign_in_address(request.uri())));
             }
-            self.audit(app, &visitor, &refused, connection, enforced).await?;
-            if enforced {
-                let status = if refused == Refusal::SignIn {
-                    StatusCode::UNAUTHORIZED
-                } else {
-                    StatusCode::FORBIDDEN
-                };
-                return Ok(refusal::refused(
-                    &app.name,
-                    &refused.explained(&app.name, portal),
-                    status,
-                ));
-            }
+            let explained = refused.explained(&app.name, portal);
+            return Ok(refusal::refused(&app.name, &explained, refused.status()));
         }
         Ok(
             match proxy::forward(&self.upstreams, app, request, &visitor, connection.peer).await {
@@ -133,22 +119,9 @@ impl Gateway {
     /// is still open, and the device whose certificate the handshake verified.
     async fn visitor(&self, headers: &HeaderMap, connection: &Connection) -> anyhow::Result<Visitor> {
         let state = &self.state;
-        let user = match session::cookie_value(headers, COOKIE) {
-            Some(token) => match state.db.gateway_session(&session::hash_token(token)).await? {
-                Some(open)
-                    if session::still_open(state, &open.portal_hash, &open.session, state.clock.now()).await? =>
-                {
-                    Some(open.user)
-                }
-                _ => None,
-            },
-            None => None,
-        };
-        let device = match &connection.fingerprint {
-            Some(fingerprint) => state.db.device_by_certificate(fingerprint).await?,
-            None => None,
-        };
-        Ok(Visitor { user, device })
+        let session =
+            session::cookie_value(headers, COOKIE).map(|token| SessionKey::Gateway(session::hash_token(token)));
+        visitor(state, session, connection.fingerprint.as_deref()).await
     }
 
     /// The portal's hand-off for this request's address.
@@ -190,27 +163,6 @@ impl Gateway {
             .insert(header::SET_COOKIE, cookie.parse().expect("a token is a cookie value"));
         Ok(response)
     }
-
-    /// A refusal goes in the audit log: enforced, or as it would have been (audit mode).
-    async fn audit(
-        &self,
-        app: &PublishedApp,
-        visitor: &Visitor,
-        refused: &Refusal,
-        connection: &Connection,
-        enforced: bool,
-    ) -> anyhow::Result<()> {
-        let event = AuditEvent {
-            at: self.state.clock.now(),
-            actor: visitor.user.as_ref().map(|user| user.id),
-            action: "gateway_access_refused".into(),
-            subject: Some(format!("{}: {}", app.name, refused.rule())),
-            source: Some(connection.peer.ip().to_string()),
-            outcome: if enforced { "refused" } else { "allowed_in_audit_mode" }.into(),
-        };
-        self.state.db.record_audit(event).await?;
-        Ok(())
-    }
 }
 
 fn redirect(status: StatusCode, to: &str) -> Response<Body> {
@@ -220,4 +172,58 @@ fn redirect(status: StatusCode, to: &str) -> Response<Body> {
         .header(header::CACHE_CONTROL, "no-store")
         .body(Body::empty())
         .expect("a redirect's headers are valid")
+}
+
+/// Who is asking: the user of an open session (`session`), and the device
+/// a certificate (by its fingerprint) was issued to.
+pub async fn visitor(
+    state: &AppState,
+    session: Option<SessionKey>,
+    fingerprint: Option<&str>,
+) -> anyhow::Result<Visitor> {
+    let user = match session {
+        Some(key) => match state.db.visitor_session(&key).await? {
+            Some(open) if session::still_open(state, &open.portal_hash, &open.session, state.clock.now()).await? => {
+                Some(open.user)
+            }
+            _ => None,
+        },
+        None => None,
+    };
+    let device = match fingerprint {
+        Some(fingerprint) => state.db.device_by_certificate(fingerprint).await?,
+        None => None,
+    };
+    Ok(Visitor { user, device })
+}
+
+/// The app's rule applied to `visitor` as its enforcement mode says: `off`
+/// lets anyone through, `audit` everyone, writing down what it would have
+/// refused. Refusals are audited, but for a missing sign-in, which is how
+/// every visit begins.
+pub async fn judge(
+    state: &AppState,
+    app: &PublishedApp,
+    visitor: &Visitor,
+    source: IpAddr,
+) -> anyhow::Result<Result<(), Refusal>> {
+    if app.enforcement == Enforcement::Off {
+        return Ok(Ok(()));
+    }
+    let Err(refused) = decision::decide(&app.rule, visitor) else {
+        return Ok(Ok(()));
+    };
+    let enforced = app.enforcement == Enforcement::Required;
+    if refused != Refusal::SignIn {
+        let event = AuditEvent {
+            at: state.clock.now(),
+            actor: visitor.user.as_ref().map(|user| user.id),
+            action: "gateway_access_refused".into(),
+            subject: Some(format!("{}: {}", app.name, refused.rule())),
+            source: Some(source.to_string()),
+            outcome: if enforced { "refused" } else { "allowed_in_audit_mode" }.into(),
+        };
+        state.db.record_audit(event).await?;
+    }
+    Ok(if enforced { Err(refused) } else { Ok(()) })
 }

@@ -83,12 +83,8 @@ pub async fn forward(
     for name in [USER, DEVICE, COMPLIANCE] {
         headers.remove(name);
     }
-    if let Some(user) = &visitor.user {
-        set(headers, USER, &user.email);
-    }
-    if let Some(device) = visitor.registered_device() {
-        set(headers, DEVICE, &device.id.to_string());
-        set(headers, COMPLIANCE, device.compliance.as_str());
+    for (name, value) in identity(visitor) {
+        set(headers, name, &value);
     }
     if let Some(upgrade) = &upgrade {
         headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
@@ -111,6 +107,19 @@ pub async fn forward(
     without_hop_by_hop(response.headers_mut());
     response.headers_mut().remove(header::UPGRADE);
     Ok(response.map(Body::new))
+}
+
+/// What the gateway vouches for: the user, and their registered device.
+pub fn identity(visitor: &Visitor) -> Vec<(&'static str, String)> {
+    let mut told = Vec::new();
+    if let Some(user) = &visitor.user {
+        told.push((USER, user.email.clone()));
+    }
+    if let Some(device) = visitor.registered_device() {
+        told.push((DEVICE, device.id.to_string()));
+        told.push((COMPLIANCE, device.compliance.as_str().to_string()));
+    }
+    told
 }
 
 fn set(headers: &mut HeaderMap, name: &'static str, value: &str) {

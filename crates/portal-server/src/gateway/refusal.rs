@@ -1,9 +1,9 @@
 //! The gateway's own pages: plain server-rendered HTML that needs no
 //! script, reads at 360 px and names what to do next.
 
+use super::decision::AccessRefusal;
 use axum::body::Body;
 use hyper::{Response, StatusCode, header};
-use portal_types::AccessRefusal;
 
 /// The one stylesheet, inline (the pages load nothing else).
 const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1b1b1b;background:#f6f7f9}\

@@ -4,21 +4,24 @@
 use std::net::SocketAddr;
 
 use axum::{
-    Json,
+    Extension, Json,
     extract::{ConnectInfo, Path, Query, State},
-    http::StatusCode,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use portal_types::{ApiError, PublishedApp, PublishedAppsResponse};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{HANDOFF_LIFETIME, HANDOFF_PATH, published};
+use super::{HANDOFF_LIFETIME, HANDOFF_PATH, proxy, published};
 use crate::{
     admin::admin_only,
-    db::AuditEvent,
+    db::{AuditEvent, SessionKey},
+    devices::ca::colon_hex,
     http::{
+        client_address::FromTrustedProxy,
         error::{ApiJson, AppError},
         static_files::query_value,
     },
@@ -33,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(handoff))
         .routes(routes!(published_apps, publish))
         .routes(routes!(unpublish))
+        .routes(routes!(check))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -84,6 +88,87 @@ async fn handoff(
         .create_handoff(&session::hash_token(&token), &caller.token_hash, back, expires_at)
         .await?;
     Ok(Redirect::to(&format!("{gateway}{HANDOFF_PATH}?token={token}")).into_response())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+struct CheckQuery {
+    /// The published app's name.
+    app: String,
+}
+
+/// The header in which a trusted proxy passes the client certificate it
+/// verified: URL-encoded PEM, as nginx's `$ssl_client_escaped_cert` and
+/// Traefik's `passTLSClientCert` give it.
+const CLIENT_CERTIFICATE: &str = "x-client-certificate";
+
+/// The gateway's decision for another proxy in front of an app (nginx
+/// `auth_request`, Traefik `forwardAuth`, Envoy's HTTP `ext_authz`): the
+/// caller passes the browser's cookies (the portal session) and, when it is
+/// a `--trusted-proxy`, the client certificate it verified in
+/// `X-Client-Certificate`. Allowed: 200 with `X-Portal-User`,
+/// `X-Portal-Device` and `X-Portal-Compliance` to pass on. Refused: 401 (sign
+/// in) or 403, the failed rule as the code, and the step that fixes it as a
+/// `Link` (`rel="help"`, its words as the title).
+#[utoipa::path(get, path = "/api/v1/access/check", tag = "gateway", params(CheckQuery),
+    responses(
+        (status = 200, description = "Allowed, with the X-Portal-* headers"),
+        (status = 401, body = ApiError, description = "Not signed in (code `signed_in`)"),
+        (status = 403, body = ApiError, description = "A rule failed: its name is the code"),
+        (status = 404, body = ApiError, description = "No app of that name"),
+    ))]
+async fn check(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Extension(proxy): Extension<FromTrustedProxy>,
+    headers: HeaderMap,
+    Query(query): Query<CheckQuery>,
+) -> Result<Response, AppError> {
+    let apps = state.db.published_apps().await?;
+    let app = apps
+        .iter()
+        .find(|app| app.name == query.app)
+        .ok_or(AppError::NotFound)?;
+    let session =
+        session::token_from(&headers, state.secure_cookies).map(|token| SessionKey::Portal(session::hash_token(token)));
+    let fingerprint = headers
+        .get(CLIENT_CERTIFICATE)
+        .filter(|_| proxy.0)
+        .and_then(|value| value.to_str().ok())
+        .and_then(certificate_fingerprint);
+    let visitor = super::visitor(&state, session, fingerprint.as_deref()).await?;
+    match super::judge(&state, app, &visitor, client.ip()).await? {
+        Ok(()) => {
+            let mut response = StatusCode::OK.into_response();
+            for (name, value) in proxy::identity(&visitor) {
+                if let Ok(value) = HeaderValue::from_str(&value) {
+                    response.headers_mut().insert(name, value);
+                }
+            }
+            Ok(response)
+        }
+        Err(refused) => {
+            let explained = refused.explained(&app.name, &state.public_url);
+            let link = format!(
+                r#"<{}>; rel="help"; title="{}""#,
+                explained.fix_url,
+                explained.fix.replace('"', "'")
+            );
+            let mut response = AppError::refused(refused.status(), refused.rule(), explained.message).into_response();
+            if let Ok(link) = HeaderValue::from_str(&link) {
+                response.headers_mut().insert(header::LINK, link);
+            }
+            Ok(response)
+        }
+    }
+}
+
+/// SHA-256 of the certificate in URL-encoded PEM, colon hex as the device
+/// certificates are stored.
+fn certificate_fingerprint(escaped: &str) -> Option<String> {
+    use rustls::pki_types::{CertificateDer, pem::PemObject};
+    let pem = percent_encoding::percent_decode_str(escaped).decode_utf8().ok()?;
+    let der = CertificateDer::from_pem_slice(pem.as_bytes()).ok()?;
+    Some(colon_hex(&Sha256::digest(der.as_ref())))
 }
 
 fn admin(caller: &CurrentUser) -> Result<(), AppError> {

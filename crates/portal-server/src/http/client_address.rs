@@ -101,9 +101,17 @@ impl TrustedProxies {
     }
 }
 
-/// Puts the client's address where every handler reads it (`ConnectInfo`).
+/// Whether the request came straight from a trusted proxy, which may then
+/// speak for the client (the client certificate it verified, say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FromTrustedProxy(pub bool);
+
+/// Puts the client's address where every handler reads it (`ConnectInfo`),
+/// and whether a trusted proxy sent it (`FromTrustedProxy`).
 pub async fn resolve(State(proxies): State<Arc<TrustedProxies>>, mut request: Request, next: Next) -> Response {
     if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
+        let trusted = FromTrustedProxy(proxies.trusts(peer.ip()));
+        request.extensions_mut().insert(trusted);
         let forwarded: Vec<&str> = request
             .headers()
             .get_all("x-forwarded-for")

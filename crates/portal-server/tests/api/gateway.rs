@@ -475,3 +475,72 @@ async fn administrators_publish_apps_with_checked_fields() {
         .unwrap();
     assert_eq!(nothing.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn other_proxies_ask_the_access_check_with_the_certificate_they_verified() {
+    let app = spawn_with(|config| {
+        config.gateway_bind = Some("127.0.0.1:0".parse().unwrap());
+        config.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let (grace, device, dir) = enrolled_device(&app).await;
+    let pem = std::fs::read_to_string(dir.certificate()).unwrap();
+    let escaped: String = pem
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => char::from(b).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    let check = |client: &reqwest::Client, certificate: Option<&str>| {
+        let mut request = client.get(app.url("/api/v1/access/check?app=Expenses"));
+        if let Some(certificate) = certificate {
+            request = request.header("x-client-certificate", certificate);
+        }
+        request.send()
+    };
+
+    let allowed = check(&grace, Some(&escaped)).await.unwrap();
+    assert_eq!(allowed.status(), StatusCode::OK);
+    assert_eq!(allowed.headers()["x-portal-user"], "grace@example.com");
+    assert_eq!(
+        allowed.headers()["x-portal-device"],
+        device.state.device_id.to_string().as_str()
+    );
+    assert_eq!(allowed.headers()["x-portal-compliance"], "can_access");
+
+    let refused = check(&grace, None).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let link = refused.headers()["link"].to_str().unwrap().to_string();
+    assert_eq!(
+        link,
+        format!(r#"<{}/devices/add>; rel="help"; title="Add device""#, app.address)
+    );
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["code"], "registered_device");
+
+    let stranger = check(&app.client(), Some(&escaped)).await.unwrap();
+    assert_eq!(
+        stranger.status(),
+        StatusCode::UNAUTHORIZED,
+        "a certificate is no sign-in"
+    );
+    let missing = grace
+        .get(app.url("/api/v1/access/check?app=Payroll"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+
+    // Only a trusted proxy speaks for the client's certificate.
+    let untrusting = spawn_gateway().await;
+    let (grace, _, dir) = enrolled_device(&untrusting).await;
+    let pem = std::fs::read_to_string(dir.certificate()).unwrap();
+    let forged = grace
+        .get(untrusting.url("/api/v1/access/check?app=Expenses"))
+        .header("x-client-certificate", pem.replace('\n', "%0A"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+}

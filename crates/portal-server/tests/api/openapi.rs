@@ -71,6 +71,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("put", "/api/v1/admin/branding/logo"),
     ("delete", "/api/v1/admin/branding/logo"),
     ("get", "/api/v1/gateway/handoff"),
+    ("get", "/api/v1/access/check"),
     ("get", "/api/v1/admin/published-apps"),
     ("put", "/api/v1/admin/published-apps"),
     ("delete", "/api/v1/admin/published-apps/{name}"),

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use super::{Store, other};
 use crate::{
     db::{
-        AuditEvent, DbError, DbResult, GatewaySession, GatewayStore, SessionRecord,
+        AuditEvent, DbError, DbResult, GatewaySession, GatewayStore, SessionKey, SessionRecord,
         values::{Ts, Uid, parsed},
     },
     gateway::decision::{DeviceFacts, SignedIn},
@@ -160,21 +160,26 @@ impl GatewayStore for Store {
         Ok(Some(return_to))
     }
 
-    async fn gateway_session(&self, gateway_hash: &str) -> DbResult<Option<GatewaySession>> {
+    async fn visitor_session(&self, key: &SessionKey) -> DbResult<Option<GatewaySession>> {
         type Row = (String, Uid, String, Ts, Ts, Ts, Option<Ts>, bool, bool);
-        let row: Option<Row> = sqlx::query_as(
-            "SELECT s.token_hash, u.id, u.email, s.created_at, s.last_seen_at, s.expires_at, s.authenticated_at,
-                    s.second_factor,
+        const SELECT: &str = "SELECT s.token_hash, u.id, u.email, s.created_at, s.last_seen_at, s.expires_at,
+                    s.authenticated_at, s.second_factor,
                     u.totp_secret IS NOT NULL OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id)
-             FROM gateway_sessions g
-             JOIN sessions s ON s.token_hash = g.session_hash
-             JOIN users u ON u.id = s.user_id
-             WHERE g.token_hash = $1",
-        )
-        .bind(gateway_hash)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(other)?;
+             FROM sessions s JOIN users u ON u.id = s.user_id";
+        let (query, hash) = match key {
+            SessionKey::Portal(hash) => (format!("{SELECT} WHERE s.token_hash = $1"), hash),
+            SessionKey::Gateway(hash) => (
+                format!(
+                    "{SELECT} WHERE s.token_hash = (SELECT session_hash FROM gateway_sessions WHERE token_hash = $1)"
+                ),
+                hash,
+            ),
+        };
+        let row: Option<Row> = sqlx::query_as(&query)
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(other)?;
         Ok(row.map(
             |(
                 portal_hash,
