@@ -2,7 +2,14 @@
 //! hold: each rule's allow and refuse, the enforcement modes, the sign-in
 //! hand-off, revocation, and what reaches the upstream.
 
-use std::{collections::BTreeMap, net::SocketAddr};
+use std::{
+    collections::BTreeMap,
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+};
 
 use axum::{Json, Router, http::HeaderMap, routing::any};
 use portal_agent::StateDir;
@@ -543,4 +550,195 @@ async fn other_proxies_ask_the_access_check_with_the_certificate_they_verified()
         .await
         .unwrap();
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+}
+
+/// 50 MB, sent and received in 64 KiB pieces.
+const LARGE: usize = 50 * 1024 * 1024;
+const PIECE: usize = 64 * 1024;
+
+/// How far the streaming upstream has got: a body held whole anywhere
+/// between it and the client would let one side run 50 MB ahead.
+#[derive(Default)]
+struct Progress {
+    sent_down: AtomicUsize,
+    received_up: AtomicUsize,
+}
+
+/// Whatever the sockets and buffers on the way hold: far less than the body.
+const IN_FLIGHT: usize = LARGE / 2;
+
+/// An upstream that streams 50 MB out (`/download`), counts what it is sent
+/// (`/upload`), and echoes bytes on an upgraded connection (`/socket`).
+async fn streaming_upstream(progress: Arc<Progress>) -> SocketAddr {
+    use axum::{body::Body, extract::Request, http::StatusCode as Status, response::Response, routing::get};
+    use futures_util::StreamExt;
+    let sent = progress.clone();
+    let download = move || async move {
+        let pieces = futures_util::stream::iter((0..LARGE / PIECE).map(move |_| {
+            sent.sent_down.fetch_add(PIECE, Ordering::SeqCst);
+            Ok::<_, std::io::Error>(vec![7u8; PIECE])
+        }));
+        Body::from_stream(pieces)
+    };
+    let upload = move |request: Request| async move {
+        let mut body = request.into_body().into_data_stream();
+        while let Some(piece) = body.next().await {
+            progress.received_up.fetch_add(piece.unwrap().len(), Ordering::SeqCst);
+        }
+        progress.received_up.load(Ordering::SeqCst).to_string()
+    };
+    let socket = |mut request: Request| async move {
+        let upgraded = hyper::upgrade::on(&mut request);
+        tokio::spawn(async move {
+            let upgraded = upgraded.await.unwrap();
+            let (mut reader, mut writer) = tokio::io::split(hyper_util::rt::TokioIo::new(upgraded));
+            let _ = tokio::io::copy(&mut reader, &mut writer).await;
+        });
+        Response::builder()
+            .status(Status::SWITCHING_PROTOCOLS)
+            .header("connection", "upgrade")
+            .header("upgrade", "echo")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let router = Router::new()
+        .route("/download", get(download))
+        .route("/upload", axum::routing::post(upload))
+        .route("/socket", get(socket));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    address
+}
+
+async fn publish_streaming(app: &TestApp) -> Arc<Progress> {
+    let progress = Arc::new(Progress::default());
+    let upstream = streaming_upstream(progress.clone()).await;
+    let it = app.signed_in("it@example.com").await;
+    let published = PublishedApp {
+        name: "Files".into(),
+        prefix: "/files/".into(),
+        upstream: format!("http://{upstream}"),
+        rule: AccessRule {
+            signed_in: true,
+            registered_device: true,
+            ..EVERYTHING_OFF
+        },
+        enforcement: Enforcement::Required,
+    };
+    let response = it
+        .put(app.url("/api/v1/admin/published-apps"))
+        .json(&published)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    progress
+}
+
+#[tokio::test]
+async fn fifty_megabytes_stream_through_both_ways_without_being_held_whole() {
+    let app = spawn_gateway().await;
+    let progress = publish_streaming(&app).await;
+    let (_, _, dir) = enrolled_device(&app).await;
+    let laptop = signed_in_browser(&app, "grace@example.com", Some(&dir)).await;
+    // Signed in at the gateway first, so that the upload is not redirected.
+    let mut response = laptop.get(gateway(&app, "/files/download")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let (mut received, mut lead) = (0usize, 0usize);
+    while let Some(piece) = response.chunk().await.unwrap() {
+        received += piece.len();
+        lead = lead.max(progress.sent_down.load(Ordering::SeqCst) - received);
+    }
+    assert_eq!(received, LARGE);
+    assert!(lead < IN_FLIGHT, "the upstream ran {lead} bytes ahead of the download");
+
+    let watched = progress.clone();
+    let lead = Arc::new(AtomicUsize::new(0));
+    let lead_seen = lead.clone();
+    let pieces = futures_util::stream::iter((0..LARGE / PIECE).map(move |index| {
+        let ahead = index * PIECE - watched.received_up.load(Ordering::SeqCst);
+        lead_seen.fetch_max(ahead, Ordering::SeqCst);
+        Ok::<_, std::io::Error>(vec![9u8; PIECE])
+    }));
+    let sent = laptop
+        .post(gateway(&app, "/files/upload"))
+        .body(reqwest::Body::wrap_stream(pieces))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), StatusCode::OK);
+    assert_eq!(sent.text().await.unwrap(), LARGE.to_string());
+    let lead = lead.load(Ordering::SeqCst);
+    assert!(lead < IN_FLIGHT, "the upload ran {lead} bytes ahead of the upstream");
+}
+
+#[tokio::test]
+async fn an_upgraded_connection_is_joined_end_to_end() {
+    use hyper_util::rt::TokioIo;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_gateway().await;
+    publish_streaming(&app).await;
+    let (_, _, dir) = enrolled_device(&app).await;
+    // The gateway's session cookie, from the hand-off.
+    let url: reqwest::Url = gateway(&app, "/files/").parse().unwrap();
+    let manual = browser(&app, Some(&dir), false);
+    assert_eq!(
+        app.sign_in_with(&manual, "grace@example.com", PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    let handoff = manual.get(gateway(&app, "/files/socket")).send().await.unwrap();
+    let handoff = handoff.headers()["location"].to_str().unwrap().to_string();
+    let redeem = manual.get(&handoff).send().await.unwrap().headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let redeemed = manual.get(&redeem).send().await.unwrap();
+    let cookie = redeemed.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+
+    // TLS with the device's certificate, HTTP/1.1, then the upgrade.
+    let mut roots = rustls::RootCertStore::empty();
+    let gateway_pem = std::fs::read(app.data.dir.path().join("gateway-tls.crt")).unwrap();
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
+    roots
+        .add(CertificateDer::from_pem_slice(&gateway_pem).unwrap())
+        .unwrap();
+    let chain = vec![CertificateDer::from_pem_file(dir.certificate()).unwrap()];
+    let key = PrivateKeyDer::from_pem_file(dir.key()).unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_client_auth_cert(chain, key)
+        .unwrap();
+    let tcp = tokio::net::TcpStream::connect(format!("127.0.0.1:{}", url.port().unwrap()))
+        .await
+        .unwrap();
+    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
+    let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .unwrap();
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tls)).await.unwrap();
+    tokio::spawn(connection.with_upgrades());
+    let request = hyper::Request::get("/files/socket")
+        .header("host", url.authority())
+        .header("cookie", cookie)
+        .header("connection", "upgrade")
+        .header("upgrade", "echo")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = sender.send_request(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SWITCHING_PROTOCOLS);
+    let mut upgraded = TokioIo::new(hyper::upgrade::on(response).await.unwrap());
+    upgraded.write_all(b"hello through the gateway").await.unwrap();
+    let mut echoed = [0u8; 25];
+    upgraded.read_exact(&mut echoed).await.unwrap();
+    assert_eq!(&echoed, b"hello through the gateway");
 }
