@@ -5,6 +5,9 @@
 #     wrk in another process (1 thread, 32 connections, 10 s over loopback),
 #     beside a bare axum handler answering the same bytes from memory;
 #   - enrollments a second (1,000 from 50 concurrent agents; two nodes on PostgreSQL);
+#   - the gateway: requests a second, p50, p99 through it (TLS with a device's
+#     certificate, session, rule, forward) beside the same upstream directly,
+#     and a reset device's next request refused (examples/bench_gateway.rs);
 #   - Reset device pressed -> agent received, 50 runs, on one node and across two;
 #   - All devices at 10,000 and 100,000 devices: each kind of page's API time
 #     (p50, p95), and in Chromium the time from a filter changed to its rows
@@ -24,7 +27,7 @@ fi
 start_test_postgres
 trap stop_test_postgres EXIT
 say "building the server and the bare handler (release)"
-cargo build --release --locked -p portal-server --bin portal-server --example bare_json
+cargo build --release --locked -p portal-server --bin portal-server --example bare_json --example bench_gateway
 
 WORK=$(mktemp -d)
 SERVER_PIDS=()
@@ -74,6 +77,9 @@ for database in "sqlite://$WORK/portal.db" "$(database_url portal_bench)"; do
   echo "bare handler:  $(load "$bare")"
   kill "${SERVER_PIDS[@]}"; wait "${SERVER_PIDS[@]}" 2>/dev/null || true; SERVER_PIDS=()
 done
+
+say "the gateway beside its upstream reached directly (SQLite)"
+target/release/examples/bench_gateway 10 32
 
 say "enrollments and Reset delivery (release build of the API tests)"
 measure() { # DATABASE TESTS...

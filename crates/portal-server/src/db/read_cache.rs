@@ -1,7 +1,10 @@
 //! The two reads behind nearly every portal request, a session with its
-//! user and a user's device list, kept in memory between the changes that
-//! make them stale. Every such change sends a notice with its commit (a
-//! user's notices for their devices, [`Notice::Account`] for their sessions)
+//! user and a user's device list, and the gateway's three (the published
+//! apps, the visitor's session, the device their certificate names), kept
+//! in memory between the changes that make them stale. Every such change
+//! sends a notice with its commit (a user's notices for their devices,
+//! [`Notice::Wake`] for a revoked certificate, [`Notice::Account`] for their
+//! sessions, [`Notice::Published`] for the apps)
 //! and every node forgets what the notice concerns: this node at once after
 //! its own commit, the others when they hear it. A read that raced a change
 //! is not kept (each fill brings the ticket it took before reading), after a
@@ -14,10 +17,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use portal_types::{Device, UserId};
+use portal_types::{Device, PublishedApp, UserId};
 
 use crate::{
-    db::{SessionRecord, UserRecord},
+    db::{GatewaySession, SessionRecord, UserRecord},
+    gateway::decision::DeviceFacts,
     live::Notice,
 };
 
@@ -45,6 +49,15 @@ struct Inner {
     changes: u64,
     sessions: HashMap<String, (Instant, SessionRecord, UserRecord)>,
     devices: HashMap<UserId, (Instant, Vec<Device>)>,
+    /// Counts the changes to the published apps, or everything.
+    apps_changed: u64,
+    apps: Option<(Instant, Vec<PublishedApp>)>,
+    /// By their key (sessions_changed guards them, as the portal's sessions).
+    visitors: HashMap<String, (Instant, GatewaySession)>,
+    /// Counts the changes to any device, or everything.
+    certificates_changed: u64,
+    /// Devices by the fingerprint of a certificate of theirs.
+    certificates: HashMap<String, (Instant, DeviceFacts)>,
 }
 
 /// Taken before a read; the read is kept only if nothing changed since.
@@ -82,9 +95,72 @@ impl ReadCache {
 
     /// The session was used at `now`: written to the database, and kept here.
     pub fn touched(&self, token_hash: &str, now: time::OffsetDateTime) {
-        if let Some((_, session, _)) = self.inner().sessions.get_mut(token_hash) {
+        let mut inner = self.inner();
+        if let Some((_, session, _)) = inner.sessions.get_mut(token_hash) {
             session.last_seen_at = now;
         }
+        for (_, visitor) in inner.visitors.values_mut() {
+            if visitor.portal_hash == token_hash {
+                visitor.session.last_seen_at = now;
+            }
+        }
+    }
+
+    pub fn apps(&self) -> Option<Vec<PublishedApp>> {
+        let inner = self.inner();
+        let (kept, apps) = inner.apps.as_ref()?;
+        (kept.elapsed() < KEEP_FOR).then(|| apps.clone())
+    }
+
+    pub fn apps_ticket(&self) -> Ticket {
+        Ticket(self.inner().apps_changed)
+    }
+
+    pub fn keep_apps(&self, ticket: Ticket, apps: &[PublishedApp]) {
+        let mut inner = self.inner();
+        if ticket.0 == inner.apps_changed {
+            inner.apps = Some((Instant::now(), apps.to_vec()));
+        }
+    }
+
+    pub fn visitor(&self, key: &str) -> Option<GatewaySession> {
+        let inner = self.inner();
+        let (kept, visitor) = inner.visitors.get(key)?;
+        (kept.elapsed() < KEEP_FOR).then(|| visitor.clone())
+    }
+
+    pub fn keep_visitor(&self, ticket: Ticket, key: &str, visitor: &GatewaySession) {
+        let mut inner = self.inner();
+        if ticket.0 != inner.sessions_changed {
+            return;
+        }
+        if inner.visitors.len() >= MOST {
+            inner.visitors.clear();
+        }
+        inner.visitors.insert(key.to_owned(), (Instant::now(), visitor.clone()));
+    }
+
+    pub fn certificate(&self, fingerprint: &str) -> Option<DeviceFacts> {
+        let inner = self.inner();
+        let (kept, device) = inner.certificates.get(fingerprint)?;
+        (kept.elapsed() < KEEP_FOR).then(|| device.clone())
+    }
+
+    pub fn certificates_ticket(&self) -> Ticket {
+        Ticket(self.inner().certificates_changed)
+    }
+
+    pub fn keep_certificate(&self, ticket: Ticket, fingerprint: &str, device: &DeviceFacts) {
+        let mut inner = self.inner();
+        if ticket.0 != inner.certificates_changed {
+            return;
+        }
+        if inner.certificates.len() >= MOST {
+            inner.certificates.clear();
+        }
+        inner
+            .certificates
+            .insert(fingerprint.to_owned(), (Instant::now(), device.clone()));
     }
 
     pub fn devices(&self, user: UserId) -> Option<Vec<Device>> {
@@ -134,19 +210,36 @@ impl ReadCache {
                 }
                 inner.devices_changed.insert(*user, change);
                 inner.devices.remove(user);
+                inner.certificates_changed = change;
+                inner.certificates.retain(|_, (_, device)| device.owner != *user);
+            }
+            Some(Notice::Wake { device }) => {
+                // Sent as a device's certificates are revoked (and when it has commands).
+                inner.certificates_changed = change;
+                inner.certificates.retain(|_, (_, kept)| kept.id != *device);
             }
             Some(Notice::Account { user }) => {
                 inner.sessions_changed = change;
                 inner.sessions.retain(|_, (_, session, _)| session.user_id != *user);
+                inner.visitors.retain(|_, (_, visitor)| visitor.user.id != *user);
             }
-            Some(Notice::Wake { .. } | Notice::Policy { .. } | Notice::Branding { .. }) => {}
+            Some(Notice::Published) => {
+                inner.apps_changed = change;
+                inner.apps = None;
+            }
+            Some(Notice::Policy { .. } | Notice::Branding { .. }) => {}
             Some(Notice::Resync) | None => {
                 // Every ticket taken so far is refused from now on.
                 inner.sessions_changed = change;
                 inner.devices_changed.clear();
                 inner.everything_changed = change;
+                inner.apps_changed = change;
+                inner.certificates_changed = change;
                 inner.sessions.clear();
                 inner.devices.clear();
+                inner.apps = None;
+                inner.visitors.clear();
+                inner.certificates.clear();
             }
         }
     }
@@ -221,5 +314,62 @@ mod tests {
             cache.devices(grace).is_none(),
             "a ticket from before a resync is refused"
         );
+    }
+
+    #[test]
+    fn the_gateways_reads_go_with_a_revocation_a_sign_out_and_a_publication() {
+        use crate::gateway::decision::SignedIn;
+        let cache = ReadCache::default();
+        let (ada, grace) = (UserId(Uuid::new_v4()), UserId(Uuid::new_v4()));
+        let phone = |id: u128, owner: UserId| DeviceFacts {
+            id: DeviceId(Uuid::from_u128(id)),
+            owner,
+            name: "Phone".into(),
+            revoked: false,
+            compliance: portal_types::ComplianceState::CanAccess,
+            reasons: Vec::new(),
+        };
+        cache.keep_certificate(cache.certificates_ticket(), "ada-1", &phone(1, ada));
+        cache.keep_certificate(cache.certificates_ticket(), "ada-2", &phone(2, ada));
+        cache.keep_certificate(cache.certificates_ticket(), "grace-3", &phone(3, grace));
+        cache.forget(Some(&Notice::Wake {
+            device: DeviceId(Uuid::from_u128(1)),
+        }));
+        assert!(cache.certificate("ada-1").is_none(), "revoked: read again");
+        assert!(cache.certificate("ada-2").is_some());
+        cache.forget(Some(&device_notice(ada)));
+        assert!(cache.certificate("ada-2").is_none(), "Ada's devices changed");
+        assert!(cache.certificate("grace-3").is_some());
+        let raced = cache.certificates_ticket();
+        cache.forget(Some(&device_notice(grace)));
+        cache.keep_certificate(raced, "grace-3", &phone(3, grace));
+        assert!(cache.certificate("grace-3").is_none(), "read before the change: stale");
+
+        let (session, _) = user_of(ada);
+        let visitor = GatewaySession {
+            portal_hash: "portal".into(),
+            session,
+            user: SignedIn {
+                id: ada,
+                email: "ada@example.com".into(),
+                second_factor: false,
+                factor_enrolled: false,
+            },
+        };
+        cache.keep_visitor(cache.session_ticket(), "g:gateway", &visitor);
+        let now = OffsetDateTime::UNIX_EPOCH + time::Duration::minutes(1);
+        cache.touched("portal", now);
+        assert_eq!(
+            cache.visitor("g:gateway").unwrap().session.last_seen_at,
+            now,
+            "used through either door"
+        );
+        cache.forget(Some(&Notice::Account { user: ada }));
+        assert!(cache.visitor("g:gateway").is_none(), "signed out");
+
+        cache.keep_apps(cache.apps_ticket(), &[]);
+        assert!(cache.apps().is_some());
+        cache.forget(Some(&Notice::Published));
+        assert!(cache.apps().is_none());
     }
 }

@@ -31,6 +31,8 @@ pub enum Notice {
     /// A new version of the branding: every node loads it, and every open
     /// portal restyles itself and shows the organisation's name (empty: none).
     Branding { version: u32, organisation: String },
+    /// The apps published through the gateway changed: every node reads them again.
+    Published,
     /// Some notices may have been missed: every listener re-reads.
     Resync,
 }

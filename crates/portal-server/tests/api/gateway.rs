@@ -742,3 +742,38 @@ async fn an_upgraded_connection_is_joined_end_to_end() {
     upgraded.read_exact(&mut echoed).await.unwrap();
     assert_eq!(&echoed, b"hello through the gateway");
 }
+
+#[tokio::test]
+async fn a_device_reset_through_another_node_is_refused_at_this_gateway_within_a_second() {
+    let app = spawn_gateway().await;
+    if !app.data.is_postgres() {
+        return; // SQLite is one node: its nodes do not hear each other.
+    }
+    let other = crate::helpers::another_node(&app, |_| {}).await;
+    let (grace, mut device, dir) = enrolled_device(&other).await;
+    let laptop = signed_in_browser(&app, "grace@example.com", Some(&dir)).await;
+    assert_eq!(
+        laptop.get(gateway(&app, "/expenses/")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+
+    let id = device.state.device_id.to_string();
+    assert_eq!(
+        wipe(&other, &grace, &id, "New phone").await.status(),
+        StatusCode::ACCEPTED
+    );
+    device.clock_offset_seconds = 0;
+    let command = waiting(&device).await.pop().unwrap();
+    device.acknowledge(command.id).await.unwrap();
+    device
+        .report(command.id, CommandOutcome::Completed, None)
+        .await
+        .unwrap();
+    let completed = std::time::Instant::now();
+    while laptop.get(gateway(&app, "/expenses/")).send().await.unwrap().status() != StatusCode::FORBIDDEN {
+        assert!(
+            completed.elapsed() < std::time::Duration::from_secs(1),
+            "this node still lets the reset device in"
+        );
+    }
+}

@@ -9,9 +9,11 @@ use super::{Store, other};
 use crate::{
     db::{
         AuditEvent, DbError, DbResult, GatewaySession, GatewayStore, SessionKey, SessionRecord,
+        read_cache::ReadCache,
         values::{Ts, Uid, parsed},
     },
     gateway::decision::{DeviceFacts, SignedIn},
+    live::Notice,
 };
 
 type AppRow = (String, String, String, bool, bool, bool, bool, bool, String);
@@ -36,6 +38,11 @@ fn app_from(row: AppRow) -> DbResult<PublishedApp> {
 #[async_trait]
 impl GatewayStore for Store {
     async fn published_apps(&self) -> DbResult<Vec<PublishedApp>> {
+        let cache = self.cache();
+        if let Some(kept) = cache.and_then(ReadCache::apps) {
+            return Ok(kept);
+        }
+        let ticket = cache.map(ReadCache::apps_ticket);
         let rows: Vec<AppRow> = sqlx::query_as(
             "SELECT name, prefix, upstream, signed_in, registered_device, compliant_device, second_factor,
                     device_counts_as_second_factor, enforcement
@@ -44,7 +51,11 @@ impl GatewayStore for Store {
         .fetch_all(&self.pool)
         .await
         .map_err(other)?;
-        rows.into_iter().map(app_from).collect()
+        let apps = rows.into_iter().map(app_from).collect::<DbResult<Vec<_>>>()?;
+        if let (Some(cache), Some(ticket)) = (cache, ticket) {
+            cache.keep_apps(ticket, &apps);
+        }
+        Ok(apps)
     }
 
     async fn publish_app(&self, app: &PublishedApp, at: OffsetDateTime, audit: Option<AuditEvent>) -> DbResult<bool> {
@@ -84,6 +95,7 @@ impl GatewayStore for Store {
         if let Some(audit) = &audit {
             tx.audit(audit);
         }
+        tx.notify(Notice::Published);
         tx.commit().await?;
         Ok(true)
     }
@@ -99,6 +111,7 @@ impl GatewayStore for Store {
             == 1;
         if removed {
             tx.audit(&audit);
+            tx.notify(Notice::Published);
             tx.commit().await?;
         }
         Ok(removed)
@@ -161,6 +174,15 @@ impl GatewayStore for Store {
     }
 
     async fn visitor_session(&self, key: &SessionKey) -> DbResult<Option<GatewaySession>> {
+        let cache = self.cache();
+        let kept_as = match key {
+            SessionKey::Portal(hash) => format!("p:{hash}"),
+            SessionKey::Gateway(hash) => format!("g:{hash}"),
+        };
+        if let Some(kept) = cache.and_then(|cache| cache.visitor(&kept_as)) {
+            return Ok(Some(kept));
+        }
+        let ticket = cache.map(ReadCache::session_ticket);
         type Row = (String, Uid, String, Ts, Ts, Ts, Option<Ts>, bool, bool);
         const SELECT: &str = "SELECT s.token_hash, u.id, u.email, s.created_at, s.last_seen_at, s.expires_at,
                     s.authenticated_at, s.second_factor,
@@ -180,39 +202,50 @@ impl GatewayStore for Store {
             .fetch_optional(&self.pool)
             .await
             .map_err(other)?;
-        Ok(row.map(
-            |(
-                portal_hash,
-                user,
-                email,
-                created_at,
-                last_seen_at,
-                expires_at,
-                authenticated_at,
-                second_factor,
-                enrolled,
-            )| {
-                GatewaySession {
+        Ok(row
+            .map(
+                |(
                     portal_hash,
-                    session: SessionRecord {
-                        user_id: user.into(),
-                        created_at: created_at.0,
-                        last_seen_at: last_seen_at.0,
-                        expires_at: expires_at.0,
-                        authenticated_at: authenticated_at.map(|t| t.0),
-                    },
-                    user: SignedIn {
-                        id: user.into(),
-                        email,
-                        second_factor,
-                        factor_enrolled: enrolled,
-                    },
+                    user,
+                    email,
+                    created_at,
+                    last_seen_at,
+                    expires_at,
+                    authenticated_at,
+                    second_factor,
+                    enrolled,
+                )| {
+                    GatewaySession {
+                        portal_hash,
+                        session: SessionRecord {
+                            user_id: user.into(),
+                            created_at: created_at.0,
+                            last_seen_at: last_seen_at.0,
+                            expires_at: expires_at.0,
+                            authenticated_at: authenticated_at.map(|t| t.0),
+                        },
+                        user: SignedIn {
+                            id: user.into(),
+                            email,
+                            second_factor,
+                            factor_enrolled: enrolled,
+                        },
+                    }
+                },
+            )
+            .inspect(|visitor| {
+                if let (Some(cache), Some(ticket)) = (cache, ticket) {
+                    cache.keep_visitor(ticket, &kept_as, visitor);
                 }
-            },
-        ))
+            }))
     }
 
     async fn device_by_certificate(&self, fingerprint: &str) -> DbResult<Option<DeviceFacts>> {
+        let cache = self.cache();
+        if let Some(kept) = cache.and_then(|cache| cache.certificate(fingerprint)) {
+            return Ok(Some(kept));
+        }
+        let ticket = cache.map(ReadCache::certificates_ticket);
         type Row = (Uid, Uid, String, Option<Ts>, String, String);
         let row: Option<Row> = sqlx::query_as(
             "SELECT d.id, d.user_id, d.name, c.revoked_at, d.compliance, d.compliance_reasons
@@ -234,5 +267,10 @@ impl GatewayStore for Store {
             })
         })
         .transpose()
+        .inspect(|found| {
+            if let (Some(cache), Some(ticket), Some(device)) = (cache, ticket, found) {
+                cache.keep_certificate(ticket, fingerprint, device);
+            }
+        })
     }
 }
