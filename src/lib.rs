@@ -7,6 +7,7 @@ pub mod api;
 pub mod app;
 pub mod catalog_app;
 pub mod components;
+pub mod focus;
 pub mod format;
 pub mod live;
 pub mod loader;

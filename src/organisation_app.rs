@@ -1,4 +1,5 @@
-//! The admin console's organisation bundle: Branding and Terms, apart from
+//! The admin console's organisation bundle: Branding, Terms and Published
+//! apps, apart from
 //! the fleet's pages and the settings so that each keeps a small first load.
 
 use leptos::prelude::*;
@@ -9,7 +10,9 @@ use crate::{
         admin_nav::{AdminNav, admins_only},
         header::Header,
     },
-    pages::{admin_branding::AdminBrandingPage, admin_terms::AdminTermsPage},
+    pages::{
+        admin_branding::AdminBrandingPage, admin_published_apps::AdminPublishedAppsPage, admin_terms::AdminTermsPage,
+    },
     router::provide_router,
     session::provide_session,
 };
@@ -23,6 +26,7 @@ pub fn OrganisationApp() -> impl IntoView {
         admins_only(session, &path, || {
             let page = match path.trim_end_matches('/') {
                 "/admin/terms" => view! { <AdminTermsPage/> }.into_any(),
+                "/admin/published-apps" => view! { <AdminPublishedAppsPage/> }.into_any(),
                 _ => view! { <AdminBrandingPage/> }.into_any(),
             };
             view! { <AdminNav/>{page} }.into_any()

@@ -2,7 +2,7 @@
 
 use portal_types::{
     AdminActionRequest, AdminDevice, App, AppInput, AuditPage, Branding, BrandingChange, FleetPage, Overview,
-    PolicyChange, PolicyVersion, RequiredReach, TermsChange, TermsVersion,
+    PolicyChange, PolicyVersion, PublishedApp, PublishedAppsResponse, RequiredReach, TermsChange, TermsVersion,
 };
 
 use super::{ClientResult, get};
@@ -101,4 +101,19 @@ pub async fn upload_logo(file: web_sys::File) -> ClientResult<Branding> {
 /// Takes the logo away.
 pub async fn remove_logo() -> ClientResult<()> {
     super::delete("/admin/branding/logo").await
+}
+
+/// The apps published through the gateway, and where it is.
+pub async fn published_apps() -> ClientResult<PublishedAppsResponse> {
+    get("/admin/published-apps").await
+}
+
+/// Publishes an app, or changes the one of its name.
+pub async fn publish_app(app: &PublishedApp) -> ClientResult<PublishedApp> {
+    super::put("/admin/published-apps", app).await
+}
+
+/// Stops publishing the app called `name`.
+pub async fn unpublish_app(name: &str) -> ClientResult<()> {
+    super::delete(&format!("/admin/published-apps/{}", js_sys::encode_uri_component(name))).await
 }

@@ -47,6 +47,7 @@ pub fn AdminNav() -> impl IntoView {
             <a href="/admin/policies" aria-current=current("/admin/policies")>"Policies"</a>
             <a href="/admin/branding" aria-current=current("/admin/branding")>"Branding"</a>
             <a href="/admin/terms" aria-current=current("/admin/terms")>"Terms"</a>
+            <a href="/admin/published-apps" aria-current=current("/admin/published-apps")>"Published apps"</a>
             <a href="/admin/audit" aria-current=current("/admin/audit")>"Audit log"</a>
         </nav>
     }

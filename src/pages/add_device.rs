@@ -80,13 +80,7 @@ fn TermsPanel(terms: Terms, accepted: RwSignal<bool>) -> impl IntoView {
             match api::enrollment::accept_terms(version).await {
                 Ok(()) => {
                     accepted.set(true);
-                    request_animation_frame(|| {
-                        if let Some(first) = document().get_element_by_id("platform") {
-                            wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(first)
-                                .focus()
-                                .ok();
-                        }
-                    });
+                    crate::focus::soon("platform");
                 }
                 Err(failure) => {
                     session.handle_error(&failure);

@@ -4,6 +4,7 @@ pub mod admin_apps;
 pub mod admin_branding;
 pub mod admin_device;
 pub mod admin_overview;
+pub mod admin_published_apps;
 pub mod admin_terms;
 pub mod all_devices;
 pub mod app_detail;

@@ -210,7 +210,7 @@ test("the administrator raises the minimum Android version and an employee's pho
 test("the administrator adds a required app, seeing first how many devices it reaches, then retires it", async () => {
   const it = await signedIn(browser, server.url, "it@example.com");
   await it.goto(`${server.url}/admin`);
-  await it.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Apps" }).click();
+  await it.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Apps", exact: true }).click();
   await it.getByRole("heading", { name: "Apps", level: 1 }).waitFor();
   await it.getByRole("table", { name: "Catalog" }).getByRole("row").nth(5).waitFor();
 

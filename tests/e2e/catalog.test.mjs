@@ -35,7 +35,7 @@ test("a required app installs by itself; Ada finds, installs and uninstalls an a
 
   await page.getByRole("link", { name: "New Pixel" }).click();
   await page.getByRole("heading", { name: "New Pixel" }).waitFor();
-  await page.getByRole("navigation", { name: "Device" }).getByRole("link", { name: "Apps" }).click();
+  await page.getByRole("navigation", { name: "Device" }).getByRole("link", { name: "Apps", exact: true }).click();
   const managed = page.getByRole("list", { name: "Managed apps" });
   const required = managed.getByRole("listitem", { name: "Keystone Authenticator" });
   await required.getByText("Installed", { exact: true }).waitFor();
@@ -44,7 +44,7 @@ test("a required app installs by itself; Ada finds, installs and uninstalls an a
   assert.match(agent.output, /installing: Keystone Authenticator/);
 
   // The catalog: Featured first, then Search apps narrows the list as she types.
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Apps" }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Apps", exact: true }).click();
   await page.getByRole("heading", { name: "Apps", level: 1 }).waitFor();
   await page.getByRole("list", { name: "Featured apps" }).getByRole("link").first().waitFor();
   assert.equal(await page.getByLabel("Platform").inputValue(), "mine", "her devices' platforms by default");

@@ -75,3 +75,35 @@ test("Ada opens Expenses from her registered laptop, is told what to do elsewher
   await laptop.getByRole("heading", { name: "You can't open Expenses yet" }).waitFor();
   await laptop.getByText("New phone was reset or removed", { exact: false }).waitFor();
 });
+
+test("IT sees the published apps, lets Expenses through in audit mode, then stops publishing it", async () => {
+  const page = await signedIn(browser, server.url, "it@example.com");
+  await page.goto(`${server.url}/admin/published-apps`);
+  await page.getByRole("heading", { name: "Published apps", level: 1 }).waitFor();
+  const row = page.getByRole("row", { name: /Expenses/ });
+  await row.getByText("Signed in, Registered device, Compliant device").waitFor();
+  await row.getByText("Required").waitFor();
+  assert.equal(await row.getByRole("link", { name: "Expenses" }).getAttribute("href"), `${server.gateway}/expenses/`);
+  assert.deepEqual(await violations(page), []);
+
+  await row.getByRole("button", { name: "Edit Expenses" }).click();
+  const form = page.getByRole("form", { name: "Edit Expenses" });
+  await form.getByLabel("Enforcement").selectOption("audit");
+  await form.getByRole("button", { name: "Publish" }).click();
+  await page.getByRole("status").getByText("Expenses is published.").waitFor();
+  await page.getByRole("row", { name: /Expenses/ }).getByText("Audit only").waitFor();
+
+  // Audit only: a browser without a registered device gets in, and the log says it would not have.
+  const elsewhere = await newPage(browser, { ignoreHTTPSErrors: true });
+  await elsewhere.goto(`${server.gateway}/expenses/`);
+  await signIn(elsewhere, "ada@example.com");
+  await elsewhere.getByRole("heading", { name: "Expenses" }).waitFor();
+  const audit = await api(page, "/api/v1/admin/audit?action=gateway_access_refused");
+  assert.ok(audit.entries.some((entry) => entry.outcome === "allowed_in_audit_mode" && entry.subject === "Expenses: registered_device"));
+
+  await page.getByRole("button", { name: "Stop publishing Expenses" }).click();
+  await page.getByRole("status").getByText("Expenses is no longer published.").waitFor();
+  await page.getByText("No app is published yet.").waitFor();
+  await elsewhere.reload();
+  await elsewhere.getByRole("heading", { name: "Nothing is published here" }).waitFor();
+});

@@ -104,6 +104,17 @@ pub struct Config {
     #[arg(long = "trusted-proxy", env = "PORTAL_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<crate::http::client_address::Network>,
 
+    /// A proxy (an address or a network; repeat the flag for several) that
+    /// checks browsers' client certificates and passes the one it verified
+    /// in `X-Client-Certificate`, always replacing whatever the browser sent:
+    /// `GET /api/v1/access/check` believes that header from these alone.
+    #[arg(
+        long = "certificate-proxy",
+        env = "PORTAL_CERTIFICATE_PROXIES",
+        value_delimiter = ','
+    )]
+    pub certificate_proxies: Vec<crate::http::client_address::Network>,
+
     /// Mark the session cookie Secure (and `__Host-`): implied by --tls-cert;
     /// set it when a TLS proxy fronts the server.
     #[arg(long, env = "PORTAL_SECURE_COOKIES")]
@@ -161,6 +172,7 @@ impl Config {
             demo_fleet: 0,
             secure_cookies: false,
             trusted_proxies: Vec::new(),
+            certificate_proxies: Vec::new(),
             tls_cert: None,
             tls_key: None,
             gateway_bind: None,

@@ -154,6 +154,7 @@ impl Application {
             secrets: Arc::new(SecretBox::load(config.secret_key.as_deref(), &config.data_dir)?),
             branding,
             gateway_url: gateway_url.clone(),
+            certificate_proxies: Arc::new(TrustedProxies::new(config.certificate_proxies.clone())),
             passkeys,
             passkey_limits: Arc::new(RateLimiter::new("passkey", 100, time::Duration::minutes(1), db.clone())),
         };

@@ -41,6 +41,8 @@ pub struct AppState {
     pub passkeys: Option<Arc<webauthn_rs::Webauthn>>,
     /// Passkey challenges asked for, per client address.
     pub passkey_limits: Arc<RateLimiter>,
+    /// The proxies whose `X-Client-Certificate` the access check believes.
+    pub certificate_proxies: Arc<crate::http::client_address::TrustedProxies>,
     /// Where browsers reach the gateway, when it is on: `https://host:port`.
     pub gateway_url: Option<Arc<str>>,
     /// The organisation's branding in force (the Help page's help desk too).

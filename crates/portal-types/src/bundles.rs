@@ -79,9 +79,9 @@ pub fn is_settings_path(path: &str) -> bool {
     is_admin_page(path, &["apps", "audit", "policies"])
 }
 
-/// Whether the organisation's bundle shows `path`: Branding and Terms.
+/// Whether the organisation's bundle shows `path`: Branding, Terms and Published apps.
 pub fn is_organisation_path(path: &str) -> bool {
-    is_admin_page(path, &["branding", "terms"])
+    is_admin_page(path, &["branding", "terms", "published-apps"])
 }
 
 /// Whether the main bundle shows `path`: whatever no other does, but the

@@ -19,6 +19,17 @@ pub struct AccessRule {
     pub device_counts_as_second_factor: bool,
 }
 
+impl AccessRule {
+    /// The design guide's: a registered, compliant device of a signed-in user.
+    pub const REGISTERED_COMPLIANT_DEVICE: AccessRule = AccessRule {
+        signed_in: true,
+        registered_device: true,
+        compliant_device: true,
+        second_factor: false,
+        device_counts_as_second_factor: false,
+    };
+}
+
 /// How an app's rule is applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -16,7 +16,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     admin::admin_only,
     catalog::seed::slug,
-    db::{AuditEvent, DbError},
+    db::DbError,
     http::error::{ApiJson, AppError},
     identity::session::CurrentUser,
     state::AppState,
@@ -76,17 +76,6 @@ fn admin(caller: &CurrentUser) -> Result<(), AppError> {
     admin_only(caller, "Only IT administrators can change the app catalog.")
 }
 
-fn audit(caller: &CurrentUser, client: SocketAddr, action: &str, app: &str, state: &AppState) -> AuditEvent {
-    AuditEvent {
-        at: state.clock.now(),
-        actor: Some(caller.user.id),
-        action: action.into(),
-        subject: Some(app.into()),
-        source: Some(client.ip().to_string()),
-        outcome: "success".into(),
-    }
-}
-
 async fn save(
     state: &AppState,
     caller: &CurrentUser,
@@ -101,7 +90,7 @@ async fn save(
         return Err(AppError::InvalidInput(errors));
     }
     let action = if created { "app_added" } else { "app_changed" };
-    let event = audit(caller, client, action, id, state);
+    let event = caller.audit_event_on(state, client, action, id);
     let expires_at = state.required_installs_expire_at(event.at);
     let saved = match state.db.save_app(id, &input, created, event, expires_at).await {
         Err(DbError::Conflict) => {
@@ -179,7 +168,7 @@ async fn retire_app(
     admin(&caller)?;
     if !state
         .db
-        .retire_app(&app, audit(&caller, client, "app_retired", &app, &state))
+        .retire_app(&app, caller.audit_event_on(&state, client, "app_retired", &app))
         .await?
     {
         return Err(AppError::NotFound);

@@ -882,18 +882,16 @@ pub trait GatewayStore: Send + Sync {
     ) -> DbResult<bool>;
     /// False when no app has that name.
     async fn unpublish_app(&self, name: &str, audit: AuditEvent) -> DbResult<bool>;
-    async fn create_handoff(
-        &self,
-        token_hash: &str,
-        session_hash: &str,
-        return_to: &str,
-        expires_at: OffsetDateTime,
-    ) -> DbResult<()>;
-    /// Uses up the hand-off (once, before it expires) and opens a gateway
-    /// session on its portal session; where to go back to.
+    /// Stores a hand-off for the browser whose state hashes to
+    /// `state_hash`; forgets those that expired before `now`.
+    async fn create_handoff(&self, handoff: &Handoff<'_>, now: OffsetDateTime) -> DbResult<()>;
+    /// Uses up the hand-off (once, before it expires, by the browser it was
+    /// made for) and opens a gateway session on its portal session; where to
+    /// go back to.
     async fn redeem_handoff(
         &self,
         token_hash: &str,
+        state_hash: &str,
         gateway_hash: &str,
         now: OffsetDateTime,
     ) -> DbResult<Option<String>>;
@@ -902,6 +900,18 @@ pub trait GatewayStore: Send + Sync {
     /// The device a certificate (by its SHA-256, colon hex) was issued to.
     async fn device_by_certificate(&self, fingerprint: &str)
     -> DbResult<Option<crate::gateway::decision::DeviceFacts>>;
+}
+
+/// A portal session handed to the gateway, once.
+#[derive(Debug, Clone)]
+pub struct Handoff<'a> {
+    pub token_hash: &'a str,
+    pub session_hash: &'a str,
+    /// The gateway path and query to go back to.
+    pub return_to: &'a str,
+    /// The hash of the state in the asking browser's cookie.
+    pub state_hash: &'a str,
+    pub expires_at: OffsetDateTime,
 }
 
 /// A session by the hash of its cookie: the gateway's, or the portal's own

@@ -29,6 +29,9 @@ use crate::{
 /// beside the session idle timeout, so a cached `last_seen_at` another node
 /// has moved on never makes a live session look idle.
 pub const KEEP_FOR: Duration = Duration::from_secs(10);
+/// A revoked certificate is refused within a second on every node, even
+/// should its notice be lost (a listener reconnecting, say).
+pub const CERTIFICATES_KEPT_FOR: Duration = Duration::from_secs(1);
 /// Beyond this many sessions or device lists kept, start again from empty.
 const MOST: usize = 100_000;
 
@@ -143,7 +146,7 @@ impl ReadCache {
     pub fn certificate(&self, fingerprint: &str) -> Option<DeviceFacts> {
         let inner = self.inner();
         let (kept, device) = inner.certificates.get(fingerprint)?;
-        (kept.elapsed() < KEEP_FOR).then(|| device.clone())
+        (kept.elapsed() < CERTIFICATES_KEPT_FOR).then(|| device.clone())
     }
 
     pub fn certificates_ticket(&self) -> Ticket {
@@ -326,6 +329,7 @@ mod tests {
             owner,
             name: "Phone".into(),
             revoked: false,
+            expires_at: OffsetDateTime::UNIX_EPOCH,
             compliance: portal_types::ComplianceState::CanAccess,
             reasons: Vec::new(),
         };

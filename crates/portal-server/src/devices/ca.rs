@@ -121,7 +121,7 @@ impl DeviceCa {
             pem: certificate.pem(),
             subject: format!("CN={subject}, O={ORGANIZATION}"),
             serial: colon_hex(&serial.to_bytes()),
-            fingerprint_sha256: colon_hex(&Sha256::digest(certificate.der())),
+            fingerprint_sha256: fingerprint(certificate.der()),
             public_key,
             issued_at: params.not_before,
             expires_at: params.not_after,
@@ -155,6 +155,11 @@ fn random_serial() -> SerialNumber {
     bytes[0] &= 0x7f;
     bytes[0] |= 0x40;
     SerialNumber::from_slice(&bytes)
+}
+
+/// A certificate's SHA-256, colon hex, as certificates are stored and found.
+pub fn fingerprint(der: &[u8]) -> String {
+    colon_hex(&Sha256::digest(der))
 }
 
 pub fn colon_hex(bytes: &[u8]) -> String {

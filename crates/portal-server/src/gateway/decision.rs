@@ -35,8 +35,11 @@ pub struct DeviceFacts {
     pub id: DeviceId,
     pub owner: UserId,
     pub name: String,
-    /// Reset or removed: its certificates are revoked.
+    /// Reset or removed (its certificates are revoked), or the certificate
+    /// presented is out of date.
     pub revoked: bool,
+    /// When the certificate presented expires.
+    pub expires_at: time::OffsetDateTime,
     pub compliance: ComplianceState,
     pub reasons: Vec<ComplianceReason>,
 }
@@ -78,10 +81,15 @@ pub enum Refusal {
     },
 }
 
+/// Whether the rule asks who the visitor is: any part but none.
+pub fn asks_who(rule: &AccessRule) -> bool {
+    rule.signed_in || rule.registered_device || rule.compliant_device || rule.second_factor
+}
+
 /// Whether `visitor` may reach an app with `rule`; the first part that fails.
 pub fn decide(rule: &AccessRule, visitor: &Visitor) -> Result<(), Refusal> {
     let needs_device = rule.registered_device || rule.compliant_device;
-    let needs_user = rule.signed_in || needs_device || rule.second_factor;
+    let needs_user = asks_who(rule);
     let Some(user) = visitor.user.as_ref().filter(|_| needs_user) else {
         return if needs_user { Err(Refusal::SignIn) } else { Ok(()) };
     };
@@ -209,6 +217,7 @@ mod tests {
             owner,
             name: "Ada's laptop".into(),
             revoked: false,
+            expires_at: time::OffsetDateTime::UNIX_EPOCH,
             compliance,
             reasons: vec![ComplianceReason {
                 rule: "encryption".into(),

@@ -10,12 +10,11 @@ use hyper_util::{
     server::conn::auto,
 };
 use rustls::ServerConfig;
-use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use super::Gateway;
-use crate::{devices::ca::colon_hex, live::Stopping};
+use crate::{devices::ca::fingerprint, live::Stopping};
 
 /// A client that has not finished its handshake by then is dropped.
 const HANDSHAKE_WITHIN: Duration = Duration::from_secs(10);
@@ -55,7 +54,7 @@ pub async fn serve(listener: TcpListener, tls: Arc<ServerConfig>, gateway: Arc<G
                 .1
                 .peer_certificates()
                 .and_then(<[_]>::first)
-                .map(|certificate| colon_hex(&Sha256::digest(certificate)));
+                .map(|certificate| fingerprint(certificate));
             let connection = Arc::new(Connection { peer, fingerprint });
             let service = service_fn(move |request: Request<Incoming>| {
                 let (gateway, connection) = (gateway.clone(), connection.clone());

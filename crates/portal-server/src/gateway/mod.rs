@@ -35,9 +35,12 @@ use crate::{
     state::AppState,
 };
 
-/// The gateway's session cookie: HTTPS only, this host only, sent on
-/// top-level navigations from other sites (the portal's links).
+/// The gateway's session cookie.
 pub const COOKIE: &str = "__Host-cp_gateway";
+/// The state of a sign-in under way, which only the browser that began it holds.
+pub const STATE_COOKIE: &str = "__Host-cp_gateway_state";
+/// How long a sign-in may take.
+const HANDOFF_STATE_LIFETIME: Duration = Duration::minutes(10);
 /// Where the portal's hand-off lands on the gateway.
 pub const HANDOFF_PATH: &str = "/.portal/handoff";
 /// How long a hand-off may wait to be used.
@@ -74,7 +77,7 @@ impl Gateway {
         let portal = &*self.state.public_url;
         let path = request.uri().path();
         if path == HANDOFF_PATH {
-            return self.redeem(request.uri()).await;
+            return self.redeem(request.uri(), request.headers()).await;
         }
         // No app is published at the root: the gateway's own pages, and the
         // browser's tab, show the portal's icon.
@@ -89,6 +92,9 @@ impl Gateway {
             Some(app) if !path.starts_with(GATEWAY_PATHS) => app,
             _ => return Ok(refusal::nothing_here(portal)),
         };
+        if !published::plain_path(path) {
+            return Ok(refusal::unusual_address());
+        }
         if !path.starts_with(&app.prefix) {
             let query = request.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
             return Ok(redirect(
@@ -97,9 +103,14 @@ impl Gateway {
             ));
         }
         let visitor = self.visitor(request.headers(), connection).await?;
+        // Audit mode signs visitors in too, so that the log can say who would have been refused.
+        let audited = app.enforcement == Enforcement::Audit && decision::asks_who(&app.rule);
+        if audited && visitor.user.is_none() && request.method() == Method::GET {
+            return Ok(self.to_sign_in(request.uri()));
+        }
         if let Err(refused) = judge(&self.state, app, &visitor, connection.peer.ip()).await? {
             if refused == Refusal::SignIn && request.method() == Method::GET {
-                return Ok(redirect(StatusCode::SEE_OTHER, &self.sign_in_address(request.uri())));
+                return Ok(self.to_sign_in(request.uri()));
             }
             let explained = refused.explained(&app.name, portal);
             return Ok(refusal::refused(&app.name, &explained, refused.status()));
@@ -124,45 +135,64 @@ impl Gateway {
         visitor(state, session, connection.fingerprint.as_deref()).await
     }
 
-    /// The portal's hand-off for this request's address.
-    fn sign_in_address(&self, asked: &Uri) -> String {
+    /// To the portal's hand-off for this request's address, with a state
+    /// that only this browser holds (in a cookie of the gateway's), so that
+    /// a hand-off made for another browser is no use in this one.
+    fn to_sign_in(&self, asked: &Uri) -> Response<Body> {
         let back = asked.path_and_query().map_or("/", |p| p.as_str());
         let to = format!("{}{back}", self.url);
-        format!(
-            "{}{}?to={}",
+        let state = session::new_token();
+        let address = format!(
+            "{}{}?to={}&state={}",
             self.state.public_url,
             routes::HANDOFF,
-            url::form_urlencoded::byte_serialize(to.as_bytes()).collect::<String>()
-        )
+            url::form_urlencoded::byte_serialize(to.as_bytes()).collect::<String>(),
+            session::hash_token(&state)
+        );
+        let mut response = redirect(StatusCode::SEE_OTHER, &address);
+        set_cookie(
+            &mut response,
+            STATE_COOKIE,
+            &state,
+            HANDOFF_STATE_LIFETIME.whole_seconds(),
+        );
+        response
     }
 
-    /// The portal's hand-off arrives: a gateway session of the portal's, and back to the page asked for.
-    async fn redeem(&self, asked: &Uri) -> anyhow::Result<Response<Body>> {
+    /// The portal's hand-off arrives: a gateway session of the portal's, and
+    /// back to the page asked for, if this browser is the one that asked.
+    async fn redeem(&self, asked: &Uri, headers: &HeaderMap) -> anyhow::Result<Response<Body>> {
         let token = asked
             .query()
             .and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(name, _)| name == "token"))
             .map(|(_, value)| value.into_owned())
             .unwrap_or_default();
+        let state = session::cookie_value(headers, STATE_COOKIE).unwrap_or_default();
         let own = session::new_token();
         let now = self.state.clock.now();
+        let hash = session::hash_token;
         let redeemed = self
             .state
             .db
-            .redeem_handoff(&session::hash_token(&token), &session::hash_token(&own), now)
+            .redeem_handoff(&hash(&token), &hash(state), &hash(&own), now)
             .await?;
         let Some(back) = redeemed else {
             return Ok(refusal::sign_in_link_spent(&self.state.public_url));
         };
-        let mut response = redirect(StatusCode::SEE_OTHER, &back);
-        let cookie = format!(
-            "{COOKIE}={own}; Path=/; Max-Age={}; Secure; HttpOnly; SameSite=Lax",
-            session::ABSOLUTE_TIMEOUT.whole_seconds()
-        );
-        response
-            .headers_mut()
-            .insert(header::SET_COOKIE, cookie.parse().expect("a token is a cookie value"));
+        let mut response = redirect(StatusCode::SEE_OTHER, &format!("{}{back}", self.url));
+        set_cookie(&mut response, COOKIE, &own, session::ABSOLUTE_TIMEOUT.whole_seconds());
+        set_cookie(&mut response, STATE_COOKIE, "", 0);
         Ok(response)
     }
+}
+
+/// One of the gateway's cookies: HTTPS only, this host only, sent on
+/// top-level navigations from other sites (the portal's redirects).
+fn set_cookie(response: &mut Response<Body>, name: &str, value: &str, max_age: i64) {
+    let cookie = format!("{name}={value}; Path=/; Max-Age={max_age}; Secure; HttpOnly; SameSite=Lax");
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, cookie.parse().expect("a token is a cookie value"));
 }
 
 fn redirect(status: StatusCode, to: &str) -> Response<Body> {
@@ -191,7 +221,11 @@ pub async fn visitor(
         None => None,
     };
     let device = match fingerprint {
-        Some(fingerprint) => state.db.device_by_certificate(fingerprint).await?,
+        Some(fingerprint) => state.db.device_by_certificate(fingerprint).await?.map(|mut device| {
+            // The handshake checked the dates; a proxy's word is checked here.
+            device.revoked |= device.expires_at <= state.clock.now();
+            device
+        }),
         None => None,
     };
     Ok(Visitor { user, device })

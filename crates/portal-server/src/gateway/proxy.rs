@@ -14,7 +14,7 @@ use hyper_util::{
 };
 use portal_types::PublishedApp;
 
-use super::{COOKIE, decision::Visitor};
+use super::{COOKIE, STATE_COOKIE, decision::Visitor};
 use crate::identity::session;
 
 pub type Upstreams = Client<HttpConnector, Body>;
@@ -42,6 +42,9 @@ const HOP_BY_HOP: [&str; 8] = [
     "transfer-encoding",
 ];
 
+/// Why a request could not be forwarded.
+pub type Failure = Box<dyn std::error::Error + Send + Sync>;
+
 /// Sends `request` (whose path starts with `app.prefix`) on to the app.
 pub async fn forward(
     client: &Upstreams,
@@ -49,13 +52,16 @@ pub async fn forward(
     mut request: Request<Body>,
     visitor: &Visitor,
     peer: SocketAddr,
-) -> Result<Response<Body>, hyper_util::client::legacy::Error> {
+) -> Result<Response<Body>, Failure> {
     let rest = &request.uri().path()[app.prefix.len()..];
     let query = request.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
-    let target: Uri = format!("{}/{rest}{query}", app.upstream)
-        .parse()
-        .expect("a checked upstream and a request's own path and query make an address");
-    let upgrade = request.headers().get(header::UPGRADE).cloned();
+    let target: Uri = format!("{}/{rest}{query}", app.upstream).parse()?;
+    // WebSocket alone: another protocol (h2c, say) would carry requests past the rule.
+    let upgrade = request
+        .headers()
+        .get(header::UPGRADE)
+        .filter(|protocol| protocol.as_bytes().eq_ignore_ascii_case(b"websocket"))
+        .cloned();
     let from_client = upgrade.is_some().then(|| hyper::upgrade::on(&mut request));
     let host = request.headers().get(header::HOST).cloned().or_else(|| {
         request
@@ -71,17 +77,12 @@ pub async fn forward(
     without_hop_by_hop(headers);
     headers.remove(header::HOST);
     strip_own_cookies(headers);
-    let forwarded_for = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
-        Some(earlier) => format!("{earlier}, {}", peer.ip()),
-        None => peer.ip().to_string(),
-    };
-    set(headers, "x-forwarded-for", &forwarded_for);
+    without_forged(headers);
+    // The gateway is the edge: what it saw, not what the client says.
+    set(headers, "x-forwarded-for", &peer.ip().to_string());
     set(headers, "x-forwarded-proto", "https");
     if let Some(host) = host {
         headers.insert(HeaderName::from_static("x-forwarded-host"), host);
-    }
-    for name in [USER, DEVICE, COMPLIANCE] {
-        headers.remove(name);
     }
     for (name, value) in identity(visitor) {
         set(headers, name, &value);
@@ -106,8 +107,60 @@ pub async fn forward(
     }
     without_hop_by_hop(response.headers_mut());
     response.headers_mut().remove(header::UPGRADE);
+    without_own_cookies_set(response.headers_mut());
     Ok(response.map(Body::new))
 }
+
+/// Drops what only the gateway may say, however the client spells it
+/// (`X_Portal_User` reaches a CGI-style app as the same header), and the
+/// client's own claims about where it is.
+fn without_forged(headers: &mut HeaderMap) {
+    let forged: Vec<HeaderName> = headers
+        .keys()
+        .filter(|name| {
+            let name = name.as_str().replace('_', "-");
+            name.starts_with("x-portal-")
+                || matches!(
+                    name.as_str(),
+                    "forwarded" | "x-forwarded-for" | "x-forwarded-host" | "x-forwarded-proto" | "x-real-ip"
+                )
+        })
+        .cloned()
+        .collect();
+    for name in forged {
+        headers.remove(name);
+    }
+}
+
+/// An app may set its own cookies, never the portal's or the gateway's
+/// (which would fix a session on whoever opens it).
+fn without_own_cookies_set(headers: &mut HeaderMap) {
+    let kept: Vec<HeaderValue> = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter(|cookie| {
+            let name = cookie
+                .to_str()
+                .ok()
+                .and_then(|c| c.split_once('='))
+                .map(|(name, _)| name.trim());
+            !name.is_some_and(|name| OWN_COOKIES.contains(&name))
+        })
+        .cloned()
+        .collect();
+    headers.remove(header::SET_COOKIE);
+    for cookie in kept {
+        headers.append(header::SET_COOKIE, cookie);
+    }
+}
+
+/// The portal's and the gateway's cookies.
+const OWN_COOKIES: [&str; 4] = [
+    COOKIE,
+    STATE_COOKIE,
+    session::cookie_name(true),
+    session::cookie_name(false),
+];
 
 /// What the gateway vouches for: the user, and their registered device.
 pub fn identity(visitor: &Visitor) -> Vec<(&'static str, String)> {
@@ -143,17 +196,19 @@ fn without_hop_by_hop(headers: &mut HeaderMap) {
     headers.remove(header::UPGRADE);
 }
 
-/// The gateway's session cookie is the gateway's, and the portal's the
-/// portal's (sent here too where both share a host): the upstream sees neither.
+/// The gateway's cookies are the gateway's, and the portal's the portal's
+/// (sent here too where both share a host): the upstream sees none of them.
 fn strip_own_cookies(headers: &mut HeaderMap) {
-    let own = [COOKIE, session::cookie_name(true), session::cookie_name(false)];
     let kept: Vec<String> = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .map(str::trim)
-        .filter(|pair| !pair.is_empty() && !own.contains(&pair.split_once('=').map_or(*pair, |(name, _)| name)))
+        .filter(|pair| {
+            let name = pair.split_once('=').map_or(*pair, |(name, _)| name);
+            !pair.is_empty() && !OWN_COOKIES.contains(&name)
+        })
         .map(String::from)
         .collect();
     headers.remove(header::COOKIE);
@@ -186,5 +241,39 @@ mod tests {
         assert!(headers.get("x-private").is_none() && headers.get("te").is_none());
         assert!(headers.get(header::CONNECTION).is_none());
         assert_eq!(headers.get("accept").unwrap(), "text/html");
+    }
+
+    #[test]
+    fn forged_claims_go_however_spelled_and_an_app_sets_none_of_our_cookies() {
+        let mut headers = HeaderMap::new();
+        for name in [
+            "x_portal_user",
+            "X-Portal-Device",
+            "x-portal-anything",
+            "forwarded",
+            "x-real-ip",
+            "x-forwarded-for",
+        ] {
+            headers.insert(
+                HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_static("forged"),
+            );
+        }
+        headers.insert("x-portal", HeaderValue::from_static("kept: not ours"));
+        without_forged(&mut headers);
+        assert_eq!(headers.len(), 1, "{headers:?}");
+
+        let mut answer = HeaderMap::new();
+        for cookie in [
+            "__Host-cp_gateway=fixed; Path=/",
+            "cp_session=fixed",
+            "theme=dark; Path=/",
+            "__Host-cp_gateway_state=x",
+        ] {
+            answer.append(header::SET_COOKIE, HeaderValue::from_static(cookie));
+        }
+        without_own_cookies_set(&mut answer);
+        let left: Vec<_> = answer.get_all(header::SET_COOKIE).iter().collect();
+        assert_eq!(left, ["theme=dark; Path=/"]);
     }
 }

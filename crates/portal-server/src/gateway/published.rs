@@ -6,16 +6,6 @@ use portal_types::{AccessRule, Enforcement, FieldErrors, PublishedApp};
 /// An app's name: one line, as users see it.
 const MAX_NAME: usize = 80;
 
-/// The rule an app published with `--publish` gets: the guide's registered,
-/// compliant device of a signed-in user.
-pub const DEFAULT_RULE: AccessRule = AccessRule {
-    signed_in: true,
-    registered_device: true,
-    compliant_device: true,
-    second_factor: false,
-    device_counts_as_second_factor: false,
-};
-
 /// Paths the gateway keeps for itself (the sign-in hand-off), never forwarded.
 pub const GATEWAY_PATHS: &str = "/.portal/";
 
@@ -43,21 +33,54 @@ pub fn errors(app: &PublishedApp) -> FieldErrors {
             "Use letters, digits, - . _ ~ between slashes (not /.portal/, kept by the gateway).",
         );
     }
-    match url::Url::parse(&app.upstream) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() && url.query().is_none() => {}
-        _ => errors.add("upstream", "Use an http:// or https:// address without a query."),
+    if upstream(&app.upstream).is_none() {
+        errors.add(
+            "upstream",
+            "Use an http:// address without a user, a query or a fragment.",
+        );
     }
     errors
 }
 
-/// The app as stored: its name trimmed, its upstream without a final slash.
+/// The upstream address as the gateway forwards to it: http (the apps sit on
+/// the network behind the gateway), nothing but a host, a port and a path,
+/// written the one way `url` writes it, without a final slash.
+fn upstream(address: &str) -> Option<String> {
+    let url = url::Url::parse(address.trim()).ok()?;
+    let plain = url.scheme() == "http"
+        && url.host().is_some()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.query().is_none()
+        && url.fragment().is_none();
+    let written = url.as_str().trim_end_matches('/').to_string();
+    (plain && written.parse::<hyper::Uri>().is_ok()).then_some(written)
+}
+
+/// The app as stored: its name trimmed, its upstream as [`upstream`] writes it.
 pub fn tidied(mut app: PublishedApp) -> PublishedApp {
     app.name = app.name.trim().to_string();
-    app.upstream = app.upstream.trim_end_matches('/').to_string();
+    if let Some(upstream) = upstream(&app.upstream) {
+        app.upstream = upstream;
+    }
     app
 }
 
-/// Reads `--publish NAME=PREFIX=URL`; the app gets [`DEFAULT_RULE`], required.
+/// Whether a request's path may be forwarded as it is: no dot segments,
+/// empty segments or backslashes, spelled out or percent-encoded, nor an
+/// encoded slash, any of which could reach past the app's own path on its
+/// upstream (or another app's, with another rule).
+pub fn plain_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let encoded = ["%2e", "%2f", "%5c"].iter().any(|e| lower.contains(e));
+    !encoded
+        && !path.contains('\\')
+        && !path.contains("//")
+        && !path.split('/').any(|segment| segment == "." || segment == "..")
+}
+
+/// Reads `--publish NAME=PREFIX=URL`: the guide's rule (a registered,
+/// compliant device of a signed-in user), required.
 pub fn from_flag(flag: &str) -> Result<PublishedApp, String> {
     let mut parts = flag.splitn(3, '=');
     let (Some(name), Some(prefix), Some(upstream)) = (parts.next(), parts.next(), parts.next()) else {
@@ -69,7 +92,7 @@ pub fn from_flag(flag: &str) -> Result<PublishedApp, String> {
         name: name.into(),
         prefix: prefix.into(),
         upstream: upstream.into(),
-        rule: DEFAULT_RULE,
+        rule: AccessRule::REGISTERED_COMPLIANT_DEVICE,
         enforcement: Enforcement::Required,
     };
     let errors = errors(&app);
@@ -96,7 +119,7 @@ mod tests {
             name: name.into(),
             prefix: prefix.into(),
             upstream: "http://127.0.0.1:9000".into(),
-            rule: DEFAULT_RULE,
+            rule: AccessRule::REGISTERED_COMPLIANT_DEVICE,
             enforcement: Enforcement::Required,
         }
     }
@@ -133,8 +156,36 @@ mod tests {
         let app = from_flag("Expenses=/expenses/=http://127.0.0.1:9000/").unwrap();
         assert_eq!((app.name.as_str(), app.prefix.as_str()), ("Expenses", "/expenses/"));
         assert_eq!(app.upstream, "http://127.0.0.1:9000");
-        assert_eq!(app.rule, DEFAULT_RULE);
+        assert_eq!(app.rule, AccessRule::REGISTERED_COMPLIANT_DEVICE);
         assert!(from_flag("Expenses=/expenses/").is_err());
         assert!(from_flag("Expenses=/expenses/=ftp://x").is_err());
+        for address in [
+            "http://user@intranet/",
+            "http://intranet/?a=1",
+            "http://intranet/#x",
+            "https://intranet/",
+        ] {
+            assert!(upstream(address).is_none(), "{address}");
+        }
+        assert_eq!(
+            upstream(" http://Intranet:8080/expenses/ ").unwrap(),
+            "http://intranet:8080/expenses"
+        );
+    }
+
+    #[test]
+    fn only_plain_paths_go_through() {
+        for path in [
+            "/expenses/../admin",
+            "/expenses/%2e%2E/admin",
+            "/expenses/a%2Fb",
+            "/expenses//x",
+            "/expenses/a\\b",
+            "/expenses/%5c",
+            "/expenses/./x",
+        ] {
+            assert!(!plain_path(path), "{path}");
+        }
+        assert!(plain_path("/expenses/claims/7.json") && plain_path("/expenses/") && plain_path("/expenses/a%20b"));
     }
 }

@@ -13,7 +13,7 @@ a{color:#0b5cad;font-weight:600}a:focus{outline:3px solid #0b5cad;outline-offset
 .fix{display:inline-block;margin-top:.5rem;padding:.75rem 1rem;border:2px solid #0b5cad;border-radius:.375rem;text-decoration:none}\
 @media (prefers-color-scheme:dark){body{color:#eef0f3;background:#15171a}a{color:#8cc2ff}.fix{border-color:#8cc2ff}}";
 
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let _ = pulldown_cmark_escape::escape_html(&mut out, text);
     out
@@ -69,6 +69,15 @@ pub fn sign_in_link_spent(portal: &str) -> Response<Body> {
         "This sign-in link has expired",
         "Sign-in links work once, for a minute. Open the app again to get a new one.",
         Some(("Open Company Portal", portal)),
+    )
+}
+
+pub fn unusual_address() -> Response<Body> {
+    page(
+        StatusCode::BAD_REQUEST,
+        "This address can't be opened",
+        "It has parts the gateway does not pass on (.. or an encoded / or \\). Check the link.",
+        None,
     )
 }
 

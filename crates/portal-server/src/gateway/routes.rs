@@ -5,23 +5,22 @@ use std::net::SocketAddr;
 
 use axum::{
     Extension, Json,
-    extract::{ConnectInfo, Path, Query, State},
+    extract::{ConnectInfo, Path, Query, State, rejection::QueryRejection},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
-use portal_types::{ApiError, PublishedApp, PublishedAppsResponse};
+use portal_types::{ApiError, FieldErrors, PublishedApp, PublishedAppsResponse};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{HANDOFF_LIFETIME, HANDOFF_PATH, proxy, published};
 use crate::{
     admin::admin_only,
-    db::{AuditEvent, SessionKey},
-    devices::ca::colon_hex,
+    db::{Handoff, SessionKey},
+    devices::ca::fingerprint,
     http::{
-        client_address::FromTrustedProxy,
+        client_address::Peer,
         error::{ApiJson, AppError},
         static_files::query_value,
     },
@@ -40,16 +39,20 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct HandoffQuery {
     /// The gateway address the visitor asked for.
     to: String,
+    /// What the gateway gave the asking browser to prove it is the one
+    /// redeeming the hand-off (a hash, 64 hex digits).
+    state: String,
 }
 
 /// The path and query of `to` when it is an address on the gateway.
 fn on_gateway<'a>(gateway: &str, to: &'a str) -> Option<&'a str> {
     to.strip_prefix(gateway)
         .filter(|back| back.starts_with('/') && !back.starts_with("//"))
-        .filter(|back| back.bytes().all(|b| b.is_ascii_graphic()))
+        .filter(|back| back.bytes().all(|b| b.is_ascii_graphic() && b != b'\\'))
 }
 
 /// Hands the signed-in portal session to the gateway, once: back to the
@@ -59,38 +62,54 @@ fn on_gateway<'a>(gateway: &str, to: &'a str) -> Option<&'a str> {
 #[utoipa::path(get, path = "/api/v1/gateway/handoff", tag = "gateway", params(HandoffQuery),
     responses(
         (status = 303, description = "To the gateway with the hand-off, or to Sign in first"),
-        (status = 400, body = ApiError, description = "Not an address on the gateway"),
+        (status = 422, body = ApiError, description = "Not an address on the gateway, or no state"),
         (status = 404, body = ApiError, description = "The gateway is off"),
     ))]
 async fn handoff(
     State(state): State<AppState>,
     caller: Result<CurrentUser, AppError>,
-    Query(query): Query<HandoffQuery>,
+    query: Result<Query<HandoffQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
+    let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let gateway = state.gateway_url.as_deref().ok_or(AppError::NotFound)?;
-    let back = on_gateway(gateway, &query.to)
-        .ok_or_else(|| AppError::BadRequest("Only the gateway's own addresses can be opened from here.".into()))?;
+    let mut errors = FieldErrors::default();
+    let back = on_gateway(gateway, &query.to);
+    if back.is_none() {
+        errors.add("to", "Only the gateway's own addresses can be opened from here.");
+    }
+    if query.state.len() != 64 || !query.state.bytes().all(|b| b.is_ascii_hexdigit()) {
+        errors.add("state", "The gateway's state is missing.");
+    }
+    let Some(back) = back.filter(|_| errors.is_empty()) else {
+        return Err(AppError::InvalidInput(errors));
+    };
     let caller = match caller {
         Ok(caller) => caller,
         Err(AppError::Unauthorized | AppError::SessionExpired) => {
             let here = format!(
-                "{HANDOFF}?to={}",
-                url::form_urlencoded::byte_serialize(query.to.as_bytes()).collect::<String>()
+                "{HANDOFF}?to={}&state={}",
+                url::form_urlencoded::byte_serialize(query.to.as_bytes()).collect::<String>(),
+                query.state
             );
             return Ok(Redirect::to(&format!("/sign-in?next={}", query_value(&here))).into_response());
         }
         Err(error) => return Err(error),
     };
     let token = session::new_token();
-    let expires_at = state.clock.now() + HANDOFF_LIFETIME;
-    state
-        .db
-        .create_handoff(&session::hash_token(&token), &caller.token_hash, back, expires_at)
-        .await?;
+    let now = state.clock.now();
+    let handoff = Handoff {
+        token_hash: &session::hash_token(&token),
+        session_hash: &caller.token_hash,
+        return_to: back,
+        state_hash: &query.state.to_ascii_lowercase(),
+        expires_at: now + HANDOFF_LIFETIME,
+    };
+    state.db.create_handoff(&handoff, now).await?;
     Ok(Redirect::to(&format!("{gateway}{HANDOFF_PATH}?token={token}")).into_response())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct CheckQuery {
     /// The published app's name.
     app: String,
@@ -104,7 +123,7 @@ const CLIENT_CERTIFICATE: &str = "x-client-certificate";
 /// The gateway's decision for another proxy in front of an app (nginx
 /// `auth_request`, Traefik `forwardAuth`, Envoy's HTTP `ext_authz`): the
 /// caller passes the browser's cookies (the portal session) and, when it is
-/// a `--trusted-proxy`, the client certificate it verified in
+/// a `--certificate-proxy`, the client certificate it verified in
 /// `X-Client-Certificate`. Allowed: 200 with `X-Portal-User`,
 /// `X-Portal-Device` and `X-Portal-Compliance` to pass on. Refused: 401 (sign
 /// in) or 403, the failed rule as the code, and the step that fixes it as a
@@ -119,10 +138,11 @@ const CLIENT_CERTIFICATE: &str = "x-client-certificate";
 async fn check(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
-    Extension(proxy): Extension<FromTrustedProxy>,
+    Extension(Peer(peer)): Extension<Peer>,
     headers: HeaderMap,
-    Query(query): Query<CheckQuery>,
+    query: Result<Query<CheckQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
+    let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let apps = state.db.published_apps().await?;
     let app = apps
         .iter()
@@ -132,7 +152,7 @@ async fn check(
         session::token_from(&headers, state.secure_cookies).map(|token| SessionKey::Portal(session::hash_token(token)));
     let fingerprint = headers
         .get(CLIENT_CERTIFICATE)
-        .filter(|_| proxy.0)
+        .filter(|_| state.certificate_proxies.trusts(peer.ip()))
         .and_then(|value| value.to_str().ok())
         .and_then(certificate_fingerprint);
     let visitor = super::visitor(&state, session, fingerprint.as_deref()).await?;
@@ -168,7 +188,7 @@ fn certificate_fingerprint(escaped: &str) -> Option<String> {
     use rustls::pki_types::{CertificateDer, pem::PemObject};
     let pem = percent_encoding::percent_decode_str(escaped).decode_utf8().ok()?;
     let der = CertificateDer::from_pem_slice(pem.as_bytes()).ok()?;
-    Some(colon_hex(&Sha256::digest(der.as_ref())))
+    Some(fingerprint(&der))
 }
 
 fn admin(caller: &CurrentUser) -> Result<(), AppError> {
@@ -176,17 +196,6 @@ fn admin(caller: &CurrentUser) -> Result<(), AppError> {
         caller,
         "Only IT administrators can see and publish apps through the gateway.",
     )
-}
-
-fn audit(action: &str, caller: &CurrentUser, client: SocketAddr, app: &str, state: &AppState) -> AuditEvent {
-    AuditEvent {
-        at: state.clock.now(),
-        actor: Some(caller.user.id),
-        action: action.into(),
-        subject: Some(app.into()),
-        source: Some(client.ip().to_string()),
-        outcome: "success".into(),
-    }
 }
 
 /// Every published app with its access rule, and where the gateway is.
@@ -229,7 +238,7 @@ async fn publish(
         return Err(AppError::InvalidInput(errors));
     }
     let app = published::tidied(app);
-    let event = audit("gateway_app_published", &caller, client, &app.name, &state);
+    let event = caller.audit_event_on(&state, client, "gateway_app_published", &app.name);
     if !state.db.publish_app(&app, event.at, Some(event)).await? {
         return Err(AppError::refused(
             StatusCode::CONFLICT,
@@ -256,7 +265,7 @@ async fn unpublish(
     Path(name): Path<String>,
 ) -> Result<StatusCode, AppError> {
     admin(&caller)?;
-    let event = audit("gateway_app_unpublished", &caller, client, &name, &state);
+    let event = caller.audit_event_on(&state, client, "gateway_app_unpublished", &name);
     if !state.db.unpublish_app(&name, event).await? {
         return Err(AppError::NotFound);
     }
@@ -280,6 +289,7 @@ mod tests {
             "https://evil.test/",
             "https://apps.example.com",
             "https://apps.example.com/a\r\nSet-Cookie: x",
+            "https://apps.example.com/\\evil.test/",
             "/expenses/",
         ] {
             assert_eq!(on_gateway(gateway, to), None, "{to}");

@@ -74,7 +74,7 @@ impl TrustedProxies {
         Self(networks)
     }
 
-    fn trusts(&self, address: IpAddr) -> bool {
+    pub fn trusts(&self, address: IpAddr) -> bool {
         self.0.iter().any(|network| network.contains(address))
     }
 
@@ -101,17 +101,15 @@ impl TrustedProxies {
     }
 }
 
-/// Whether the request came straight from a trusted proxy, which may then
-/// speak for the client (the client certificate it verified, say).
+/// The address the request came straight from: the client, or a proxy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FromTrustedProxy(pub bool);
+pub struct Peer(pub SocketAddr);
 
 /// Puts the client's address where every handler reads it (`ConnectInfo`),
-/// and whether a trusted proxy sent it (`FromTrustedProxy`).
+/// and the one the request came straight from (`Peer`).
 pub async fn resolve(State(proxies): State<Arc<TrustedProxies>>, mut request: Request, next: Next) -> Response {
     if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
-        let trusted = FromTrustedProxy(proxies.trusts(peer.ip()));
-        request.extensions_mut().insert(trusted);
+        request.extensions_mut().insert(Peer(peer));
         let forwarded: Vec<&str> = request
             .headers()
             .get_all("x-forwarded-for")

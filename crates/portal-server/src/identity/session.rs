@@ -11,7 +11,7 @@ use time::{Duration, OffsetDateTime};
 use crate::{db::UserRecord, http::error::AppError, state::AppState};
 
 /// Over TLS the cookie takes the `__Host-` prefix: Secure, host-only, path `/`.
-pub fn cookie_name(secure: bool) -> &'static str {
+pub const fn cookie_name(secure: bool) -> &'static str {
     if secure { "__Host-cp_session" } else { "cp_session" }
 }
 /// A session unused this long is over.
@@ -159,11 +159,23 @@ impl CurrentUser {
     /// The audit entry of a successful `action` of this user's on their own
     /// account, for the change to write in its transaction.
     pub fn audit_event(&self, state: &AppState, client: std::net::SocketAddr, action: &str) -> crate::db::AuditEvent {
+        self.audit_event_on(state, client, action, &self.user.email)
+    }
+
+    /// The audit entry of a successful `action` of this user's on `subject`
+    /// (an app, a version of the terms, ...).
+    pub fn audit_event_on(
+        &self,
+        state: &AppState,
+        client: std::net::SocketAddr,
+        action: &str,
+        subject: &str,
+    ) -> crate::db::AuditEvent {
         crate::db::AuditEvent {
             at: state.clock.now(),
             actor: Some(self.user.id),
             action: action.into(),
-            subject: Some(self.user.email.clone()),
+            subject: Some(subject.into()),
             source: Some(client.ip().to_string()),
             outcome: "success".into(),
         }

@@ -14,7 +14,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{as_read, changed, markdown, rfc3339, text_errors};
 use crate::{
     admin::admin_only,
-    db::{AuditEvent, StoredTerms},
+    db::StoredTerms,
     http::error::{ApiJson, AppError},
     identity::session::CurrentUser,
     state::AppState,
@@ -24,17 +24,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(accept))
         .routes(routes!(terms, publish))
-}
-
-fn audit(action: &str, caller: &CurrentUser, client: SocketAddr, version: u32, state: &AppState) -> AuditEvent {
-    AuditEvent {
-        at: state.clock.now(),
-        actor: Some(caller.user.id),
-        action: action.into(),
-        subject: Some(format!("terms version {version}")),
-        source: Some(client.ip().to_string()),
-        outcome: "success".into(),
-    }
 }
 
 /// Accepts the version in force, the one the user read.
@@ -55,9 +44,14 @@ async fn accept(
     if acceptance.version != current.version {
         return Err(changed());
     }
-    let event = audit("terms_accepted", &caller, client, current.version, &state);
+    let event = caller.audit_event_on(&state, client, "terms_accepted", &terms_subject(current.version));
     let accepted_at = state.db.accept_terms(caller.user.id, current.version, event).await?;
     Ok((StatusCode::CREATED, Json(as_read(&current, Some(accepted_at)))))
+}
+
+/// What a terms' audit entry is about.
+fn terms_subject(version: u32) -> String {
+    format!("terms version {version}")
 }
 
 fn admin(caller: &CurrentUser) -> Result<(), AppError> {
@@ -123,7 +117,7 @@ async fn publish(
         return Err(changed());
     }
     let next = in_force + 1;
-    let event = audit("terms_published", &caller, client, next, &state);
+    let event = caller.audit_event_on(&state, client, "terms_published", &terms_subject(next));
     if !state
         .db
         .publish_terms(next, change.text.trim(), caller.user.id, event)

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use super::{Store, other};
 use crate::{
     db::{
-        AuditEvent, DbError, DbResult, GatewaySession, GatewayStore, SessionKey, SessionRecord,
+        AuditEvent, DbError, DbResult, GatewaySession, GatewayStore, Handoff, SessionKey, SessionRecord,
         read_cache::ReadCache,
         values::{Ts, Uid, parsed},
     },
@@ -117,48 +117,48 @@ impl GatewayStore for Store {
         Ok(removed)
     }
 
-    async fn create_handoff(
-        &self,
-        token_hash: &str,
-        session_hash: &str,
-        return_to: &str,
-        expires_at: OffsetDateTime,
-    ) -> DbResult<()> {
+    async fn create_handoff(&self, handoff: &Handoff<'_>, now: OffsetDateTime) -> DbResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM gateway_handoffs WHERE expires_at <= $1")
+            .bind(Ts(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(other)?;
         sqlx::query(
-            "INSERT INTO gateway_handoffs (token_hash, session_hash, return_to, expires_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO gateway_handoffs (token_hash, session_hash, return_to, state_hash, expires_at)
+             VALUES ($1, $2, $3, $4, $5)",
         )
-        .bind(token_hash)
-        .bind(session_hash)
-        .bind(return_to)
-        .bind(Ts(expires_at))
-        .execute(&self.pool)
+        .bind(handoff.token_hash)
+        .bind(handoff.session_hash)
+        .bind(handoff.return_to)
+        .bind(handoff.state_hash)
+        .bind(Ts(handoff.expires_at))
+        .execute(&mut *tx)
         .await
         .map_err(other)?;
-        Ok(())
+        tx.commit().await
     }
 
     async fn redeem_handoff(
         &self,
         token_hash: &str,
+        state_hash: &str,
         gateway_hash: &str,
         now: OffsetDateTime,
     ) -> DbResult<Option<String>> {
         let mut tx = self.begin().await?;
-        // Expired ones go as any is used: none lingers.
-        sqlx::query("DELETE FROM gateway_handoffs WHERE expires_at <= $1 AND token_hash <> $2")
-            .bind(Ts(now))
-            .bind(token_hash)
-            .execute(&mut *tx)
-            .await
-            .map_err(other)?;
-        let used: Option<(String, String, Ts)> = sqlx::query_as(
-            "DELETE FROM gateway_handoffs WHERE token_hash = $1 RETURNING session_hash, return_to, expires_at",
+        // Used up whoever brings it: a token tried by the wrong browser is spent.
+        let used: Option<(String, String, String, Ts)> = sqlx::query_as(
+            "DELETE FROM gateway_handoffs WHERE token_hash = $1
+             RETURNING session_hash, return_to, state_hash, expires_at",
         )
         .bind(token_hash)
         .fetch_optional(&mut *tx)
         .await
         .map_err(other)?;
-        let Some((session_hash, return_to, _)) = used.filter(|(_, _, expires_at)| expires_at.0 > now) else {
+        let Some((session_hash, return_to, _, _)) =
+            used.filter(|(_, _, state, expires_at)| expires_at.0 > now && state == state_hash)
+        else {
             tx.commit().await?;
             return Ok(None);
         };
@@ -246,9 +246,9 @@ impl GatewayStore for Store {
             return Ok(Some(kept));
         }
         let ticket = cache.map(ReadCache::certificates_ticket);
-        type Row = (Uid, Uid, String, Option<Ts>, String, String);
+        type Row = (Uid, Uid, String, Option<Ts>, Ts, String, String);
         let row: Option<Row> = sqlx::query_as(
-            "SELECT d.id, d.user_id, d.name, c.revoked_at, d.compliance, d.compliance_reasons
+            "SELECT d.id, d.user_id, d.name, c.revoked_at, c.expires_at, d.compliance, d.compliance_reasons
              FROM device_certificates c JOIN devices d ON d.id = c.device_id
              WHERE c.fingerprint_sha256 = $1",
         )
@@ -256,12 +256,13 @@ impl GatewayStore for Store {
         .fetch_optional(&self.pool)
         .await
         .map_err(other)?;
-        row.map(|(id, owner, name, revoked_at, compliance, reasons)| {
+        row.map(|(id, owner, name, revoked_at, expires_at, compliance, reasons)| {
             Ok(DeviceFacts {
                 id: id.into(),
                 owner: owner.into(),
                 name,
                 revoked: revoked_at.is_some(),
+                expires_at: expires_at.0,
                 compliance: parsed("compliance", &compliance, ComplianceState::parse)?,
                 reasons: serde_json::from_str(&reasons).map_err(|e| DbError::Other(e.into()))?,
             })
