@@ -52,6 +52,7 @@ async fn the_section_a_page_is_under_is_marked_current() {
             "Policies",
             "Branding",
             "Terms",
+            "Published apps",
             "Audit log"
         ]
     );
@@ -63,6 +64,7 @@ async fn the_section_a_page_is_under_is_marked_current() {
         ("/admin/policies", "Policies"),
         ("/admin/branding", "Branding"),
         ("/admin/terms", "Terms"),
+        ("/admin/published-apps", "Published apps"),
         ("/admin/audit", "Audit log"),
     ];
     for (at, section) in expected {
