@@ -12,13 +12,16 @@ enum Panel {
 }
 
 /// Rename, Check status, Lock, Reset device and Remove device, each opening
-/// its own short form; Reset and Remove ask for the password again.
+/// its own short form; Reset and Remove ask for the password again. A
+/// registered device offers Rename and Remove device alone.
 #[component]
 pub fn DeviceActions(
     device: String,
     name: String,
     wiped: bool,
     removing: bool,
+    /// Registered, not managed: the organisation cannot act on the device itself.
+    registered: bool,
     /// The plan's reason, where it offers no Lock: said, not hidden.
     lock_not_offered: Option<String>,
 ) -> impl IntoView {
@@ -168,15 +171,15 @@ pub fn DeviceActions(
         // Offline, every action waits for the network (the header says so).
         <fieldset class="cp-actions-set" disabled=move || !online.get()>
         <div class="cp-actions">
-            {(!wiped && !removing).then(|| view! {
-                {button(Panel::Rename, "Rename", "cp-button")}
+            {(!wiped && !removing).then(|| button(Panel::Rename, "Rename", "cp-button"))}
+            {(!wiped && !removing && !registered).then(|| view! {
                 <button class="cp-button" type="button" on:click=check_status disabled=move || busy.get()>"Check status"</button>
                 {match lock_not_offered.clone() {
                     None => button(Panel::Lock, "Lock", "cp-button").into_any(),
                     Some(_) => view! { <button class="cp-button" type="button" disabled aria-describedby="lock-not-offered">"Lock"</button> }.into_any(),
                 }}
             })}
-            {(!wiped).then(|| button(Panel::Reset, "Reset device", "cp-button cp-button--danger"))}
+            {(!wiped && !registered).then(|| button(Panel::Reset, "Reset device", "cp-button cp-button--danger"))}
             {(!removing).then(|| button(Panel::Remove, "Remove device", "cp-button cp-button--outline"))}
         </div>
         {lock_not_offered.map(|why| view! { <p class="cp-lead" id="lock-not-offered">{why}</p> })}
@@ -207,8 +210,14 @@ pub fn DeviceActions(
                     {passkey_button(Signal::derive(move || typed.with(|t| t.trim() == name.get_value())))}
                 }.into_any(),
                 Panel::Remove => view! {
-                    <p>"Remove device takes corporate apps and data off " {name.get_value()}
-                       " the next time it connects, then revokes its certificate. Your personal data stays on the device, which then leaves your list."</p>
+                    <p>{if registered {
+                        format!("Remove device revokes the certificate of {} at once: it no longer reaches work apps, \
+                                 and leaves your list. Nothing on the device changes.", name.get_value())
+                    } else {
+                        format!("Remove device takes corporate apps and data off {} the next time it connects, then \
+                                 revokes its certificate. Your personal data stays on the device, which then leaves \
+                                 your list.", name.get_value())
+                    }}</p>
                     {reauth_fields()}
                     <button class="cp-button cp-button--outline" type="submit" on:click=move |_| by_passkey.set(false)
                         disabled=move || busy.get()>"Remove device"</button>

@@ -41,6 +41,7 @@ fn DeviceCard(device: Device) -> impl IntoView {
                 <div><dt>"Model"</dt><dd>{device.model}</dd></div>
                 <div><dt>"OS version"</dt><dd>{device.os_version}</dd></div>
                 <div><dt>"Ownership"</dt><dd>{device.ownership.label()}</dd></div>
+                <div><dt>"Management"</dt><dd>{device.management.label()}</dd></div>
                 <div><dt>"Last check-in"</dt><dd>{last_check_in}</dd></div>
             </dl>
             {device.managed_by.note().map(|note| view! { <p class="cp-device__managed">{note}</p> })}

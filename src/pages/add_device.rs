@@ -2,8 +2,8 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use portal_types::{
-    EnrollmentCodeRequest, EnrollmentCodeResponse, EnrollmentOptions, FieldErrors, LiveEvent, LiveEventKind, Ownership,
-    Platform, PlatformRule, Terms,
+    EnrollmentCodeRequest, EnrollmentCodeResponse, EnrollmentOptions, FieldErrors, LiveEvent, LiveEventKind,
+    Management, Ownership, Platform, PlatformRule, Terms,
 };
 
 use crate::{
@@ -12,8 +12,8 @@ use crate::{
 };
 
 /// Add device: the rules first, the organisation's terms to accept if it has
-/// any, then a one-time code for the device to enroll
-/// with; the page moves on to the device as soon as it has enrolled.
+/// any, then the choice of enrolling or registering the device and a
+/// one-time code for it; the page moves on to the device as soon as it is added.
 #[component]
 pub fn AddDevicePage() -> impl IntoView {
     let options = load(api::enrollment::options);
@@ -22,7 +22,7 @@ pub fn AddDevicePage() -> impl IntoView {
             <p class="cp-breadcrumb"><a href="/devices">"My devices"</a></p>
             <h1>"Add device"</h1>
             {move || match options.get() {
-                None => view! { <p class="cp-loading" role="status">"Loading what you can enroll…"</p> }.into_any(),
+                None => view! { <p class="cp-loading" role="status">"Loading what you can add…"</p> }.into_any(),
                 Some(Ok(options)) => view! { <Enroll options/> }.into_any(),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
             }}
@@ -32,7 +32,7 @@ pub fn AddDevicePage() -> impl IntoView {
 
 #[component]
 fn Enroll(options: EnrollmentOptions) -> impl IntoView {
-    let issued = RwSignal::new(None::<EnrollmentCodeResponse>);
+    let issued = RwSignal::new(None::<(EnrollmentCodeResponse, Management)>);
     let accepted = RwSignal::new(options.terms.as_ref().is_none_or(|t| t.accepted_at.is_some()));
     let terms = StoredValue::new(options.terms.clone());
     let remaining = options.device_limit.saturating_sub(options.devices_enrolled);
@@ -41,8 +41,8 @@ fn Enroll(options: EnrollmentOptions) -> impl IntoView {
             "You have reached the limit of {} devices. Remove a device you no longer use to add another.",
             options.device_limit
         ),
-        1 => "You can enroll 1 more device.".to_string(),
-        n => format!("You can enroll {n} more devices."),
+        1 => "You can add 1 more device.".to_string(),
+        n => format!("You can add {n} more devices."),
     };
     let mode = match options.provisioning_mode.as_str() {
         "office365" => {
@@ -56,7 +56,7 @@ fn Enroll(options: EnrollmentOptions) -> impl IntoView {
     view! {
         <p class="cp-lead">{mode} " " {summary}</p>
         {move || match issued.get() {
-            Some(code) => view! { <CodePanel code issued/> }.into_any(),
+            Some((code, management)) => view! { <CodePanel code management issued/> }.into_any(),
             None if remaining > 0 && !accepted.get() => match terms.get_value() {
                 Some(terms) => view! { <TermsPanel terms accepted/> }.into_any(),
                 None => ().into_any(),
@@ -80,7 +80,7 @@ fn TermsPanel(terms: Terms, accepted: RwSignal<bool>) -> impl IntoView {
             match api::enrollment::accept_terms(version).await {
                 Ok(()) => {
                     accepted.set(true);
-                    crate::focus::soon("platform");
+                    crate::focus::soon("management-managed");
                 }
                 Err(failure) => {
                     session.handle_error(&failure);
@@ -102,7 +102,10 @@ fn TermsPanel(terms: Terms, accepted: RwSignal<bool>) -> impl IntoView {
 }
 
 #[component]
-fn EnrollForm(options: EnrollmentOptions, issued: RwSignal<Option<EnrollmentCodeResponse>>) -> impl IntoView {
+fn EnrollForm(
+    options: EnrollmentOptions,
+    issued: RwSignal<Option<(EnrollmentCodeResponse, Management)>>,
+) -> impl IntoView {
     let session = use_session();
     let rules = StoredValue::new(options.platforms);
     let first = rules.with_value(|r| r.first().map(|r| r.platform));
@@ -110,18 +113,21 @@ fn EnrollForm(options: EnrollmentOptions, issued: RwSignal<Option<EnrollmentCode
     let rule = move || rules.with_value(|r| r.iter().find(|r| r.platform == platform.get()).cloned());
     let device_name = RwSignal::new(String::new());
     let ownership = RwSignal::new(Ownership::Corporate);
+    let management = RwSignal::new(Management::Managed);
+    let allows = move |value: Ownership| rule().is_some_and(|r| r.allows(management.get(), value));
     let category = RwSignal::new(options.categories.first().cloned().unwrap_or_default());
     let field_errors = RwSignal::new(FieldErrors::default());
     let form_error = RwSignal::new(None::<String>);
 
     // A platform that allows one ownership only switches to it.
     Effect::new(move |_| {
-        if let Some(rule) = rule() {
-            match ownership.get_untracked() {
-                Ownership::Personal if !rule.personal_allowed => ownership.set(Ownership::Corporate),
-                Ownership::Corporate if !rule.corporate_allowed => ownership.set(Ownership::Personal),
-                _ => {}
-            }
+        let chosen = ownership.get_untracked();
+        if !allows(chosen) {
+            let other = match chosen {
+                Ownership::Personal => Ownership::Corporate,
+                Ownership::Corporate => Ownership::Personal,
+            };
+            ownership.set(other);
         }
     });
 
@@ -129,7 +135,7 @@ fn EnrollForm(options: EnrollmentOptions, issued: RwSignal<Option<EnrollmentCode
     let create = move |request: EnrollmentCodeRequest| {
         task::run(busy, async move {
             match api::enrollment::create_code(&request).await {
-                Ok(code) => issued.set(Some(code)),
+                Ok(code) => issued.set(Some((code, request.management))),
                 // New terms were published since this page was opened: read them.
                 Err(api::ClientError::Api { error, .. }) if error.code == "terms_not_accepted" => {
                     let _ = window().location().reload();
@@ -149,6 +155,7 @@ fn EnrollForm(options: EnrollmentOptions, issued: RwSignal<Option<EnrollmentCode
             device_name: device_name.get_untracked(),
             ownership: ownership.get_untracked(),
             category: category.get_untracked(),
+            management: management.get_untracked(),
         };
         let errors = request.field_errors();
         form_error.set(None);
@@ -163,6 +170,13 @@ fn EnrollForm(options: EnrollmentOptions, issued: RwSignal<Option<EnrollmentCode
             <p class="cp-alert cp-alert--error" role="alert">{message}</p>
         })}
         <form class="cp-form" on:submit=submit novalidate>
+            <fieldset class="cp-field cp-choice cp-choice--stacked">
+                <legend>"How to add it"</legend>
+                <ManagementChoice value=Management::Managed management
+                    hint="Your organisation manages the device: it can lock it, reset it, install apps and check its settings."/>
+                <ManagementChoice value=Management::Registered management
+                    hint="The device gets a certificate to reach work apps. Your organisation cannot manage it, only remove it."/>
+            </fieldset>
             <div class="cp-field">
                 <label for="platform">"Platform"</label>
                 <select id="platform" on:change=move |ev| {
@@ -172,13 +186,13 @@ fn EnrollForm(options: EnrollmentOptions, issued: RwSignal<Option<EnrollmentCode
                         <option value=r.platform.as_str() selected=r.platform == platform.get_untracked()>{r.platform.label()}</option>
                     }).collect_view())}
                 </select>
-                <p class="cp-field__hint">{move || rule().map(|r| rule_text(&r))}</p>
+                <p class="cp-field__hint">{move || rule().map(|r| rule_text(&r, management.get()))}</p>
             </div>
             <Field label="Device name" id="device_name" value=device_name errors=field_errors/>
             <fieldset class="cp-field cp-choice">
                 <legend>"Ownership"</legend>
-                <OwnershipChoice value=Ownership::Corporate ownership allowed=Signal::derive(move || rule().is_some_and(|r| r.corporate_allowed))/>
-                <OwnershipChoice value=Ownership::Personal ownership allowed=Signal::derive(move || rule().is_some_and(|r| r.personal_allowed))/>
+                <OwnershipChoice value=Ownership::Corporate ownership allowed=Signal::derive(move || allows(Ownership::Corporate))/>
+                <OwnershipChoice value=Ownership::Personal ownership allowed=Signal::derive(move || allows(Ownership::Personal))/>
             </fieldset>
             <div class="cp-field">
                 <label for="category">"Category"</label>
@@ -187,9 +201,31 @@ fn EnrollForm(options: EnrollmentOptions, issued: RwSignal<Option<EnrollmentCode
                 </select>
             </div>
             <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>
-                "Get enrollment code"
+                {move || match management.get() {
+                    Management::Managed => "Get enrollment code",
+                    Management::Registered => "Get registration code",
+                }}
             </button>
         </form>
+    }
+}
+
+#[component]
+fn ManagementChoice(value: Management, management: RwSignal<Management>, hint: &'static str) -> impl IntoView {
+    let id = format!("management-{}", value.as_str());
+    let hint_id = format!("{id}-hint");
+    let label = match value {
+        Management::Managed => "Enroll",
+        Management::Registered => "Register",
+    };
+    view! {
+        <div class="cp-choice__option cp-choice__option--described">
+            <input type="radio" name="management" id=id.clone() value=value.as_str() aria-describedby=hint_id.clone()
+                prop:checked=move || management.get() == value
+                on:change=move |_| management.set(value)/>
+            <label for=id>{label}</label>
+            <p class="cp-field__hint" id=hint_id>{hint}</p>
+        </div>
     }
 }
 
@@ -208,8 +244,11 @@ fn OwnershipChoice(value: Ownership, ownership: RwSignal<Ownership>, allowed: Si
 }
 
 /// The chosen platform's rules in a sentence.
-fn rule_text(rule: &PlatformRule) -> String {
+fn rule_text(rule: &PlatformRule, management: Management) -> String {
     let name = rule.platform.label();
+    if management == Management::Registered {
+        return format!("Corporate and personal {name} devices can be registered.");
+    }
     let mut text = match (rule.corporate_allowed, rule.personal_allowed) {
         (true, true) => format!("Corporate and personal {name} devices can be enrolled."),
         (true, false) => format!("Personal {name} devices are not allowed."),
@@ -224,7 +263,15 @@ fn rule_text(rule: &PlatformRule) -> String {
 
 /// The code, its QR code and command, a countdown, and a wait for the device.
 #[component]
-fn CodePanel(code: EnrollmentCodeResponse, issued: RwSignal<Option<EnrollmentCodeResponse>>) -> impl IntoView {
+fn CodePanel(
+    code: EnrollmentCodeResponse,
+    management: Management,
+    issued: RwSignal<Option<(EnrollmentCodeResponse, Management)>>,
+) -> impl IntoView {
+    let (heading, waiting) = match management {
+        Management::Managed => ("Enrollment code", "Waiting for the device to enroll…"),
+        Management::Registered => ("Registration code", "Waiting for the device to register…"),
+    };
     let router = use_router();
     let live = use_live_events();
     let expires = js_sys::Date::parse(&code.expires_at);
@@ -247,9 +294,9 @@ fn CodePanel(code: EnrollmentCodeResponse, issued: RwSignal<Option<EnrollmentCod
     });
     view! {
         <div class="cp-code-panel">
-            <h2>"Enrollment code"</h2>
-            <p class="cp-code" aria-label="Enrollment code">{code.code.clone()}</p>
-            <div class="cp-qr" role="img" aria-label="QR code of the enrollment code" inner_html=code.qr_svg></div>
+            <h2>{heading}</h2>
+            <p class="cp-code" aria-label=heading>{code.code.clone()}</p>
+            <div class="cp-qr" role="img" aria-label=format!("QR code of the {}", heading.to_lowercase()) inner_html=code.qr_svg></div>
             <p>"On the device, run the Company Portal agent:"</p>
             <pre class="cp-command"><code>{code.command}</code></pre>
             {move || match seconds_left() {
@@ -258,7 +305,7 @@ fn CodePanel(code: EnrollmentCodeResponse, issued: RwSignal<Option<EnrollmentCod
                 }.into_any(),
                 s => view! {
                     <p class="cp-countdown">"Expires in " <span role="timer">{format!("{}:{:02}", s / 60, s % 60)}</span></p>
-                    <p class="cp-waiting" role="status">"Waiting for the device to enroll…"</p>
+                    <p class="cp-waiting" role="status">{waiting}</p>
                 }.into_any(),
             }}
             <button class="cp-button" type="button" on:click=move |_| issued.set(None)>"Get a new code"</button>

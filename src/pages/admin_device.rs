@@ -2,7 +2,9 @@
 //! and audit trail, and Retire and Reset device with a reason.
 
 use leptos::prelude::*;
-use portal_types::{AdminActionRequest, AdminDevice, Command, FieldErrors, ManagedBy, PasswordConfirmation};
+use portal_types::{
+    AdminActionRequest, AdminDevice, Command, FieldErrors, ManagedBy, Management, PasswordConfirmation,
+};
 
 use crate::{
     api,
@@ -60,6 +62,7 @@ fn DeviceView(device: AdminDevice, version: RwSignal<u32>, notice: RwSignal<Opti
         ("Model", d.model.clone()),
         ("Ownership", d.ownership.label().to_string()),
         ("Managed by", d.managed_by.label().to_string()),
+        ("Management", d.management.label().to_string()),
         (
             "On-premises inventory",
             detail
@@ -103,7 +106,9 @@ fn DeviceView(device: AdminDevice, version: RwSignal<u32>, notice: RwSignal<Opti
         {if d.managed_by == ManagedBy::OnPremises {
             view! { <p class="cp-alert cp-alert--info">"Managed on premises: act on it with the on-premises tools."</p> }.into_any()
         } else {
-            view! { <AdminActions device=d.id.to_string() name=d.name wiped=d.wiped_at.is_some() removing=d.removal_pending version notice/> }.into_any()
+            // A registered device is not the organisation's to erase.
+            let resettable = d.wiped_at.is_none() && d.management == Management::Managed;
+            view! { <AdminActions device=d.id.to_string() name=d.name resettable removing=d.removal_pending version notice/> }.into_any()
         }}
         <h2>"Commands"</h2>
         <CommandList commands=device.commands/>
@@ -165,7 +170,7 @@ enum Action {
 fn AdminActions(
     device: String,
     name: String,
-    wiped: bool,
+    resettable: bool,
     removing: bool,
     version: RwSignal<u32>,
     notice: RwSignal<Option<String>>,
@@ -244,7 +249,7 @@ fn AdminActions(
     view! {
         <h2>"Actions"</h2>
         <div class="cp-actions">
-            {(!wiped).then(|| button(Action::Reset, "Reset device", "cp-button cp-button--danger"))}
+            {resettable.then(|| button(Action::Reset, "Reset device", "cp-button cp-button--danger"))}
             {(!removing).then(|| button(Action::Retire, "Retire", "cp-button cp-button--outline"))}
         </div>
         {move || notice.get().map(|n| view! { <p class="cp-alert cp-alert--info" role="status">{n}</p> })}

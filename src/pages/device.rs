@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use portal_types::{CertificateInfo, DeviceDetail, ManagedBy};
+use portal_types::{CertificateInfo, DeviceDetail, ManagedBy, Management};
 
 use crate::{
     api::{self, ClientError},
@@ -52,6 +52,7 @@ fn DeviceView(detail: DeviceDetail) -> impl IntoView {
         .map_or_else(|| "Never".to_string(), format::date_time);
     let reasons = detail.compliance_reasons;
     let compliant = reasons.is_empty();
+    let registered = device.management == Management::Registered;
     view! {
         <section class="cp-page">
             <p class="cp-breadcrumb"><a href="/devices">"My devices"</a></p>
@@ -59,15 +60,17 @@ fn DeviceView(detail: DeviceDetail) -> impl IntoView {
                 <h1>{device.name.clone()}</h1>
                 <ComplianceBadge state=device.compliance wiped removing/>
             </div>
-            <DeviceTabs device=id.clone() apps=false/>
+            // A registered device has no managed apps: its overview is all there is.
+            {(!registered).then(|| view! { <DeviceTabs device=id.clone() apps=false/> })}
             <dl class="cp-facts">
                 <Fact label="Platform" value=device.platform.label().to_string()/>
                 <Fact label="Model" value=device.model/>
                 <Fact label="OS version" value=device.os_version/>
                 <Fact label="Ownership" value=device.ownership.label().to_string()/>
                 <Fact label="Category" value=detail.category/>
+                <Fact label="Management" value=device.management.label().to_string()/>
                 {detail.serial_number.map(|serial| view! { <Fact label="Serial number" value=serial/> })}
-                <Fact label="Enrolled" value=format::date_time(&detail.enrolled_at)/>
+                <Fact label=if registered { "Registered" } else { "Enrolled" } value=format::date_time(&detail.enrolled_at)/>
                 <Fact label="Last check-in" value=last_check_in/>
             </dl>
             <p>
@@ -88,9 +91,18 @@ fn DeviceView(detail: DeviceDetail) -> impl IntoView {
                         "Your IT department manages this device with its on-premises tools: the portal shows it but cannot act on it."
                     </p>
                 }.into_any()
+            } else if registered {
+                view! {
+                    <p class="cp-alert cp-alert--info">
+                        "This device is registered, not managed: it reaches work apps with its certificate, and your organisation can only remove it. "
+                        "To have it managed, get an enrollment code in " <a href="/devices/add">"Add device"</a>
+                        " and run " <code>"portal-agent enroll"</code> " on the device: it keeps its certificate."
+                    </p>
+                    <DeviceActions device=id.clone() name=device.name wiped removing registered lock_not_offered=None/>
+                }.into_any()
             } else {
                 view! {
-                    <DeviceActions device=id.clone() name=device.name wiped removing lock_not_offered=detail.lock_not_offered/>
+                    <DeviceActions device=id.clone() name=device.name wiped removing registered lock_not_offered=detail.lock_not_offered/>
                     <Timeline device=id/>
                 }.into_any()
             }}

@@ -33,7 +33,7 @@ test("Ada adds a phone: the rules, a code, the agent enrolls, the page follows t
   await page.getByRole("heading", { name: "My devices" }).waitFor();
   await page.getByRole("link", { name: "Add device" }).click();
   await page.getByRole("heading", { name: "Add device" }).waitFor();
-  await page.getByText("You can enroll 1 more device.", { exact: false }).waitFor();
+  await page.getByText("You can add 1 more device.", { exact: false }).waitFor();
 
   await page.getByLabel("Platform").selectOption({ label: "Windows Phone" });
   await page.getByText("Personal Windows Phone devices are not allowed.").waitFor();
@@ -114,6 +114,64 @@ test("a signed-out visit to a device page signs in and comes back to it", async 
   assert.equal(new URL(page.url()).search, "?next=/devices/add");
   await signIn(page, "grace@example.com");
   await page.getByRole("heading", { name: "Add device" }).waitFor();
-  await page.getByText("You can enroll 3 more devices.", { exact: false }).waitFor();
+  await page.getByText("You can add 3 more devices.", { exact: false }).waitFor();
+  await page.context().close();
+});
+
+test("Grace registers her own phone, which only Remove device reaches, then enrolls it keeping its certificate", async () => {
+  const page = await signedIn(browser, server.url, "grace@example.com");
+  await page.goto(`${server.url}/devices/add`);
+  await page.getByRole("heading", { name: "Add device" }).waitFor();
+  // A personal Windows Phone may not be enrolled here, but may be registered.
+  await page.getByLabel("Platform").selectOption({ label: "Windows Phone" });
+  assert.ok(await page.getByLabel("Personal").isDisabled());
+  await page.getByLabel("Register").check();
+  await page.getByText("Corporate and personal Windows Phone devices can be registered.").waitFor();
+  assert.ok(await page.getByLabel("Personal").isEnabled());
+
+  await page.getByLabel("Platform").selectOption({ label: "Android" });
+  await page.screenshot({ path: "target/e2e-add-device-register.png", fullPage: true });
+  await page.getByLabel("Device name").fill("Grace's own phone");
+  await page.getByLabel("Personal").check();
+  await page.getByRole("button", { name: "Get registration code" }).click();
+  const codeText = page.getByLabel("Registration code", { exact: true });
+  await codeText.waitFor();
+  const code = (await codeText.textContent()).trim();
+  assert.match(await page.locator(".cp-command").textContent(), /^portal-agent register /);
+  await page.getByText("Waiting for the device to register…").waitFor();
+  const dir = mkdtempSync(join(tmpdir(), "portal-agent-"));
+  await run(AGENT_BIN, [
+    "register", "--state-dir", dir, "--server", server.url, "--code", code,
+    "--platform", "android", "--os-version", "15", "--model", "Pixel 9",
+  ]);
+  await page.getByRole("heading", { name: "Grace's own phone" }).waitFor();
+  const facts = page.locator(".cp-facts").first();
+  await facts.getByText("Registered", { exact: true }).first().waitFor();
+  await page.getByRole("button", { name: "Remove device" }).waitFor();
+  for (const name of ["Reset device", "Lock", "Check status"]) {
+    assert.equal(await page.getByRole("button", { name, exact: true }).count(), 0, `${name} on a registered device`);
+  }
+  assert.equal(await page.getByRole("navigation", { name: "Device" }).count(), 0, "no Apps tab");
+  const fingerprint = await page.locator("dt:has-text('SHA-256 fingerprint') + dd").textContent();
+  await page.screenshot({ path: "target/e2e-registered-device.png", fullPage: true });
+
+  // Enrolled later from the same device: the page turns to Managed by itself.
+  const enrollment = await page.evaluate(() =>
+    fetch("/api/v1/enrollment-codes", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-requested-with": "company-portal" },
+      body: JSON.stringify({ platform: "android", device_name: "unused", ownership: "personal", category: "Phone" }),
+    }).then((r) => r.json()),
+  );
+  await run(AGENT_BIN, [
+    "enroll", "--state-dir", dir, "--server", server.url, "--code", enrollment.code,
+    "--platform", "android", "--os-version", "15", "--model", "Pixel 9",
+  ]);
+  await facts.getByText("Managed", { exact: true }).waitFor();
+  await page.getByRole("button", { name: "Reset device" }).waitFor();
+  await page.getByRole("navigation", { name: "Device" }).waitFor();
+  assert.equal(await page.locator("dt:has-text('SHA-256 fingerprint') + dd").textContent(), fingerprint);
+  assert.deepEqual(page.problems, []);
+  rmSync(dir, { recursive: true, force: true });
   await page.context().close();
 });

@@ -39,7 +39,7 @@ async function acceptWithKeyboard(ada) {
   await tabTo(ada, ada.getByRole("button", { name: "Accept", exact: true }));
   await ada.keyboard.press("Enter");
   await ada.getByRole("button", { name: "Get enrollment code" }).waitFor();
-  await ada.waitForFunction(() => document.activeElement?.id === "platform");
+  await ada.waitForFunction(() => document.activeElement?.id === "management-managed");
   assert.equal(await ada.getByRole("heading", { name: "Terms and conditions" }).count(), 0);
 }
 

@@ -14,10 +14,22 @@ async fn actions(
     lock_not_offered: Option<&str>,
     online: RwSignal<bool>,
 ) -> web_sys::HtmlElement {
+    mounted_actions(wiped, removing, false, lock_not_offered, online).await
+}
+
+async fn mounted_actions(
+    wiped: bool,
+    removing: bool,
+    registered: bool,
+    lock_not_offered: Option<&str>,
+    online: RwSignal<bool>,
+) -> web_sys::HtmlElement {
     let lock_not_offered = lock_not_offered.map(String::from);
     mounted(move || {
         provide_signed_in(Some(Role::Employee), online);
-        view! { <DeviceActions device="d1".to_string() name="Work phone".to_string() wiped removing lock_not_offered/> }
+        view! {
+            <DeviceActions device="d1".to_string() name="Work phone".to_string() wiped removing registered lock_not_offered/>
+        }
     })
     .await
 }
@@ -47,6 +59,21 @@ async fn a_wiped_device_can_only_be_removed_and_one_being_removed_only_reset() {
     assert_eq!(buttons(&wiped), owned(&[("Remove device", false)]));
     let removing = actions(false, true, None, RwSignal::new(true)).await;
     assert_eq!(buttons(&removing), owned(&[("Reset device", false)]));
+}
+
+#[wasm_bindgen_test]
+async fn a_registered_device_offers_rename_and_remove_device_alone() {
+    let root = mounted_actions(false, false, true, None, RwSignal::new(true)).await;
+    assert_eq!(buttons(&root), owned(&[("Rename", false), ("Remove device", false)]));
+    button(&root, "Remove device").click();
+    leptos::task::tick().await;
+    assert!(
+        texts(&root, "form p")
+            .concat()
+            .contains("revokes the certificate of Work phone at once"),
+        "{:?}",
+        texts(&root, "form p")
+    );
 }
 
 #[wasm_bindgen_test]

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use portal::components::device_list::DeviceList;
-use portal_types::{ComplianceState, Device, DeviceId, ManagedBy, Ownership, Platform};
+use portal_types::{ComplianceState, Device, DeviceId, ManagedBy, Management, Ownership, Platform};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 use crate::{mounted, texts};
@@ -27,6 +27,7 @@ pub fn device(
         wiped_at: None,
         removal_pending: false,
         managed_by: ManagedBy::Portal,
+        management: Management::Managed,
     }
 }
 
@@ -72,7 +73,7 @@ async fn device_list_renders_a_card_per_device_with_its_state() {
     assert_eq!(texts(&root, ".cp-badge--warn").len(), 1);
 
     let facts = texts(&root, "li:nth-child(2) dd");
-    assert_eq!(facts[..4], ["iOS/iPadOS", "Model 2", "2.0", "Personal"]);
+    assert_eq!(facts[..5], ["iOS/iPadOS", "Model 2", "2.0", "Personal", "Managed"]);
     let third = texts(&root, "li:nth-child(3) dd");
     assert_eq!(third.last().unwrap(), "Never", "no check-in yet");
 
@@ -124,4 +125,22 @@ async fn an_empty_device_list_says_so() {
     let root = mounted(|| view! { <DeviceList devices=Vec::new()/> }).await;
     assert_eq!(texts(&root, "p"), ["You have no devices yet."]);
     assert!(root.query_selector("ul").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn a_registered_device_says_so() {
+    let mut registered = device(
+        6,
+        "Own phone",
+        Platform::Android,
+        Ownership::Personal,
+        ComplianceState::CanAccess,
+        None,
+    );
+    registered.management = Management::Registered;
+    let root = mounted(move || view! { <DeviceList devices=vec![registered]/> }).await;
+    let facts = texts(&root, "li dt");
+    let values = texts(&root, "li dd");
+    let at = facts.iter().position(|f| f == "Management").expect("a Management fact");
+    assert_eq!(values[at], "Registered");
 }

@@ -4,7 +4,7 @@ use anyhow::Context;
 use base64::{Engine, engine::general_purpose::STANDARD};
 use portal_types::{
     ApiError, CheckInRequest, CheckInResponse, Command, CommandId, CommandOutcome, CommandReport, DeviceCommand,
-    EnrollRequest, EnrollResponse, Inventory, ManagedApp, Platform,
+    EnrollRegisteredRequest, EnrollRequest, EnrollResponse, Inventory, ManagedApp, Management, Platform,
     device_auth::{DEVICE_ID, NONCE, SIGNATURE, Signed, TIMESTAMP, signing_input},
 };
 use rcgen::{CertificateParams, KeyPair, PKCS_ECDSA_P256_SHA256, SigningKey};
@@ -29,9 +29,14 @@ impl fmt::Display for ApiFailure {
 impl std::error::Error for ApiFailure {}
 
 async fn answer<T: DeserializeOwned>(response: reqwest::Response) -> anyhow::Result<T> {
+    Ok(succeeded(response).await?.json().await?)
+}
+
+/// The response, if the server did what was asked; its error otherwise.
+async fn succeeded(response: reqwest::Response) -> anyhow::Result<reqwest::Response> {
     let status = response.status();
     if status.is_success() {
-        return Ok(response.json().await?);
+        return Ok(response);
     }
     let error = response
         .json::<ApiError>()
@@ -53,6 +58,29 @@ pub async fn enroll(
     inventory: Inventory,
     dir: &StateDir,
 ) -> anyhow::Result<DeviceState> {
+    add(server, code, platform, inventory, dir, Management::Managed).await
+}
+
+/// Registers this device, as [`enroll`] does but with a code for
+/// registering: the device gets its certificate, and is not managed.
+pub async fn register(
+    server: &str,
+    code: &str,
+    platform: Platform,
+    inventory: Inventory,
+    dir: &StateDir,
+) -> anyhow::Result<DeviceState> {
+    add(server, code, platform, inventory, dir, Management::Registered).await
+}
+
+async fn add(
+    server: &str,
+    code: &str,
+    platform: Platform,
+    inventory: Inventory,
+    dir: &StateDir,
+    management: Management,
+) -> anyhow::Result<DeviceState> {
     let server = server.trim_end_matches('/').to_string();
     let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
     // The server sets the subject; the request only proves possession of the key.
@@ -62,6 +90,7 @@ pub async fn enroll(
         platform,
         csr_pem,
         inventory: inventory.clone(),
+        management,
     };
     let response = reqwest::Client::new()
         .post(format!("{server}/api/v1/enroll"))
@@ -74,6 +103,7 @@ pub async fn enroll(
         device_id: enrolled.device_id,
         platform,
         inventory,
+        management,
     };
     dir.save_enrollment(
         &key.serialize_pem(),
@@ -159,6 +189,20 @@ impl DeviceClient {
         };
         let request = self.signed_request(Method::POST, "/api/v1/device/check-in", Some(&body))?;
         answer(request.send().await?).await
+    }
+
+    /// Enrolls this registered device with an enrollment code: it keeps its
+    /// key and certificate, and is managed from now on.
+    pub async fn enroll_registered(&mut self, code: &str, inventory: Inventory, dir: &StateDir) -> anyhow::Result<()> {
+        let body = EnrollRegisteredRequest {
+            code: code.into(),
+            inventory: inventory.clone(),
+        };
+        let request = self.signed_request(Method::POST, "/api/v1/device/enrollment", Some(&body))?;
+        succeeded(request.send().await?).await?;
+        self.state.management = Management::Managed;
+        self.state.inventory = inventory;
+        dir.save(&self.state)
     }
 }
 

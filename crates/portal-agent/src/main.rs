@@ -1,8 +1,10 @@
 use std::{path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
-use portal_agent::{DeviceClient, StateDir, enroll};
-use portal_types::{CommandKind, CommandOutcome, CommandState, DeviceCommand, Inventory, ManagedApp, Platform};
+use portal_agent::{DeviceClient, StateDir, enroll, register};
+use portal_types::{
+    CommandKind, CommandOutcome, CommandState, DeviceCommand, Inventory, ManagedApp, Management, Platform,
+};
 
 #[derive(Parser)]
 #[command(
@@ -25,18 +27,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Enroll this device with a one-time code from the portal's Add device page.
-    Enroll {
-        #[arg(long)]
-        server: String,
-        #[arg(long)]
-        code: String,
-        /// android, ios, windows, windows81, windows_phone, macos or linux.
-        #[arg(long, value_parser = parse_platform)]
-        platform: Platform,
-        #[command(flatten)]
-        inventory: InventoryArgs,
-    },
+    /// Enroll this device with a one-time code from the portal's Add device
+    /// page, so that the organisation manages it; a device registered
+    /// before keeps its certificate.
+    Enroll(AddArgs),
+    /// Register this device with a one-time code from the portal's Add device
+    /// page: it gets a device certificate, and is not managed.
+    Register(AddArgs),
     /// Stay connected: check in now and every interval, and carry out each
     /// command as soon as it is queued.
     Run {
@@ -61,6 +58,19 @@ enum Command {
 }
 
 #[derive(Args)]
+struct AddArgs {
+    #[arg(long)]
+    server: String,
+    #[arg(long)]
+    code: String,
+    /// android, ios, windows, windows81, windows_phone, macos or linux.
+    #[arg(long, value_parser = parse_platform)]
+    platform: Platform,
+    #[command(flatten)]
+    inventory: InventoryArgs,
+}
+
+#[derive(Args)]
 struct InventoryArgs {
     #[arg(long)]
     os_version: String,
@@ -80,6 +90,21 @@ struct InventoryArgs {
     /// The on-premises manager's id of this device (ConfigMgr's SMS id), if it has one.
     #[arg(long)]
     onprem_id: Option<String>,
+}
+
+impl InventoryArgs {
+    fn into_inventory(self) -> Inventory {
+        Inventory {
+            os_version: self.os_version,
+            model: self.model,
+            encrypted: self.encrypted,
+            passcode_set: self.passcode,
+            jailbroken: self.jailbroken,
+            free_storage_mb: self.free_storage_mb,
+            serial_number: Some(self.serial_number.unwrap_or_else(made_up_serial)),
+            onprem_id: self.onprem_id,
+        }
+    }
 }
 
 /// Changes to the inventory since enrollment, e.g. `--os-version 17.2`.
@@ -139,7 +164,11 @@ struct Device<'a> {
 
 /// Checks in, prints the answer, and gives back the commands that were waiting.
 async fn check_in(device: &Device<'_>) -> anyhow::Result<Vec<DeviceCommand>> {
-    let apps = device.dir.installed_apps()?;
+    // A registered device has no managed apps to report.
+    let apps = match device.client.state.management {
+        Management::Managed => device.dir.installed_apps()?,
+        Management::Registered => Vec::new(),
+    };
     let answer = device.client.check_in(&device.client.state.inventory, &apps).await?;
     println!("checked in: {}", answer.compliance.label());
     for reason in &answer.reasons {
@@ -291,25 +320,56 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let dir = StateDir(cli.state_dir);
     match cli.command {
-        Command::Enroll {
-            server,
-            code,
-            platform,
-            inventory,
-        } => {
-            let inventory = Inventory {
-                os_version: inventory.os_version,
-                model: inventory.model,
-                encrypted: inventory.encrypted,
-                passcode_set: inventory.passcode,
-                jailbroken: inventory.jailbroken,
-                free_storage_mb: inventory.free_storage_mb,
-                serial_number: Some(inventory.serial_number.unwrap_or_else(made_up_serial)),
-                onprem_id: inventory.onprem_id,
-            };
-            let state = enroll(&server, &code, platform, inventory, &dir).await?;
+        Command::Enroll(args) if dir.is_enrolled() && dir.load()?.management == Management::Registered => {
+            let mut client = DeviceClient::load(&dir)?;
+            if client.state.server != args.server.trim_end_matches('/') || client.state.platform != args.platform {
+                anyhow::bail!(
+                    "this device is registered with {} as a {} device: enroll it there, as that platform",
+                    client.state.server,
+                    client.state.platform.label()
+                );
+            }
+            // The same device: its serial number stays unless given anew.
+            let serial = args.inventory.serial_number.clone();
+            let mut inventory = args.inventory.into_inventory();
+            inventory.serial_number = serial.or_else(|| client.state.inventory.serial_number.clone());
+            client.enroll_registered(&args.code, inventory, &dir).await?;
+            println!(
+                "enrolled: device {} ({}), registered before, keeps its certificate; state in {}",
+                client.state.device_id,
+                args.platform.label(),
+                dir.0.display()
+            );
+        }
+        Command::Enroll(args) => {
+            let platform = args.platform;
+            let state = enroll(
+                &args.server,
+                &args.code,
+                platform,
+                args.inventory.into_inventory(),
+                &dir,
+            )
+            .await?;
             println!(
                 "enrolled: device {} ({}), state in {}",
+                state.device_id,
+                platform.label(),
+                dir.0.display()
+            );
+        }
+        Command::Register(args) => {
+            let platform = args.platform;
+            let state = register(
+                &args.server,
+                &args.code,
+                platform,
+                args.inventory.into_inventory(),
+                &dir,
+            )
+            .await?;
+            println!(
+                "registered: device {} ({}), state in {}",
                 state.device_id,
                 platform.label(),
                 dir.0.display()
@@ -353,6 +413,7 @@ async fn main() -> anyhow::Result<()> {
             println!("server:      {}", state.server);
             println!("device id:   {}", state.device_id);
             println!("platform:    {}", state.platform.label());
+            println!("management:  {}", state.management.label());
             println!("model:       {}", state.inventory.model);
             println!("OS version:  {}", state.inventory.os_version);
             println!("encrypted:   {}", state.inventory.encrypted);

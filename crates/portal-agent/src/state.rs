@@ -5,7 +5,7 @@ use std::{
 };
 
 use anyhow::Context;
-use portal_types::{DeviceId, Inventory, ManagedApp, Platform};
+use portal_types::{DeviceId, Inventory, ManagedApp, Management, Platform};
 use serde::{Deserialize, Serialize};
 
 /// What the agent remembers between runs, besides its key and certificates.
@@ -15,6 +15,9 @@ pub struct DeviceState {
     pub device_id: DeviceId,
     pub platform: Platform,
     pub inventory: Inventory,
+    /// Registered only, or enrolled and managed.
+    #[serde(default = "Management::managed")]
+    pub management: Management,
 }
 
 /// The agent's folder: `device.key.pem` (0600), `device.pem`, `ca.pem`,

@@ -1,6 +1,6 @@
 //! Demo users and devices, created only by the explicit `--demo` switch.
 
-use portal_types::{DeviceId, Inventory, ManagedApp, Ownership, Platform, Role, UserId};
+use portal_types::{DeviceId, Inventory, ManagedApp, Management, Ownership, Platform, Role, UserId};
 use time::{Duration, OffsetDateTime};
 
 use crate::{
@@ -241,6 +241,7 @@ fn judged_device(state: &AppState, seen: Seen) -> NewDevice {
         compliance,
         enrolled_at,
         last_check_in: seen.last_check_in,
+        management: Management::Managed,
     }
 }
 

@@ -115,6 +115,8 @@ pub struct FleetDevice {
     pub ownership: Ownership,
     pub compliance: ComplianceState,
     pub managed_by: ManagedBy,
+    #[serde(default = "crate::Management::managed")]
+    pub management: crate::Management,
     /// RFC 3339: the last check-in, or the enrollment before the first one.
     pub last_seen: String,
     /// When a Reset device completed.

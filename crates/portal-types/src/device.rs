@@ -93,6 +93,53 @@ impl Ownership {
     }
 }
 
+/// What adding the device gave the organisation: a registered device is
+/// known and trusted (a certificate tying it to its user) but takes no
+/// remote action but Remove device, no apps and no inventory beyond what it
+/// reports; a managed (enrolled) one takes them all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Management {
+    Registered,
+    Managed,
+}
+
+impl Management {
+    pub const ALL: [Management; 2] = [Management::Registered, Management::Managed];
+
+    pub fn managed() -> Self {
+        Management::Managed
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Management::Registered => "Registered",
+            Management::Managed => "Managed",
+        }
+    }
+
+    /// The wire name, as serde writes it; also the database's.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Management::Registered => "registered",
+            Management::Managed => "managed",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Management> {
+        Management::ALL.into_iter().find(|m| m.as_str() == value)
+    }
+
+    /// The agent's command that adds a device this way.
+    pub fn agent_verb(self) -> &'static str {
+        match self {
+            Management::Registered => "register",
+            Management::Managed => "enroll",
+        }
+    }
+}
+
 /// Whether the device meets the organisation's policies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -164,6 +211,9 @@ pub struct Device {
     /// takes no remote action from the portal.
     #[serde(default = "crate::admin::ManagedBy::portal")]
     pub managed_by: crate::admin::ManagedBy,
+    /// Registered only, or managed.
+    #[serde(default = "Management::managed")]
+    pub management: Management,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{DeviceId, FieldErrors, Ownership, Platform};
+use crate::{DeviceId, FieldErrors, Management, Ownership, Platform};
 
 /// What the user chose on the Add device page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -12,6 +12,9 @@ pub struct EnrollmentCodeRequest {
     pub device_name: String,
     pub ownership: Ownership,
     pub category: String,
+    /// Register the device, or enroll it so that the organisation manages it.
+    #[serde(default = "Management::managed")]
+    pub management: Management,
 }
 
 impl EnrollmentCodeRequest {
@@ -118,6 +121,18 @@ pub struct EnrollRequest {
     /// PKCS#10, PEM; an ECDSA P-256 key. Its subject is ignored.
     pub csr_pem: String,
     pub inventory: Inventory,
+    /// What the device means to do; it must be what the code was issued for.
+    #[serde(default = "Management::managed")]
+    pub management: Management,
+}
+
+/// Sent by a registered device, signed with its key, to be enrolled with
+/// an enrollment code: it keeps its id and its certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EnrollRegisteredRequest {
+    pub code: String,
+    pub inventory: Inventory,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,6 +168,19 @@ pub struct PlatformRule {
     /// The lowest OS version that may enroll, if any.
     #[serde(default)]
     pub min_os_version: Option<String>,
+}
+
+impl PlatformRule {
+    /// Whether a device of this ownership may be added this way: the
+    /// ownership rules are enrollment's, and any device of a platform the
+    /// organisation takes at all may be registered.
+    pub fn allows(&self, management: Management, ownership: Ownership) -> bool {
+        match (management, ownership) {
+            (Management::Registered, _) => self.corporate_allowed || self.personal_allowed,
+            (Management::Managed, Ownership::Corporate) => self.corporate_allowed,
+            (Management::Managed, Ownership::Personal) => self.personal_allowed,
+        }
+    }
 }
 
 /// Sent by an enrolled device, signed with its key.
@@ -212,6 +240,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn registering_ignores_the_ownership_rules_but_not_a_closed_platform() {
+        let rule = |corporate_allowed, personal_allowed| PlatformRule {
+            platform: Platform::Android,
+            corporate_allowed,
+            personal_allowed,
+            min_os_version: None,
+        };
+        let corporate_only = rule(true, false);
+        assert!(!corporate_only.allows(Management::Managed, Ownership::Personal));
+        assert!(corporate_only.allows(Management::Registered, Ownership::Personal));
+        assert!(corporate_only.allows(Management::Managed, Ownership::Corporate));
+        assert!(!rule(false, false).allows(Management::Registered, Ownership::Personal));
+    }
+
+    #[test]
     fn codes_compare_without_case_or_dashes() {
         assert_eq!(normalize_code("abcd-EFGH-2345"), "ABCDEFGH2345");
         assert_eq!(normalize_code(" ab cd\n"), "ABCD");
@@ -224,6 +267,7 @@ mod tests {
             device_name: name.into(),
             ownership: Ownership::Corporate,
             category: "Phone".into(),
+            management: Management::Managed,
         };
         assert!(request("Ada's Pixel").field_errors().is_empty());
         for bad in ["", "   ", "a\u{7}b", &"x".repeat(65)] {

@@ -40,10 +40,12 @@ pub use commands::{
     ActivityEntry, ActivityResponse, Command, CommandId, CommandKind, CommandOutcome, CommandReport, CommandState,
     CommandsResponse, DeviceCommand, LockRequest, RenameRequest, WipeRequest,
 };
-pub use device::{CertificateInfo, ComplianceState, Device, DeviceDetail, DevicesResponse, Ownership, Platform};
+pub use device::{
+    CertificateInfo, ComplianceState, Device, DeviceDetail, DevicesResponse, Management, Ownership, Platform,
+};
 pub use enrollment::{
-    CheckInRequest, CheckInResponse, ComplianceReason, EnrollRequest, EnrollResponse, EnrollmentCodeRequest,
-    EnrollmentCodeResponse, EnrollmentOptions, Inventory, PlatformRule,
+    CheckInRequest, CheckInResponse, ComplianceReason, EnrollRegisteredRequest, EnrollRequest, EnrollResponse,
+    EnrollmentCodeRequest, EnrollmentCodeResponse, EnrollmentOptions, Inventory, PlatformRule,
 };
 pub use error::{ApiError, FieldError, FieldErrors};
 pub use gateway::{AccessRule, Enforcement, PublishedApp, PublishedAppsResponse};

@@ -103,7 +103,7 @@ fn checked(caller: &CurrentUser, request: &AdminActionRequest) -> Result<(String
     responses((status = 202, body = Command), (status = 401, body = ApiError),
         (status = 403, body = ApiError, description = "Not an administrator, or sign in again first"),
         (status = 404, body = ApiError),
-        (status = 409, body = ApiError, description = "Already wiped, or a reset is under way"),
+        (status = 409, body = ApiError, description = "Already wiped, a reset is under way, or the device is registered only"),
         (status = 422, body = ApiError, description = "The typed name does not match, or no reason"),
         (status = 429, body = ApiError, description = "Three resets in the last hour; see Retry-After")))]
 async fn admin_wipe(
@@ -123,7 +123,7 @@ async fn admin_wipe(
 /// reason; the device takes corporate apps and data off itself, then leaves.
 #[utoipa::path(post, path = "/api/v1/admin/devices/{id}/retire", tag = "admin", request_body = AdminActionRequest,
     params(("id" = DeviceId, Path, description = "The device")),
-    responses((status = 202, body = Command), (status = 204, description = "Removed at once: the device had been reset"),
+    responses((status = 202, body = Command), (status = 204, description = "Removed at once: the device had been reset, or was registered only"),
         (status = 401, body = ApiError),
         (status = 403, body = ApiError, description = "Not an administrator, or sign in again first"),
         (status = 404, body = ApiError),

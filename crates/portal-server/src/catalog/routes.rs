@@ -175,7 +175,7 @@ async fn device_apps(
         (status = 202, body = Command),
         (status = 401, body = ApiError),
         (status = 404, body = ApiError),
-        (status = 409, body = ApiError, description = "Installed already, under way, or the device was reset or is being removed"),
+        (status = 409, body = ApiError, description = "Installed already, under way, or the device was reset, is registered only or is being removed"),
         (status = 422, body = ApiError, description = "The app does not run on the device's platform, or is a web app; or the Idempotency-Key was used for another request"),
     ))]
 async fn install(
@@ -198,7 +198,7 @@ async fn install(
         (status = 401, body = ApiError),
         (status = 403, body = ApiError, description = "A required app"),
         (status = 404, body = ApiError),
-        (status = 409, body = ApiError, description = "Not installed, or a change is under way"),
+        (status = 409, body = ApiError, description = "Not installed, a change is under way, or the device is registered only"),
         (status = 422, body = ApiError, description = "The Idempotency-Key was used for another request"),
     ))]
 async fn uninstall(

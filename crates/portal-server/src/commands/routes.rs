@@ -76,6 +76,10 @@ async fn queue(
     Ok((StatusCode::ACCEPTED, Json(command)))
 }
 
+/// Why a registered device takes no action but Remove device.
+const NOT_MANAGED: &str = "This device is registered, not managed: the portal can only remove it. \
+                           Enroll it to lock, reset or sync it and to install apps.";
+
 /// The queued command, or the refusal in words that name the rule.
 pub(crate) fn queued(outcome: QueueOutcome) -> Result<Command, AppError> {
     let conflict = |code, message: &str| AppError::refused(StatusCode::CONFLICT, code, message);
@@ -92,6 +96,7 @@ pub(crate) fn queued(outcome: QueueOutcome) -> Result<Command, AppError> {
             "removal_pending",
             "This device is being removed: it takes no more actions.",
         ),
+        QueueOutcome::NotManaged => conflict("not_managed", NOT_MANAGED),
         QueueOutcome::KeyReused => AppError::refused(
             StatusCode::UNPROCESSABLE_ENTITY,
             "idempotency_key_reused",
@@ -118,7 +123,7 @@ async fn list(
     params(("id" = DeviceId, Path, description = "The device"),
            ("Idempotency-Key" = Option<String>, Header, description = "Repeats with the same key queue one command")),
     responses((status = 202, body = Command), (status = 401, body = ApiError), (status = 404, body = ApiError),
-        (status = 409, body = ApiError, description = "The device was reset, or is being removed"),
+        (status = 409, body = ApiError, description = "The device was reset, is registered only, or is being removed"),
         (status = 422, body = ApiError, description = "The Idempotency-Key was used for another request")))]
 async fn sync(
     State(state): State<AppState>,
@@ -147,7 +152,7 @@ async fn sync(
         (status = 401, body = ApiError),
         (status = 403, body = ApiError, description = "The organisation's plan does not include Lock"),
         (status = 404, body = ApiError),
-        (status = 409, body = ApiError, description = "The device was reset, or is being removed"),
+        (status = 409, body = ApiError, description = "The device was reset, is registered only, or is being removed"),
         (status = 422, body = ApiError, description = "A field a rule refuses (with a message for each), or the Idempotency-Key was used for another request"),
     ))]
 async fn lock(
@@ -308,6 +313,7 @@ async fn rename(
         device_name: request.name.clone(),
         ownership: Ownership::Corporate,
         category: "-".into(),
+        management: portal_types::Management::Managed,
     };
     if let Some(message) = check.field_errors().get("device_name") {
         let mut errors = FieldErrors::default();
@@ -335,7 +341,7 @@ async fn rename(
         (status = 401, body = ApiError),
         (status = 403, body = ApiError, description = "Sign in again first"),
         (status = 404, body = ApiError),
-        (status = 409, body = ApiError, description = "Already wiped, or a reset is under way"),
+        (status = 409, body = ApiError, description = "Already wiped, a reset is under way, or the device is registered only"),
         (status = 429, body = ApiError, description = "Three resets in the last hour; see Retry-After"),
     ))]
 async fn wipe(
@@ -444,6 +450,7 @@ pub(crate) async fn reset_device(
             "wipe_pending",
             "A reset of this device is already under way.",
         ),
+        WipeOutcome::NotManaged => AppError::refused(StatusCode::CONFLICT, "not_managed", NOT_MANAGED),
     };
     // Only resets queued count against the limit.
     state.wipe_limits.release(attempt).await?;
@@ -459,7 +466,7 @@ pub(crate) async fn reset_device(
     params(("id" = DeviceId, Path, description = "The device")),
     responses(
         (status = 202, body = Command, description = "The Retire the device carries out"),
-        (status = 204, description = "Removed at once: the device had been reset"),
+        (status = 204, description = "Removed at once: the device had been reset, or was registered only"),
         (status = 401, body = ApiError),
         (status = 403, body = ApiError, description = "Sign in again first"),
         (status = 404, body = ApiError),

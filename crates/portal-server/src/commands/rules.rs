@@ -1,6 +1,6 @@
 //! What a command's move along its timeline means, beyond its own row.
 
-use portal_types::{CommandKind, CommandState};
+use portal_types::{CommandKind, CommandState, Management};
 use time::OffsetDateTime;
 
 /// A completed Reset device: the device is erased, so from now on its
@@ -14,6 +14,19 @@ pub fn erases_device(kind: CommandKind, reached: CommandState) -> bool {
 /// deleted. One that failed on the device leaves it as it is, to be asked again.
 pub fn removes_device(kind: CommandKind, reached: CommandState) -> bool {
     kind == CommandKind::Retire && matches!(reached, CommandState::Completed | CommandState::Expired)
+}
+
+/// Whether the device takes commands: a registered device is not managed,
+/// so it takes none but Remove device, which needs nothing of it.
+pub fn takes_commands(management: Management) -> bool {
+    management == Management::Managed
+}
+
+/// Whether Remove device deletes the device object at once instead of
+/// queuing a Retire for the device to carry out: a reset device has nothing
+/// left to take off it, and a registered one never had anything put on it.
+pub fn removed_at_once(wiped: bool, management: Management) -> bool {
+    wiped || management == Management::Registered
 }
 
 /// A command whose time to live ran out before its device took it, or
@@ -37,8 +50,7 @@ pub const REPLACED_BY_RESET: &str = "Replaced by Reset device";
 /// Likewise for a Remove device: the device leaves management.
 pub const REPLACED_BY_REMOVE: &str = "Replaced by Remove device";
 
-/// The audit action of a device object deleted at once: a reset device has
-/// nothing left for a Remove device to take off it.
+/// The audit action of a device object deleted at once ([`removed_at_once`]).
 pub const DEVICE_REMOVED: &str = "device_removed";
 
 /// The audit log's name for a command reaching a state, e.g. `wipe_completed`.
@@ -69,6 +81,15 @@ mod tests {
         assert!(!removes_device(CommandKind::Retire, CommandState::Failed));
         assert!(!removes_device(CommandKind::Retire, CommandState::Cancelled));
         assert!(!removes_device(CommandKind::Wipe, CommandState::Completed));
+    }
+
+    #[test]
+    fn a_registered_device_takes_no_command_and_is_removed_at_once() {
+        assert!(!takes_commands(Management::Registered));
+        assert!(takes_commands(Management::Managed));
+        assert!(removed_at_once(false, Management::Registered));
+        assert!(removed_at_once(true, Management::Managed));
+        assert!(!removed_at_once(false, Management::Managed));
     }
 
     #[test]

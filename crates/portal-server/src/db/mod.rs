@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use portal_types::{
     App, AppInput, AppInstall, AppPackage, AppsPage, Command, CommandId, CommandKind, CommandState, ComplianceReason,
     ComplianceState, Device, DeviceCommand, DeviceDetail, DeviceId, FleetDevice, FleetSort, Inventory, ManagedApp,
-    ManagedBy, Ownership, Platform, PolicySettings, Role, UserId,
+    ManagedBy, Management, Ownership, Platform, PolicySettings, Role, UserId,
 };
 use time::OffsetDateTime;
 
@@ -104,6 +104,7 @@ pub struct NewDevice {
     pub compliance: Compliance,
     pub enrolled_at: OffsetDateTime,
     pub last_check_in: Option<OffsetDateTime>,
+    pub management: Management,
 }
 
 /// What the policy made of a device's inventory.
@@ -139,6 +140,7 @@ pub struct EnrollmentCode {
     pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
     pub used_at: Option<OffsetDateTime>,
+    pub management: Management,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +149,8 @@ pub enum EnrollOutcome {
     /// Used or expired between the check and the write.
     CodeUnavailable,
     LimitReached,
+    /// Enrolling a registered device: it is managed already, or was reset or removed.
+    NotRegistered,
 }
 
 /// A command to queue.
@@ -214,7 +218,7 @@ pub struct CheckIn<'a> {
 pub enum RemoveOutcome {
     /// The Retire the device carries out at its next connection.
     Queued(Box<Command>),
-    /// Deleted at once: a reset device has nothing left to take off it.
+    /// Deleted at once: a reset or registered device has nothing to take off it.
     Removed,
     NotFound,
     /// A Reset is on its way: removing the device would drop it.
@@ -228,6 +232,8 @@ pub enum WipeOutcome {
     Queued(Box<Command>),
     AlreadyWiped,
     AlreadyPending,
+    /// A registered device is not the organisation's to erase.
+    NotManaged,
 }
 
 /// A checked catalog query.
@@ -294,6 +300,8 @@ pub enum QueueOutcome {
     DeviceWiped,
     /// Neither does a device being removed.
     BeingRemoved,
+    /// Nor a registered device: it takes no remote action but Remove device.
+    NotManaged,
     /// The idempotency key stands for another device's command, or another action.
     KeyReused,
 }
@@ -305,6 +313,7 @@ pub struct DeviceCredentials {
     pub user_id: UserId,
     pub platform: Platform,
     pub ownership: Ownership,
+    pub management: Management,
     /// Uncompressed SEC1 P-256 point of the current certificate's key.
     pub public_key: Vec<u8>,
     pub certificate_expires_at: OffsetDateTime,
@@ -516,6 +525,18 @@ pub trait DeviceStore: Send + Sync {
         device_limit: u32,
         device: NewDevice,
         certificate: NewCertificate,
+        audit: AuditEvent,
+        installs_expire_at: Option<OffsetDateTime>,
+    ) -> DbResult<EnrollOutcome>;
+    /// In one transaction: marks the code used (if still unused and
+    /// unexpired) and turns the registered device `device.id` into a managed
+    /// one, with the code's ownership and category and the inventory and
+    /// compliance it reports now; writes the audit entry and queues the
+    /// required apps. Its name, platform and certificate stay.
+    async fn enroll_registered(
+        &self,
+        code_hash: &str,
+        device: NewDevice,
         audit: AuditEvent,
         installs_expire_at: Option<OffsetDateTime>,
     ) -> DbResult<EnrollOutcome>;

@@ -19,7 +19,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     db::{Actor, CheckIn, DeviceCredentials, StateChange},
     devices::device_auth::SignedDevice,
-    devices::rules::kept_inventory,
+    devices::rules::{kept_apps, kept_inventory},
     http::error::AppError,
     live::{Notice, RECHECK_EVERY},
     state::AppState,
@@ -76,7 +76,7 @@ async fn check_in(
             device_id: device.device_id,
             inventory: &kept_inventory(device.ownership, inventory),
             compliance: &result,
-            apps: &apps,
+            apps: &kept_apps(device.management, apps),
             now,
             installs_expire_at: state.required_installs_expire_at(now),
         })

@@ -9,8 +9,8 @@ use axum::{
     http::StatusCode,
 };
 use portal_types::{
-    ApiError, DeviceId, EnrollRequest, EnrollResponse, EnrollmentCodeRequest, EnrollmentCodeResponse,
-    EnrollmentOptions, enrollment::normalize_code,
+    ApiError, DeviceId, EnrollRegisteredRequest, EnrollRequest, EnrollResponse, EnrollmentCodeRequest,
+    EnrollmentCodeResponse, EnrollmentOptions, Management, Platform, enrollment::normalize_code,
 };
 use rand::Rng;
 use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
@@ -19,7 +19,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     db::{AuditEvent, EnrollOutcome, EnrollmentCode, NewCertificate, NewDevice},
     devices::ca::CsrError,
-    devices::rules::kept_inventory,
+    devices::device_auth::SignedDevice,
+    devices::rules::{added_action, kept_inventory},
     http::error::{ApiJson, AppError},
     identity::session::CurrentUser,
     state::AppState,
@@ -36,6 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(options))
         .routes(routes!(create_code))
         .routes(routes!(enroll))
+        .routes(routes!(enroll_registered))
 }
 
 fn rfc3339(at: OffsetDateTime) -> String {
@@ -110,7 +112,7 @@ async fn create_code(
         return Err(AppError::InvalidInput(errors));
     }
     let enrolled = state.db.count_devices(caller.user.id).await?;
-    if let Some(rule) = policy.enrollment_refusal(request.platform, request.ownership, enrolled) {
+    if let Some(rule) = policy.enrollment_refusal(request.platform, request.ownership, request.management, enrolled) {
         return Err(AppError::refused(StatusCode::FORBIDDEN, "enrollment_restricted", rule));
     }
     terms::require_accepted(&*state.db, caller.user.id).await?;
@@ -129,6 +131,7 @@ async fn create_code(
             created_at: now,
             expires_at,
             used_at: None,
+            management: request.management,
         })
         .await?;
     state
@@ -147,7 +150,8 @@ async fn create_code(
         })
         .await?;
     let command = format!(
-        "portal-agent enroll --server {} --code {code} --platform {} --os-version VERSION --model MODEL",
+        "portal-agent {} --server {} --code {code} --platform {} --os-version VERSION --model MODEL",
+        request.management.agent_verb(),
         state.public_url,
         request.platform.as_str()
     );
@@ -182,39 +186,14 @@ async fn enroll(
         return Err(AppError::InvalidInput(errors));
     }
     let now = state.clock.now();
-    let code_hash = hash_code(&request.code);
-    let (code, enrolled) = state.db.enrollment_code(&code_hash).await?.ok_or_else(|| {
-        AppError::refused(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "code_invalid",
-            "This enrollment code is not valid. Check it, or get a new one in the portal.",
-        )
-    })?;
-    if code.used_at.is_some() {
-        return Err(code_used());
-    }
-    if now >= code.expires_at {
-        return Err(AppError::refused(
-            StatusCode::GONE,
-            "code_expired",
-            "This enrollment code has expired. Get a new one in the portal.",
-        ));
-    }
-    if request.platform != code.platform {
-        return Err(AppError::refused(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "platform_mismatch",
-            format!(
-                "This code is for a {} device, not {}.",
-                code.platform.label(),
-                request.platform.label()
-            ),
-        ));
+    let (code_hash, code, enrolled) = usable_code(&state, &request.code, request.platform, now).await?;
+    if request.management != code.management {
+        return Err(wrong_management(code.management));
     }
     let policy = state.policies.current();
     let refusal = policy
-        .enrollment_refusal(code.platform, code.ownership, enrolled)
-        .or_else(|| policy.os_refusal(code.platform, &request.inventory.os_version));
+        .enrollment_refusal(code.platform, code.ownership, code.management, enrolled)
+        .or_else(|| policy.os_refusal(code.platform, code.management, &request.inventory.os_version));
     if let Some(rule) = refusal {
         return Err(AppError::refused(StatusCode::FORBIDDEN, "enrollment_restricted", rule));
     }
@@ -240,6 +219,7 @@ async fn enroll(
         compliance,
         enrolled_at: now,
         last_check_in: Some(now),
+        management: code.management,
     };
     let certificate = NewCertificate {
         serial: issued.serial,
@@ -253,7 +233,7 @@ async fn enroll(
     let audit = AuditEvent {
         at: now,
         actor: Some(code.user_id),
-        action: "device_enrolled".into(),
+        action: added_action(code.management).into(),
         subject: Some(device_id.to_string()),
         source: Some(client.ip().to_string()),
         outcome: "success".into(),
@@ -281,6 +261,7 @@ async fn enroll(
                 policy.limit_reached(),
             ));
         }
+        EnrollOutcome::NotRegistered => return Err(AppError::Internal(anyhow::anyhow!("a new device found managed"))),
     }
     Ok((
         StatusCode::CREATED,
@@ -290,6 +271,147 @@ async fn enroll(
             ca_certificate_pem: state.ca.certificate_pem().to_string(),
         }),
     ))
+}
+
+/// Enrolls a registered device with an enrollment code: the device keeps its
+/// id and its certificate, and from now on the organisation manages it.
+#[utoipa::path(post, path = "/api/v1/device/enrollment", tag = "device", request_body = EnrollRegisteredRequest,
+    responses(
+        (status = 204, description = "Enrolled: the device is managed from now on"),
+        (status = 401, body = ApiError, description = "Unsigned, badly signed, replayed, stale, or a revoked certificate"),
+        (status = 403, body = ApiError, description = "An enrollment restriction forbids this device"),
+        (status = 409, body = ApiError, description = "The code was already used, or the device is enrolled already"),
+        (status = 410, body = ApiError, description = "The code has expired"),
+        (status = 422, body = ApiError, description = "Unknown code, a code for another platform or for registering, or a field a rule refuses"),
+    ))]
+async fn enroll_registered(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    request: SignedDevice<EnrollRegisteredRequest>,
+) -> Result<StatusCode, AppError> {
+    let (device, request) = (request.device, request.body);
+    let errors = request.inventory.field_errors();
+    if !errors.is_empty() {
+        return Err(AppError::InvalidInput(errors));
+    }
+    if device.management == Management::Managed {
+        return Err(already_managed());
+    }
+    let now = state.clock.now();
+    let (code_hash, code, _) = usable_code(&state, &request.code, device.platform, now).await?;
+    // Somebody else's code is no code for this device.
+    if code.user_id != device.user_id {
+        return Err(code_invalid());
+    }
+    if code.management != Management::Managed {
+        return Err(wrong_management(code.management));
+    }
+    let policy = state.policies.current();
+    let refusal = policy
+        .admission_refusal(code.platform, code.ownership, Management::Managed)
+        .or_else(|| policy.os_refusal(code.platform, Management::Managed, &request.inventory.os_version));
+    if let Some(rule) = refusal {
+        return Err(AppError::refused(StatusCode::FORBIDDEN, "enrollment_restricted", rule));
+    }
+    let compliance = policy.judge(code.platform, &request.inventory, true, now, None, now);
+    let enrolled = NewDevice {
+        id: device.device_id,
+        user_id: device.user_id,
+        name: code.device_name.clone(),
+        platform: code.platform,
+        ownership: code.ownership,
+        category: code.category.clone(),
+        inventory: kept_inventory(code.ownership, request.inventory),
+        compliance,
+        enrolled_at: now,
+        last_check_in: Some(now),
+        management: Management::Managed,
+    };
+    let audit = AuditEvent {
+        at: now,
+        actor: Some(device.user_id),
+        action: added_action(Management::Managed).into(),
+        subject: Some(device.device_id.to_string()),
+        source: Some(client.ip().to_string()),
+        outcome: "success".into(),
+    };
+    match state
+        .db
+        .enroll_registered(&code_hash, enrolled, audit, state.required_installs_expire_at(now))
+        .await?
+    {
+        EnrollOutcome::Enrolled => Ok(StatusCode::NO_CONTENT),
+        EnrollOutcome::CodeUnavailable => Err(code_used()),
+        EnrollOutcome::NotRegistered => Err(already_managed()),
+        // A registered device counts against the limit already.
+        EnrollOutcome::LimitReached => Err(AppError::Internal(anyhow::anyhow!("no limit is checked here"))),
+    }
+}
+
+/// The code as typed, if it can still be used for a device of `platform`:
+/// its hash, what it was issued for, and how many devices its owner has.
+async fn usable_code(
+    state: &AppState,
+    typed: &str,
+    platform: Platform,
+    now: time::OffsetDateTime,
+) -> Result<(String, EnrollmentCode, u32), AppError> {
+    let code_hash = hash_code(typed);
+    let (code, enrolled) = state.db.enrollment_code(&code_hash).await?.ok_or_else(code_invalid)?;
+    if code.used_at.is_some() {
+        return Err(code_used());
+    }
+    if now >= code.expires_at {
+        return Err(AppError::refused(
+            StatusCode::GONE,
+            "code_expired",
+            "This enrollment code has expired. Get a new one in the portal.",
+        ));
+    }
+    if platform != code.platform {
+        return Err(AppError::refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "platform_mismatch",
+            format!(
+                "This code is for a {} device, not {}.",
+                code.platform.label(),
+                platform.label()
+            ),
+        ));
+    }
+    Ok((code_hash, code, enrolled))
+}
+
+fn code_invalid() -> AppError {
+    AppError::refused(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "code_invalid",
+        "This enrollment code is not valid. Check it, or get a new one in the portal.",
+    )
+}
+
+/// A code used with the other agent command than the one it was issued for.
+fn wrong_management(issued_for: Management) -> AppError {
+    let (verb, other) = match issued_for {
+        Management::Registered => ("registering", "enroll"),
+        Management::Managed => ("enrolling", "register"),
+    };
+    AppError::refused(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "management_mismatch",
+        format!(
+            "This code is for {verb} a device: run `portal-agent {}` with it, or get a code to {other} the device.",
+            issued_for.agent_verb()
+        ),
+    )
+}
+
+fn already_managed() -> AppError {
+    AppError::refused(
+        StatusCode::CONFLICT,
+        "already_managed",
+        "This device is enrolled already.",
+    )
 }
 
 #[cfg(test)]

@@ -1,6 +1,14 @@
 //! What the organisation keeps of a device.
 
-use portal_types::{Inventory, Ownership};
+use portal_types::{Inventory, ManagedApp, Management, Ownership};
+
+/// The audit log's name for a device being added, registered or enrolled.
+pub fn added_action(management: Management) -> &'static str {
+    match management {
+        Management::Registered => "device_registered",
+        Management::Managed => "device_enrolled",
+    }
+}
 
 /// The organisation keeps no personal device's serial number (the Privacy
 /// page says so): the inventory as it may be stored.
@@ -9,6 +17,15 @@ pub fn kept_inventory(ownership: Ownership, mut inventory: Inventory) -> Invento
         inventory.serial_number = None;
     }
     inventory
+}
+
+/// The apps a device reports, as they may be stored: the organisation keeps
+/// no app inventory of a device it does not manage.
+pub fn kept_apps(management: Management, apps: Vec<ManagedApp>) -> Vec<ManagedApp> {
+    match management {
+        Management::Managed => apps,
+        Management::Registered => Vec::new(),
+    }
 }
 
 #[cfg(test)]

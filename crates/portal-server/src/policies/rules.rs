@@ -9,7 +9,7 @@ use std::{collections::BTreeMap, path::Path};
 
 use anyhow::Context;
 use portal_types::{
-    ComplianceReason, ComplianceState, EnrollmentOptions, Inventory, Ownership, Platform, PlatformRule,
+    ComplianceReason, ComplianceState, EnrollmentOptions, Inventory, Management, Ownership, Platform, PlatformRule,
     PlatformSettings, PolicySettings, enrollment::version_at_least, policy::DEFAULT_CHECK_IN_DAYS,
 };
 use serde::Deserialize;
@@ -312,14 +312,8 @@ impl Policy {
             devices_enrolled,
             platforms: self
                 .platforms
-                .iter()
-                .filter(|(_, rule)| rule.corporate_allowed || rule.personal_allowed)
-                .map(|(&platform, rule)| PlatformRule {
-                    platform,
-                    corporate_allowed: rule.corporate_allowed,
-                    personal_allowed: rule.personal_allowed,
-                    min_os_version: rule.min_enroll_os.clone(),
-                })
+                .keys()
+                .filter_map(|&platform| self.platform_rule(platform))
                 .collect(),
             categories: self.categories.clone(),
             // Not the policy's: the enrollment route adds the terms in force.
@@ -335,33 +329,59 @@ impl Policy {
         )
     }
 
+    /// Why a device may not be added, if it may not: the device limit, a
+    /// platform the organisation does not take, or (enrolling only) an
+    /// ownership the platform's rule forbids.
     pub fn enrollment_refusal(
         &self,
         platform: Platform,
         ownership: Ownership,
+        management: Management,
         devices_enrolled: u32,
     ) -> Option<String> {
         if devices_enrolled >= self.device_limit {
             return Some(self.limit_reached());
         }
-        let Some(rule) = self
-            .platforms
-            .get(&platform)
-            .filter(|rule| rule.corporate_allowed || rule.personal_allowed)
-        else {
+        self.admission_refusal(platform, ownership, management)
+    }
+
+    /// Why the platform's rules refuse a device, if they do: what
+    /// [`Policy::enrollment_refusal`] checks beside the device limit; a
+    /// registered device being enrolled is checked against it and its OS.
+    pub fn admission_refusal(
+        &self,
+        platform: Platform,
+        ownership: Ownership,
+        management: Management,
+    ) -> Option<String> {
+        let Some(rule) = self.platform_rule(platform) else {
             return Some(format!(
                 "{} devices cannot be enrolled in this organisation.",
                 platform.label()
             ));
         };
-        let allowed = match ownership {
-            Ownership::Corporate => rule.corporate_allowed,
-            Ownership::Personal => rule.personal_allowed,
-        };
-        (!allowed).then(|| format!("{} {} devices are not allowed.", ownership.label(), platform.label()))
+        (!rule.allows(management, ownership))
+            .then(|| format!("{} {} devices are not allowed.", ownership.label(), platform.label()))
     }
 
-    pub fn os_refusal(&self, platform: Platform, os_version: &str) -> Option<String> {
+    /// The platform's rule as the Add device page shows it; `None` for a
+    /// platform the organisation takes no device of.
+    fn platform_rule(&self, platform: Platform) -> Option<PlatformRule> {
+        let rule = self.platforms.get(&platform)?;
+        (rule.corporate_allowed || rule.personal_allowed).then(|| PlatformRule {
+            platform,
+            corporate_allowed: rule.corporate_allowed,
+            personal_allowed: rule.personal_allowed,
+            min_os_version: rule.min_enroll_os.clone(),
+        })
+    }
+
+    /// Why the device's OS is too old to enroll, if it is; registering
+    /// asks for no OS version.
+    pub fn os_refusal(&self, platform: Platform, management: Management, os_version: &str) -> Option<String> {
+        if management == Management::Registered {
+            return None;
+        }
         let minimum = self.platforms.get(&platform)?.min_enroll_os.as_deref()?;
         (!version_at_least(os_version, minimum)).then(|| {
             format!(
@@ -602,25 +622,25 @@ mod tests {
         let office = Policy::defaults(ProvisioningMode::Office365);
         assert!(
             office
-                .enrollment_refusal(Platform::Macos, Ownership::Corporate, 0)
+                .enrollment_refusal(Platform::Macos, Ownership::Corporate, Management::Managed, 0)
                 .is_some()
         );
         let hybrid = Policy::defaults(ProvisioningMode::Hybrid);
         assert!(
             hybrid
-                .enrollment_refusal(Platform::Linux, Ownership::Corporate, 0)
+                .enrollment_refusal(Platform::Linux, Ownership::Corporate, Management::Managed, 0)
                 .is_none()
         );
         let standalone = Policy::defaults(ProvisioningMode::Standalone);
         assert_eq!(
             standalone
-                .enrollment_refusal(Platform::WindowsPhone, Ownership::Personal, 0)
+                .enrollment_refusal(Platform::WindowsPhone, Ownership::Personal, Management::Managed, 0)
                 .as_deref(),
             Some("Personal Windows Phone devices are not allowed.")
         );
         assert!(
             standalone
-                .enrollment_refusal(Platform::Android, Ownership::Personal, 5)
+                .enrollment_refusal(Platform::Android, Ownership::Personal, Management::Managed, 5)
                 .unwrap()
                 .contains("limit of 5")
         );
@@ -686,7 +706,7 @@ mod tests {
         assert_eq!(next.version, 2);
         assert_eq!(next.settings(), settings, "settings survive the round trip");
         assert_eq!(
-            next.enrollment_refusal(Platform::Ios, Ownership::Corporate, 0)
+            next.enrollment_refusal(Platform::Ios, Ownership::Corporate, Management::Managed, 0)
                 .as_deref(),
             Some("iOS/iPadOS devices cannot be enrolled in this organisation.")
         );
@@ -734,15 +754,36 @@ mod tests {
         assert_eq!(policy.device_limit, 2);
         assert!(
             policy
-                .enrollment_refusal(Platform::Android, Ownership::Personal, 0)
+                .enrollment_refusal(Platform::Android, Ownership::Personal, Management::Managed, 0)
                 .is_some()
         );
         assert!(
             policy
-                .enrollment_refusal(Platform::Macos, Ownership::Corporate, 0)
+                .enrollment_refusal(Platform::Macos, Ownership::Corporate, Management::Managed, 0)
                 .is_some()
         );
-        assert!(policy.os_refusal(Platform::Android, "11").is_some());
+        assert!(
+            policy
+                .os_refusal(Platform::Android, Management::Managed, "11")
+                .is_some()
+        );
+        // Registering takes a personal device the platform does not enroll, and any OS.
+        assert!(
+            policy
+                .enrollment_refusal(Platform::Android, Ownership::Personal, Management::Registered, 0)
+                .is_none()
+        );
+        assert!(
+            policy
+                .os_refusal(Platform::Android, Management::Registered, "11")
+                .is_none()
+        );
+        assert!(
+            policy
+                .enrollment_refusal(Platform::Macos, Ownership::Corporate, Management::Registered, 0)
+                .is_some(),
+            "a platform the organisation does not take is not registered either"
+        );
         assert_eq!(policy.compliance.grace_period, Duration::hours(24));
         assert!(!policy.compliance.require_passcode);
 

@@ -66,6 +66,7 @@ async fn add_device(app: &TestApp, email: &str, name: &str, platform: Platform, 
         },
         enrolled_at: last_seen - Duration::days(1),
         last_check_in: Some(last_seen),
+        management: portal_types::Management::Managed,
     };
     db.create_devices(&[device]).await.unwrap();
     id
@@ -292,6 +293,7 @@ async fn the_export_holds_every_matching_device_over_many_batches() {
             },
             enrolled_at: now,
             last_check_in: Some(now),
+            management: portal_types::Management::Managed,
         });
     }
     db.create_devices(&many).await.unwrap();

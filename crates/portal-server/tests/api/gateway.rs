@@ -222,6 +222,17 @@ async fn the_upstream_gets_trusted_headers_and_none_of_the_visitors_own_or_the_s
 }
 
 #[tokio::test]
+async fn a_registered_device_opens_expenses_as_an_enrolled_one_does() {
+    let app = spawn_gateway().await;
+    let (_, device, dir) = crate::registration::registered_phone(&app).await;
+    let phone = signed_in_browser(&app, "grace@example.com", Some(&dir)).await;
+    let response = phone.get(gateway(&app, "/expenses/")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.unwrap();
+    assert!(page.contains(&device.state.device_id.to_string()), "{page}");
+}
+
+#[tokio::test]
 async fn each_device_rule_refuses_with_the_step_that_fixes_it() {
     let app = spawn_gateway().await;
     let (_, mut device, dir) = enrolled_device(&app).await;

@@ -18,6 +18,7 @@ mod nodes;
 mod openapi;
 mod passkeys;
 mod policies;
+mod registration;
 mod reliability;
 mod second_factor;
 mod security;

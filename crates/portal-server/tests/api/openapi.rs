@@ -16,6 +16,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("post", "/api/v1/enrollment-codes"),
     ("post", "/api/v1/enroll"),
     ("post", "/api/v1/device/check-in"),
+    ("post", "/api/v1/device/enrollment"),
     ("get", "/api/v1/events"),
     ("post", "/api/v1/auth/sign-out-everywhere"),
     ("post", "/api/v1/auth/reauthenticate"),

@@ -87,6 +87,7 @@ fn new_device(user_id: UserId, name: &str, at: OffsetDateTime) -> NewDevice {
         },
         enrolled_at: at,
         last_check_in: Some(at),
+        management: portal_types::Management::Managed,
     }
 }
 
@@ -261,6 +262,7 @@ async fn concurrent_enrollments_stop_at_the_device_limit() {
             created_at: at,
             expires_at: at + Duration::minutes(10),
             used_at: None,
+            management: portal_types::Management::Managed,
         };
         db.create_enrollment_code(code).await.unwrap();
         let db = db.clone();
@@ -318,7 +320,7 @@ async fn concurrent_resets_of_one_device_queue_one() {
         match task.await.unwrap() {
             WipeOutcome::Queued(_) => queued += 1,
             WipeOutcome::AlreadyPending => {}
-            WipeOutcome::AlreadyWiped => panic!("not wiped yet"),
+            WipeOutcome::AlreadyWiped | WipeOutcome::NotManaged => panic!("a managed device, not wiped yet"),
         }
     }
     assert_eq!(queued, 1);
@@ -720,6 +722,7 @@ async fn the_sweep_forgets_old_attempts_and_long_expired_codes_only() {
             created_at: expires_at - Duration::minutes(15),
             expires_at,
             used_at: None,
+            management: portal_types::Management::Managed,
         };
         db.create_enrollment_code(code).await.unwrap();
     }

@@ -67,6 +67,7 @@ async fn enrollments_per_second() {
                     .pem()
                     .unwrap(),
                 inventory: inventory("15"),
+                management: portal_types::Management::Managed,
             });
         }
         batches.push(batch);

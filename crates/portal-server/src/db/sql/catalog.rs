@@ -166,12 +166,12 @@ pub(super) enum Assignment<'a> {
     App(&'a str),
 }
 
-/// The devices (`d`) a required app (`app`) reaches: enrolled, not reset,
-/// not on their way out of management (they get nothing more), and without
-/// a record of the app yet.
+/// The devices (`d`) a required app (`app`) reaches: enrolled, managed (not
+/// only registered), not reset, not on their way out of management (they get
+/// nothing more), and without a record of the app yet.
 fn reached(app: &str) -> String {
     format!(
-        "d.wiped_at IS NULL AND d.{ENROLLED} AND NOT {removing}
+        "d.wiped_at IS NULL AND d.{ENROLLED} AND d.management = 'managed' AND NOT {removing}
          AND NOT EXISTS (SELECT 1 FROM device_apps da WHERE da.device_id = d.id AND da.app_id = {app})",
         removing = commands::removal_pending("d.id")
     )

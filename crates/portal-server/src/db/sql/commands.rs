@@ -165,10 +165,16 @@ async fn being_removed(tx: &mut Tx<'_>, device_id: DeviceId) -> DbResult<bool> {
         .map_err(other)
 }
 
-/// Why the device takes no command now, if it does not: it was reset, or is being removed.
+/// Why the device takes no command now, if it does not: it was reset, is
+/// only registered, or is being removed.
 pub(super) async fn refusal(tx: &mut Tx<'_>, command: &NewCommand) -> DbResult<Option<QueueOutcome>> {
-    if devices::is_wiped(tx, command.device_id).await? {
-        return Ok(Some(QueueOutcome::DeviceWiped));
+    if let Some(standing) = devices::standing(tx, command.device_id, None).await? {
+        if standing.wiped {
+            return Ok(Some(QueueOutcome::DeviceWiped));
+        }
+        if !rules::takes_commands(standing.management) {
+            return Ok(Some(QueueOutcome::NotManaged));
+        }
     }
     let removing = being_removed(tx, command.device_id).await?;
     Ok(removing.then_some(QueueOutcome::BeingRemoved))
@@ -448,8 +454,13 @@ impl CommandStore for Store {
     async fn queue_wipe(&self, command: NewCommand, audit: AuditEvent) -> DbResult<WipeOutcome> {
         // One Reset at a time: the check and the insert see the same queue.
         let mut tx = self.begin_locked(&[Key::Device(&command.device_id)]).await?;
-        if devices::is_wiped(&mut tx, command.device_id).await? {
-            return Ok(WipeOutcome::AlreadyWiped);
+        if let Some(standing) = devices::standing(&mut tx, command.device_id, None).await? {
+            if standing.wiped {
+                return Ok(WipeOutcome::AlreadyWiped);
+            }
+            if !rules::takes_commands(standing.management) {
+                return Ok(WipeOutcome::NotManaged);
+            }
         }
         expire_due(&mut tx, Some(command.device_id), command.requested_at).await?;
         if on_its_way(&mut tx, command.device_id, CommandKind::Wipe, command.requested_at).await? {
@@ -477,17 +488,10 @@ impl CommandStore for Store {
         let (device_id, now) = (command.device_id, command.requested_at);
         // Beside a reset being queued, so that one of the two sees the other.
         let mut tx = self.begin_locked(&[Key::Device(&device_id)]).await?;
-        let wiped: Option<Option<Ts>> =
-            sqlx::query_scalar("SELECT wiped_at FROM devices WHERE id = $1 AND user_id = $2")
-                .bind(uid(device_id))
-                .bind(uid(command.user_id))
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(other)?;
-        let Some(wiped) = wiped else {
+        let Some(standing) = devices::standing(&mut tx, device_id, Some(command.user_id)).await? else {
             return Ok(RemoveOutcome::NotFound);
         };
-        if wiped.is_some() {
+        if rules::removed_at_once(standing.wiped, standing.management) {
             devices::delete_device(&mut tx, device_id, now).await?;
             let audit = AuditEvent {
                 action: rules::DEVICE_REMOVED.into(),

@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 use portal_types::{
-    CertificateInfo, ComplianceState, Device, DeviceCommand, DeviceDetail, DeviceId, ManagedBy, Ownership, Platform,
-    UserId,
+    CertificateInfo, ComplianceState, Device, DeviceCommand, DeviceDetail, DeviceId, ManagedBy, Management, Ownership,
+    Platform, UserId,
 };
 use time::OffsetDateTime;
 
@@ -30,6 +30,7 @@ struct DeviceRow {
     wiped_at: Option<Ts>,
     removal_pending: bool,
     managed_by: String,
+    management: String,
 }
 
 impl TryFrom<DeviceRow> for Device {
@@ -47,6 +48,7 @@ impl TryFrom<DeviceRow> for Device {
             wiped_at: row.wiped_at.map(Ts::rfc3339),
             removal_pending: row.removal_pending,
             managed_by: parsed("managed_by", &row.managed_by, ManagedBy::parse)?,
+            management: parsed("management", &row.management, Management::parse)?,
         })
     }
 }
@@ -113,7 +115,7 @@ pub(super) fn reasons_json(compliance: &Compliance) -> DbResult<String> {
     serde_json::to_string(&compliance.reasons).map_err(|e| DbError::Other(e.into()))
 }
 
-/// Rows of 18 columns an INSERT takes: well within SQLite's 32,766 bound
+/// Rows of 19 columns an INSERT takes: well within SQLite's 32,766 bound
 /// values, and a statement short enough for the slow-statement log.
 const DEVICES_PER_INSERT: usize = 250;
 
@@ -122,9 +124,9 @@ async fn insert_devices(tx: &mut Tx<'_>, devices: &[NewDevice]) -> DbResult<()> 
         let sql = format!(
             "INSERT INTO devices (id, user_id, name, platform, model, os_version, ownership, category, encrypted,
                                   passcode_set, jailbroken, free_storage_mb, compliance, compliance_reasons,
-                                  failing_since, enrolled_at, last_check_in, serial_number)
+                                  failing_since, enrolled_at, last_check_in, serial_number, management)
              VALUES {}",
-            super::value_rows(chunk.len(), 18)
+            super::value_rows(chunk.len(), 19)
         );
         let mut query = sqlx::query(&sql);
         for device in chunk {
@@ -147,7 +149,8 @@ async fn insert_devices(tx: &mut Tx<'_>, devices: &[NewDevice]) -> DbResult<()> 
                 .bind(device.compliance.failing_since.map(Ts))
                 .bind(Ts(device.enrolled_at))
                 .bind(device.last_check_in.map(Ts))
-                .bind(&inventory.serial_number);
+                .bind(&inventory.serial_number)
+                .bind(device.management.as_str());
         }
         query.execute(&mut **tx).await.map_err(other)?;
     }
@@ -157,14 +160,33 @@ async fn insert_devices(tx: &mut Tx<'_>, devices: &[NewDevice]) -> DbResult<()> 
     Ok(())
 }
 
-/// Whether the device has been reset.
-pub(super) async fn is_wiped(tx: &mut Tx<'_>, device_id: DeviceId) -> DbResult<bool> {
-    let wiped: Option<Option<Ts>> = sqlx::query_scalar("SELECT wiped_at FROM devices WHERE id = $1")
-        .bind(uid(device_id))
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(other)?;
-    Ok(wiped.flatten().is_some())
+/// Where a device stands for the commands asked of it.
+pub(super) struct Standing {
+    pub wiped: bool,
+    pub management: Management,
+}
+
+/// Whether the device has been reset, and whether it is managed; `None`
+/// for no such device (of `owner`, when given).
+pub(super) async fn standing(
+    tx: &mut Tx<'_>,
+    device_id: DeviceId,
+    owner: Option<UserId>,
+) -> DbResult<Option<Standing>> {
+    let row: Option<(Option<Ts>, String)> =
+        sqlx::query_as("SELECT wiped_at, management FROM devices WHERE id = $1 AND ($2 IS NULL OR user_id = $2)")
+            .bind(uid(device_id))
+            .bind(owner.map(uid))
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(other)?;
+    row.map(|(wiped, management)| {
+        Ok(Standing {
+            wiped: wiped.is_some(),
+            management: parsed("management", &management, Management::parse)?,
+        })
+    })
+    .transpose()
 }
 
 /// From now on the device API refuses the device's certificates.
@@ -218,7 +240,7 @@ impl DeviceStore for Store {
         let ticket = cache.map(|cache| cache.devices_ticket(user_id));
         let rows: Vec<DeviceRow> = sqlx::query_as(&format!(
             "SELECT id, name, platform, model, os_version, ownership, compliance, last_check_in, wiped_at,
-                    {} AS removal_pending, managed_by
+                    {} AS removal_pending, managed_by, management
              FROM devices d WHERE user_id = $1 ORDER BY lower(name), id",
             commands::removal_pending("d.id")
         ))
@@ -251,7 +273,7 @@ impl DeviceStore for Store {
     ) -> DbResult<Option<(DeviceDetail, FailingSince)>> {
         let row: Option<DetailRow> = sqlx::query_as(&format!(
             "SELECT d.id, d.name, d.platform, d.model, d.os_version, d.ownership, d.compliance, d.last_check_in,
-                    d.wiped_at, {} AS removal_pending, d.managed_by, d.category, d.serial_number, d.enrolled_at, d.compliance_reasons, d.failing_since, d.onprem_stale_since,
+                    d.wiped_at, {} AS removal_pending, d.managed_by, d.management, d.category, d.serial_number, d.enrolled_at, d.compliance_reasons, d.failing_since, d.onprem_stale_since,
                     c.subject, c.serial, c.fingerprint_sha256, c.issued_at, c.expires_at, c.revoked_at
              FROM devices d
              LEFT JOIN device_certificates c ON c.device_id = d.id
@@ -277,8 +299,8 @@ impl DeviceStore for Store {
         let _turn = self.single_write().await;
         sqlx::query(
             "INSERT INTO enrollment_codes (code_hash, user_id, platform, ownership, device_name, category, created_at,
-                                           expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                                           expires_at, management)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&code.code_hash)
         .bind(uid(code.user_id))
@@ -288,6 +310,7 @@ impl DeviceStore for Store {
         .bind(&code.category)
         .bind(Ts(code.created_at))
         .bind(Ts(code.expires_at))
+        .bind(code.management.as_str())
         .execute(&self.pool)
         .await
         .map_err(other)?;
@@ -295,10 +318,11 @@ impl DeviceStore for Store {
     }
 
     async fn enrollment_code(&self, code_hash: &str) -> DbResult<Option<(EnrollmentCode, u32)>> {
-        type Row = (Uid, String, String, String, String, Ts, Ts, Option<Ts>, i64);
+        type Row = (Uid, String, String, String, String, Ts, Ts, Option<Ts>, i64, String);
         let row: Option<Row> = sqlx::query_as(&format!(
             "SELECT c.user_id, c.platform, c.ownership, c.device_name, c.category, c.created_at, c.expires_at,
-                    c.used_at, (SELECT COUNT(*) FROM devices d WHERE d.user_id = c.user_id AND d.{ENROLLED})
+                    c.used_at, (SELECT COUNT(*) FROM devices d WHERE d.user_id = c.user_id AND d.{ENROLLED}),
+                    c.management
              FROM enrollment_codes c WHERE c.code_hash = $1"
         ))
         .bind(code_hash)
@@ -306,7 +330,18 @@ impl DeviceStore for Store {
         .await
         .map_err(other)?;
         row.map(
-            |(user_id, platform, ownership, device_name, category, created_at, expires_at, used_at, enrolled)| {
+            |(
+                user_id,
+                platform,
+                ownership,
+                device_name,
+                category,
+                created_at,
+                expires_at,
+                used_at,
+                enrolled,
+                management,
+            )| {
                 let code = EnrollmentCode {
                     code_hash: code_hash.to_string(),
                     user_id: user_id.into(),
@@ -317,6 +352,7 @@ impl DeviceStore for Store {
                     created_at: created_at.0,
                     expires_at: expires_at.0,
                     used_at: used_at.map(|t| t.0),
+                    management: parsed("management", &management, Management::parse)?,
                 };
                 Ok((code, enrolled as u32))
             },
@@ -383,9 +419,73 @@ impl DeviceStore for Store {
         Ok(EnrollOutcome::Enrolled)
     }
 
+    async fn enroll_registered(
+        &self,
+        code_hash: &str,
+        device: NewDevice,
+        audit: AuditEvent,
+        installs_expire_at: Option<OffsetDateTime>,
+    ) -> DbResult<EnrollOutcome> {
+        let mut tx = self
+            .begin_locked(&[Key::CatalogShared, Key::Device(&device.id)])
+            .await?;
+        let now = Ts(device.enrolled_at);
+        let claimed = sqlx::query(
+            "UPDATE enrollment_codes SET used_at = $1, device_id = $2
+             WHERE code_hash = $3 AND used_at IS NULL AND expires_at > $1",
+        )
+        .bind(now)
+        .bind(uid(device.id))
+        .bind(code_hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(other)?;
+        if claimed.rows_affected() == 0 {
+            return Ok(EnrollOutcome::CodeUnavailable);
+        }
+        let inventory = &device.inventory;
+        let enrolled = sqlx::query(
+            "UPDATE devices SET management = 'managed', ownership = $1, category = $2, os_version = $3, model = $4,
+                    encrypted = $5, passcode_set = $6, jailbroken = $7, free_storage_mb = $8, serial_number = $9,
+                    compliance = $10, compliance_reasons = $11, failing_since = $12, enrolled_at = $13,
+                    last_check_in = $13
+             WHERE id = $14 AND user_id = $15 AND management = 'registered' AND wiped_at IS NULL",
+        )
+        .bind(device.ownership.as_str())
+        .bind(&device.category)
+        .bind(&inventory.os_version)
+        .bind(&inventory.model)
+        .bind(inventory.encrypted)
+        .bind(inventory.passcode_set)
+        .bind(inventory.jailbroken)
+        .bind(inventory.free_storage_mb as i64)
+        .bind(&inventory.serial_number)
+        .bind(device.compliance.state.as_str())
+        .bind(reasons_json(&device.compliance)?)
+        .bind(device.compliance.failing_since.map(Ts))
+        .bind(now)
+        .bind(uid(device.id))
+        .bind(uid(device.user_id))
+        .execute(&mut *tx)
+        .await
+        .map_err(other)?;
+        if enrolled.rows_affected() == 0 {
+            return Ok(EnrollOutcome::NotRegistered);
+        }
+        tx.notify(Notice::device_changed(device.user_id, device.id));
+        super::inventory::absorb_twin(&mut tx, device.id, inventory).await?;
+        tx.audit(&audit);
+        let required = catalog::Assignment::Device(device.id);
+        catalog::assign_required(&mut tx, required, device.enrolled_at, installs_expire_at).await?;
+        tx.commit().await?;
+        Ok(EnrollOutcome::Enrolled)
+    }
+
     async fn device_credentials(&self, device_id: DeviceId) -> DbResult<Option<DeviceCredentials>> {
-        let row: Option<(Uid, String, String, Vec<u8>, Ts, Option<Ts>, Option<Ts>)> = sqlx::query_as(
-            "SELECT d.user_id, d.platform, d.ownership, c.public_key, c.expires_at, c.revoked_at, d.failing_since
+        type Row = (Uid, String, String, Vec<u8>, Ts, Option<Ts>, Option<Ts>, String);
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT d.user_id, d.platform, d.ownership, c.public_key, c.expires_at, c.revoked_at, d.failing_since,
+                    d.management
              FROM devices d JOIN device_certificates c ON c.device_id = d.id
              WHERE d.id = $1 ORDER BY c.issued_at DESC LIMIT 1",
         )
@@ -394,12 +494,13 @@ impl DeviceStore for Store {
         .await
         .map_err(other)?;
         row.map(
-            |(user_id, platform, ownership, public_key, expires_at, revoked_at, failing_since)| {
+            |(user_id, platform, ownership, public_key, expires_at, revoked_at, failing_since, management)| {
                 Ok(DeviceCredentials {
                     device_id,
                     user_id: user_id.into(),
                     platform: parsed("platform", &platform, Platform::parse)?,
                     ownership: parsed("ownership", &ownership, Ownership::parse)?,
+                    management: parsed("management", &management, Management::parse)?,
                     public_key,
                     certificate_expires_at: expires_at.0,
                     certificate_revoked: revoked_at.is_some(),

@@ -2,7 +2,9 @@
 //! key (a page costs the same wherever it is in the list).
 
 use async_trait::async_trait;
-use portal_types::{ComplianceState, DeviceId, FleetDevice, FleetSort, ManagedBy, Ownership, Platform, UserId};
+use portal_types::{
+    ComplianceState, DeviceId, FleetDevice, FleetSort, ManagedBy, Management, Ownership, Platform, UserId,
+};
 
 use sqlx::QueryBuilder;
 
@@ -26,6 +28,7 @@ struct FleetRow {
     ownership: String,
     compliance: String,
     managed_by: String,
+    management: String,
     last_seen: Ts,
     wiped_at: Option<Ts>,
     /// The sort column's value, where it is text.
@@ -49,6 +52,7 @@ impl FleetRow {
             ownership: parsed("ownership", &self.ownership, Ownership::parse)?,
             compliance: parsed("compliance", &self.compliance, ComplianceState::parse)?,
             managed_by: parsed("managed_by", &self.managed_by, ManagedBy::parse)?,
+            management: parsed("management", &self.management, Management::parse)?,
             last_seen: self.last_seen.rfc3339(),
             wiped_at: self.wiped_at.map(Ts::rfc3339),
         };
@@ -207,7 +211,7 @@ impl FleetStore for Store {
         let mut page = QueryBuilder::<Db>::new(format!(
             "SELECT d.id, d.name, COALESCE(u.email, d.primary_user, '') AS email,
                     COALESCE(u.display_name, '') AS display_name, d.platform, d.os_version, d.model, d.ownership,
-                    d.compliance, d.managed_by, {LAST_SEEN} AS last_seen, d.wiped_at, {sort_key} AS sort_key
+                    d.compliance, d.managed_by, d.management, {LAST_SEEN} AS last_seen, d.wiped_at, {sort_key} AS sort_key
              FROM devices d LEFT JOIN users u ON u.id = d.user_id"
         ));
         push_filter(&mut page, query);
