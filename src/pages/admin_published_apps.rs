@@ -28,11 +28,16 @@ fn part<'a>(rule: &'a mut AccessRule, name: &str) -> &'a mut bool {
     }
 }
 
+/// Whether the rule's part named `name` is on.
+fn is_on(mut rule: AccessRule, name: &str) -> bool {
+    *part(&mut rule, name)
+}
+
 /// The rule in words, for the list.
-fn summary(mut rule: AccessRule) -> String {
+fn summary(rule: AccessRule) -> String {
     let on: Vec<&str> = PARTS
         .iter()
-        .filter(|(name, _)| *part(&mut rule, name))
+        .filter(|(name, _)| is_on(rule, name))
         .map(|(_, words)| *words)
         .collect();
     if on.is_empty() { "Anyone".into() } else { on.join(", ") }
@@ -215,10 +220,7 @@ fn editor(
         view! {
             <div class="cp-check">
                 <input id=box_id.clone() type="checkbox"
-                    prop:checked=move || {
-                        let mut current = rule.get();
-                        *part(&mut current, part_name)
-                    }
+                    prop:checked=move || is_on(rule.get(), part_name)
                     on:change=move |ev| rule.update(|r| *part(r, part_name) = event_target_checked(&ev))/>
                 <label for=box_id>{words}</label>
             </div>

@@ -892,7 +892,8 @@ pub trait TermsStore: Send + Sync {
 /// the devices its visitors' certificates name.
 #[async_trait]
 pub trait GatewayStore: Send + Sync {
-    async fn published_apps(&self) -> DbResult<Vec<portal_types::PublishedApp>>;
+    /// Shared, not copied: the gateway reads them on every request.
+    async fn published_apps(&self) -> DbResult<std::sync::Arc<[portal_types::PublishedApp]>>;
     /// Creates or replaces the app of that name; false when another app has
     /// its prefix. Audited when `audit` is given (not at start, from flags).
     async fn publish_app(

@@ -13,7 +13,7 @@
 
 use std::{
     collections::HashMap,
-    sync::Mutex,
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
@@ -54,9 +54,12 @@ struct Inner {
     devices: HashMap<UserId, (Instant, Vec<Device>)>,
     /// Counts the changes to the published apps, or everything.
     apps_changed: u64,
-    apps: Option<(Instant, Vec<PublishedApp>)>,
+    apps: Option<(Instant, Arc<[PublishedApp]>)>,
     /// By their key (sessions_changed guards them, as the portal's sessions).
     visitors: HashMap<String, (Instant, GatewaySession)>,
+    /// The keys of `visitors` by the portal session they stand on (some
+    /// may be gone from `visitors`), so that a use of one finds them.
+    visitor_keys: HashMap<String, Vec<String>>,
     /// Counts the changes to any device, or everything.
     certificates_changed: u64,
     /// Devices by the fingerprint of a certificate of theirs.
@@ -102,27 +105,30 @@ impl ReadCache {
         if let Some((_, session, _)) = inner.sessions.get_mut(token_hash) {
             session.last_seen_at = now;
         }
-        for (_, visitor) in inner.visitors.values_mut() {
-            if visitor.portal_hash == token_hash {
+        let Inner {
+            visitors, visitor_keys, ..
+        } = &mut *inner;
+        for key in visitor_keys.get(token_hash).into_iter().flatten() {
+            if let Some((_, visitor)) = visitors.get_mut(key) {
                 visitor.session.last_seen_at = now;
             }
         }
     }
 
-    pub fn apps(&self) -> Option<Vec<PublishedApp>> {
+    pub fn apps(&self) -> Option<Arc<[PublishedApp]>> {
         let inner = self.inner();
         let (kept, apps) = inner.apps.as_ref()?;
-        (kept.elapsed() < KEEP_FOR).then(|| apps.clone())
+        (kept.elapsed() < KEEP_FOR).then(|| Arc::clone(apps))
     }
 
     pub fn apps_ticket(&self) -> Ticket {
         Ticket(self.inner().apps_changed)
     }
 
-    pub fn keep_apps(&self, ticket: Ticket, apps: &[PublishedApp]) {
+    pub fn keep_apps(&self, ticket: Ticket, apps: &Arc<[PublishedApp]>) {
         let mut inner = self.inner();
         if ticket.0 == inner.apps_changed {
-            inner.apps = Some((Instant::now(), apps.to_vec()));
+            inner.apps = Some((Instant::now(), Arc::clone(apps)));
         }
     }
 
@@ -139,8 +145,13 @@ impl ReadCache {
         }
         if inner.visitors.len() >= MOST {
             inner.visitors.clear();
+            inner.visitor_keys.clear();
         }
         inner.visitors.insert(key.to_owned(), (Instant::now(), visitor.clone()));
+        let keys = inner.visitor_keys.entry(visitor.portal_hash.clone()).or_default();
+        if !keys.iter().any(|k| k == key) {
+            keys.push(key.to_owned());
+        }
     }
 
     pub fn certificate(&self, fingerprint: &str) -> Option<DeviceFacts> {
@@ -242,6 +253,7 @@ impl ReadCache {
                 inner.devices.clear();
                 inner.apps = None;
                 inner.visitors.clear();
+                inner.visitor_keys.clear();
                 inner.certificates.clear();
             }
         }
@@ -371,7 +383,7 @@ mod tests {
         cache.forget(Some(&Notice::Account { user: ada }));
         assert!(cache.visitor("g:gateway").is_none(), "signed out");
 
-        cache.keep_apps(cache.apps_ticket(), &[]);
+        cache.keep_apps(cache.apps_ticket(), &Arc::from([]));
         assert!(cache.apps().is_some());
         cache.forget(Some(&Notice::Published));
         assert!(cache.apps().is_none());

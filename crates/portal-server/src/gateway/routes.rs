@@ -211,7 +211,7 @@ async fn published_apps(
 ) -> Result<Json<PublishedAppsResponse>, AppError> {
     admin(&caller)?;
     Ok(Json(PublishedAppsResponse {
-        apps: state.db.published_apps().await?,
+        apps: state.db.published_apps().await?.to_vec(),
         gateway_url: state.gateway_url.as_deref().map(String::from),
     }))
 }

@@ -1,6 +1,8 @@
 //! The gateway's published apps, sign-in hand-offs and sessions, and the
 //! devices its visitors' certificates name.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use portal_types::{AccessRule, ComplianceState, Enforcement, PublishedApp};
 use time::OffsetDateTime;
@@ -37,7 +39,7 @@ fn app_from(row: AppRow) -> DbResult<PublishedApp> {
 
 #[async_trait]
 impl GatewayStore for Store {
-    async fn published_apps(&self) -> DbResult<Vec<PublishedApp>> {
+    async fn published_apps(&self) -> DbResult<Arc<[PublishedApp]>> {
         let cache = self.cache();
         if let Some(kept) = cache.and_then(ReadCache::apps) {
             return Ok(kept);
@@ -51,7 +53,7 @@ impl GatewayStore for Store {
         .fetch_all(&self.pool)
         .await
         .map_err(other)?;
-        let apps = rows.into_iter().map(app_from).collect::<DbResult<Vec<_>>>()?;
+        let apps: Arc<[PublishedApp]> = rows.into_iter().map(app_from).collect::<DbResult<Vec<_>>>()?.into();
         if let (Some(cache), Some(ticket)) = (cache, ticket) {
             cache.keep_apps(ticket, &apps);
         }
@@ -184,20 +186,25 @@ impl GatewayStore for Store {
         }
         let ticket = cache.map(ReadCache::session_ticket);
         type Row = (String, Uid, String, Ts, Ts, Ts, Option<Ts>, bool, bool);
-        const SELECT: &str = "SELECT s.token_hash, u.id, u.email, s.created_at, s.last_seen_at, s.expires_at,
-                    s.authenticated_at, s.second_factor,
-                    u.totp_secret IS NOT NULL OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id)
-             FROM sessions s JOIN users u ON u.id = s.user_id";
+        macro_rules! visitor_where {
+            ($condition:literal) => {
+                concat!(
+                    "SELECT s.token_hash, u.id, u.email, s.created_at, s.last_seen_at, s.expires_at,
+                            s.authenticated_at, s.second_factor,
+                            u.totp_secret IS NOT NULL OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id)
+                     FROM sessions s JOIN users u ON u.id = s.user_id WHERE ",
+                    $condition
+                )
+            };
+        }
         let (query, hash) = match key {
-            SessionKey::Portal(hash) => (format!("{SELECT} WHERE s.token_hash = $1"), hash),
+            SessionKey::Portal(hash) => (visitor_where!("s.token_hash = $1"), hash),
             SessionKey::Gateway(hash) => (
-                format!(
-                    "{SELECT} WHERE s.token_hash = (SELECT session_hash FROM gateway_sessions WHERE token_hash = $1)"
-                ),
+                visitor_where!("s.token_hash = (SELECT session_hash FROM gateway_sessions WHERE token_hash = $1)"),
                 hash,
             ),
         };
-        let row: Option<Row> = sqlx::query_as(&query)
+        let row: Option<Row> = sqlx::query_as(query)
             .bind(hash)
             .fetch_optional(&self.pool)
             .await
