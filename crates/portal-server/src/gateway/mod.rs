@@ -45,6 +45,10 @@ const HANDOFF_STATE_LIFETIME: Duration = Duration::minutes(10);
 pub const HANDOFF_PATH: &str = "/.portal/handoff";
 /// How long a hand-off may wait to be used.
 pub const HANDOFF_LIFETIME: Duration = Duration::seconds(60);
+/// How often an open tunnel's access is looked at again: twice a second,
+/// so that a revoked device or an ended session closes it within a second,
+/// as it refuses the next request.
+const RECHECK_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
 pub struct Gateway {
     state: AppState,
@@ -102,7 +106,11 @@ impl Gateway {
                 &format!("{}{query}", app.prefix),
             ));
         }
-        let visitor = self.visitor(request.headers(), connection).await?;
+        // Who is asking: the portal session behind the gateway's cookie, if it
+        // is still open, and the device whose certificate the handshake verified.
+        let session = session_key(request.headers());
+        let fingerprint = connection.fingerprint.as_deref();
+        let visitor = visitor(&self.state, session.clone(), fingerprint).await?;
         // Audit mode signs visitors in too, so that the log can say who would have been refused.
         let audited = app.enforcement == Enforcement::Audit && decision::asks_who(&app.rule);
         if audited && visitor.user.is_none() && request.method() == Method::GET {
@@ -115,8 +123,9 @@ impl Gateway {
             let explained = refused.explained(&app.name, portal);
             return Ok(refusal::refused(&app.name, &explained, refused.status()));
         }
+        let watch = || self.access_ends(app.name.clone(), session, fingerprint.map(String::from));
         Ok(
-            match proxy::forward(&self.upstreams, app, request, &visitor, connection.peer).await {
+            match proxy::forward(&self.upstreams, app, request, &visitor, connection.peer, watch).await {
                 Ok(response) => response,
                 Err(error) => {
                     tracing::warn!(%error, app = %app.name, "upstream unreachable");
@@ -126,13 +135,30 @@ impl Gateway {
         )
     }
 
-    /// Who is asking: the portal session behind the gateway's cookie, if it
-    /// is still open, and the device whose certificate the handshake verified.
-    async fn visitor(&self, headers: &HeaderMap, connection: &Connection) -> anyhow::Result<Visitor> {
-        let state = &self.state;
-        let session =
-            session::cookie_value(headers, COOKIE).map(|token| SessionKey::Gateway(session::hash_token(token)));
-        visitor(state, session, connection.fingerprint.as_deref()).await
+    /// Completes once this visitor may no longer reach the app named `app`
+    /// (its rule refuses them, or it is no longer published), looked at
+    /// every [`RECHECK_EVERY`]: what an open WebSocket is held to, as each
+    /// request is.
+    fn access_ends(&self, app: String, session: Option<SessionKey>, fingerprint: Option<String>) -> proxy::AccessEnds {
+        let state = self.state.clone();
+        Box::pin(async move {
+            let mut every = tokio::time::interval(RECHECK_EVERY);
+            loop {
+                every.tick().await;
+                let allowed = async {
+                    let apps = state.db.published_apps().await?;
+                    let Some(app) = apps.iter().find(|a| a.name == app) else {
+                        return anyhow::Ok(false);
+                    };
+                    let visitor = visitor(&state, session.clone(), fingerprint.as_deref()).await?;
+                    Ok(app.enforcement != Enforcement::Required || decision::decide(&app.rule, &visitor).is_ok())
+                };
+                // A database that does not answer ends nothing; the next look may.
+                if let Ok(false) = allowed.await {
+                    return;
+                }
+            }
+        })
     }
 
     /// To the portal's hand-off for this request's address, with a state
@@ -202,6 +228,11 @@ fn redirect(status: StatusCode, to: &str) -> Response<Body> {
         .header(header::CACHE_CONTROL, "no-store")
         .body(Body::empty())
         .expect("a redirect's headers are valid")
+}
+
+/// The gateway session a request's cookie names, if any.
+fn session_key(headers: &HeaderMap) -> Option<SessionKey> {
+    session::cookie_value(headers, COOKIE).map(|token| SessionKey::Gateway(session::hash_token(token)))
 }
 
 /// Who is asking: the user of an open session (`session`), and the device

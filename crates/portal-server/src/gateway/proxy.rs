@@ -45,13 +45,19 @@ const HOP_BY_HOP: [&str; 8] = [
 /// Why a request could not be forwarded.
 pub type Failure = Box<dyn std::error::Error + Send + Sync>;
 
-/// Sends `request` (whose path starts with `app.prefix`) on to the app.
+/// Completes when the visitor may no longer reach the app.
+pub type AccessEnds = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Sends `request` (whose path starts with `app.prefix`) on to the app. An
+/// upgraded connection is joined until either end closes it or the future
+/// `watch` makes, when asked, completes.
 pub async fn forward(
     client: &Upstreams,
     app: &PublishedApp,
     mut request: Request<Body>,
     visitor: &Visitor,
     peer: SocketAddr,
+    watch: impl FnOnce() -> AccessEnds,
 ) -> Result<Response<Body>, Failure> {
     let rest = &request.uri().path()[app.prefix.len()..];
     let query = request.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
@@ -97,11 +103,17 @@ pub async fn forward(
         && let Some(from_client) = from_client
     {
         let from_upstream = hyper::upgrade::on(&mut response);
+        let access_ends = watch();
         tokio::spawn(async move {
             let (Ok(client), Ok(upstream)) = tokio::join!(from_client, from_upstream) else {
                 return;
             };
-            let _ = tokio::io::copy_bidirectional(&mut TokioIo::new(client), &mut TokioIo::new(upstream)).await;
+            let (mut client, mut upstream) = (TokioIo::new(client), TokioIo::new(upstream));
+            // Dropping both ends closes them: a tunnel lasts no longer than the access that opened it.
+            tokio::select! {
+                _ = tokio::io::copy_bidirectional(&mut client, &mut upstream) => {}
+                () = access_ends => {}
+            }
         });
         return Ok(response.map(Body::new));
     }

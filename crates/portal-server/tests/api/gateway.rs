@@ -741,7 +741,7 @@ async fn fifty_megabytes_stream_through_both_ways_without_being_held_whole() {
 }
 
 #[tokio::test]
-async fn an_upgraded_connection_is_joined_end_to_end() {
+async fn an_upgraded_connection_is_joined_end_to_end_and_ends_with_the_access_that_opened_it() {
     use hyper_util::rt::TokioIo;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let app = spawn_gateway().await;
@@ -797,6 +797,18 @@ async fn an_upgraded_connection_is_joined_end_to_end() {
     let mut echoed = [0u8; 25];
     upgraded.read_exact(&mut echoed).await.unwrap();
     assert_eq!(&echoed, b"hello through the gateway");
+
+    // Signing out of the portal closes the tunnel, as it refuses the next request.
+    let out = manual.post(app.url("/api/v1/auth/sign-out")).send().await.unwrap();
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    let signed_out = std::time::Instant::now();
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(10), upgraded.read_to_end(&mut rest)).await;
+    assert!(
+        matches!(closed, Ok(Ok(0)) | Ok(Err(_))),
+        "the tunnel stayed open: {closed:?}"
+    );
+    println!("the tunnel closed {:?} after the sign-out", signed_out.elapsed());
 }
 
 #[tokio::test]
