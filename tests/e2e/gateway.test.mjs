@@ -57,6 +57,7 @@ test("Ada opens Expenses from her registered laptop, is told what to do elsewher
   const fix = elsewhere.getByRole("link", { name: "Add device" });
   assert.equal(await fix.getAttribute("href"), `${server.url}/devices/add`);
   assert.ok(await elsewhere.evaluate(() => document.documentElement.scrollWidth <= 360), "no sideways scrolling");
+  await elsewhere.screenshot({ path: "target/e2e-gateway-refusal.png", fullPage: true });
   assert.deepEqual(await violations(elsewhere), []);
 
   // Reset the phone: once the agent has carried it out, its certificate opens nothing.

@@ -36,7 +36,7 @@ pub struct InForce {
 }
 
 impl InForce {
-    fn new(branding: Branding) -> Self {
+    pub(crate) fn new(branding: Branding) -> Self {
         // The default colour keeps `style/tokens.css` as it is (its dark
         // scheme is tuned by hand).
         let mut css = if branding.settings.color == DEFAULT_COLOR {

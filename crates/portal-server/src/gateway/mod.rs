@@ -72,7 +72,7 @@ impl Gateway {
             Ok(response) => response,
             Err(error) => {
                 tracing::error!(%error, "the gateway could not decide");
-                refusal::unavailable()
+                refusal::unavailable(&self.state.branding.current())
             }
         }
     }
@@ -94,10 +94,10 @@ impl Gateway {
         let apps = self.state.db.published_apps().await?;
         let app = match published::reached_by(&apps, path) {
             Some(app) if !path.starts_with(GATEWAY_PATHS) => app,
-            _ => return Ok(refusal::nothing_here(portal)),
+            _ => return Ok(refusal::nothing_here(&self.state.branding.current(), portal)),
         };
         if !published::plain_path(path) {
-            return Ok(refusal::unusual_address());
+            return Ok(refusal::unusual_address(&self.state.branding.current()));
         }
         if !path.starts_with(&app.prefix) {
             let query = request.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
@@ -121,7 +121,8 @@ impl Gateway {
                 return Ok(self.to_sign_in(request.uri()));
             }
             let explained = refused.explained(&app.name, portal);
-            return Ok(refusal::refused(&app.name, &explained, refused.status()));
+            let brand = self.state.branding.current();
+            return Ok(refusal::refused(&brand, &app.name, &explained, refused.status()));
         }
         let watch = || self.access_ends(app.name.clone(), session, fingerprint.map(String::from));
         Ok(
@@ -129,7 +130,7 @@ impl Gateway {
                 Ok(response) => response,
                 Err(error) => {
                     tracing::warn!(%error, app = %app.name, "upstream unreachable");
-                    refusal::not_answering(&app.name)
+                    refusal::not_answering(&self.state.branding.current(), &app.name)
                 }
             },
         )
@@ -203,7 +204,10 @@ impl Gateway {
             .redeem_handoff(&hash(&token), &hash(state), &hash(&own), now)
             .await?;
         let Some(back) = redeemed else {
-            return Ok(refusal::sign_in_link_spent(&self.state.public_url));
+            return Ok(refusal::sign_in_link_spent(
+                &self.state.branding.current(),
+                &self.state.public_url,
+            ));
         };
         let mut response = redirect(StatusCode::SEE_OTHER, &format!("{}{back}", self.url));
         set_cookie(&mut response, COOKIE, &own, session::ABSOLUTE_TIMEOUT.whole_seconds());

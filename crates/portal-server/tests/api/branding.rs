@@ -12,7 +12,7 @@ use crate::{
 
 const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 
-fn contoso() -> BrandingSettings {
+pub fn contoso() -> BrandingSettings {
     BrandingSettings {
         organisation: "Contoso".into(),
         color: "#6b2fa0".into(),
@@ -27,7 +27,7 @@ fn contoso() -> BrandingSettings {
     }
 }
 
-async fn save(
+pub async fn save(
     app: &TestApp,
     client: &reqwest::Client,
     based_on: u32,

@@ -233,6 +233,22 @@ async fn a_registered_device_opens_expenses_as_an_enrolled_one_does() {
 }
 
 #[tokio::test]
+async fn the_refusal_page_wears_the_organisations_branding() {
+    let app = spawn_gateway().await;
+    let it = app.signed_in("it@example.com").await;
+    let saved = crate::branding::save(&app, &it, 0, &crate::branding::contoso()).await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    let unregistered = signed_in_browser(&app, "grace@example.com", None).await;
+    let page = refused_page(&unregistered, &app, "/expenses/", StatusCode::FORBIDDEN).await;
+    assert!(page.contains("<header>Contoso Company Portal</header>"), "{page}");
+    assert!(page.contains("--cp-accent:"), "the theme colour's: {page}");
+    assert!(
+        page.contains("Need help? Contoso IT: +44 20 7946 0000 · it@contoso.example"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
 async fn each_device_rule_refuses_with_the_step_that_fixes_it() {
     let app = spawn_gateway().await;
     let (_, mut device, dir) = enrolled_device(&app).await;
