@@ -98,6 +98,17 @@ pub struct Config {
     )]
     pub publish: Vec<String>,
 
+    /// A CA certificate (PEM) that https:// upstreams' certificates may
+    /// chain to, besides the public roots: the organisation's own; repeat
+    /// for several.
+    #[arg(
+        long = "upstream-ca",
+        env = "PORTAL_UPSTREAM_CAS",
+        value_delimiter = ',',
+        requires = "gateway_bind"
+    )]
+    pub upstream_cas: Vec<PathBuf>,
+
     /// A proxy (an address or a network, e.g. 10.0.0.0/8; repeat the flag
     /// for several) whose X-Forwarded-For names the client: sign-in limits
     /// and the audit log then count the client's address, not the proxy's.
@@ -178,6 +189,7 @@ impl Config {
             gateway_bind: None,
             gateway_public_url: None,
             publish: Vec::new(),
+            upstream_cas: Vec::new(),
             help_desk_name: "IT help desk".into(),
             help_desk_phone: None,
             help_desk_email: None,

@@ -340,7 +340,11 @@ async fn start_gateway(
     Ok(GatewayServer {
         listener,
         tls,
-        gateway: Arc::new(Gateway::new(state.clone(), url.clone())),
+        gateway: Arc::new(Gateway::new(
+            state.clone(),
+            url.clone(),
+            gateway::proxy::client(&config.upstream_cas)?,
+        )),
         url: url.to_string(),
         sample,
     })

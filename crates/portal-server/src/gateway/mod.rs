@@ -58,12 +58,8 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    pub fn new(state: AppState, url: Arc<str>) -> Self {
-        Self {
-            state,
-            url,
-            upstreams: proxy::client(),
-        }
+    pub fn new(state: AppState, url: Arc<str>, upstreams: proxy::Upstreams) -> Self {
+        Self { state, url, upstreams }
     }
 
     /// Answers one request; whatever fails inside is a page, never a dropped connection.

@@ -1,7 +1,9 @@
 //! Forwards a request to its app's upstream and the answer back, bodies
 //! streamed both ways, an HTTP/1.1 upgrade (WebSocket) joined end to end.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, path::PathBuf, sync::Arc};
+
+use anyhow::Context;
 
 use axum::body::Body;
 use hyper::{
@@ -17,12 +19,37 @@ use portal_types::PublishedApp;
 use super::{COOKIE, STATE_COOKIE, decision::Visitor};
 use crate::identity::session;
 
-pub type Upstreams = Client<HttpConnector, Body>;
+pub type Upstreams = Client<hyper_rustls::HttpsConnector<HttpConnector>, Body>;
 
-pub fn client() -> Upstreams {
-    let mut connector = HttpConnector::new();
-    connector.set_nodelay(true);
-    Client::builder(TokioExecutor::new()).build(connector)
+/// The client that reaches upstreams: plain http, or https verified against
+/// the public roots and the organisation's own CAs (`cas`, PEM files).
+pub fn client(cas: &[PathBuf]) -> anyhow::Result<Upstreams> {
+    let mut roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for path in cas {
+        use rustls::pki_types::{CertificateDer, pem::PemObject};
+        let certificates = CertificateDer::pem_file_iter(path)
+            .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+            .with_context(|| format!("reading the upstream CA {}", path.display()))?;
+        anyhow::ensure!(!certificates.is_empty(), "{} holds no certificate", path.display());
+        for certificate in certificates {
+            roots
+                .add(certificate)
+                .with_context(|| format!("a certificate of {}", path.display()))?;
+        }
+    }
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let mut http = HttpConnector::new();
+    http.set_nodelay(true);
+    http.enforce_http(false);
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    Ok(Client::builder(TokioExecutor::new()).build(connector))
 }
 
 /// What the gateway tells the upstream, which it alone may say.

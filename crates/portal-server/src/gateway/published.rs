@@ -36,18 +36,18 @@ pub fn errors(app: &PublishedApp) -> FieldErrors {
     if upstream(&app.upstream).is_none() {
         errors.add(
             "upstream",
-            "Use an http:// address without a user, a query or a fragment.",
+            "Use an http:// or https:// address without a user, a query or a fragment.",
         );
     }
     errors
 }
 
-/// The upstream address as the gateway forwards to it: http (the apps sit on
-/// the network behind the gateway), nothing but a host, a port and a path,
-/// written the one way `url` writes it, without a final slash.
+/// The upstream address as the gateway forwards to it: http or https,
+/// nothing but a host, a port and a path, written the one way `url` writes
+/// it, without a final slash.
 fn upstream(address: &str) -> Option<String> {
     let url = url::Url::parse(address.trim()).ok()?;
-    let plain = url.scheme() == "http"
+    let plain = matches!(url.scheme(), "http" | "https")
         && url.host().is_some()
         && url.username().is_empty()
         && url.password().is_none()
@@ -163,7 +163,7 @@ mod tests {
             "http://user@intranet/",
             "http://intranet/?a=1",
             "http://intranet/#x",
-            "https://intranet/",
+            "ftp://intranet/",
         ] {
             assert!(upstream(address).is_none(), "{address}");
         }

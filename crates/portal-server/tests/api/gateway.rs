@@ -51,6 +51,84 @@ async fn echo_upstream() -> SocketAddr {
     address
 }
 
+/// The echo upstream over TLS, its certificate issued by a CA of its own:
+/// the CA's certificate (PEM, in `dir`) and the upstream's address.
+async fn tls_echo_upstream(dir: &std::path::Path) -> (std::path::PathBuf, SocketAddr) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let certificate = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    let ca_path = dir.join("intranet-ca.pem");
+    std::fs::write(&ca_path, ca.pem()).unwrap();
+    let config = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(
+        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![certificate.der().clone()],
+                rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap(),
+            )
+            .unwrap(),
+    ));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let echo =
+        |headers: HeaderMap| async move { Json(serde_json::json!({ "host": headers["host"].to_str().unwrap() })) };
+    let server = axum_server::from_tcp_rustls(listener, config).unwrap();
+    tokio::spawn(server.serve(Router::new().fallback(any(echo)).into_make_service()));
+    (ca_path, address)
+}
+
+#[tokio::test]
+async fn an_https_upstream_is_reached_when_its_certificate_chains_to_a_ca_the_gateway_is_given() {
+    let ca_dir = tempfile::tempdir().unwrap();
+    let (ca, address) = tls_echo_upstream(ca_dir.path()).await;
+    let app = spawn_with(|config| {
+        config.gateway_bind = Some("127.0.0.1:0".parse().unwrap());
+        config.upstream_cas = vec![ca];
+    })
+    .await;
+    let untrusted = spawn_gateway().await;
+    for (node, answers) in [(&app, StatusCode::OK), (&untrusted, StatusCode::BAD_GATEWAY)] {
+        let it = node.signed_in("it@example.com").await;
+        let published = PublishedApp {
+            name: "Intranet".into(),
+            prefix: "/intranet/".into(),
+            upstream: format!("https://{address}"),
+            rule: EVERYTHING_OFF,
+            enforcement: Enforcement::Off,
+        };
+        let response = it
+            .put(node.url("/api/v1/admin/published-apps"))
+            .json(&published)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let reached = browser(node, None, true)
+            .get(gateway(node, "/intranet/"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reached.status(), answers, "{}", reached.text().await.unwrap());
+        if answers == StatusCode::OK {
+            let echoed: Value = reached.json().await.unwrap();
+            assert_eq!(
+                echoed["host"],
+                address.to_string(),
+                "the upstream's own name, for TLS and Host"
+            );
+        }
+    }
+}
+
 /// Publishes the echo upstream at `/echo/` with `rule` and `enforcement`.
 async fn publish_echo(app: &TestApp, rule: AccessRule, enforcement: Enforcement) {
     let upstream = echo_upstream().await;
