@@ -264,8 +264,8 @@ pub async fn visitor(
 
 /// The app's rule applied to `visitor` as its enforcement mode says: `off`
 /// lets anyone through, `audit` everyone, writing down what it would have
-/// refused. Refusals are audited, but for a missing sign-in, which is how
-/// every visit begins.
+/// refused. Refusals are audited, but for a missing sign-in where it is
+/// required, which is how every visit begins.
 pub async fn judge(
     state: &AppState,
     app: &PublishedApp,
@@ -279,7 +279,10 @@ pub async fn judge(
         return Ok(Ok(()));
     };
     let enforced = app.enforcement == Enforcement::Required;
-    if refused != Refusal::SignIn {
+    // A missing sign-in starts every visit where it is required; in audit
+    // mode it is what a request that was not sent to sign in (not a GET)
+    // would have been refused for, and is written down as such.
+    if refused != Refusal::SignIn || !enforced {
         let event = AuditEvent {
             at: state.clock.now(),
             actor: visitor.user.as_ref().map(|user| user.id),

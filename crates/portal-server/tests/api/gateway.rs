@@ -427,11 +427,31 @@ async fn audit_mode_lets_through_and_writes_down_what_it_would_have_refused() {
     assert_eq!(entry.actor.as_deref(), Some("ada@example.com"));
     assert_eq!(entry.outcome, "allowed_in_audit_mode");
 
-    publish_echo(&app, rule, Enforcement::Off).await;
+    // A request that is not a page to sign in for passes unidentified, and
+    // its missing sign-in is written down.
+    let rule = AccessRule {
+        signed_in: true,
+        ..EVERYTHING_OFF
+    };
+    publish_echo(&app, rule, Enforcement::Audit).await;
     let anyone = browser_anonymous(&app);
+    let posted = anyone.post(gateway(&app, "/echo/claims")).send().await.unwrap();
+    assert_eq!(posted.status(), StatusCode::OK);
+    let logged = refusals(&app).await;
+    let entry = logged
+        .entries
+        .iter()
+        .find(|e| e.subject.as_deref() == Some("Echo: signed_in"))
+        .expect("the anonymous request written down");
+    assert_eq!(
+        (entry.actor.as_deref(), entry.outcome.as_str()),
+        (None, "allowed_in_audit_mode")
+    );
+
+    publish_echo(&app, rule, Enforcement::Off).await;
     let response = anyone.get(gateway(&app, "/echo/")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK, "off checks nothing");
-    assert_eq!(refusals(&app).await.entries.len(), 1, "and writes nothing");
+    assert_eq!(refusals(&app).await.entries.len(), 2, "and writes nothing");
 }
 
 fn browser_anonymous(app: &TestApp) -> reqwest::Client {

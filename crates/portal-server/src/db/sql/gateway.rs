@@ -8,6 +8,9 @@ use portal_types::{AccessRule, ComplianceState, Enforcement, PublishedApp};
 use time::OffsetDateTime;
 
 use super::{Store, other};
+
+/// PostgreSQL's `deadlock_detected`: two transactions each waited on the other.
+const DEADLOCK: &str = "40P01";
 use crate::{
     db::{
         AuditEvent, DbError, DbResult, GatewaySession, GatewayStore, Handoff, SessionKey, SessionRecord,
@@ -164,13 +167,25 @@ impl GatewayStore for Store {
             tx.commit().await?;
             return Ok(None);
         };
-        sqlx::query("INSERT INTO gateway_sessions (token_hash, session_hash, created_at) VALUES ($1, $2, $3)")
-            .bind(gateway_hash)
-            .bind(&session_hash)
-            .bind(Ts(now))
-            .execute(&mut *tx)
-            .await
-            .map_err(other)?;
+        let opened =
+            sqlx::query("INSERT INTO gateway_sessions (token_hash, session_hash, created_at) VALUES ($1, $2, $3)")
+                .bind(gateway_hash)
+                .bind(&session_hash)
+                .bind(Ts(now))
+                .execute(&mut *tx)
+                .await;
+        match opened {
+            Ok(_) => {}
+            // Signed out meanwhile: the session is gone (or going, its
+            // deletion waiting on the hand-off this transaction holds), and
+            // its hand-off with it.
+            Err(sqlx::Error::Database(error))
+                if error.is_foreign_key_violation() || error.code().as_deref() == Some(DEADLOCK) =>
+            {
+                return Ok(None);
+            }
+            Err(error) => return Err(other(error)),
+        }
         tx.commit().await?;
         Ok(Some(return_to))
     }
