@@ -81,7 +81,17 @@ test("an employee's pages have no accessibility violations", async () => {
 test("the admin console's pages have no accessibility violations", async () => {
   await checkEvery("it@example.com", async (page) => {
     const { devices } = await api(page, "/api/v1/admin/devices?managed_by=on_premises");
-    return ["/admin", "/admin/devices", `/admin/devices/${devices[0].id}`, "/admin/apps", "/admin/policies", "/admin/branding", "/admin/terms", "/admin/audit"];
+    return [
+      "/admin",
+      "/admin/devices",
+      `/admin/devices/${devices[0].id}`,
+      "/admin/apps",
+      "/admin/policies",
+      "/admin/branding",
+      "/admin/terms",
+      "/admin/published-apps",
+      "/admin/audit",
+    ];
   });
 });
 
@@ -113,6 +123,75 @@ test("with the keyboard alone, on a phone, Ada signs in, locks her phone and cro
   await tabTo(page, page.getByRole("link", { name: "My devices", exact: true }).first());
   await page.keyboard.press("Enter");
   await page.getByRole("heading", { name: "My devices" }).waitFor();
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+/// Signs in with the keyboard alone, at a phone's width.
+async function keyboardSignIn(email) {
+  const page = await newPage(browser, { viewport: WIDTHS.phone });
+  await page.goto(`${server.url}/sign-in`);
+  await tabTo(page, page.getByLabel("Email"));
+  await page.keyboard.type(email);
+  await tabTo(page, page.getByLabel("Password"));
+  await page.keyboard.type("demo-password-1");
+  await page.keyboard.press("Enter");
+  await page.waitForURL((url) => url.pathname !== "/sign-in");
+  return page;
+}
+
+test("with the keyboard alone, Grace asks for a code to register her own phone", async () => {
+  const page = await keyboardSignIn("grace@example.com");
+  await tabTo(page, page.getByRole("link", { name: "Add device" }));
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "Add device" }).waitFor();
+  // One radio group, one Tab stop: the arrow keys choose within it.
+  await tabTo(page, page.getByLabel("Enroll"));
+  await page.keyboard.press("ArrowDown");
+  assert.ok(await page.getByLabel("Register").isChecked());
+  await tabTo(page, page.getByLabel("Device name"));
+  await page.keyboard.type("Grace's tablet");
+  await tabTo(page, page.getByRole("button", { name: "Get registration code" }));
+  await page.keyboard.press("Enter");
+  await page.getByLabel("Registration code", { exact: true }).waitFor();
+  assert.match(await page.locator(".cp-command").textContent(), /^portal-agent register /);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test("with the keyboard alone, Ada finds an app in the catalog and opens its page", async () => {
+  const page = await keyboardSignIn("ada@example.com");
+  await tabTo(page, page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Apps", exact: true }));
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "Apps", level: 1 }).waitFor();
+  await tabTo(page, page.getByLabel("Search apps"));
+  await page.keyboard.type("vpn");
+  const result = page.getByRole("list", { name: "Apps", exact: true }).getByRole("link", { name: "Sentry VPN" });
+  await tabTo(page, result);
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "Sentry VPN" }).waitFor();
+  await tabTo(page, page.getByRole("button", { name: "Install" }));
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test("with the keyboard alone, IT opens the admin console, filters All devices and opens one", async () => {
+  const page = await keyboardSignIn("it@example.com");
+  await tabTo(page, page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" }));
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "Overview" }).waitFor();
+  await tabTo(page, page.getByRole("link", { name: "All devices" }).first());
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "All devices" }).waitFor();
+  await tabTo(page, page.getByLabel("Platform"));
+  await page.keyboard.press("ArrowDown");
+  await page.waitForURL((url) => url.searchParams.get("platform"));
+  const table = page.getByRole("table", { name: "All devices" });
+  const first = table.getByRole("rowheader").first().getByRole("link");
+  await tabTo(page, first);
+  const name = (await first.textContent()).trim();
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name, level: 1 }).waitFor();
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
