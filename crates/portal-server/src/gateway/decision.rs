@@ -177,7 +177,9 @@ impl Refusal {
                 ("Sign in with your second factor".into(), format!("{portal}/security")),
             ),
             Refusal::SecondFactor { enrolled: false } => (
-                format!("{app} asks for a second factor, and your account has none yet."),
+                format!(
+                    "{app} asks for a second factor, and your account has none yet: once it is set up, open {app} again."
+                ),
                 ("Set up a second factor".into(), format!("{portal}/security")),
             ),
         };

@@ -487,6 +487,38 @@ async fn the_device_stands_in_for_the_second_factor_only_where_the_rule_says_so(
 }
 
 #[tokio::test]
+async fn setting_up_a_second_factor_lets_this_sign_in_through_a_rule_that_asks_for_one() {
+    let app = spawn_gateway().await;
+    let rule = AccessRule {
+        signed_in: true,
+        second_factor: true,
+        ..EVERYTHING_OFF
+    };
+    publish_echo(&app, rule, Enforcement::Required).await;
+    let ada = signed_in_browser(&app, "ada@example.com", None).await;
+    let page = refused_page(&ada, &app, "/echo/", StatusCode::FORBIDDEN).await;
+    assert!(page.contains("Set up a second factor"), "{page}");
+    let setup: portal_types::TotpSetupResponse = ada
+        .post(app.url("/api/v1/security/totp"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = data_encoding::BASE32_NOPAD.decode(setup.secret.as_bytes()).unwrap();
+    let confirmed = ada
+        .post(app.url("/api/v1/security/totp/confirm"))
+        .json(&serde_json::json!({ "code": crate::second_factor::code(&app, &secret, 0) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    let echo = echoed(&ada, &app, "/echo/").await;
+    assert_eq!(echo["headers"]["x-portal-user"], "ada@example.com");
+}
+
+#[tokio::test]
 async fn the_hand_off_is_single_use_short_lived_bound_to_its_browser_and_ends_with_the_portal_session() {
     let app = spawn_gateway().await;
     let manual = browser(&app, None, false);

@@ -350,6 +350,12 @@ impl UserStore for Store {
                 .map_err(other)?;
         }
         end_sessions_but(&mut tx, user_id, keep).await?;
+        // The session kept has just proved the factor, as a sign-in with it would.
+        sqlx::query("UPDATE sessions SET second_factor = TRUE WHERE token_hash = $1")
+            .bind(keep)
+            .execute(&mut *tx)
+            .await
+            .map_err(other)?;
         tx.notify(Notice::Account { user: user_id });
         commit_with_audit(tx, &audit).await?;
         Ok(true)
