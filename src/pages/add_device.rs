@@ -268,9 +268,17 @@ fn CodePanel(
     management: Management,
     issued: RwSignal<Option<(EnrollmentCodeResponse, Management)>>,
 ) -> impl IntoView {
-    let (heading, waiting) = match management {
-        Management::Managed => ("Enrollment code", "Waiting for the device to enroll…"),
-        Management::Registered => ("Registration code", "Waiting for the device to register…"),
+    let (heading, qr, waiting) = match management {
+        Management::Managed => (
+            "Enrollment code",
+            "QR code of the enrollment code",
+            "Waiting for the device to enroll…",
+        ),
+        Management::Registered => (
+            "Registration code",
+            "QR code of the registration code",
+            "Waiting for the device to register…",
+        ),
     };
     let router = use_router();
     let live = use_live_events();
@@ -296,7 +304,7 @@ fn CodePanel(
         <div class="cp-code-panel">
             <h2>{heading}</h2>
             <p class="cp-code" aria-label=heading>{code.code.clone()}</p>
-            <div class="cp-qr" role="img" aria-label=format!("QR code of the {}", heading.to_lowercase()) inner_html=code.qr_svg></div>
+            <div class="cp-qr" role="img" aria-label=qr inner_html=code.qr_svg></div>
             <p>"On the device, run the Company Portal agent:"</p>
             <pre class="cp-command"><code>{code.command}</code></pre>
             {move || match seconds_left() {
