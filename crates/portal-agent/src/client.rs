@@ -49,8 +49,7 @@ async fn succeeded(response: reqwest::Response) -> anyhow::Result<reqwest::Respo
     .into())
 }
 
-/// Enrolls this device: generates an ECDSA P-256 key, sends a certificate
-/// signing request with the one-time code, and keeps what comes back in `dir`.
+/// Enrolls this device: see [`add`].
 pub async fn enroll(
     server: &str,
     code: &str,
@@ -61,19 +60,10 @@ pub async fn enroll(
     add(server, code, platform, inventory, dir, Management::Managed).await
 }
 
-/// Registers this device, as [`enroll`] does but with a code for
-/// registering: the device gets its certificate, and is not managed.
-pub async fn register(
-    server: &str,
-    code: &str,
-    platform: Platform,
-    inventory: Inventory,
-    dir: &StateDir,
-) -> anyhow::Result<DeviceState> {
-    add(server, code, platform, inventory, dir, Management::Registered).await
-}
-
-async fn add(
+/// Registers or enrolls this device, as the code was issued for
+/// (`management`): generates an ECDSA P-256 key, sends a certificate signing
+/// request with the one-time code, and keeps what comes back in `dir`.
+pub async fn add(
     server: &str,
     code: &str,
     platform: Platform,

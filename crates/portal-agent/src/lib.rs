@@ -4,5 +4,5 @@
 mod client;
 mod state;
 
-pub use client::{ApiFailure, DeviceClient, EventStream, enroll, register};
+pub use client::{ApiFailure, DeviceClient, EventStream, add, enroll};
 pub use state::{DeviceState, StateDir};

@@ -1,7 +1,7 @@
 use std::{path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
-use portal_agent::{DeviceClient, StateDir, enroll, register};
+use portal_agent::{DeviceClient, StateDir, add};
 use portal_types::{
     CommandKind, CommandOutcome, CommandState, DeviceCommand, Inventory, ManagedApp, Management, Platform,
 };
@@ -315,6 +315,24 @@ fn parse_platform(value: &str) -> Result<Platform, String> {
     })
 }
 
+/// Registers or enrolls this device with a code, as `management` says, and says so.
+async fn add_device(args: AddArgs, management: Management, dir: &StateDir) -> anyhow::Result<()> {
+    let platform = args.platform;
+    let inventory = args.inventory.into_inventory();
+    let state = add(&args.server, &args.code, platform, inventory, dir, management).await?;
+    let done = match management {
+        Management::Registered => "registered",
+        Management::Managed => "enrolled",
+    };
+    println!(
+        "{done}: device {} ({}), state in {}",
+        state.device_id,
+        platform.label(),
+        dir.0.display()
+    );
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -341,40 +359,8 @@ async fn main() -> anyhow::Result<()> {
                 dir.0.display()
             );
         }
-        Command::Enroll(args) => {
-            let platform = args.platform;
-            let state = enroll(
-                &args.server,
-                &args.code,
-                platform,
-                args.inventory.into_inventory(),
-                &dir,
-            )
-            .await?;
-            println!(
-                "enrolled: device {} ({}), state in {}",
-                state.device_id,
-                platform.label(),
-                dir.0.display()
-            );
-        }
-        Command::Register(args) => {
-            let platform = args.platform;
-            let state = register(
-                &args.server,
-                &args.code,
-                platform,
-                args.inventory.into_inventory(),
-                &dir,
-            )
-            .await?;
-            println!(
-                "registered: device {} ({}), state in {}",
-                state.device_id,
-                platform.label(),
-                dir.0.display()
-            );
-        }
+        Command::Enroll(args) => add_device(args, Management::Managed, &dir).await?,
+        Command::Register(args) => add_device(args, Management::Registered, &dir).await?,
         Command::Run {
             interval,
             once,

@@ -498,22 +498,7 @@ async fn setting_up_a_second_factor_lets_this_sign_in_through_a_rule_that_asks_f
     let ada = signed_in_browser(&app, "ada@example.com", None).await;
     let page = refused_page(&ada, &app, "/echo/", StatusCode::FORBIDDEN).await;
     assert!(page.contains("Set up a second factor"), "{page}");
-    let setup: portal_types::TotpSetupResponse = ada
-        .post(app.url("/api/v1/security/totp"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let secret = data_encoding::BASE32_NOPAD.decode(setup.secret.as_bytes()).unwrap();
-    let confirmed = ada
-        .post(app.url("/api/v1/security/totp/confirm"))
-        .json(&serde_json::json!({ "code": crate::second_factor::code(&app, &secret, 0) }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(confirmed.status(), StatusCode::OK);
+    crate::second_factor::turn_on_totp(&app, &ada, "ada%40example.com").await;
     let echo = echoed(&ada, &app, "/echo/").await;
     assert_eq!(echo["headers"]["x-portal-user"], "ada@example.com");
 }

@@ -2,7 +2,7 @@
 //! owner but takes no remote action but Remove device, no apps and no app
 //! inventory; enrolled later, it keeps its id and its certificate.
 
-use portal_agent::{ApiFailure, DeviceClient, StateDir, enroll, register};
+use portal_agent::{ApiFailure, DeviceClient, StateDir, add, enroll};
 use portal_types::{CommandKind, DeviceDetail, EnrollmentCodeResponse, Management, Platform};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -36,9 +36,16 @@ pub async fn registered_phone(app: &TestApp) -> (reqwest::Client, DeviceClient, 
     assert_eq!(response.status(), StatusCode::CREATED);
     let issued: EnrollmentCodeResponse = response.json().await.unwrap();
     let dir = StateDir(tempfile::tempdir().unwrap().keep());
-    register(&app.address, &issued.code, Platform::Android, inventory("15"), &dir)
-        .await
-        .expect("registers");
+    add(
+        &app.address,
+        &issued.code,
+        Platform::Android,
+        inventory("15"),
+        &dir,
+        Management::Registered,
+    )
+    .await
+    .expect("registers");
     (grace, DeviceClient::load(&dir).unwrap(), dir)
 }
 
@@ -93,12 +100,13 @@ async fn a_personal_device_the_rules_will_not_enroll_is_registered_and_gets_a_ce
         (refused.status, refused.error.code.as_str()),
         (422, "management_mismatch")
     );
-    register(
+    add(
         &app.address,
         &issued.code,
         Platform::WindowsPhone,
         inventory("10"),
         &dir,
+        Management::Registered,
     )
     .await
     .expect("registers");

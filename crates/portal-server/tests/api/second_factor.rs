@@ -22,7 +22,14 @@ pub async fn sign_in(app: &TestApp, client: &reqwest::Client, code: Option<&str>
 /// Ada with an authenticator app: its secret and her recovery codes.
 pub async fn with_totp(app: &TestApp) -> (reqwest::Client, Vec<u8>, Vec<String>) {
     let ada = app.signed_in("ada@example.com").await;
-    let setup: TotpSetupResponse = ada
+    let (secret, codes) = turn_on_totp(app, &ada, "ada%40example.com").await;
+    (ada, secret, codes)
+}
+
+/// Sets up an authenticator app for the user signed in on `client` (their
+/// email as the app's label writes it): its secret and the recovery codes.
+pub async fn turn_on_totp(app: &TestApp, client: &reqwest::Client, label: &str) -> (Vec<u8>, Vec<String>) {
+    let setup: TotpSetupResponse = client
         .post(app.url("/api/v1/security/totp"))
         .send()
         .await
@@ -31,21 +38,18 @@ pub async fn with_totp(app: &TestApp) -> (reqwest::Client, Vec<u8>, Vec<String>)
         .await
         .unwrap();
     let secret = BASE32_NOPAD.decode(setup.secret.as_bytes()).unwrap();
-    assert!(
-        setup
-            .otpauth_uri
-            .starts_with("otpauth://totp/Company%20Portal:ada%40example.com?secret=")
-    );
+    let uri = format!("otpauth://totp/Company%20Portal:{label}?secret=");
+    assert!(setup.otpauth_uri.starts_with(&uri), "{}", setup.otpauth_uri);
     assert!(setup.qr_svg.contains("<svg"));
 
-    let wrong = ada
+    let wrong = client
         .post(app.url("/api/v1/security/totp/confirm"))
         .json(&json!({ "code": "000000" }))
         .send()
         .await
         .unwrap();
     assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let confirmed = ada
+    let confirmed = client
         .post(app.url("/api/v1/security/totp/confirm"))
         .json(&json!({ "code": code(app, &secret, 0) }))
         .send()
@@ -53,7 +57,7 @@ pub async fn with_totp(app: &TestApp) -> (reqwest::Client, Vec<u8>, Vec<String>)
         .unwrap();
     assert_eq!(confirmed.status(), StatusCode::OK);
     let codes: RecoveryCodesResponse = confirmed.json().await.unwrap();
-    (ada, secret, codes.recovery_codes)
+    (secret, codes.recovery_codes)
 }
 
 #[tokio::test]
