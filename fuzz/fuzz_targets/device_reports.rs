@@ -32,6 +32,6 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(request) = parse_body::<EnrollRequest>(data) {
         let _ = request.inventory.field_errors();
         let _ = normalize_code(&request.code);
-        let _ = policy().os_refusal(request.platform, &request.inventory.os_version);
+        let _ = policy().os_refusal(request.platform, request.management, &request.inventory.os_version);
     }
 });

@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use portal_server::policies::rules::{Policy, ProvisioningMode};
-use portal_types::{Inventory, Platform};
+use portal_types::{Inventory, Management, Ownership, Platform};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
@@ -23,7 +23,10 @@ fuzz_target!(|data: &[u8]| {
         let options = policy.options(1);
         assert!(options.platforms.iter().all(|p| Platform::ALL.contains(&p.platform)));
         for platform in Platform::ALL {
-            let _ = policy.os_refusal(platform, &inventory.os_version);
+            for management in Management::ALL {
+                let _ = policy.os_refusal(platform, management, &inventory.os_version);
+                let _ = policy.enrollment_refusal(platform, Ownership::Personal, management, 0);
+            }
             let now = time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
             let _ = policy.judge(platform, &inventory, true, now - time::Duration::days(40), None, now);
             let _ = policy.with_settings(policy.version + 1, &policy.settings());

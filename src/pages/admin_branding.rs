@@ -21,28 +21,39 @@ fn show(session: Session, saved: RwSignal<Option<Branding>>, branding: Branding)
 
 #[component]
 pub fn AdminBrandingPage() -> impl IntoView {
-    let saved = RwSignal::new(None::<Branding>);
     let current = load(api::admin::branding);
     view! {
         <section class="cp-page cp-page--wide">
             <h1>"Branding"</h1>
             <p class="cp-lead">"Your organisation's name, colour and logo in every employee's portal, and its privacy statement and help desk on the Privacy and Help pages."</p>
-            {move || match saved.get().map(Ok).or_else(|| current.get()) {
+            {move || match current.get() {
                 None => view! { <p class="cp-loading" role="status">"Loading the branding…"</p> }.into_any(),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
-                Some(Ok(branding)) => {
-                    let status = match (&branding.changed_by, &branding.changed_at) {
-                        (Some(by), Some(at)) => format!("Version {}, saved by {by} on {}.", branding.version, date_time(at)),
-                        _ => format!("Version {}: the server's configuration.", branding.version),
-                    };
-                    view! {
-                        <p role="status">{status}</p>
-                        {logo(branding.logo.clone(), saved)}
-                        {settings(branding.version, branding.settings, saved)}
-                    }.into_any()
-                }
+                Some(Ok(branding)) => view! { <Editor branding/> }.into_any(),
             }}
         </section>
+    }
+}
+
+/// The version in force and its logo follow each save; the form is built
+/// once, so that saving leaves the field being edited as it is, focus and all.
+#[component]
+fn Editor(branding: Branding) -> impl IntoView {
+    let saved = RwSignal::new(None::<Branding>);
+    let first = StoredValue::new(branding);
+    let shown = move || saved.get().unwrap_or_else(|| first.get_value());
+    let status = move || {
+        let branding = shown();
+        match (&branding.changed_by, &branding.changed_at) {
+            (Some(by), Some(at)) => format!("Version {}, saved by {by} on {}.", branding.version, date_time(at)),
+            _ => format!("Version {}: the server's configuration.", branding.version),
+        }
+    };
+    let version = Signal::derive(move || shown().version);
+    view! {
+        <p role="status">{status}</p>
+        {move || logo(shown().logo, saved)}
+        {settings(version, first.get_value().settings, saved)}
     }
 }
 
@@ -108,7 +119,7 @@ fn optional(value: RwSignal<String>) -> Option<String> {
 }
 
 /// The name, colour, privacy statement and help desk, saved as a new version.
-fn settings(based_on: u32, current: BrandingSettings, saved: RwSignal<Option<Branding>>) -> impl IntoView {
+fn settings(version: Signal<u32>, current: BrandingSettings, saved: RwSignal<Option<Branding>>) -> impl IntoView {
     let session = use_session();
     let organisation = RwSignal::new(current.organisation);
     let color = RwSignal::new(current.color);
@@ -128,7 +139,7 @@ fn settings(based_on: u32, current: BrandingSettings, saved: RwSignal<Option<Bra
         ev.prevent_default();
         failure.set(None);
         let change = BrandingChange {
-            based_on,
+            based_on: version.get_untracked(),
             settings: BrandingSettings {
                 organisation: organisation.get_untracked(),
                 color: color.get_untracked(),
@@ -144,7 +155,10 @@ fn settings(based_on: u32, current: BrandingSettings, saved: RwSignal<Option<Bra
         };
         task::run(busy, async move {
             match api::admin::save_branding(&change).await {
-                Ok(branding) => show(session, saved, branding),
+                Ok(branding) => {
+                    errors.set(FieldErrors::default());
+                    show(session, saved, branding);
+                }
                 Err(error) => {
                     let fields = error.fields();
                     if fields.is_empty() {

@@ -44,8 +44,11 @@ test("the administrator brands the portal and Ada's open portal changes without 
   await it.getByLabel("Organisation name").fill("Contoso");
   await it.getByLabel("Theme colour").fill("#6b2fa0");
   await it.getByLabel("Privacy statement address (https://…)").fill("https://contoso.example/privacy");
-  await it.getByRole("button", { name: "Save branding" }).click();
+  // Saved with Enter from the field being edited: the form stays, and so does the focus.
+  await it.getByLabel("Privacy statement address (https://…)").press("Enter");
   await it.getByText(/^Version 1, saved by IT Admin \(it@example\.com\)/).waitFor();
+  assert.equal(await it.evaluate(() => document.activeElement?.id), "privacy_url");
+  assert.equal(await it.getByLabel("Organisation name").inputValue(), "Contoso");
   await it.getByLabel("Logo file (PNG or SVG, at most 512 KB)").setInputFiles({
     name: "contoso.svg",
     mimeType: "image/svg+xml",
