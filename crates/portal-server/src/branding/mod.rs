@@ -31,7 +31,9 @@ pub struct BrandingInForce {
 
 pub struct InForce {
     pub branding: Branding,
-    /// `/branding.css`: the colours derived from the theme colour, the logo.
+    /// The custom properties the theme colour makes; none for the default.
+    pub palette: String,
+    /// `/branding.css`: the palette, and the logo.
     pub css: String,
 }
 
@@ -39,18 +41,19 @@ impl InForce {
     pub(crate) fn new(branding: Branding) -> Self {
         // The default colour keeps `style/tokens.css` as it is (its dark
         // scheme is tuned by hand).
-        let mut css = if branding.settings.color == DEFAULT_COLOR {
+        let palette = if branding.settings.color == DEFAULT_COLOR {
             String::new()
         } else {
             palette::css(&branding.settings.color)
         };
+        let mut css = palette.clone();
         if let Some(logo) = &branding.logo {
             // Beside the name, which stays the link's accessible name.
             css.push_str(&format!(
                 ".cp-header__brand::before{{content:\"\";display:inline-block;vertical-align:middle;width:2rem;height:2rem;margin-right:.5rem;background:url(\"{logo}\") center/contain no-repeat}}\n"
             ));
         }
-        Self { branding, css }
+        Self { branding, palette, css }
     }
 }
 

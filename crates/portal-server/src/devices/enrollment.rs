@@ -10,7 +10,7 @@ use axum::{
 };
 use portal_types::{
     ApiError, DeviceId, EnrollRegisteredRequest, EnrollRequest, EnrollResponse, EnrollmentCodeRequest,
-    EnrollmentCodeResponse, EnrollmentOptions, Management, Platform, enrollment::normalize_code,
+    EnrollmentCodeResponse, EnrollmentOptions, Management, Platform, UserId, enrollment::normalize_code,
 };
 use rand::Rng;
 use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
@@ -230,14 +230,7 @@ async fn enroll(
         issued_at: issued.issued_at,
         expires_at: issued.expires_at,
     };
-    let audit = AuditEvent {
-        at: now,
-        actor: Some(code.user_id),
-        action: added_action(code.management).into(),
-        subject: Some(device_id.to_string()),
-        source: Some(client.ip().to_string()),
-        outcome: "success".into(),
-    };
+    let audit = device_added(code.management, code.user_id, device_id, client, now);
     match state
         .db
         .enroll(
@@ -327,14 +320,7 @@ async fn enroll_registered(
         last_check_in: Some(now),
         management: Management::Managed,
     };
-    let audit = AuditEvent {
-        at: now,
-        actor: Some(device.user_id),
-        action: added_action(Management::Managed).into(),
-        subject: Some(device.device_id.to_string()),
-        source: Some(client.ip().to_string()),
-        outcome: "success".into(),
-    };
+    let audit = device_added(Management::Managed, device.user_id, device.device_id, client, now);
     match state
         .db
         .enroll_registered(&code_hash, enrolled, audit, state.required_installs_expire_at(now))
@@ -380,6 +366,24 @@ async fn usable_code(
         ));
     }
     Ok((code_hash, code, enrolled))
+}
+
+/// The audit entry of a device its owner registered or enrolled.
+fn device_added(
+    management: Management,
+    owner: UserId,
+    device: DeviceId,
+    client: SocketAddr,
+    at: time::OffsetDateTime,
+) -> AuditEvent {
+    AuditEvent {
+        at,
+        actor: Some(owner),
+        action: added_action(management).into(),
+        subject: Some(device.to_string()),
+        source: Some(client.ip().to_string()),
+        outcome: "success".into(),
+    }
 }
 
 fn code_invalid() -> AppError {

@@ -3,7 +3,7 @@
 //! organisation's branding (its name, its colours, its help desk).
 
 use super::decision::AccessRefusal;
-use crate::branding::{DEFAULT_COLOR, InForce, palette};
+use crate::branding::InForce;
 use axum::body::Body;
 use hyper::{Response, StatusCode, header};
 
@@ -41,11 +41,6 @@ fn page(
         "" => "Company Portal".to_string(),
         organisation => format!("{organisation} Company Portal"),
     };
-    // The default colour is the stylesheet's own.
-    let colours = match settings.color.as_str() {
-        DEFAULT_COLOR => String::new(),
-        colour => palette::css(colour),
-    };
     let desk = &settings.help_desk;
     let contacts: Vec<String> = [desk.phone.as_deref(), desk.email.as_deref()]
         .into_iter()
@@ -63,6 +58,7 @@ fn page(
     };
     let html = format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · {brand}</title><style>{colours}{STYLE}</style></head><body><header>{brand}</header><main><h1>{heading}</h1><p>{message}</p>{link}{help}</main></body></html>"#,
+        colours = brand.palette,
         title = escape(heading),
         brand = escape(&name),
         heading = escape(heading),
@@ -146,6 +142,7 @@ pub fn unavailable(brand: &InForce) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::branding::{DEFAULT_COLOR, palette};
 
     #[tokio::test]
     async fn what_the_page_shows_is_escaped() {
