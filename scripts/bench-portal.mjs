@@ -6,7 +6,7 @@
 //     loopback in the same run, the control; the same from the portal's
 //     address, /, which the server sends on to Sign in; the same two from a
 //     page of another site, as a user's tab usually is; and when the portal
-//     behind it has started (trunk's TrunkApplicationStarted), which takes
+//     behind it has started (the portal's `portal-started`), which takes
 //     over a press made before;
 //   - the same on a second visit, the service worker's shell in place;
 //   - crossing sections: a click on the link to its heading on screen,
@@ -54,7 +54,7 @@ function recordUsable() {
       observer.disconnect();
     }
   }).observe(document, { childList: true, subtree: true });
-  addEventListener("TrunkApplicationStarted", () => (window.__started = performance.now()));
+  addEventListener("portal-started", () => (window.__started = performance.now()));
 }
 
 /// `from`: a page of another site the load starts from, as a user's tab

@@ -1,53 +1,66 @@
 //! What each audit action is called in the portal: on Activity and in the
 //! admin audit log.
 
+use crate::i18n::{
+    Msg,
+    msg::{audit, label},
+    tr,
+};
+
 /// The action in words: `wipe_requested` → "Reset a device".
 pub fn describe(action: &str) -> String {
     let known = match action {
-        "sign_in" => "Signed in",
-        "sign_out" => "Signed out",
-        "sign_out_everywhere" => "Signed out everywhere",
-        "reauthenticate" => "Confirmed password",
-        "sign_in_passkey" => "Signed in with a passkey",
-        "reauthenticate_passkey" => "Confirmed with a passkey",
-        "passkey_added" => "Added a passkey",
-        "passkey_removed" => "Removed a passkey",
-        "passkey_refused" => "A passkey was refused",
-        "passkey_copy_refused" => "Refused a copied passkey",
-        "second_factor_enabled" => "Turned on two-step verification",
-        "second_factor_disabled" => "Turned off two-step verification",
-        "second_factor_locked" => "Two-step verification locked after wrong codes",
-        "enrollment_code_issued" => "Got an enrollment code",
-        "terms_accepted" => "Accepted the terms and conditions",
-        "terms_published" => "Published terms and conditions",
-        "device_enrolled" => "Enrolled a device",
-        "device_renamed" => "Renamed a device",
-        "device_removed" => "Removed a device",
-        "retire_requested" => "Asked to remove a device",
-        "sync_requested" => "Asked a device to check status",
-        "lock_requested" => "Locked a device",
-        "wipe_requested" => "Reset a device",
-        "gateway_access_refused" => "Was refused a published app",
-        "gateway_app_published" => "Published an app through the gateway",
-        "gateway_app_unpublished" => "Stopped publishing an app",
-        _ => "",
+        "sign_in" => audit::SIGN_IN,
+        "sign_out" => audit::SIGN_OUT,
+        "sign_out_everywhere" => audit::SIGN_OUT_EVERYWHERE,
+        "reauthenticate" => audit::REAUTHENTICATE,
+        "sign_in_passkey" => audit::SIGN_IN_PASSKEY,
+        "reauthenticate_passkey" => audit::REAUTHENTICATE_PASSKEY,
+        "passkey_added" => audit::PASSKEY_ADDED,
+        "passkey_removed" => audit::PASSKEY_REMOVED,
+        "passkey_refused" => audit::PASSKEY_REFUSED,
+        "passkey_copy_refused" => audit::PASSKEY_COPY_REFUSED,
+        "second_factor_enabled" => audit::SECOND_FACTOR_ENABLED,
+        "second_factor_disabled" => audit::SECOND_FACTOR_DISABLED,
+        "second_factor_locked" => audit::SECOND_FACTOR_LOCKED,
+        "enrollment_code_issued" => audit::ENROLLMENT_CODE_ISSUED,
+        "terms_accepted" => audit::TERMS_ACCEPTED,
+        "terms_published" => audit::TERMS_PUBLISHED,
+        "device_enrolled" => audit::DEVICE_ENROLLED,
+        "device_renamed" => audit::DEVICE_RENAMED,
+        "device_removed" => audit::DEVICE_REMOVED,
+        "retire_requested" => audit::RETIRE_REQUESTED,
+        "sync_requested" => audit::SYNC_REQUESTED,
+        "lock_requested" => audit::LOCK_REQUESTED,
+        "wipe_requested" => audit::WIPE_REQUESTED,
+        "gateway_access_refused" => audit::GATEWAY_ACCESS_REFUSED,
+        "gateway_app_published" => audit::GATEWAY_APP_PUBLISHED,
+        "gateway_app_unpublished" => audit::GATEWAY_APP_UNPUBLISHED,
+        _ => Msg(u16::MAX, ""),
     };
-    if !known.is_empty() {
-        return known.into();
+    if !known.1.is_empty() {
+        return tr(known).into();
     }
     // `lock_completed`, `wipe_cancelled`, ...: the command, then what became of it.
     match action.split_once('_') {
         Some((kind, result)) => {
             let kind = match kind {
-                "sync" => "Check status",
-                "lock" => "Lock",
-                "wipe" => "Reset device",
-                "install" => "Install app",
-                "uninstall" => "Uninstall app",
-                "retire" => "Remove device",
-                other => other,
+                "sync" => label::CHECK_STATUS,
+                "lock" => label::LOCK,
+                "wipe" => label::RESET_DEVICE,
+                "install" => label::INSTALL_APP,
+                "uninstall" => label::UNINSTALL_APP,
+                "retire" => label::REMOVE_DEVICE,
+                _ => return action.into(),
             };
-            format!("{kind}: {result}")
+            let result = match result {
+                "completed" => audit::RESULT_COMPLETED,
+                "failed" => audit::RESULT_FAILED,
+                "cancelled" => audit::RESULT_CANCELLED,
+                "expired" => audit::RESULT_EXPIRED,
+                _ => return format!("{}: {result}", tr(kind)),
+            };
+            format!("{}: {}", tr(kind), tr(result))
         }
         None => action.into(),
     }

@@ -3,6 +3,7 @@ use portal_types::bundles::is_main_path;
 
 use crate::{
     components::header::Header,
+    i18n::{msg::common, tr},
     live::provide_live_events,
     pages::{
         activity::ActivityPage, device::DevicePage, my_devices::MyDevicesPage, not_found::NotFoundPage,
@@ -32,7 +33,7 @@ pub fn App() -> impl IntoView {
         }
     };
     view! {
-        <a class="cp-skip-link" href="#main">"Skip to content"</a>
+        <a class="cp-skip-link" href="#main">{tr(common::SKIP_TO_CONTENT)}</a>
         <Header/>
         <main id="main" class="cp-main" tabindex="-1">{page}</main>
     }
@@ -59,7 +60,7 @@ pub(crate) fn guarded(session: Session, path: &str, page: impl FnOnce() -> AnyVi
 
 /// What a page shows while the portal does not know yet whether it may.
 pub(crate) fn loading() -> AnyView {
-    view! { <p class="cp-loading" role="status">"Loading…"</p> }.into_any()
+    view! { <p class="cp-loading" role="status">{tr(common::LOADING)}</p> }.into_any()
 }
 
 /// Replaces the current address once the page has rendered.

@@ -12,7 +12,7 @@ pub fn relative_time(rfc3339: &str) -> String {
     let (value, unit) = relative_unit(seconds);
     let options = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&options, &"numeric".into(), &"auto".into());
-    js_sys::Intl::RelativeTimeFormat::new(&js_sys::Array::new(), &options)
+    js_sys::Intl::RelativeTimeFormat::new(&js_sys::Array::of1(&crate::i18n::language().into()), &options)
         .format(-value, unit)
         .into()
 }
@@ -40,7 +40,8 @@ pub fn date_time(rfc3339: &str) -> String {
     if date.get_time().is_nan() {
         return rfc3339.to_string();
     }
-    date.to_locale_string("default", &JsValue::UNDEFINED).into()
+    date.to_locale_string(crate::i18n::language(), &JsValue::UNDEFINED)
+        .into()
 }
 
 #[cfg(test)]

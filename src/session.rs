@@ -3,7 +3,10 @@
 use leptos::{ev, prelude::*};
 use portal_types::MeResponse;
 
-use crate::api::{self, ClientError};
+use crate::{
+    api::{self, ClientError},
+    i18n::{msg::common, tr, trf},
+};
 
 #[derive(Clone, Copy)]
 pub struct Session {
@@ -35,9 +38,10 @@ impl Session {
 
     /// The organisation's name in the header and the page's title.
     fn brand(&self, organisation: Option<String>) {
-        let title = organisation
-            .as_ref()
-            .map_or_else(|| "Company Portal".into(), |o| format!("{o} Company Portal"));
+        let title = organisation.as_ref().map_or_else(
+            || tr(common::COMPANY_PORTAL).into(),
+            |o| trf(common::ORGANISATION_PORTAL, &[("organisation", o)]),
+        );
         document().set_title(&title);
         self.organisation.set(organisation);
     }

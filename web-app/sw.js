@@ -1,5 +1,5 @@
-// The portal's service worker. It keeps the shell (each page's HTML and the
-// content-hashed files it loads) so that a second visit starts without the
+// The portal's service worker. It keeps the shell (each page's HTML, the
+// content-hashed files it loads and the reader's language's messages) so that a second visit starts without the
 // network, and the last session and device list the user saw so that My
 // devices still shows them offline, marked as such. No other API answer is
 // kept, and those two go at sign-out, at sign-in, when the server says the
@@ -59,7 +59,8 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(lastSeen(event, url.pathname));
   } else if (url.pathname.startsWith("/api/")) {
     return;
-  } else if (request.mode === "navigate") {
+  } else if (request.mode === "navigate" || url.pathname.startsWith("/locales/")) {
+    // A language's messages, like a page: the network's, else the kept ones.
     event.respondWith(page(event, url.pathname));
   } else if (isFingerprinted(url.pathname) || url.pathname.startsWith("/web-app/")) {
     event.respondWith(asset(request));

@@ -15,6 +15,12 @@ use gloo_net::http::{Request, Response};
 use portal_types::{ApiError, FieldErrors};
 use serde::{Serialize, de::DeserializeOwned};
 
+use crate::i18n::{
+    self,
+    msg::{self, client},
+    tr, trf,
+};
+
 const BASE: &str = "/api/v1";
 /// Sent with every request: the server refuses state changes without it (CSRF).
 const CSRF_HEADER: (&str, &str) = ("x-requested-with", "company-portal");
@@ -45,15 +51,11 @@ impl ClientError {
 impl fmt::Display for ClientError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ClientError::Network => {
-                f.write_str("The portal cannot reach the server. Check your connection and try again.")
-            }
-            ClientError::Unauthorized { expired: true } => f.write_str("Your session has expired. Sign in again."),
-            ClientError::Unauthorized { expired: false } => f.write_str("Sign in to continue."),
-            ClientError::Api { error, .. } => f.write_str(&error.message),
-            ClientError::Unexpected(detail) => {
-                write!(f, "The server sent an answer the portal did not expect ({detail}).")
-            }
+            ClientError::Network => f.write_str(tr(client::NETWORK)),
+            ClientError::Unauthorized { expired: true } => f.write_str(tr(client::SESSION_EXPIRED)),
+            ClientError::Unauthorized { expired: false } => f.write_str(tr(client::UNAUTHORIZED)),
+            ClientError::Api { error, .. } => f.write_str(&error_text(error)),
+            ClientError::Unexpected(detail) => f.write_str(&trf(client::UNEXPECTED, &[("detail", detail)])),
         }
     }
 }
@@ -61,6 +63,16 @@ impl fmt::Display for ClientError {
 impl std::error::Error for ClientError {}
 
 pub type ClientResult<T> = Result<T, ClientError>;
+
+/// The server's error in the reader's words: in English its own sentence,
+/// which may name what it refers to; otherwise the catalog's for its stable
+/// code, where it has one (the wasm carries no English for those).
+pub fn error_text(error: &ApiError) -> String {
+    match msg::error(&error.code) {
+        Some(message) if i18n::language() != "en" => tr(message).into(),
+        _ => error.message.clone(),
+    }
+}
 
 async fn send(request: Result<Request, gloo_net::Error>) -> ClientResult<Response> {
     let request = request.map_err(|_| ClientError::Unexpected("request not sent"))?;

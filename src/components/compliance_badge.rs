@@ -1,6 +1,11 @@
 use leptos::prelude::*;
 use portal_types::ComplianceState;
 
+use crate::{
+    i18n::{msg::label, tr},
+    labels,
+};
+
 /// The compliance state in words, with a colour and a mark that do not rely
 /// on colour alone; a wiped device says Wiped instead, and one on its way out
 /// of management Removing.
@@ -11,11 +16,11 @@ pub fn ComplianceBadge(
     #[prop(optional)] removing: bool,
 ) -> impl IntoView {
     let (modifier, mark, label) = match state {
-        _ if wiped => ("bad", "✕", "Wiped"),
-        _ if removing => ("warn", "…", "Removing"),
-        ComplianceState::CanAccess => ("ok", "✓", state.label()),
-        ComplianceState::OutOfCompliance => ("warn", "!", state.label()),
-        ComplianceState::CannotAccess => ("bad", "✕", state.label()),
+        _ if wiped => ("bad", "✕", tr(label::WIPED)),
+        _ if removing => ("warn", "…", tr(label::REMOVING)),
+        ComplianceState::CanAccess => ("ok", "✓", labels::compliance(state)),
+        ComplianceState::OutOfCompliance => ("warn", "!", labels::compliance(state)),
+        ComplianceState::CannotAccess => ("bad", "✕", labels::compliance(state)),
     };
     view! {
         <span class=format!("cp-badge cp-badge--{modifier}")>

@@ -1,7 +1,18 @@
 use leptos::prelude::*;
 use portal_types::{FieldErrors, LockRequest, PasswordConfirmation, RenameRequest, WipeRequest};
 
-use crate::{api, components::field::Field, router::use_router, session::use_session, task};
+use crate::{
+    api,
+    components::field::Field,
+    i18n::{
+        Msg,
+        msg::{actions as text, label},
+        tr, trf,
+    },
+    router::use_router,
+    session::use_session,
+    task,
+};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Panel {
@@ -73,9 +84,7 @@ pub fn DeviceActions(
     let check_status = move |_| {
         task::run(busy, async move {
             match api::commands::sync(&device.get_value()).await {
-                Ok(_) => notice.set(Some(
-                    "Check status requested: the device checks in as soon as it is reachable.".into(),
-                )),
+                Ok(_) => notice.set(Some(tr(text::CHECK_STATUS_REQUESTED).into())),
                 Err(e) => notice.set(Some(e.to_string())),
             }
         })
@@ -106,7 +115,7 @@ pub fn DeviceActions(
                 match api::commands::lock(&id, &request).await {
                     Ok(_) => {
                         open.set(None);
-                        notice.set(Some("Lock requested. Follow it in the timeline below.".into()));
+                        notice.set(Some(tr(text::LOCK_REQUESTED).into()));
                     }
                     Err(e) => failed("message", e),
                 }
@@ -126,9 +135,7 @@ pub fn DeviceActions(
                     Ok(_) => {
                         open.set(None);
                         password.set(String::new());
-                        notice.set(Some(
-                            "Reset requested. You can cancel it until the device takes it.".into(),
-                        ));
+                        notice.set(Some(tr(text::RESET_REQUESTED).into()));
                     }
                     Err(e) => failed("device_name", e),
                 }
@@ -146,81 +153,74 @@ pub fn DeviceActions(
         }
     };
 
-    let button = move |panel: Panel, label: &'static str, class: &'static str| {
+    let button = move |panel: Panel, label: Msg, class: &'static str| {
         view! {
             <button class=class type="button" aria-expanded=move || (open.get() == Some(panel)).to_string()
-                on:click=move |_| show(panel)>{label}</button>
+                on:click=move |_| show(panel)>{tr(label)}</button>
         }
     };
     let reauth_fields = move || {
         view! {
-            <Field label="Password" id="password" kind="password" autocomplete="current-password" value=password errors/>
-            <Field label="Code (if you use an authenticator app)" id="code" autocomplete="one-time-code" value=code errors/>
+            <Field label=tr(text::PASSWORD) id="password" kind="password" autocomplete="current-password" value=password errors/>
+            <Field label=tr(text::CODE) id="code" autocomplete="one-time-code" value=code errors/>
         }
     };
     // After the action's own button, so that Enter in a field submits with the password.
     let passkey_button = move |ready: Signal<bool>| {
         view! {
             <button class="cp-button" type="submit" on:click=move |_| by_passkey.set(true)
-                disabled=move || busy.get() || !ready.get()>"Confirm with a passkey"</button>
+                disabled=move || busy.get() || !ready.get()>{tr(text::CONFIRM_WITH_PASSKEY)}</button>
         }
     };
 
     view! {
-        <h2>"Actions"</h2>
+        <h2>{tr(text::HEADING)}</h2>
         // Offline, every action waits for the network (the header says so).
         <fieldset class="cp-actions-set" disabled=move || !online.get()>
         <div class="cp-actions">
-            {(!wiped && !removing).then(|| button(Panel::Rename, "Rename", "cp-button"))}
+            {(!wiped && !removing).then(|| button(Panel::Rename, text::RENAME, "cp-button"))}
             {(!wiped && !removing && !registered).then(|| view! {
-                <button class="cp-button" type="button" on:click=check_status disabled=move || busy.get()>"Check status"</button>
+                <button class="cp-button" type="button" on:click=check_status disabled=move || busy.get()>{tr(label::CHECK_STATUS)}</button>
                 {match lock_not_offered.clone() {
-                    None => button(Panel::Lock, "Lock", "cp-button").into_any(),
-                    Some(_) => view! { <button class="cp-button" type="button" disabled aria-describedby="lock-not-offered">"Lock"</button> }.into_any(),
+                    None => button(Panel::Lock, label::LOCK, "cp-button").into_any(),
+                    Some(_) => view! { <button class="cp-button" type="button" disabled aria-describedby="lock-not-offered">{tr(label::LOCK)}</button> }.into_any(),
                 }}
             })}
-            {(!wiped && !registered).then(|| button(Panel::Reset, "Reset device", "cp-button cp-button--danger"))}
-            {(!removing).then(|| button(Panel::Remove, "Remove device", "cp-button cp-button--outline"))}
+            {(!wiped && !registered).then(|| button(Panel::Reset, label::RESET_DEVICE, "cp-button cp-button--danger"))}
+            {(!removing).then(|| button(Panel::Remove, label::REMOVE_DEVICE, "cp-button cp-button--outline"))}
         </div>
         {lock_not_offered.map(|why| view! { <p class="cp-lead" id="lock-not-offered">{why}</p> })}
         {move || notice.get().map(|n| view! { <p class="cp-alert cp-alert--info" role="status">{n}</p> })}
         {move || open.get().map(|panel| {
             let body = match panel {
                 Panel::Rename => view! {
-                    <Field label="Device name" id="name" value=new_name errors/>
-                    <button class="cp-button cp-button--primary" type="submit">"Save name"</button>
+                    <Field label=tr(text::DEVICE_NAME) id="name" value=new_name errors/>
+                    <button class="cp-button cp-button--primary" type="submit">{tr(text::SAVE_NAME)}</button>
                 }.into_any(),
                 Panel::Lock => view! {
-                    <p>"The device locks at once. Its lock screen shows your message and phone number, so whoever finds it can return it."</p>
-                    <Field label="Message" id="message" value=message errors/>
-                    <Field label="Phone number" id="phone" kind="tel" value=phone errors/>
-                    <button class="cp-button cp-button--primary" type="submit">"Lock device"</button>
+                    <p>{tr(text::LOCK_EXPLAINED)}</p>
+                    <Field label=tr(text::MESSAGE) id="message" value=message errors/>
+                    <Field label=tr(text::PHONE) id="phone" kind="tel" value=phone errors/>
+                    <button class="cp-button cp-button--primary" type="submit">{tr(text::LOCK_DEVICE)}</button>
                 }.into_any(),
                 Panel::Reset => view! {
                     <div class="cp-alert cp-alert--danger">
-                        <p><strong>"Reset device erases everything on " {name.get_value()} "."</strong></p>
-                        <p>"Apps, files, photos and settings are gone for good, personal ones too. Use it for a device that is lost, stolen or being replaced."</p>
+                        <p><strong>{trf(text::RESET_ERASES, &[("name", &name.get_value())])}</strong></p>
+                        <p>{tr(text::RESET_EXPLAINED)}</p>
                     </div>
                     {reauth_fields()}
-                    <Field label="Type the device's name to confirm" id="device_name" value=typed errors/>
+                    <Field label=tr(text::TYPE_NAME) id="device_name" value=typed errors/>
                     <button class="cp-button cp-button--danger" type="submit" on:click=move |_| by_passkey.set(false)
                         disabled=move || {
                             busy.get() || password.with(String::is_empty) || typed.with(|t| t.trim() != name.get_value())
-                        }>"Reset device"</button>
+                        }>{tr(label::RESET_DEVICE)}</button>
                     {passkey_button(Signal::derive(move || typed.with(|t| t.trim() == name.get_value())))}
                 }.into_any(),
                 Panel::Remove => view! {
-                    <p>{if registered {
-                        format!("Remove device revokes the certificate of {} at once: it no longer reaches work apps, \
-                                 and leaves your list. Nothing on the device changes.", name.get_value())
-                    } else {
-                        format!("Remove device takes corporate apps and data off {} the next time it connects, then \
-                                 revokes its certificate. Your personal data stays on the device, which then leaves \
-                                 your list.", name.get_value())
-                    }}</p>
+                    <p>{trf(if registered { text::REMOVE_REGISTERED } else { text::REMOVE_MANAGED }, &[("name", &name.get_value())])}</p>
                     {reauth_fields()}
                     <button class="cp-button cp-button--outline" type="submit" on:click=move |_| by_passkey.set(false)
-                        disabled=move || busy.get()>"Remove device"</button>
+                        disabled=move || busy.get()>{tr(label::REMOVE_DEVICE)}</button>
                     {passkey_button(Signal::derive(|| true))}
                 }.into_any(),
             };

@@ -1,19 +1,27 @@
 use leptos::prelude::*;
 use portal_types::Device;
 
-use crate::{components::compliance_badge::ComplianceBadge, format};
+use crate::{
+    components::compliance_badge::ComplianceBadge,
+    format,
+    i18n::{
+        msg::{common, device, devices},
+        tr,
+    },
+    labels,
+};
 
 /// The user's devices as cards: one column on a phone, a grid on a desktop.
 #[component]
 pub fn DeviceList(devices: Vec<Device>) -> impl IntoView {
     if devices.is_empty() {
         return view! {
-            <p class="cp-empty">"You have no devices yet."</p>
+            <p class="cp-empty">{tr(devices::NONE)}</p>
         }
         .into_any();
     }
     view! {
-        <ul class="cp-device-list" aria-label="Devices">
+        <ul class="cp-device-list" aria-label=tr(devices::LIST)>
             {devices.into_iter().map(|device| view! { <DeviceCard device/> }).collect_view()}
         </ul>
     }
@@ -28,7 +36,7 @@ fn DeviceCard(device: Device) -> impl IntoView {
             <time datetime=at.clone() title=format::date_time(at)>{format::relative_time(at)}</time>
         }
         .into_any(),
-        None => view! { <span>"Never"</span> }.into_any(),
+        None => view! { <span>{tr(common::NEVER)}</span> }.into_any(),
     };
     view! {
         <li class="cp-device" aria-label=label>
@@ -37,14 +45,14 @@ fn DeviceCard(device: Device) -> impl IntoView {
                 <ComplianceBadge state=device.compliance wiped=device.wiped_at.is_some() removing=device.removal_pending/>
             </div>
             <dl class="cp-device__facts">
-                <div><dt>"Platform"</dt><dd>{device.platform.label()}</dd></div>
-                <div><dt>"Model"</dt><dd>{device.model}</dd></div>
-                <div><dt>"OS version"</dt><dd>{device.os_version}</dd></div>
-                <div><dt>"Ownership"</dt><dd>{device.ownership.label()}</dd></div>
-                <div><dt>"Management"</dt><dd>{device.management.label()}</dd></div>
-                <div><dt>"Last check-in"</dt><dd>{last_check_in}</dd></div>
+                <div><dt>{tr(device::PLATFORM)}</dt><dd>{device.platform.label()}</dd></div>
+                <div><dt>{tr(device::MODEL)}</dt><dd>{device.model}</dd></div>
+                <div><dt>{tr(device::OS_VERSION)}</dt><dd>{device.os_version}</dd></div>
+                <div><dt>{tr(device::OWNERSHIP)}</dt><dd>{labels::ownership(device.ownership)}</dd></div>
+                <div><dt>{tr(device::MANAGEMENT)}</dt><dd>{labels::management(device.management)}</dd></div>
+                <div><dt>{tr(device::LAST_CHECK_IN)}</dt><dd>{last_check_in}</dd></div>
             </dl>
-            {device.managed_by.note().map(|note| view! { <p class="cp-device__managed">{note}</p> })}
+            {labels::managed_by_note(device.managed_by).map(|note| view! { <p class="cp-device__managed">{note}</p> })}
         </li>
     }
 }

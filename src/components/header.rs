@@ -1,7 +1,17 @@
 use leptos::prelude::*;
 use portal_types::Role;
 
-use crate::{api, router::use_router, session::use_session, task};
+use crate::{
+    api,
+    components::language::LanguageChoice,
+    i18n::{
+        msg::{common, devices, header},
+        tr,
+    },
+    router::use_router,
+    session::use_session,
+    task,
+};
 
 /// Brand, navigation and the signed-in user's menu.
 #[component]
@@ -31,20 +41,23 @@ pub fn Header() -> impl IntoView {
     view! {
         <header class="cp-header">
             <a class="cp-header__brand" href="/devices">
-                {move || session.organisation.get().unwrap_or_else(|| "Company Portal".into())}
+                {move || session.organisation.get().unwrap_or_else(|| tr(common::COMPANY_PORTAL).into())}
             </a>
             {move || session.user.get().map(|user| view! {
-                <nav class="cp-header__nav" aria-label="Main">
-                    <a href="/devices" aria-current=current("/devices")>"My devices"</a>
-                    <a href="/apps" aria-current=current("/apps")>"Apps"</a>
-                    <a href="/activity" aria-current=current("/activity")>"Activity"</a>
-                    <a href="/security" aria-current=current("/security")>"Security"</a>
-                    <a href="/help" aria-current=current("/help")>"Help"</a>
+                <nav class="cp-header__nav" aria-label=tr(header::MAIN)>
+                    <a href="/devices" aria-current=current("/devices")>{tr(devices::MY_DEVICES)}</a>
+                    <a href="/apps" aria-current=current("/apps")>{tr(header::APPS)}</a>
+                    <a href="/activity" aria-current=current("/activity")>{tr(header::ACTIVITY)}</a>
+                    <a href="/security" aria-current=current("/security")>{tr(header::SECURITY)}</a>
+                    <a href="/help" aria-current=current("/help")>{tr(header::HELP)}</a>
                     {(user.role == Role::Admin).then(|| view! {
-                        <a href="/admin" aria-current=current("/admin")>"Admin"</a>
+                        <a href="/admin" aria-current=current("/admin")>{tr(header::ADMIN)}</a>
                     })}
                 </nav>
-                <div class="cp-header__user">
+            })}
+            <div class="cp-header__user">
+                <LanguageChoice/>
+                {move || session.user.get().map(|user| view! {
                     <span class="cp-header__name">{user.display_name}</span>
                     <button
                         class="cp-button cp-button--quiet"
@@ -52,15 +65,16 @@ pub fn Header() -> impl IntoView {
                         on:click=sign_out
                         disabled=move || busy.get()
                     >
-                        "Sign out"
+                        {tr(header::SIGN_OUT)}
                     </button>
-                </div>
-            })}
+                })}
+            </div>
         </header>
         {move || (!session.online.get()).then(|| view! {
             <p class="cp-offline" role="status">
-                <strong>"You're offline."</strong>
-                " What you see is what the portal last saw; actions come back when the network does."
+                <strong>{tr(header::OFFLINE)}</strong>
+                " "
+                {tr(header::OFFLINE_DETAIL)}
             </p>
         })}
     }

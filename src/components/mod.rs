@@ -7,4 +7,5 @@ pub mod device_tabs;
 pub mod field;
 pub mod header;
 pub mod installs;
+pub mod language;
 pub mod timeline;

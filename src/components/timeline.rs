@@ -1,44 +1,35 @@
 use leptos::prelude::*;
 use portal_types::{Command, CommandKind, CommandState};
 
-use crate::{api, format, live::use_live_events, loader::load, session::use_session, task};
-
-pub(crate) fn kind_label(kind: CommandKind) -> &'static str {
-    match kind {
-        CommandKind::Sync => "Check status",
-        CommandKind::Lock => "Lock",
-        CommandKind::Wipe => "Reset device",
-        CommandKind::Install => "Install app",
-        CommandKind::Uninstall => "Uninstall app",
-        CommandKind::Retire => "Remove device",
-    }
-}
-
-pub(crate) fn state_label(state: CommandState) -> &'static str {
-    match state {
-        CommandState::Requested => "Requested",
-        CommandState::Delivered => "Delivered",
-        CommandState::Acknowledged => "Acknowledged",
-        CommandState::Completed => "Completed",
-        CommandState::Failed => "Failed",
-        CommandState::Cancelled => "Cancelled",
-        CommandState::Expired => "Expired",
-    }
-}
+use crate::{
+    api, format,
+    i18n::{
+        msg::{common, timeline},
+        tr, trf,
+    },
+    labels,
+    live::use_live_events,
+    loader::load,
+    session::use_session,
+    task,
+};
 
 /// Each step a command reached, with its time.
 fn steps(command: &Command) -> Vec<(&'static str, String)> {
-    let mut steps = vec![("Requested", command.requested_at.clone())];
+    let mut steps = vec![(
+        labels::command_state(CommandState::Requested),
+        command.requested_at.clone(),
+    )];
     if let Some(at) = &command.delivered_at {
-        steps.push(("Delivered", at.clone()));
+        steps.push((labels::command_state(CommandState::Delivered), at.clone()));
     }
     if let Some(at) = &command.acknowledged_at {
-        steps.push(("Acknowledged", at.clone()));
+        steps.push((labels::command_state(CommandState::Acknowledged), at.clone()));
     }
     if command.state.is_final()
         && let Some(at) = &command.finished_at
     {
-        steps.push((state_label(command.state), at.clone()));
+        steps.push((labels::command_state(command.state), at.clone()));
     }
     steps
 }
@@ -56,13 +47,13 @@ pub fn Timeline(device: String) -> impl IntoView {
     });
     let device = StoredValue::new(device);
     view! {
-        <h2>"Timeline"</h2>
+        <h2>{tr(timeline::HEADING)}</h2>
         {move || match commands.get() {
-            None => view! { <p class="cp-loading" role="status">"Loading…"</p> }.into_any(),
+            None => view! { <p class="cp-loading" role="status">{tr(common::LOADING)}</p> }.into_any(),
             Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
-            Some(Ok(commands)) if commands.is_empty() => view! { <p>"No actions yet."</p> }.into_any(),
+            Some(Ok(commands)) if commands.is_empty() => view! { <p>{tr(timeline::NONE)}</p> }.into_any(),
             Some(Ok(commands)) => view! {
-                <ol class="cp-timeline" aria-label="Timeline">
+                <ol class="cp-timeline" aria-label=tr(timeline::HEADING)>
                     {commands.into_iter().map(|c| view! { <TimelineEntry command=c device=device.get_value()/> }).collect_view()}
                 </ol>
             }.into_any(),
@@ -89,15 +80,15 @@ pub fn TimelineEntry(command: Command, device: String) -> impl IntoView {
             }
         })
     };
-    let name = kind_label(command.kind);
+    let name = labels::command(command.kind);
     view! {
         <li class=format!("cp-timeline__entry cp-timeline__entry--{}", command.state.as_str()) aria-label=name>
             <p class="cp-timeline__title">
-                <strong>{name}</strong> {command.app_name.as_ref().map(|name| format!(" {name}"))} " · " {state_label(command.state)}
+                <strong>{name}</strong> {command.app_name.as_ref().map(|name| format!(" {name}"))} " · " {labels::command_state(command.state)}
             </p>
             {command.requested_by.clone().map(|admin| view! {
                 <p class="cp-timeline__by">
-                    "Requested by " {admin} ", your IT department"
+                    {trf(timeline::REQUESTED_BY, &[("admin", &admin)])}
                     {command.reason.clone().map(|reason| format!(": {reason}"))}
                 </p>
             })}
@@ -108,7 +99,7 @@ pub fn TimelineEntry(command: Command, device: String) -> impl IntoView {
                 }).collect_view()}
             </ol>
             {cancellable.then(|| view! {
-                <button class="cp-button" type="button" on:click=cancel disabled=move || busy.get() || !online.get()>"Cancel reset"</button>
+                <button class="cp-button" type="button" on:click=cancel disabled=move || busy.get() || !online.get()>{tr(timeline::CANCEL_RESET)}</button>
             })}
             {move || error.get().map(|e| view! { <p class="cp-alert cp-alert--error" role="alert">{e}</p> })}
         </li>

@@ -1,7 +1,16 @@
 use leptos::prelude::*;
 use portal_types::ActivityEntry;
 
-use crate::{actions::describe, api, format, live::use_live_events, loader::load};
+use crate::{
+    actions::describe,
+    api, format,
+    i18n::{
+        msg::{activity, common},
+        tr, trf,
+    },
+    live::use_live_events,
+    loader::load,
+};
 
 /// Activity: every action the user took, and what became of it.
 #[component]
@@ -13,12 +22,12 @@ pub fn ActivityPage() -> impl IntoView {
     });
     view! {
         <section class="cp-page cp-page--medium">
-            <h1>"Activity"</h1>
+            <h1>{tr(activity::HEADING)}</h1>
             {move || match entries.get() {
-                None => view! { <p class="cp-loading" role="status">"Loading…"</p> }.into_any(),
+                None => view! { <p class="cp-loading" role="status">{tr(common::LOADING)}</p> }.into_any(),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
                 Some(Ok(activity)) => view! {
-                    <ol class="cp-activity" aria-label="Activity">
+                    <ol class="cp-activity" aria-label=tr(activity::HEADING)>
                         {activity.entries.into_iter().map(|entry| view! { <Entry entry/> }).collect_view()}
                     </ol>
                 }.into_any(),
@@ -34,7 +43,7 @@ fn Entry(entry: ActivityEntry) -> impl IntoView {
     view! {
         <li class="cp-activity__entry">
             <time datetime=entry.at.clone()>{format::date_time(&entry.at)}</time>
-            <span>{describe(&entry.action)} {entry.by.map(|admin| format!(" (by {admin}, IT)"))}</span>
+            <span>{describe(&entry.action)} {entry.by.map(|admin| trf(activity::BY_ADMIN, &[("admin", &admin)]))}</span>
             {failed.then(|| view! { <span class="cp-activity__outcome">{entry.outcome.replace('_', " ")}</span> })}
         </li>
     }

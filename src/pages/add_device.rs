@@ -7,8 +7,20 @@ use portal_types::{
 };
 
 use crate::{
-    api, components::field::Field, format, live::use_live_events, loader::load, router::use_router,
-    session::use_session, task,
+    api,
+    components::field::Field,
+    format,
+    i18n::{
+        Msg,
+        msg::{add_device as text, device, devices},
+        tr, trf,
+    },
+    labels,
+    live::use_live_events,
+    loader::load,
+    router::use_router,
+    session::use_session,
+    task,
 };
 
 /// Add device: the rules first, the organisation's terms to accept if it has
@@ -19,10 +31,10 @@ pub fn AddDevicePage() -> impl IntoView {
     let options = load(api::enrollment::options);
     view! {
         <section class="cp-page cp-page--medium">
-            <p class="cp-breadcrumb"><a href="/devices">"My devices"</a></p>
-            <h1>"Add device"</h1>
+            <p class="cp-breadcrumb"><a href="/devices">{tr(devices::MY_DEVICES)}</a></p>
+            <h1>{tr(devices::ADD)}</h1>
             {move || match options.get() {
-                None => view! { <p class="cp-loading" role="status">"Loading what you can add…"</p> }.into_any(),
+                None => view! { <p class="cp-loading" role="status">{tr(text::LOADING)}</p> }.into_any(),
                 Some(Ok(options)) => view! { <Enroll options/> }.into_any(),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
             }}
@@ -37,22 +49,15 @@ fn Enroll(options: EnrollmentOptions) -> impl IntoView {
     let terms = StoredValue::new(options.terms.clone());
     let remaining = options.device_limit.saturating_sub(options.devices_enrolled);
     let summary = match remaining {
-        0 => format!(
-            "You have reached the limit of {} devices. Remove a device you no longer use to add another.",
-            options.device_limit
-        ),
-        1 => "You can add 1 more device.".to_string(),
-        n => format!("You can add {n} more devices."),
+        0 => trf(text::LIMIT_REACHED, &[("limit", &options.device_limit.to_string())]),
+        1 => tr(text::ONE_MORE).to_string(),
+        n => trf(text::MORE, &[("count", &n.to_string())]),
     };
-    let mode = match options.provisioning_mode.as_str() {
-        "office365" => {
-            "Your organisation uses basic device management for Office 365: phones, tablets and Windows PCs."
-        }
-        "hybrid" => {
-            "Your organisation manages devices in the cloud and on premises: phones, tablets and computers, Linux included."
-        }
-        _ => "Your organisation manages devices in the cloud: phones, tablets, Windows PCs and Macs.",
-    };
+    let mode = tr(match options.provisioning_mode.as_str() {
+        "office365" => text::MODE_OFFICE365,
+        "hybrid" => text::MODE_HYBRID,
+        _ => text::MODE_CLOUD,
+    });
     view! {
         <p class="cp-lead">{mode} " " {summary}</p>
         {move || match issued.get() {
@@ -91,12 +96,11 @@ fn TermsPanel(terms: Terms, accepted: RwSignal<bool>) -> impl IntoView {
     };
     view! {
         <div class="cp-terms-panel">
-            <h2 id="terms-heading">"Terms and conditions"</h2>
-            <p>"Read and accept your organisation's terms to enroll a device. Version "
-                {version} ", " {format::date_time(&terms.published_at)} "."</p>
+            <h2 id="terms-heading">{tr(text::TERMS)}</h2>
+            <p>{trf(text::TERMS_LEAD, &[("version", &version.to_string()), ("date", &format::date_time(&terms.published_at))])}</p>
             <div class="cp-terms" tabindex="0" role="region" aria-labelledby="terms-heading" inner_html=terms.html></div>
             {move || error.get().map(|message| view! { <p class="cp-alert cp-alert--error" role="alert">{message}</p> })}
-            <button class="cp-button cp-button--primary" type="button" on:click=accept disabled=move || busy.get()>"Accept"</button>
+            <button class="cp-button cp-button--primary" type="button" on:click=accept disabled=move || busy.get()>{tr(text::ACCEPT)}</button>
         </div>
     }
 }
@@ -171,14 +175,12 @@ fn EnrollForm(
         })}
         <form class="cp-form" on:submit=submit novalidate>
             <fieldset class="cp-field cp-choice cp-choice--stacked">
-                <legend>"How to add it"</legend>
-                <ManagementChoice value=Management::Managed management
-                    hint="Your organisation manages the device: it can lock it, reset it, install apps and check its settings."/>
-                <ManagementChoice value=Management::Registered management
-                    hint="The device gets a certificate to reach work apps. Your organisation cannot manage it, only remove it."/>
+                <legend>{tr(text::HOW)}</legend>
+                <ManagementChoice value=Management::Managed management hint=text::ENROLL_HINT/>
+                <ManagementChoice value=Management::Registered management hint=text::REGISTER_HINT/>
             </fieldset>
             <div class="cp-field">
-                <label for="platform">"Platform"</label>
+                <label for="platform">{tr(device::PLATFORM)}</label>
                 <select id="platform" on:change=move |ev| {
                     if let Some(p) = Platform::parse(&event_target_value(&ev)) { platform.set(p) }
                 }>
@@ -188,43 +190,43 @@ fn EnrollForm(
                 </select>
                 <p class="cp-field__hint">{move || rule().map(|r| rule_text(&r, management.get()))}</p>
             </div>
-            <Field label="Device name" id="device_name" value=device_name errors=field_errors/>
+            <Field label=tr(text::DEVICE_NAME) id="device_name" value=device_name errors=field_errors/>
             <fieldset class="cp-field cp-choice">
-                <legend>"Ownership"</legend>
+                <legend>{tr(device::OWNERSHIP)}</legend>
                 <OwnershipChoice value=Ownership::Corporate ownership allowed=Signal::derive(move || allows(Ownership::Corporate))/>
                 <OwnershipChoice value=Ownership::Personal ownership allowed=Signal::derive(move || allows(Ownership::Personal))/>
             </fieldset>
             <div class="cp-field">
-                <label for="category">"Category"</label>
+                <label for="category">{tr(device::CATEGORY)}</label>
                 <select id="category" on:change=move |ev| category.set(event_target_value(&ev))>
                     {options.categories.into_iter().map(|c| view! { <option value=c.clone()>{c.clone()}</option> }).collect_view()}
                 </select>
             </div>
             <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>
-                {move || match management.get() {
-                    Management::Managed => "Get enrollment code",
-                    Management::Registered => "Get registration code",
-                }}
+                {move || tr(match management.get() {
+                    Management::Managed => text::GET_ENROLLMENT_CODE,
+                    Management::Registered => text::GET_REGISTRATION_CODE,
+                })}
             </button>
         </form>
     }
 }
 
 #[component]
-fn ManagementChoice(value: Management, management: RwSignal<Management>, hint: &'static str) -> impl IntoView {
+fn ManagementChoice(value: Management, management: RwSignal<Management>, hint: Msg) -> impl IntoView {
     let id = format!("management-{}", value.as_str());
     let hint_id = format!("{id}-hint");
-    let label = match value {
-        Management::Managed => "Enroll",
-        Management::Registered => "Register",
-    };
+    let label = tr(match value {
+        Management::Managed => text::ENROLL,
+        Management::Registered => text::REGISTER,
+    });
     view! {
         <div class="cp-choice__option cp-choice__option--described">
             <input type="radio" name="management" id=id.clone() value=value.as_str() aria-describedby=hint_id.clone()
                 prop:checked=move || management.get() == value
                 on:change=move |_| management.set(value)/>
             <label for=id>{label}</label>
-            <p class="cp-field__hint" id=hint_id>{hint}</p>
+            <p class="cp-field__hint" id=hint_id>{tr(hint)}</p>
         </div>
     }
 }
@@ -238,27 +240,31 @@ fn OwnershipChoice(value: Ownership, ownership: RwSignal<Ownership>, allowed: Si
                 prop:checked=move || ownership.get() == value
                 disabled=move || !allowed.get()
                 on:change=move |_| ownership.set(value)/>
-            <label for=id>{value.label()}</label>
+            <label for=id>{labels::ownership(value)}</label>
         </div>
     }
 }
 
 /// The chosen platform's rules in a sentence.
 fn rule_text(rule: &PlatformRule, management: Management) -> String {
-    let name = rule.platform.label();
+    let name = [("platform", rule.platform.label())];
     if management == Management::Registered {
-        return format!("Corporate and personal {name} devices can be registered.");
+        return trf(text::RULE_REGISTER_ANY, &name);
     }
-    let mut text = match (rule.corporate_allowed, rule.personal_allowed) {
-        (true, true) => format!("Corporate and personal {name} devices can be enrolled."),
-        (true, false) => format!("Personal {name} devices are not allowed."),
-        (false, true) => format!("Corporate {name} devices are not allowed."),
-        (false, false) => format!("{name} devices cannot be enrolled."),
-    };
+    let mut sentence = trf(
+        match (rule.corporate_allowed, rule.personal_allowed) {
+            (true, true) => text::RULE_ENROLL_ANY,
+            (true, false) => text::RULE_NO_PERSONAL,
+            (false, true) => text::RULE_NO_CORPORATE,
+            (false, false) => text::RULE_NONE,
+        },
+        &name,
+    );
     if let Some(min) = &rule.min_os_version {
-        text.push_str(&format!(" Requires {name} {min} or later."));
+        sentence.push(' ');
+        sentence.push_str(&trf(text::RULE_MINIMUM, &[name[0], ("version", min)]));
     }
-    text
+    sentence
 }
 
 /// The code, its QR code and command, a countdown, and a wait for the device.
@@ -269,17 +275,10 @@ fn CodePanel(
     issued: RwSignal<Option<(EnrollmentCodeResponse, Management)>>,
 ) -> impl IntoView {
     let (heading, qr, waiting) = match management {
-        Management::Managed => (
-            "Enrollment code",
-            "QR code of the enrollment code",
-            "Waiting for the device to enroll…",
-        ),
-        Management::Registered => (
-            "Registration code",
-            "QR code of the registration code",
-            "Waiting for the device to register…",
-        ),
+        Management::Managed => (text::ENROLLMENT_CODE, text::ENROLLMENT_QR, text::WAITING_ENROLL),
+        Management::Registered => (text::REGISTRATION_CODE, text::REGISTRATION_QR, text::WAITING_REGISTER),
     };
+    let (heading, qr, waiting) = (tr(heading), tr(qr), tr(waiting));
     let router = use_router();
     let live = use_live_events();
     let expires = js_sys::Date::parse(&code.expires_at);
@@ -305,18 +304,18 @@ fn CodePanel(
             <h2>{heading}</h2>
             <p class="cp-code" aria-label=heading>{code.code.clone()}</p>
             <div class="cp-qr" role="img" aria-label=qr inner_html=code.qr_svg></div>
-            <p>"On the device, run the Company Portal agent:"</p>
+            <p>{tr(text::RUN_AGENT)}</p>
             <pre class="cp-command"><code>{code.command}</code></pre>
             {move || match seconds_left() {
                 0 => view! {
-                    <p class="cp-alert cp-alert--error" role="alert">"This code has expired. Get a new code to try again."</p>
+                    <p class="cp-alert cp-alert--error" role="alert">{tr(text::EXPIRED)}</p>
                 }.into_any(),
                 s => view! {
-                    <p class="cp-countdown">"Expires in " <span role="timer">{format!("{}:{:02}", s / 60, s % 60)}</span></p>
+                    <p class="cp-countdown">{tr(text::EXPIRES_IN)} " " <span role="timer">{format!("{}:{:02}", s / 60, s % 60)}</span></p>
                     <p class="cp-waiting" role="status">{waiting}</p>
                 }.into_any(),
             }}
-            <button class="cp-button" type="button" on:click=move |_| issued.set(None)>"Get a new code"</button>
+            <button class="cp-button" type="button" on:click=move |_| issued.set(None)>{tr(text::NEW_CODE)}</button>
         </div>
     }
 }

@@ -8,12 +8,9 @@ use portal_types::{
 
 use crate::{
     api,
-    components::{
-        compliance_badge::ComplianceBadge,
-        field::Field,
-        timeline::{kind_label, state_label},
-    },
+    components::{compliance_badge::ComplianceBadge, field::Field},
     format::date_time,
+    labels,
     loader::load,
     pages::audit_log::AuditTable,
     task,
@@ -62,7 +59,7 @@ fn DeviceView(device: AdminDevice, version: RwSignal<u32>, notice: RwSignal<Opti
         ("Model", d.model.clone()),
         ("Ownership", d.ownership.label().to_string()),
         ("Managed by", d.managed_by.label().to_string()),
-        ("Management", d.management.label().to_string()),
+        ("Management", labels::management(d.management).to_string()),
         (
             "On-premises inventory",
             detail
@@ -144,8 +141,8 @@ fn CommandList(commands: Vec<Command>) -> impl IntoView {
                 <tbody>
                     {commands.into_iter().map(|c| view! {
                         <tr>
-                            <th scope="row">{kind_label(c.kind)} {c.app_name.map(|n| format!(" {n}"))}</th>
-                            <td>{state_label(c.state)}</td>
+                            <th scope="row">{labels::command(c.kind)} {c.app_name.map(|n| format!(" {n}"))}</th>
+                            <td>{labels::command_state(c.state)}</td>
                             <td>{date_time(&c.requested_at)}</td>
                             <td>{c.requested_by.unwrap_or_else(|| "Owner".into())}</td>
                             <td class="cp-admin__wrap">{c.reason.or(c.failure_reason).unwrap_or_default()}</td>

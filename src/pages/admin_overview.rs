@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use portal_types::Overview;
 
-use crate::{api, loader::load};
+use crate::{api, labels, loader::load};
 
 #[component]
 pub fn OverviewPage() -> impl IntoView {
@@ -39,7 +39,7 @@ fn Tallies(overview: Overview) -> impl IntoView {
                 <ul class="cp-overview__list">
                     {overview.compliance.into_iter().map(|c| view! {
                         <li>
-                            <a href=format!("/admin/devices?compliance={}", c.state.as_str())>{c.state.label()}</a>
+                            <a href=format!("/admin/devices?compliance={}", c.state.as_str())>{labels::compliance(c.state)}</a>
                             <span class="cp-overview__count">{c.count}</span>
                         </li>
                     }).collect_view()}

@@ -8,6 +8,7 @@ use crate::{
     api,
     components::compliance_badge::ComplianceBadge,
     format::{date_time, relative_time},
+    labels,
     loader::load,
     router::{encode, follow_in_address, query_pairs},
 };
@@ -200,7 +201,7 @@ pub fn AllDevicesPage() -> impl IntoView {
                     value=Signal::derive(move || filter.with(|f| f.compliance.clone()))
                     set=Callback::new(move |v: String| change(&|f| f.compliance = v.clone()))/>
                 <Choice id="fleet-ownership" label="Ownership" any="Any ownership"
-                    choices=[Ownership::Corporate, Ownership::Personal].iter().map(|o| (o.as_str(), o.label())).collect()
+                    choices=[Ownership::Corporate, Ownership::Personal].iter().map(|o| (o.as_str(), labels::ownership(*o))).collect()
                     value=Signal::derive(move || filter.with(|f| f.ownership.clone()))
                     set=Callback::new(move |v: String| change(&|f| f.ownership = v.clone()))/>
                 <Choice id="fleet-managed-by" label="Managed by" any="Any manager"
@@ -324,7 +325,7 @@ fn FleetRow(device: FleetDevice) -> impl IntoView {
             </td>
             <td>{device.platform.label()}</td>
             <td>{device.os_version}</td>
-            <td>{device.ownership.label()}</td>
+            <td>{labels::ownership(device.ownership)}</td>
             <td><ComplianceBadge state=compliance wiped=device.wiped_at.is_some()/></td>
             <td>{device.managed_by.label()}</td>
             <td><time datetime=device.last_seen.clone() title=date_time(&device.last_seen)>{relative_time(&device.last_seen)}</time></td>

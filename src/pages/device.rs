@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use portal_types::{CertificateInfo, DeviceDetail, ManagedBy, Management};
+use portal_types::{CertificateInfo, DeviceDetail, ManagedBy, Management, Ownership};
 
 use crate::{
     api::{self, ClientError},
@@ -7,6 +7,12 @@ use crate::{
         compliance_badge::ComplianceBadge, device_actions::DeviceActions, device_tabs::DeviceTabs, timeline::Timeline,
     },
     format,
+    i18n::{
+        Msg,
+        msg::{certificate as cert, common, device as text, devices},
+        tr, trf,
+    },
+    labels,
     live::use_live_events,
     loader::load,
 };
@@ -24,13 +30,13 @@ pub fn DevicePage(id: String) -> impl IntoView {
     });
     view! {
         {move || match detail.get() {
-            None => view! { <p class="cp-loading" role="status">"Loading the device…"</p> }.into_any(),
+            None => view! { <p class="cp-loading" role="status">{tr(text::LOADING)}</p> }.into_any(),
             Some(Ok(detail)) => view! { <DeviceView detail/> }.into_any(),
             Some(Err(ClientError::Api { status: 404, .. })) => view! {
                 <section class="cp-page">
-                    <h1>"Device not found"</h1>
-                    <p>"This device is not one of yours, or it has been removed."</p>
-                    <p><a href="/devices">"Go to My devices"</a></p>
+                    <h1>{tr(text::NOT_FOUND)}</h1>
+                    <p>{tr(text::NOT_FOUND_DETAIL)}</p>
+                    <p><a href="/devices">{tr(common::GO_TO_MY_DEVICES)}</a></p>
                 </section>
             }.into_any(),
             Some(Err(error)) => view! {
@@ -49,13 +55,13 @@ fn DeviceView(detail: DeviceDetail) -> impl IntoView {
     let last_check_in = device
         .last_check_in
         .as_deref()
-        .map_or_else(|| "Never".to_string(), format::date_time);
+        .map_or_else(|| tr(common::NEVER).to_string(), format::date_time);
     let reasons = detail.compliance_reasons;
     let compliant = reasons.is_empty();
     let registered = device.management == Management::Registered;
     view! {
         <section class="cp-page">
-            <p class="cp-breadcrumb"><a href="/devices">"My devices"</a></p>
+            <p class="cp-breadcrumb"><a href="/devices">{tr(devices::MY_DEVICES)}</a></p>
             <div class="cp-page__title">
                 <h1>{device.name.clone()}</h1>
                 <ComplianceBadge state=device.compliance wiped removing/>
@@ -63,40 +69,43 @@ fn DeviceView(detail: DeviceDetail) -> impl IntoView {
             // A registered device has no managed apps: its overview is all there is.
             {(!registered).then(|| view! { <DeviceTabs device=id.clone() apps=false/> })}
             <dl class="cp-facts">
-                <Fact label="Platform" value=device.platform.label().to_string()/>
-                <Fact label="Model" value=device.model/>
-                <Fact label="OS version" value=device.os_version/>
-                <Fact label="Ownership" value=device.ownership.label().to_string()/>
-                <Fact label="Category" value=detail.category/>
-                <Fact label="Management" value=device.management.label().to_string()/>
-                {detail.serial_number.map(|serial| view! { <Fact label="Serial number" value=serial/> })}
-                <Fact label=if registered { "Registered" } else { "Enrolled" } value=format::date_time(&detail.enrolled_at)/>
-                <Fact label="Last check-in" value=last_check_in/>
+                <Fact label=text::PLATFORM value=device.platform.label().to_string()/>
+                <Fact label=text::MODEL value=device.model/>
+                <Fact label=text::OS_VERSION value=device.os_version/>
+                <Fact label=text::OWNERSHIP value=labels::ownership(device.ownership).to_string()/>
+                <Fact label=text::CATEGORY value=detail.category/>
+                <Fact label=text::MANAGEMENT value=labels::management(device.management).to_string()/>
+                {detail.serial_number.map(|serial| view! { <Fact label=text::SERIAL_NUMBER value=serial/> })}
+                <Fact label=if registered { text::REGISTERED } else { text::ENROLLED } value=format::date_time(&detail.enrolled_at)/>
+                <Fact label=text::LAST_CHECK_IN value=last_check_in/>
             </dl>
             <p>
                 <a href=format!("/privacy/{}", device.ownership.as_str())>
-                    "What your organisation can see on this " {device.ownership.as_str()} " device"
+                    {tr(match device.ownership {
+                        Ownership::Corporate => text::PRIVACY_CORPORATE,
+                        Ownership::Personal => text::PRIVACY_PERSONAL,
+                    })}
                 </a>
             </p>
 
             {removing.then(|| view! {
                 <p class="cp-alert cp-alert--info">
-                    "Removal pending: corporate apps and data leave this device the next time it connects, then it leaves your list."
+                    {tr(text::REMOVAL_PENDING)}
                 </p>
             })}
-            {device.managed_by.note().map(|note| view! { <p class="cp-device__managed">{note}</p> })}
+            {labels::managed_by_note(device.managed_by).map(|note| view! { <p class="cp-device__managed">{note}</p> })}
             {if device.managed_by == ManagedBy::OnPremises {
                 view! {
                     <p class="cp-alert cp-alert--info">
-                        "Your IT department manages this device with its on-premises tools: the portal shows it but cannot act on it."
+                        {tr(text::ON_PREMISES)}
                     </p>
                 }.into_any()
             } else if registered {
                 view! {
                     <p class="cp-alert cp-alert--info">
-                        "This device is registered, not managed: it reaches work apps with its certificate, and your organisation can only remove it. "
-                        "To have it managed, get an enrollment code in " <a href="/devices/add">"Add device"</a>
-                        " and run " <code>"portal-agent enroll"</code> " on the device: it keeps its certificate."
+                        {tr(text::REGISTERED_NOTE)} " " {tr(text::TO_ENROLL_GET_CODE)} " "
+                        <a href="/devices/add">{tr(devices::ADD)}</a> " " {tr(text::TO_ENROLL_RUN)} " "
+                        <code>"portal-agent enroll"</code> " " {tr(text::TO_ENROLL_KEEPS)}
                     </p>
                     <DeviceActions device=id.clone() name=device.name wiped removing registered lock_not_offered=None/>
                 }.into_any()
@@ -107,29 +116,29 @@ fn DeviceView(detail: DeviceDetail) -> impl IntoView {
                 }.into_any()
             }}
 
-            <h2>"Compliance"</h2>
-            {compliant.then(|| view! { <p>"This device meets your organisation's policies."</p> })}
+            <h2>{tr(text::COMPLIANCE)}</h2>
+            {compliant.then(|| view! { <p>{tr(text::COMPLIANT)}</p> })}
             {detail.compliance_deadline.map(|deadline| view! {
                 <p class="cp-alert cp-alert--warn">
-                    "Fix the problems below by " <strong>{format::date_time(&deadline)}</strong>
-                    " to keep access to work resources."
+                    {tr(text::DEADLINE_BEFORE)} " " <strong>{format::date_time(&deadline)}</strong>
+                    {tr(text::DEADLINE_AFTER)}
                 </p>
             })}
             {(!compliant).then(|| view! {
-                <ul class="cp-reasons" aria-label="Compliance problems">
+                <ul class="cp-reasons" aria-label=tr(text::COMPLIANCE_PROBLEMS)>
                     {reasons.into_iter().map(|reason| view! {
                         <li>
                             <p class="cp-reasons__problem">{reason.problem}</p>
-                            <p>"How to fix: " {reason.fix}</p>
+                            <p>{tr(text::HOW_TO_FIX)} " " {reason.fix}</p>
                         </li>
                     }).collect_view()}
                 </ul>
             })}
 
-            <h2>"Certificate"</h2>
+            <h2>{tr(cert::HEADING)}</h2>
             {match detail.certificate {
                 Some(certificate) => view! { <Certificate certificate/> }.into_any(),
-                None => view! { <p>"No device certificate is on record for this device."</p> }.into_any(),
+                None => view! { <p>{tr(cert::NONE)}</p> }.into_any(),
             }}
         </section>
     }
@@ -138,23 +147,23 @@ fn DeviceView(detail: DeviceDetail) -> impl IntoView {
 #[component]
 fn Certificate(certificate: CertificateInfo) -> impl IntoView {
     let status = match &certificate.revoked_at {
-        Some(at) => format!("Revoked on {}", format::date_time(at)),
-        None => "Valid".to_string(),
+        Some(at) => trf(cert::REVOKED_ON, &[("date", &format::date_time(at))]),
+        None => tr(cert::VALID).to_string(),
     };
     view! {
         <dl class="cp-facts cp-facts--wide">
-            <Fact label="Status" value=status/>
-            <Fact label="Subject" value=certificate.subject/>
-            <Fact label="Issued by" value=certificate.issuer/>
-            <Fact label="Serial number" value=certificate.serial/>
-            <Fact label="SHA-256 fingerprint" value=certificate.fingerprint_sha256/>
-            <Fact label="Issued" value=format::date_time(&certificate.issued_at)/>
-            <Fact label="Expires" value=format::date_time(&certificate.expires_at)/>
+            <Fact label=cert::STATUS value=status/>
+            <Fact label=cert::SUBJECT value=certificate.subject/>
+            <Fact label=cert::ISSUED_BY value=certificate.issuer/>
+            <Fact label=text::SERIAL_NUMBER value=certificate.serial/>
+            <Fact label=cert::FINGERPRINT value=certificate.fingerprint_sha256/>
+            <Fact label=cert::ISSUED value=format::date_time(&certificate.issued_at)/>
+            <Fact label=cert::EXPIRES value=format::date_time(&certificate.expires_at)/>
         </dl>
     }
 }
 
 #[component]
-fn Fact(label: &'static str, value: String) -> impl IntoView {
-    view! { <div><dt>{label}</dt><dd>{value}</dd></div> }
+fn Fact(label: Msg, value: String) -> impl IntoView {
+    view! { <div><dt>{tr(label)}</dt><dd>{value}</dd></div> }
 }

@@ -1,6 +1,16 @@
 use leptos::prelude::*;
 
-use crate::{api, components::device_list::DeviceList, live::use_live_events, loader::load, session::use_session};
+use crate::{
+    api,
+    components::device_list::DeviceList,
+    i18n::{
+        msg::{common, devices},
+        tr,
+    },
+    live::use_live_events,
+    loader::load,
+    session::use_session,
+};
 
 #[component]
 pub fn MyDevicesPage() -> impl IntoView {
@@ -16,21 +26,21 @@ pub fn MyDevicesPage() -> impl IntoView {
     view! {
         <section class="cp-page">
             <div class="cp-page__title">
-                <h1>"My devices"</h1>
+                <h1>{tr(devices::MY_DEVICES)}</h1>
                 // Offline, enrolling waits for the network.
                 {move || if online.get() {
-                    view! { <a class="cp-button cp-button--primary" href="/devices/add">"Add device"</a> }.into_any()
+                    view! { <a class="cp-button cp-button--primary" href="/devices/add">{tr(devices::ADD)}</a> }.into_any()
                 } else {
-                    view! { <button class="cp-button cp-button--primary" type="button" disabled>"Add device"</button> }.into_any()
+                    view! { <button class="cp-button cp-button--primary" type="button" disabled>{tr(devices::ADD)}</button> }.into_any()
                 }}
             </div>
             {move || match devices.get() {
-                None => view! { <p class="cp-loading" role="status">"Loading your devices…"</p> }.into_any(),
+                None => view! { <p class="cp-loading" role="status">{tr(devices::LOADING)}</p> }.into_any(),
                 Some(Ok(devices)) => view! { <DeviceList devices/> }.into_any(),
                 Some(Err(error)) => view! {
                     <div class="cp-alert cp-alert--error" role="alert">
                         <p>{error.to_string()}</p>
-                        <button class="cp-button" type="button" on:click=move |_| retry.update(|n| *n += 1)>"Try again"</button>
+                        <button class="cp-button" type="button" on:click=move |_| retry.update(|n| *n += 1)>{tr(common::TRY_AGAIN)}</button>
                     </div>
                 }.into_any(),
             }}

@@ -7,6 +7,10 @@ use crate::{
     api::{self, ClientError},
     components::field::Field,
     format,
+    i18n::{
+        msg::{common, header, security as text, sign_in},
+        tr, trf,
+    },
     loader::load,
     router::use_router,
     session::use_session,
@@ -24,12 +28,12 @@ pub fn SecurityPage() -> impl IntoView {
     });
     view! {
         <section class="cp-page cp-page--medium">
-            <h1>"Security"</h1>
+            <h1>{tr(header::SECURITY)}</h1>
             {move || match state.get() {
-                None => view! { <p class="cp-loading" role="status">"Loading…"</p> }.into_any(),
+                None => view! { <p class="cp-loading" role="status">{tr(common::LOADING)}</p> }.into_any(),
                 Some(Ok(state)) => view! {
                     <Passkeys passkeys=state.passkeys.clone() offered=state.passkeys_offered totp=state.totp_enabled changed/>
-                    <h2>"Two-step verification"</h2>
+                    <h2>{tr(text::TWO_STEP)}</h2>
                     <TwoStep state changed/>
                 }.into_any(),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
@@ -117,48 +121,48 @@ fn TwoStep(state: SecurityResponse, changed: RwSignal<u32>) -> impl IntoView {
         {move || match (recovery.get(), setup.get(), state.totp_enabled) {
             (Some(codes), _, _) => view! {
                 <div class="cp-code-panel">
-                    <p class="cp-alert cp-alert--info" role="status">"Two-step verification is on. Your other sessions have been signed out."</p>
-                    <h3>"Recovery codes"</h3>
-                    <p>"Keep these somewhere safe. Each one signs you in once if you lose your phone. They are not shown again."</p>
-                    <ul class="cp-recovery-codes" aria-label="Recovery codes">
+                    <p class="cp-alert cp-alert--info" role="status">{tr(text::TWO_STEP_TURNED_ON)}</p>
+                    <h3>{tr(text::RECOVERY_CODES)}</h3>
+                    <p>{tr(text::RECOVERY_CODES_KEEP)}</p>
+                    <ul class="cp-recovery-codes" aria-label=tr(text::RECOVERY_CODES)>
                         {codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}
                     </ul>
                     <button class="cp-button cp-button--primary" type="button" on:click=move |_| changed.update(|c| *c += 1)>
-                        "I have saved these codes"
+                        {tr(text::SAVED_CODES)}
                     </button>
                 </div>
             }.into_any(),
             (None, Some(started), _) => view! {
                 <div class="cp-code-panel">
-                    <p>"Scan this code with your authenticator app (Microsoft Authenticator, Google Authenticator, 1Password, …)."</p>
-                    <div class="cp-qr" role="img" aria-label="QR code for your authenticator app" inner_html=started.qr_svg></div>
-                    <p>"Or enter this key: " <code class="cp-secret">{started.secret}</code></p>
+                    <p>{tr(text::SCAN)}</p>
+                    <div class="cp-qr" role="img" aria-label=tr(text::QR) inner_html=started.qr_svg></div>
+                    <p>{tr(text::OR_KEY)} " " <code class="cp-secret">{started.secret}</code></p>
                     <form class="cp-form" on:submit=on_confirm novalidate>
-                        <Field label="Code" id="code" autocomplete="one-time-code" value=code errors/>
-                        <button class="cp-button cp-button--primary" type="submit">"Turn on"</button>
+                        <Field label=tr(sign_in::CODE) id="code" autocomplete="one-time-code" value=code errors/>
+                        <button class="cp-button cp-button--primary" type="submit">{tr(text::TURN_ON)}</button>
                     </form>
                 </div>
             }.into_any(),
             (None, None, true) => view! {
-                <p>"On. You sign in with your password and a code from your authenticator app. "
-                    {format!("{} recovery codes left.", state.recovery_codes_left)}</p>
+                <p>{tr(text::ON)} " "
+                    {trf(text::CODES_LEFT, &[("count", &state.recovery_codes_left.to_string())])}</p>
                 <form class="cp-form" on:submit=on_disable novalidate>
-                    <Field label="Password" id="password" kind="password" autocomplete="current-password" value=password errors/>
-                    <Field label="Code" id="code" autocomplete="one-time-code" value=code errors/>
-                    <button class="cp-button" type="submit">"Turn off"</button>
+                    <Field label=tr(sign_in::PASSWORD) id="password" kind="password" autocomplete="current-password" value=password errors/>
+                    <Field label=tr(sign_in::CODE) id="code" autocomplete="one-time-code" value=code errors/>
+                    <button class="cp-button" type="submit">{tr(text::TURN_OFF)}</button>
                 </form>
             }.into_any(),
             (None, None, false) => view! {
-                <p>"Off. Add a code from an authenticator app to your password, so a stolen password alone cannot sign in."</p>
+                <p>{tr(text::OFF)}</p>
                 {move || errors.with(|e| e.get("code").map(str::to_owned)).map(|m| view! {
                     <p class="cp-alert cp-alert--error" role="alert">{m}</p>
                 })}
                 <form class="cp-form" on:submit=on_start novalidate>
                     {move || confirming.get().then(|| view! {
-                        <p>"Confirm it is you: enter your password again."</p>
-                        <Field label="Password" id="password" kind="password" autocomplete="current-password" value=password errors/>
+                        <p>{tr(text::CONFIRM)}</p>
+                        <Field label=tr(sign_in::PASSWORD) id="password" kind="password" autocomplete="current-password" value=password errors/>
                     })}
-                    <button class="cp-button cp-button--primary" type="submit">"Set up authenticator app"</button>
+                    <button class="cp-button cp-button--primary" type="submit">{tr(text::SET_UP)}</button>
                 </form>
             }.into_any(),
         }}
@@ -229,41 +233,44 @@ fn Passkeys(passkeys: Vec<PasskeySummary>, offered: bool, totp: bool, changed: R
         change(confirming.get_untracked().flatten());
     };
     view! {
-        <h2>"Passkeys"</h2>
-        <p>"Sign in with your fingerprint, face or device PIN instead of your password and code. A passkey cannot be phished."</p>
-        <ul class="cp-passkeys" aria-label="Passkeys">
+        <h2>{tr(text::PASSKEYS)}</h2>
+        <p>{tr(text::PASSKEYS_LEAD)}</p>
+        <ul class="cp-passkeys" aria-label=tr(text::PASSKEYS)>
             {passkeys.into_iter().map(|p| {
                 let id = p.id.to_string();
-                let used = p.last_used_at.map_or("never used".into(), |at| format!("last used {}", format::relative_time(&at)));
+                let used = p.last_used_at.map_or_else(
+                    || tr(text::NEVER_USED).to_string(),
+                    |at| trf(text::LAST_USED, &[("when", &format::relative_time(&at))]),
+                );
                 view! {
                     <li>
                         <strong>{p.name.clone()}</strong>
-                        <span>{format!("Added {}, {used}", format::date_time(&p.created_at))}</span>
-                        <button class="cp-button" type="button" aria-label=format!("Remove {}", p.name)
-                            on:click=move |_| change(Some(id.clone()))>"Remove"</button>
+                        <span>{trf(text::ADDED, &[("date", &format::date_time(&p.created_at)), ("used", &used)])}</span>
+                        <button class="cp-button" type="button" aria-label=trf(text::REMOVE_NAMED, &[("name", &p.name)])
+                            on:click=move |_| change(Some(id.clone()))>{tr(text::REMOVE)}</button>
                     </li>
                 }
             }).collect_view()}
         </ul>
         {move || confirming.get().map(|pending| view! {
             <form class="cp-form" on:submit=on_confirm novalidate>
-                <p>"Confirm it is you: enter your password again."</p>
-                <Field label="Password" id="passkey-password" kind="password" autocomplete="current-password" value=password errors/>
-                {totp.then(|| view! { <Field label="Code" id="passkey-code" autocomplete="one-time-code" value=code errors/> })}
+                <p>{tr(text::CONFIRM)}</p>
+                <Field label=tr(sign_in::PASSWORD) id="passkey-password" kind="password" autocomplete="current-password" value=password errors/>
+                {totp.then(|| view! { <Field label=tr(sign_in::CODE) id="passkey-code" autocomplete="one-time-code" value=code errors/> })}
                 <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>
-                    {if pending.is_some() { "Remove passkey" } else { "Add a passkey" }}
+                    {tr(if pending.is_some() { text::REMOVE_PASSKEY } else { text::ADD_PASSKEY })}
                 </button>
             </form>
         })}
         {if offered {
             view! {
                 <form class="cp-form" on:submit=on_add novalidate hidden=move || confirming.with(Option::is_some)>
-                    <Field label="Passkey name" id="passkey-name" value=name errors/>
-                    <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>"Add a passkey"</button>
+                    <Field label=tr(text::PASSKEY_NAME) id="passkey-name" value=name errors/>
+                    <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>{tr(text::ADD_PASSKEY)}</button>
                 </form>
             }.into_any()
         } else {
-            view! { <p>"Passkeys need the portal at a domain name; ask your IT help desk."</p> }.into_any()
+            view! { <p>{tr(text::PASSKEYS_NEED_DOMAIN)}</p> }.into_any()
         }}
     }
 }
@@ -281,8 +288,8 @@ fn SignOutEverywhere() -> impl IntoView {
         })
     };
     view! {
-        <h2>"Sessions"</h2>
-        <p>"Signed in on a computer you no longer use? End every session, this one included."</p>
-        <button class="cp-button" type="button" on:click=sign_out>"Sign out everywhere"</button>
+        <h2>{tr(text::SESSIONS)}</h2>
+        <p>{tr(text::SESSIONS_LEAD)}</p>
+        <button class="cp-button" type="button" on:click=sign_out>{tr(text::SIGN_OUT_EVERYWHERE)}</button>
     }
 }

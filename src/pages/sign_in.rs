@@ -4,6 +4,7 @@ use portal_types::{FieldErrors, SignInRequest};
 use crate::{
     api::{self, ClientError},
     components::field::Field,
+    i18n::{msg::sign_in, tr},
     router::use_router,
     session::use_session,
     task,
@@ -14,8 +15,8 @@ pub fn SignInPage() -> impl IntoView {
     let session = use_session();
     // Carried in the address: signing out may have loaded this page anew.
     match query("signed-out").as_deref() {
-        Some("everywhere") => session.notice.set(Some("You have signed out on every device.".into())),
-        Some(_) => session.notice.set(Some("You have signed out.".into())),
+        Some("everywhere") => session.notice.set(Some(tr(sign_in::SIGNED_OUT_EVERYWHERE).into())),
+        Some(_) => session.notice.set(Some(tr(sign_in::SIGNED_OUT).into())),
         None => {}
     }
     let email = RwSignal::new(String::new());
@@ -57,9 +58,9 @@ pub fn SignInPage() -> impl IntoView {
                 Err(ClientError::Api { error, .. }) if error.code.starts_with("second_factor") => {
                     let mut errors = FieldErrors::default();
                     if asks_code.get_untracked() {
-                        errors.add("code", &error.message);
+                        errors.add("code", &api::error_text(&error));
                     } else {
-                        form_error.set(Some(error.message));
+                        form_error.set(Some(api::error_text(&error)));
                     }
                     asks_code.set(true);
                     field_errors.set(errors);
@@ -97,8 +98,8 @@ pub fn SignInPage() -> impl IntoView {
 
     view! {
         <section class="cp-page cp-page--narrow">
-            <h1>"Sign in"</h1>
-            <p class="cp-lead">"Use your work email address and password to manage your devices."</p>
+            <h1>{tr(sign_in::HEADING)}</h1>
+            <p class="cp-lead">{tr(sign_in::LEAD)}</p>
             {move || session.notice.get().map(|notice| view! {
                 <p class="cp-alert cp-alert--info" role="status">{notice}</p>
             })}
@@ -106,17 +107,17 @@ pub fn SignInPage() -> impl IntoView {
                 <p class="cp-alert cp-alert--error" role="alert">{message}</p>
             })}
             <form class="cp-form" on:submit=submit novalidate>
-                <Field label="Email" id="email" kind="email" autocomplete="username webauthn" value=email errors=field_errors/>
-                <Field label="Password" id="password" kind="password" autocomplete="current-password" value=password errors=field_errors/>
+                <Field label=tr(sign_in::EMAIL) id="email" kind="email" autocomplete="username webauthn" value=email errors=field_errors/>
+                <Field label=tr(sign_in::PASSWORD) id="password" kind="password" autocomplete="current-password" value=password errors=field_errors/>
                 <Show when=move || asks_code.get()>
-                    <Field label="Code" id="code" autocomplete="one-time-code" value=code errors=field_errors/>
+                    <Field label=tr(sign_in::CODE) id="code" autocomplete="one-time-code" value=code errors=field_errors/>
                 </Show>
                 <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>
-                    {move || if busy.get() { "Signing in…" } else { "Sign in" }}
+                    {move || tr(if busy.get() { sign_in::SIGNING_IN } else { sign_in::HEADING })}
                 </button>
             </form>
             <button class="cp-button cp-passkey" type="button" on:click=with_passkey disabled=move || busy.get()>
-                "Sign in with a passkey"
+                {tr(sign_in::WITH_PASSKEY)}
             </button>
         </section>
     }

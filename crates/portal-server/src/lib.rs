@@ -21,6 +21,7 @@ pub mod gateway;
 pub mod http;
 pub mod identity;
 pub mod inventory;
+pub mod languages;
 pub mod live;
 pub mod policies;
 pub mod rate_limit;

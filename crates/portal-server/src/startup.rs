@@ -27,6 +27,7 @@ use crate::{
     http::security_headers,
     http::static_files,
     identity::{self, password::PasswordHasher},
+    languages,
     live::{Events, Stopping},
     policies::{Policies, evaluation, rules::Policy},
     rate_limit::{RateLimiter, SignInLimits},
@@ -175,6 +176,7 @@ impl Application {
         let mut router = Router::new()
             .merge(http::api())
             .merge(branding::routes::assets())
+            .merge(languages::routes())
             .with_state(state)
             .merge(static_files::router(&config.dist_dir, config.secure_cookies))
             .layer(middleware::from_fn_with_state(origins.clone(), csrf::protect))

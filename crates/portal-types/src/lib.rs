@@ -20,6 +20,7 @@ pub mod help;
 pub mod ids;
 pub mod inventory;
 pub mod live;
+pub mod messages;
 pub mod policy;
 pub mod terms;
 

@@ -1,0 +1,54 @@
+//! Turns the English catalog (`locales/en.json`) into constants, one per
+//! message: `msg::sign_in::HEADING` is `Msg(index, "Sign in")`. The index is
+//! the key's place in sorted order, which is how the server lays out every
+//! other language's catalog; see `portal_types::messages`.
+
+use std::{collections::BTreeMap, env, fmt::Write, fs, path::Path};
+
+fn main() {
+    let source = "locales/en.json";
+    println!("cargo:rerun-if-changed={source}");
+    let text = fs::read_to_string(source).expect("locales/en.json");
+    let catalog: BTreeMap<String, String> =
+        serde_json::from_str(&text).expect("locales/en.json: a flat object of strings");
+
+    let digest = portal_types::messages::keys_digest(catalog.keys().map(String::as_str));
+    let mut out = format!(
+        "/// The digest of the English keys: see `portal_types::messages`.\npub const KEYS_DIGEST: &str = \"{digest}\";\n"
+    );
+    let mut sections: BTreeMap<&str, Vec<(usize, &str, &str)>> = BTreeMap::new();
+    for (index, (key, english)) in catalog.iter().enumerate() {
+        let (section, name) = key
+            .split_once('.')
+            .unwrap_or_else(|| panic!("{key}: keys are `section.name`"));
+        assert!(
+            [section, name].iter().all(|part| !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')),
+            "{key}: keys are lower-case `section.name`"
+        );
+        sections.entry(section).or_default().push((index, name, english));
+    }
+    for (section, messages) in &sections {
+        writeln!(out, "pub mod {section} {{\n    use crate::i18n::Msg;").unwrap();
+        for (index, name, english) in messages {
+            // The server's own sentence is the English for its error codes.
+            let english = if *section == "error" { "" } else { english };
+            writeln!(
+                out,
+                "    pub const {}: Msg = Msg({index}, {english:?});",
+                name.to_uppercase()
+            )
+            .unwrap();
+        }
+        out.push_str("}\n");
+    }
+    // The server's stable error codes, each with its message: `error.not_found`.
+    out.push_str("/// The message for a server error's stable code.\npub fn error(code: &str) -> Option<Msg> {\n    Some(match code {\n");
+    for (_, name, _) in sections.get("error").into_iter().flatten() {
+        writeln!(out, "        {name:?} => error::{},", name.to_uppercase()).unwrap();
+    }
+    out.push_str("        _ => return None,\n    })\n}\n");
+    fs::write(Path::new(&env::var("OUT_DIR").unwrap()).join("messages.rs"), out).unwrap();
+}

@@ -1,0 +1,195 @@
+//! The portal's message catalogs, served per language (see
+//! `portal_types::messages`): `/locales/index.json` lists the languages,
+//! each named in itself, and `/locales/<tag>.json` is a language's messages
+//! in the order of the English keys, with those keys' digest. English is
+//! built into the portal, so it is listed but has no file.
+
+use std::{collections::BTreeMap, sync::LazyLock};
+
+use axum::{
+    Router,
+    extract::Path,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use portal_types::messages::{keys_digest, placeholders};
+
+/// Every catalog: its tag and its file, English first.
+pub const SOURCES: [(&str, &str); 2] = [
+    ("en", include_str!("../../../../locales/en.json")),
+    ("de", include_str!("../../../../locales/de.json")),
+];
+
+/// A catalog as written: key to text.
+pub type Catalog = BTreeMap<String, String>;
+
+pub fn parse(source: &str) -> Catalog {
+    serde_json::from_str(source).expect("a catalog is a flat object of strings")
+}
+
+/// What is wrong with `catalog` against the English one: keys missing,
+/// keys English does not have, and texts whose placeholders differ.
+pub fn problems(english: &Catalog, catalog: &Catalog) -> Vec<String> {
+    let missing = english
+        .keys()
+        .filter(|k| !catalog.contains_key(*k))
+        .map(|k| format!("missing {k}"));
+    let extra = catalog
+        .keys()
+        .filter(|k| !english.contains_key(*k))
+        .map(|k| format!("not in English: {k}"));
+    let placeholders = english.iter().filter_map(|(key, text)| {
+        let theirs = catalog.get(key)?;
+        let (mut ours, mut theirs) = (placeholders(text), placeholders(theirs));
+        ours.sort_unstable();
+        theirs.sort_unstable();
+        (ours != theirs).then(|| format!("placeholders differ in {key}"))
+    });
+    missing.chain(extra).chain(placeholders).collect()
+}
+
+struct Served {
+    /// Names this build's catalogs, as an entity tag.
+    etag: HeaderValue,
+    index: Vec<u8>,
+    /// Each language but English: its messages in the English keys' order.
+    files: BTreeMap<&'static str, Vec<u8>>,
+}
+
+static SERVED: LazyLock<Served> = LazyLock::new(|| {
+    let english = parse(SOURCES[0].1);
+    let digest = keys_digest(english.keys().map(String::as_str));
+    let mut index = Vec::new();
+    let mut files = BTreeMap::new();
+    for (tag, source) in SOURCES {
+        let catalog = parse(source);
+        let name = catalog.get("language.name").cloned().unwrap_or_else(|| tag.to_string());
+        index.push((tag, name));
+        if tag != "en" {
+            // A message not yet translated shows in English.
+            let texts: Vec<&String> = english
+                .iter()
+                .map(|(key, text)| catalog.get(key).unwrap_or(text))
+                .collect();
+            let file = serde_json::json!({ "tag": tag, "digest": digest, "texts": texts });
+            files.insert(tag, serde_json::to_vec(&file).expect("strings"));
+        }
+    }
+    let sources = SOURCES.iter().map(|(_, source)| *source).collect::<Vec<_>>().concat();
+    Served {
+        etag: HeaderValue::from_str(&format!("\"{}\"", keys_digest([sources.as_str()]))).expect("hex"),
+        index: serde_json::to_vec(&index).expect("strings"),
+        files,
+    }
+});
+
+pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new()
+        .route("/locales/index.json", get(index))
+        .route("/locales/{file}", get(catalog))
+}
+
+async fn index(headers: HeaderMap) -> Response {
+    json(&headers, &SERVED.index)
+}
+
+/// `de.json`. Asked for again at each start (`no-cache`), answered 304
+/// while this build's catalogs are the ones the browser holds.
+async fn catalog(Path(file): Path<String>, headers: HeaderMap) -> Response {
+    match file.strip_suffix(".json").and_then(|tag| SERVED.files.get(tag)) {
+        Some(texts) => json(&headers, texts),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+fn json(request: &HeaderMap, body: &[u8]) -> Response {
+    let etag = &SERVED.etag;
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        (header::ETAG, etag.clone()),
+    ];
+    if request.get(header::IF_NONE_MATCH) == Some(etag) {
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    (headers, body.to_vec()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{fs, path::Path};
+
+    use super::*;
+
+    #[test]
+    fn every_catalog_has_the_english_keys_and_placeholders() {
+        let english = parse(SOURCES[0].1);
+        for (tag, source) in &SOURCES[1..] {
+            assert_eq!(problems(&english, &parse(source)), Vec::<String>::new(), "{tag}");
+        }
+    }
+
+    #[test]
+    fn the_check_finds_what_a_catalog_lacks() {
+        let english = parse(r#"{"a.one": "One {n}", "a.two": "Two"}"#);
+        let other = parse(r#"{"a.one": "Eins", "a.three": "Drei"}"#);
+        assert_eq!(
+            problems(&english, &other),
+            [
+                "missing a.two",
+                "not in English: a.three",
+                "placeholders differ in a.one"
+            ]
+        );
+    }
+
+    /// Each English key is used by the portal: a source file names its
+    /// section (as `msg::section`, or imported) and its constant; an
+    /// `error.<code>` is also used when the server answers with that code.
+    #[test]
+    fn every_message_is_used_by_the_portal() {
+        let sources = rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../src"));
+        assert!(sources.len() > 20, "the portal's sources are where they were");
+        let server = rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+        let unused: Vec<String> = parse(SOURCES[0].1)
+            .into_keys()
+            .filter(|key| {
+                let (section, name) = key.split_once('.').expect("section.name");
+                let constant = format!("::{}", name.to_uppercase());
+                let sent = section == "error" && server.iter().any(|source| source.contains(&format!("\"{name}\"")));
+                !sent
+                    && !sources.iter().any(|source| {
+                        mentions(source, section)
+                            && source.match_indices(&constant).any(|(at, _)| {
+                                !source[at + constant.len()..].starts_with(|c: char| c == '_' || c.is_alphanumeric())
+                            })
+                    })
+            })
+            .collect();
+        assert_eq!(unused, Vec::<String>::new(), "keys no portal source uses");
+    }
+
+    fn mentions(source: &str, section: &str) -> bool {
+        source.match_indices(section).any(|(at, _)| {
+            let before = source[..at].chars().next_back();
+            let after = source[at + section.len()..].chars().next();
+            [before, after]
+                .iter()
+                .all(|c| !c.is_some_and(|c| c == '_' || c.is_alphanumeric()))
+        })
+    }
+
+    fn rust_files(dir: &Path) -> Vec<String> {
+        let mut found = Vec::new();
+        for entry in fs::read_dir(dir).expect("a source folder").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                found.extend(rust_files(&path));
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                found.push(fs::read_to_string(&path).expect("a source file"));
+            }
+        }
+        found
+    }
+}

@@ -1,0 +1,52 @@
+//! The portal's words live in message catalogs, one per language
+//! (`locales/<tag>.json`, flat `"section.name": "text"` objects). English is
+//! built into each bundle; any other language is served by the server as an
+//! array in the order of the English keys, so that the wasm carries no key
+//! names, with the digest of those keys: a bundle and a server built from
+//! different catalogs never mix them up.
+
+/// The digest of the English keys, in their sorted order (FNV-1a, 64 bits).
+pub fn keys_digest<'a>(keys: impl IntoIterator<Item = &'a str>) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for key in keys {
+        for byte in key.bytes().chain([0]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+/// A language tag the server may be asked for: `de`, `pt-BR`.
+pub fn is_language_tag(tag: &str) -> bool {
+    (2..=12).contains(&tag.len()) && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// The `{name}` placeholders of `text`, in order.
+pub fn placeholders(text: &str) -> Vec<&str> {
+    text.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_digest_changes_with_any_key() {
+        let one = keys_digest(["a.b", "c.d"]);
+        assert_eq!(one.len(), 16);
+        assert_eq!(one, keys_digest(["a.b", "c.d"]));
+        assert_ne!(one, keys_digest(["a.b", "c.e"]));
+        assert_ne!(one, keys_digest(["a.bc.d"]));
+    }
+
+    #[test]
+    fn lists_placeholders() {
+        assert_eq!(placeholders("{a} and {b}"), ["a", "b"]);
+        assert!(placeholders("none").is_empty());
+        assert!(is_language_tag("de") && is_language_tag("pt-BR") && !is_language_tag("../x"));
+    }
+}

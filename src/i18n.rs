@@ -1,0 +1,122 @@
+//! The portal's words in the reader's language.
+//!
+//! English is built in: each message is a constant carrying its English text
+//! and its place among the catalog's keys (`msg`, generated from
+//! `locales/en.json`). Another language's catalog is fetched by
+//! `web-app/language.js` while the wasm downloads, as an array in that
+//! order, and taken here before the first paint: no language costs the wasm
+//! a byte. Changing the language under **Language** loads the page again
+//! (`components::language`).
+
+use std::sync::OnceLock;
+
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// One message: its place among the catalog's keys and its English text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Msg(pub u16, pub &'static str);
+
+/// Every message, as constants by section: `msg::sign_in::HEADING`.
+pub mod msg {
+    use super::Msg;
+    include!(concat!(env!("OUT_DIR"), "/messages.rs"));
+}
+
+struct Language {
+    tag: String,
+    /// Messages by index.
+    texts: Vec<&'static str>,
+}
+
+/// Unset: English.
+static LANGUAGE: OnceLock<Language> = OnceLock::new();
+
+/// The message in the reader's language.
+pub fn tr(message: Msg) -> &'static str {
+    LANGUAGE
+        .get()
+        .and_then(|language| language.texts.get(usize::from(message.0)).copied())
+        .unwrap_or(message.1)
+}
+
+/// The message with its `{name}` placeholders filled in.
+pub fn trf(message: Msg, values: &[(&str, &str)]) -> String {
+    let mut parts = tr(message).split('{');
+    let mut out = String::from(parts.next().unwrap_or_default());
+    for part in parts {
+        match part.split_once('}') {
+            Some((name, rest)) => {
+                out.push_str(values.iter().find(|(n, _)| *n == name).map_or("", |(_, value)| value));
+                out.push_str(rest);
+            }
+            None => {
+                out.push('{');
+                out.push_str(part);
+            }
+        }
+    }
+    out
+}
+
+/// The language the portal speaks: `en`, `de`.
+pub fn language() -> &'static str {
+    LANGUAGE.get().map_or("en", |language| &language.tag)
+}
+
+/// The catalog `language.js` is fetching; `None` when the reader's language
+/// is English, and the portal can paint at once.
+pub fn pending() -> Option<JsFuture> {
+    let promise = js_sys::Reflect::get(&js_sys::global(), &"portalLanguage".into()).ok()?;
+    Some(JsFuture::from(promise.dyn_into::<js_sys::Promise>().ok()?))
+}
+
+/// Takes the catalog `language.js` fetched: used when it was made for this
+/// build's keys (its digest), else English stays.
+pub fn receive(catalog: Option<JsValue>) {
+    let field = |catalog: &JsValue, name: &str| js_sys::Reflect::get(catalog, &name.into()).ok();
+    let Some(catalog) =
+        catalog.filter(|c| field(c, "digest").and_then(|d| d.as_string()).as_deref() == Some(msg::KEYS_DIGEST))
+    else {
+        return;
+    };
+    let Some(tag) = field(&catalog, "tag").and_then(|t| t.as_string()) else {
+        return;
+    };
+    let texts = js_sys::Array::from(&field(&catalog, "texts").unwrap_or_default())
+        .iter()
+        // Kept for the page's life: every view borrows them.
+        .map(|text| &*text.as_string().unwrap_or_default().leak())
+        .collect();
+    if let Some(root) = leptos::prelude::document().document_element() {
+        let _ = root.set_attribute("lang", &tag);
+    }
+    let _ = LANGUAGE.set(Language { tag, texts });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Msg, msg, tr, trf};
+
+    #[test]
+    fn english_is_built_in_and_fills_its_placeholders() {
+        assert_eq!(tr(msg::devices::MY_DEVICES), "My devices");
+        let removal = trf(msg::actions::RESET_ERASES, &[("name", "Lost phone")]);
+        assert_eq!(removal, "Reset device erases everything on Lost phone.");
+        // A value not given leaves nothing; a brace that closes nothing stays.
+        assert_eq!(trf(Msg(u16::MAX, "{a}, {b} and {c"), &[("a", "x")]), "x,  and {c");
+    }
+
+    #[test]
+    fn each_message_has_its_own_place() {
+        let mut places = [
+            msg::devices::MY_DEVICES.0,
+            msg::devices::ADD.0,
+            msg::sign_in::HEADING.0,
+            msg::label::LOCK.0,
+        ];
+        places.sort_unstable();
+        assert!(places.windows(2).all(|pair| pair[0] < pair[1]));
+        assert_eq!(msg::KEYS_DIGEST.len(), 16);
+    }
+}
