@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
-import { AGENT_BIN, launchBrowser, newPage, signedIn, signIn, startServer } from "./support.mjs";
+import { AGENT_BIN, launchBrowser, newPage, noSidewaysScrolling, signedIn, signIn, startServer } from "./support.mjs";
 
 const run = promisify(execFile);
 let server;
@@ -82,8 +82,7 @@ test("Ada adds a phone: the rules, a code, the agent enrolls, the page follows t
   await page.getByRole("link", { name: "My devices" }).first().click();
   await page.getByRole("listitem", { name: "Ada's Pixel" }).waitFor();
   assert.equal(await page.locator(".cp-device").count(), 5);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `no sideways scrolling on a phone (overflow ${overflow}px)`);
+  await noSidewaysScrolling(page, "My devices on a phone");
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });

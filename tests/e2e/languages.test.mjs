@@ -4,7 +4,7 @@
 // taken when they were made for this build's keys.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { enrollRunningAgent, launchBrowser, newPage, PASSWORD, startServer, violations } from "./support.mjs";
+import { enrollRunningAgent, launchBrowser, newPage, noSidewaysScrolling, PASSWORD, startServer, violations } from "./support.mjs";
 
 let server;
 let browser;
@@ -22,11 +22,6 @@ after(async () => {
 });
 
 const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true };
-
-async function noSidewaysScrolling(page, where) {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `${where}: no sideways scrolling at 360 px (overflow ${overflow}px)`);
-}
 
 test("with a German browser, Ada locks, resets and removes her lost phone in German at 360 px", async () => {
   const page = await newPage(browser, { ...PHONE, locale: "de-DE" });

@@ -1,5 +1,6 @@
 // Starts the real enrollment API (demo data, fresh SQLite file, the built
 // portal) and headless Chromium for the end-to-end journeys.
+import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -25,6 +26,12 @@ export async function violations(page) {
   return result.violations.flatMap((v) =>
     v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(" ")}: ${n.failureSummary.replace(/\s+/g, " ")}`),
   );
+}
+
+/// Fails when the page scrolls sideways (on a phone's 360 px, say), naming `where`.
+export async function noSidewaysScrolling(page, where) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `${where}: no sideways scrolling (overflow ${overflow}px)`);
 }
 
 /// Presses Tab until `target` (a locator) has the focus: it must be
