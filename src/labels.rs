@@ -1,7 +1,7 @@
 //! The API's values in the reader's words: ownership, management, compliance,
-//! commands and where they stand. (Platforms keep their product names.)
+//! commands and installs and where they stand. (Platforms keep their product names.)
 
-use portal_types::{CommandKind, CommandState, ComplianceState, ManagedBy, Management, Ownership};
+use portal_types::{CommandKind, CommandState, ComplianceState, InstallState, ManagedBy, Management, Ownership};
 
 use crate::i18n::{msg::label, tr};
 
@@ -56,5 +56,15 @@ pub fn command_state(state: CommandState) -> &'static str {
         CommandState::Failed => label::FAILED,
         CommandState::Cancelled => label::CANCELLED,
         CommandState::Expired => label::EXPIRED,
+    })
+}
+
+pub fn install_state(state: InstallState) -> &'static str {
+    tr(match state {
+        InstallState::Pending => label::PENDING,
+        InstallState::Installing => label::INSTALLING,
+        InstallState::Installed => label::INSTALLED,
+        InstallState::Failed => label::FAILED,
+        InstallState::Uninstalling => label::UNINSTALLING,
     })
 }

@@ -1,7 +1,11 @@
 use leptos::prelude::*;
 use portal_types::{AppInstall, InstallState};
 
-use crate::{api, task};
+use crate::{
+    api,
+    i18n::{msg::apps, tr},
+    labels, task,
+};
 
 /// Where an app stands on a device, with Uninstall for an available app
 /// that is installed. `label` names the row: the device, or the app.
@@ -32,12 +36,12 @@ pub fn InstallRow(install: AppInstall, label: String, #[prop(optional)] href: Op
         <li class="cp-install" aria-label=label>
             <div class="cp-install__top">
                 <strong>{name}</strong>
-                <span class=format!("cp-badge cp-badge--{modifier}") role="status">{install.state.label()}</span>
+                <span class=format!("cp-badge cp-badge--{modifier}") role="status">{labels::install_state(install.state)}</span>
             </div>
             {install.reason.map(|reason| view! { <p class="cp-install__reason">{reason}</p> })}
-            {install.required.then(|| view! { <p class="cp-install__note">"Required by your organisation"</p> })}
+            {install.required.then(|| view! { <p class="cp-install__note">{tr(apps::REQUIRED_BY_ORGANISATION)}</p> })}
             {removable.then(|| view! {
-                <button class="cp-button" type="button" on:click=uninstall disabled=move || busy.get()>"Uninstall"</button>
+                <button class="cp-button" type="button" on:click=uninstall disabled=move || busy.get()>{tr(apps::UNINSTALL)}</button>
             })}
             {move || error.get().map(|e| view! { <p class="cp-alert cp-alert--error" role="alert">{e}</p> })}
         </li>

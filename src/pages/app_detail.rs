@@ -4,6 +4,12 @@ use portal_types::{App, AppDetail, AppInstall, Device};
 use crate::{
     api::{self, ClientError},
     components::{app_icon::AppIcon, installs::InstallRow},
+    format,
+    i18n::{
+        msg::{apps, device, devices, header},
+        tr, trf,
+    },
+    labels,
     live::use_live_events,
     loader::load,
     task,
@@ -24,36 +30,31 @@ pub fn AppDetailPage(id: String) -> impl IntoView {
             (Some(Ok(detail)), Some(Ok(devices))) => view! { <AppView detail devices/> }.into_any(),
             (Some(Err(ClientError::Api { status: 404, .. })), _) => view! {
                 <section class="cp-page">
-                    <h1>"App not found"</h1>
-                    <p>"This app is not in the catalog, or it has been retired."</p>
-                    <p><a href="/apps">"Go to Apps"</a></p>
+                    <h1>{tr(apps::NOT_FOUND)}</h1>
+                    <p>{tr(apps::NOT_FOUND_DETAIL)}</p>
+                    <p><a href="/apps">{tr(apps::GO_TO_APPS)}</a></p>
                 </section>
             }.into_any(),
             (Some(Err(error)), _) | (_, Some(Err(error))) => view! {
                 <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p>
             }.into_any(),
-            _ => view! { <p class="cp-loading" role="status">"Loading the app…"</p> }.into_any(),
+            _ => view! { <p class="cp-loading" role="status">{tr(apps::LOADING_APP)}</p> }.into_any(),
         }}
     }
-}
-
-/// `12.3 MB`.
-fn size(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1_048_576.0)
 }
 
 /// Why the app cannot be installed on the device now, if it cannot.
 fn unavailable(app: &App, device: &Device, install: Option<&AppInstall>) -> Option<String> {
     if device.wiped_at.is_some() {
-        Some("This device has been reset".into())
+        Some(tr(apps::DEVICE_RESET).into())
     } else if device.removal_pending {
-        Some("This device is being removed".into())
+        Some(tr(apps::DEVICE_BEING_REMOVED).into())
     } else if !app.supports(device.platform) {
-        Some(format!("Not available for {}", device.platform.label()))
+        Some(trf(apps::NOT_FOR_PLATFORM, &[("platform", device.platform.label())]))
     } else {
         install
             .filter(|i| i.state != portal_types::InstallState::Failed)
-            .map(|i| i.state.label().to_string())
+            .map(|i| labels::install_state(i.state).to_string())
     }
 }
 
@@ -61,12 +62,12 @@ fn unavailable(app: &App, device: &Device, install: Option<&AppInstall>) -> Opti
 fn AppView(detail: AppDetail, devices: Vec<Device>) -> impl IntoView {
     let AppDetail { app, installs } = detail;
     let platforms = app.platforms.iter().map(|p| p.label()).collect::<Vec<_>>().join(", ");
-    let status = if app.required { "Required" } else { "Available" };
+    let status = tr(if app.required { apps::REQUIRED } else { apps::AVAILABLE });
     let install = match app.web_url.clone() {
         Some(url) => view! {
             <p>
-                <a class="cp-button cp-button--primary" href=url target="_blank" rel="noopener noreferrer">"Open"</a>
-                " This is a web app: it opens in your browser, nothing is installed."
+                <a class="cp-button cp-button--primary" href=url target="_blank" rel="noopener noreferrer">{tr(apps::OPEN)}</a>
+                " " {tr(apps::WEB_APP)}
             </p>
         }
         .into_any(),
@@ -76,7 +77,7 @@ fn AppView(detail: AppDetail, devices: Vec<Device>) -> impl IntoView {
         devices
             .iter()
             .find(|d| &d.id == id)
-            .map_or_else(|| "A device".to_string(), |d| d.name.clone())
+            .map_or_else(|| tr(apps::A_DEVICE).to_string(), |d| d.name.clone())
     };
     let rows: Vec<_> = installs
         .into_iter()
@@ -88,7 +89,7 @@ fn AppView(detail: AppDetail, devices: Vec<Device>) -> impl IntoView {
     let has_rows = !rows.is_empty();
     view! {
         <section class="cp-page">
-            <p class="cp-breadcrumb"><a href="/apps">"Apps"</a></p>
+            <p class="cp-breadcrumb"><a href="/apps">{tr(header::APPS)}</a></p>
             <div class="cp-app-title">
                 <AppIcon name=app.name.clone() color=app.icon_color.clone() large=true/>
                 <div>
@@ -99,18 +100,18 @@ fn AppView(detail: AppDetail, devices: Vec<Device>) -> impl IntoView {
             </div>
             <p>{app.description.clone()}</p>
             <dl class="cp-facts">
-                <div><dt>"Version"</dt><dd>{app.version.clone()}</dd></div>
-                {(app.web_url.is_none()).then(|| view! { <div><dt>"Size"</dt><dd>{size(app.size_bytes)}</dd></div> })}
-                <div><dt>"Category"</dt><dd>{app.category.clone()}</dd></div>
-                <div><dt>"Platforms"</dt><dd>{platforms}</dd></div>
+                <div><dt>{tr(apps::VERSION)}</dt><dd>{app.version.clone()}</dd></div>
+                {(app.web_url.is_none()).then(|| view! { <div><dt>{tr(apps::SIZE)}</dt><dd>{format::megabytes(app.size_bytes)}</dd></div> })}
+                <div><dt>{tr(device::CATEGORY)}</dt><dd>{app.category.clone()}</dd></div>
+                <div><dt>{tr(apps::PLATFORMS)}</dt><dd>{platforms}</dd></div>
             </dl>
             {app.required.then(|| view! {
-                <p class="cp-alert cp-alert--info">"Your organisation requires this app: it is installed on your devices that support it, without you doing anything."</p>
+                <p class="cp-alert cp-alert--info">{tr(apps::REQUIRED_NOTE)}</p>
             })}
             {install}
             {has_rows.then(|| view! {
-                <h2>"On your devices"</h2>
-                <ul class="cp-installs" aria-label="On your devices">{rows}</ul>
+                <h2>{tr(apps::ON_YOUR_DEVICES)}</h2>
+                <ul class="cp-installs" aria-label=tr(apps::ON_YOUR_DEVICES)>{rows}</ul>
             })}
         </section>
     }
@@ -146,14 +147,14 @@ fn InstallForm(app: App, devices: Vec<Device>, installs: Vec<AppInstall>) -> imp
     };
     if choices.is_empty() {
         return view! {
-            <p class="cp-empty">"You have no enrolled devices to install it on. " <a href="/devices/add">"Add device"</a></p>
+            <p class="cp-empty">{tr(apps::NO_DEVICES)} " " <a href="/devices/add">{tr(devices::ADD)}</a></p>
         }
         .into_any();
     }
     view! {
         <form class="cp-install-form" on:submit=install>
             <fieldset class="cp-choice cp-choice--stacked">
-                <legend>"Install on"</legend>
+                <legend>{tr(apps::INSTALL_ON)}</legend>
                 {choices.into_iter().map(|(device, reason)| {
                     let id = device.id.to_string();
                     let value = id.clone();
@@ -175,7 +176,7 @@ fn InstallForm(app: App, devices: Vec<Device>, installs: Vec<AppInstall>) -> imp
                 }).collect_view()}
             </fieldset>
             <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get() || selected.get().is_none()>
-                "Install"
+                {tr(apps::INSTALL)}
             </button>
             {move || error.get().map(|e| view! { <p class="cp-alert cp-alert--error" role="alert">{e}</p> })}
         </form>

@@ -4,6 +4,11 @@ use portal_types::{App, Platform, apps::CATEGORIES};
 use crate::{
     api,
     components::app_icon::AppIcon,
+    i18n::{
+        Msg,
+        msg::{apps as text, common, device, header},
+        tr, trf,
+    },
     loader::load,
     router::{encode, query_pairs},
 };
@@ -17,9 +22,9 @@ pub fn AppsPage() -> impl IntoView {
     let devices = load(api::devices::list);
     view! {
         <section class="cp-page">
-            <h1>"Apps"</h1>
+            <h1>{tr(header::APPS)}</h1>
             {move || match devices.get() {
-                None => view! { <p class="cp-loading" role="status">"Loading the catalog…"</p> }.into_any(),
+                None => view! { <p class="cp-loading" role="status">{tr(text::LOADING)}</p> }.into_any(),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
                 Some(Ok(devices)) => {
                     let mut mine: Vec<Platform> = devices
@@ -146,20 +151,20 @@ fn Catalog(mine: Vec<Platform>) -> impl IntoView {
     let browsing = move || search.with(|s| s.trim().is_empty()) && category.get().is_none();
     let heading = move || match category.get() {
         Some(c) => c.to_string(),
-        None if browsing() => "All apps".to_string(),
-        None => "Results".to_string(),
+        None if browsing() => tr(text::ALL_APPS).to_string(),
+        None => tr(text::RESULTS).to_string(),
     };
 
     view! {
         {move || not_offered.get().map(|note| view! { <p class="cp-alert cp-alert--info">{note}</p> })}
         <div class="cp-catalog__filters">
             <div class="cp-field">
-                <label for="app-search">"Search apps"</label>
+                <label for="app-search">{tr(text::SEARCH)}</label>
                 <input
                     id="app-search"
                     type="search"
                     autocomplete="off"
-                    placeholder="Name, publisher or description"
+                    placeholder=tr(text::SEARCH_PLACEHOLDER)
                     prop:value=move || search.get()
                     on:input=move |ev| {
                         search.set(event_target_value(&ev));
@@ -168,7 +173,7 @@ fn Catalog(mine: Vec<Platform>) -> impl IntoView {
                 />
             </div>
             <div class="cp-field">
-                <label for="app-platform">"Platform"</label>
+                <label for="app-platform">{tr(device::PLATFORM)}</label>
                 <select
                     id="app-platform"
                     prop:value=move || platform.get()
@@ -177,27 +182,27 @@ fn Catalog(mine: Vec<Platform>) -> impl IntoView {
                         page.set(1);
                     }
                 >
-                    {move || mine.with_value(|m| !m.is_empty()).then(|| view! { <option value="mine">"My devices' platforms"</option> })}
-                    <option value="">"All platforms"</option>
+                    {move || mine.with_value(|m| !m.is_empty()).then(|| view! { <option value="mine">{tr(text::MY_PLATFORMS)}</option> })}
+                    <option value="">{tr(text::ALL_PLATFORMS)}</option>
                     {Platform::ALL.map(|p| view! { <option value=p.as_str()>{p.label()}</option> })}
                 </select>
             </div>
         </div>
 
         {move || browsing().then(|| view! {
-            <h2>"Featured"</h2>
+            <h2>{tr(text::FEATURED)}</h2>
             {move || match featured.get() {
-                Some(Ok(answer)) if !answer.apps.is_empty() => view! { <AppGrid apps=answer.apps label="Featured apps"/> }.into_any(),
-                Some(Ok(_)) => view! { <p class="cp-empty">"No featured apps for these platforms."</p> }.into_any(),
+                Some(Ok(answer)) if !answer.apps.is_empty() => view! { <AppGrid apps=answer.apps label=text::FEATURED_APPS/> }.into_any(),
+                Some(Ok(_)) => view! { <p class="cp-empty">{tr(text::NO_FEATURED)}</p> }.into_any(),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
-                None => view! { <p class="cp-loading" role="status">"Loading…"</p> }.into_any(),
+                None => view! { <p class="cp-loading" role="status">{tr(common::LOADING)}</p> }.into_any(),
             }}
         })}
 
-        <h2>"Categories"</h2>
-        <div class="cp-chips" role="group" aria-label="Categories">
+        <h2>{tr(text::CATEGORIES)}</h2>
+        <div class="cp-chips" role="group" aria-label=tr(text::CATEGORIES)>
             <button type="button" class="cp-chip" aria-pressed=move || category.get().is_none().to_string()
-                on:click=move |_| { category.set(None); page.set(1); }>"All"</button>
+                on:click=move |_| { category.set(None); page.set(1); }>{tr(text::ALL)}</button>
             {CATEGORIES.map(|c| view! {
                 <button type="button" class="cp-chip" aria-pressed=move || (category.get() == Some(c)).to_string()
                     on:click=move |_| { category.set(Some(c)); page.set(1); }>{c}</button>
@@ -207,35 +212,35 @@ fn Catalog(mine: Vec<Platform>) -> impl IntoView {
         <h2>{heading}</h2>
         <p class="cp-catalog__count" role="status">
             {move || match total.get() {
-                1 => "1 app".to_string(),
-                n => format!("{n} apps"),
+                1 => tr(text::ONE_APP).to_string(),
+                n => trf(text::COUNT, &[("count", &n.to_string())]),
             }}
         </p>
         {move || match results.get() {
             Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
-            None => view! { <p class="cp-loading" role="status">"Loading…"</p> }.into_any(),
+            None => view! { <p class="cp-loading" role="status">{tr(common::LOADING)}</p> }.into_any(),
             Some(Ok(_)) if shown.with(Vec::is_empty) => view! {
-                <p class="cp-empty">"No apps match. Try other words, another category or All platforms."</p>
+                <p class="cp-empty">{tr(text::NO_MATCH)}</p>
             }.into_any(),
-            Some(Ok(_)) => view! { <AppGrid apps=shown.get() label="Apps"/> }.into_any(),
+            Some(Ok(_)) => view! { <AppGrid apps=shown.get() label=header::APPS/> }.into_any(),
         }}
         {move || (shown.with(Vec::len) < total.get() as usize).then(|| view! {
-            <button class="cp-button" type="button" on:click=move |_| page.update(|p| *p += 1)>"Show more"</button>
+            <button class="cp-button" type="button" on:click=move |_| page.update(|p| *p += 1)>{tr(text::SHOW_MORE)}</button>
         })}
     }
 }
 
 #[component]
-fn AppGrid(apps: Vec<App>, label: &'static str) -> impl IntoView {
+fn AppGrid(apps: Vec<App>, label: Msg) -> impl IntoView {
     view! {
-        <ul class="cp-app-grid" aria-label=label>
+        <ul class="cp-app-grid" aria-label=tr(label)>
             {apps.into_iter().map(|app| view! {
                 <li class="cp-app-card">
                     <AppIcon name=app.name.clone() color=app.icon_color/>
                     <div class="cp-app-card__text">
                         <a class="cp-app-card__name" href=format!("/apps/{}", app.id)>{app.name}</a>
                         <span class="cp-app-card__publisher">{app.publisher}</span>
-                        {app.required.then(|| view! { <span class="cp-tag">"Required"</span> })}
+                        {app.required.then(|| view! { <span class="cp-tag">{tr(text::REQUIRED)}</span> })}
                     </div>
                 </li>
             }).collect_view()}

@@ -3,6 +3,10 @@ use leptos::prelude::*;
 use crate::{
     api,
     components::{device_tabs::DeviceTabs, installs::InstallRow},
+    i18n::{
+        msg::{apps as text, device, devices},
+        tr,
+    },
     live::use_live_events,
     loader::load,
 };
@@ -27,28 +31,28 @@ pub fn DeviceAppsPage(id: String) -> impl IntoView {
     });
     view! {
         <section class="cp-page">
-            <p class="cp-breadcrumb"><a href="/devices">"My devices"</a></p>
+            <p class="cp-breadcrumb"><a href="/devices">{tr(devices::MY_DEVICES)}</a></p>
             <h1>{move || match device.get() {
                 Some(Ok(detail)) => detail.device.name,
-                Some(Err(_)) => "Device not found".to_string(),
-                None => "Device".to_string(),
+                Some(Err(_)) => tr(device::NOT_FOUND).to_string(),
+                None => tr(device::TABS).to_string(),
             }}</h1>
             <DeviceTabs device=id apps=true/>
             {move || match apps.get() {
-                None => view! { <p class="cp-loading" role="status">"Loading the device's apps…"</p> }.into_any(),
+                None => view! { <p class="cp-loading" role="status">{tr(text::LOADING_DEVICE_APPS)}</p> }.into_any(),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
                 Some(Ok(apps)) if apps.is_empty() => view! {
-                    <p class="cp-empty">"No managed apps on this device yet. " <a href="/apps">"Browse apps"</a></p>
+                    <p class="cp-empty">{tr(text::NO_MANAGED_APPS)} " " <a href="/apps">{tr(text::BROWSE)}</a></p>
                 }.into_any(),
                 Some(Ok(apps)) => view! {
-                    <ul class="cp-installs" aria-label="Managed apps">
+                    <ul class="cp-installs" aria-label=tr(text::MANAGED_APPS)>
                         {apps.into_iter().map(|install| {
                             let href = format!("/apps/{}", install.app_id);
                             let label = install.app_name.clone();
                             view! { <InstallRow install label href/> }
                         }).collect_view()}
                     </ul>
-                    <p><a href="/apps">"Browse apps"</a></p>
+                    <p><a href="/apps">{tr(text::BROWSE)}</a></p>
                 }.into_any(),
             }}
         </section>

@@ -1,7 +1,15 @@
 use leptos::prelude::*;
 use portal_types::Ownership;
 
-use crate::{api, loader::load};
+use crate::{
+    api,
+    i18n::{
+        Msg,
+        msg::{device, privacy},
+        tr,
+    },
+    loader::load,
+};
 
 /// What the organisation can see and do on a device of each ownership, and
 /// what it can never see: in the portal's own words, with the
@@ -11,73 +19,73 @@ pub fn PrivacyPage(ownership: Ownership) -> impl IntoView {
     let branding = load(api::catalog::branding);
     let statement = move || {
         let url = branding.get()?.ok()?.settings.privacy_url?;
-        Some(view! { <p><a href=url>"Your organisation's privacy statement"</a></p> })
+        Some(view! { <p><a href=url>{tr(privacy::STATEMENT)}</a></p> })
     };
     let corporate = ownership == Ownership::Corporate;
     let current = |on: bool| on.then_some("page");
-    let (sees, does): (&[&str], &[&str]) = if corporate {
+    let (sees, does): (&[Msg], &[Msg]) = if corporate {
         (
             &[
-                "Device name and model",
-                "Operating system and version",
-                "Serial number",
-                "Encryption, passcode and whether the device is jailbroken or rooted",
-                "Free storage",
-                "The apps it manages on the device, and their versions",
-                "When the device last checked in, and its certificate",
+                privacy::DEVICE_NAME_AND_MODEL,
+                privacy::OPERATING_SYSTEM_AND_VERSION,
+                privacy::SERIAL_NUMBER,
+                privacy::SECURITY_SETTINGS,
+                privacy::FREE_STORAGE,
+                privacy::APPS_IT_MANAGES,
+                privacy::LAST_CHECK_IN,
             ],
             &[
-                "Install and remove work apps",
-                "Lock the device",
-                "Reset the device to factory settings, erasing everything on it",
-                "Remove the device, taking its work apps and data off it",
+                privacy::INSTALL_APPS,
+                privacy::LOCK_THE_DEVICE,
+                privacy::RESET_THE_DEVICE,
+                privacy::REMOVE_THE_DEVICE,
             ],
         )
     } else {
         (
             &[
-                "Device name and model",
-                "Operating system and version",
-                "Not its serial number",
-                "Encryption, passcode and whether the device is jailbroken or rooted",
-                "Free storage",
-                "The work apps it manages on the device, and their versions: not your own apps",
-                "When the device last checked in, and its certificate",
+                privacy::DEVICE_NAME_AND_MODEL,
+                privacy::OPERATING_SYSTEM_AND_VERSION,
+                privacy::NOT_ITS_SERIAL_NUMBER,
+                privacy::SECURITY_SETTINGS,
+                privacy::FREE_STORAGE,
+                privacy::WORK_APPS_NOT_YOURS,
+                privacy::LAST_CHECK_IN,
             ],
             &[
-                "Install and remove work apps",
-                "Lock the device",
-                "Remove the device, taking its work apps and data off it; your personal data stays",
+                privacy::INSTALL_APPS,
+                privacy::LOCK_THE_DEVICE,
+                privacy::REMOVE_PERSONAL_DATA_STAYS,
             ],
         )
     };
-    let never: &[&str] = &[
-        "Personal email, messages and call history",
-        "Photos, videos and personal files",
-        "Contacts and personal calendars",
-        "Browsing history",
-        "Passwords",
-        "Where the device is",
-        "Apps you installed yourself",
+    let never: &[Msg] = &[
+        privacy::MESSAGES,
+        privacy::PHOTOS,
+        privacy::CONTACTS,
+        privacy::BROWSING_HISTORY,
+        privacy::PASSWORDS,
+        privacy::WHERE_THE_DEVICE_IS,
+        privacy::OWN_APPS,
     ];
-    let list = |items: &[&'static str], label: &'static str| {
-        view! { <ul class="cp-privacy__list" aria-label=label>{items.iter().map(|i| view! { <li>{*i}</li> }).collect_view()}</ul> }
+    let list = |items: &[Msg], label: Msg| {
+        view! { <ul class="cp-privacy__list" aria-label=tr(label)>{items.iter().map(|i| view! { <li>{tr(*i)}</li> }).collect_view()}</ul> }
     };
     view! {
         <section class="cp-page cp-page--narrow">
-            <h1>"Privacy"</h1>
-            <p>"Your organisation manages your devices through this portal. Here is what that lets it see and do."</p>
+            <h1>{tr(privacy::HEADING)}</h1>
+            <p>{tr(privacy::LEAD)}</p>
             {statement}
-            <nav class="cp-tabs" aria-label="Ownership">
-                <a href="/privacy/corporate" aria-current=current(corporate)>"Corporate device"</a>
-                <a href="/privacy/personal" aria-current=current(!corporate)>"Personal device"</a>
+            <nav class="cp-tabs" aria-label=tr(device::OWNERSHIP)>
+                <a href="/privacy/corporate" aria-current=current(corporate)>{tr(privacy::CORPORATE_DEVICE)}</a>
+                <a href="/privacy/personal" aria-current=current(!corporate)>{tr(privacy::PERSONAL_DEVICE)}</a>
             </nav>
-            <h2>"What your organisation can see"</h2>
-            {list(sees, "What your organisation can see")}
-            <h2>"What your organisation can do"</h2>
-            {list(does, "What your organisation can do")}
-            <h2>"What your organisation can never see"</h2>
-            {list(never, "What your organisation can never see")}
+            <h2>{tr(privacy::CAN_SEE)}</h2>
+            {list(sees, privacy::CAN_SEE)}
+            <h2>{tr(privacy::CAN_DO)}</h2>
+            {list(does, privacy::CAN_DO)}
+            <h2>{tr(privacy::NEVER_SEES)}</h2>
+            {list(never, privacy::NEVER_SEES)}
         </section>
     }
 }

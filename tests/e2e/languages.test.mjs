@@ -45,6 +45,13 @@ test("with a German browser, Ada locks, resets and removes her lost phone in Ger
   await page.getByRole("heading", { name: "Bestätigung in zwei Schritten" }).waitFor();
   await page.getByRole("button", { name: "Überall abmelden" }).waitFor();
   await noSidewaysScrolling(page, "Sicherheit");
+  await page.getByRole("link", { name: "Apps" }).click();
+  await page.getByRole("heading", { name: "Empfohlen" }).waitFor();
+  await page.getByRole("list", { name: "Empfohlene Apps" }).getByRole("link").first().click();
+  // Sizes as German readers write them: 12,3 MB.
+  const size = page.locator("dt", { hasText: "Größe" }).locator("xpath=following-sibling::dd");
+  assert.match(await size.textContent(), /^\d+,\d MB$/);
+  await noSidewaysScrolling(page, "an app's page");
   await page.getByRole("link", { name: "Meine Geräte" }).click();
   await page.getByRole("heading", { name: "Meine Geräte" }).waitFor();
 
