@@ -2,14 +2,13 @@
 //! admin audit log.
 
 use crate::i18n::{
-    Msg,
     msg::{audit, label},
     tr,
 };
 
 /// The action in words: `wipe_requested` → "Reset a device".
 pub fn describe(action: &str) -> String {
-    let known = match action {
+    let message = match action {
         "sign_in" => audit::SIGN_IN,
         "sign_out" => audit::SIGN_OUT,
         "sign_out_everywhere" => audit::SIGN_OUT_EVERYWHERE,
@@ -27,6 +26,7 @@ pub fn describe(action: &str) -> String {
         "terms_accepted" => audit::TERMS_ACCEPTED,
         "terms_published" => audit::TERMS_PUBLISHED,
         "device_enrolled" => audit::DEVICE_ENROLLED,
+        "device_registered" => audit::DEVICE_REGISTERED,
         "device_renamed" => audit::DEVICE_RENAMED,
         "device_removed" => audit::DEVICE_REMOVED,
         "retire_requested" => audit::RETIRE_REQUESTED,
@@ -36,12 +36,13 @@ pub fn describe(action: &str) -> String {
         "gateway_access_refused" => audit::GATEWAY_ACCESS_REFUSED,
         "gateway_app_published" => audit::GATEWAY_APP_PUBLISHED,
         "gateway_app_unpublished" => audit::GATEWAY_APP_UNPUBLISHED,
-        _ => Msg(u16::MAX, ""),
+        _ => return by_command(action),
     };
-    if !known.1.is_empty() {
-        return tr(known).into();
-    }
-    // `lock_completed`, `wipe_cancelled`, ...: the command, then what became of it.
+    tr(message).into()
+}
+
+/// `lock_completed`, `wipe_cancelled`, ...: the command, then what became of it.
+fn by_command(action: &str) -> String {
     match action.split_once('_') {
         Some((kind, result)) => {
             let kind = match kind {
@@ -58,6 +59,7 @@ pub fn describe(action: &str) -> String {
                 "failed" => audit::RESULT_FAILED,
                 "cancelled" => audit::RESULT_CANCELLED,
                 "expired" => audit::RESULT_EXPIRED,
+                "requested" => audit::RESULT_REQUESTED,
                 _ => return format!("{}: {result}", tr(kind)),
             };
             format!("{}: {}", tr(kind), tr(result))

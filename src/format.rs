@@ -12,7 +12,7 @@ pub fn relative_time(rfc3339: &str) -> String {
     let (value, unit) = relative_unit(seconds);
     let options = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&options, &"numeric".into(), &"auto".into());
-    js_sys::Intl::RelativeTimeFormat::new(&js_sys::Array::of1(&crate::i18n::language().into()), &options)
+    js_sys::Intl::RelativeTimeFormat::new(&js_sys::Array::of1(&crate::i18n::locale().into()), &options)
         .format(-value, unit)
         .into()
 }
@@ -40,7 +40,7 @@ pub fn date_time(rfc3339: &str) -> String {
     if date.get_time().is_nan() {
         return rfc3339.to_string();
     }
-    date.to_locale_string(crate::i18n::language(), &JsValue::UNDEFINED)
+    date.to_locale_string(&crate::i18n::locale(), &JsValue::UNDEFINED)
         .into()
 }
 
@@ -54,8 +54,7 @@ pub fn megabytes(bytes: u64) -> String {
     for key in ["minimumFractionDigits", "maximumFractionDigits"] {
         let _ = js_sys::Reflect::set(&options, &key.into(), &1.into());
     }
-    let format =
-        js_sys::Intl::NumberFormat::new(&js_sys::Array::of1(&crate::i18n::language().into()), &options).format();
+    let format = js_sys::Intl::NumberFormat::new(&js_sys::Array::of1(&crate::i18n::locale().into()), &options).format();
     format
         .call1(&JsValue::UNDEFINED, &JsValue::from_f64(bytes as f64 / 1_048_576.0))
         .ok()

@@ -4,9 +4,9 @@
 //! and its place among the catalog's keys (`msg`, generated from
 //! `locales/en.json`). Another language's catalog is fetched by
 //! `web-app/language.js` while the wasm downloads, as an array in that
-//! order, and taken here before the first paint: no language costs the wasm
-//! a byte. Changing the language under **Language** loads the page again
-//! (`components::language`).
+//! order, and taken here before the portal mounts: no language costs the
+//! wasm a byte. `language.js` also keeps a choice made under **Language**
+//! and loads the page again in it.
 
 use std::sync::OnceLock;
 
@@ -62,6 +62,24 @@ pub fn trf(message: Msg, values: &[(&str, &str)]) -> String {
 /// The language the portal speaks: `en`, `de`.
 pub fn language() -> &'static str {
     LANGUAGE.get().map_or("en", |language| &language.tag)
+}
+
+/// The locale `Intl` writes dates and numbers in: the browser's own tag for
+/// the language the portal speaks (`en-GB`, `de-AT`), so that they follow
+/// the reader's region too; else the language alone.
+pub fn locale() -> String {
+    let language = language();
+    leptos::prelude::window()
+        .navigator()
+        .languages()
+        .iter()
+        .filter_map(|tag| tag.as_string())
+        .find(|tag| {
+            tag.split('-')
+                .next()
+                .is_some_and(|primary| primary.eq_ignore_ascii_case(language))
+        })
+        .unwrap_or_else(|| language.to_string())
 }
 
 /// The catalog `language.js` is fetching; `None` when the reader's language

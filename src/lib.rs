@@ -43,8 +43,9 @@ pub fn start<V: leptos::IntoView + 'static>(root: fn() -> V) {
 }
 
 /// Mounts the root, then says so: Sign in's plain page hands over to the
-/// portal's in the same task (`src/pages/sign_in.html`), so nothing is
-/// painted twice, in whichever language.
+/// portal's in the same task (`src/pages/sign_in.html`), so the two are
+/// never on screen together. (The plain page is in English: a reader of
+/// another language sees it turn into theirs.)
 fn mount<V: leptos::IntoView + 'static>(root: fn() -> V) {
     leptos::mount::mount_to_body(root);
     if let Ok(started) = web_sys::Event::new("portal-started") {

@@ -15,13 +15,18 @@
   } catch {
     // Storage refused: the browser's languages alone.
   }
-  const tags = wanted.filter(Boolean).map((tag) => tag.split("-")[0].toLowerCase());
+  const tags = [...new Set(wanted.filter(Boolean).map((tag) => tag.split("-")[0].toLowerCase()))];
+  // Null: English, painted at once (and the page offers Language).
+  self.portalLanguage = null;
   if ((tags[0] ?? "en") !== "en") {
-    // { tag, digest, texts }: the texts in the order of the English keys of `digest`.
+    // { tag, digest, texts }: the texts in the order of the English keys of
+    // `digest`. The portal waits for it before it paints: a server that does
+    // not answer within 3 s leaves it in English rather than blank.
     self.portalLanguage = (async () => {
       for (const tag of tags) {
-        if (tag === "en" || !/^[a-z]{2,3}$/.test(tag)) break;
-        const response = await fetch(`/locales/${tag}.json`).catch(() => null);
+        if (tag === "en") break;
+        if (!/^[a-z]{2,3}$/.test(tag)) continue;
+        const response = await fetch(`/locales/${tag}.json`, { signal: AbortSignal.timeout(3000) }).catch(() => null);
         if (response?.ok) return response.json();
       }
       return null;

@@ -59,8 +59,9 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(lastSeen(event, url.pathname));
   } else if (url.pathname.startsWith("/api/")) {
     return;
-  } else if (request.mode === "navigate" || url.pathname.startsWith("/locales/")) {
-    // A language's messages, like a page: the network's, else the kept ones.
+  } else if (url.pathname.startsWith("/locales/")) {
+    event.respondWith(messages(event, url.pathname));
+  } else if (request.mode === "navigate") {
     event.respondWith(page(event, url.pathname));
   } else if (isFingerprinted(url.pathname) || url.pathname.startsWith("/web-app/")) {
     event.respondWith(asset(request));
@@ -139,10 +140,23 @@ async function page(event, path) {
   }
 }
 
+// A language's messages: the network's, kept; offline, the kept ones, else
+// a failure (the portal then speaks English).
+async function messages(event, path) {
+  const cache = await caches.open(SHELL_CACHE);
+  try {
+    const response = await fetch(event.request);
+    if (response.ok) event.waitUntil(cache.put(path, response.clone()));
+    return response;
+  } catch {
+    return (await cache.match(path)) ?? Response.error();
+  }
+}
+
 async function trimPages(cache) {
   const pages = (await cache.keys()).filter((r) => {
     const path = new URL(r.url).pathname;
-    return !isFingerprinted(path) && !path.startsWith("/web-app/") && !SHELL.includes(path);
+    return !isFingerprinted(path) && !/^\/(web-app|locales)\//.test(path) && !SHELL.includes(path);
   });
   await Promise.all(pages.slice(0, Math.max(0, pages.length - MAX_PAGES)).map((r) => cache.delete(r)));
 }

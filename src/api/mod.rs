@@ -39,10 +39,10 @@ pub enum ClientError {
 }
 
 impl ClientError {
-    /// Per-field messages, when the server gave them.
+    /// Per-field messages in the reader's words, when the server gave them.
     pub fn fields(&self) -> FieldErrors {
         match self {
-            ClientError::Api { error, .. } => error.fields.clone(),
+            ClientError::Api { error, .. } => in_words(error.fields.clone()),
             _ => FieldErrors::default(),
         }
     }
@@ -68,9 +68,23 @@ pub type ClientResult<T> = Result<T, ClientError>;
 /// which may name what it refers to; otherwise the catalog's for its stable
 /// code, where it has one (the wasm carries no English for those).
 pub fn error_text(error: &ApiError) -> String {
-    match msg::error(&error.code) {
-        Some(message) if i18n::language() != "en" => tr(message).into(),
-        _ => error.message.clone(),
+    in_words_or(&error.code, &error.message).into()
+}
+
+/// Per-field messages (the server's, or the portal's own checks made with
+/// the same rules) in the reader's words, as `error_text` does.
+pub fn in_words(mut errors: FieldErrors) -> FieldErrors {
+    for error in &mut errors.0 {
+        error.message = in_words_or(&error.code, &error.message).into();
+    }
+    errors
+}
+
+/// The catalog's words for `code` outside English, else `english`.
+fn in_words_or<'a>(code: &str, english: &'a str) -> &'a str {
+    match msg::error(code) {
+        Some(message) if i18n::language() != "en" => tr(message),
+        _ => english,
     }
 }
 

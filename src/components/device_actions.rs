@@ -6,7 +6,7 @@ use crate::{
     components::field::Field,
     i18n::{
         Msg,
-        msg::{actions as text, label},
+        msg::{actions as text, add_device, label, sign_in},
         tr, trf,
     },
     router::use_router,
@@ -63,7 +63,7 @@ pub fn DeviceActions(
     let failed = move |field: &str, error: api::ClientError| {
         let mut fields = error.fields();
         if fields.is_empty() {
-            fields.add(field, &error.to_string());
+            fields.add(field, "", &error.to_string());
         }
         errors.set(fields);
     };
@@ -161,7 +161,7 @@ pub fn DeviceActions(
     };
     let reauth_fields = move || {
         view! {
-            <Field label=tr(text::PASSWORD) id="password" kind="password" autocomplete="current-password" value=password errors/>
+            <Field label=tr(sign_in::PASSWORD) id="password" kind="password" autocomplete="current-password" value=password errors/>
             <Field label=tr(text::CODE) id="code" autocomplete="one-time-code" value=code errors/>
         }
     };
@@ -194,7 +194,7 @@ pub fn DeviceActions(
         {move || open.get().map(|panel| {
             let body = match panel {
                 Panel::Rename => view! {
-                    <Field label=tr(text::DEVICE_NAME) id="name" value=new_name errors/>
+                    <Field label=tr(add_device::DEVICE_NAME) id="name" value=new_name errors/>
                     <button class="cp-button cp-button--primary" type="submit">{tr(text::SAVE_NAME)}</button>
                 }.into_any(),
                 Panel::Lock => view! {

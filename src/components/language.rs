@@ -11,9 +11,13 @@ use crate::i18n::{
 /// is reached, and keeps a choice for this browser: that costs the wasm nothing.
 #[component]
 pub fn LanguageChoice() -> impl IntoView {
-    view! {
-        <select class="cp-language" aria-label=tr(header::LANGUAGE)>
+    // Pages without `language.js` (the admin console, in English) offer none.
+    if !js_sys::Reflect::has(&js_sys::global(), &"portalLanguage".into()).unwrap_or(false) {
+        return None;
+    }
+    Some(view! {
+        <select class="cp-language" id="language" aria-label=tr(header::LANGUAGE)>
             <option value=i18n::language() selected>{tr(language::NAME)}</option>
         </select>
-    }
+    })
 }

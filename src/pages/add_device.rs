@@ -161,7 +161,7 @@ fn EnrollForm(
             category: category.get_untracked(),
             management: management.get_untracked(),
         };
-        let errors = request.field_errors();
+        let errors = api::in_words(request.field_errors());
         form_error.set(None);
         field_errors.set(errors.clone());
         if errors.is_empty() {

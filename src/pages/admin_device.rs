@@ -230,7 +230,7 @@ fn AdminActions(
                 Err(error) => {
                     let mut fields = error.fields();
                     if fields.is_empty() {
-                        fields.add("password", &error.to_string());
+                        fields.add("password", "", &error.to_string());
                     }
                     errors.set(fields);
                 }

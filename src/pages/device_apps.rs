@@ -35,7 +35,7 @@ pub fn DeviceAppsPage(id: String) -> impl IntoView {
             <h1>{move || match device.get() {
                 Some(Ok(detail)) => detail.device.name,
                 Some(Err(_)) => tr(device::NOT_FOUND).to_string(),
-                None => tr(device::TABS).to_string(),
+                None => tr(device::HEADING).to_string(),
             }}</h1>
             <DeviceTabs device=id apps=true/>
             {move || match apps.get() {

@@ -28,7 +28,7 @@ pub fn PrivacyPage(ownership: Ownership) -> impl IntoView {
             &[
                 privacy::DEVICE_NAME_AND_MODEL,
                 privacy::OPERATING_SYSTEM_AND_VERSION,
-                privacy::SERIAL_NUMBER,
+                device::SERIAL_NUMBER,
                 privacy::SECURITY_SETTINGS,
                 privacy::FREE_STORAGE,
                 privacy::APPS_IT_MANAGES,

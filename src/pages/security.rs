@@ -59,7 +59,7 @@ fn TwoStep(state: SecurityResponse, changed: RwSignal<u32>) -> impl IntoView {
             } else {
                 "code"
             };
-            fields.add(field, &error.to_string());
+            fields.add(field, "", &error.to_string());
         }
         errors.set(fields);
     };
@@ -184,14 +184,14 @@ fn Passkeys(passkeys: Vec<PasskeySummary>, offered: bool, totp: bool, changed: R
     let change = move |remove: Option<String>| {
         errors.set(FieldErrors::default());
         // Checked before the authenticator makes a passkey the server would refuse.
-        if let Some(message) = remove
+        if let Some((code, message)) = remove
             .is_none()
             .then(|| passkey_name_error(&name.get_untracked()))
             .flatten()
         {
             let mut fields = FieldErrors::default();
-            fields.add("passkey-name", message);
-            return errors.set(fields);
+            fields.add("passkey-name", code, message);
+            return errors.set(api::in_words(fields));
         }
         task::run(busy, async move {
             if confirming.get_untracked().is_some() {
@@ -201,7 +201,7 @@ fn Passkeys(passkeys: Vec<PasskeySummary>, offered: bool, totp: bool, changed: R
                 };
                 if let Err(error) = api::auth::reauthenticate(&confirmation).await {
                     let mut fields = FieldErrors::default();
-                    fields.add("passkey-password", &error.to_string());
+                    fields.add("passkey-password", "", &error.to_string());
                     return errors.set(fields);
                 }
                 password.set(String::new());
@@ -218,7 +218,7 @@ fn Passkeys(passkeys: Vec<PasskeySummary>, offered: bool, totp: bool, changed: R
                 }
                 Err(error) => {
                     let mut fields = FieldErrors::default();
-                    fields.add("passkey-name", &error.to_string());
+                    fields.add("passkey-name", "", &error.to_string());
                     errors.set(fields);
                 }
             }

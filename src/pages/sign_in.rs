@@ -58,7 +58,7 @@ pub fn SignInPage() -> impl IntoView {
                 Err(ClientError::Api { error, .. }) if error.code.starts_with("second_factor") => {
                     let mut errors = FieldErrors::default();
                     if asks_code.get_untracked() {
-                        errors.add("code", &api::error_text(&error));
+                        errors.add("code", "", &api::error_text(&error));
                     } else {
                         form_error.set(Some(api::error_text(&error)));
                     }
@@ -88,7 +88,7 @@ pub fn SignInPage() -> impl IntoView {
             password: password.get_untracked(),
             code: asks_code.get_untracked().then(|| code.get_untracked()),
         };
-        let errors = request.field_errors();
+        let errors = api::in_words(request.field_errors());
         form_error.set(None);
         field_errors.set(errors.clone());
         if errors.is_empty() {
@@ -113,7 +113,7 @@ pub fn SignInPage() -> impl IntoView {
                     <Field label=tr(sign_in::CODE) id="code" autocomplete="one-time-code" value=code errors=field_errors/>
                 </Show>
                 <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>
-                    {move || tr(if busy.get() { sign_in::SIGNING_IN } else { sign_in::HEADING })}
+                    {move || tr(if busy.get() { sign_in::SIGNING_IN } else { sign_in::SUBMIT })}
                 </button>
             </form>
             <button class="cp-button cp-passkey" type="button" on:click=with_passkey disabled=move || busy.get()>

@@ -17,7 +17,7 @@ async fn a_fields_message_is_announced_with_its_input_and_its_value_follows_typi
     assert_eq!(input.get_attribute("aria-describedby"), None);
 
     let mut refused = FieldErrors::default();
-    refused.add("name", "Use at most 64 characters.");
+    refused.add("name", "device_name_too_long", "Use at most 64 characters.");
     errors.set(refused);
     leptos::task::tick().await;
     assert_eq!(input.get_attribute("aria-invalid").as_deref(), Some("true"));

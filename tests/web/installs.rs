@@ -38,7 +38,7 @@ async fn each_state_has_its_words_and_colour_and_only_an_installed_optional_app_
     for (state, colour, uninstalls) in expected {
         let root = row(install(state, false)).await;
         let badge = find(&root, ".cp-badge");
-        assert_eq!(badge.text_content().unwrap(), state.label());
+        assert_eq!(badge.text_content().unwrap(), portal::labels::install_state(state));
         assert_eq!(badge.class_name(), format!("cp-badge cp-badge--{colour}"));
         assert_eq!(badge.get_attribute("role").as_deref(), Some("status"));
         assert_eq!(texts(&root, "button") == ["Uninstall"], uninstalls, "{state:?}");

@@ -38,15 +38,6 @@ impl ManagedBy {
         ManagedBy::ALL.into_iter().find(|m| m.as_str() == value)
     }
 
-    /// What an employee reads on their device, where it is not the portal's alone.
-    pub fn note(self) -> Option<&'static str> {
-        match self {
-            ManagedBy::Portal => None,
-            ManagedBy::OnPremises => Some("Managed on premises"),
-            ManagedBy::CoManaged => Some("Co-managed with your on-premises tools"),
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             ManagedBy::Portal => "Portal",
@@ -254,11 +245,15 @@ impl AdminActionRequest {
         let mut errors = crate::FieldErrors::default();
         let reason = self.reason.trim();
         if reason.is_empty() {
-            errors.add("reason", "Say why: the device's owner reads it.");
+            errors.add("reason", "reason_missing", "Say why: the device's owner reads it.");
         } else if reason.chars().count() > MAX_REASON {
-            errors.add("reason", &format!("Say it in at most {MAX_REASON} characters."));
+            errors.add(
+                "reason",
+                "too_long",
+                &format!("Say it in at most {MAX_REASON} characters."),
+            );
         } else if reason.chars().any(|c| c.is_control() && c != '\n') {
-            errors.add("reason", "Use letters, digits and punctuation.");
+            errors.add("reason", "reason_characters", "Use letters, digits and punctuation.");
         }
         errors
     }

@@ -100,16 +100,6 @@ impl InstallState {
         InstallState::Uninstalling,
     ];
 
-    pub fn label(self) -> &'static str {
-        match self {
-            InstallState::Pending => "Pending",
-            InstallState::Installing => "Installing",
-            InstallState::Installed => "Installed",
-            InstallState::Failed => "Failed",
-            InstallState::Uninstalling => "Uninstalling",
-        }
-    }
-
     pub fn as_str(self) -> &'static str {
         match self {
             InstallState::Pending => "pending",
@@ -188,28 +178,36 @@ impl AppInput {
         ] {
             let value = value.trim();
             if value.is_empty() {
-                errors.add(field, "Fill this in.");
+                errors.add(field, "required", "Fill this in.");
             } else if value.chars().count() > max {
-                errors.add(field, &format!("Use at most {max} characters."));
+                errors.add(field, "too_long", &format!("Use at most {max} characters."));
             }
         }
         // The app's address is made of them.
         if !self.name.chars().any(|c| c.is_ascii_alphanumeric()) && errors.get("name").is_none() {
-            errors.add("name", "Use at least one letter or digit from A to Z or 0 to 9.");
+            errors.add(
+                "name",
+                "app_name_characters",
+                "Use at least one letter or digit from A to Z or 0 to 9.",
+            );
         }
         if !CATEGORIES.contains(&self.category.as_str()) {
-            errors.add("category", "Choose one of the catalog's categories.");
+            errors.add(
+                "category",
+                "category_unknown",
+                "Choose one of the catalog's categories.",
+            );
         }
         if self.platforms.is_empty() {
-            errors.add("platforms", "Choose at least one platform.");
+            errors.add("platforms", "platforms_missing", "Choose at least one platform.");
         }
         if let Some(url) = &self.web_url
             && !url.starts_with("https://")
         {
-            errors.add("web_url", "Use an https:// address.");
+            errors.add("web_url", "not_https", "Use an https:// address.");
         }
         match contrast::parse_hex(&self.icon_color) {
-            None => errors.add("icon_color", "Use a colour like #1a73e8."),
+            None => errors.add("icon_color", "colour_invalid", "Use a colour like #1a73e8."),
             Some(rgb) => {
                 let ratio = contrast::contrast_ratio(rgb, contrast::WHITE);
                 if ratio < contrast::AA_TEXT {
@@ -217,6 +215,7 @@ impl AppInput {
                     let tenths = (ratio * 10.0) as u32;
                     errors.add(
                         "icon_color",
+                        "colour_contrast",
                         &format!(
                             "The icon's white initials would be hard to read on this colour (contrast {}.{}:1, \
                              where 4.5:1 is needed). Choose a darker colour.",

@@ -20,12 +20,16 @@ impl SignInRequest {
         let mut errors = FieldErrors::default();
         let email = self.email.trim();
         if email.is_empty() {
-            errors.add("email", "Enter your email address.");
+            errors.add("email", "email_missing", "Enter your email address.");
         } else if !looks_like_email(email) {
-            errors.add("email", "Enter an email address like name@example.com.");
+            errors.add(
+                "email",
+                "email_invalid",
+                "Enter an email address like name@example.com.",
+            );
         }
         if self.password.is_empty() {
-            errors.add("password", "Enter your password.");
+            errors.add("password", "password_missing", "Enter your password.");
         }
         errors
     }
@@ -115,14 +119,17 @@ pub struct PasskeySummary {
 pub const PASSKEY_NAME_MAX: usize = 60;
 
 /// What is wrong with a passkey's name, if anything.
-pub fn passkey_name_error(name: &str) -> Option<&'static str> {
+pub fn passkey_name_error(name: &str) -> Option<(&'static str, &'static str)> {
     let name = name.trim();
     if name.is_empty() {
-        Some("Name the passkey, e.g. Work laptop.")
+        Some(("passkey_name_missing", "Name the passkey, e.g. Work laptop."))
     } else if name.chars().count() > PASSKEY_NAME_MAX {
-        Some("Use at most 60 characters.")
+        Some(("passkey_name_too_long", "Use at most 60 characters."))
     } else if name.chars().any(char::is_control) {
-        Some("Use letters, digits, spaces and punctuation only.")
+        Some((
+            "passkey_name_characters",
+            "Use letters, digits, spaces and punctuation only.",
+        ))
     } else {
         None
     }

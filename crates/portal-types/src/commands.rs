@@ -191,7 +191,7 @@ impl CommandReport {
     pub fn field_errors(&self) -> crate::FieldErrors {
         let mut errors = crate::FieldErrors::default();
         if self.reason.as_ref().is_some_and(|r| r.chars().count() > MAX_REASON) {
-            errors.add("reason", &format!("Use at most {MAX_REASON} characters."));
+            errors.add("reason", "too_long", &format!("Use at most {MAX_REASON} characters."));
         }
         errors
     }

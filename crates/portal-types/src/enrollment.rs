@@ -23,14 +23,18 @@ impl EnrollmentCodeRequest {
         let mut errors = FieldErrors::default();
         let name = self.device_name.trim();
         if name.is_empty() {
-            errors.add("device_name", "Enter a name for the device.");
+            errors.add("device_name", "device_name_missing", "Enter a name for the device.");
         } else if name.chars().count() > 64 {
-            errors.add("device_name", "Use at most 64 characters.");
+            errors.add("device_name", "device_name_too_long", "Use at most 64 characters.");
         } else if name.chars().any(char::is_control) {
-            errors.add("device_name", "Use letters, digits, spaces and punctuation only.");
+            errors.add(
+                "device_name",
+                "device_name_characters",
+                "Use letters, digits, spaces and punctuation only.",
+            );
         }
         if self.category.trim().is_empty() {
-            errors.add("category", "Choose a category.");
+            errors.add("category", "category_missing", "Choose a category.");
         }
         errors
     }
@@ -88,7 +92,11 @@ impl Inventory {
         ];
         for (field, value) in texts {
             if value.is_some_and(|v| v.chars().count() > MAX_INVENTORY_TEXT) {
-                errors.add(field, &format!("Use at most {MAX_INVENTORY_TEXT} characters."));
+                errors.add(
+                    field,
+                    "too_long",
+                    &format!("Use at most {MAX_INVENTORY_TEXT} characters."),
+                );
             }
         }
         errors
@@ -99,12 +107,17 @@ impl CheckInRequest {
     pub fn field_errors(&self) -> FieldErrors {
         let mut errors = self.inventory.field_errors();
         if self.apps.len() > MAX_REPORTED_APPS {
-            errors.add("apps", &format!("Report at most {MAX_REPORTED_APPS} apps."));
+            errors.add(
+                "apps",
+                "too_many_apps",
+                &format!("Report at most {MAX_REPORTED_APPS} apps."),
+            );
         }
         let too_long = |t: &String| t.is_empty() || t.chars().count() > MAX_INVENTORY_TEXT;
         if self.apps.iter().any(|a| too_long(&a.app_id) || too_long(&a.version)) {
             errors.add(
                 "apps",
+                "app_invalid",
                 &format!("Each app needs an id and a version of at most {MAX_INVENTORY_TEXT} characters."),
             );
         }

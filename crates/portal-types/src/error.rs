@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 pub struct FieldError {
     /// The request field, e.g. `email`.
     pub field: String,
+    /// Stable machine-readable code of the rule, e.g. `email_invalid`: the
+    /// portal says it in the reader's language.
+    pub code: String,
     pub message: String,
 }
 
@@ -17,9 +20,11 @@ pub struct FieldError {
 pub struct FieldErrors(pub Vec<FieldError>);
 
 impl FieldErrors {
-    pub fn add(&mut self, field: &str, message: &str) {
+    /// `code` names the rule `field` broke; `message` says it in English.
+    pub fn add(&mut self, field: &str, code: &str, message: &str) {
         self.0.push(FieldError {
             field: field.into(),
+            code: code.into(),
             message: message.into(),
         });
     }

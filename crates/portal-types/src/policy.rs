@@ -55,12 +55,17 @@ impl PolicySettings {
         if !(1..=Self::MAX_DEVICE_LIMIT).contains(&self.device_limit) {
             errors.add(
                 "device_limit",
+                "out_of_range",
                 &format!("Use a number from 1 to {}.", Self::MAX_DEVICE_LIMIT),
             );
         }
         for (i, rule) in self.platforms.iter().enumerate() {
             if self.platforms[..i].iter().any(|r| r.platform == rule.platform) {
-                errors.add(rule.platform.as_str(), "Each platform appears once.");
+                errors.add(
+                    rule.platform.as_str(),
+                    "platform_repeated",
+                    "Each platform appears once.",
+                );
             }
             for (part, version) in [
                 ("min_enroll_os", &rule.min_enroll_os),
@@ -71,6 +76,7 @@ impl PolicySettings {
                 {
                     errors.add(
                         &format!("{}.{part}", rule.platform.as_str()),
+                        "version_invalid",
                         "Use a version such as 14 or 10.0.19045: digits and dots.",
                     );
                 }
@@ -79,12 +85,14 @@ impl PolicySettings {
         if self.grace_period_hours > Self::MAX_GRACE_PERIOD_HOURS {
             errors.add(
                 "grace_period_hours",
+                "out_of_range",
                 &format!("Use at most {} hours (90 days).", Self::MAX_GRACE_PERIOD_HOURS),
             );
         }
         if !(1..=Self::MAX_CHECK_IN_DAYS).contains(&self.check_in_days) {
             errors.add(
                 "check_in_days",
+                "out_of_range",
                 &format!("Use a number of days from 1 to {}.", Self::MAX_CHECK_IN_DAYS),
             );
         }

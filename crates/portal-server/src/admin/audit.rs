@@ -79,13 +79,17 @@ impl AuditParams {
                 .as_ref()
                 .is_some_and(|v| v.chars().count() > 200 || v.chars().any(char::is_control))
             {
-                errors.add(field, "Use at most 200 letters, digits and punctuation.");
+                errors.add(
+                    field,
+                    "search_characters",
+                    "Use at most 200 letters, digits and punctuation.",
+                );
             }
         }
         let device = text(self.device).and_then(|id| {
             let parsed = uuid::Uuid::try_parse(&id).ok().map(DeviceId);
             if parsed.is_none() {
-                errors.add("device", "Use a device's id, as its page shows it.");
+                errors.add("device", "device_invalid", "Use a device's id, as its page shows it.");
             }
             parsed
         });
@@ -93,7 +97,11 @@ impl AuditParams {
             text(value).and_then(|v| {
                 let at = moment(&v, end);
                 if at.is_none() {
-                    errors.add(field, "Use a day (2026-12-01) or a time (2026-12-01T09:00:00Z).");
+                    errors.add(
+                        field,
+                        "time_invalid",
+                        "Use a day (2026-12-01) or a time (2026-12-01T09:00:00Z).",
+                    );
                 }
                 at
             })
@@ -103,12 +111,12 @@ impl AuditParams {
         if let (Some(from), Some(to)) = (from, to)
             && from >= to
         {
-            errors.add("to", "End after the start.");
+            errors.add("to", "range_invalid", "End after the start.");
         }
         let before = text(self.before).and_then(|b| {
             let parsed = b.parse::<i64>().ok().filter(|n| *n > 0);
             if parsed.is_none() {
-                errors.add("before", "Use the next of the page before.");
+                errors.add("before", "page_place_invalid", "Use the next of the page before.");
             }
             parsed
         });
@@ -116,7 +124,11 @@ impl AuditParams {
             None => DEFAULT_PAGE,
             Some(Ok(n)) if (1..=MAX_AUDIT_PAGE).contains(&n) => n,
             Some(_) => {
-                errors.add("per_page", &format!("Use a whole number from 1 to {MAX_AUDIT_PAGE}."));
+                errors.add(
+                    "per_page",
+                    "out_of_range",
+                    &format!("Use a whole number from 1 to {MAX_AUDIT_PAGE}."),
+                );
                 DEFAULT_PAGE
             }
         };

@@ -110,7 +110,11 @@ fn list<T>(errors: &mut FieldErrors, field: &str, value: Option<&str>, parse: im
         match parse(name) {
             Some(value) => parsed.push(value),
             None => {
-                errors.add(field, &format!("Unknown {} {name:?}.", field.replace('_', " ")));
+                errors.add(
+                    field,
+                    "value_unknown",
+                    &format!("Unknown {} {name:?}.", field.replace('_', " ")),
+                );
                 break;
             }
         }
@@ -123,10 +127,10 @@ impl FleetParams {
         let mut errors = FieldErrors::default();
         let search = self.q.map(|q| q.trim().to_string()).filter(|q| !q.is_empty());
         if search.as_ref().is_some_and(|q| q.chars().count() > 100) {
-            errors.add("q", "Search with at most 100 characters.");
+            errors.add("q", "too_long", "Search with at most 100 characters.");
         } else if search.as_ref().is_some_and(|q| q.chars().any(char::is_control)) {
             // PostgreSQL's text holds no NUL.
-            errors.add("q", "Search with letters, digits and punctuation.");
+            errors.add("q", "search_characters", "Search with letters, digits and punctuation.");
         }
         let platforms = list(&mut errors, "platform", self.platform.as_deref(), Platform::parse);
         let compliance = list(
@@ -139,7 +143,7 @@ impl FleetParams {
         let ownership = match self.ownership.as_deref().filter(|o| !o.is_empty()) {
             None => None,
             Some(name) => Ownership::parse(name).or_else(|| {
-                errors.add("ownership", "Use corporate or personal.");
+                errors.add("ownership", "value_unknown", "Use corporate or personal.");
                 None
             }),
         };
@@ -151,7 +155,7 @@ impl FleetParams {
             None => None,
             Some(Ok(n)) if (1..=max).contains(&n) => Some(n),
             Some(_) => {
-                errors.add(field, &format!("Use a whole number from 1 to {max}."));
+                errors.add(field, "out_of_range", &format!("Use a whole number from 1 to {max}."));
                 None
             }
         };
@@ -163,6 +167,7 @@ impl FleetParams {
             Some(name) => FleetSort::parse(name).unwrap_or_else(|| {
                 errors.add(
                     "sort",
+                    "value_unknown",
                     "Sort on name, user, platform, os_version, ownership, compliance or last_seen.",
                 );
                 FleetSort::Name
@@ -172,7 +177,7 @@ impl FleetParams {
             None | Some("") | Some("asc") => false,
             Some("desc") => true,
             Some(_) => {
-                errors.add("order", "Use asc or desc.");
+                errors.add("order", "value_unknown", "Use asc or desc.");
                 false
             }
         };
@@ -185,6 +190,7 @@ impl FleetParams {
                     None => {
                         errors.add(
                             "after",
+                            "page_place_invalid",
                             "This page's place is not one of this order's: start from the first page.",
                         );
                         None

@@ -8,8 +8,8 @@ use axum::{
     Json, Router,
     body::Bytes,
     extract::{ConnectInfo, DefaultBodyLimit, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
+    http::{HeaderMap, StatusCode, header},
+    response::Response,
     routing::get,
 };
 use portal_types::{ApiError, Branding, BrandingChange, FieldErrors};
@@ -19,7 +19,10 @@ use super::{logo, rules};
 use crate::{
     admin::admin_only,
     db::{AuditEvent, LogoChange},
-    http::error::{ApiJson, AppError},
+    http::{
+        error::{ApiJson, AppError},
+        revalidated::revalidated,
+    },
     identity::session::CurrentUser,
     state::AppState,
 };
@@ -172,7 +175,7 @@ async fn upload_logo(
         .map_err(|error| AppError::Internal(error.into()))?;
     let png = accepted.map_err(|why| {
         let mut errors = FieldErrors::default();
-        errors.add("logo", &why);
+        errors.add("logo", "logo_invalid", &why);
         AppError::InvalidInput(errors)
     })?;
     let change = unchanged(&state).await?;
@@ -199,25 +202,7 @@ async fn remove_logo(
 /// Asked for again on every page load (cheap: answered from memory, 304
 /// when unchanged), so that a new version shows at the next one.
 fn versioned(version: u32, headers: &HeaderMap, content_type: &'static str, body: Vec<u8>) -> Response {
-    let etag = format!("\"v{version}\"");
-    let fresh = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag));
-    let tag = HeaderValue::from_str(&etag).expect("an ASCII tag");
-    let cache = (header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    if fresh {
-        return (StatusCode::NOT_MODIFIED, [(header::ETAG, tag), cache]).into_response();
-    }
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (header::ETAG, tag),
-            cache,
-        ],
-        body,
-    )
-        .into_response()
+    revalidated(&format!("\"v{version}\""), headers, content_type, body)
 }
 
 async fn style_sheet(State(state): State<AppState>, headers: HeaderMap) -> Response {

@@ -25,11 +25,12 @@ pub fn errors(settings: &BrandingSettings) -> FieldErrors {
     if too_long(organisation, MAX_ORGANISATION) || organisation.chars().any(char::is_control) {
         errors.add(
             "organisation",
+            "too_long",
             &format!("Use at most {MAX_ORGANISATION} characters, on one line."),
         );
     }
     if let Some(why) = palette::refusal(settings.color.trim()) {
-        errors.add("color", &why);
+        errors.add("color", "colour_invalid", &why);
     }
     if settings
         .privacy_url
@@ -38,13 +39,18 @@ pub fn errors(settings: &BrandingSettings) -> FieldErrors {
     {
         errors.add(
             "privacy_url",
+            "not_https",
             "The privacy statement's address must start with https://, for example https://example.com/privacy.",
         );
     }
     let desk = &settings.help_desk;
     let name = desk.name.trim();
     if name.is_empty() || too_long(name, 80) {
-        errors.add("help_desk.name", "Name the help desk, in at most 80 characters.");
+        errors.add(
+            "help_desk.name",
+            "help_desk_name_invalid",
+            "Name the help desk, in at most 80 characters.",
+        );
     }
     fn filled(field: &Option<String>) -> Option<&str> {
         field.as_deref().map(str::trim).filter(|v| !v.is_empty())
@@ -56,6 +62,7 @@ pub fn errors(settings: &BrandingSettings) -> FieldErrors {
     {
         errors.add(
             "help_desk.phone",
+            "phone_invalid",
             "Write a phone number with digits, spaces and + - ( ) only.",
         );
     }
@@ -68,14 +75,23 @@ pub fn errors(settings: &BrandingSettings) -> FieldErrors {
     {
         errors.add(
             "help_desk.email",
+            "email_invalid",
             "Write an email address, for example help@example.com.",
         );
     }
     if filled(&desk.website).is_some_and(|w| !is_https(w)) {
-        errors.add("help_desk.website", "The help desk's website must start with https://.");
+        errors.add(
+            "help_desk.website",
+            "not_https",
+            "The help desk's website must start with https://.",
+        );
     }
     if filled(&desk.note).is_some_and(|n| too_long(n, MAX_NOTE)) {
-        errors.add("help_desk.note", &format!("Use at most {MAX_NOTE} characters."));
+        errors.add(
+            "help_desk.note",
+            "too_long",
+            &format!("Use at most {MAX_NOTE} characters."),
+        );
     }
     errors
 }

@@ -62,7 +62,7 @@ async fn required_reach(
     {
         let Some(platform) = Platform::parse(name) else {
             let mut errors = FieldErrors::default();
-            errors.add("platforms", &format!("Unknown platform {name:?}."));
+            errors.add("platforms", "platform_unknown", &format!("Unknown platform {name:?}."));
             return Err(AppError::InvalidInput(errors));
         };
         platforms.push(platform);

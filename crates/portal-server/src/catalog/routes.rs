@@ -59,11 +59,15 @@ impl CatalogParams {
         let mut errors = FieldErrors::default();
         let search = self.q.map(|q| q.trim().to_string()).filter(|q| !q.is_empty());
         if search.as_ref().is_some_and(|q| q.chars().count() > 100) {
-            errors.add("q", "Search with at most 100 characters.");
+            errors.add("q", "too_long", "Search with at most 100 characters.");
         }
         let category = self.category.filter(|c| !c.is_empty());
         if category.as_deref().is_some_and(|c| !CATEGORIES.contains(&c)) {
-            errors.add("category", "Choose one of the catalog's categories.");
+            errors.add(
+                "category",
+                "category_unknown",
+                "Choose one of the catalog's categories.",
+            );
         }
         let mut platforms = Vec::new();
         for name in self
@@ -75,7 +79,7 @@ impl CatalogParams {
             match Platform::parse(name) {
                 Some(platform) => platforms.push(platform),
                 None => {
-                    errors.add("platform", &format!("Unknown platform {name:?}."));
+                    errors.add("platform", "platform_unknown", &format!("Unknown platform {name:?}."));
                     break;
                 }
             }
@@ -85,7 +89,7 @@ impl CatalogParams {
             Some("true") => Some(true),
             Some("false") => Some(false),
             Some(_) => {
-                errors.add("featured", "Use true or false.");
+                errors.add("featured", "boolean_invalid", "Use true or false.");
                 None
             }
         };
@@ -97,7 +101,7 @@ impl CatalogParams {
             None => default,
             Some(Ok(n)) if (1..=max).contains(&n) => n,
             Some(_) => {
-                errors.add(field, &format!("Use a whole number from 1 to {max}."));
+                errors.add(field, "out_of_range", &format!("Use a whole number from 1 to {max}."));
                 default
             }
         };

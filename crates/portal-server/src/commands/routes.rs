@@ -177,14 +177,22 @@ async fn lock(
         .as_ref()
         .is_some_and(|m| m.chars().count() > 200 || m.chars().any(char::is_control))
     {
-        errors.add("message", "Use at most 200 characters, on one line.");
+        errors.add(
+            "message",
+            "lock_message_invalid",
+            "Use at most 200 characters, on one line.",
+        );
     }
     if phone.as_ref().is_some_and(|p| {
         p.len() > 30
             || !p.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
             || !p.chars().any(|c| c.is_ascii_digit())
     }) {
-        errors.add("phone", "Enter a phone number: digits, spaces, + - ( ) only.");
+        errors.add(
+            "phone",
+            "phone_invalid",
+            "Enter a phone number: digits, spaces, + - ( ) only.",
+        );
     }
     if !errors.is_empty() {
         return Err(AppError::InvalidInput(errors));
@@ -315,9 +323,9 @@ async fn rename(
         category: "-".into(),
         management: portal_types::Management::Managed,
     };
-    if let Some(message) = check.field_errors().get("device_name") {
+    if let Some(problem) = check.field_errors().0.into_iter().find(|e| e.field == "device_name") {
         let mut errors = FieldErrors::default();
-        errors.add("name", message);
+        errors.add("name", &problem.code, &problem.message);
         return Err(AppError::InvalidInput(errors));
     }
     let event = audit_event(&caller, client, "device_renamed", device, state.clock.now());
@@ -399,7 +407,11 @@ pub(crate) async fn check_typed_name(state: &AppState, requested: &Requested, ty
         .ok_or(AppError::NotFound)?;
     if typed.trim() != detail.device.name {
         let mut errors = FieldErrors::default();
-        errors.add("device_name", "Type the device's name exactly as it is shown.");
+        errors.add(
+            "device_name",
+            "device_name_mismatch",
+            "Type the device's name exactly as it is shown.",
+        );
         return Err(AppError::InvalidInput(errors));
     }
     Ok(())

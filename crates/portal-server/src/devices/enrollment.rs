@@ -106,7 +106,7 @@ async fn create_code(
     let policy = state.policies.current();
     let mut errors = request.field_errors();
     if errors.get("category").is_none() && !policy.categories.iter().any(|c| c == request.category.trim()) {
-        errors.add("category", "Choose one of the listed categories.");
+        errors.add("category", "category_unknown", "Choose one of the listed categories.");
     }
     if !errors.is_empty() {
         return Err(AppError::InvalidInput(errors));

@@ -14,13 +14,21 @@ pub fn errors(app: &PublishedApp) -> FieldErrors {
     let mut errors = FieldErrors::default();
     let name = app.name.trim();
     if name.is_empty() {
-        errors.add("name", "Enter the app's name.");
+        errors.add("name", "required", "Enter the app's name.");
     } else if name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
-        errors.add("name", &format!("Use one line of at most {MAX_NAME} characters."));
+        errors.add(
+            "name",
+            "too_long",
+            &format!("Use one line of at most {MAX_NAME} characters."),
+        );
     }
     let prefix = &app.prefix;
     if !prefix.starts_with('/') || !prefix.ends_with('/') || prefix.len() < 3 {
-        errors.add("prefix", "Use a path that begins and ends with /, such as /expenses/.");
+        errors.add(
+            "prefix",
+            "prefix_invalid",
+            "Use a path that begins and ends with /, such as /expenses/.",
+        );
     } else if prefix.starts_with(GATEWAY_PATHS)
         || prefix.contains("//")
         || prefix.split('/').any(|part| part == "." || part == "..")
@@ -30,12 +38,14 @@ pub fn errors(app: &PublishedApp) -> FieldErrors {
     {
         errors.add(
             "prefix",
+            "prefix_invalid",
             "Use letters, digits, - . _ ~ between slashes (not /.portal/, kept by the gateway).",
         );
     }
     if upstream(&app.upstream).is_none() {
         errors.add(
             "upstream",
+            "upstream_invalid",
             "Use an http:// or https:// address without a user, a query or a fragment.",
         );
     }

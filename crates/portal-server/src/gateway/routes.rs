@@ -75,10 +75,14 @@ async fn handoff(
     let mut errors = FieldErrors::default();
     let back = on_gateway(gateway, &query.to);
     if back.is_none() {
-        errors.add("to", "Only the gateway's own addresses can be opened from here.");
+        errors.add(
+            "to",
+            "address_not_gateway",
+            "Only the gateway's own addresses can be opened from here.",
+        );
     }
     if query.state.len() != 64 || !query.state.bytes().all(|b| b.is_ascii_hexdigit()) {
-        errors.add("state", "The gateway's state is missing.");
+        errors.add("state", "state_missing", "The gateway's state is missing.");
     }
     let Some(back) = back.filter(|_| errors.is_empty()) else {
         return Err(AppError::InvalidInput(errors));

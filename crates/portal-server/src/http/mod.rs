@@ -10,6 +10,7 @@ mod health;
 mod help;
 mod openapi;
 pub mod origins;
+pub mod revalidated;
 pub mod security_headers;
 pub mod static_files;
 

@@ -267,9 +267,9 @@ async fn add_passkey(
     let now = state.clock.now();
     caller.require_fresh(now)?;
     let webauthn = webauthn(&state)?;
-    if let Some(message) = passkey_name_error(&request.name) {
+    if let Some((code, message)) = passkey_name_error(&request.name) {
         let mut errors = portal_types::FieldErrors::default();
-        errors.add("name", message);
+        errors.add("name", code, message);
         return Err(AppError::InvalidInput(errors));
     }
     let registration: PasskeyRegistration = take(

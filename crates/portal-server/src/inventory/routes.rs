@@ -152,7 +152,7 @@ async fn sync(
     if kind == SnapshotKind::Full && !report.rejected.is_empty() {
         let mut fields = FieldErrors::default();
         for row in &report.rejected {
-            fields.add(&format!("{}.{}", row.line, row.field), &row.message);
+            fields.add(&format!("{}.{}", row.line, row.field), "row_invalid", &row.message);
         }
         // Each field named `<line>.<field>`.
         return Err(AppError::InvalidInput(fields));

@@ -9,11 +9,13 @@ use std::{collections::BTreeMap, sync::LazyLock};
 use axum::{
     Router,
     extract::Path,
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::get,
 };
 use portal_types::messages::{keys_digest, placeholders};
+
+use crate::http::revalidated::revalidated;
 
 /// Every catalog: its tag and its file, English first.
 pub const SOURCES: [(&str, &str); 2] = [
@@ -49,12 +51,23 @@ pub fn problems(english: &Catalog, catalog: &Catalog) -> Vec<String> {
     missing.chain(extra).chain(placeholders).collect()
 }
 
+/// A served answer: its body and the entity tag naming that body.
+struct File {
+    etag: String,
+    body: Vec<u8>,
+}
+
+impl File {
+    fn new(body: Vec<u8>) -> Self {
+        let etag = format!("\"{}\"", keys_digest([String::from_utf8_lossy(&body).as_ref()]));
+        File { etag, body }
+    }
+}
+
 struct Served {
-    /// Names this build's catalogs, as an entity tag.
-    etag: HeaderValue,
-    index: Vec<u8>,
+    index: File,
     /// Each language but English: its messages in the English keys' order.
-    files: BTreeMap<&'static str, Vec<u8>>,
+    files: BTreeMap<&'static str, File>,
 }
 
 static SERVED: LazyLock<Served> = LazyLock::new(|| {
@@ -73,13 +86,11 @@ static SERVED: LazyLock<Served> = LazyLock::new(|| {
                 .map(|(key, text)| catalog.get(key).unwrap_or(text))
                 .collect();
             let file = serde_json::json!({ "tag": tag, "digest": digest, "texts": texts });
-            files.insert(tag, serde_json::to_vec(&file).expect("strings"));
+            files.insert(tag, File::new(serde_json::to_vec(&file).expect("strings")));
         }
     }
-    let sources = SOURCES.iter().map(|(_, source)| *source).collect::<Vec<_>>().concat();
     Served {
-        etag: HeaderValue::from_str(&format!("\"{}\"", keys_digest([sources.as_str()]))).expect("hex"),
-        index: serde_json::to_vec(&index).expect("strings"),
+        index: File::new(serde_json::to_vec(&index).expect("strings")),
         files,
     }
 });
@@ -95,25 +106,16 @@ async fn index(headers: HeaderMap) -> Response {
 }
 
 /// `de.json`. Asked for again at each start (`no-cache`), answered 304
-/// while this build's catalogs are the ones the browser holds.
+/// while the browser holds the same messages.
 async fn catalog(Path(file): Path<String>, headers: HeaderMap) -> Response {
     match file.strip_suffix(".json").and_then(|tag| SERVED.files.get(tag)) {
-        Some(texts) => json(&headers, texts),
+        Some(file) => json(&headers, file),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
 
-fn json(request: &HeaderMap, body: &[u8]) -> Response {
-    let etag = &SERVED.etag;
-    let headers = [
-        (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
-        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-        (header::ETAG, etag.clone()),
-    ];
-    if request.get(header::IF_NONE_MATCH) == Some(etag) {
-        return (StatusCode::NOT_MODIFIED, headers).into_response();
-    }
-    (headers, body.to_vec()).into_response()
+fn json(headers: &HeaderMap, file: &File) -> Response {
+    revalidated(&file.etag, headers, "application/json", file.body.clone())
 }
 
 #[cfg(test)]
@@ -144,14 +146,18 @@ mod tests {
         );
     }
 
-    /// Each English key is used by the portal: a source file names its
-    /// section (as `msg::section`, or imported) and its constant; an
+    /// Each English key is used by the portal: a source file names it as
+    /// `section::NAME` (or through `section as alias`); an
     /// `error.<code>` is also used when the server answers with that code.
     #[test]
     fn every_message_is_used_by_the_portal() {
         let sources = rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../src"));
         assert!(sources.len() > 20, "the portal's sources are where they were");
-        let server = rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+        // The server's codes, and those of the rules it shares with the portal.
+        let mut server = rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+        server.extend(rust_files(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../portal-types/src"),
+        ));
         let unused: Vec<String> = parse(SOURCES[0].1)
             .into_keys()
             .filter(|key| {
@@ -160,24 +166,34 @@ mod tests {
                 let sent = section == "error" && server.iter().any(|source| source.contains(&format!("\"{name}\"")));
                 !sent
                     && !sources.iter().any(|source| {
-                        mentions(source, section)
-                            && source.match_indices(&constant).any(|(at, _)| {
-                                !source[at + constant.len()..].starts_with(|c: char| c == '_' || c.is_alphanumeric())
+                        names(source, section).iter().any(|name| {
+                            let path = format!("{name}{constant}");
+                            source.match_indices(&path).any(|(at, _)| {
+                                let before = source[..at].chars().next_back();
+                                let after = source[at + path.len()..].chars().next();
+                                [before, after]
+                                    .iter()
+                                    .all(|c| !c.is_some_and(|c| c == '_' || c.is_alphanumeric()))
                             })
+                        })
                     })
             })
             .collect();
         assert_eq!(unused, Vec::<String>::new(), "keys no portal source uses");
     }
 
-    fn mentions(source: &str, section: &str) -> bool {
-        source.match_indices(section).any(|(at, _)| {
-            let before = source[..at].chars().next_back();
-            let after = source[at + section.len()..].chars().next();
-            [before, after]
-                .iter()
-                .all(|c| !c.is_some_and(|c| c == '_' || c.is_alphanumeric()))
-        })
+    /// What `source` calls `section`: its name, and any `section as alias`.
+    fn names(source: &str, section: &str) -> Vec<String> {
+        let aliased = format!("{section} as ");
+        std::iter::once(section.to_string())
+            .chain(source.match_indices(&aliased).filter_map(|(at, _)| {
+                let alias: String = source[at + aliased.len()..]
+                    .chars()
+                    .take_while(|c| *c == '_' || c.is_alphanumeric())
+                    .collect();
+                (!alias.is_empty()).then_some(alias)
+            }))
+            .collect()
     }
 
     fn rust_files(dir: &Path) -> Vec<String> {

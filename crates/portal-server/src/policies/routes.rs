@@ -83,6 +83,7 @@ async fn change_policy(
         if !in_force.mode.offers_platform(rule.platform) {
             errors.add(
                 rule.platform.as_str(),
+                "not_in_plan",
                 &format!(
                     "The {} plan does not offer {}.",
                     in_force.mode.name(),

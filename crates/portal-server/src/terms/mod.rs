@@ -26,10 +26,15 @@ pub fn text_errors(text: &str) -> FieldErrors {
     let mut errors = FieldErrors::default();
     let length = text.trim().chars().count();
     if length == 0 {
-        errors.add("text", "Write the terms employees accept before they enroll a device.");
+        errors.add(
+            "text",
+            "required",
+            "Write the terms employees accept before they enroll a device.",
+        );
     } else if length > MAX_LENGTH {
         errors.add(
             "text",
+            "too_long",
             &format!("The terms can be at most {MAX_LENGTH} characters long; these are {length}."),
         );
     }

@@ -129,6 +129,9 @@ async fn bad_input_gets_per_field_messages() {
     let fields = field_names(&body);
     assert_eq!(fields, ["email", "password"]);
     assert!(body["fields"][0]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    // Each with the stable code of its rule, which the portal translates.
+    assert_eq!(body["fields"][0]["code"], "email_invalid");
+    assert_eq!(body["fields"][1]["code"], "password_missing");
 
     let malformed = client
         .post(app.url("/api/v1/auth/sign-in"))

@@ -414,6 +414,7 @@ async fn reset_device_is_guarded_then_runs_and_revokes_the_certificate() {
     assert_eq!(mistyped.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: serde_json::Value = mistyped.json().await.unwrap();
     assert_eq!(body["fields"][0]["field"], "device_name");
+    assert_eq!(body["fields"][0]["code"], "device_name_mismatch");
 
     let queued = wipe(&app, &grace, &id, "New phone").await;
     assert_eq!(queued.status(), StatusCode::ACCEPTED);
@@ -662,4 +663,5 @@ async fn rename_changes_the_name_and_refuses_a_bad_one() {
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: serde_json::Value = bad.json().await.unwrap();
     assert_eq!(body["fields"][0]["field"], "name");
+    assert_eq!(body["fields"][0]["code"], "device_name_missing");
 }
