@@ -1,7 +1,8 @@
 //! Turns the English catalog (`locales/en.json`) into constants, one per
 //! message: `msg::sign_in::HEADING` is `Msg(index, "Sign in")`. The index is
-//! the key's place in sorted order, which is how the server lays out every
-//! other language's catalog; see `portal_types::messages`.
+//! the key's place in sorted order (the server's error codes, `error.*`,
+//! aside), which is how the server lays out every other language's
+//! catalog; see `portal_types::messages`.
 
 use std::{collections::BTreeMap, env, fmt::Write, fs, path::Path};
 
@@ -17,7 +18,10 @@ fn main() {
         "/// The digest of the English keys: see `portal_types::messages`.\npub const KEYS_DIGEST: &str = \"{digest}\";\n"
     );
     let mut sections: BTreeMap<&str, Vec<(usize, &str, &str)>> = BTreeMap::new();
-    for (index, (key, english)) in catalog.iter().enumerate() {
+    // The server's error codes (`error.<code>`) are looked up by code in
+    // the catalog the server sends, so they take no place among the others.
+    let messages = catalog.iter().filter(|(key, _)| !key.starts_with("error."));
+    for (index, (key, english)) in messages.enumerate() {
         let (section, name) = key
             .split_once('.')
             .unwrap_or_else(|| panic!("{key}: keys are `section.name`"));
@@ -33,8 +37,9 @@ fn main() {
     for (section, messages) in &sections {
         writeln!(out, "pub mod {section} {{\n    use crate::i18n::Msg;").unwrap();
         for (index, name, english) in messages {
-            // The server's own sentence is the English for its error codes.
-            let english = if *section == "error" { "" } else { english };
+            // What the server words itself (`server`) has the server's
+            // sentence as its English: not built in twice.
+            let english = if *section == "server" { "" } else { english };
             writeln!(
                 out,
                 "    pub const {}: Msg = Msg({index}, {english:?});",
@@ -44,11 +49,5 @@ fn main() {
         }
         out.push_str("}\n");
     }
-    // The server's stable error codes, each with its message: `error.not_found`.
-    out.push_str("/// The message for a server error's stable code.\npub fn error(code: &str) -> Option<Msg> {\n    Some(match code {\n");
-    for (_, name, _) in sections.get("error").into_iter().flatten() {
-        writeln!(out, "        {name:?} => error::{},", name.to_uppercase()).unwrap();
-    }
-    out.push_str("        _ => return None,\n    })\n}\n");
     fs::write(Path::new(&env::var("OUT_DIR").unwrap()).join("messages.rs"), out).unwrap();
 }

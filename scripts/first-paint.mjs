@@ -3,7 +3,10 @@
 // in is on screen as soon as the HTML is, not once the wasm has been
 // fetched, compiled and started.
 // The server sends it for /sign-in; the portal takes it over when it starts.
-import { readFileSync, writeFileSync } from "node:fs";
+// One page per language of locales/ (dist/sign-in.de.html, ...), each
+// {{section.name}} of the source its catalog's text, so that a reader of
+// German sees German from the first paint; English is sign-in.html.
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const dist = process.argv[2] ?? "dist";
@@ -32,5 +35,18 @@ const written = page
   .replace(sheet[0], () => `<style>${css}</style>`)
   .replace(/<link [^>]*\brel="?(?:module)?preload\b[^>]*>/g, "")
   .replace(/<body>\s*<\/body>/, () => `<body>\n${signIn}\n</body>`);
-writeFileSync(join(dist, "sign-in.html"), written);
-console.log(`first paint: ${dist}/sign-in.html (${written.length} bytes)`);
+const escape = (text) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+for (const file of readdirSync("locales").filter((name) => name.endsWith(".json")).sort()) {
+  const tag = file.slice(0, -".json".length);
+  const texts = { ...JSON.parse(readFileSync(join("locales", file), "utf8")), "language.tag": tag };
+  const localised = written
+    .replace(/<html lang="?en"?/, `<html lang="${tag}"`)
+    .replace(/\{\{([a-z_.]+)\}\}/g, (_, key) => {
+      if (texts[key] === undefined) throw new Error(`src/pages/sign_in.html: locales/${file} has no ${key}`);
+      return escape(texts[key]);
+    });
+  if (!localised.includes(`<html lang="${tag}"`)) throw new Error(`${dist}/index.html: expected <html lang="en">`);
+  const name = tag === "en" ? "sign-in.html" : `sign-in.${tag}.html`;
+  writeFileSync(join(dist, name), localised);
+  console.log(`first paint: ${dist}/${name} (${localised.length} bytes)`);
+}

@@ -1,9 +1,12 @@
-//! What each audit action is called in the portal: on Activity and in the
-//! admin audit log.
+//! What each audit action and its outcome are called in the portal: on
+//! Activity and in the admin audit log.
 
-use crate::i18n::{
-    msg::{audit, label},
-    tr,
+use crate::{
+    format,
+    i18n::{
+        msg::{audit, label},
+        tr, trf,
+    },
 };
 
 /// The action in words: `wipe_requested` → "Reset a device".
@@ -54,16 +57,45 @@ fn by_command(action: &str) -> String {
                 "retire" => label::REMOVE_DEVICE,
                 _ => return action.into(),
             };
-            let result = match result {
-                "completed" => audit::RESULT_COMPLETED,
-                "failed" => audit::RESULT_FAILED,
-                "cancelled" => audit::RESULT_CANCELLED,
-                "expired" => audit::RESULT_EXPIRED,
-                "requested" => audit::RESULT_REQUESTED,
-                _ => return format!("{}: {result}", tr(kind)),
-            };
-            format!("{}: {}", tr(kind), tr(result))
+            match command_result(result) {
+                Some(result) => format!("{}: {}", tr(kind), tr(result)),
+                None => format!("{}: {result}", tr(kind)),
+            }
         }
         None => action.into(),
     }
+}
+
+/// What became of a command, as its audit action or outcome ends.
+fn command_result(result: &str) -> Option<crate::i18n::Msg> {
+    Some(match result {
+        "completed" => audit::RESULT_COMPLETED,
+        "failed" | "failure" => audit::RESULT_FAILED,
+        "cancelled" => audit::RESULT_CANCELLED,
+        "expired" => audit::RESULT_EXPIRED,
+        "requested" => audit::RESULT_REQUESTED,
+        _ => return None,
+    })
+}
+
+/// The outcome in words: `rate_limited` → "too many attempts"; a lock's
+/// `until <RFC 3339>` with its time as the reader writes it.
+pub fn outcome(outcome: &str) -> String {
+    if let Some(until) = outcome.strip_prefix("until ") {
+        return trf(audit::OUTCOME_UNTIL, &[("time", &format::date_time(until))]);
+    }
+    let message = match outcome {
+        "success" => audit::OUTCOME_SUCCESS,
+        "rate_limited" => audit::OUTCOME_RATE_LIMITED,
+        "second_factor_failure" => audit::OUTCOME_SECOND_FACTOR_FAILURE,
+        "another_users_passkey" => audit::OUTCOME_ANOTHER_USERS_PASSKEY,
+        "required" => audit::OUTCOME_REQUIRED,
+        "refused" => audit::OUTCOME_REFUSED,
+        "allowed_in_audit_mode" => audit::OUTCOME_ALLOWED_IN_AUDIT_MODE,
+        other => match command_result(other) {
+            Some(result) => result,
+            None => return other.replace('_', " "),
+        },
+    };
+    tr(message).into()
 }

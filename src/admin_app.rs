@@ -11,6 +11,7 @@ use crate::{
         admin_nav::{AdminNav, admins_only},
         header::Header,
     },
+    i18n::{msg::common, tr},
     pages::{
         admin_device::AdminDevicePage, admin_overview::OverviewPage, all_devices::AllDevicesPage,
         not_found::NotFoundPage,
@@ -36,7 +37,7 @@ pub fn AdminApp() -> impl IntoView {
         })
     };
     view! {
-        <a class="cp-skip-link" href="#main">"Skip to content"</a>
+        <a class="cp-skip-link" href="#main">{tr(common::SKIP_TO_CONTENT)}</a>
         <Header/>
         <main id="main" class="cp-main" tabindex="-1">{page}</main>
     }

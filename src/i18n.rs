@@ -19,7 +19,6 @@ pub struct Msg(pub u16, pub &'static str);
 
 /// Every message, as constants by section: `msg::sign_in::HEADING`.
 pub mod msg {
-    use super::Msg;
     include!(concat!(env!("OUT_DIR"), "/messages.rs"));
 }
 
@@ -27,6 +26,8 @@ struct Language {
     tag: String,
     /// Messages by index.
     texts: Vec<&'static str>,
+    /// The sentences for the server's error codes, by code.
+    errors: Vec<(String, &'static str)>,
 }
 
 /// Unset: English.
@@ -59,6 +60,23 @@ pub fn trf(message: Msg, values: &[(&str, &str)]) -> String {
     out
 }
 
+/// The reader's sentence for a server error's stable code, outside English
+/// (where the server's own sentence is the one to show).
+pub fn error(code: &str) -> Option<&'static str> {
+    let errors = &LANGUAGE.get()?.errors;
+    errors.iter().find(|(known, _)| known == code).map(|(_, text)| *text)
+}
+
+/// A sentence the server words itself, in English: as it is for English
+/// readers, else the catalog's with `values` filled in.
+pub fn server_words(message: Msg, english: String, values: &[(&str, &str)]) -> String {
+    if language() == "en" {
+        english
+    } else {
+        trf(message, values)
+    }
+}
+
 /// The language the portal speaks: `en`, `de`.
 pub fn language() -> &'static str {
     LANGUAGE.get().map_or("en", |language| &language.tag)
@@ -89,6 +107,15 @@ pub fn pending() -> Option<JsFuture> {
     Some(JsFuture::from(promise.dyn_into::<js_sys::Promise>().ok()?))
 }
 
+/// Says the language the portal speaks in `<html lang>`, which the page
+/// the server wrote may have put otherwise (Sign in, painted in the
+/// reader's language before a catalog of another build was refused).
+pub fn declare() {
+    if let Some(root) = leptos::prelude::document().document_element() {
+        let _ = root.set_attribute("lang", language());
+    }
+}
+
 /// Takes the catalog `language.js` fetched: used when it was made for this
 /// build's keys (its digest), else English stays.
 pub fn receive(catalog: Option<JsValue>) {
@@ -101,15 +128,25 @@ pub fn receive(catalog: Option<JsValue>) {
     let Some(tag) = field(&catalog, "tag").and_then(|t| t.as_string()) else {
         return;
     };
+    // Kept for the page's life: every view borrows them.
+    let leaked = |text: JsValue| -> &'static str { text.as_string().unwrap_or_default().leak() };
     let texts = js_sys::Array::from(&field(&catalog, "texts").unwrap_or_default())
         .iter()
-        // Kept for the page's life: every view borrows them.
-        .map(|text| &*text.as_string().unwrap_or_default().leak())
+        .map(leaked)
         .collect();
-    if let Some(root) = leptos::prelude::document().document_element() {
-        let _ = root.set_attribute("lang", &tag);
-    }
-    let _ = LANGUAGE.set(Language { tag, texts });
+    let errors = field(&catalog, "errors")
+        .and_then(|errors| errors.dyn_into::<js_sys::Object>().ok())
+        .map(|errors| {
+            js_sys::Object::entries(&errors)
+                .iter()
+                .map(|entry| {
+                    let entry = js_sys::Array::from(&entry);
+                    (entry.get(0).as_string().unwrap_or_default(), leaked(entry.get(1)))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let _ = LANGUAGE.set(Language { tag, texts, errors });
 }
 
 #[cfg(test)]

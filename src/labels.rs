@@ -1,9 +1,16 @@
 //! The API's values in the reader's words: ownership, management, compliance,
 //! commands and installs and where they stand. (Platforms keep their product names.)
 
-use portal_types::{CommandKind, CommandState, ComplianceState, InstallState, ManagedBy, Management, Ownership};
+use portal_types::{
+    CommandKind, CommandState, ComplianceReason, ComplianceState, InstallState, ManagedBy, Management, ModeSummary,
+    Ownership,
+};
 
-use crate::i18n::{msg::label, tr};
+use crate::i18n::{
+    self,
+    msg::{label, server},
+    server_words, tr,
+};
 
 pub fn ownership(ownership: Ownership) -> &'static str {
     tr(match ownership {
@@ -24,6 +31,75 @@ pub fn compliance(state: ComplianceState) -> &'static str {
         ComplianceState::CanAccess => label::CAN_ACCESS,
         ComplianceState::OutOfCompliance => label::OUT_OF_COMPLIANCE,
         ComplianceState::CannotAccess => label::CANNOT_ACCESS,
+    })
+}
+
+/// A failed rule's problem and its fix, in the reader's words (a rule this
+/// portal does not know keeps the server's).
+pub fn compliance_reason(reason: ComplianceReason) -> (String, String) {
+    // The names of the figures the server sends, in its order.
+    let (problem, fix, names): (_, _, &[&str]) = match reason.rule.as_str() {
+        "os_version" => (
+            server::OS_VERSION_PROBLEM,
+            server::OS_VERSION_FIX,
+            &["platform", "version", "minimum"],
+        ),
+        "encryption" => (server::ENCRYPTION_PROBLEM, server::ENCRYPTION_FIX, &[]),
+        "passcode" => (server::PASSCODE_PROBLEM, server::PASSCODE_FIX, &[]),
+        "jailbroken" => (server::JAILBROKEN_PROBLEM, server::JAILBROKEN_FIX, &[]),
+        "check_in" => (server::CHECK_IN_PROBLEM, server::CHECK_IN_FIX, &["days", "limit"]),
+        _ => return (reason.problem, reason.fix),
+    };
+    let values: Vec<(&str, &str)> = names
+        .iter()
+        .copied()
+        .zip(reason.values.iter().map(String::as_str))
+        .collect();
+    (
+        server_words(problem, reason.problem, &values),
+        server_words(fix, reason.fix, &values),
+    )
+}
+
+/// The provisioning mode's name and what it offers, in the reader's words
+/// (a mode this portal does not know keeps the server's).
+pub fn provisioning_mode(mode: ModeSummary) -> (String, Vec<String>) {
+    let words = match mode.id.as_str() {
+        "standalone" => [
+            server::STANDALONE,
+            server::STANDALONE_OFFERS_1,
+            server::STANDALONE_OFFERS_2,
+            server::STANDALONE_OFFERS_3,
+        ],
+        "office365" => [
+            server::OFFICE365,
+            server::OFFICE365_OFFERS_1,
+            server::OFFICE365_OFFERS_2,
+            server::OFFICE365_OFFERS_3,
+        ],
+        "hybrid" => [
+            server::HYBRID,
+            server::HYBRID_OFFERS_1,
+            server::HYBRID_OFFERS_2,
+            server::HYBRID_OFFERS_3,
+        ],
+        _ => return (mode.name, mode.offers),
+    };
+    if i18n::language() == "en" || mode.offers.len() != words.len() - 1 {
+        return (mode.name, mode.offers);
+    }
+    (
+        tr(words[0]).into(),
+        words[1..].iter().map(|offer| tr(*offer).into()).collect(),
+    )
+}
+
+/// Who manages a device: the portal, the on-premises tools, or both.
+pub fn managed_by(managed_by: ManagedBy) -> &'static str {
+    tr(match managed_by {
+        ManagedBy::Portal => label::BY_PORTAL,
+        ManagedBy::OnPremises => label::BY_ON_PREMISES,
+        ManagedBy::CoManaged => label::BY_CO_MANAGED,
     })
 }
 

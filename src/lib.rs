@@ -44,9 +44,10 @@ pub fn start<V: leptos::IntoView + 'static>(root: fn() -> V) {
 
 /// Mounts the root, then says so: Sign in's plain page hands over to the
 /// portal's in the same task (`src/pages/sign_in.html`), so the two are
-/// never on screen together. (The plain page is in English: a reader of
-/// another language sees it turn into theirs.)
+/// never on screen together. (The plain page is in the reader's language,
+/// written by the server.)
 fn mount<V: leptos::IntoView + 'static>(root: fn() -> V) {
+    i18n::declare();
     leptos::mount::mount_to_body(root);
     if let Ok(started) = web_sys::Event::new("portal-started") {
         let _ = leptos::prelude::window().dispatch_event(&started);

@@ -10,6 +10,7 @@ use crate::{
         admin_nav::{AdminNav, admins_only},
         header::Header,
     },
+    i18n::{msg::common, tr},
     pages::{
         admin_branding::AdminBrandingPage, admin_published_apps::AdminPublishedAppsPage, admin_terms::AdminTermsPage,
     },
@@ -33,7 +34,7 @@ pub fn OrganisationApp() -> impl IntoView {
         })
     };
     view! {
-        <a class="cp-skip-link" href="#main">"Skip to content"</a>
+        <a class="cp-skip-link" href="#main">{tr(common::SKIP_TO_CONTENT)}</a>
         <Header/>
         <main id="main" class="cp-main" tabindex="-1">{page}</main>
     }

@@ -9,6 +9,7 @@ use crate::{
         admin_nav::{AdminNav, admins_only},
         header::Header,
     },
+    i18n::{msg::common, tr},
     pages::{admin_apps::AdminAppsPage, audit_log::AuditLogPage, policies::PoliciesPage},
     router::provide_router,
     session::provide_session,
@@ -30,7 +31,7 @@ pub fn SettingsApp() -> impl IntoView {
         })
     };
     view! {
-        <a class="cp-skip-link" href="#main">"Skip to content"</a>
+        <a class="cp-skip-link" href="#main">{tr(common::SKIP_TO_CONTENT)}</a>
         <Header/>
         <main id="main" class="cp-main" tabindex="-1">{page}</main>
     }

@@ -9,9 +9,17 @@
 // the Content-Security-Policy allows no inline script.
 (() => {
   const CHOICE = "portal.language";
+  // The choice again as a cookie, for the pages the server writes (Sign in,
+  // painted before the portal starts): kept a year, renewed at each visit.
+  const remember = (tag) => {
+    if (!/^[a-z]{2,3}$/.test(tag)) return;
+    document.cookie = `portal_language=${tag}; path=/; max-age=31536000; samesite=lax`;
+  };
   let wanted = [...navigator.languages];
   try {
-    wanted.unshift(localStorage.getItem(CHOICE));
+    const chosen = localStorage.getItem(CHOICE);
+    if (chosen) remember(chosen);
+    wanted.unshift(chosen);
   } catch {
     // Storage refused: the browser's languages alone.
   }
@@ -62,6 +70,7 @@
     } catch {
       return;
     }
+    remember(event.target.value);
     location.reload();
   });
 })();

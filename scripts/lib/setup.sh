@@ -86,9 +86,9 @@ build_portal() {
   node scripts/compress-dist.mjs dist "$@"
   node scripts/compress-dist.mjs dist/catalog "$@"
   node scripts/compress-dist.mjs dist/account "$@"
-  node scripts/compress-dist.mjs dist/admin --budget=155000 "$@"
-  node scripts/compress-dist.mjs dist/admin-settings --budget=155000 "$@"
-  node scripts/compress-dist.mjs dist/admin-organisation --budget=155000 "$@"
+  node scripts/compress-dist.mjs dist/admin --budget=160000 "$@"
+  node scripts/compress-dist.mjs dist/admin-settings --budget=160000 "$@"
+  node scripts/compress-dist.mjs dist/admin-organisation --budget=160000 "$@"
 }
 
 # cargo-fuzz runs on stable Rust with --sanitizer none (libFuzzer, coverage-guided).

@@ -15,11 +15,7 @@ use gloo_net::http::{Request, Response};
 use portal_types::{ApiError, FieldErrors};
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::i18n::{
-    self,
-    msg::{self, client},
-    tr, trf,
-};
+use crate::i18n::{self, msg::client, tr, trf};
 
 const BASE: &str = "/api/v1";
 /// Sent with every request: the server refuses state changes without it (CSRF).
@@ -82,10 +78,7 @@ pub fn in_words(mut errors: FieldErrors) -> FieldErrors {
 
 /// The catalog's words for `code` outside English, else `english`.
 fn in_words_or<'a>(code: &str, english: &'a str) -> &'a str {
-    match msg::error(code) {
-        Some(message) if i18n::language() != "en" => tr(message),
-        _ => english,
-    }
+    i18n::error(code).unwrap_or(english)
 }
 
 async fn send(request: Result<Request, gloo_net::Error>) -> ClientResult<Response> {

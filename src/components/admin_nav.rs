@@ -6,6 +6,10 @@ use portal_types::Role;
 
 use crate::{
     app::{guarded, loading},
+    i18n::{
+        msg::{console, header},
+        tr,
+    },
     pages::not_found::NotFoundPage,
     router::use_router,
     session::Session,
@@ -40,15 +44,15 @@ pub fn AdminNav() -> impl IntoView {
         }
     };
     view! {
-        <nav class="cp-admin-nav" aria-label="Admin">
-            <a href="/admin" aria-current=current("/admin")>"Overview"</a>
-            <a href="/admin/devices" aria-current=current("/admin/devices")>"All devices"</a>
-            <a href="/admin/apps" aria-current=current("/admin/apps")>"Apps"</a>
-            <a href="/admin/policies" aria-current=current("/admin/policies")>"Policies"</a>
-            <a href="/admin/branding" aria-current=current("/admin/branding")>"Branding"</a>
-            <a href="/admin/terms" aria-current=current("/admin/terms")>"Terms"</a>
-            <a href="/admin/published-apps" aria-current=current("/admin/published-apps")>"Published apps"</a>
-            <a href="/admin/audit" aria-current=current("/admin/audit")>"Audit log"</a>
+        <nav class="cp-admin-nav" aria-label=tr(header::ADMIN)>
+            <a href="/admin" aria-current=current("/admin")>{tr(console::OVERVIEW)}</a>
+            <a href="/admin/devices" aria-current=current("/admin/devices")>{tr(console::ALL_DEVICES)}</a>
+            <a href="/admin/apps" aria-current=current("/admin/apps")>{tr(header::APPS)}</a>
+            <a href="/admin/policies" aria-current=current("/admin/policies")>{tr(console::POLICIES)}</a>
+            <a href="/admin/branding" aria-current=current("/admin/branding")>{tr(console::BRANDING)}</a>
+            <a href="/admin/terms" aria-current=current("/admin/terms")>{tr(console::TERMS)}</a>
+            <a href="/admin/published-apps" aria-current=current("/admin/published-apps")>{tr(console::PUBLISHED_APPS)}</a>
+            <a href="/admin/audit" aria-current=current("/admin/audit")>{tr(console::AUDIT_LOG)}</a>
         </nav>
     }
 }

@@ -6,8 +6,8 @@ use crate::{
     components::field::Field,
     i18n::{
         Msg,
-        msg::{actions as text, add_device, label, sign_in},
-        tr, trf,
+        msg::{actions as text, add_device, label, server, sign_in},
+        server_words, tr, trf,
     },
     router::use_router,
     session::use_session,
@@ -189,7 +189,7 @@ pub fn DeviceActions(
             {(!wiped && !registered).then(|| button(Panel::Reset, label::RESET_DEVICE, "cp-button cp-button--danger"))}
             {(!removing).then(|| button(Panel::Remove, label::REMOVE_DEVICE, "cp-button cp-button--outline"))}
         </div>
-        {lock_not_offered.map(|why| view! { <p class="cp-lead" id="lock-not-offered">{why}</p> })}
+        {lock_not_offered.map(|why| view! { <p class="cp-lead" id="lock-not-offered">{server_words(server::LOCK_NOT_OFFERED, why, &[])}</p> })}
         {move || notice.get().map(|n| view! { <p class="cp-alert cp-alert--info" role="status">{n}</p> })}
         {move || open.get().map(|panel| {
             let body = match panel {

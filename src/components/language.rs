@@ -11,7 +11,7 @@ use crate::i18n::{
 /// is reached, and keeps a choice for this browser: that costs the wasm nothing.
 #[component]
 pub fn LanguageChoice() -> impl IntoView {
-    // Pages without `language.js` (the admin console, in English) offer none.
+    // A page without `language.js` (a component under test) offers none.
     if !js_sys::Reflect::has(&js_sys::global(), &"portalLanguage".into()).unwrap_or(false) {
         return None;
     }

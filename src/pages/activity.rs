@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use portal_types::ActivityEntry;
 
 use crate::{
-    actions::describe,
+    actions::{describe, outcome},
     api, format,
     i18n::{
         msg::{activity, common},
@@ -44,7 +44,7 @@ fn Entry(entry: ActivityEntry) -> impl IntoView {
         <li class="cp-activity__entry">
             <time datetime=entry.at.clone()>{format::date_time(&entry.at)}</time>
             <span>{describe(&entry.action)} {entry.by.map(|admin| trf(activity::BY_ADMIN, &[("admin", &admin)]))}</span>
-            {failed.then(|| view! { <span class="cp-activity__outcome">{entry.outcome.replace('_', " ")}</span> })}
+            {failed.then(|| view! { <span class="cp-activity__outcome">{outcome(&entry.outcome)}</span> })}
         </li>
     }
 }

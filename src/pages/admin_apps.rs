@@ -5,7 +5,16 @@
 use leptos::prelude::*;
 use portal_types::{App, AppInput, FieldErrors, Platform, apps::CATEGORIES};
 
-use crate::{api, components::app_icon::AppIcon, loader::load, task};
+use crate::{
+    api,
+    components::app_icon::AppIcon,
+    i18n::{
+        msg::{admin_apps as text, apps as catalog, console},
+        tr, trf,
+    },
+    loader::load,
+    task,
+};
 
 /// The app being edited: a new one, or one of the catalog's.
 #[derive(Clone, PartialEq)]
@@ -25,15 +34,15 @@ pub fn AdminAppsPage() -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
     view! {
         <section class="cp-page cp-page--wide">
-            <h1>"Apps"</h1>
+            <h1>{tr(text::HEADING)}</h1>
             <div class="cp-actions">
                 <button class="cp-button cp-button--primary" type="button"
-                    on:click=move |_| { notice.set(None); editing.set(Some(Editing::New)); }>"Add app"</button>
+                    on:click=move |_| { notice.set(None); editing.set(Some(Editing::New)); }>{tr(text::ADD_APP)}</button>
             </div>
             {move || notice.get().map(|n| view! { <p class="cp-alert cp-alert--info" role="status">{n}</p> })}
             {move || editing.get().map(|e| view! { <AppEditor editing=e open=editing reload notice/> })}
             {move || match apps.get() {
-                None => view! { <p class="cp-loading" role="status">"Loading the catalog…"</p> }.into_any(),
+                None => view! { <p class="cp-loading" role="status">{tr(catalog::LOADING)}</p> }.into_any(),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
                 Some(Ok(page)) => view! { <AppTable apps=page.apps editing notice/> }.into_any(),
             }}
@@ -46,14 +55,15 @@ fn AppTable(apps: Vec<App>, editing: RwSignal<Option<Editing>>, notice: RwSignal
     let flag = |on: bool, word: &'static str| if on { word } else { "" };
     view! {
         <div class="cp-admin__table-wrap">
-            <table class="cp-admin__table" aria-label="Catalog">
+            <table class="cp-admin__table" aria-label=tr(text::CATALOG)>
                 <thead><tr>
-                    {["App", "Category", "Platforms", "Featured", "Required"].map(|h| view! { <th scope="col">{h}</th> })}
+                    {[text::APP, text::CATEGORY, catalog::PLATFORMS, catalog::FEATURED, catalog::REQUIRED]
+                        .map(|h| view! { <th scope="col">{tr(h)}</th> })}
                 </tr></thead>
                 <tbody>
                     {apps.into_iter().map(|app| {
                         let platforms = app.platforms.iter().map(|p| p.label()).collect::<Vec<_>>().join(", ");
-                        let (featured, required) = (flag(app.featured, "Featured"), flag(app.required, "Required"));
+                        let (featured, required) = (flag(app.featured, tr(catalog::FEATURED)), flag(app.required, tr(catalog::REQUIRED)));
                         let (name, category) = (app.name.clone(), app.category.clone());
                         let icon = view! { <AppIcon name=app.name.clone() color=app.icon_color.clone()/> };
                         let edit = move |_| { notice.set(None); editing.set(Some(Editing::App(app.clone()))); };
@@ -143,8 +153,8 @@ fn AppEditor(
         Editing::App(app) => (Some(app.id.clone()), input_of(app)),
     };
     let heading = match &editing {
-        Editing::New => "Add app".to_string(),
-        Editing::App(app) => format!("Edit {}", app.name),
+        Editing::New => tr(text::ADD_APP).to_string(),
+        Editing::App(app) => trf(console::EDIT_NAMED, &[("name", &app.name)]),
     };
     let label = heading.clone();
     let draft = RwSignal::new(draft);
@@ -188,7 +198,7 @@ fn AppEditor(
                 Some(id) => api::admin::edit_app(&id, &input).await,
             };
             match saved {
-                Ok(app) => done(format!("{} is saved.", app.name)),
+                Ok(app) => done(trf(text::SAVED, &[("name", &app.name)])),
                 Err(error) => {
                     let fields = error.fields();
                     if fields.is_empty() {
@@ -204,9 +214,7 @@ fn AppEditor(
         let name = draft.with_untracked(|d| d.name.clone());
         task::run(busy, async move {
             match api::admin::retire_app(&app).await {
-                Ok(()) => done(format!(
-                    "{name} is retired: it left the catalog; copies on devices stay."
-                )),
+                Ok(()) => done(trf(text::RETIRED, &[("name", &name)])),
                 Err(error) => failure.set(Some(error.to_string())),
             }
         })
@@ -235,36 +243,36 @@ fn AppEditor(
     view! {
         <form class="cp-form cp-app-editor" on:submit=submit novalidate aria-label=label>
             <h2>{heading}</h2>
-            <div class="cp-app-editor__preview" aria-label="Icon preview">
+            <div class="cp-app-editor__preview" aria-label=tr(text::ICON_PREVIEW)>
                 {move || draft.with(|d| view! { <AppIcon name=d.name.clone() color=d.icon_color.clone() large=true/> })}
                 <span>{move || draft.with(|d| d.name.clone())}</span>
             </div>
-            {text_field("Name", "name", draft, errors, |d| d.name.clone(), |d, v| d.name = v)}
-            {text_field("Publisher", "publisher", draft, errors, |d| d.publisher.clone(), |d, v| d.publisher = v)}
-            {text_field("Version", "version", draft, errors, |d| d.version.clone(), |d, v| d.version = v)}
+            {text_field(tr(console::NAME), "name", draft, errors, |d| d.name.clone(), |d, v| d.name = v)}
+            {text_field(tr(text::PUBLISHER), "publisher", draft, errors, |d| d.publisher.clone(), |d, v| d.publisher = v)}
+            {text_field(tr(catalog::VERSION), "version", draft, errors, |d| d.version.clone(), |d, v| d.version = v)}
             <div class="cp-field">
-                <label for="app-description">"Description"</label>
+                <label for="app-description">{tr(text::DESCRIPTION)}</label>
                 <textarea id="app-description" rows="3" prop:value=move || draft.with(|d| d.description.clone())
                     on:input=move |ev| draft.update(|d| d.description = event_target_value(&ev))></textarea>
                 {move || error_of("description")().map(|m| view! { <p class="cp-field__error">{m}</p> })}
             </div>
             <div class="cp-field">
-                <label for="app-category">"Category"</label>
+                <label for="app-category">{tr(text::CATEGORY)}</label>
                 <select id="app-category" prop:value=move || draft.with(|d| d.category.clone())
                     on:change=move |ev| draft.update(|d| d.category = event_target_value(&ev))>
                     {CATEGORIES.map(|c| view! { <option value=c>{c}</option> })}
                 </select>
             </div>
             <fieldset class="cp-app-editor__platforms">
-                <legend>"Platforms"</legend>
+                <legend>{tr(catalog::PLATFORMS)}</legend>
                 {Platform::ALL.map(platform_box)}
                 {move || error_of("platforms")().map(|m| view! { <p class="cp-field__error">{m}</p> })}
             </fieldset>
-            {text_field("Web address (for a web app)", "web_url", draft, errors,
+            {text_field(tr(text::WEB_ADDRESS), "web_url", draft, errors,
                 |d| d.web_url.clone().unwrap_or_default(),
                 |d, v| d.web_url = Some(v.trim().to_string()).filter(|v| !v.is_empty()))}
             <div class="cp-field">
-                <label for="app-icon-color">"Icon colour"</label>
+                <label for="app-icon-color">{tr(text::ICON_COLOUR)}</label>
                 <input id="app-icon-color" type="color" prop:value=move || draft.with(|d| d.icon_color.clone())
                     on:input=move |ev| draft.update(|d| d.icon_color = event_target_value(&ev))/>
                 {move || error_of("icon_color")().map(|m| view! { <p class="cp-field__error">{m}</p> })}
@@ -272,19 +280,19 @@ fn AppEditor(
             <div class="cp-check">
                 <input id="app-featured" type="checkbox" prop:checked=move || draft.with(|d| d.featured)
                     on:change=move |ev| draft.update(|d| d.featured = event_target_checked(&ev))/>
-                <label for="app-featured">"Featured"</label>
+                <label for="app-featured">{tr(catalog::FEATURED)}</label>
             </div>
             <div class="cp-check">
                 <input id="app-required" type="checkbox" prop:checked=move || draft.with(|d| d.required)
                     on:change=move |ev| draft.update(|d| d.required = event_target_checked(&ev))/>
-                <label for="app-required">"Required: installed on every device of its platforms"</label>
+                <label for="app-required">{tr(text::REQUIRED_EXPLAINED)}</label>
             </div>
             <p class="cp-lead" role="status">
                 {move || match reach.get() {
                     Some(Ok(Some(reach))) => match reach.devices {
-                        0 => "Required: no device is waiting for it.".to_string(),
-                        1 => "Required: saving installs it on 1 device that does not have it.".to_string(),
-                        n => format!("Required: saving installs it on {n} devices that do not have it."),
+                        0 => tr(text::REACH_NONE).to_string(),
+                        1 => tr(text::REACH_ONE).to_string(),
+                        n => trf(text::REACH, &[("count", &n.to_string())]),
                     },
                     Some(Err(error)) => error.to_string(),
                     _ => String::new(),
@@ -292,18 +300,18 @@ fn AppEditor(
             </p>
             {move || failure.get().map(|m| view! { <p class="cp-alert cp-alert--error" role="alert">{m}</p> })}
             <div class="cp-actions">
-                <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>"Save app"</button>
-                <button class="cp-button cp-button--outline" type="button" on:click=move |_| open.set(None)>"Cancel"</button>
+                <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>{tr(text::SAVE_APP)}</button>
+                <button class="cp-button cp-button--outline" type="button" on:click=move |_| open.set(None)>{tr(console::CANCEL)}</button>
                 {id.get_value().map(|_| view! {
                     <button class="cp-button cp-button--danger" type="button" aria-expanded=move || retiring.get().to_string()
-                        on:click=move |_| retiring.update(|r| *r = !*r)>"Retire app"</button>
+                        on:click=move |_| retiring.update(|r| *r = !*r)>{tr(text::RETIRE_APP)}</button>
                 })}
             </div>
             {move || retiring.get().then(|| view! {
                 <div class="cp-alert cp-alert--danger">
-                    <p>"Retiring takes the app out of the catalog; copies already installed stay on devices."</p>
+                    <p>{tr(text::RETIRING_EXPLAINED)}</p>
                     <button class="cp-button cp-button--danger" type="button" disabled=move || busy.get()
-                        on:click=retire>"Retire it"</button>
+                        on:click=retire>{tr(text::RETIRE_IT)}</button>
                 </div>
             })}
         </form>

@@ -8,6 +8,10 @@ use crate::{
     api,
     components::field::Field,
     format::date_time,
+    i18n::{
+        msg::{branding, console},
+        tr, trf,
+    },
     loader::load,
     session::{Session, use_session},
     task,
@@ -24,10 +28,10 @@ pub fn AdminBrandingPage() -> impl IntoView {
     let current = load(api::admin::branding);
     view! {
         <section class="cp-page cp-page--wide">
-            <h1>"Branding"</h1>
-            <p class="cp-lead">"Your organisation's name, colour and logo in every employee's portal, and its privacy statement and help desk on the Privacy and Help pages."</p>
+            <h1>{tr(console::BRANDING)}</h1>
+            <p class="cp-lead">{tr(branding::LEAD)}</p>
             {move || match current.get() {
-                None => view! { <p class="cp-loading" role="status">"Loading the branding…"</p> }.into_any(),
+                None => view! { <p class="cp-loading" role="status">{tr(branding::LOADING)}</p> }.into_any(),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
                 Some(Ok(branding)) => view! { <Editor branding/> }.into_any(),
             }}
@@ -43,10 +47,14 @@ fn Editor(branding: Branding) -> impl IntoView {
     let first = StoredValue::new(branding);
     let shown = move || saved.get().unwrap_or_else(|| first.get_value());
     let status = move || {
-        let branding = shown();
-        match (&branding.changed_by, &branding.changed_at) {
-            (Some(by), Some(at)) => format!("Version {}, saved by {by} on {}.", branding.version, date_time(at)),
-            _ => format!("Version {}: the server's configuration.", branding.version),
+        let current = shown();
+        let version = current.version.to_string();
+        match (&current.changed_by, &current.changed_at) {
+            (Some(by), Some(at)) => trf(
+                branding::VERSION_SAVED,
+                &[("version", &version), ("by", by), ("date", &date_time(at))],
+            ),
+            _ => trf(console::SERVER_CONFIGURATION, &[("version", &version)]),
         }
     };
     let version = Signal::derive(move || shown().version);
@@ -95,16 +103,16 @@ fn logo(current: Option<String>, saved: RwSignal<Option<Branding>>) -> impl Into
         })
     };
     view! {
-        <h2>"Logo"</h2>
-        {current.clone().map(|src| view! { <img class="cp-logo-preview" src=src alt="The logo in force"/> })}
+        <h2>{tr(branding::LOGO)}</h2>
+        {current.clone().map(|src| view! { <img class="cp-logo-preview" src=src alt=tr(branding::LOGO_IN_FORCE)/> })}
         <div class="cp-field">
-            <label for="logo">"Logo file (PNG or SVG, at most 512 KB)"</label>
+            <label for="logo">{tr(branding::LOGO_FILE)}</label>
             <input id="logo" type="file" accept="image/png,image/svg+xml" on:change=upload disabled=move || busy.get()
                 aria-describedby="logo-error" aria-invalid=move || error.with(Option::is_some).to_string()/>
             <p class="cp-field__error" id="logo-error" role="alert">{move || error.get()}</p>
         </div>
         {current.map(|_| view! {
-            <button class="cp-button" type="button" on:click=remove disabled=move || busy.get()>"Remove logo"</button>
+            <button class="cp-button" type="button" on:click=remove disabled=move || busy.get()>{tr(branding::REMOVE_LOGO)}</button>
         })}
     }
 }
@@ -171,18 +179,18 @@ fn settings(version: Signal<u32>, current: BrandingSettings, saved: RwSignal<Opt
     };
     view! {
         <form class="cp-form" on:submit=submit novalidate>
-            <h2>"Name and colour"</h2>
-            <Field label="Organisation name" id="organisation" value=organisation errors/>
-            <Field label="Theme colour" id="color" kind="color" value=color errors/>
-            <h2>"Privacy and help"</h2>
-            <Field label="Privacy statement address (https://…)" id="privacy_url" kind="url" value=privacy errors/>
-            <Field label="Help desk name" id="help_desk.name" value=desk_name errors/>
-            <Field label="Help desk phone" id="help_desk.phone" kind="tel" value=phone errors/>
-            <Field label="Help desk email" id="help_desk.email" kind="email" value=email errors/>
-            <Field label="Help desk website (https://…)" id="help_desk.website" kind="url" value=website errors/>
-            <Field label="Help desk note (opening hours, …)" id="help_desk.note" value=note errors/>
+            <h2>{tr(branding::NAME_AND_COLOUR)}</h2>
+            <Field label=tr(branding::ORGANISATION_NAME) id="organisation" value=organisation errors/>
+            <Field label=tr(branding::THEME_COLOUR) id="color" kind="color" value=color errors/>
+            <h2>{tr(branding::PRIVACY_AND_HELP)}</h2>
+            <Field label=tr(branding::PRIVACY_URL) id="privacy_url" kind="url" value=privacy errors/>
+            <Field label=tr(branding::HELP_DESK_NAME) id="help_desk.name" value=desk_name errors/>
+            <Field label=tr(branding::HELP_DESK_PHONE) id="help_desk.phone" kind="tel" value=phone errors/>
+            <Field label=tr(branding::HELP_DESK_EMAIL) id="help_desk.email" kind="email" value=email errors/>
+            <Field label=tr(branding::HELP_DESK_WEBSITE) id="help_desk.website" kind="url" value=website errors/>
+            <Field label=tr(branding::HELP_DESK_NOTE) id="help_desk.note" value=note errors/>
             {move || failure.get().map(|m| view! { <p class="cp-alert cp-alert--error" role="alert">{m}</p> })}
-            <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>"Save branding"</button>
+            <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>{tr(branding::SAVE)}</button>
         </form>
     }
 }

@@ -10,6 +10,10 @@ use crate::{
     api,
     components::{compliance_badge::ComplianceBadge, field::Field},
     format::date_time,
+    i18n::{
+        msg::{actions, certificate, common, console, device as text, fleet, label},
+        tr, trf,
+    },
     labels,
     loader::load,
     pages::audit_log::AuditTable,
@@ -32,15 +36,15 @@ pub fn AdminDevicePage(id: String) -> impl IntoView {
     view! {
         <section class="cp-page cp-page--wide">
             {move || match page.get() {
-                None => view! { <p class="cp-loading" role="status">"Loading the device…"</p> }.into_any(),
+                None => view! { <p class="cp-loading" role="status">{tr(text::LOADING)}</p> }.into_any(),
                 // A reset device that is retired leaves at once.
                 Some(Err(api::ClientError::Api { status: 404, .. })) => view! {
-                    <h1>"Device"</h1>
+                    <h1>{tr(text::HEADING)}</h1>
                     {move || notice.get().map(|n| view! { <p class="cp-alert cp-alert--info" role="status">{n}</p> })}
-                    <p>"This device is not managed (any more)." " " <a href="/admin/devices">"All devices"</a></p>
+                    <p>{tr(fleet::NOT_MANAGED)} " " <a href="/admin/devices">{tr(console::ALL_DEVICES)}</a></p>
                 }.into_any(),
                 Some(Err(error)) => view! {
-                    <h1>"Device"</h1>
+                    <h1>{tr(text::HEADING)}</h1>
                     <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p>
                 }.into_any(),
                 Some(Ok(device)) => view! { <DeviceView device version notice/> }.into_any(),
@@ -54,30 +58,32 @@ fn DeviceView(device: AdminDevice, version: RwSignal<u32>, notice: RwSignal<Opti
     let detail = device.detail;
     let d = detail.device;
     let facts = [
-        ("Owner", format!("{} ({})", device.owner_name, device.owner_email)),
-        ("Platform", format!("{} {}", d.platform.label(), d.os_version)),
-        ("Model", d.model.clone()),
-        ("Ownership", d.ownership.label().to_string()),
-        ("Managed by", d.managed_by.label().to_string()),
-        ("Management", labels::management(d.management).to_string()),
         (
-            "On-premises inventory",
-            detail
-                .onprem_stale_since
-                .as_deref()
-                .map_or_else(String::new, |since| format!("Missing since {}", date_time(since))),
+            tr(fleet::OWNER),
+            format!("{} ({})", device.owner_name, device.owner_email),
         ),
-        ("Category", detail.category),
+        (tr(text::PLATFORM), format!("{} {}", d.platform.label(), d.os_version)),
+        (tr(text::MODEL), d.model.clone()),
+        (tr(text::OWNERSHIP), labels::ownership(d.ownership).to_string()),
+        (tr(fleet::MANAGED_BY), labels::managed_by(d.managed_by).to_string()),
+        (tr(text::MANAGEMENT), labels::management(d.management).to_string()),
         (
-            "Serial number",
+            tr(fleet::ON_PREMISES_INVENTORY),
+            detail.onprem_stale_since.as_deref().map_or_else(String::new, |since| {
+                trf(fleet::MISSING_SINCE, &[("date", &date_time(since))])
+            }),
+        ),
+        (tr(text::CATEGORY), detail.category),
+        (
+            tr(text::SERIAL_NUMBER),
             detail
                 .serial_number
-                .unwrap_or_else(|| "Not kept (personal device)".into()),
+                .unwrap_or_else(|| tr(fleet::SERIAL_NOT_KEPT).into()),
         ),
-        ("Enrolled", date_time(&detail.enrolled_at)),
+        (tr(text::ENROLLED), date_time(&detail.enrolled_at)),
         (
-            "Last check-in",
-            d.last_check_in.as_deref().map_or("Never".into(), date_time),
+            tr(text::LAST_CHECK_IN),
+            d.last_check_in.as_deref().map_or(tr(common::NEVER).into(), date_time),
         ),
     ];
     let audit = RwSignal::new(device.audit);
@@ -86,34 +92,38 @@ fn DeviceView(device: AdminDevice, version: RwSignal<u32>, notice: RwSignal<Opti
         <p><ComplianceBadge state=d.compliance wiped=d.wiped_at.is_some() removing=d.removal_pending/></p>
         {(!detail.compliance_reasons.is_empty()).then(|| view! {
             <ul class="cp-admin__reasons">
-                {detail.compliance_reasons.into_iter().map(|r| view! { <li>{r.problem}</li> }).collect_view()}
+                {detail.compliance_reasons.into_iter().map(|r| view! { <li>{labels::compliance_reason(r).0}</li> }).collect_view()}
             </ul>
         })}
-        <h2>"Inventory"</h2>
+        <h2>{tr(fleet::INVENTORY)}</h2>
         {fact_list(facts.to_vec())}
-        <h2>"Certificate"</h2>
+        <h2>{tr(certificate::HEADING)}</h2>
         {fact_list(match detail.certificate {
-            None => vec![("Certificate", "None issued".to_string())],
+            None => vec![(tr(certificate::HEADING), tr(fleet::NO_CERTIFICATE).to_string())],
             Some(c) => {
-                let mut list = vec![("Subject", c.subject), ("Serial", c.serial), ("Valid until", date_time(&c.expires_at))];
-                list.extend(c.revoked_at.map(|at| ("Revoked", date_time(&at))));
+                let mut list = vec![
+                    (tr(certificate::SUBJECT), c.subject),
+                    (tr(fleet::SERIAL), c.serial),
+                    (tr(fleet::VALID_UNTIL), date_time(&c.expires_at)),
+                ];
+                list.extend(c.revoked_at.map(|at| (tr(fleet::REVOKED), date_time(&at))));
                 list
             }
         })}
         {if d.managed_by == ManagedBy::OnPremises {
-            view! { <p class="cp-alert cp-alert--info">"Managed on premises: act on it with the on-premises tools."</p> }.into_any()
+            view! { <p class="cp-alert cp-alert--info">{tr(fleet::MANAGED_ON_PREMISES)}</p> }.into_any()
         } else {
             // A registered device is not the organisation's to erase.
             let resettable = d.wiped_at.is_none() && d.management == Management::Managed;
             view! { <AdminActions device=d.id.to_string() name=d.name resettable removing=d.removal_pending version notice/> }.into_any()
         }}
-        <h2>"Commands"</h2>
+        <h2>{tr(fleet::COMMANDS)}</h2>
         <CommandList commands=device.commands/>
-        <h2>"Audit trail"</h2>
+        <h2>{tr(fleet::AUDIT_TRAIL)}</h2>
         {move || if audit.with(Vec::is_empty) {
-            view! { <p>"No entries."</p> }.into_any()
+            view! { <p>{tr(fleet::NO_ENTRIES)}</p> }.into_any()
         } else {
-            view! { <AuditTable entries=audit label="Audit trail"/> }.into_any()
+            view! { <AuditTable entries=audit label=tr(fleet::AUDIT_TRAIL)/> }.into_any()
         }}
     }
 }
@@ -130,13 +140,14 @@ fn fact_list(facts: Vec<(&'static str, String)>) -> impl IntoView {
 #[component]
 fn CommandList(commands: Vec<Command>) -> impl IntoView {
     if commands.is_empty() {
-        return view! { <p>"No commands yet."</p> }.into_any();
+        return view! { <p>{tr(fleet::NO_COMMANDS)}</p> }.into_any();
     }
     view! {
         <div class="cp-admin__table-wrap">
-            <table class="cp-admin__table" aria-label="Commands">
+            <table class="cp-admin__table" aria-label=tr(fleet::COMMANDS)>
                 <thead><tr>
-                    {["Action", "State", "Requested", "By", "Reason"].map(|h| view! { <th scope="col">{h}</th> })}
+                    {[console::ACTION, fleet::STATE, fleet::REQUESTED_AT, fleet::BY, fleet::REASON]
+                        .map(|h| view! { <th scope="col">{tr(h)}</th> })}
                 </tr></thead>
                 <tbody>
                     {commands.into_iter().map(|c| view! {
@@ -144,7 +155,7 @@ fn CommandList(commands: Vec<Command>) -> impl IntoView {
                             <th scope="row">{labels::command(c.kind)} {c.app_name.map(|n| format!(" {n}"))}</th>
                             <td>{labels::command_state(c.state)}</td>
                             <td>{date_time(&c.requested_at)}</td>
-                            <td>{c.requested_by.unwrap_or_else(|| "Owner".into())}</td>
+                            <td>{c.requested_by.unwrap_or_else(|| tr(fleet::OWNER).into())}</td>
                             <td class="cp-admin__wrap">{c.reason.or(c.failure_reason).unwrap_or_default()}</td>
                         </tr>
                     }).collect_view()}
@@ -217,13 +228,8 @@ fn AdminActions(
                     open.set(None);
                     password.set(String::new());
                     notice.set(Some(match action {
-                        Action::Reset => {
-                            "Reset requested. The owner sees it, and your reason, on the device's timeline.".into()
-                        }
-                        Action::Retire => {
-                            "Retire requested: the device takes corporate apps and data off, then leaves management."
-                                .into()
-                        }
+                        Action::Reset => tr(fleet::RESET_REQUESTED).into(),
+                        Action::Retire => tr(fleet::RETIRE_REQUESTED).into(),
                     }));
                     version.update(|v| *v += 1);
                 }
@@ -244,22 +250,22 @@ fn AdminActions(
         }
     };
     view! {
-        <h2>"Actions"</h2>
+        <h2>{tr(actions::HEADING)}</h2>
         <div class="cp-actions">
-            {resettable.then(|| button(Action::Reset, "Reset device", "cp-button cp-button--danger"))}
-            {(!removing).then(|| button(Action::Retire, "Retire", "cp-button cp-button--outline"))}
+            {resettable.then(|| button(Action::Reset, tr(label::RESET_DEVICE), "cp-button cp-button--danger"))}
+            {(!removing).then(|| button(Action::Retire, tr(fleet::RETIRE), "cp-button cp-button--outline"))}
         </div>
         {move || notice.get().map(|n| view! { <p class="cp-alert cp-alert--info" role="status">{n}</p> })}
         {move || open.get().map(|action| {
             let (warning, label, class) = match action {
                 Action::Reset => (
-                    "Reset device erases everything on the device, personal data too. Use it for a device that is lost or stolen.",
-                    "Reset device",
+                    tr(fleet::RESET_EXPLAINED),
+                    tr(label::RESET_DEVICE),
                     "cp-button cp-button--danger",
                 ),
                 Action::Retire => (
-                    "Retire takes corporate apps and data off the device the next time it connects and revokes its certificate; personal data stays.",
-                    "Retire",
+                    tr(fleet::RETIRE_EXPLAINED),
+                    tr(fleet::RETIRE),
                     "cp-button cp-button--outline",
                 ),
             };
@@ -267,14 +273,14 @@ fn AdminActions(
                 <form class="cp-form cp-action-form" on:submit=submit novalidate>
                     <p class="cp-alert cp-alert--danger">{warning}</p>
                     <div class="cp-field">
-                        <label for="reason">"Reason (the owner reads it)"</label>
+                        <label for="reason">{tr(fleet::REASON_FOR_OWNER)}</label>
                         <textarea id="reason" rows="2" maxlength="500" bind:value=reason
                             aria-invalid=move || errors.with(|e| e.get("reason").is_some()).to_string()></textarea>
                         {move || errors.with(|e| e.get("reason").map(str::to_owned)).map(|m| view! { <p class="cp-field__error">{m}</p> })}
                     </div>
-                    <Field label="Type the device's name to confirm" id="device_name" value=typed errors/>
-                    <Field label="Your password" id="password" kind="password" autocomplete="current-password" value=password errors/>
-                    <Field label="Code (if you use an authenticator app)" id="code" autocomplete="one-time-code" value=code errors/>
+                    <Field label=tr(actions::TYPE_NAME) id="device_name" value=typed errors/>
+                    <Field label=tr(fleet::YOUR_PASSWORD) id="password" kind="password" autocomplete="current-password" value=password errors/>
+                    <Field label=tr(actions::CODE) id="code" autocomplete="one-time-code" value=code errors/>
                     <button class=class type="submit"
                         disabled=move || busy.get() || password.with(String::is_empty) || typed.with(|t| t.trim() != name.get_value())>
                         {label}

@@ -4,16 +4,24 @@
 use leptos::prelude::*;
 use portal_types::Overview;
 
-use crate::{api, labels, loader::load};
+use crate::{
+    api,
+    i18n::{
+        msg::{apps, console, device, fleet},
+        tr, trf,
+    },
+    labels,
+    loader::load,
+};
 
 #[component]
 pub fn OverviewPage() -> impl IntoView {
     let overview = load(api::admin::overview);
     view! {
         <section class="cp-page cp-page--wide">
-            <h1>"Overview"</h1>
+            <h1>{tr(console::OVERVIEW)}</h1>
             {move || match overview.get() {
-                None => view! { <p class="cp-loading" role="status">"Loading the overview…"</p> }.into_any(),
+                None => view! { <p class="cp-loading" role="status">{tr(fleet::LOADING_OVERVIEW)}</p> }.into_any(),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
                 Some(Ok(overview)) => view! { <Tallies overview/> }.into_any(),
             }}
@@ -25,17 +33,18 @@ pub fn OverviewPage() -> impl IntoView {
 fn Tallies(overview: Overview) -> impl IntoView {
     let devices = |n: u64| {
         if n == 1 {
-            "1 device".to_string()
+            tr(fleet::ONE_DEVICE).to_string()
         } else {
-            format!("{n} devices")
+            trf(fleet::DEVICES, &[("count", &n.to_string())])
         }
     };
     let days = Overview::NOT_SEEN_DAYS;
+    let (mode, offers) = labels::provisioning_mode(overview.mode);
     view! {
         <div class="cp-overview">
             <section class="cp-overview__card" aria-labelledby="overview-compliance">
-                <h2 id="overview-compliance">"Compliance"</h2>
-                <p class="cp-overview__total"><a href="/admin/devices">{devices(overview.total)}</a>" in all"</p>
+                <h2 id="overview-compliance">{tr(device::COMPLIANCE)}</h2>
+                <p class="cp-overview__total"><a href="/admin/devices">{devices(overview.total)}</a>{tr(fleet::IN_ALL)}</p>
                 <ul class="cp-overview__list">
                     {overview.compliance.into_iter().map(|c| view! {
                         <li>
@@ -46,7 +55,7 @@ fn Tallies(overview: Overview) -> impl IntoView {
                 </ul>
             </section>
             <section class="cp-overview__card" aria-labelledby="overview-platforms">
-                <h2 id="overview-platforms">"Platforms"</h2>
+                <h2 id="overview-platforms">{tr(apps::PLATFORMS)}</h2>
                 <ul class="cp-overview__list">
                     {overview.platforms.into_iter().map(|p| view! {
                         <li>
@@ -57,27 +66,27 @@ fn Tallies(overview: Overview) -> impl IntoView {
                 </ul>
             </section>
             <section class="cp-overview__card" aria-labelledby="overview-managed">
-                <h2 id="overview-managed">"Managed by"</h2>
+                <h2 id="overview-managed">{tr(fleet::MANAGED_BY)}</h2>
                 <ul class="cp-overview__list">
                     {overview.managed_by.into_iter().map(|m| view! {
                         <li>
-                            <a href=format!("/admin/devices?managed_by={}", m.managed_by.as_str())>{m.managed_by.label()}</a>
+                            <a href=format!("/admin/devices?managed_by={}", m.managed_by.as_str())>{labels::managed_by(m.managed_by)}</a>
                             <span class="cp-overview__count">{m.count}</span>
                         </li>
                     }).collect_view()}
                 </ul>
             </section>
             <section class="cp-overview__card" aria-labelledby="overview-not-seen">
-                <h2 id="overview-not-seen">{format!("Not seen for {days} days")}</h2>
+                <h2 id="overview-not-seen">{trf(fleet::NOT_SEEN_FOR_DAYS, &[("days", &days.to_string())])}</h2>
                 <p class="cp-overview__total">
                     <a href=format!("/admin/devices?not_seen_days={days}&sort=last_seen")>{devices(overview.not_seen)}</a>
                 </p>
-                <p class="cp-lead">"No check-in for that long: lost, stored away, or no longer used."</p>
+                <p class="cp-lead">{tr(fleet::NOT_SEEN_LEAD)}</p>
             </section>
             <section class="cp-overview__card cp-overview__card--mode" aria-labelledby="overview-mode">
-                <h2 id="overview-mode">{format!("Provisioning mode: {}", overview.mode.name)}</h2>
+                <h2 id="overview-mode">{trf(fleet::PROVISIONING_MODE, &[("mode", &mode)])}</h2>
                 <ul>
-                    {overview.mode.offers.into_iter().map(|offer| view! { <li>{offer}</li> }).collect_view()}
+                    {offers.into_iter().map(|offer| view! { <li>{offer}</li> }).collect_view()}
                 </ul>
             </section>
         </div>

@@ -4,18 +4,25 @@
 use leptos::prelude::*;
 use portal_types::{AccessRule, Enforcement, FieldErrors, PublishedApp, PublishedAppsResponse};
 
-use crate::{api, components::field::Field, loader::load, task};
+use crate::{
+    api,
+    components::field::Field,
+    i18n::{
+        Msg,
+        msg::{actions, console, published as text},
+        tr, trf,
+    },
+    loader::load,
+    task,
+};
 
 /// The rule's parts, as the form's checkboxes say them.
-const PARTS: [(&str, &str); 5] = [
-    ("signed_in", "Signed in"),
-    ("registered_device", "Registered device"),
-    ("compliant_device", "Compliant device"),
-    ("second_factor", "Second factor"),
-    (
-        "device_counts_as_second_factor",
-        "Registered device counts as the second factor",
-    ),
+const PARTS: [(&str, Msg); 5] = [
+    ("signed_in", text::SIGNED_IN),
+    ("registered_device", text::REGISTERED_DEVICE),
+    ("compliant_device", text::COMPLIANT_DEVICE),
+    ("second_factor", text::SECOND_FACTOR),
+    ("device_counts_as_second_factor", text::DEVICE_COUNTS_AS_SECOND_FACTOR),
 ];
 
 fn part<'a>(rule: &'a mut AccessRule, name: &str) -> &'a mut bool {
@@ -38,16 +45,20 @@ fn summary(rule: AccessRule) -> String {
     let on: Vec<&str> = PARTS
         .iter()
         .filter(|(name, _)| is_on(rule, name))
-        .map(|(_, words)| *words)
+        .map(|(_, words)| tr(*words))
         .collect();
-    if on.is_empty() { "Anyone".into() } else { on.join(", ") }
+    if on.is_empty() {
+        tr(text::ANYONE).into()
+    } else {
+        on.join(", ")
+    }
 }
 
 fn mode(enforcement: Enforcement) -> &'static str {
     match enforcement {
-        Enforcement::Required => "Required",
-        Enforcement::Audit => "Audit only",
-        Enforcement::Off => "Off",
+        Enforcement::Required => tr(text::MODE_REQUIRED),
+        Enforcement::Audit => tr(text::MODE_AUDIT),
+        Enforcement::Off => tr(text::MODE_OFF),
     }
 }
 
@@ -60,18 +71,18 @@ pub fn AdminPublishedAppsPage() -> impl IntoView {
     let editing = RwSignal::new(None::<PublishedApp>);
     view! {
         <section class="cp-page cp-page--wide">
-            <h1>"Published apps"</h1>
-            <p class="cp-lead">"Corporate web apps reached through the gateway, each opened only by who its rule lets in."</p>
+            <h1>{tr(console::PUBLISHED_APPS)}</h1>
+            <p class="cp-lead">{tr(text::LEAD)}</p>
             <p role="status">{move || status.get()}</p>
             {move || match saved.get().map(Ok).or_else(|| current.get()) {
-                None => view! { <p class="cp-loading" role="status">"Loading the published apps…"</p> }.into_any(),
+                None => view! { <p class="cp-loading" role="status">{tr(text::LOADING)}</p> }.into_any(),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
                 Some(Ok(published)) => {
                     let gateway = published.gateway_url.clone();
                     view! {
                         {match &gateway {
-                            Some(url) => view! { <p>"The gateway: " <code>{url.clone()}</code></p> }.into_any(),
-                            None => view! { <p class="cp-alert cp-alert--info">"The gateway is off: the server starts it with --gateway-bind."</p> }.into_any(),
+                            Some(url) => view! { <p>{tr(text::GATEWAY)}" "<code>{url.clone()}</code></p> }.into_any(),
+                            None => view! { <p class="cp-alert cp-alert--info">{tr(text::GATEWAY_OFF)}</p> }.into_any(),
                         }}
                         {list(published.apps.clone(), gateway, editing, saved, status)}
                         {move || editor(editing.get(), editing, saved, status)}
@@ -103,7 +114,7 @@ fn list(
     status: RwSignal<Option<String>>,
 ) -> impl IntoView {
     if apps.is_empty() {
-        return view! { <p>"No app is published yet."</p> }.into_any();
+        return view! { <p>{tr(text::NONE)}</p> }.into_any();
     }
     let rows = apps
         .into_iter()
@@ -116,7 +127,7 @@ fn list(
                     let name = name.clone();
                     leptos::task::spawn_local(async move {
                         match api::admin::unpublish_app(&name).await {
-                            Ok(()) => reload(saved, status, format!("{name} is no longer published.")),
+                            Ok(()) => reload(saved, status, trf(text::UNPUBLISHED, &[("name", &name)])),
                             Err(error) => status.set(Some(error.to_string())),
                         }
                     });
@@ -136,12 +147,12 @@ fn list(
                     <td>{mode(app.enforcement)}</td>
                     <td class="cp-actions">
                         <button class="cp-button cp-button--outline" type="button"
-                            aria-label=format!("Edit {shown}") on:click=move |_| {
+                            aria-label=trf(console::EDIT_NAMED, &[("name", &shown)]) on:click=move |_| {
                                 editing.set(Some(edited.clone()));
                                 crate::focus::soon("prefix");
-                            }>"Edit"</button>
+                            }>{tr(text::EDIT)}</button>
                         <button class="cp-button cp-button--danger" type="button"
-                            aria-label=format!("Stop publishing {shown}") on:click=stop>"Stop publishing"</button>
+                            aria-label=trf(text::STOP_PUBLISHING_NAMED, &[("name", &shown)]) on:click=stop>{tr(text::STOP_PUBLISHING)}</button>
                     </td>
                 </tr>
             }
@@ -150,10 +161,11 @@ fn list(
     view! {
         <div class="cp-admin__table-wrap">
             <table class="cp-admin__table">
-                <caption>"Published apps"</caption>
+                <caption>{tr(console::PUBLISHED_APPS)}</caption>
                 <thead><tr>
-                    <th scope="col">"Name"</th><th scope="col">"Path"</th><th scope="col">"Upstream"</th>
-                    <th scope="col">"Who may open it"</th><th scope="col">"Enforcement"</th><th scope="col">"Actions"</th>
+                    <th scope="col">{tr(console::NAME)}</th><th scope="col">{tr(text::PATH)}</th><th scope="col">{tr(text::UPSTREAM)}</th>
+                    <th scope="col">{tr(text::WHO_MAY_OPEN)}</th><th scope="col">{tr(text::ENFORCEMENT)}</th>
+                    <th scope="col">{tr(actions::HEADING)}</th>
                 </tr></thead>
                 <tbody>{rows}</tbody>
             </table>
@@ -178,9 +190,9 @@ fn editor(
         enforcement: Enforcement::Required,
     });
     let heading = if editing_now {
-        format!("Edit {}", app.name)
+        trf(console::EDIT_NAMED, &[("name", &app.name)])
     } else {
-        "Publish an app".to_string()
+        tr(text::PUBLISH_APP).to_string()
     };
     let (name, prefix, upstream) = (
         RwSignal::new(app.name),
@@ -206,7 +218,7 @@ fn editor(
             match api::admin::publish_app(&app).await {
                 Ok(app) => {
                     editing.set(None);
-                    reload(saved, status, format!("{} is published.", app.name));
+                    reload(saved, status, trf(text::PUBLISHED_NAMED, &[("name", &app.name)]));
                 }
                 Err(error) => {
                     errors.set(error.fields());
@@ -222,28 +234,28 @@ fn editor(
                 <input id=box_id.clone() type="checkbox"
                     prop:checked=move || is_on(rule.get(), part_name)
                     on:change=move |ev| rule.update(|r| *part(r, part_name) = event_target_checked(&ev))/>
-                <label for=box_id>{words}</label>
+                <label for=box_id>{tr(words)}</label>
             </div>
         }
     });
     view! {
         <form class="cp-form" on:submit=submit novalidate aria-labelledby="published-app-form">
             <h2 id="published-app-form">{heading}</h2>
-            {(!editing_now).then(|| view! { <Field label="Name" id="name" value=name errors=errors/> })}
-            <Field label="Path (such as /expenses/)" id="prefix" value=prefix errors=errors/>
-            <Field label="Upstream address" id="upstream" kind="url" value=upstream errors=errors/>
+            {(!editing_now).then(|| view! { <Field label=tr(console::NAME) id="name" value=name errors=errors/> })}
+            <Field label=tr(text::PATH_EXAMPLE) id="prefix" value=prefix errors=errors/>
+            <Field label=tr(text::UPSTREAM_ADDRESS) id="upstream" kind="url" value=upstream errors=errors/>
             <fieldset>
-                <legend>"Who may open it"</legend>
+                <legend>{tr(text::WHO_MAY_OPEN)}</legend>
                 {boxes}
             </fieldset>
             <div class="cp-field">
-                <label for="enforcement">"Enforcement"</label>
+                <label for="enforcement">{tr(text::ENFORCEMENT)}</label>
                 <select id="enforcement"
                     on:change=move |ev| if let Some(mode) = Enforcement::parse(&event_target_value(&ev)) { enforcement.set(mode) }>
                     {[
-                        (Enforcement::Required, "Required: refuse who falls short"),
-                        (Enforcement::Audit, "Audit only: let everyone in, log who would be refused"),
-                        (Enforcement::Off, "Off: check nothing"),
+                        (Enforcement::Required, tr(text::MODE_REQUIRED_EXPLAINED)),
+                        (Enforcement::Audit, tr(text::MODE_AUDIT_EXPLAINED)),
+                        (Enforcement::Off, tr(text::MODE_OFF_EXPLAINED)),
                     ].map(|(mode, words)| view! {
                         <option value=mode.as_str() selected=enforcement.get_untracked() == mode>{words}</option>
                     })}
@@ -251,9 +263,9 @@ fn editor(
             </div>
             {move || failure.get().map(|m| view! { <p class="cp-alert cp-alert--error" role="alert">{m}</p> })}
             <div class="cp-actions">
-                <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>"Publish"</button>
+                <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>{tr(text::PUBLISH)}</button>
                 {editing_now.then(|| view! {
-                    <button class="cp-button cp-button--outline" type="button" on:click=move |_| editing.set(None)>"Cancel"</button>
+                    <button class="cp-button cp-button--outline" type="button" on:click=move |_| editing.set(None)>{tr(console::CANCEL)}</button>
                 })}
             </div>
         </form>

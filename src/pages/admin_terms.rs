@@ -5,7 +5,16 @@
 use leptos::prelude::*;
 use portal_types::{TermsChange, TermsVersion};
 
-use crate::{api, format::date_time, loader::load, task};
+use crate::{
+    api,
+    format::date_time,
+    i18n::{
+        msg::{add_device, terms},
+        tr, trf,
+    },
+    loader::load,
+    task,
+};
 
 #[component]
 pub fn AdminTermsPage() -> impl IntoView {
@@ -13,25 +22,30 @@ pub fn AdminTermsPage() -> impl IntoView {
     let current = load(api::admin::terms);
     view! {
         <section class="cp-page cp-page--wide">
-            <h1>"Terms and conditions"</h1>
-            <p class="cp-lead">"Employees accept these before Add device gives them a code, and each new version at their next enrollment."</p>
+            <h1>{tr(add_device::TERMS)}</h1>
+            <p class="cp-lead">{tr(terms::LEAD)}</p>
             {move || match published.get().map(Ok).or_else(|| current.get()) {
-                None => view! { <p class="cp-loading" role="status">"Loading the terms…"</p> }.into_any(),
+                None => view! { <p class="cp-loading" role="status">{tr(terms::LOADING)}</p> }.into_any(),
                 Some(Ok(version)) if version.version > 0 => {
-                    let people = match version.accepted_by {
-                        1 => "1 person".to_string(),
-                        n => format!("{n} people"),
+                    let number = version.version.to_string();
+                    let date = date_time(&version.published_at.unwrap_or_default());
+                    let publication = match version.published_by {
+                        Some(by) => trf(terms::PUBLISHED_BY, &[("version", &number), ("by", &by), ("date", &date)]),
+                        None => trf(terms::PUBLISHED_ON, &[("version", &number), ("date", &date)]),
                     };
-                    let by = version.published_by.map(|by| format!(" by {by}")).unwrap_or_default();
+                    let people = match version.accepted_by {
+                        1 => tr(terms::ACCEPTED_BY_ONE_PERSON).to_string(),
+                        n => trf(terms::ACCEPTED_BY_PEOPLE, &[("count", &n.to_string())]),
+                    };
                     view! {
-                        <p role="status">{format!("Version {}, published{by} on {}. Accepted by {people}.", version.version, date_time(&version.published_at.unwrap_or_default()))}</p>
-                        <h2 id="terms-in-force">"In force"</h2>
+                        <p role="status">{format!("{publication} {people}")}</p>
+                        <h2 id="terms-in-force">{tr(terms::IN_FORCE)}</h2>
                         <div class="cp-terms" tabindex="0" role="region" aria-labelledby="terms-in-force" inner_html=version.html></div>
                         {editor(version.version, version.text, published)}
                     }.into_any()
                 }
                 Some(Ok(_)) => view! {
-                    <p role="status">"No terms yet: employees enroll without accepting any."</p>
+                    <p role="status">{tr(terms::NONE)}</p>
                     {editor(0, String::new(), published)}
                 }.into_any(),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
@@ -70,15 +84,15 @@ fn editor(based_on: u32, text: String, published: RwSignal<Option<TermsVersion>>
     view! {
         <form class="cp-form" on:submit=submit novalidate>
             <div class="cp-field">
-                <label for="terms-text">"New version"</label>
+                <label for="terms-text">{tr(terms::NEW_VERSION)}</label>
                 <textarea id="terms-text" rows="14" aria-describedby="terms-text-error terms-text-hint"
                     aria-invalid=move || invalid.get().to_string()
                     prop:value=move || draft.get()
                     on:input=move |ev| draft.set(event_target_value(&ev))></textarea>
-                <p class="cp-field__hint" id="terms-text-hint">"Plain text or Markdown: # headings, - lists, **bold**, [links](https://…)."</p>
+                <p class="cp-field__hint" id="terms-text-hint">{tr(terms::FORMAT_HINT)}</p>
                 <p class="cp-field__error" id="terms-text-error" role="alert">{move || error.get()}</p>
             </div>
-            <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>"Publish new version"</button>
+            <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>{tr(terms::PUBLISH)}</button>
         </form>
     }
 }

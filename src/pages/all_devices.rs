@@ -8,32 +8,38 @@ use crate::{
     api,
     components::compliance_badge::ComplianceBadge,
     format::{date_time, relative_time},
+    i18n::{
+        Msg,
+        msg::{apps, console, device, fleet},
+        tr, trf,
+    },
     labels,
     loader::load,
     router::{encode, follow_in_address, query_pairs},
 };
 
 /// The columns, in the order shown; those the server sorts on carry their sort.
-const COLUMNS: [(&str, Option<FleetSort>); 8] = [
-    ("Name", Some(FleetSort::Name)),
-    ("User", Some(FleetSort::User)),
-    ("Platform", Some(FleetSort::Platform)),
-    ("OS version", Some(FleetSort::OsVersion)),
-    ("Ownership", Some(FleetSort::Ownership)),
-    ("Compliance", Some(FleetSort::Compliance)),
-    ("Managed by", None),
-    ("Last seen", Some(FleetSort::LastSeen)),
+const COLUMNS: [(Msg, Option<FleetSort>); 8] = [
+    (console::NAME, Some(FleetSort::Name)),
+    (console::USER, Some(FleetSort::User)),
+    (device::PLATFORM, Some(FleetSort::Platform)),
+    (device::OS_VERSION, Some(FleetSort::OsVersion)),
+    (device::OWNERSHIP, Some(FleetSort::Ownership)),
+    (device::COMPLIANCE, Some(FleetSort::Compliance)),
+    (fleet::MANAGED_BY, None),
+    (fleet::LAST_SEEN, Some(FleetSort::LastSeen)),
 ];
 
-/// The compliance filter's choices: wire names, comma-separated.
-const COMPLIANCE_CHOICES: [(&str, &str); 4] = [
-    ("out_of_compliance,cannot_access", "Noncompliant"),
-    ("can_access", "Can access"),
-    ("out_of_compliance", "Out of compliance"),
-    ("cannot_access", "Cannot access"),
-];
+/// The compliance filter's choices: wire names, comma-separated; the
+/// noncompliant first, then each state.
+fn compliance_choices() -> Vec<(&'static str, String)> {
+    let mut choices = vec![("out_of_compliance,cannot_access", tr(fleet::NONCOMPLIANT).to_string())];
+    choices.extend(ComplianceState::ALL.map(|c| (c.as_str(), labels::compliance(c).to_string())));
+    choices
+}
 
-const NOT_SEEN_CHOICES: [(&str, &str); 3] = [("7", "7 days"), ("30", "30 days"), ("90", "90 days")];
+/// The not-seen filter's choices, in days.
+const NOT_SEEN_CHOICES: [&str; 3] = ["7", "30", "90"];
 
 /// What the administrator asked for, as the address keeps it
 /// (`?q=pixel&platform=android&sort=last_seen&order=desc`), so that a link
@@ -176,15 +182,15 @@ pub fn AllDevicesPage() -> impl IntoView {
 
     view! {
         <section class="cp-page cp-page--wide">
-            <h1>"All devices"</h1>
-            <div class="cp-admin__filters" role="search" aria-label="Filter devices">
+            <h1>{tr(console::ALL_DEVICES)}</h1>
+            <div class="cp-admin__filters" role="search" aria-label=tr(fleet::FILTER_DEVICES)>
                 <div class="cp-field cp-admin__search">
-                    <label for="fleet-search">"Search devices"</label>
+                    <label for="fleet-search">{tr(fleet::SEARCH_DEVICES)}</label>
                     <input
                         id="fleet-search"
                         type="search"
                         autocomplete="off"
-                        placeholder="Name, user, serial number or model"
+                        placeholder=tr(fleet::SEARCH_PLACEHOLDER)
                         prop:value=move || filter.with(|f| f.search.clone())
                         on:input=move |ev| {
                             let text = event_target_value(&ev);
@@ -192,50 +198,50 @@ pub fn AllDevicesPage() -> impl IntoView {
                         }
                     />
                 </div>
-                <Choice id="fleet-platform" label="Platform" any="All platforms"
-                    choices=Platform::ALL.iter().map(|p| (p.as_str(), p.label())).collect()
+                <Choice id="fleet-platform" label=tr(device::PLATFORM) any=tr(apps::ALL_PLATFORMS)
+                    choices=Platform::ALL.iter().map(|p| (p.as_str(), p.label().to_string())).collect()
                     value=Signal::derive(move || filter.with(|f| f.platform.clone()))
                     set=Callback::new(move |v: String| change(&|f| f.platform = v.clone()))/>
-                <Choice id="fleet-compliance" label="Compliance" any="Any compliance"
-                    choices=COMPLIANCE_CHOICES.to_vec()
+                <Choice id="fleet-compliance" label=tr(device::COMPLIANCE) any=tr(fleet::ANY_COMPLIANCE)
+                    choices=compliance_choices()
                     value=Signal::derive(move || filter.with(|f| f.compliance.clone()))
                     set=Callback::new(move |v: String| change(&|f| f.compliance = v.clone()))/>
-                <Choice id="fleet-ownership" label="Ownership" any="Any ownership"
-                    choices=[Ownership::Corporate, Ownership::Personal].iter().map(|o| (o.as_str(), labels::ownership(*o))).collect()
+                <Choice id="fleet-ownership" label=tr(device::OWNERSHIP) any=tr(fleet::ANY_OWNERSHIP)
+                    choices=[Ownership::Corporate, Ownership::Personal].iter().map(|o| (o.as_str(), labels::ownership(*o).to_string())).collect()
                     value=Signal::derive(move || filter.with(|f| f.ownership.clone()))
                     set=Callback::new(move |v: String| change(&|f| f.ownership = v.clone()))/>
-                <Choice id="fleet-managed-by" label="Managed by" any="Any manager"
-                    choices=ManagedBy::ALL.iter().map(|m| (m.as_str(), m.label())).collect()
+                <Choice id="fleet-managed-by" label=tr(fleet::MANAGED_BY) any=tr(fleet::ANY_MANAGER)
+                    choices=ManagedBy::ALL.iter().map(|m| (m.as_str(), labels::managed_by(*m).to_string())).collect()
                     value=Signal::derive(move || filter.with(|f| f.managed_by.clone()))
                     set=Callback::new(move |v: String| change(&|f| f.managed_by = v.clone()))/>
-                <Choice id="fleet-not-seen" label="Not seen for" any="Any time"
-                    choices=NOT_SEEN_CHOICES.to_vec()
+                <Choice id="fleet-not-seen" label=tr(fleet::NOT_SEEN_FOR) any=tr(fleet::ANY_TIME)
+                    choices=NOT_SEEN_CHOICES.map(|days| (days, trf(fleet::NOT_SEEN_DAYS, &[("count", days)]))).to_vec()
                     value=Signal::derive(move || filter.with(|f| f.not_seen_days.clone()))
                     set=Callback::new(move |v: String| change(&|f| f.not_seen_days = v.clone()))/>
             </div>
             <div class="cp-admin__summary">
                 <p class="cp-admin__count" role="status">
                     {move || total.get().map(|n| match n {
-                        1 => "1 device".to_string(),
-                        n => format!("{n} devices"),
+                        1 => tr(fleet::ONE_DEVICE).to_string(),
+                        n => trf(fleet::DEVICES, &[("count", &n.to_string())]),
                     })}
                 </p>
                 <a class="cp-button cp-button--quiet" download="all-devices.csv"
                     href=move || api::admin::devices_csv(&filter.with(Filter::query))>
-                    "Export CSV"
+                    {tr(console::EXPORT_CSV)}
                 </a>
             </div>
             {move || match page.get() {
-                None => view! { <p class="cp-loading" role="status">"Loading devices…"</p> }.into_any(),
+                None => view! { <p class="cp-loading" role="status">{tr(fleet::LOADING_DEVICES)}</p> }.into_any(),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
                 Some(Ok(_)) if rows.with(Vec::is_empty) => view! {
-                    <p class="cp-empty">"No devices match. Try other words or fewer filters."</p>
+                    <p class="cp-empty">{tr(fleet::NO_MATCH)}</p>
                 }.into_any(),
                 Some(Ok(_)) => view! { <FleetTable rows filter change/> }.into_any(),
             }}
             {move || next.get().map(|cursor| view! {
                 <button class="cp-button" type="button" on:click=move |_| after.set(Some(cursor.clone()))>
-                    "Show more"
+                    {tr(apps::SHOW_MORE)}
                 </button>
             })}
         </section>
@@ -248,7 +254,7 @@ fn Choice(
     id: &'static str,
     label: &'static str,
     any: &'static str,
-    choices: Vec<(&'static str, &'static str)>,
+    choices: Vec<(&'static str, String)>,
     value: Signal<String>,
     set: Callback<String>,
 ) -> impl IntoView {
@@ -270,7 +276,7 @@ fn FleetTable(
     change: impl Fn(&dyn Fn(&mut Filter)) + Copy + 'static,
 ) -> impl IntoView {
     let header = COLUMNS.map(|(label, sort)| match sort {
-        None => view! { <th scope="col">{label}</th> }.into_any(),
+        None => view! { <th scope="col">{tr(label)}</th> }.into_any(),
         Some(column) => {
             let state = move || {
                 filter.with(|f| match (f.sort == column, f.descending) {
@@ -286,7 +292,7 @@ fn FleetTable(
                             let sorted = filter.with(|f| f.sorted_on(column));
                             change(&|f| *f = sorted.clone());
                         }>
-                        {label}
+                        {tr(label)}
                         <span class="cp-admin__arrow" aria-hidden="true">
                             {move || match state() { "ascending" => "▲", "descending" => "▼", _ => "" }}
                         </span>
@@ -298,7 +304,7 @@ fn FleetTable(
     });
     view! {
         <div class="cp-admin__table-wrap">
-            <table class="cp-admin__table" aria-label="All devices">
+            <table class="cp-admin__table" aria-label=tr(console::ALL_DEVICES)>
                 <thead><tr>{header.into_iter().collect_view()}</tr></thead>
                 <tbody>
                     <For each=move || rows.get() key=|d| d.id.0 let:device>
@@ -327,7 +333,7 @@ fn FleetRow(device: FleetDevice) -> impl IntoView {
             <td>{device.os_version}</td>
             <td>{labels::ownership(device.ownership)}</td>
             <td><ComplianceBadge state=compliance wiped=device.wiped_at.is_some()/></td>
-            <td>{device.managed_by.label()}</td>
+            <td>{labels::managed_by(device.managed_by)}</td>
             <td><time datetime=device.last_seen.clone() title=date_time(&device.last_seen)>{relative_time(&device.last_seen)}</time></td>
         </tr>
     }

@@ -6,8 +6,8 @@ use crate::{
     components::app_icon::AppIcon,
     i18n::{
         Msg,
-        msg::{apps as text, common, device, header},
-        tr, trf,
+        msg::{apps as text, common, device, header, server},
+        server_words, tr, trf,
     },
     loader::load,
     router::{encode, query_pairs},
@@ -156,7 +156,7 @@ fn Catalog(mine: Vec<Platform>) -> impl IntoView {
     };
 
     view! {
-        {move || not_offered.get().map(|note| view! { <p class="cp-alert cp-alert--info">{note}</p> })}
+        {move || not_offered.get().map(|note| view! { <p class="cp-alert cp-alert--info">{server_words(server::APPS_NOT_OFFERED, note, &[])}</p> })}
         <div class="cp-catalog__filters">
             <div class="cp-field">
                 <label for="app-search">{tr(text::SEARCH)}</label>

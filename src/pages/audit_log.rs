@@ -5,20 +5,25 @@ use leptos::prelude::*;
 use portal_types::{AuditEntry, AuditPage};
 
 use crate::{
-    actions::describe,
+    actions::{describe, outcome},
     api, format,
+    i18n::{
+        Msg,
+        msg::{apps, audit_log as text, console},
+        tr,
+    },
     loader::load,
     router::{encode, follow_in_address, query_pairs},
 };
 
 /// The filters: query parameter, label, input type, hint.
-const FIELDS: [(&str, &str, &str, &str); 6] = [
-    ("actor", "Actor", "email", "Who acted: their email"),
-    ("action", "Action", "text", "e.g. wipe_requested"),
-    ("device", "Device", "text", "A device's id"),
-    ("user", "User", "email", "Whose account or devices"),
-    ("from", "From", "date", ""),
-    ("to", "To", "date", ""),
+const FIELDS: [(&str, Msg, &str, Option<Msg>); 6] = [
+    ("actor", text::ACTOR, "email", Some(text::ACTOR_HINT)),
+    ("action", console::ACTION, "text", Some(text::ACTION_HINT)),
+    ("device", text::DEVICE, "text", Some(text::DEVICE_HINT)),
+    ("user", console::USER, "email", Some(text::USER_HINT)),
+    ("from", text::FROM, "date", None),
+    ("to", text::TO, "date", None),
 ];
 
 /// The filters' values, in the order of [`FIELDS`], as the address keeps them.
@@ -86,15 +91,15 @@ pub fn AuditLogPage() -> impl IntoView {
 
     view! {
         <section class="cp-page cp-page--wide">
-            <h1>"Audit log"</h1>
-            <p class="cp-lead">"Every action in the portal, newest first. Entries are never changed or removed."</p>
-            <div class="cp-admin__filters" role="search" aria-label="Filter the audit log">
+            <h1>{tr(console::AUDIT_LOG)}</h1>
+            <p class="cp-lead">{tr(text::LEAD)}</p>
+            <div class="cp-admin__filters" role="search" aria-label=tr(text::FILTER)>
                 {FIELDS.into_iter().enumerate().map(|(at, (name, label, kind, hint))| {
                     let id = format!("audit-{name}");
                     view! {
                         <div class="cp-field">
-                            <label for=id.clone()>{label}</label>
-                            <input id=id type=kind autocomplete="off" placeholder=hint
+                            <label for=id.clone()>{tr(label)}</label>
+                            <input id=id type=kind autocomplete="off" placeholder=hint.map_or("", tr)
                                 prop:value=move || filter.with(|f| f.0[at].clone())
                                 on:change=move |ev| {
                                     let value = event_target_value(&ev);
@@ -110,19 +115,19 @@ pub fn AuditLogPage() -> impl IntoView {
                 <span></span>
                 <a class="cp-button cp-button--quiet" download="audit-log.csv"
                     href=move || api::admin::audit_csv(&filter.with(AuditFilter::query))>
-                    "Export CSV"
+                    {tr(console::EXPORT_CSV)}
                 </a>
             </div>
             {move || match page.get() {
-                None => view! { <p class="cp-loading" role="status">"Loading the audit log…"</p> }.into_any(),
+                None => view! { <p class="cp-loading" role="status">{tr(text::LOADING)}</p> }.into_any(),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
                 Some(Ok(_)) if entries.with(Vec::is_empty) => view! {
-                    <p class="cp-empty" role="status">"No entries match these filters."</p>
+                    <p class="cp-empty" role="status">{tr(text::NO_MATCH)}</p>
                 }.into_any(),
-                Some(Ok(_)) => view! { <AuditTable entries label="Audit log"/> }.into_any(),
+                Some(Ok(_)) => view! { <AuditTable entries label=tr(console::AUDIT_LOG)/> }.into_any(),
             }}
             {move || next.get().map(|older| view! {
-                <button class="cp-button" type="button" on:click=move |_| before.set(Some(older))>"Show more"</button>
+                <button class="cp-button" type="button" on:click=move |_| before.set(Some(older))>{tr(apps::SHOW_MORE)}</button>
             })}
         </section>
     }
@@ -138,8 +143,8 @@ pub fn AuditTable(entries: RwSignal<Vec<AuditEntry>>, label: &'static str) -> im
             <table class="cp-admin__table" aria-label=label>
                 <thead>
                     <tr>
-                        {["Time", "Actor", "Action", "Subject", "Source", "Outcome"]
-                            .map(|h| view! { <th scope="col">{h}</th> })}
+                        {[text::TIME, text::ACTOR, console::ACTION, text::SUBJECT, text::SOURCE, text::OUTCOME]
+                            .map(|h| view! { <th scope="col">{tr(h)}</th> })}
                     </tr>
                 </thead>
                 <tbody>
@@ -153,7 +158,7 @@ pub fn AuditTable(entries: RwSignal<Vec<AuditEntry>>, label: &'static str) -> im
                             </th>
                             <td>{entry.subject.unwrap_or_default()}</td>
                             <td>{entry.source.unwrap_or_default()}</td>
-                            <td>{entry.outcome.replace('_', " ")}</td>
+                            <td>{outcome(&entry.outcome)}</td>
                         </tr>
                     </For>
                 </tbody>

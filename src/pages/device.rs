@@ -126,11 +126,14 @@ fn DeviceView(detail: DeviceDetail) -> impl IntoView {
             })}
             {(!compliant).then(|| view! {
                 <ul class="cp-reasons" aria-label=tr(text::COMPLIANCE_PROBLEMS)>
-                    {reasons.into_iter().map(|reason| view! {
-                        <li>
-                            <p class="cp-reasons__problem">{reason.problem}</p>
-                            <p>{tr(text::HOW_TO_FIX)} " " {reason.fix}</p>
-                        </li>
+                    {reasons.into_iter().map(|reason| {
+                        let (problem, fix) = labels::compliance_reason(reason);
+                        view! {
+                            <li>
+                                <p class="cp-reasons__problem">{problem}</p>
+                                <p>{tr(text::HOW_TO_FIX)} " " {fix}</p>
+                            </li>
+                        }
                     }).collect_view()}
                 </ul>
             })}

@@ -7,7 +7,16 @@ use std::time::Duration;
 use leptos::prelude::*;
 use portal_types::{FieldErrors, PolicyChange, PolicySettings, PolicyVersion};
 
-use crate::{api, format::date_time, loader::load, task};
+use crate::{
+    api,
+    format::date_time,
+    i18n::{
+        msg::{apps, console, device, policies as text},
+        tr, trf,
+    },
+    loader::load,
+    task,
+};
 
 /// How often the page asks how far the check of every device has gone.
 const PROGRESS_EVERY: Duration = Duration::from_millis(700);
@@ -35,9 +44,9 @@ pub fn PoliciesPage() -> impl IntoView {
     };
     view! {
         <section class="cp-page cp-page--wide">
-            <h1>"Policies"</h1>
+            <h1>{tr(console::POLICIES)}</h1>
             {move || match policy.get() {
-                None => Some(view! { <p class="cp-loading" role="status">"Loading the policies…"</p> }.into_any()),
+                None => Some(view! { <p class="cp-loading" role="status">{tr(text::LOADING)}</p> }.into_any()),
                 Some(Err(error)) => Some(view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any()),
                 Some(Ok(current)) => Some(view! { <VersionStatus current/> }.into_any()),
             }}
@@ -49,37 +58,47 @@ pub fn PoliciesPage() -> impl IntoView {
 /// Which version is in force, who saved it, and how checking the devices goes.
 #[component]
 fn VersionStatus(current: PolicyVersion) -> impl IntoView {
+    let version = current.version.to_string();
     let saved = match &current.changed_by {
-        Some(by) => format!(
-            "Version {}, saved by {by} on {}.",
-            current.version,
-            date_time(&current.changed_at)
+        Some(by) => trf(
+            text::SAVED_BY,
+            &[
+                ("version", &version),
+                ("admin", by),
+                ("when", &date_time(&current.changed_at)),
+            ],
         ),
-        None => format!("Version {}: the server's configuration.", current.version),
+        None => trf(console::SERVER_CONFIGURATION, &[("version", &version)]),
     };
     let e = current.evaluation;
-    let devices = |n: u64| {
-        if n == 1 {
-            "1 device".to_string()
-        } else {
-            format!("{n} devices")
-        }
-    };
     let progress = match e.finished_at {
         // The configuration's version judged devices as they enrolled.
         Some(_) if e.devices == 0 => ().into_any(),
         None => view! {
-            <p>{format!("Checking every device against version {}: {} of {}…", current.version, e.evaluated, e.devices)}</p>
-            <progress max=e.devices.max(1) value=e.evaluated aria-label="Devices checked"></progress>
+            <p>{trf(text::CHECKING, &[
+                ("version", &version),
+                ("checked", &e.evaluated.to_string()),
+                ("count", &e.devices.to_string()),
+            ])}</p>
+            <progress max=e.devices.max(1) value=e.evaluated aria-label=tr(text::DEVICES_CHECKED)></progress>
         }
         .into_any(),
-        Some(_) => view! {
-            <p>{format!(
-                "Every device checked against version {}: {} of {} changed compliance state.",
-                current.version, e.changed, devices(e.devices)
-            )}</p>
+        Some(_) => {
+            let changed = e.changed.to_string();
+            let checked = if e.devices == 1 {
+                trf(text::CHECKED_ONE, &[("version", &version), ("changed", &changed)])
+            } else {
+                trf(
+                    text::CHECKED,
+                    &[
+                        ("version", &version),
+                        ("changed", &changed),
+                        ("count", &e.devices.to_string()),
+                    ],
+                )
+            };
+            view! { <p>{checked}</p> }.into_any()
         }
-        .into_any(),
     };
     view! {
         <div class="cp-policy__status" role="status">
@@ -162,10 +181,10 @@ fn PolicyEditor(current: PolicyVersion, reload: RwSignal<u32>) -> impl IntoView 
         let label = rule.platform.label();
         let id = rule.platform.as_str();
         let allowed = move |personal: bool| {
-            let name = if personal { "Personal" } else { "Corporate" };
+            let name = if personal { text::PERSONAL_ALLOWED_FOR } else { text::CORPORATE_ALLOWED_FOR };
             view! {
                 <td>
-                    <input type="checkbox" aria-label=format!("{name} {label} devices allowed")
+                    <input type="checkbox" aria-label=trf(name, &[("platform", label)])
                         prop:checked=move || draft.with(|d| {
                             let r = &d.platforms[i];
                             if personal { r.personal_allowed } else { r.corporate_allowed }
@@ -182,16 +201,16 @@ fn PolicyEditor(current: PolicyVersion, reload: RwSignal<u32>) -> impl IntoView 
         };
         let version = move |compliant: bool| {
             let (what, field) = if compliant {
-                ("to be compliant", format!("{id}.min_compliant_os"))
+                (text::MIN_COMPLIANT_FOR, format!("{id}.min_compliant_os"))
             } else {
-                ("to enroll", format!("{id}.min_enroll_os"))
+                (text::MIN_ENROLL_FOR, format!("{id}.min_enroll_os"))
             };
             let field = StoredValue::new(field);
             let error = move || errors.with(|e| field.with_value(|f| e.get(f).map(str::to_owned)));
             view! {
                 <td>
-                    <input type="text" inputmode="decimal" size="10" placeholder="Any"
-                        aria-label=format!("Minimum {label} version {what}")
+                    <input type="text" inputmode="decimal" size="10" placeholder=tr(text::ANY)
+                        aria-label=trf(what, &[("platform", label)])
                         prop:value=move || draft.with(|d| {
                             let r = &d.platforms[i];
                             if compliant { r.min_compliant_os.clone() } else { r.min_enroll_os.clone() }.unwrap_or_default()
@@ -221,28 +240,28 @@ fn PolicyEditor(current: PolicyVersion, reload: RwSignal<u32>) -> impl IntoView 
     }).collect_view();
     view! {
         <form class="cp-form cp-policy" on:submit=submit novalidate>
-            <h2>"Enrollment restrictions"</h2>
-            {number_field("Device limit per user", "device_limit", draft, errors, |d| d.device_limit, |d, n| d.device_limit = n)}
+            <h2>{tr(text::ENROLLMENT_RESTRICTIONS)}</h2>
+            {number_field(tr(text::DEVICE_LIMIT), "device_limit", draft, errors, |d| d.device_limit, |d, n| d.device_limit = n)}
             <div class="cp-admin__table-wrap">
-                <table class="cp-admin__table" aria-label="Platforms">
+                <table class="cp-admin__table" aria-label=tr(apps::PLATFORMS)>
                     <thead><tr>
-                        {["Platform", "Corporate allowed", "Personal allowed", "Minimum version to enroll", "Minimum version to be compliant"]
-                            .map(|h| view! { <th scope="col">{h}</th> })}
+                        {[device::PLATFORM, text::CORPORATE_ALLOWED, text::PERSONAL_ALLOWED, text::MIN_ENROLL, text::MIN_COMPLIANT]
+                            .map(|h| view! { <th scope="col">{tr(h)}</th> })}
                     </tr></thead>
                     <tbody>{platforms}</tbody>
                 </table>
             </div>
-            <h2>"Compliance policy"</h2>
-            {check_box("Require encryption", "require_encryption", draft, |d| d.require_encryption, |d, on| d.require_encryption = on)}
-            {check_box("Require a passcode", "require_passcode", draft, |d| d.require_passcode, |d, on| d.require_passcode = on)}
-            {check_box("Block jailbroken or rooted devices", "block_jailbroken", draft, |d| d.block_jailbroken, |d, on| d.block_jailbroken = on)}
-            {number_field("Grace period (hours) before Out of compliance becomes Cannot access", "grace_period_hours", draft, errors,
+            <h2>{tr(text::COMPLIANCE_POLICY)}</h2>
+            {check_box(tr(text::REQUIRE_ENCRYPTION), "require_encryption", draft, |d| d.require_encryption, |d, on| d.require_encryption = on)}
+            {check_box(tr(text::REQUIRE_PASSCODE), "require_passcode", draft, |d| d.require_passcode, |d, on| d.require_passcode = on)}
+            {check_box(tr(text::BLOCK_JAILBROKEN), "block_jailbroken", draft, |d| d.block_jailbroken, |d, on| d.block_jailbroken = on)}
+            {number_field(tr(text::GRACE_PERIOD), "grace_period_hours", draft, errors,
                 |d| d.grace_period_hours, |d, n| d.grace_period_hours = n)}
-            {number_field("Days without a check-in before a device is noncompliant", "check_in_days", draft, errors,
+            {number_field(tr(text::CHECK_IN_DAYS), "check_in_days", draft, errors,
                 |d| d.check_in_days, |d, n| d.check_in_days = n)}
             {move || failure.get().map(|m| view! { <p class="cp-alert cp-alert--error" role="alert">{m}</p> })}
             <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>
-                {move || if busy.get() { "Saving…" } else { "Save policies" }}
+                {move || tr(if busy.get() { text::SAVING } else { text::SAVE })}
             </button>
         </form>
     }

@@ -220,10 +220,17 @@ pub struct CheckInResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ComplianceReason {
-    /// `os_version`, `encryption`, `passcode`, `jailbroken`.
+    /// `os_version`, `encryption`, `passcode`, `jailbroken`, `check_in`.
     pub rule: String,
     pub problem: String,
     pub fix: String,
+    /// The figures `problem` and `fix` name, in this order, so that the
+    /// portal can say them in the reader's language: for `os_version` the
+    /// platform, its version and the minimum; for `check_in` the days since
+    /// the last check-in and the limit. (A list, not an object: the portal's
+    /// first load has no map parser to spare.)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
 }
 
 /// The normalised form of a code as typed: upper case, no separators.

@@ -3,7 +3,9 @@
 //! built into each bundle; any other language is served by the server as an
 //! array in the order of the English keys, so that the wasm carries no key
 //! names, with the digest of those keys: a bundle and a server built from
-//! different catalogs never mix them up.
+//! different catalogs never mix them up. The server's error codes
+//! (`error.<code>`) stand apart: sent as an object by code, as the portal
+//! meets them by code, with no place in that array.
 
 /// The digest of the English keys, in their sorted order (FNV-1a, 64 bits).
 pub fn keys_digest<'a>(keys: impl IntoIterator<Item = &'a str>) -> String {

@@ -74,7 +74,7 @@ pub enum Refusal {
     NotCompliant {
         device: DeviceId,
         name: String,
-        reason: Option<ComplianceReason>,
+        reason: Option<Box<ComplianceReason>>,
     },
     SecondFactor {
         enrolled: bool,
@@ -109,7 +109,7 @@ pub fn decide(rule: &AccessRule, visitor: &Visitor) -> Result<(), Refusal> {
             return Err(Refusal::NotCompliant {
                 device: device.id,
                 name: device.name.clone(),
-                reason: device.reasons.first().cloned(),
+                reason: device.reasons.first().cloned().map(Box::new),
             });
         }
     }
@@ -225,6 +225,7 @@ mod tests {
                 rule: "encryption".into(),
                 problem: "The device's storage is not encrypted.".into(),
                 fix: "Turn on device encryption in the device's security settings.".into(),
+                values: Vec::new(),
             }],
         }
     }

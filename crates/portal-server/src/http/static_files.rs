@@ -22,7 +22,10 @@ use portal_types::bundles::{OTHERS, needs_sign_in};
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::identity::session;
+use crate::{
+    identity::session,
+    languages::{self, SOURCES},
+};
 
 /// The page each bundle starts from: the main one's, then the others' in
 /// the order of [`OTHERS`].
@@ -36,11 +39,21 @@ pub fn pages(dist: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// The bundles' pages and Sign in's (whose inline scripts the CSP allows).
+/// The bundles' pages and Sign in's in every language (whose inline
+/// scripts the CSP allows).
 pub fn every_page(dist: &Path) -> Vec<PathBuf> {
     let mut pages = pages(dist);
-    pages.push(dist.join(SIGN_IN_PAGE));
+    pages.extend(SOURCES.iter().map(|(tag, _)| sign_in_page(dist, tag)));
     pages
+}
+
+/// Sign in painted in the language `tag` (`scripts/first-paint.mjs`):
+/// `sign-in.html` in English, `sign-in.de.html`, ...
+fn sign_in_page(dist: &Path, tag: &str) -> PathBuf {
+    dist.join(match tag {
+        "en" => "sign-in.html".to_string(),
+        tag => format!("sign-in.{tag}.html"),
+    })
 }
 
 fn page(file: PathBuf) -> ServeFile {
@@ -52,19 +65,39 @@ pub fn router(dist: &Path, secure_cookies: bool) -> Router {
         tracing::warn!(dist = %dist.display(), "the portal is not built here; only the API is served");
     }
     let pages: Vec<ServeFile> = pages(dist).into_iter().map(page).collect();
-    let sign_in = dist.join(SIGN_IN_PAGE);
-    let sign_in = sign_in.is_file().then(|| page(sign_in));
+    // Each language's Sign in the build wrote, English first.
+    let sign_in: Vec<(&str, ServeFile)> = SOURCES
+        .iter()
+        .map(|(tag, _)| (*tag, sign_in_page(dist, tag)))
+        .filter(|(_, file)| file.is_file())
+        .map(|(tag, file)| (tag, page(file)))
+        .collect();
     let route = tower::service_fn(move |request: Request<Body>| {
         let path = request.uri().path();
-        let bundle = OTHERS
-            .iter()
-            .position(|bundle| (bundle.shows)(path))
-            .map_or(0, |other| other + 1);
-        let page = match &sign_in {
-            Some(sign_in) if path == "/sign-in" => sign_in.clone(),
-            _ => pages[bundle].clone(),
+        let (page, language) = if path == "/sign-in" && !sign_in.is_empty() {
+            let wanted = languages::preferred(request.headers());
+            let (tag, page) = sign_in.iter().find(|(tag, _)| *tag == wanted).unwrap_or(&sign_in[0]);
+            (page.clone(), Some(*tag))
+        } else {
+            let bundle = OTHERS
+                .iter()
+                .position(|bundle| (bundle.shows)(path))
+                .map_or(0, |other| other + 1);
+            (pages[bundle].clone(), None)
         };
-        async move { Ok::<_, Infallible>(page.oneshot(request).await.into_response()) }
+        async move {
+            let mut response = page.oneshot(request).await.into_response();
+            if let Some(tag) = language {
+                let headers = response.headers_mut();
+                headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(tag));
+                // Written for its reader: a cache keeps each language apart.
+                headers.insert(
+                    header::VARY,
+                    HeaderValue::from_static("accept-encoding, accept-language, cookie"),
+                );
+            }
+            Ok::<_, Infallible>(response)
+        }
     });
     let files = ServeDir::new(dist)
         .precompressed_br()
@@ -90,9 +123,6 @@ async fn signed_out_to_sign_in(State(secure_cookies): State<bool>, request: Requ
     }
     next.run(request).await
 }
-
-/// The main bundle's page with Sign in painted in it (`scripts/first-paint.mjs`).
-const SIGN_IN_PAGE: &str = "sign-in.html";
 
 /// `value` as one value of a query, its slashes kept for the eye (Sign in
 /// reads `next` with `decodeURIComponent`).

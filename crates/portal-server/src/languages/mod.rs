@@ -1,8 +1,9 @@
 //! The portal's message catalogs, served per language (see
 //! `portal_types::messages`): `/locales/index.json` lists the languages,
 //! each named in itself, and `/locales/<tag>.json` is a language's messages
-//! in the order of the English keys, with those keys' digest. English is
-//! built into the portal, so it is listed but has no file.
+//! in the order of the English keys, with those keys' digest, and its
+//! sentences for the server's error codes by code. English is built into
+//! the portal, so it is listed but has no file.
 
 use std::{collections::BTreeMap, sync::LazyLock};
 
@@ -80,12 +81,18 @@ static SERVED: LazyLock<Served> = LazyLock::new(|| {
         let name = catalog.get("language.name").cloned().unwrap_or_else(|| tag.to_string());
         index.push((tag, name));
         if tag != "en" {
-            // A message not yet translated shows in English.
-            let texts: Vec<&String> = english
-                .iter()
+            // A message not yet translated shows in English; an error code
+            // not yet translated, the server's own sentence.
+            let (errors, messages): (Vec<_>, Vec<_>) = english.iter().partition(|(key, _)| key.starts_with("error."));
+            let texts: Vec<&String> = messages
+                .into_iter()
                 .map(|(key, text)| catalog.get(key).unwrap_or(text))
                 .collect();
-            let file = serde_json::json!({ "tag": tag, "digest": digest, "texts": texts });
+            let errors: BTreeMap<&str, &String> = errors
+                .into_iter()
+                .filter_map(|(key, _)| Some((key.strip_prefix("error.")?, catalog.get(key)?)))
+                .collect();
+            let file = serde_json::json!({ "tag": tag, "digest": digest, "texts": texts, "errors": errors });
             files.insert(tag, File::new(serde_json::to_vec(&file).expect("strings")));
         }
     }
@@ -94,6 +101,46 @@ static SERVED: LazyLock<Served> = LazyLock::new(|| {
         files,
     }
 });
+
+/// The cookie `web-app/language.js` keeps the Language choice in, beside
+/// its own storage, so that pages the server writes speak it too.
+pub const CHOICE_COOKIE: &str = "portal_language";
+
+/// The language to write a page in for this request, as `language.js` picks
+/// it: the one chosen under Language, else the first of the browser's
+/// (`Accept-Language`, by weight) that has a catalog, else English.
+pub fn preferred(headers: &HeaderMap) -> &'static str {
+    let known = |tag: &str| {
+        let primary = tag.split('-').next().unwrap_or_default().trim();
+        SOURCES
+            .iter()
+            .map(|(tag, _)| *tag)
+            .find(|known| known.eq_ignore_ascii_case(primary))
+    };
+    if let Some(chosen) = crate::identity::session::cookie_value(headers, CHOICE_COOKIE).and_then(known) {
+        return chosen;
+    }
+    let accepted = headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let mut weighted: Vec<(&str, f32)> = accepted
+        .split(',')
+        .map(|item| {
+            let mut parts = item.split(';');
+            let tag = parts.next().unwrap_or_default().trim();
+            let weight = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.trim().parse().ok())
+                .unwrap_or(1.0);
+            (tag, weight)
+        })
+        .filter(|(_, weight)| *weight > 0.0)
+        .collect();
+    // Stable: equal weights keep the browser's order.
+    weighted.sort_by(|a, b| b.1.total_cmp(&a.1));
+    weighted.into_iter().find_map(|(tag, _)| known(tag)).unwrap_or("en")
+}
 
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
@@ -125,6 +172,52 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_page_is_written_in_the_chosen_language_else_the_browsers() {
+        let request = |pairs: &[(&str, &str)]| {
+            let mut headers = HeaderMap::new();
+            for (name, value) in pairs {
+                headers.insert(
+                    axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                    value.parse().unwrap(),
+                );
+            }
+            preferred(&headers)
+        };
+        assert_eq!(request(&[]), "en");
+        assert_eq!(request(&[("accept-language", "de-AT,de;q=0.9,en;q=0.8")]), "de");
+        // By weight, not by order; a language without a catalog is passed over.
+        assert_eq!(request(&[("accept-language", "en;q=0.5, fr-CA, de-DE;q=0.7")]), "de");
+        assert_eq!(request(&[("accept-language", "fr, en-GB;q=0.9, de;q=0.8")]), "en");
+        assert_eq!(request(&[("accept-language", "de;q=0, en")]), "en");
+        // Language, once chosen, wins over the browser.
+        assert_eq!(
+            request(&[("accept-language", "de"), ("cookie", "a=b; portal_language=en")]),
+            "en"
+        );
+        assert_eq!(
+            request(&[("accept-language", "en"), ("cookie", "portal_language=de")]),
+            "de"
+        );
+        assert_eq!(
+            request(&[("accept-language", "de"), ("cookie", "portal_language=xx")]),
+            "de"
+        );
+    }
+
+    #[test]
+    fn error_codes_travel_by_code_apart_from_the_messages() {
+        let german: serde_json::Value = serde_json::from_slice(&SERVED.files["de"].body).unwrap();
+        let (english, catalog) = (parse(SOURCES[0].1), parse(SOURCES[1].1));
+        assert_eq!(
+            german["errors"]["not_found"].as_str(),
+            catalog.get("error.not_found").map(String::as_str)
+        );
+        let messages = english.keys().filter(|key| !key.starts_with("error."));
+        assert_eq!(german["texts"].as_array().unwrap().len(), messages.count());
+        assert_eq!(german["texts"][0].as_str(), catalog.values().next().map(String::as_str));
+    }
+
+    #[test]
     fn every_catalog_has_the_english_keys_and_placeholders() {
         let english = parse(SOURCES[0].1);
         for (tag, source) in &SOURCES[1..] {
@@ -147,8 +240,9 @@ mod tests {
     }
 
     /// Each English key is used by the portal: a source file names it as
-    /// `section::NAME` (or through `section as alias`); an
-    /// `error.<code>` is also used when the server answers with that code.
+    /// `section::NAME` (or through `section as alias`), or Sign in's plain
+    /// page as `{{section.name}}`; an `error.<code>` is also used when the
+    /// server answers with that code.
     #[test]
     fn every_message_is_used_by_the_portal() {
         let sources = rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../src"));
@@ -158,13 +252,19 @@ mod tests {
         server.extend(rust_files(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("../portal-types/src"),
         ));
+        // Sign in as painted before the portal starts, once per language.
+        let first_paint =
+            fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../src/pages/sign_in.html"))
+                .expect("Sign in's plain page");
         let unused: Vec<String> = parse(SOURCES[0].1)
             .into_keys()
             .filter(|key| {
                 let (section, name) = key.split_once('.').expect("section.name");
                 let constant = format!("::{}", name.to_uppercase());
                 let sent = section == "error" && server.iter().any(|source| source.contains(&format!("\"{name}\"")));
+                let painted = first_paint.contains(&format!("{{{{{key}}}}}"));
                 !sent
+                    && !painted
                     && !sources.iter().any(|source| {
                         names(source, section).iter().any(|name| {
                             let path = format!("{name}{constant}");

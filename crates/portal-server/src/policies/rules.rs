@@ -401,27 +401,26 @@ impl Policy {
     ) -> Vec<ComplianceReason> {
         let policy = &self.compliance;
         let mut reasons = Vec::new();
-        let mut fail = |rule: &str, problem: String, fix: String| {
+        let mut fail = |rule: &str, problem: String, fix: String, values: Vec<String>| {
             reasons.push(ComplianceReason {
                 rule: rule.into(),
                 problem,
                 fix,
+                values,
             });
         };
         if let Some(minimum) = policy.min_os.get(&platform)
             && !version_at_least(&inventory.os_version, minimum)
         {
+            let platform = platform.label();
             fail(
                 "os_version",
                 format!(
-                    "{} {} is older than the required {minimum}.",
-                    platform.label(),
+                    "{platform} {} is older than the required {minimum}.",
                     inventory.os_version
                 ),
-                format!(
-                    "Install the latest {} update from the device's settings.",
-                    platform.label()
-                ),
+                format!("Install the latest {platform} update from the device's settings."),
+                vec![platform.into(), inventory.os_version.clone(), minimum.clone()],
             );
         }
         if policy.require_encryption && !inventory.encrypted {
@@ -429,6 +428,7 @@ impl Policy {
                 "encryption",
                 "The device's storage is not encrypted.".into(),
                 "Turn on device encryption in the device's security settings.".into(),
+                Vec::new(),
             );
         }
         if policy.require_passcode && !inventory.passcode_set {
@@ -436,6 +436,7 @@ impl Policy {
                 "passcode",
                 "The device has no passcode.".into(),
                 "Set a PIN, password or passcode on the device's lock screen.".into(),
+                Vec::new(),
             );
         }
         if policy.block_jailbroken && inventory.jailbroken {
@@ -443,18 +444,17 @@ impl Policy {
                 "jailbroken",
                 "The device is jailbroken or rooted.".into(),
                 "Restore the device's original operating system, then check status again.".into(),
+                Vec::new(),
             );
         }
         let away = now - last_seen;
         if away > policy.check_in_within {
+            let (days, limit) = (away.whole_days(), policy.check_in_within.whole_days());
             fail(
                 "check_in",
-                format!(
-                    "The device has not checked in for {} days; the limit is {}.",
-                    away.whole_days(),
-                    policy.check_in_within.whole_days()
-                ),
+                format!("The device has not checked in for {days} days; the limit is {limit}."),
                 "Turn the device on and connect it to the internet so that it checks in.".into(),
+                vec![days.to_string(), limit.to_string()],
             );
         }
         reasons

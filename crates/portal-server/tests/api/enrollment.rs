@@ -406,6 +406,10 @@ async fn a_signed_check_in_updates_compliance_with_reasons_and_a_deadline() {
     assert_eq!(answer.compliance, ComplianceState::OutOfCompliance);
     let rules: Vec<_> = answer.reasons.iter().map(|r| r.rule.as_str()).collect();
     assert_eq!(rules, ["os_version", "encryption"]);
+    // The figures each sentence names, for the portal to say them in the reader's language.
+    assert_eq!(answer.reasons[0].values, ["Android", "12", "13"]);
+    assert!(answer.reasons[0].problem.contains("12") && answer.reasons[0].problem.contains("13"));
+    assert!(answer.reasons[1].values.is_empty());
 
     let path = format!("/api/v1/devices/{}", client.state.device_id);
     let detail: DeviceDetail = serde_json::from_value(app.get_json(&grace, &path).await.1).unwrap();

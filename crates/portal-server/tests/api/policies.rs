@@ -221,6 +221,8 @@ async fn a_device_away_longer_than_the_policy_allows_becomes_noncompliant_at_the
     let overdue = phone().await;
     assert_eq!(overdue.state, ComplianceState::OutOfCompliance);
     assert_eq!(overdue.reasons[0].rule, "check_in");
+    // Days since its check-in and the limit, as the sentence names them.
+    assert_eq!(overdue.reasons[0].values, ["30", "30"]);
     assert_eq!(sweep().await.unwrap().changed, 0, "judging again changes nothing");
     // The grace period (3 days) ends without a check-in.
     app.clock.advance(Duration::days(3));
