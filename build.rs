@@ -6,6 +6,8 @@
 
 use std::{collections::BTreeMap, env, fmt::Write, fs, path::Path};
 
+use portal_types::messages::{is_error_key, keys_digest};
+
 fn main() {
     let source = "locales/en.json";
     println!("cargo:rerun-if-changed={source}");
@@ -13,15 +15,15 @@ fn main() {
     let catalog: BTreeMap<String, String> =
         serde_json::from_str(&text).expect("locales/en.json: a flat object of strings");
 
-    let digest = portal_types::messages::keys_digest(catalog.keys().map(String::as_str));
+    // The server's error codes (`error.<code>`) are looked up by code in
+    // the catalog the server sends: no place among the others, nor in the digest.
+    let messages: Vec<(&String, &String)> = catalog.iter().filter(|(key, _)| !is_error_key(key)).collect();
+    let digest = keys_digest(messages.iter().map(|(key, _)| key.as_str()));
     let mut out = format!(
         "/// The digest of the English keys: see `portal_types::messages`.\npub const KEYS_DIGEST: &str = \"{digest}\";\n"
     );
     let mut sections: BTreeMap<&str, Vec<(usize, &str, &str)>> = BTreeMap::new();
-    // The server's error codes (`error.<code>`) are looked up by code in
-    // the catalog the server sends, so they take no place among the others.
-    let messages = catalog.iter().filter(|(key, _)| !key.starts_with("error."));
-    for (index, (key, english)) in messages.enumerate() {
+    for (index, (key, english)) in messages.into_iter().enumerate() {
         let (section, name) = key
             .split_once('.')
             .unwrap_or_else(|| panic!("{key}: keys are `section.name`"));

@@ -9,7 +9,9 @@ import { join } from "node:path";
 
 const dist = process.argv[2] ?? "dist";
 const workerPath = join(dist, "web-app", "sw.js");
-const pages = ["index.html", "sign-in.html", "catalog/index.html", "account/index.html", "admin/index.html", "admin-settings/index.html", "admin-organisation/index.html"];
+// Sign in is written once per language (sign-in.html, sign-in.de.html, ...).
+const signIns = readdirSync(dist).filter((name) => /^sign-in(\.[a-z]{2,3})?\.html$/.test(name)).sort();
+const pages = ["index.html", ...signIns, "catalog/index.html", "account/index.html", "admin/index.html", "admin-settings/index.html", "admin-organisation/index.html"];
 
 const main = readFileSync(join(dist, "index.html"), "utf8");
 const hashed = [

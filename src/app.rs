@@ -3,7 +3,7 @@ use portal_types::bundles::is_main_path;
 
 use crate::{
     components::header::Header,
-    i18n::{msg::common, tr},
+    i18n::{Msg, msg::common, tr},
     live::provide_live_events,
     pages::{
         activity::ActivityPage, device::DevicePage, my_devices::MyDevicesPage, not_found::NotFoundPage,
@@ -55,12 +55,17 @@ pub(crate) fn guarded(session: Session, path: &str, page: impl FnOnce() -> AnyVi
         }
     });
     // Known to be signed out already: no page to build, its requests refused.
-    if untrack(signed_out) { loading() } else { page() }
+    if untrack(signed_out) {
+        loading(common::LOADING)
+    } else {
+        page()
+    }
 }
 
-/// What a page shows while the portal does not know yet whether it may.
-pub(crate) fn loading() -> AnyView {
-    view! { <p class="cp-loading" role="status">{tr(common::LOADING)}</p> }.into_any()
+/// What a page shows while what it shows is on its way: `message` says what
+/// (`common::LOADING` while the portal does not know yet whether it may).
+pub(crate) fn loading(message: Msg) -> AnyView {
+    view! { <p class="cp-loading" role="status">{tr(message)}</p> }.into_any()
 }
 
 /// Replaces the current address once the page has rendered.

@@ -40,8 +40,7 @@ pub fn date_time(rfc3339: &str) -> String {
     if date.get_time().is_nan() {
         return rfc3339.to_string();
     }
-    date.to_locale_string(&crate::i18n::locale(), &JsValue::UNDEFINED)
-        .into()
+    date.to_locale_string(crate::i18n::locale(), &JsValue::UNDEFINED).into()
 }
 
 /// `12.3 MB`, as the reader's language writes it (`12,3 MB`). Through

@@ -84,20 +84,24 @@ pub fn language() -> &'static str {
 
 /// The locale `Intl` writes dates and numbers in: the browser's own tag for
 /// the language the portal speaks (`en-GB`, `de-AT`), so that they follow
-/// the reader's region too; else the language alone.
-pub fn locale() -> String {
-    let language = language();
-    leptos::prelude::window()
-        .navigator()
-        .languages()
-        .iter()
-        .filter_map(|tag| tag.as_string())
-        .find(|tag| {
-            tag.split('-')
-                .next()
-                .is_some_and(|primary| primary.eq_ignore_ascii_case(language))
-        })
-        .unwrap_or_else(|| language.to_string())
+/// the reader's region too; else the language alone. Found once: the
+/// language is set before the portal mounts and never changes after.
+pub fn locale() -> &'static str {
+    static LOCALE: OnceLock<String> = OnceLock::new();
+    LOCALE.get_or_init(|| {
+        let language = language();
+        leptos::prelude::window()
+            .navigator()
+            .languages()
+            .iter()
+            .filter_map(|tag| tag.as_string())
+            .find(|tag| {
+                tag.split('-')
+                    .next()
+                    .is_some_and(|primary| primary.eq_ignore_ascii_case(language))
+            })
+            .unwrap_or_else(|| language.to_string())
+    })
 }
 
 /// The catalog `language.js` is fetching; `None` when the reader's language

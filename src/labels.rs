@@ -7,9 +7,9 @@ use portal_types::{
 };
 
 use crate::i18n::{
-    self,
-    msg::{label, server},
-    server_words, tr,
+    self, Msg,
+    msg::{category, fleet, label, server},
+    server_words, tr, trf,
 };
 
 pub fn ownership(ownership: Ownership) -> &'static str {
@@ -50,6 +50,10 @@ pub fn compliance_reason(reason: ComplianceReason) -> (String, String) {
         "check_in" => (server::CHECK_IN_PROBLEM, server::CHECK_IN_FIX, &["days", "limit"]),
         _ => return (reason.problem, reason.fix),
     };
+    // Figures missing (a reason judged before the server sent them): its English.
+    if reason.values.len() != names.len() {
+        return (reason.problem, reason.fix);
+    }
     let values: Vec<(&str, &str)> = names
         .iter()
         .copied()
@@ -59,6 +63,33 @@ pub fn compliance_reason(reason: ComplianceReason) -> (String, String) {
         server_words(problem, reason.problem, &values),
         server_words(fix, reason.fix, &values),
     )
+}
+
+/// A catalog category (one of `portal_types::apps::CATEGORIES`, which the
+/// API and the address keep in English) in the reader's words.
+pub fn category(name: &str) -> &str {
+    const WORDS: [Msg; 8] = [
+        category::PRODUCTIVITY,
+        category::COMMUNICATION,
+        category::SECURITY,
+        category::DEVELOPER_TOOLS,
+        category::FINANCE,
+        category::HR,
+        category::DESIGN,
+        category::UTILITIES,
+    ];
+    portal_types::apps::CATEGORIES
+        .iter()
+        .position(|known| *known == name)
+        .map_or(name, |place| tr(WORDS[place]))
+}
+
+/// "1 device", "12 devices".
+pub fn device_count(count: u64) -> String {
+    match count {
+        1 => tr(fleet::ONE_DEVICE).into(),
+        n => trf(fleet::DEVICES, &[("count", &n.to_string())]),
+    }
 }
 
 /// The provisioning mode's name and what it offers, in the reader's words

@@ -12,13 +12,15 @@
   // The choice again as a cookie, for the pages the server writes (Sign in,
   // painted before the portal starts): kept a year, renewed at each visit.
   const remember = (tag) => {
-    if (!/^[a-z]{2,3}$/.test(tag)) return;
+    if (!/^[a-z]{2,3}$/.test(tag ?? "")) return;
     document.cookie = `portal_language=${tag}; path=/; max-age=31536000; samesite=lax`;
   };
   let wanted = [...navigator.languages];
   try {
     const chosen = localStorage.getItem(CHOICE);
+    // No choice (any more): nor a cookie, so the server follows the browser too.
     if (chosen) remember(chosen);
+    else document.cookie = "portal_language=; path=/; max-age=0";
     wanted.unshift(chosen);
   } catch {
     // Storage refused: the browser's languages alone.

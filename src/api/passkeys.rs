@@ -20,6 +20,7 @@ async fn run(action: &str, argument: &str) -> ClientResult<String> {
         Err(error) => Err(error
             .as_string()
             .and_then(|text| serde_json::from_str::<ApiError>(&text).ok())
+            .filter(|error| error.code != "network")
             .map_or(ClientError::Network, |error| super::refusal(0, error))),
     }
 }

@@ -7,7 +7,7 @@ use portal_types::Role;
 use crate::{
     app::{guarded, loading},
     i18n::{
-        msg::{console, header},
+        msg::{common, console, header},
         tr,
     },
     pages::not_found::NotFoundPage,
@@ -20,7 +20,7 @@ use crate::{
 pub fn admins_only(session: Session, path: &str, page: impl FnOnce() -> AnyView) -> AnyView {
     guarded(session, path, || {
         match session.user.with(|u| u.as_ref().map(|u| u.role == Role::Admin)) {
-            None => loading(),
+            None => loading(common::LOADING),
             Some(true) => page(),
             Some(false) => view! { <NotFoundPage/> }.into_any(),
         }

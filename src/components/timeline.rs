@@ -2,7 +2,9 @@ use leptos::prelude::*;
 use portal_types::{Command, CommandKind, CommandState};
 
 use crate::{
-    api, format,
+    api,
+    app::loading,
+    format,
     i18n::{
         msg::{common, timeline},
         tr, trf,
@@ -49,7 +51,7 @@ pub fn Timeline(device: String) -> impl IntoView {
     view! {
         <h2>{tr(timeline::HEADING)}</h2>
         {move || match commands.get() {
-            None => view! { <p class="cp-loading" role="status">{tr(common::LOADING)}</p> }.into_any(),
+            None => loading(common::LOADING),
             Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
             Some(Ok(commands)) if commands.is_empty() => view! { <p>{tr(timeline::NONE)}</p> }.into_any(),
             Some(Ok(commands)) => view! {

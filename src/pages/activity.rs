@@ -3,7 +3,9 @@ use portal_types::ActivityEntry;
 
 use crate::{
     actions::{describe, outcome},
-    api, format,
+    api,
+    app::loading,
+    format,
     i18n::{
         msg::{activity, common},
         tr, trf,
@@ -24,7 +26,7 @@ pub fn ActivityPage() -> impl IntoView {
         <section class="cp-page cp-page--medium">
             <h1>{tr(activity::HEADING)}</h1>
             {move || match entries.get() {
-                None => view! { <p class="cp-loading" role="status">{tr(common::LOADING)}</p> }.into_any(),
+                None => loading(common::LOADING),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
                 Some(Ok(activity)) => view! {
                     <ol class="cp-activity" aria-label=tr(activity::HEADING)>

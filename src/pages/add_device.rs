@@ -8,6 +8,7 @@ use portal_types::{
 
 use crate::{
     api,
+    app::loading,
     components::field::Field,
     format,
     i18n::{
@@ -34,7 +35,7 @@ pub fn AddDevicePage() -> impl IntoView {
             <p class="cp-breadcrumb"><a href="/devices">{tr(devices::MY_DEVICES)}</a></p>
             <h1>{tr(devices::ADD)}</h1>
             {move || match options.get() {
-                None => view! { <p class="cp-loading" role="status">{tr(text::LOADING)}</p> }.into_any(),
+                None => loading(text::LOADING),
                 Some(Ok(options)) => view! { <Enroll options/> }.into_any(),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
             }}

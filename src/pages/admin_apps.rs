@@ -7,11 +7,13 @@ use portal_types::{App, AppInput, FieldErrors, Platform, apps::CATEGORIES};
 
 use crate::{
     api,
+    app::loading,
     components::app_icon::AppIcon,
     i18n::{
         msg::{admin_apps as text, apps as catalog, console},
         tr, trf,
     },
+    labels,
     loader::load,
     task,
 };
@@ -42,7 +44,7 @@ pub fn AdminAppsPage() -> impl IntoView {
             {move || notice.get().map(|n| view! { <p class="cp-alert cp-alert--info" role="status">{n}</p> })}
             {move || editing.get().map(|e| view! { <AppEditor editing=e open=editing reload notice/> })}
             {move || match apps.get() {
-                None => view! { <p class="cp-loading" role="status">{tr(catalog::LOADING)}</p> }.into_any(),
+                None => loading(catalog::LOADING),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
                 Some(Ok(page)) => view! { <AppTable apps=page.apps editing notice/> }.into_any(),
             }}
@@ -75,7 +77,7 @@ fn AppTable(apps: Vec<App>, editing: RwSignal<Option<Editing>>, notice: RwSignal
                                         <button class="cp-link-button" type="button" on:click=edit>{name}</button>
                                     </span>
                                 </th>
-                                <td>{category}</td>
+                                <td>{labels::category(&category).to_string()}</td>
                                 <td class="cp-admin__wrap">{platforms}</td>
                                 <td>{featured}</td>
                                 <td>{required}</td>
@@ -260,7 +262,7 @@ fn AppEditor(
                 <label for="app-category">{tr(text::CATEGORY)}</label>
                 <select id="app-category" prop:value=move || draft.with(|d| d.category.clone())
                     on:change=move |ev| draft.update(|d| d.category = event_target_value(&ev))>
-                    {CATEGORIES.map(|c| view! { <option value=c>{c}</option> })}
+                    {CATEGORIES.map(|c| view! { <option value=c>{labels::category(c)}</option> })}
                 </select>
             </div>
             <fieldset class="cp-app-editor__platforms">

@@ -6,6 +6,7 @@ use portal_types::{Branding, BrandingChange, BrandingSettings, FieldErrors, Help
 
 use crate::{
     api,
+    app::loading,
     components::field::Field,
     format::date_time,
     i18n::{
@@ -31,7 +32,7 @@ pub fn AdminBrandingPage() -> impl IntoView {
             <h1>{tr(console::BRANDING)}</h1>
             <p class="cp-lead">{tr(branding::LEAD)}</p>
             {move || match current.get() {
-                None => view! { <p class="cp-loading" role="status">{tr(branding::LOADING)}</p> }.into_any(),
+                None => loading(branding::LOADING),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
                 Some(Ok(branding)) => view! { <Editor branding/> }.into_any(),
             }}
@@ -51,7 +52,7 @@ fn Editor(branding: Branding) -> impl IntoView {
         let version = current.version.to_string();
         match (&current.changed_by, &current.changed_at) {
             (Some(by), Some(at)) => trf(
-                branding::VERSION_SAVED,
+                console::SAVED_BY,
                 &[("version", &version), ("by", by), ("date", &date_time(at))],
             ),
             _ => trf(console::SERVER_CONFIGURATION, &[("version", &version)]),

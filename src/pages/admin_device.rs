@@ -8,6 +8,7 @@ use portal_types::{
 
 use crate::{
     api,
+    app::loading,
     components::{compliance_badge::ComplianceBadge, field::Field},
     format::date_time,
     i18n::{
@@ -36,7 +37,7 @@ pub fn AdminDevicePage(id: String) -> impl IntoView {
     view! {
         <section class="cp-page cp-page--wide">
             {move || match page.get() {
-                None => view! { <p class="cp-loading" role="status">{tr(text::LOADING)}</p> }.into_any(),
+                None => loading(text::LOADING),
                 // A reset device that is retired leaves at once.
                 Some(Err(api::ClientError::Api { status: 404, .. })) => view! {
                     <h1>{tr(text::HEADING)}</h1>

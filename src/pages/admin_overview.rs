@@ -6,6 +6,7 @@ use portal_types::Overview;
 
 use crate::{
     api,
+    app::loading,
     i18n::{
         msg::{apps, console, device, fleet},
         tr, trf,
@@ -21,7 +22,7 @@ pub fn OverviewPage() -> impl IntoView {
         <section class="cp-page cp-page--wide">
             <h1>{tr(console::OVERVIEW)}</h1>
             {move || match overview.get() {
-                None => view! { <p class="cp-loading" role="status">{tr(fleet::LOADING_OVERVIEW)}</p> }.into_any(),
+                None => loading(fleet::LOADING_OVERVIEW),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
                 Some(Ok(overview)) => view! { <Tallies overview/> }.into_any(),
             }}
@@ -31,13 +32,7 @@ pub fn OverviewPage() -> impl IntoView {
 
 #[component]
 fn Tallies(overview: Overview) -> impl IntoView {
-    let devices = |n: u64| {
-        if n == 1 {
-            tr(fleet::ONE_DEVICE).to_string()
-        } else {
-            trf(fleet::DEVICES, &[("count", &n.to_string())])
-        }
-    };
+    let devices = labels::device_count;
     let days = Overview::NOT_SEEN_DAYS;
     let (mode, offers) = labels::provisioning_mode(overview.mode);
     view! {

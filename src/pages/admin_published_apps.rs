@@ -6,6 +6,7 @@ use portal_types::{AccessRule, Enforcement, FieldErrors, PublishedApp, Published
 
 use crate::{
     api,
+    app::loading,
     components::field::Field,
     i18n::{
         Msg,
@@ -75,7 +76,7 @@ pub fn AdminPublishedAppsPage() -> impl IntoView {
             <p class="cp-lead">{tr(text::LEAD)}</p>
             <p role="status">{move || status.get()}</p>
             {move || match saved.get().map(Ok).or_else(|| current.get()) {
-                None => view! { <p class="cp-loading" role="status">{tr(text::LOADING)}</p> }.into_any(),
+                None => loading(text::LOADING),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
                 Some(Ok(published)) => {
                     let gateway = published.gateway_url.clone();

@@ -7,6 +7,7 @@ use portal_types::{TermsChange, TermsVersion};
 
 use crate::{
     api,
+    app::loading,
     format::date_time,
     i18n::{
         msg::{add_device, terms},
@@ -25,7 +26,7 @@ pub fn AdminTermsPage() -> impl IntoView {
             <h1>{tr(add_device::TERMS)}</h1>
             <p class="cp-lead">{tr(terms::LEAD)}</p>
             {move || match published.get().map(Ok).or_else(|| current.get()) {
-                None => view! { <p class="cp-loading" role="status">{tr(terms::LOADING)}</p> }.into_any(),
+                None => loading(terms::LOADING),
                 Some(Ok(version)) if version.version > 0 => {
                     let number = version.version.to_string();
                     let date = date_time(&version.published_at.unwrap_or_default());

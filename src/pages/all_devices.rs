@@ -6,6 +6,7 @@ use portal_types::{ComplianceState, FleetDevice, FleetPage, FleetSort, ManagedBy
 
 use crate::{
     api,
+    app::loading,
     components::compliance_badge::ComplianceBadge,
     format::{date_time, relative_time},
     i18n::{
@@ -221,10 +222,7 @@ pub fn AllDevicesPage() -> impl IntoView {
             </div>
             <div class="cp-admin__summary">
                 <p class="cp-admin__count" role="status">
-                    {move || total.get().map(|n| match n {
-                        1 => tr(fleet::ONE_DEVICE).to_string(),
-                        n => trf(fleet::DEVICES, &[("count", &n.to_string())]),
-                    })}
+                    {move || total.get().map(labels::device_count)}
                 </p>
                 <a class="cp-button cp-button--quiet" download="all-devices.csv"
                     href=move || api::admin::devices_csv(&filter.with(Filter::query))>
@@ -232,7 +230,7 @@ pub fn AllDevicesPage() -> impl IntoView {
                 </a>
             </div>
             {move || match page.get() {
-                None => view! { <p class="cp-loading" role="status">{tr(fleet::LOADING_DEVICES)}</p> }.into_any(),
+                None => loading(fleet::LOADING_DEVICES),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
                 Some(Ok(_)) if rows.with(Vec::is_empty) => view! {
                     <p class="cp-empty">{tr(fleet::NO_MATCH)}</p>

@@ -3,6 +3,7 @@ use portal_types::{App, AppDetail, AppInstall, Device};
 
 use crate::{
     api::{self, ClientError},
+    app::loading,
     components::{app_icon::AppIcon, installs::InstallRow},
     format,
     i18n::{
@@ -38,7 +39,7 @@ pub fn AppDetailPage(id: String) -> impl IntoView {
             (Some(Err(error)), _) | (_, Some(Err(error))) => view! {
                 <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p>
             }.into_any(),
-            _ => view! { <p class="cp-loading" role="status">{tr(apps::LOADING_APP)}</p> }.into_any(),
+            _ => loading(apps::LOADING_APP),
         }}
     }
 }
@@ -102,7 +103,7 @@ fn AppView(detail: AppDetail, devices: Vec<Device>) -> impl IntoView {
             <dl class="cp-facts">
                 <div><dt>{tr(apps::VERSION)}</dt><dd>{app.version.clone()}</dd></div>
                 {(app.web_url.is_none()).then(|| view! { <div><dt>{tr(apps::SIZE)}</dt><dd>{format::megabytes(app.size_bytes)}</dd></div> })}
-                <div><dt>{tr(device::CATEGORY)}</dt><dd>{app.category.clone()}</dd></div>
+                <div><dt>{tr(device::CATEGORY)}</dt><dd>{labels::category(&app.category).to_string()}</dd></div>
                 <div><dt>{tr(apps::PLATFORMS)}</dt><dd>{platforms}</dd></div>
             </dl>
             {app.required.then(|| view! {

@@ -3,12 +3,14 @@ use portal_types::{App, Platform, apps::CATEGORIES};
 
 use crate::{
     api,
+    app::loading,
     components::app_icon::AppIcon,
     i18n::{
         Msg,
         msg::{apps as text, common, device, header, server},
         server_words, tr, trf,
     },
+    labels,
     loader::load,
     router::{encode, query_pairs},
 };
@@ -24,7 +26,7 @@ pub fn AppsPage() -> impl IntoView {
         <section class="cp-page">
             <h1>{tr(header::APPS)}</h1>
             {move || match devices.get() {
-                None => view! { <p class="cp-loading" role="status">{tr(text::LOADING)}</p> }.into_any(),
+                None => loading(text::LOADING),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
                 Some(Ok(devices)) => {
                     let mut mine: Vec<Platform> = devices
@@ -150,7 +152,7 @@ fn Catalog(mine: Vec<Platform>) -> impl IntoView {
     });
     let browsing = move || search.with(|s| s.trim().is_empty()) && category.get().is_none();
     let heading = move || match category.get() {
-        Some(c) => c.to_string(),
+        Some(c) => labels::category(c).to_string(),
         None if browsing() => tr(text::ALL_APPS).to_string(),
         None => tr(text::RESULTS).to_string(),
     };
@@ -195,7 +197,7 @@ fn Catalog(mine: Vec<Platform>) -> impl IntoView {
                 Some(Ok(answer)) if !answer.apps.is_empty() => view! { <AppGrid apps=answer.apps label=text::FEATURED_APPS/> }.into_any(),
                 Some(Ok(_)) => view! { <p class="cp-empty">{tr(text::NO_FEATURED)}</p> }.into_any(),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
-                None => view! { <p class="cp-loading" role="status">{tr(common::LOADING)}</p> }.into_any(),
+                None => loading(common::LOADING),
             }}
         })}
 
@@ -205,7 +207,7 @@ fn Catalog(mine: Vec<Platform>) -> impl IntoView {
                 on:click=move |_| { category.set(None); page.set(1); }>{tr(text::ALL)}</button>
             {CATEGORIES.map(|c| view! {
                 <button type="button" class="cp-chip" aria-pressed=move || (category.get() == Some(c)).to_string()
-                    on:click=move |_| { category.set(Some(c)); page.set(1); }>{c}</button>
+                    on:click=move |_| { category.set(Some(c)); page.set(1); }>{labels::category(c)}</button>
             })}
         </div>
 
@@ -218,7 +220,7 @@ fn Catalog(mine: Vec<Platform>) -> impl IntoView {
         </p>
         {move || match results.get() {
             Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
-            None => view! { <p class="cp-loading" role="status">{tr(common::LOADING)}</p> }.into_any(),
+            None => loading(common::LOADING),
             Some(Ok(_)) if shown.with(Vec::is_empty) => view! {
                 <p class="cp-empty">{tr(text::NO_MATCH)}</p>
             }.into_any(),

@@ -6,7 +6,9 @@ use portal_types::{AuditEntry, AuditPage};
 
 use crate::{
     actions::{describe, outcome},
-    api, format,
+    api,
+    app::loading,
+    format,
     i18n::{
         Msg,
         msg::{apps, audit_log as text, console},
@@ -119,7 +121,7 @@ pub fn AuditLogPage() -> impl IntoView {
                 </a>
             </div>
             {move || match page.get() {
-                None => view! { <p class="cp-loading" role="status">{tr(text::LOADING)}</p> }.into_any(),
+                None => loading(text::LOADING),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
                 Some(Ok(_)) if entries.with(Vec::is_empty) => view! {
                     <p class="cp-empty" role="status">{tr(text::NO_MATCH)}</p>

@@ -3,6 +3,7 @@ use portal_types::{CertificateInfo, DeviceDetail, ManagedBy, Management, Ownersh
 
 use crate::{
     api::{self, ClientError},
+    app::loading,
     components::{
         compliance_badge::ComplianceBadge, device_actions::DeviceActions, device_tabs::DeviceTabs, timeline::Timeline,
     },
@@ -30,7 +31,7 @@ pub fn DevicePage(id: String) -> impl IntoView {
     });
     view! {
         {move || match detail.get() {
-            None => view! { <p class="cp-loading" role="status">{tr(text::LOADING)}</p> }.into_any(),
+            None => loading(text::LOADING),
             Some(Ok(detail)) => view! { <DeviceView detail/> }.into_any(),
             Some(Err(ClientError::Api { status: 404, .. })) => view! {
                 <section class="cp-page">

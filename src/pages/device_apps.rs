@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use crate::{
     api,
+    app::loading,
     components::{device_tabs::DeviceTabs, installs::InstallRow},
     i18n::{
         msg::{apps as text, device, devices},
@@ -39,7 +40,7 @@ pub fn DeviceAppsPage(id: String) -> impl IntoView {
             }}</h1>
             <DeviceTabs device=id apps=true/>
             {move || match apps.get() {
-                None => view! { <p class="cp-loading" role="status">{tr(text::LOADING_DEVICE_APPS)}</p> }.into_any(),
+                None => loading(text::LOADING_DEVICE_APPS),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
                 Some(Ok(apps)) if apps.is_empty() => view! {
                     <p class="cp-empty">{tr(text::NO_MANAGED_APPS)} " " <a href="/apps">{tr(text::BROWSE)}</a></p>

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use crate::{
     api,
+    app::loading,
     i18n::{
         msg::{common, header, help, privacy, sign_in},
         tr,
@@ -17,7 +18,7 @@ pub fn HelpPage() -> impl IntoView {
         <section class="cp-page cp-page--narrow">
             <h1>{tr(header::HELP)}</h1>
             {move || match desk.get() {
-                None => view! { <p class="cp-loading" role="status">{tr(common::LOADING)}</p> }.into_any(),
+                None => loading(common::LOADING),
                 Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
                 Some(Ok(desk)) => view! {
                     <h2>{desk.name}</h2>

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use crate::{
     api,
+    app::loading,
     components::device_list::DeviceList,
     i18n::{
         msg::{common, devices},
@@ -35,7 +36,7 @@ pub fn MyDevicesPage() -> impl IntoView {
                 }}
             </div>
             {move || match devices.get() {
-                None => view! { <p class="cp-loading" role="status">{tr(devices::LOADING)}</p> }.into_any(),
+                None => loading(devices::LOADING),
                 Some(Ok(devices)) => view! { <DeviceList devices/> }.into_any(),
                 Some(Err(error)) => view! {
                     <div class="cp-alert cp-alert--error" role="alert">

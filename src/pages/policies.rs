@@ -9,6 +9,7 @@ use portal_types::{FieldErrors, PolicyChange, PolicySettings, PolicyVersion};
 
 use crate::{
     api,
+    app::loading,
     format::date_time,
     i18n::{
         msg::{apps, console, device, policies as text},
@@ -46,7 +47,7 @@ pub fn PoliciesPage() -> impl IntoView {
         <section class="cp-page cp-page--wide">
             <h1>{tr(console::POLICIES)}</h1>
             {move || match policy.get() {
-                None => Some(view! { <p class="cp-loading" role="status">{tr(text::LOADING)}</p> }.into_any()),
+                None => Some(loading(text::LOADING)),
                 Some(Err(error)) => Some(view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any()),
                 Some(Ok(current)) => Some(view! { <VersionStatus current/> }.into_any()),
             }}
@@ -61,11 +62,11 @@ fn VersionStatus(current: PolicyVersion) -> impl IntoView {
     let version = current.version.to_string();
     let saved = match &current.changed_by {
         Some(by) => trf(
-            text::SAVED_BY,
+            console::SAVED_BY,
             &[
                 ("version", &version),
-                ("admin", by),
-                ("when", &date_time(&current.changed_at)),
+                ("by", by),
+                ("date", &date_time(&current.changed_at)),
             ],
         ),
         None => trf(console::SERVER_CONFIGURATION, &[("version", &version)]),

@@ -5,6 +5,7 @@ use portal_types::{
 
 use crate::{
     api::{self, ClientError},
+    app::loading,
     components::field::Field,
     format,
     i18n::{
@@ -30,7 +31,7 @@ pub fn SecurityPage() -> impl IntoView {
         <section class="cp-page cp-page--medium">
             <h1>{tr(header::SECURITY)}</h1>
             {move || match state.get() {
-                None => view! { <p class="cp-loading" role="status">{tr(common::LOADING)}</p> }.into_any(),
+                None => loading(common::LOADING),
                 Some(Ok(state)) => view! {
                     <Passkeys passkeys=state.passkeys.clone() offered=state.passkeys_offered totp=state.totp_enabled changed/>
                     <h2>{tr(text::TWO_STEP)}</h2>

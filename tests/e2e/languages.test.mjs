@@ -51,6 +51,11 @@ test("with a German browser, Ada locks, resets and removes her lost phone in Ger
   await noSidewaysScrolling(page, "Sicherheit");
   await page.getByRole("link", { name: "Apps" }).click();
   await page.getByRole("heading", { name: "Empfohlen" }).waitFor();
+  // The catalog's categories too, which the address keeps in English.
+  await page.getByRole("group", { name: "Kategorien" }).getByRole("button", { name: "Entwicklertools" }).click();
+  await page.getByRole("heading", { name: "Entwicklertools" }).waitFor();
+  assert.match(page.url(), /category=Developer%20tools/);
+  await page.getByRole("group", { name: "Kategorien" }).getByRole("button", { name: "Alle" }).click();
   await page.getByRole("list", { name: "Empfohlene Apps" }).getByRole("link").first().click();
   // Sizes as German readers write them: 12,3 MB.
   const size = page.locator("dt", { hasText: "Größe" }).locator("xpath=following-sibling::dd");
@@ -59,10 +64,13 @@ test("with a German browser, Ada locks, resets and removes her lost phone in Ger
   await page.getByRole("link", { name: "Meine Geräte" }).click();
   await page.getByRole("heading", { name: "Meine Geräte" }).waitFor();
 
-  // Unencrypted: a rule it fails, which the server words, in German too.
+  // Unencrypted and behind on updates: rules it fails, which the server
+  // words with the device's figures, in German too.
   agent = await enrollRunningAgent(page, server.url, { platform: "android", name: "Verlorenes Handy", model: "Pixel 8a", os_version: "15" }, [
     "--encrypted",
     "false",
+    "--os-version",
+    "12",
   ]);
   const card = page.getByRole("listitem", { name: "Verlorenes Handy" });
   await card.getByText("Firmeneigen").waitFor();
@@ -72,6 +80,8 @@ test("with a German browser, Ada locks, resets and removes her lost phone in Ger
   await page.getByRole("heading", { name: "Verlorenes Handy" }).waitFor();
   await page.getByRole("heading", { name: "Aktionen" }).waitFor();
   const problems = page.getByRole("list", { name: "Konformitätsprobleme" });
+  await problems.getByText("Android 12 ist älter als die geforderte Version 13.").waitFor();
+  await problems.getByText("Installieren Sie das neueste Update für Android in den Einstellungen des Geräts.", { exact: false }).waitFor();
   await problems.getByText("Der Speicher des Geräts ist nicht verschlüsselt.").waitFor();
   await problems.getByText("Schalten Sie die Geräteverschlüsselung in den Sicherheitseinstellungen des Geräts ein.", { exact: false }).waitFor();
   await noSidewaysScrolling(page, "the device's page");

@@ -7,6 +7,12 @@
 //! (`error.<code>`) stand apart: sent as an object by code, as the portal
 //! meets them by code, with no place in that array.
 
+/// Whether `key` is the sentence for a server error's code (`error.<code>`):
+/// sent by code, outside the messages' order and their digest.
+pub fn is_error_key(key: &str) -> bool {
+    key.starts_with("error.")
+}
+
 /// The digest of the English keys, in their sorted order (FNV-1a, 64 bits).
 pub fn keys_digest<'a>(keys: impl IntoIterator<Item = &'a str>) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;

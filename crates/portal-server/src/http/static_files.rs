@@ -72,9 +72,12 @@ pub fn router(dist: &Path, secure_cookies: bool) -> Router {
         .filter(|(_, file)| file.is_file())
         .map(|(tag, file)| (tag, page(file)))
         .collect();
-    let route = tower::service_fn(move |request: Request<Body>| {
+    let route = tower::service_fn(move |mut request: Request<Body>| {
         let path = request.uri().path();
         let (page, language) = if path == "/sign-in" && !sign_in.is_empty() {
+            // Every language's page has the same date: a copy in another
+            // language must not be confirmed by it.
+            request.headers_mut().remove(header::IF_MODIFIED_SINCE);
             let wanted = languages::preferred(request.headers());
             let (tag, page) = sign_in.iter().find(|(tag, _)| *tag == wanted).unwrap_or(&sign_in[0]);
             (page.clone(), Some(*tag))

@@ -14,7 +14,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use portal_types::messages::{keys_digest, placeholders};
+use portal_types::messages::{is_error_key, keys_digest, placeholders};
 
 use crate::http::revalidated::revalidated;
 
@@ -73,7 +73,8 @@ struct Served {
 
 static SERVED: LazyLock<Served> = LazyLock::new(|| {
     let english = parse(SOURCES[0].1);
-    let digest = keys_digest(english.keys().map(String::as_str));
+    let (errors, messages): (Vec<_>, Vec<_>) = english.iter().partition(|(key, _)| is_error_key(key));
+    let digest = keys_digest(messages.iter().map(|(key, _)| key.as_str()));
     let mut index = Vec::new();
     let mut files = BTreeMap::new();
     for (tag, source) in SOURCES {
@@ -83,14 +84,13 @@ static SERVED: LazyLock<Served> = LazyLock::new(|| {
         if tag != "en" {
             // A message not yet translated shows in English; an error code
             // not yet translated, the server's own sentence.
-            let (errors, messages): (Vec<_>, Vec<_>) = english.iter().partition(|(key, _)| key.starts_with("error."));
             let texts: Vec<&String> = messages
-                .into_iter()
-                .map(|(key, text)| catalog.get(key).unwrap_or(text))
+                .iter()
+                .map(|(key, text)| catalog.get(*key).unwrap_or(text))
                 .collect();
             let errors: BTreeMap<&str, &String> = errors
-                .into_iter()
-                .filter_map(|(key, _)| Some((key.strip_prefix("error.")?, catalog.get(key)?)))
+                .iter()
+                .filter_map(|(key, _)| Some((key.strip_prefix("error.")?, catalog.get(*key)?)))
                 .collect();
             let file = serde_json::json!({ "tag": tag, "digest": digest, "texts": texts, "errors": errors });
             files.insert(tag, File::new(serde_json::to_vec(&file).expect("strings")));
@@ -212,7 +212,7 @@ mod tests {
             german["errors"]["not_found"].as_str(),
             catalog.get("error.not_found").map(String::as_str)
         );
-        let messages = english.keys().filter(|key| !key.starts_with("error."));
+        let messages = english.keys().filter(|key| !is_error_key(key));
         assert_eq!(german["texts"].as_array().unwrap().len(), messages.count());
         assert_eq!(german["texts"][0].as_str(), catalog.values().next().map(String::as_str));
     }
@@ -242,16 +242,21 @@ mod tests {
     /// Each English key is used by the portal: a source file names it as
     /// `section::NAME` (or through `section as alias`), or Sign in's plain
     /// page as `{{section.name}}`; an `error.<code>` is also used when the
-    /// server answers with that code.
+    /// server (or the passkey module) answers with that code.
     #[test]
     fn every_message_is_used_by_the_portal() {
         let sources = rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../src"));
         assert!(sources.len() > 20, "the portal's sources are where they were");
-        // The server's codes, and those of the rules it shares with the portal.
+        // The server's codes, those of the rules it shares with the portal,
+        // and the passkey module's own.
         let mut server = rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
         server.extend(rust_files(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("../portal-types/src"),
         ));
+        server.push(
+            fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../js/passkey.js"))
+                .expect("the passkey module"),
+        );
         // Sign in as painted before the portal starts, once per language.
         let first_paint =
             fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../src/pages/sign_in.html"))
