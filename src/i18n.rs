@@ -43,21 +43,7 @@ pub fn tr(message: Msg) -> &'static str {
 
 /// The message with its `{name}` placeholders filled in.
 pub fn trf(message: Msg, values: &[(&str, &str)]) -> String {
-    let mut parts = tr(message).split('{');
-    let mut out = String::from(parts.next().unwrap_or_default());
-    for part in parts {
-        match part.split_once('}') {
-            Some((name, rest)) => {
-                out.push_str(values.iter().find(|(n, _)| *n == name).map_or("", |(_, value)| value));
-                out.push_str(rest);
-            }
-            None => {
-                out.push('{');
-                out.push_str(part);
-            }
-        }
-    }
-    out
+    portal_types::messages::fill(tr(message), values)
 }
 
 /// The reader's sentence for a server error's stable code, outside English

@@ -37,31 +37,21 @@ pub fn compliance(state: ComplianceState) -> &'static str {
 /// A failed rule's problem and its fix, in the reader's words (a rule this
 /// portal does not know keeps the server's).
 pub fn compliance_reason(reason: ComplianceReason) -> (String, String) {
-    // The names of the figures the server sends, in its order.
-    let (problem, fix, names): (_, _, &[&str]) = match reason.rule.as_str() {
-        "os_version" => (
-            server::OS_VERSION_PROBLEM,
-            server::OS_VERSION_FIX,
-            &["platform", "version", "minimum"],
-        ),
-        "encryption" => (server::ENCRYPTION_PROBLEM, server::ENCRYPTION_FIX, &[]),
-        "passcode" => (server::PASSCODE_PROBLEM, server::PASSCODE_FIX, &[]),
-        "jailbroken" => (server::JAILBROKEN_PROBLEM, server::JAILBROKEN_FIX, &[]),
-        "check_in" => (server::CHECK_IN_PROBLEM, server::CHECK_IN_FIX, &["days", "limit"]),
+    let (problem, fix) = match reason.rule.as_str() {
+        "os_version" => (server::OS_VERSION_PROBLEM, server::OS_VERSION_FIX),
+        "encryption" => (server::ENCRYPTION_PROBLEM, server::ENCRYPTION_FIX),
+        "passcode" => (server::PASSCODE_PROBLEM, server::PASSCODE_FIX),
+        "jailbroken" => (server::JAILBROKEN_PROBLEM, server::JAILBROKEN_FIX),
+        "check_in" => (server::CHECK_IN_PROBLEM, server::CHECK_IN_FIX),
         _ => return (reason.problem, reason.fix),
     };
     // Figures missing (a reason judged before the server sent them): its English.
-    if reason.values.len() != names.len() {
+    let Some(figures) = reason.figures() else {
         return (reason.problem, reason.fix);
-    }
-    let values: Vec<(&str, &str)> = names
-        .iter()
-        .copied()
-        .zip(reason.values.iter().map(String::as_str))
-        .collect();
+    };
     (
-        server_words(problem, reason.problem, &values),
-        server_words(fix, reason.fix, &values),
+        server_words(problem, reason.problem.clone(), &figures),
+        server_words(fix, reason.fix.clone(), &figures),
     )
 }
 

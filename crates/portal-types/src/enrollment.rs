@@ -233,6 +233,31 @@ pub struct ComplianceReason {
     pub values: Vec<String>,
 }
 
+impl ComplianceReason {
+    /// What the figures in `values` are, in order, for a reason of `rule`:
+    /// the names the catalogs' sentences give them.
+    pub fn figure_names(rule: &str) -> &'static [&'static str] {
+        match rule {
+            "os_version" => &["platform", "version", "minimum"],
+            "check_in" => &["days", "limit"],
+            _ => &[],
+        }
+    }
+
+    /// The figures with their names, or `None` where they are not all here
+    /// (a reason judged before the server sent them).
+    pub fn figures(&self) -> Option<Vec<(&str, &str)>> {
+        let names = Self::figure_names(&self.rule);
+        (names.len() == self.values.len()).then(|| {
+            names
+                .iter()
+                .copied()
+                .zip(self.values.iter().map(String::as_str))
+                .collect()
+        })
+    }
+}
+
 /// The normalised form of a code as typed: upper case, no separators.
 pub fn normalize_code(code: &str) -> String {
     code.chars()

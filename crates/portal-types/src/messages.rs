@@ -25,6 +25,26 @@ pub fn keys_digest<'a>(keys: impl IntoIterator<Item = &'a str>) -> String {
     format!("{hash:016x}")
 }
 
+/// `text` with its `{name}` placeholders filled in from `values`: a name
+/// not given leaves nothing, a brace that closes nothing stays.
+pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
+    let mut parts = text.split('{');
+    let mut out = String::from(parts.next().unwrap_or_default());
+    for part in parts {
+        match part.split_once('}') {
+            Some((name, rest)) => {
+                out.push_str(values.iter().find(|(n, _)| *n == name).map_or("", |(_, value)| value));
+                out.push_str(rest);
+            }
+            None => {
+                out.push('{');
+                out.push_str(part);
+            }
+        }
+    }
+    out
+}
+
 /// The `{name}` placeholders of `text`, in order.
 pub fn placeholders(text: &str) -> Vec<&str> {
     text.split('{')
@@ -44,6 +64,17 @@ mod tests {
         assert_eq!(one, keys_digest(["a.b", "c.d"]));
         assert_ne!(one, keys_digest(["a.b", "c.e"]));
         assert_ne!(one, keys_digest(["a.bc.d"]));
+    }
+
+    #[test]
+    fn fills_placeholders() {
+        assert_eq!(
+            fill("{app} opens on {device}", &[("app", "Expenses"), ("device", "Pixel")]),
+            "Expenses opens on Pixel"
+        );
+        // A value not given leaves nothing; a brace that closes nothing stays.
+        assert_eq!(fill("{a}, {b} and {c", &[("a", "x")]), "x,  and {c");
+        assert!(is_error_key("error.not_found") && !is_error_key("errors.x"));
     }
 
     #[test]

@@ -4,6 +4,8 @@
 
 use portal_types::{AccessRule, ComplianceReason, ComplianceState, DeviceId, UserId};
 
+use crate::languages::Words;
+
 /// Why the gateway refused, for people: the rule that failed and the one
 /// step that fixes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,46 +143,44 @@ impl Refusal {
         }
     }
 
-    /// What the refusal page and `GET /api/v1/access/check` say, with links into `portal`.
-    pub fn explained(&self, app: &str, portal: &str) -> AccessRefusal {
-        let add_device = || ("Add device".to_string(), format!("{portal}/devices/add"));
+    /// What the refusal page and `GET /api/v1/access/check` say, in the
+    /// reader's `words`, with links into `portal`.
+    pub fn explained(&self, app: &str, portal: &str, words: Words) -> AccessRefusal {
+        let add_device = || (words.say("devices.add", &[]), format!("{portal}/devices/add"));
+        let second_factor = || format!("{portal}/security");
         let (message, (fix, fix_url)) = match self {
             Refusal::SignIn => (
-                format!("Sign in to open {app}."),
-                ("Sign in".into(), format!("{portal}/sign-in")),
+                words.say("gateway.sign_in", &[("app", app)]),
+                (words.say("sign_in.submit", &[]), format!("{portal}/sign-in")),
             ),
-            Refusal::NoDevice => (
-                format!("This device isn't registered. {app} opens only on your registered devices."),
-                add_device(),
-            ),
+            Refusal::NoDevice => (words.say("gateway.no_device", &[("app", app)]), add_device()),
             Refusal::Revoked { device } => (
-                format!("{device} was reset or removed, so its certificate no longer opens {app}. Add it again."),
+                words.say("gateway.revoked", &[("device", device), ("app", app)]),
                 add_device(),
             ),
-            Refusal::NotTheirs => (
-                format!("This device is registered to someone else. {app} opens only on your own devices."),
-                add_device(),
-            ),
+            Refusal::NotTheirs => (words.say("gateway.not_theirs", &[("app", app)]), add_device()),
             Refusal::NotCompliant { device, name, reason } => {
-                let (problem, step) = reason
-                    .as_ref()
-                    .map_or(("It fails the organisation's policies.", "Check status"), |r| {
-                        (r.problem.as_str(), r.fix.as_str())
-                    });
+                let (problem, step) = reason.as_deref().map_or_else(
+                    || {
+                        (
+                            words.say("gateway.fails_policies", &[]),
+                            words.say("label.check_status", &[]),
+                        )
+                    },
+                    |reason| words.compliance_reason(reason),
+                );
                 (
-                    format!("Your {name} is out of compliance: {problem}"),
-                    (step.to_string(), format!("{portal}/devices/{device}")),
+                    words.say("gateway.not_compliant", &[("name", name), ("problem", &problem)]),
+                    (step, format!("{portal}/devices/{device}")),
                 )
             }
             Refusal::SecondFactor { enrolled: true } => (
-                format!("{app} asks for your second factor: sign out, then sign in with your code or passkey."),
-                ("Sign in with your second factor".into(), format!("{portal}/security")),
+                words.say("gateway.second_factor", &[("app", app)]),
+                (words.say("gateway.sign_in_second_factor", &[]), second_factor()),
             ),
             Refusal::SecondFactor { enrolled: false } => (
-                format!(
-                    "{app} asks for a second factor, and your account has none yet: once it is set up, open {app} again."
-                ),
-                ("Set up a second factor".into(), format!("{portal}/security")),
+                words.say("gateway.no_second_factor", &[("app", app)]),
+                (words.say("gateway.set_up_second_factor", &[]), second_factor()),
             ),
         };
         AccessRefusal {
@@ -341,7 +341,7 @@ mod tests {
             &on_laptop(ComplianceState::CannotAccess, false),
         )
         .unwrap_err()
-        .explained("Expenses", "https://portal.example.com");
+        .explained("Expenses", "https://portal.example.com", crate::languages::words("en"));
         assert_eq!(compliance.rule, "compliant_device");
         assert!(
             compliance.message.contains("Ada's laptop is out of compliance"),
@@ -353,7 +353,8 @@ mod tests {
             compliance.fix_url,
             format!("https://portal.example.com/devices/{}", uuid::Uuid::from_u128(7))
         );
-        let unregistered = Refusal::NoDevice.explained("Expenses", "https://portal.example.com");
+        let unregistered =
+            Refusal::NoDevice.explained("Expenses", "https://portal.example.com", crate::languages::words("en"));
         assert_eq!(
             (unregistered.fix.as_str(), unregistered.fix_url.as_str()),
             ("Add device", "https://portal.example.com/devices/add")

@@ -32,6 +32,7 @@ use crate::{
         published::GATEWAY_PATHS,
     },
     identity::session,
+    languages::{self, Words},
     state::AppState,
 };
 
@@ -64,20 +65,27 @@ impl Gateway {
 
     /// Answers one request; whatever fails inside is a page, never a dropped connection.
     pub async fn handle(&self, request: Request<Body>, connection: &Connection) -> Response<Body> {
-        match self.answer(request, connection).await {
+        // The gateway's own pages, in the reader's language.
+        let words = languages::words(languages::preferred(request.headers()));
+        match self.answer(request, connection, words).await {
             Ok(response) => response,
             Err(error) => {
                 tracing::error!(%error, "the gateway could not decide");
-                refusal::unavailable(&self.state.branding.current())
+                refusal::unavailable(&self.state.branding.current(), words)
             }
         }
     }
 
-    async fn answer(&self, request: Request<Body>, connection: &Connection) -> anyhow::Result<Response<Body>> {
+    async fn answer(
+        &self,
+        request: Request<Body>,
+        connection: &Connection,
+        words: Words,
+    ) -> anyhow::Result<Response<Body>> {
         let portal = &*self.state.public_url;
         let path = request.uri().path();
         if path == HANDOFF_PATH {
-            return self.redeem(request.uri(), request.headers()).await;
+            return self.redeem(request.uri(), request.headers(), words).await;
         }
         // No app is published at the root: the gateway's own pages, and the
         // browser's tab, show the portal's icon.
@@ -90,10 +98,10 @@ impl Gateway {
         let apps = self.state.db.published_apps().await?;
         let app = match published::reached_by(&apps, path) {
             Some(app) if !path.starts_with(GATEWAY_PATHS) => app,
-            _ => return Ok(refusal::nothing_here(&self.state.branding.current(), portal)),
+            _ => return Ok(refusal::nothing_here(&self.state.branding.current(), words, portal)),
         };
         if !published::plain_path(path) {
-            return Ok(refusal::unusual_address(&self.state.branding.current()));
+            return Ok(refusal::unusual_address(&self.state.branding.current(), words));
         }
         if !path.starts_with(&app.prefix) {
             let query = request.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
@@ -116,9 +124,9 @@ impl Gateway {
             if refused == Refusal::SignIn && request.method() == Method::GET {
                 return Ok(self.to_sign_in(request.uri()));
             }
-            let explained = refused.explained(&app.name, portal);
+            let explained = refused.explained(&app.name, portal, words);
             let brand = self.state.branding.current();
-            return Ok(refusal::refused(&brand, &app.name, &explained, refused.status()));
+            return Ok(refusal::refused(&brand, words, &app.name, &explained, refused.status()));
         }
         let watch = || self.access_ends(app.name.clone(), session, fingerprint.map(String::from));
         Ok(
@@ -126,7 +134,7 @@ impl Gateway {
                 Ok(response) => response,
                 Err(error) => {
                     tracing::warn!(%error, app = %app.name, "upstream unreachable");
-                    refusal::not_answering(&self.state.branding.current(), &app.name)
+                    refusal::not_answering(&self.state.branding.current(), words, &app.name)
                 }
             },
         )
@@ -184,7 +192,7 @@ impl Gateway {
 
     /// The portal's hand-off arrives: a gateway session of the portal's, and
     /// back to the page asked for, if this browser is the one that asked.
-    async fn redeem(&self, asked: &Uri, headers: &HeaderMap) -> anyhow::Result<Response<Body>> {
+    async fn redeem(&self, asked: &Uri, headers: &HeaderMap, words: Words) -> anyhow::Result<Response<Body>> {
         let token = asked
             .query()
             .and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(name, _)| name == "token"))
@@ -202,6 +210,7 @@ impl Gateway {
         let Some(back) = redeemed else {
             return Ok(refusal::sign_in_link_spent(
                 &self.state.branding.current(),
+                words,
                 &self.state.public_url,
             ));
         };

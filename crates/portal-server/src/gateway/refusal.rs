@@ -1,9 +1,10 @@
 //! The gateway's own pages: plain server-rendered HTML that needs no
 //! script, reads at 360 px, names what to do next, and wears the
-//! organisation's branding (its name, its colours, its help desk).
+//! organisation's branding (its name, its colours, its help desk), in the
+//! reader's language.
 
 use super::decision::AccessRefusal;
-use crate::branding::InForce;
+use crate::{branding::InForce, languages::Words};
 use axum::body::Body;
 use hyper::{Response, StatusCode, header};
 
@@ -25,39 +26,41 @@ pub(super) fn escape(text: &str) -> String {
 }
 
 /// A page with `heading`, a paragraph, and the link that is the next step,
-/// under the organisation's name and above whom to ask for help.
+/// under the organisation's name and above whom to ask for help, in the
+/// reader's `words`.
 fn page(
     brand: &InForce,
+    words: Words,
     status: StatusCode,
     heading: &str,
     message: &str,
     link: Option<(&str, &str)>,
 ) -> Response<Body> {
     let settings = &brand.branding.settings;
-    let link = link.map_or_else(String::new, |(words, href)| {
-        format!(r#"<p><a class="fix" href="{}">{}</a></p>"#, escape(href), escape(words))
+    let link = link.map_or_else(String::new, |(text, href)| {
+        format!(r#"<p><a class="fix" href="{}">{}</a></p>"#, escape(href), escape(text))
     });
     let name = match settings.organisation.as_str() {
-        "" => "Company Portal".to_string(),
-        organisation => format!("{organisation} Company Portal"),
+        "" => words.say("common.company_portal", &[]),
+        organisation => words.say("common.organisation_portal", &[("organisation", organisation)]),
     };
     let desk = &settings.help_desk;
-    let contacts: Vec<String> = [desk.phone.as_deref(), desk.email.as_deref()]
+    let contacts: Vec<&str> = [desk.phone.as_deref(), desk.email.as_deref()]
         .into_iter()
         .flatten()
-        .map(escape)
         .collect();
     let help = if contacts.is_empty() {
         String::new()
     } else {
-        format!(
-            r#"<p class="help">Need help? {}: {}</p>"#,
-            escape(&desk.name),
-            contacts.join(" · ")
-        )
+        let line = words.say(
+            "gateway.need_help",
+            &[("desk", &desk.name), ("contacts", &contacts.join(" · "))],
+        );
+        format!(r#"<p class="help">{}</p>"#, escape(&line))
     };
     let html = format!(
-        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · {brand}</title><style>{colours}{STYLE}</style></head><body><header>{brand}</header><main><h1>{heading}</h1><p>{message}</p>{link}{help}</main></body></html>"#,
+        r#"<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · {brand}</title><style>{colours}{STYLE}</style></head><body><header>{brand}</header><main><h1>{heading}</h1><p>{message}</p>{link}{help}</main></body></html>"#,
+        lang = words.tag,
         colours = brand.palette,
         title = escape(heading),
         brand = escape(&name),
@@ -67,6 +70,7 @@ fn page(
     Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+        .header(header::CONTENT_LANGUAGE, words.tag)
         .header(header::CACHE_CONTROL, "no-store")
         .header(
             header::CONTENT_SECURITY_POLICY,
@@ -79,62 +83,74 @@ fn page(
 }
 
 /// The app refused the visitor: which rule, and the step that fixes it.
-pub fn refused(brand: &InForce, app: &str, refusal: &AccessRefusal, status: StatusCode) -> Response<Body> {
+pub fn refused(
+    brand: &InForce,
+    words: Words,
+    app: &str,
+    refusal: &AccessRefusal,
+    status: StatusCode,
+) -> Response<Body> {
     page(
         brand,
+        words,
         status,
-        &format!("You can't open {app} yet"),
+        &words.say("gateway.cannot_open_yet", &[("app", app)]),
         &refusal.message,
         Some((&refusal.fix, &refusal.fix_url)),
     )
 }
 
-pub fn nothing_here(brand: &InForce, portal: &str) -> Response<Body> {
+pub fn nothing_here(brand: &InForce, words: Words, portal: &str) -> Response<Body> {
     page(
         brand,
+        words,
         StatusCode::NOT_FOUND,
-        "Nothing is published here",
-        "No corporate app is published at this address. Check the link, or find your apps in the Company Portal.",
-        Some(("Open Company Portal", portal)),
+        &words.say("gateway.nothing_here", &[]),
+        &words.say("gateway.nothing_here_detail", &[]),
+        Some((&words.say("gateway.open_portal", &[]), portal)),
     )
 }
 
-pub fn sign_in_link_spent(brand: &InForce, portal: &str) -> Response<Body> {
+pub fn sign_in_link_spent(brand: &InForce, words: Words, portal: &str) -> Response<Body> {
     page(
         brand,
+        words,
         StatusCode::BAD_REQUEST,
-        "This sign-in link has expired",
-        "Sign-in links work once, for a minute. Open the app again to get a new one.",
-        Some(("Open Company Portal", portal)),
+        &words.say("gateway.link_spent", &[]),
+        &words.say("gateway.link_spent_detail", &[]),
+        Some((&words.say("gateway.open_portal", &[]), portal)),
     )
 }
 
-pub fn unusual_address(brand: &InForce) -> Response<Body> {
+pub fn unusual_address(brand: &InForce, words: Words) -> Response<Body> {
     page(
         brand,
+        words,
         StatusCode::BAD_REQUEST,
-        "This address can't be opened",
-        "It has parts the gateway does not pass on (.. or an encoded / or \\). Check the link.",
+        &words.say("gateway.unusual_address", &[]),
+        &words.say("gateway.unusual_address_detail", &[]),
         None,
     )
 }
 
-pub fn not_answering(brand: &InForce, app: &str) -> Response<Body> {
+pub fn not_answering(brand: &InForce, words: Words, app: &str) -> Response<Body> {
     page(
         brand,
+        words,
         StatusCode::BAD_GATEWAY,
-        &format!("{app} isn't answering"),
-        "The gateway could not reach the app. Try again in a moment; if it goes on, contact your IT help desk.",
+        &words.say("gateway.not_answering", &[("app", app)]),
+        &words.say("gateway.not_answering_detail", &[]),
         None,
     )
 }
 
-pub fn unavailable(brand: &InForce) -> Response<Body> {
+pub fn unavailable(brand: &InForce, words: Words) -> Response<Body> {
     page(
         brand,
+        words,
         StatusCode::SERVICE_UNAVAILABLE,
-        "The gateway can't check your access right now",
-        "Try again in a moment; if it goes on, contact your IT help desk.",
+        &words.say("gateway.unavailable", &[]),
+        &words.say("gateway.unavailable_detail", &[]),
         None,
     )
 }
@@ -142,7 +158,10 @@ pub fn unavailable(brand: &InForce) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::branding::{DEFAULT_COLOR, palette};
+    use crate::{
+        branding::{DEFAULT_COLOR, palette},
+        languages::words,
+    };
 
     #[tokio::test]
     async fn what_the_page_shows_is_escaped() {
@@ -152,7 +171,13 @@ mod tests {
             fix: "Add device".into(),
             fix_url: "https://portal.example.com/devices/add?a=1&b=\"2\"".into(),
         };
-        let response = refused(&brand("", DEFAULT_COLOR), "Expenses", &refusal, StatusCode::FORBIDDEN);
+        let response = refused(
+            &brand("", DEFAULT_COLOR),
+            words("en"),
+            "Expenses",
+            &refusal,
+            StatusCode::FORBIDDEN,
+        );
         let html = text(response).await;
         assert!(html.contains("&lt;script&gt;") && !html.contains("<script>"), "{html}");
         assert!(
@@ -171,7 +196,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_page_wears_the_organisations_name_colours_and_help_desk() {
-        let html = text(unavailable(&brand("Contoso <Ltd>", "#8a1538"))).await;
+        let html = text(unavailable(&brand("Contoso <Ltd>", "#8a1538"), words("en"))).await;
         assert!(
             html.contains(
                 "<title>The gateway can&#39;t check your access right now · Contoso &lt;Ltd&gt; Company Portal</title>"
@@ -185,6 +210,24 @@ mod tests {
         assert!(html.contains(&palette::css("#8a1538")), "{html}");
         assert!(
             html.contains("Need help? IT help desk: +44 20 7946 0000 · help@contoso.example"),
+            "{html}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_page_speaks_the_readers_language() {
+        let response = nothing_here(
+            &brand("Contoso", DEFAULT_COLOR),
+            words("de"),
+            "https://portal.example.com",
+        );
+        assert_eq!(response.headers()[header::CONTENT_LANGUAGE], "de");
+        let html = text(response).await;
+        assert!(html.contains(r#"<html lang="de">"#), "{html}");
+        assert!(html.contains("<h1>Hier ist nichts veröffentlicht</h1>"), "{html}");
+        assert!(html.contains(">Company Portal öffnen</a>"), "{html}");
+        assert!(
+            html.contains("Brauchen Sie Hilfe? IT help desk: +44 20 7946 0000 · help@contoso.example"),
             "{html}"
         );
     }

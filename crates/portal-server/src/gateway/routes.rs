@@ -25,6 +25,7 @@ use crate::{
         static_files::query_value,
     },
     identity::session::{self, CurrentUser},
+    languages,
     state::AppState,
 };
 
@@ -119,6 +120,36 @@ struct CheckQuery {
     app: String,
 }
 
+/// A `Link`'s title: quoted where it is plain ASCII, else in RFC 8187's
+/// `title*=UTF-8''…` (a header holds no other bytes).
+fn link_title(title: &str) -> String {
+    if title.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        return format!(r#"title="{}""#, title.replace('"', "'"));
+    }
+    let encoded: String = title
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'!'
+            | b'#'
+            | b'$'
+            | b'&'
+            | b'+'
+            | b'-'
+            | b'.'
+            | b'^'
+            | b'_'
+            | b'`'
+            | b'|'
+            | b'~' => char::from(b).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("title*=UTF-8''{encoded}")
+}
+
 /// The header in which a trusted proxy passes the client certificate it
 /// verified: URL-encoded PEM, as nginx's `$ssl_client_escaped_cert` and
 /// Traefik's `passTLSClientCert` give it.
@@ -131,7 +162,8 @@ const CLIENT_CERTIFICATE: &str = "x-client-certificate";
 /// `X-Client-Certificate`. Allowed: 200 with `X-Portal-User`,
 /// `X-Portal-Device` and `X-Portal-Compliance` to pass on. Refused: 401 (sign
 /// in) or 403, the failed rule as the code, and the step that fixes it as a
-/// `Link` (`rel="help"`, its words as the title).
+/// `Link` (`rel="help"`, its words as the title); the words are in the
+/// reader's language (`Accept-Language`, or the portal's Language cookie).
 #[utoipa::path(get, path = "/api/v1/access/check", tag = "gateway", params(CheckQuery),
     responses(
         (status = 200, description = "Allowed, with the X-Portal-* headers"),
@@ -171,12 +203,12 @@ async fn check(
             Ok(response)
         }
         Err(refused) => {
-            let explained = refused.explained(&app.name, &state.public_url);
-            let link = format!(
-                r#"<{}>; rel="help"; title="{}""#,
-                explained.fix_url,
-                explained.fix.replace('"', "'")
+            let explained = refused.explained(
+                &app.name,
+                &state.public_url,
+                languages::words(languages::preferred(&headers)),
             );
+            let link = format!(r#"<{}>; rel="help"; {}"#, explained.fix_url, link_title(&explained.fix));
             let mut response = AppError::refused(refused.status(), refused.rule(), explained.message).into_response();
             if let Ok(link) = HeaderValue::from_str(&link) {
                 response.headers_mut().insert(header::LINK, link);
@@ -279,6 +311,15 @@ async fn unpublish(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_link_title_outside_ascii_is_encoded() {
+        assert_eq!(link_title(r#"Add "device""#), r#"title="Add 'device'""#);
+        assert_eq!(
+            link_title("Gerät hinzufügen"),
+            "title*=UTF-8''Ger%C3%A4t%20hinzuf%C3%BCgen"
+        );
+    }
 
     #[test]
     fn only_the_gateways_own_paths_are_handed_back() {

@@ -14,7 +14,10 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use portal_types::messages::{is_error_key, keys_digest, placeholders};
+use portal_types::{
+    ComplianceReason,
+    messages::{fill, is_error_key, keys_digest, placeholders},
+};
 
 use crate::http::revalidated::revalidated;
 
@@ -101,6 +104,53 @@ static SERVED: LazyLock<Served> = LazyLock::new(|| {
         files,
     }
 });
+
+/// Every catalog, parsed once: the server's own pages take their words
+/// from them too.
+static CATALOGS: LazyLock<Vec<(&'static str, Catalog)>> =
+    LazyLock::new(|| SOURCES.iter().map(|(tag, source)| (*tag, parse(source))).collect());
+
+/// The words of one language, for the pages the server writes itself (the
+/// gateway's): a message it lacks is said in English.
+#[derive(Clone, Copy)]
+pub struct Words {
+    pub tag: &'static str,
+    catalog: &'static Catalog,
+}
+
+/// The words of `tag`, or English's where there is no such catalog.
+pub fn words(tag: &str) -> Words {
+    let (tag, catalog) = CATALOGS.iter().find(|(known, _)| *known == tag).unwrap_or(&CATALOGS[0]);
+    Words { tag, catalog }
+}
+
+impl Words {
+    /// The message `key` with its `{name}` placeholders filled in.
+    pub fn say(&self, key: &str, values: &[(&str, &str)]) -> String {
+        let text = self
+            .catalog
+            .get(key)
+            .or_else(|| CATALOGS[0].1.get(key))
+            .map_or(key, String::as_str);
+        fill(text, values)
+    }
+
+    /// A failed compliance rule's problem and fix in these words, as the
+    /// portal says them; the server's own English for a rule, or figures,
+    /// the catalogs do not know.
+    pub fn compliance_reason(&self, reason: &ComplianceReason) -> (String, String) {
+        let keys = [
+            format!("server.{}_problem", reason.rule),
+            format!("server.{}_fix", reason.rule),
+        ];
+        match reason.figures() {
+            Some(figures) if self.tag != "en" && keys.iter().all(|key| CATALOGS[0].1.contains_key(key)) => {
+                (self.say(&keys[0], &figures), self.say(&keys[1], &figures))
+            }
+            _ => (reason.problem.clone(), reason.fix.clone()),
+        }
+    }
+}
 
 /// The cookie `web-app/language.js` keeps the Language choice in, beside
 /// its own storage, so that pages the server writes speak it too.
@@ -268,8 +318,11 @@ mod tests {
                 let constant = format!("::{}", name.to_uppercase());
                 let sent = section == "error" && server.iter().any(|source| source.contains(&format!("\"{name}\"")));
                 let painted = first_paint.contains(&format!("{{{{{key}}}}}"));
+                // The server's own pages say it by its key.
+                let said = server.iter().any(|source| source.contains(&format!("say(\"{key}\"")));
                 !sent
                     && !painted
+                    && !said
                     && !sources.iter().any(|source| {
                         names(source, section).iter().any(|name| {
                             let path = format!("{name}{constant}");
@@ -285,6 +338,36 @@ mod tests {
             })
             .collect();
         assert_eq!(unused, Vec::<String>::new(), "keys no portal source uses");
+    }
+
+    /// Each message the server's own pages say is in the catalogs.
+    #[test]
+    fn every_message_the_server_says_is_in_the_catalogs() {
+        let english = parse(SOURCES[0].1);
+        let server = rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+        let said: Vec<&str> = server
+            .iter()
+            .flat_map(|source| source.split("say(\"").skip(1))
+            .filter_map(|rest| rest.split_once('"').map(|(key, _)| key))
+            .collect();
+        assert!(said.len() > 20, "the gateway's pages say their words: {said:?}");
+        let unknown: Vec<&&str> = said.iter().filter(|key| !english.contains_key(**key)).collect();
+        assert!(unknown.is_empty(), "not in the catalogs: {unknown:?}");
+        // A failed rule the portal and the gateway say in the reader's words.
+        let reason = ComplianceReason {
+            rule: "os_version".into(),
+            problem: "Android 12 is older than the required 13.".into(),
+            fix: "Install the latest Android update from the device's settings.".into(),
+            values: vec!["Android".into(), "12".into(), "13".into()],
+        };
+        let (problem, _) = words("de").compliance_reason(&reason);
+        assert_eq!(problem, "Android 12 ist älter als die geforderte Version 13.");
+        assert_eq!(words("en").compliance_reason(&reason).0, reason.problem);
+        let judged_before = ComplianceReason {
+            values: Vec::new(),
+            ..reason.clone()
+        };
+        assert_eq!(words("de").compliance_reason(&judged_before).0, reason.problem);
     }
 
     /// What `source` calls `section`: its name, and any `section as alias`.

@@ -718,6 +718,27 @@ async fn other_proxies_ask_the_access_check_with_the_certificate_they_verified()
     );
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["code"], "registered_device");
+    // In the reader's language: the rule's code stays, its words change.
+    let german = grace
+        .get(app.url("/api/v1/access/check?app=Expenses"))
+        .header("accept-language", "de-DE,de;q=0.9,en;q=0.5")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(german.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        german.headers()["link"].to_str().unwrap(),
+        format!(
+            "<{}/devices/add>; rel=\"help\"; title*=UTF-8''Ger%C3%A4t%20hinzuf%C3%BCgen",
+            app.address
+        )
+    );
+    let body: Value = german.json().await.unwrap();
+    assert_eq!(body["code"], "registered_device");
+    assert_eq!(
+        body["message"],
+        "Dieses Gerät ist nicht registriert. Expenses öffnet sich nur auf Ihren registrierten Geräten."
+    );
 
     let stranger = check(&app.client(), Some(&escaped)).await.unwrap();
     assert_eq!(
