@@ -1,12 +1,12 @@
 //! Turns the English catalog (`locales/en.json`) into constants, one per
 //! message: `msg::sign_in::HEADING` is `Msg(index, "Sign in")`. The index is
-//! the key's place in sorted order (the server's error codes, `error.*`,
-//! aside), which is how the server lays out every other language's
-//! catalog; see `portal_types::messages`.
+//! the key's place in sorted order among the portal's messages, which is
+//! how the server lays out every other language's catalog; see
+//! `portal_types::messages`.
 
 use std::{collections::BTreeMap, env, fmt::Write, fs, path::Path};
 
-use portal_types::messages::{is_error_key, keys_digest};
+use portal_types::messages::{is_portal_message, keys_digest};
 
 fn main() {
     let source = "locales/en.json";
@@ -15,9 +15,10 @@ fn main() {
     let catalog: BTreeMap<String, String> =
         serde_json::from_str(&text).expect("locales/en.json: a flat object of strings");
 
-    // The server's error codes (`error.<code>`) are looked up by code in
-    // the catalog the server sends: no place among the others, nor in the digest.
-    let messages: Vec<(&String, &String)> = catalog.iter().filter(|(key, _)| !is_error_key(key)).collect();
+    // Only the portal's messages take a place, and count in the digest: the
+    // server's error codes are looked up by code, and the gateway's words
+    // are the server's alone (`portal_types::messages`).
+    let messages: Vec<(&String, &String)> = catalog.iter().filter(|(key, _)| is_portal_message(key)).collect();
     let digest = keys_digest(messages.iter().map(|(key, _)| key.as_str()));
     let mut out = format!(
         "/// The digest of the English keys: see `portal_types::messages`.\npub const KEYS_DIGEST: &str = \"{digest}\";\n"

@@ -3,14 +3,21 @@
 //! built into each bundle; any other language is served by the server as an
 //! array in the order of the English keys, so that the wasm carries no key
 //! names, with the digest of those keys: a bundle and a server built from
-//! different catalogs never mix them up. The server's error codes
-//! (`error.<code>`) stand apart: sent as an object by code, as the portal
-//! meets them by code, with no place in that array.
+//! different catalogs never mix them up. Two sections stand apart, with no
+//! place in that array nor in the digest: the server's error codes
+//! (`error.<code>`), sent as an object by code, as the portal meets them by
+//! code; and the words of the pages the server writes itself (`gateway.*`),
+//! which the portal never shows.
 
-/// Whether `key` is the sentence for a server error's code (`error.<code>`):
-/// sent by code, outside the messages' order and their digest.
+/// Whether `key` is the sentence for a server error's code (`error.<code>`).
 pub fn is_error_key(key: &str) -> bool {
     key.starts_with("error.")
+}
+
+/// Whether `key` is one of the portal's messages: in the array, in order,
+/// and in the digest.
+pub fn is_portal_message(key: &str) -> bool {
+    !is_error_key(key) && !key.starts_with("gateway.")
 }
 
 /// The digest of the English keys, in their sorted order (FNV-1a, 64 bits).
@@ -75,6 +82,8 @@ mod tests {
         // A value not given leaves nothing; a brace that closes nothing stays.
         assert_eq!(fill("{a}, {b} and {c", &[("a", "x")]), "x,  and {c");
         assert!(is_error_key("error.not_found") && !is_error_key("errors.x"));
+        assert!(is_portal_message("sign_in.heading"));
+        assert!(!is_portal_message("error.not_found") && !is_portal_message("gateway.sign_in"));
     }
 
     #[test]

@@ -120,11 +120,12 @@ struct CheckQuery {
     app: String,
 }
 
-/// A `Link`'s title: quoted where it is plain ASCII, else in RFC 8187's
-/// `title*=UTF-8''…` (a header holds no other bytes).
-fn link_title(title: &str) -> String {
+/// A `Link`'s title in the language `tag`: a quoted string where it is
+/// plain ASCII, else in RFC 8187's `title*=UTF-8'tag'…` (a header holds no
+/// other bytes).
+fn link_title(title: &str, tag: &str) -> String {
     if title.bytes().all(|b| (b' '..=b'~').contains(&b)) {
-        return format!(r#"title="{}""#, title.replace('"', "'"));
+        return format!(r#"title="{}""#, title.replace('\\', r"\\").replace('"', r#"\""#));
     }
     let encoded: String = title
         .bytes()
@@ -147,7 +148,7 @@ fn link_title(title: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect();
-    format!("title*=UTF-8''{encoded}")
+    format!("title*=UTF-8'{tag}'{encoded}")
 }
 
 /// The header in which a trusted proxy passes the client certificate it
@@ -162,8 +163,10 @@ const CLIENT_CERTIFICATE: &str = "x-client-certificate";
 /// `X-Client-Certificate`. Allowed: 200 with `X-Portal-User`,
 /// `X-Portal-Device` and `X-Portal-Compliance` to pass on. Refused: 401 (sign
 /// in) or 403, the failed rule as the code, and the step that fixes it as a
-/// `Link` (`rel="help"`, its words as the title); the words are in the
-/// reader's language (`Accept-Language`, or the portal's Language cookie).
+/// `Link` (`rel="help"`, its words as the title: `title*`, RFC 8187, where
+/// they are not ASCII). The words are in the reader's language
+/// (`Content-Language`): the portal's Language cookie, where the browser
+/// sends it here, else `Accept-Language`.
 #[utoipa::path(get, path = "/api/v1/access/check", tag = "gateway", params(CheckQuery),
     responses(
         (status = 200, description = "Allowed, with the X-Portal-* headers"),
@@ -203,16 +206,19 @@ async fn check(
             Ok(response)
         }
         Err(refused) => {
-            let explained = refused.explained(
-                &app.name,
-                &state.public_url,
-                languages::words(languages::preferred(&headers)),
+            let words = languages::words(languages::preferred(&headers));
+            let explained = refused.explained(&app.name, &state.public_url, words);
+            let link = format!(
+                r#"<{}>; rel="help"; {}"#,
+                explained.fix_url,
+                link_title(&explained.fix, words.tag)
             );
-            let link = format!(r#"<{}>; rel="help"; {}"#, explained.fix_url, link_title(&explained.fix));
             let mut response = AppError::refused(refused.status(), refused.rule(), explained.message).into_response();
+            let answer = response.headers_mut();
             if let Ok(link) = HeaderValue::from_str(&link) {
-                response.headers_mut().insert(header::LINK, link);
+                answer.insert(header::LINK, link);
             }
+            answer.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(words.tag));
             Ok(response)
         }
     }
@@ -314,10 +320,10 @@ mod tests {
 
     #[test]
     fn a_link_title_outside_ascii_is_encoded() {
-        assert_eq!(link_title(r#"Add "device""#), r#"title="Add 'device'""#);
+        assert_eq!(link_title(r#"Add "a\b""#, "en"), r#"title="Add \"a\\b\"""#);
         assert_eq!(
-            link_title("Gerät hinzufügen"),
-            "title*=UTF-8''Ger%C3%A4t%20hinzuf%C3%BCgen"
+            link_title("Gerät hinzufügen", "de"),
+            "title*=UTF-8'de'Ger%C3%A4t%20hinzuf%C3%BCgen"
         );
     }
 

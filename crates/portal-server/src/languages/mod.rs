@@ -5,18 +5,18 @@
 //! sentences for the server's error codes by code. English is built into
 //! the portal, so it is listed but has no file.
 
-use std::{collections::BTreeMap, sync::LazyLock};
+use std::{collections::BTreeMap, io::Write, sync::LazyLock};
 
 use axum::{
     Router,
     extract::Path,
-    http::{HeaderMap, StatusCode},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
 };
 use portal_types::{
     ComplianceReason,
-    messages::{fill, is_error_key, keys_digest, placeholders},
+    messages::{fill, is_error_key, is_portal_message, keys_digest, placeholders},
 };
 
 use crate::http::revalidated::revalidated;
@@ -55,16 +55,24 @@ pub fn problems(english: &Catalog, catalog: &Catalog) -> Vec<String> {
     missing.chain(extra).chain(placeholders).collect()
 }
 
-/// A served answer: its body and the entity tag naming that body.
+/// A served answer: its body, gzipped once, and the entity tag naming it.
 struct File {
     etag: String,
     body: Vec<u8>,
+    /// The body gzipped, and its own tag (another representation).
+    gzip: (String, Vec<u8>),
 }
 
 impl File {
     fn new(body: Vec<u8>) -> Self {
         let etag = format!("\"{}\"", keys_digest([String::from_utf8_lossy(&body).as_ref()]));
-        File { etag, body }
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(&body).expect("gzip in memory");
+        let gzip = (
+            format!("{}-gzip\"", etag.trim_end_matches('"')),
+            encoder.finish().expect("gzip in memory"),
+        );
+        File { etag, body, gzip }
     }
 }
 
@@ -76,7 +84,8 @@ struct Served {
 
 static SERVED: LazyLock<Served> = LazyLock::new(|| {
     let english = parse(SOURCES[0].1);
-    let (errors, messages): (Vec<_>, Vec<_>) = english.iter().partition(|(key, _)| is_error_key(key));
+    let messages: Vec<_> = english.iter().filter(|(key, _)| is_portal_message(key)).collect();
+    let errors: Vec<_> = english.iter().filter(|(key, _)| is_error_key(key)).collect();
     let digest = keys_digest(messages.iter().map(|(key, _)| key.as_str()));
     let mut index = Vec::new();
     let mut files = BTreeMap::new();
@@ -211,8 +220,34 @@ async fn catalog(Path(file): Path<String>, headers: HeaderMap) -> Response {
     }
 }
 
+/// Gzipped where the browser takes it: a language's catalog comes with the
+/// first load, beside the wasm.
 fn json(headers: &HeaderMap, file: &File) -> Response {
-    revalidated(&file.etag, headers, "application/json", file.body.clone())
+    let gzip = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accepted| {
+            accepted.split(',').any(|coding| {
+                let mut parts = coding.split(';');
+                parts
+                    .next()
+                    .is_some_and(|name| name.trim().eq_ignore_ascii_case("gzip"))
+                    && parts.all(|param| param.trim().replace(' ', "") != "q=0")
+            })
+        });
+    let (etag, body) = if gzip {
+        (&file.gzip.0, &file.gzip.1)
+    } else {
+        (&file.etag, &file.body)
+    };
+    let mut response = revalidated(etag, headers, "application/json", body.clone());
+    let whole = response.status() == StatusCode::OK;
+    let answer = response.headers_mut();
+    answer.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if gzip && whole {
+        answer.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    response
 }
 
 #[cfg(test)]
@@ -255,6 +290,28 @@ mod tests {
     }
 
     #[test]
+    fn a_catalog_is_gzipped_for_a_browser_that_takes_it() {
+        use std::io::Read;
+        let file = &SERVED.files["de"];
+        let mut plain = Vec::new();
+        flate2::read::GzDecoder::new(&file.gzip.1[..])
+            .read_to_end(&mut plain)
+            .unwrap();
+        assert_eq!(plain, file.body);
+        assert!(file.gzip.1.len() * 2 < file.body.len(), "gzip halves it at least");
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip, deflate, br"));
+        let answer = json(&headers, file);
+        assert_eq!(answer.headers()[header::CONTENT_ENCODING], "gzip");
+        assert_eq!(answer.headers()[header::ETAG], file.gzip.0.as_str());
+        headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip;q=0, br"));
+        let answer = json(&headers, file);
+        assert!(answer.headers().get(header::CONTENT_ENCODING).is_none());
+        assert_eq!(answer.headers()[header::ETAG], file.etag.as_str());
+        assert_eq!(answer.headers()[header::VARY], "accept-encoding");
+    }
+
+    #[test]
     fn error_codes_travel_by_code_apart_from_the_messages() {
         let german: serde_json::Value = serde_json::from_slice(&SERVED.files["de"].body).unwrap();
         let (english, catalog) = (parse(SOURCES[0].1), parse(SOURCES[1].1));
@@ -262,7 +319,7 @@ mod tests {
             german["errors"]["not_found"].as_str(),
             catalog.get("error.not_found").map(String::as_str)
         );
-        let messages = english.keys().filter(|key| !is_error_key(key));
+        let messages = english.keys().filter(|key| is_portal_message(key));
         assert_eq!(german["texts"].as_array().unwrap().len(), messages.count());
         assert_eq!(german["texts"][0].as_str(), catalog.values().next().map(String::as_str));
     }
@@ -319,10 +376,10 @@ mod tests {
                 let sent = section == "error" && server.iter().any(|source| source.contains(&format!("\"{name}\"")));
                 let painted = first_paint.contains(&format!("{{{{{key}}}}}"));
                 // The server's own pages say it by its key.
-                let said = server.iter().any(|source| source.contains(&format!("say(\"{key}\"")));
+                let spoken = server.iter().any(|source| said(source).any(|said| said == key));
                 !sent
                     && !painted
-                    && !said
+                    && !spoken
                     && !sources.iter().any(|source| {
                         names(source, section).iter().any(|name| {
                             let path = format!("{name}{constant}");
@@ -345,13 +402,9 @@ mod tests {
     fn every_message_the_server_says_is_in_the_catalogs() {
         let english = parse(SOURCES[0].1);
         let server = rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
-        let said: Vec<&str> = server
-            .iter()
-            .flat_map(|source| source.split("say(\"").skip(1))
-            .filter_map(|rest| rest.split_once('"').map(|(key, _)| key))
-            .collect();
-        assert!(said.len() > 20, "the gateway's pages say their words: {said:?}");
-        let unknown: Vec<&&str> = said.iter().filter(|key| !english.contains_key(**key)).collect();
+        let keys: Vec<&str> = server.iter().flat_map(|source| said(source)).collect();
+        assert!(keys.len() > 20, "the gateway's pages say their words: {keys:?}");
+        let unknown: Vec<&&str> = keys.iter().filter(|key| !english.contains_key(**key)).collect();
         assert!(unknown.is_empty(), "not in the catalogs: {unknown:?}");
         // A failed rule the portal and the gateway say in the reader's words.
         let reason = ComplianceReason {
@@ -368,6 +421,20 @@ mod tests {
             ..reason.clone()
         };
         assert_eq!(words("de").compliance_reason(&judged_before).0, reason.problem);
+    }
+
+    /// The keys `source` says (`words.say("gateway.sign_in", …)`, the key
+    /// on the call's line or the next).
+    fn said(source: &str) -> impl Iterator<Item = &str> {
+        source
+            .split("say(")
+            .skip(1)
+            .filter_map(|rest| rest.trim_start().strip_prefix('"')?.split_once('"').map(|(key, _)| key))
+            .filter(|key| {
+                key.split_once('.')
+                    .is_some_and(|(section, name)| !section.is_empty() && !name.is_empty())
+            })
+            .filter(|key| key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'.'))
     }
 
     /// What `source` calls `section`: its name, and any `section as alias`.

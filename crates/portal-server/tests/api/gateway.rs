@@ -726,10 +726,11 @@ async fn other_proxies_ask_the_access_check_with_the_certificate_they_verified()
         .await
         .unwrap();
     assert_eq!(german.status(), StatusCode::FORBIDDEN);
+    assert_eq!(german.headers()["content-language"], "de");
     assert_eq!(
         german.headers()["link"].to_str().unwrap(),
         format!(
-            "<{}/devices/add>; rel=\"help\"; title*=UTF-8''Ger%C3%A4t%20hinzuf%C3%BCgen",
+            "<{}/devices/add>; rel=\"help\"; title*=UTF-8'de'Ger%C3%A4t%20hinzuf%C3%BCgen",
             app.address
         )
     );
@@ -737,7 +738,7 @@ async fn other_proxies_ask_the_access_check_with_the_certificate_they_verified()
     assert_eq!(body["code"], "registered_device");
     assert_eq!(
         body["message"],
-        "Dieses Gerät ist nicht registriert. Expenses öffnet sich nur auf Ihren registrierten Geräten."
+        "Dieses Gerät ist nicht registriert. Expenses lässt sich nur auf Ihren registrierten Geräten öffnen."
     );
 
     let stranger = check(&app.client(), Some(&escaped)).await.unwrap();
