@@ -83,14 +83,14 @@ struct Served {
 }
 
 static SERVED: LazyLock<Served> = LazyLock::new(|| {
-    let english = parse(SOURCES[0].1);
+    let english = &CATALOGS[0].1;
     let messages: Vec<_> = english.iter().filter(|(key, _)| is_portal_message(key)).collect();
     let errors: Vec<_> = english.iter().filter(|(key, _)| is_error_key(key)).collect();
     let digest = keys_digest(messages.iter().map(|(key, _)| key.as_str()));
     let mut index = Vec::new();
     let mut files = BTreeMap::new();
-    for (tag, source) in SOURCES {
-        let catalog = parse(source);
+    for (tag, catalog) in CATALOGS.iter() {
+        let tag = *tag;
         let name = catalog.get("language.name").cloned().unwrap_or_else(|| tag.to_string());
         index.push((tag, name));
         if tag != "en" {
@@ -127,9 +127,15 @@ pub struct Words {
     catalog: &'static Catalog,
 }
 
+/// The catalog for a language tag (`de`, `de-AT`, `DE`), by its primary subtag.
+fn find(tag: &str) -> Option<&'static (&'static str, Catalog)> {
+    let primary = tag.split('-').next().unwrap_or_default().trim();
+    CATALOGS.iter().find(|(known, _)| known.eq_ignore_ascii_case(primary))
+}
+
 /// The words of `tag`, or English's where there is no such catalog.
 pub fn words(tag: &str) -> Words {
-    let (tag, catalog) = CATALOGS.iter().find(|(known, _)| *known == tag).unwrap_or(&CATALOGS[0]);
+    let (tag, catalog) = find(tag).unwrap_or(&CATALOGS[0]);
     Words { tag, catalog }
 }
 
@@ -169,13 +175,7 @@ pub const CHOICE_COOKIE: &str = "portal_language";
 /// it: the one chosen under Language, else the first of the browser's
 /// (`Accept-Language`, by weight) that has a catalog, else English.
 pub fn preferred(headers: &HeaderMap) -> &'static str {
-    let known = |tag: &str| {
-        let primary = tag.split('-').next().unwrap_or_default().trim();
-        SOURCES
-            .iter()
-            .map(|(tag, _)| *tag)
-            .find(|known| known.eq_ignore_ascii_case(primary))
-    };
+    let known = |tag: &str| find(tag).map(|(tag, _)| *tag);
     if let Some(chosen) = crate::identity::session::cookie_value(headers, CHOICE_COOKIE).and_then(known) {
         return chosen;
     }
