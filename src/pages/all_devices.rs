@@ -2,7 +2,7 @@
 //! searched, filtered and sorted by the server, a page at a time.
 
 use leptos::prelude::*;
-use portal_types::{ComplianceState, FleetDevice, FleetPage, FleetSort, ManagedBy, Ownership, Platform};
+use portal_types::{ComplianceState, FleetDevice, FleetPage, FleetSort, ManagedBy, Management, Ownership, Platform};
 
 use crate::{
     api,
@@ -331,7 +331,12 @@ fn FleetRow(device: FleetDevice) -> impl IntoView {
             <td>{device.os_version}</td>
             <td>{labels::ownership(device.ownership)}</td>
             <td><ComplianceBadge state=compliance wiped=device.wiped_at.is_some()/></td>
-            <td>{labels::managed_by(device.managed_by)}</td>
+            <td>
+                {labels::managed_by(device.managed_by)}
+                // Registered, not managed: only Remove device reaches it.
+                {(device.management == Management::Registered)
+                    .then(|| view! { <span class="cp-admin__model">{labels::management(device.management)}</span> })}
+            </td>
             <td><time datetime=device.last_seen.clone() title=date_time(&device.last_seen)>{relative_time(&device.last_seen)}</time></td>
         </tr>
     }

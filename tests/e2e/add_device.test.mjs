@@ -154,6 +154,16 @@ test("Grace registers her own phone, which only Remove device reaches, then enro
   const fingerprint = await page.locator("dt:has-text('SHA-256 fingerprint') + dd").textContent();
   await page.screenshot({ path: "target/e2e-registered-device.png", fullPage: true });
 
+  // IT sees it in All devices marked Registered: the portal does not manage it.
+  const it = await signedIn(browser, server.url, "it@example.com");
+  const fleetRow = async () => {
+    await it.goto(`${server.url}/admin/devices?q=${encodeURIComponent("Grace's own phone")}`);
+    const row = it.getByRole("row").filter({ has: it.getByRole("rowheader", { name: /Grace's own phone/ }) });
+    await row.waitFor();
+    return row;
+  };
+  assert.match(await (await fleetRow()).innerText(), /Portal\s+Registered/);
+
   // Enrolled later from the same device: the page turns to Managed by itself.
   const enrollment = await page.evaluate(() =>
     fetch("/api/v1/enrollment-codes", {
@@ -170,6 +180,9 @@ test("Grace registers her own phone, which only Remove device reaches, then enro
   await page.getByRole("button", { name: "Reset device" }).waitFor();
   await page.getByRole("navigation", { name: "Device" }).waitFor();
   assert.equal(await page.locator("dt:has-text('SHA-256 fingerprint') + dd").textContent(), fingerprint);
+  assert.doesNotMatch(await (await fleetRow()).innerText(), /Registered/);
+  assert.deepEqual(it.problems, []);
+  await it.context().close();
   assert.deepEqual(page.problems, []);
   rmSync(dir, { recursive: true, force: true });
   await page.context().close();
