@@ -121,6 +121,15 @@ impl DeviceClient {
         Self::with_key(state, &key_pem)
     }
 
+    /// The device in `dir` if it is registered (not yet managed), read once.
+    pub fn registered(dir: &StateDir) -> anyhow::Result<Option<Self>> {
+        if !dir.is_enrolled() {
+            return Ok(None);
+        }
+        let client = Self::load(dir)?;
+        Ok((client.state.management == Management::Registered).then_some(client))
+    }
+
     /// Loads a device whose key is elsewhere (for tests that sign with a wrong key).
     pub fn with_key(state: DeviceState, key_pem: &str) -> anyhow::Result<Self> {
         Ok(Self {

@@ -333,33 +333,38 @@ async fn add_device(args: AddArgs, management: Management, dir: &StateDir) -> an
     Ok(())
 }
 
+/// Enrolls the registered device in `dir`: it keeps its id and certificate.
+async fn enroll_registered(mut client: DeviceClient, args: AddArgs, dir: &StateDir) -> anyhow::Result<()> {
+    if client.state.server != args.server.trim_end_matches('/') || client.state.platform != args.platform {
+        anyhow::bail!(
+            "this device is registered with {} as a {} device: enroll it there, as that platform",
+            client.state.server,
+            client.state.platform.label()
+        );
+    }
+    // The same device: its serial number stays unless given anew.
+    let serial = args.inventory.serial_number.clone();
+    let mut inventory = args.inventory.into_inventory();
+    inventory.serial_number = serial.or_else(|| client.state.inventory.serial_number.clone());
+    client.enroll_registered(&args.code, inventory, dir).await?;
+    println!(
+        "enrolled: device {} ({}), registered before, keeps its certificate; state in {}",
+        client.state.device_id,
+        args.platform.label(),
+        dir.0.display()
+    );
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let dir = StateDir(cli.state_dir);
     match cli.command {
-        Command::Enroll(args) if dir.is_enrolled() && dir.load()?.management == Management::Registered => {
-            let mut client = DeviceClient::load(&dir)?;
-            if client.state.server != args.server.trim_end_matches('/') || client.state.platform != args.platform {
-                anyhow::bail!(
-                    "this device is registered with {} as a {} device: enroll it there, as that platform",
-                    client.state.server,
-                    client.state.platform.label()
-                );
-            }
-            // The same device: its serial number stays unless given anew.
-            let serial = args.inventory.serial_number.clone();
-            let mut inventory = args.inventory.into_inventory();
-            inventory.serial_number = serial.or_else(|| client.state.inventory.serial_number.clone());
-            client.enroll_registered(&args.code, inventory, &dir).await?;
-            println!(
-                "enrolled: device {} ({}), registered before, keeps its certificate; state in {}",
-                client.state.device_id,
-                args.platform.label(),
-                dir.0.display()
-            );
-        }
-        Command::Enroll(args) => add_device(args, Management::Managed, &dir).await?,
+        Command::Enroll(args) => match DeviceClient::registered(&dir)? {
+            Some(client) => enroll_registered(client, args, &dir).await?,
+            None => add_device(args, Management::Managed, &dir).await?,
+        },
         Command::Register(args) => add_device(args, Management::Registered, &dir).await?,
         Command::Run {
             interval,
