@@ -116,6 +116,37 @@ test("signing out forgets the kept device list: offline, nobody's devices show",
   await page.context().close();
 });
 
+test("a kept device list older than any session (12 hours) is not shown offline, and is forgotten", async () => {
+  const page = await adaOnThePortal();
+  // The worker's copies, aged in place: the page shares the origin's caches.
+  // One just inside the 12 hours still shows; just beyond them, it does not.
+  const age = (hours) =>
+    page.evaluate(async (ms) => {
+      const cache = await caches.open("last-seen");
+      for (const request of await cache.keys()) {
+        const kept = await cache.match(request);
+        const headers = new Headers(kept.headers);
+        headers.set("x-portal-kept-at", String(Date.now() - ms));
+        await cache.put(request, new Response(await kept.blob(), { status: kept.status, headers }));
+      }
+    }, hours * 60 * 60 * 1000);
+  const devices = page.getByRole("list", { name: "Devices" });
+  const offline = page.getByRole("status").filter({ hasText: "You're offline." });
+  await page.context().setOffline(true);
+  await age(11.9);
+  await page.goto(`${server.url}/devices`);
+  await offline.waitFor();
+  await devices.getByRole("listitem").first().waitFor();
+
+  await age(12.1);
+  await page.goto(`${server.url}/devices`);
+  await offline.waitFor();
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  assert.equal(await devices.count(), 0);
+  assert.equal(await page.evaluate(async () => (await caches.open("last-seen")).keys().then((keys) => keys.length)), 0);
+  await page.context().close();
+});
+
 test("a new release replaces the old shell at the next visit", async (t) => {
   // A release of its own to change: a copy of the built portal.
   const dist = mkdtempSync(join(tmpdir(), "portal-release-"));
