@@ -10,7 +10,8 @@
 //     over a press made before;
 //   - the same on a second visit, the service worker's shell in place;
 //   - crossing sections: a click on the link to its heading on screen,
-//     median of 5 each way, My devices -> Apps -> My devices, and a device's
+//     median of 5 each way, My devices -> Apps -> My devices, My devices ->
+//     Add device -> My devices (the account bundle), and a device's
 //     Overview -> Apps tab -> Overview; timed in the browser from the click
 //     event to the heading in the page, and as the test driver sees it (its
 //     click() first waits for the link to be visible, stable and hit: some
@@ -177,6 +178,13 @@ try {
     await browser.stopTracing();
     await crossing(page, () => nav.getByRole("link", { name: "My devices" }).click(), "My devices");
   }
+  // Add device is in the account's bundle: a crossing too.
+  const toAddDevice = [];
+  const addDeviceToDevices = [];
+  for (let i = 0; i < CROSSINGS; i++) {
+    toAddDevice.push(await crossing(page, () => page.getByRole("link", { name: "Add device" }).first().click(), "Add device"));
+    addDeviceToDevices.push(await crossing(page, () => nav.getByRole("link", { name: "My devices" }).click(), "My devices"));
+  }
   const device = await page.locator(".cp-device__name a").first().textContent();
   await page.getByRole("link", { name: device }).click();
   await page.getByRole("heading", { name: device }).waitFor();
@@ -187,7 +195,15 @@ try {
     toTab.push(await crossing(page, () => tabs.getByRole("link", { name: "Apps" }).click(), device, "Apps"));
     toOverview.push(await crossing(page, () => tabs.getByRole("link", { name: "Overview" }).click(), device, "Overview"));
   }
-  for (const [key, runs] of Object.entries({ myDevicesToApps: toApps, appsToMyDevices: toDevices, overviewToAppsTab: toTab, appsTabToOverview: toOverview })) {
+  const crossings = {
+    myDevicesToApps: toApps,
+    appsToMyDevices: toDevices,
+    myDevicesToAddDevice: toAddDevice,
+    addDeviceToMyDevices: addDeviceToDevices,
+    overviewToAppsTab: toTab,
+    appsTabToOverview: toOverview,
+  };
+  for (const [key, runs] of Object.entries(crossings)) {
     figures[`${key}InPage`] = median(runs.map((run) => run.inPage));
     figures[key] = median(runs.map((run) => run.driver));
   }
@@ -211,10 +227,14 @@ const rows = [
   ["startedAgain", "portal started, second visit", figures.control, "plain page, same form"],
   ["myDevicesToAppsInPage", "My devices -> Apps", 120, "goal"],
   ["appsToMyDevicesInPage", "Apps -> My devices", 120, "goal"],
+  ["myDevicesToAddDeviceInPage", "My devices -> Add device", 120, "goal"],
+  ["addDeviceToMyDevicesInPage", "Add device -> My devices", 120, "goal"],
   ["overviewToAppsTabInPage", "Overview -> Apps tab", 120, "goal"],
   ["appsTabToOverviewInPage", "Apps tab -> Overview", 120, "goal"],
   ["myDevicesToApps", "My devices -> Apps, as the driver sees it", 120, "goal"],
   ["appsToMyDevices", "Apps -> My devices, as the driver sees it", 120, "goal"],
+  ["myDevicesToAddDevice", "My devices -> Add device, as the driver sees it", 120, "goal"],
+  ["addDeviceToMyDevices", "Add device -> My devices, as the driver sees it", 120, "goal"],
   ["overviewToAppsTab", "Overview -> Apps tab, as the driver sees it", 120, "goal"],
   ["appsTabToOverview", "Apps tab -> Overview, as the driver sees it", 120, "goal"],
 ].map(([key, name, reference, what]) => ({ key, name, value: figures[key], reference, what, before: undefined }));

@@ -49,8 +49,22 @@ impl Session {
     /// The branding changed: its style sheet again (past the browser's copy),
     /// and the organisation's new name (empty: none).
     pub fn restyle(self, organisation: String) {
-        // An integer: formatting a float would bring 7 KB of code to every bundle.
-        if let Ok(Some(sheet)) = document().query_selector("link[href^='/branding.css']") {
+        let document = document();
+        // Sign in's page has the branding written in: the linked sheet takes its place.
+        let sheet = match document.query_selector("link[href^='/branding.css']") {
+            Ok(Some(sheet)) => Some(sheet),
+            _ => document.create_element("link").ok().inspect(|sheet| {
+                let _ = sheet.set_attribute("rel", "stylesheet");
+                if let Ok(Some(written)) = document.query_selector("style[data-branding]") {
+                    written.remove();
+                }
+                if let Some(head) = document.head() {
+                    let _ = head.append_child(sheet);
+                }
+            }),
+        };
+        if let Some(sheet) = sheet {
+            // An integer: formatting a float would bring 7 KB of code to every bundle.
             let _ = sheet.set_attribute("href", &format!("/branding.css?v={}", js_sys::Date::now() as u64));
         }
         self.brand(Some(organisation).filter(|o| !o.is_empty()));

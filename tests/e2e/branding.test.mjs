@@ -72,9 +72,13 @@ test("the administrator brands the portal and Ada's open portal changes without 
   await ada.emulateMedia({ colorScheme: "dark" });
   assert.deepEqual(await violations(ada), []);
 
-  // A new visit is branded from its first paint, Sign in included.
+  // A new visit is branded from its first paint, Sign in included: the
+  // palette is written into the page, with nothing linked to wait for.
   const visitor = await newPage(browser);
-  await visitor.goto(`${server.url}/sign-in`);
+  const signInPage = await visitor.goto(`${server.url}/sign-in`);
+  const html = await signInPage.text();
+  assert.match(html, /<style data-branding>[^<]*--cp-fill:#6b2fa0/);
+  assert.doesNotMatch(html, /<link[^>]*branding\.css/);
   await visitor.getByRole("link", { name: "Contoso" }).waitFor();
   assert.equal(await visitor.title(), "Contoso Company Portal");
   assert.equal(await visitor.evaluate(() => getComputedStyle(document.querySelector(".cp-button--primary")).backgroundColor), "rgb(107, 47, 160)");
@@ -84,6 +88,7 @@ test("the administrator brands the portal and Ada's open portal changes without 
   assert.equal(await statement.getAttribute("href"), "https://contoso.example/privacy");
 
   assert.deepEqual(ada.problems, []);
+  assert.deepEqual(visitor.problems, [], "the policy allows the palette written in");
   // The browser logs the one refusal asked for, and nothing else.
   assert.deepEqual(
     it.problems.map((p) => p.replace(/127\.0\.0\.1:\d+/, "server")),

@@ -5,7 +5,7 @@ use std::{
 };
 
 use anyhow::Context;
-use axum::{Router, middleware, serve::ListenerExt};
+use axum::{Router, http::header, middleware, serve::ListenerExt};
 use axum_server::{Handle, accept::NoDelayAcceptor, tls_rustls::RustlsConfig};
 use tokio::{net::TcpListener, sync::watch};
 use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
@@ -24,8 +24,8 @@ use crate::{
     http::client_address::{self, TrustedProxies},
     http::csrf,
     http::origins::{self, Origins},
-    http::security_headers,
     http::static_files,
+    http::{security_headers, sign_in_page::SignInPages},
     identity::{self, password::PasswordHasher},
     languages,
     live::{Events, Stopping},
@@ -173,20 +173,31 @@ impl Application {
             (Some(listener), Some(url)) => Some(start_gateway(&config, &state, listener, url).await?),
             _ => None,
         };
+        let policy = security_headers::policy(&config.dist_dir);
+        let branding_in_force = state.branding.clone();
         let mut router = Router::new()
             .merge(http::api())
             .merge(branding::routes::assets())
             .merge(languages::routes())
             .with_state(state)
-            .merge(static_files::router(&config.dist_dir, config.secure_cookies))
+            .merge(static_files::router(
+                &config.dist_dir,
+                config.secure_cookies,
+                SignInPages::load(&config.dist_dir, branding_in_force, policy.clone()),
+            ))
             .layer(middleware::from_fn_with_state(origins.clone(), csrf::protect))
             .layer(middleware::from_fn_with_state(origins, origins::check_host))
             .layer(middleware::from_fn_with_state(
                 Arc::new(TrustedProxies::new(config.trusted_proxies.clone())),
                 client_address::resolve,
             ));
-        for (name, value) in security_headers::headers(&config.dist_dir, config.behind_tls()) {
-            router = router.layer(SetResponseHeaderLayer::overriding(name, value));
+        for (name, value) in security_headers::headers(&policy, config.behind_tls()) {
+            // Sign in's page extends the policy for the branding written into it.
+            router = router.layer(if name == header::CONTENT_SECURITY_POLICY {
+                SetResponseHeaderLayer::if_not_present(name, value)
+            } else {
+                SetResponseHeaderLayer::overriding(name, value)
+            });
         }
         let router = router.layer(TraceLayer::new_for_http());
         Ok(Self {

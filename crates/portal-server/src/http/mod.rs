@@ -12,6 +12,7 @@ mod openapi;
 pub mod origins;
 pub mod revalidated;
 pub mod security_headers;
+pub mod sign_in_page;
 pub mod static_files;
 
 use std::sync::Arc;

@@ -10,24 +10,29 @@ use axum::http::{HeaderName, HeaderValue, header};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use sha2::{Digest, Sha256};
 
-/// The headers, computed once at start from the bundles' pages being served;
-/// with `tls`, HSTS too.
-pub fn headers(dist: &Path, tls: bool) -> Vec<(HeaderName, HeaderValue)> {
+/// The Content-Security-Policy, computed once at start from the bundles'
+/// pages being served.
+pub fn policy(dist: &Path) -> String {
     let pages: Vec<String> = crate::http::static_files::every_page(dist)
         .iter()
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .collect();
     let script_hashes = hashes(&pages, "script");
     let style_hashes = hashes(&pages, "style");
-    let policy = format!(
+    format!(
         "default-src 'self'; script-src 'self'{script_hashes} 'wasm-unsafe-eval'; style-src 'self'{style_hashes}; \
          img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
          frame-ancestors 'none'; form-action 'self'"
-    );
+    )
+}
+
+/// The headers every response carries, `policy` first (a page the server
+/// writes may extend it: see `sign_in_page`); with `tls`, HSTS too.
+pub fn headers(policy: &str, tls: bool) -> Vec<(HeaderName, HeaderValue)> {
     let mut headers = vec![
         (
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_str(&policy).expect("ASCII policy"),
+            HeaderValue::from_str(policy).expect("ASCII policy"),
         ),
         (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
         (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),

@@ -8,7 +8,10 @@
 use std::{
     convert::Infallible,
     path::{Path, PathBuf},
+    sync::Arc,
 };
+
+use futures_util::future::Either;
 
 use axum::{
     Router,
@@ -22,10 +25,8 @@ use portal_types::bundles::{OTHERS, needs_sign_in};
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::{
-    identity::session,
-    languages::{self, SOURCES},
-};
+use super::sign_in_page::{self, SignInPages};
+use crate::{identity::session, languages::SOURCES};
 
 /// The page each bundle starts from: the main one's, then the others' in
 /// the order of [`OTHERS`].
@@ -43,63 +44,37 @@ pub fn pages(dist: &Path) -> Vec<PathBuf> {
 /// scripts the CSP allows).
 pub fn every_page(dist: &Path) -> Vec<PathBuf> {
     let mut pages = pages(dist);
-    pages.extend(SOURCES.iter().map(|(tag, _)| sign_in_page(dist, tag)));
+    pages.extend(SOURCES.iter().map(|(tag, _)| sign_in_page::file(dist, tag)));
     pages
-}
-
-/// Sign in painted in the language `tag` (`scripts/first-paint.mjs`):
-/// `sign-in.html` in English, `sign-in.de.html`, ...
-fn sign_in_page(dist: &Path, tag: &str) -> PathBuf {
-    dist.join(match tag {
-        "en" => "sign-in.html".to_string(),
-        tag => format!("sign-in.{tag}.html"),
-    })
 }
 
 fn page(file: PathBuf) -> ServeFile {
     ServeFile::new(file).precompressed_br().precompressed_gzip()
 }
 
-pub fn router(dist: &Path, secure_cookies: bool) -> Router {
+pub fn router(dist: &Path, secure_cookies: bool, sign_in: Option<SignInPages>) -> Router {
     if !dist.join("index.html").is_file() {
         tracing::warn!(dist = %dist.display(), "the portal is not built here; only the API is served");
     }
     let pages: Vec<ServeFile> = pages(dist).into_iter().map(page).collect();
-    // Each language's Sign in the build wrote, English first.
-    let sign_in: Vec<(&str, ServeFile)> = SOURCES
-        .iter()
-        .map(|(tag, _)| (*tag, sign_in_page(dist, tag)))
-        .filter(|(_, file)| file.is_file())
-        .map(|(tag, file)| (tag, page(file)))
-        .collect();
-    let route = tower::service_fn(move |mut request: Request<Body>| {
+    let sign_in = sign_in.map(Arc::new);
+    let route = tower::service_fn(move |request: Request<Body>| {
         let path = request.uri().path();
-        let (page, language) = if path == "/sign-in" && !sign_in.is_empty() {
-            // Every language's page has the same date: a copy in another
-            // language must not be confirmed by it.
-            request.headers_mut().remove(header::IF_MODIFIED_SINCE);
-            let wanted = languages::preferred(request.headers());
-            let (tag, page) = sign_in.iter().find(|(tag, _)| *tag == wanted).unwrap_or(&sign_in[0]);
-            (page.clone(), Some(*tag))
-        } else {
-            let bundle = OTHERS
-                .iter()
-                .position(|bundle| (bundle.shows)(path))
-                .map_or(0, |other| other + 1);
-            (pages[bundle].clone(), None)
+        let page = match &sign_in {
+            Some(sign_in) if path == "/sign-in" => Either::Left(sign_in.respond(request.headers())),
+            _ => {
+                let bundle = OTHERS
+                    .iter()
+                    .position(|bundle| (bundle.shows)(path))
+                    .map_or(0, |other| other + 1);
+                Either::Right(pages[bundle].clone())
+            }
         };
         async move {
-            let mut response = page.oneshot(request).await.into_response();
-            if let Some(tag) = language {
-                let headers = response.headers_mut();
-                headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(tag));
-                // Written for its reader: a cache keeps each language apart.
-                headers.insert(
-                    header::VARY,
-                    HeaderValue::from_static("accept-encoding, accept-language, cookie"),
-                );
-            }
-            Ok::<_, Infallible>(response)
+            Ok::<_, Infallible>(match page {
+                Either::Left(written) => written,
+                Either::Right(file) => file.oneshot(request).await.into_response(),
+            })
         }
     });
     let files = ServeDir::new(dist)

@@ -5,12 +5,12 @@
 //! sentences for the server's error codes by code. English is built into
 //! the portal, so it is listed but has no file.
 
-use std::{collections::BTreeMap, io::Write, sync::LazyLock};
+use std::{collections::BTreeMap, sync::LazyLock};
 
 use axum::{
     Router,
     extract::Path,
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::get,
 };
@@ -19,7 +19,7 @@ use portal_types::{
     messages::{fill, is_error_key, is_portal_message, keys_digest, placeholders},
 };
 
-use crate::http::revalidated::revalidated;
+use crate::http::revalidated::Encoded;
 
 /// Every catalog: its tag and its file, English first.
 pub const SOURCES: [(&str, &str); 2] = [
@@ -55,31 +55,10 @@ pub fn problems(english: &Catalog, catalog: &Catalog) -> Vec<String> {
     missing.chain(extra).chain(placeholders).collect()
 }
 
-/// A served answer: its body, gzipped once, and the entity tag naming it.
-struct File {
-    etag: String,
-    body: Vec<u8>,
-    /// The body gzipped, and its own tag (another representation).
-    gzip: (String, Vec<u8>),
-}
-
-impl File {
-    fn new(body: Vec<u8>) -> Self {
-        let etag = format!("\"{}\"", keys_digest([String::from_utf8_lossy(&body).as_ref()]));
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        encoder.write_all(&body).expect("gzip in memory");
-        let gzip = (
-            format!("{}-gzip\"", etag.trim_end_matches('"')),
-            encoder.finish().expect("gzip in memory"),
-        );
-        File { etag, body, gzip }
-    }
-}
-
 struct Served {
-    index: File,
+    index: Encoded,
     /// Each language but English: its messages in the English keys' order.
-    files: BTreeMap<&'static str, File>,
+    files: BTreeMap<&'static str, Encoded>,
 }
 
 static SERVED: LazyLock<Served> = LazyLock::new(|| {
@@ -105,11 +84,11 @@ static SERVED: LazyLock<Served> = LazyLock::new(|| {
                 .filter_map(|(key, _)| Some((key.strip_prefix("error.")?, catalog.get(*key)?)))
                 .collect();
             let file = serde_json::json!({ "tag": tag, "digest": digest, "texts": texts, "errors": errors });
-            files.insert(tag, File::new(serde_json::to_vec(&file).expect("strings")));
+            files.insert(tag, Encoded::new(serde_json::to_vec(&file).expect("strings")));
         }
     }
     Served {
-        index: File::new(serde_json::to_vec(&index).expect("strings")),
+        index: Encoded::new(serde_json::to_vec(&index).expect("strings")),
         files,
     }
 });
@@ -222,37 +201,15 @@ async fn catalog(Path(file): Path<String>, headers: HeaderMap) -> Response {
 
 /// Gzipped where the browser takes it: a language's catalog comes with the
 /// first load, beside the wasm.
-fn json(headers: &HeaderMap, file: &File) -> Response {
-    let gzip = headers
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|accepted| {
-            accepted.split(',').any(|coding| {
-                let mut parts = coding.split(';');
-                parts
-                    .next()
-                    .is_some_and(|name| name.trim().eq_ignore_ascii_case("gzip"))
-                    && parts.all(|param| param.trim().replace(' ', "") != "q=0")
-            })
-        });
-    let (etag, body) = if gzip {
-        (&file.gzip.0, &file.gzip.1)
-    } else {
-        (&file.etag, &file.body)
-    };
-    let mut response = revalidated(etag, headers, "application/json", body.clone());
-    let whole = response.status() == StatusCode::OK;
-    let answer = response.headers_mut();
-    answer.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    if gzip && whole {
-        answer.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-    }
-    response
+fn json(headers: &HeaderMap, file: &Encoded) -> Response {
+    file.response(headers, "application/json")
 }
 
 #[cfg(test)]
 mod tests {
     use std::{fs, path::Path};
+
+    use axum::http::{HeaderValue, header};
 
     use super::*;
 
@@ -290,25 +247,36 @@ mod tests {
     }
 
     #[test]
-    fn a_catalog_is_gzipped_for_a_browser_that_takes_it() {
+    fn a_catalog_is_compressed_as_the_browser_takes_it() {
         use std::io::Read;
         let file = &SERVED.files["de"];
+        let [(_, br_tag, br), (_, gzip_tag, gzip)] = &file.encoded;
         let mut plain = Vec::new();
-        flate2::read::GzDecoder::new(&file.gzip.1[..])
+        flate2::read::GzDecoder::new(&gzip[..]).read_to_end(&mut plain).unwrap();
+        assert_eq!(plain, file.body);
+        let mut plain = Vec::new();
+        brotli::Decompressor::new(&br[..], 4096)
             .read_to_end(&mut plain)
             .unwrap();
         assert_eq!(plain, file.body);
-        assert!(file.gzip.1.len() * 2 < file.body.len(), "gzip halves it at least");
+        assert!(gzip.len() * 2 < file.body.len(), "gzip halves it at least");
+        assert!(br.len() < gzip.len(), "brotli smaller still");
         let mut headers = HeaderMap::new();
+        let answer = |headers: &HeaderMap| {
+            let answer = json(headers, file);
+            assert_eq!(answer.headers()[header::VARY], "accept-encoding");
+            let encoding = answer
+                .headers()
+                .get(header::CONTENT_ENCODING)
+                .map(|v| v.to_str().unwrap().to_string());
+            (encoding, answer.headers()[header::ETAG].to_str().unwrap().to_string())
+        };
         headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip, deflate, br"));
-        let answer = json(&headers, file);
-        assert_eq!(answer.headers()[header::CONTENT_ENCODING], "gzip");
-        assert_eq!(answer.headers()[header::ETAG], file.gzip.0.as_str());
-        headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip;q=0, br"));
-        let answer = json(&headers, file);
-        assert!(answer.headers().get(header::CONTENT_ENCODING).is_none());
-        assert_eq!(answer.headers()[header::ETAG], file.etag.as_str());
-        assert_eq!(answer.headers()[header::VARY], "accept-encoding");
+        assert_eq!(answer(&headers), (Some("br".into()), br_tag.clone()));
+        headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip, br;q=0"));
+        assert_eq!(answer(&headers), (Some("gzip".into()), gzip_tag.clone()));
+        headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip;q=0, identity"));
+        assert_eq!(answer(&headers), (None, file.etag.clone()));
     }
 
     #[test]
