@@ -30,9 +30,10 @@ use crate::{
         decision::{Refusal, Visitor},
         listener::Connection,
         published::GATEWAY_PATHS,
+        refusal::Pages,
     },
     identity::session,
-    languages::{self, Words},
+    languages,
     state::AppState,
 };
 
@@ -66,12 +67,15 @@ impl Gateway {
     /// Answers one request; whatever fails inside is a page, never a dropped connection.
     pub async fn handle(&self, request: Request<Body>, connection: &Connection) -> Response<Body> {
         // The gateway's own pages, in the reader's language.
-        let words = languages::words(languages::preferred(request.headers()));
-        match self.answer(request, connection, words).await {
+        let pages = Pages {
+            brand: self.state.branding.current(),
+            words: languages::words(languages::preferred(request.headers())),
+        };
+        match self.answer(request, connection, &pages).await {
             Ok(response) => response,
             Err(error) => {
                 tracing::error!(%error, "the gateway could not decide");
-                refusal::unavailable(&self.state.branding.current(), words)
+                pages.unavailable()
             }
         }
     }
@@ -80,12 +84,12 @@ impl Gateway {
         &self,
         request: Request<Body>,
         connection: &Connection,
-        words: Words,
+        pages: &Pages,
     ) -> anyhow::Result<Response<Body>> {
         let portal = &*self.state.public_url;
         let path = request.uri().path();
         if path == HANDOFF_PATH {
-            return self.redeem(request.uri(), request.headers(), words).await;
+            return self.redeem(request.uri(), request.headers(), pages).await;
         }
         // No app is published at the root: the gateway's own pages, and the
         // browser's tab, show the portal's icon.
@@ -98,10 +102,10 @@ impl Gateway {
         let apps = self.state.db.published_apps().await?;
         let app = match published::reached_by(&apps, path) {
             Some(app) if !path.starts_with(GATEWAY_PATHS) => app,
-            _ => return Ok(refusal::nothing_here(&self.state.branding.current(), words, portal)),
+            _ => return Ok(pages.nothing_here(portal)),
         };
         if !published::plain_path(path) {
-            return Ok(refusal::unusual_address(&self.state.branding.current(), words));
+            return Ok(pages.unusual_address());
         }
         if !path.starts_with(&app.prefix) {
             let query = request.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
@@ -124,9 +128,8 @@ impl Gateway {
             if refused == Refusal::SignIn && request.method() == Method::GET {
                 return Ok(self.to_sign_in(request.uri()));
             }
-            let explained = refused.explained(&app.name, portal, words);
-            let brand = self.state.branding.current();
-            return Ok(refusal::refused(&brand, words, &app.name, &explained, refused.status()));
+            let explained = refused.explained(&app.name, portal, pages.words);
+            return Ok(pages.refused(&app.name, &explained, refused.status()));
         }
         let watch = || self.access_ends(app.name.clone(), session, fingerprint.map(String::from));
         Ok(
@@ -134,7 +137,7 @@ impl Gateway {
                 Ok(response) => response,
                 Err(error) => {
                     tracing::warn!(%error, app = %app.name, "upstream unreachable");
-                    refusal::not_answering(&self.state.branding.current(), words, &app.name)
+                    pages.not_answering(&app.name)
                 }
             },
         )
@@ -192,7 +195,7 @@ impl Gateway {
 
     /// The portal's hand-off arrives: a gateway session of the portal's, and
     /// back to the page asked for, if this browser is the one that asked.
-    async fn redeem(&self, asked: &Uri, headers: &HeaderMap, words: Words) -> anyhow::Result<Response<Body>> {
+    async fn redeem(&self, asked: &Uri, headers: &HeaderMap, pages: &Pages) -> anyhow::Result<Response<Body>> {
         let token = asked
             .query()
             .and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(name, _)| name == "token"))
@@ -208,11 +211,7 @@ impl Gateway {
             .redeem_handoff(&hash(&token), &hash(state), &hash(&own), now)
             .await?;
         let Some(back) = redeemed else {
-            return Ok(refusal::sign_in_link_spent(
-                &self.state.branding.current(),
-                words,
-                &self.state.public_url,
-            ));
+            return Ok(pages.sign_in_link_spent(&self.state.public_url));
         };
         let mut response = redirect(StatusCode::SEE_OTHER, &format!("{}{back}", self.url));
         set_cookie(&mut response, COOKIE, &own, session::ABSOLUTE_TIMEOUT.whole_seconds());

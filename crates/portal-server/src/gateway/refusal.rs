@@ -3,6 +3,8 @@
 //! organisation's branding (its name, its colours, its help desk), in the
 //! reader's language.
 
+use std::sync::Arc;
+
 use super::decision::AccessRefusal;
 use crate::{branding::InForce, languages::Words};
 use axum::body::Body;
@@ -25,134 +27,118 @@ pub(super) fn escape(text: &str) -> String {
     out
 }
 
-/// A page with `heading`, a paragraph, and the link that is the next step,
-/// under the organisation's name and above whom to ask for help, in the
-/// reader's `words`.
-fn page(
-    brand: &InForce,
-    words: Words,
-    status: StatusCode,
-    heading: &str,
-    message: &str,
-    link: Option<(&str, &str)>,
-) -> Response<Body> {
-    let settings = &brand.branding.settings;
-    let link = link.map_or_else(String::new, |(text, href)| {
-        format!(r#"<p><a class="fix" href="{}">{}</a></p>"#, escape(href), escape(text))
-    });
-    let name = match settings.organisation.as_str() {
-        "" => words.say("common.company_portal", &[]),
-        organisation => words.say("common.organisation_portal", &[("organisation", organisation)]),
-    };
-    let desk = &settings.help_desk;
-    let contacts: Vec<&str> = [desk.phone.as_deref(), desk.email.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect();
-    let help = if contacts.is_empty() {
-        String::new()
-    } else {
-        let line = words.say(
-            "gateway.need_help",
-            &[("desk", &desk.name), ("contacts", &contacts.join(" · "))],
+/// The gateway's pages for one reader: the branding in force, in their language.
+pub struct Pages {
+    pub brand: Arc<InForce>,
+    pub words: Words,
+}
+
+impl Pages {
+    /// A page with `heading`, a paragraph, and the link that is the next step,
+    /// under the organisation's name and above whom to ask for help, in the
+    /// reader's `words`.
+    fn page(&self, status: StatusCode, heading: &str, message: &str, link: Option<(&str, &str)>) -> Response<Body> {
+        let (brand, words) = (&self.brand, self.words);
+        let settings = &brand.branding.settings;
+        let link = link.map_or_else(String::new, |(text, href)| {
+            format!(r#"<p><a class="fix" href="{}">{}</a></p>"#, escape(href), escape(text))
+        });
+        let name = match settings.organisation.as_str() {
+            "" => words.say("common.company_portal", &[]),
+            organisation => words.say("common.organisation_portal", &[("organisation", organisation)]),
+        };
+        let desk = &settings.help_desk;
+        let contacts: Vec<&str> = [desk.phone.as_deref(), desk.email.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        let help = if contacts.is_empty() {
+            String::new()
+        } else {
+            let line = words.say(
+                "gateway.need_help",
+                &[("desk", &desk.name), ("contacts", &contacts.join(" · "))],
+            );
+            format!(r#"<p class="help">{}</p>"#, escape(&line))
+        };
+        let html = format!(
+            r#"<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · {brand}</title><style>{colours}{STYLE}</style></head><body><header>{brand}</header><main><h1>{heading}</h1><p>{message}</p>{link}{help}</main></body></html>"#,
+            lang = words.tag,
+            colours = brand.palette,
+            title = escape(heading),
+            brand = escape(&name),
+            heading = escape(heading),
+            message = escape(message),
         );
-        format!(r#"<p class="help">{}</p>"#, escape(&line))
-    };
-    let html = format!(
-        r#"<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · {brand}</title><style>{colours}{STYLE}</style></head><body><header>{brand}</header><main><h1>{heading}</h1><p>{message}</p>{link}{help}</main></body></html>"#,
-        lang = words.tag,
-        colours = brand.palette,
-        title = escape(heading),
-        brand = escape(&name),
-        heading = escape(heading),
-        message = escape(message),
-    );
-    Response::builder()
-        .status(status)
-        .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
-        .header(header::CONTENT_LANGUAGE, words.tag)
-        .header(header::CACHE_CONTROL, "no-store")
-        .header(
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+            .header(header::CONTENT_LANGUAGE, words.tag)
+            .header(header::CACHE_CONTROL, "no-store")
+            .header(
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+            )
+            .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+            .header(header::REFERRER_POLICY, "no-referrer")
+            .body(Body::from(html))
+            .expect("a page's headers are valid")
+    }
+
+    /// The app refused the visitor: which rule, and the step that fixes it.
+    pub fn refused(&self, app: &str, refusal: &AccessRefusal, status: StatusCode) -> Response<Body> {
+        self.page(
+            status,
+            &self.words.say("gateway.cannot_open_yet", &[("app", app)]),
+            &refusal.message,
+            Some((&refusal.fix, &refusal.fix_url)),
         )
-        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
-        .header(header::REFERRER_POLICY, "no-referrer")
-        .body(Body::from(html))
-        .expect("a page's headers are valid")
-}
+    }
 
-/// The app refused the visitor: which rule, and the step that fixes it.
-pub fn refused(
-    brand: &InForce,
-    words: Words,
-    app: &str,
-    refusal: &AccessRefusal,
-    status: StatusCode,
-) -> Response<Body> {
-    page(
-        brand,
-        words,
-        status,
-        &words.say("gateway.cannot_open_yet", &[("app", app)]),
-        &refusal.message,
-        Some((&refusal.fix, &refusal.fix_url)),
-    )
-}
+    pub fn nothing_here(&self, portal: &str) -> Response<Body> {
+        self.page(
+            StatusCode::NOT_FOUND,
+            &self.words.say("gateway.nothing_here", &[]),
+            &self.words.say("gateway.nothing_here_detail", &[]),
+            Some((&self.words.say("gateway.open_portal", &[]), portal)),
+        )
+    }
 
-pub fn nothing_here(brand: &InForce, words: Words, portal: &str) -> Response<Body> {
-    page(
-        brand,
-        words,
-        StatusCode::NOT_FOUND,
-        &words.say("gateway.nothing_here", &[]),
-        &words.say("gateway.nothing_here_detail", &[]),
-        Some((&words.say("gateway.open_portal", &[]), portal)),
-    )
-}
+    pub fn sign_in_link_spent(&self, portal: &str) -> Response<Body> {
+        self.page(
+            StatusCode::BAD_REQUEST,
+            &self.words.say("gateway.link_spent", &[]),
+            &self.words.say("gateway.link_spent_detail", &[]),
+            Some((&self.words.say("gateway.open_portal", &[]), portal)),
+        )
+    }
 
-pub fn sign_in_link_spent(brand: &InForce, words: Words, portal: &str) -> Response<Body> {
-    page(
-        brand,
-        words,
-        StatusCode::BAD_REQUEST,
-        &words.say("gateway.link_spent", &[]),
-        &words.say("gateway.link_spent_detail", &[]),
-        Some((&words.say("gateway.open_portal", &[]), portal)),
-    )
-}
+    pub fn unusual_address(&self) -> Response<Body> {
+        self.page(
+            StatusCode::BAD_REQUEST,
+            &self.words.say("gateway.unusual_address", &[]),
+            &self.words.say("gateway.unusual_address_detail", &[]),
+            None,
+        )
+    }
 
-pub fn unusual_address(brand: &InForce, words: Words) -> Response<Body> {
-    page(
-        brand,
-        words,
-        StatusCode::BAD_REQUEST,
-        &words.say("gateway.unusual_address", &[]),
-        &words.say("gateway.unusual_address_detail", &[]),
-        None,
-    )
-}
+    pub fn not_answering(&self, app: &str) -> Response<Body> {
+        self.page(
+            StatusCode::BAD_GATEWAY,
+            &self.words.say("gateway.not_answering", &[("app", app)]),
+            &self.words.say("gateway.not_answering_detail", &[]),
+            None,
+        )
+    }
 
-pub fn not_answering(brand: &InForce, words: Words, app: &str) -> Response<Body> {
-    page(
-        brand,
-        words,
-        StatusCode::BAD_GATEWAY,
-        &words.say("gateway.not_answering", &[("app", app)]),
-        &words.say("gateway.not_answering_detail", &[]),
-        None,
-    )
-}
-
-pub fn unavailable(brand: &InForce, words: Words) -> Response<Body> {
-    page(
-        brand,
-        words,
-        StatusCode::SERVICE_UNAVAILABLE,
-        &words.say("gateway.unavailable", &[]),
-        &words.say("gateway.unavailable_detail", &[]),
-        None,
-    )
+    pub fn unavailable(&self) -> Response<Body> {
+        self.page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &self.words.say("gateway.unavailable", &[]),
+            &self.words.say("gateway.unavailable_detail", &[]),
+            None,
+        )
+    }
 }
 
 #[cfg(test)]
@@ -171,13 +157,7 @@ mod tests {
             fix: "Add device".into(),
             fix_url: "https://portal.example.com/devices/add?a=1&b=\"2\"".into(),
         };
-        let response = refused(
-            &brand("", DEFAULT_COLOR),
-            words("en"),
-            "Expenses",
-            &refusal,
-            StatusCode::FORBIDDEN,
-        );
+        let response = pages("", DEFAULT_COLOR, "en").refused("Expenses", &refusal, StatusCode::FORBIDDEN);
         let html = text(response).await;
         assert!(html.contains("&lt;script&gt;") && !html.contains("<script>"), "{html}");
         assert!(
@@ -196,7 +176,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_page_wears_the_organisations_name_colours_and_help_desk() {
-        let html = text(unavailable(&brand("Contoso <Ltd>", "#8a1538"), words("en"))).await;
+        let html = text(pages("Contoso <Ltd>", "#8a1538", "en").unavailable()).await;
         assert!(
             html.contains(
                 "<title>The gateway can&#39;t check your access right now · Contoso &lt;Ltd&gt; Company Portal</title>"
@@ -216,11 +196,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_page_speaks_the_readers_language() {
-        let response = nothing_here(
-            &brand("Contoso", DEFAULT_COLOR),
-            words("de"),
-            "https://portal.example.com",
-        );
+        let response = pages("Contoso", DEFAULT_COLOR, "de").nothing_here("https://portal.example.com");
         assert_eq!(response.headers()[header::CONTENT_LANGUAGE], "de");
         let html = text(response).await;
         assert!(html.contains(r#"<html lang="de">"#), "{html}");
@@ -232,8 +208,8 @@ mod tests {
         );
     }
 
-    fn brand(organisation: &str, color: &str) -> InForce {
-        InForce::new(portal_types::Branding {
+    fn pages(organisation: &str, color: &str, language: &str) -> Pages {
+        let brand = InForce::new(portal_types::Branding {
             version: 1,
             settings: portal_types::BrandingSettings {
                 organisation: organisation.into(),
@@ -250,7 +226,11 @@ mod tests {
             logo: None,
             changed_by: None,
             changed_at: None,
-        })
+        });
+        Pages {
+            brand: Arc::new(brand),
+            words: words(language),
+        }
     }
 
     async fn text(response: Response<Body>) -> String {
