@@ -66,7 +66,7 @@ fn new_code() -> String {
 }
 
 fn hash_code(code: &str) -> String {
-    crate::digest::sha256_hex(&normalize_code(code))
+    crate::digest::sha256_hex(normalize_code(code))
 }
 
 /// `text` as a QR code, an SVG document.

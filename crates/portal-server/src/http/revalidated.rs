@@ -4,13 +4,14 @@
 use std::io::Write;
 
 use axum::{
+    body::Bytes,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 
 /// `body` as `content_type`, tagged `etag` (quoted); 304 when `headers`
 /// say the browser holds it already.
-pub fn revalidated(etag: &str, headers: &HeaderMap, content_type: &'static str, body: Vec<u8>) -> Response {
+pub fn revalidated(etag: &str, headers: &HeaderMap, content_type: &'static str, body: impl Into<Bytes>) -> Response {
     let fresh = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -26,7 +27,7 @@ pub fn revalidated(etag: &str, headers: &HeaderMap, content_type: &'static str, 
             (header::ETAG, tag),
             cache,
         ],
-        body,
+        body.into(),
     )
         .into_response()
 }
@@ -35,14 +36,14 @@ pub fn revalidated(etag: &str, headers: &HeaderMap, content_type: &'static str, 
 /// encoding is a representation of its own, with its own tag.
 pub struct Encoded {
     pub etag: String,
-    pub body: Vec<u8>,
+    pub body: Bytes,
     /// Each encoding the browser may take, best first: its name, tag and body.
-    pub encoded: [(&'static str, String, Vec<u8>); 2],
+    pub encoded: [(&'static str, String, Bytes); 2],
 }
 
 impl Encoded {
     pub fn new(body: Vec<u8>) -> Self {
-        let digest = &crate::digest::sha256_hex(&String::from_utf8_lossy(&body))[..32];
+        let digest = &crate::digest::sha256_hex(&body)[..32];
         let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         gzip.write_all(&body).expect("gzip in memory");
         let mut br = Vec::new();
@@ -54,14 +55,14 @@ impl Encoded {
         Encoded {
             etag: format!("\"{digest}\""),
             encoded: [
-                ("br", format!("\"{digest}-br\""), br),
+                ("br", format!("\"{digest}-br\""), br.into()),
                 (
                     "gzip",
                     format!("\"{digest}-gzip\""),
-                    gzip.finish().expect("gzip in memory"),
+                    gzip.finish().expect("gzip in memory").into(),
                 ),
             ],
-            body,
+            body: body.into(),
         }
     }
 

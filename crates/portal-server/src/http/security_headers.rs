@@ -60,11 +60,21 @@ fn hashes(pages: &[String], tag: &str) -> String {
     let mut hashes: Vec<String> = pages
         .iter()
         .flat_map(|page| inline(page, tag))
-        .map(|text| format!(" 'sha256-{}'", STANDARD.encode(Sha256::digest(text.as_bytes()))))
+        .map(|text| format!(" {}", source(text)))
         .collect();
     hashes.sort();
     hashes.dedup();
     hashes.concat()
+}
+
+/// `policy` allowing one more inline style sheet, `css`, by its hash.
+pub fn allowing_style(policy: &str, css: &str) -> String {
+    policy.replacen("style-src 'self'", &format!("style-src 'self' {}", source(css)), 1)
+}
+
+/// `'sha256-…'`: the policy's source for an inline element's text.
+fn source(text: &str) -> String {
+    format!("'sha256-{}'", STANDARD.encode(Sha256::digest(text.as_bytes())))
 }
 
 /// The text of each `<tag>` without a `src`, exactly as the browser hashes it.

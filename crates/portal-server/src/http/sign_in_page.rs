@@ -12,17 +12,14 @@ use std::{
     time::SystemTime,
 };
 
+use crate::{
+    branding::BrandingInForce,
+    http::{revalidated::Encoded, security_headers},
+    languages::{self, SOURCES},
+};
 use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
-};
-use base64::{Engine, engine::general_purpose::STANDARD};
-use sha2::{Digest, Sha256};
-
-use crate::{
-    branding::BrandingInForce,
-    http::revalidated::Encoded,
-    languages::{self, SOURCES},
 };
 
 /// Where the built page links the branding's style sheet (trunk's minified
@@ -95,12 +92,11 @@ impl SignInPages {
             return Some(written.clone());
         }
         let built = std::fs::read_to_string(&path).ok()?;
-        let (page, style) = branded(&built, &in_force.css);
-        let policy = match style {
-            Some(hash) => self
-                .policy
-                .replacen("style-src 'self'", &format!("style-src 'self' {hash}"), 1),
-            None => self.policy.clone(),
+        let (page, styled) = branded(&built, &in_force.css);
+        let policy = if styled {
+            security_headers::allowing_style(&self.policy, &in_force.css)
+        } else {
+            self.policy.clone()
         };
         let written = Arc::new(Written {
             from: (version, built_at),
@@ -122,20 +118,19 @@ pub fn file(dist: &Path, tag: &str) -> PathBuf {
 }
 
 /// The page with `css` written in place of its link (nothing for none), and
-/// the policy's source for it. A page without the link, or a style sheet
-/// that could end its element, stays as built.
-fn branded(page: &str, css: &str) -> (String, Option<String>) {
+/// whether it now holds a style sheet the policy must allow. A page without
+/// the link, or a style sheet that could end its element, stays as built.
+fn branded(page: &str, css: &str) -> (String, bool) {
     if !page.contains(BRANDING_LINK) || css.contains("</") {
-        return (page.to_string(), None);
+        return (page.to_string(), false);
     }
     if css.is_empty() {
-        return (page.replacen(BRANDING_LINK, "", 1), None);
+        return (page.replacen(BRANDING_LINK, "", 1), false);
     }
     // `data-branding`: the portal swaps it for the linked sheet when the
     // branding changes while it is open (`session::restyle`).
     let style = format!("<style data-branding>{css}</style>");
-    let hash = format!("'sha256-{}'", STANDARD.encode(Sha256::digest(css.as_bytes())));
-    (page.replacen(BRANDING_LINK, &style, 1), Some(hash))
+    (page.replacen(BRANDING_LINK, &style, 1), true)
 }
 
 #[cfg(test)]
@@ -144,24 +139,32 @@ mod tests {
 
     #[test]
     fn the_branding_is_written_in_with_its_hash_and_the_default_is_nothing() {
+        use base64::{Engine, engine::general_purpose::STANDARD};
+        use sha2::{Digest, Sha256};
+
         let page = format!("<head><style>a{{}}</style>{BRANDING_LINK}<script type=module></script></head>");
-        let (written, hash) = branded(&page, ":root{--cp-fill:#6b2fa0}");
+        let css = ":root{--cp-fill:#6b2fa0}";
+        let (written, styled) = branded(&page, css);
         assert_eq!(
             written,
             "<head><style>a{}</style><style data-branding>:root{--cp-fill:#6b2fa0}</style><script type=module></script></head>"
         );
-        let expected = STANDARD.encode(Sha256::digest(b":root{--cp-fill:#6b2fa0}"));
-        assert_eq!(hash, Some(format!("'sha256-{expected}'")));
+        assert!(styled);
+        let expected = STANDARD.encode(Sha256::digest(css.as_bytes()));
+        assert_eq!(
+            security_headers::allowing_style("default-src 'self'; style-src 'self' 'sha256-x'; img-src 'self'", css),
+            format!("default-src 'self'; style-src 'self' 'sha256-{expected}' 'sha256-x'; img-src 'self'")
+        );
 
         assert_eq!(
             branded(&page, ""),
             (
                 "<head><style>a{}</style><script type=module></script></head>".into(),
-                None
+                false
             )
         );
         // Nothing that could close the element is written in.
-        assert_eq!(branded(&page, "a{}</style><script>"), (page.clone(), None));
-        assert_eq!(branded("<head></head>", ":root{}"), ("<head></head>".into(), None));
+        assert_eq!(branded(&page, "a{}</style><script>"), (page.clone(), false));
+        assert_eq!(branded("<head></head>", ":root{}"), ("<head></head>".into(), false));
     }
 }

@@ -178,7 +178,7 @@ pub fn hash_recovery_code(secrets: &SecretBox, user: UserId, code: &str) -> Stri
 
 /// How codes were kept before: unkeyed, still accepted until used or replaced.
 fn legacy_recovery_hash(code: &str) -> String {
-    crate::digest::sha256_hex(&normalized(code))
+    crate::digest::sha256_hex(normalized(code))
 }
 
 /// However it was typed: letters and digits, lowercase.

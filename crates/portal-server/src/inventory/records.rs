@@ -199,7 +199,7 @@ pub fn check(line: u64, record: InventoryRecord) -> Result<OnPremDevice, RowErro
             .map(|v| text(field, v, max))
             .transpose()
     };
-    let digest = crate::digest::sha256_hex(&serde_json::to_string(&record).expect("a record serialises"));
+    let digest = crate::digest::sha256_hex(serde_json::to_string(&record).expect("a record serialises"));
     let onprem_id = text("onprem_id", &record.onprem_id, 64)?;
     let name = text("name", &record.name, 128)?;
     let os = text("os", &record.os, 128)?;

@@ -180,6 +180,10 @@ pub fn preferred(headers: &HeaderMap) -> &'static str {
     weighted.into_iter().find_map(|(tag, _)| known(tag)).unwrap_or("en")
 }
 
+/// The catalogs' type; each is sent compressed as the browser takes it, as
+/// a language's catalog comes with the first load, beside the wasm.
+const JSON: &str = "application/json";
+
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
         .route("/locales/index.json", get(index))
@@ -187,22 +191,16 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
 }
 
 async fn index(headers: HeaderMap) -> Response {
-    json(&headers, &SERVED.index)
+    SERVED.index.response(&headers, JSON)
 }
 
 /// `de.json`. Asked for again at each start (`no-cache`), answered 304
 /// while the browser holds the same messages.
 async fn catalog(Path(file): Path<String>, headers: HeaderMap) -> Response {
     match file.strip_suffix(".json").and_then(|tag| SERVED.files.get(tag)) {
-        Some(file) => json(&headers, file),
+        Some(file) => file.response(&headers, JSON),
         None => StatusCode::NOT_FOUND.into_response(),
     }
-}
-
-/// Gzipped where the browser takes it: a language's catalog comes with the
-/// first load, beside the wasm.
-fn json(headers: &HeaderMap, file: &Encoded) -> Response {
-    file.response(headers, "application/json")
 }
 
 #[cfg(test)]
@@ -263,7 +261,7 @@ mod tests {
         assert!(br.len() < gzip.len(), "brotli smaller still");
         let mut headers = HeaderMap::new();
         let answer = |headers: &HeaderMap| {
-            let answer = json(headers, file);
+            let answer = file.response(headers, JSON);
             assert_eq!(answer.headers()[header::VARY], "accept-encoding");
             let encoding = answer
                 .headers()
