@@ -74,9 +74,18 @@ async function timeToUsable(browser, url, { context, from } = {}) {
 
 // Records, on the page's clock and across its documents, when a click
 // happened, and when each heading and current device tab first appeared.
+// Within one document (a device's two tabs), what was seen before the
+// click is forgotten: only what the crossing puts in the page counts.
 function recordCrossings() {
-  addEventListener("click", (event) => sessionStorage.setItem("clickAt", String(performance.timeOrigin + event.timeStamp)), true);
   const seen = (window.__seen = {});
+  addEventListener(
+    "click",
+    (event) => {
+      sessionStorage.setItem("clickAt", String(performance.timeOrigin + event.timeStamp));
+      for (const key of Object.keys(seen)) delete seen[key];
+    },
+    true,
+  );
   new MutationObserver(() => {
     const now = performance.timeOrigin + performance.now();
     for (const h1 of document.querySelectorAll("h1")) seen[`h1:${h1.textContent.trim()}`] ??= now;

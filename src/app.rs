@@ -6,8 +6,8 @@ use crate::{
     i18n::{Msg, msg::common, tr},
     live::provide_live_events,
     pages::{
-        activity::ActivityPage, device::DevicePage, my_devices::MyDevicesPage, not_found::NotFoundPage,
-        sign_in::SignInPage,
+        activity::ActivityPage, device::DevicePage, device_apps::DeviceAppsPage, my_devices::MyDevicesPage,
+        not_found::NotFoundPage, sign_in::SignInPage,
     },
     router::{provide_router, segments, use_router},
     session::{Session, provide_session},
@@ -27,6 +27,10 @@ pub fn App() -> impl IntoView {
             ["devices", id] => {
                 let id = id.to_string();
                 guarded(session, &path, move || view! { <DevicePage id/> }.into_any())
+            }
+            ["devices", id, "apps"] => {
+                let id = id.to_string();
+                guarded(session, &path, move || view! { <DeviceAppsPage id/> }.into_any())
             }
             ["activity"] => guarded(session, &path, || view! { <ActivityPage/> }.into_any()),
             _ => view! { <NotFoundPage/> }.into_any(),

@@ -1,5 +1,4 @@
-//! The catalog bundle's root: Apps, an app's page, a device's Apps tab, Help
-//! and Privacy. Loaded only when the user goes there, so the first load of
+//! The catalog bundle's root: Apps, an app's page, Help and Privacy. Loaded only when the user goes there, so the first load of
 //! the portal does not carry it.
 
 use leptos::prelude::*;
@@ -9,10 +8,7 @@ use crate::{
     app::guarded,
     components::header::Header,
     live::provide_live_events,
-    pages::{
-        app_detail::AppDetailPage, apps::AppsPage, device_apps::DeviceAppsPage, help::HelpPage,
-        not_found::NotFoundPage, privacy::PrivacyPage,
-    },
+    pages::{app_detail::AppDetailPage, apps::AppsPage, help::HelpPage, not_found::NotFoundPage, privacy::PrivacyPage},
     router::{provide_router, segments},
     session::provide_session,
 };
@@ -29,10 +25,6 @@ pub fn CatalogApp() -> impl IntoView {
             ["apps", id] => {
                 let id = id.to_string();
                 guarded(session, &path, move || view! { <AppDetailPage id/> }.into_any())
-            }
-            ["devices", id, "apps"] => {
-                let id = id.to_string();
-                guarded(session, &path, move || view! { <DeviceAppsPage id/> }.into_any())
             }
             ["help"] => view! { <HelpPage/> }.into_any(),
             ["privacy"] | ["privacy", "corporate"] => {

@@ -35,11 +35,20 @@ test("a required app installs by itself; Ada finds, installs and uninstalls an a
 
   await page.getByRole("link", { name: "New Pixel" }).click();
   await page.getByRole("heading", { name: "New Pixel" }).waitFor();
-  await page.getByRole("navigation", { name: "Device" }).getByRole("link", { name: "Apps", exact: true }).click();
+  // A device's two tabs are one bundle's: crossing them loads no page, and
+  // the live events go on.
+  await page.evaluate(() => (window.__sameDocument = true));
+  const tabs = page.getByRole("navigation", { name: "Device" });
+  await tabs.getByRole("link", { name: "Apps", exact: true }).click();
   const managed = page.getByRole("list", { name: "Managed apps" });
   const required = managed.getByRole("listitem", { name: "Keystone Authenticator" });
   await required.getByText("Installed", { exact: true }).waitFor();
   await required.getByText("Required by your organisation").waitFor();
+  await tabs.getByRole("link", { name: "Overview", exact: true }).click();
+  await tabs.locator('a[aria-current="page"]', { hasText: "Overview" }).waitFor();
+  await tabs.getByRole("link", { name: "Apps", exact: true }).click();
+  await managed.waitFor();
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, "no page loaded between the tabs");
   assert.equal(await required.getByRole("button", { name: "Uninstall" }).count(), 0, "required apps stay");
   assert.match(agent.output, /installing: Keystone Authenticator/);
 

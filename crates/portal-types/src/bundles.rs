@@ -1,6 +1,6 @@
 //! The portal ships as six WebAssembly bundles, so that the first load
-//! stays small: the main one (sign-in, devices, activity), the catalog (apps,
-//! a device's Apps tab, help and privacy), the account's (security:
+//! stays small: the main one (sign-in, devices and both of a device's tabs,
+//! activity), the catalog (apps, help and privacy), the account's (security:
 //! passkeys, two-step verification, sessions; and Add device), and two of the admin
 //! console's, which employees never download: the fleet's (Overview, All
 //! devices, a device's page), the settings' (Apps, Policies, Audit log) and
@@ -43,10 +43,9 @@ pub const OTHERS: [Bundle; 5] = [CATALOG, ACCOUNT, ADMIN, SETTINGS, ORGANISATION
 
 /// Whether the catalog bundle shows `path`.
 pub fn is_catalog_path(path: &str) -> bool {
-    let mut segments = path.split('/').filter(|s| !s.is_empty());
     matches!(
-        (segments.next(), segments.next(), segments.next(), segments.next()),
-        (Some("apps" | "help" | "privacy"), ..) | (Some("devices"), Some(_), Some("apps"), None)
+        path.split('/').find(|s| !s.is_empty()),
+        Some("apps" | "help" | "privacy")
     )
 }
 
@@ -140,14 +139,8 @@ mod tests {
     }
 
     #[test]
-    fn catalog_paths_are_apps_help_privacy_and_a_devices_apps_tab() {
-        for path in [
-            "/apps",
-            "/apps/sentry-vpn",
-            "/help",
-            "/privacy/personal",
-            "/devices/42/apps/",
-        ] {
+    fn catalog_paths_are_apps_help_and_privacy() {
+        for path in ["/apps", "/apps/sentry-vpn", "/help", "/privacy/personal"] {
             assert!(is_catalog_path(path), "{path}");
         }
         for path in [
@@ -157,7 +150,7 @@ mod tests {
             "/devices/add",
             "/sign-in",
             "/appsx",
-            "/devices/42/apps/x",
+            "/devices/42/apps",
         ] {
             assert!(!is_catalog_path(path), "{path}");
         }
@@ -182,7 +175,15 @@ mod tests {
         assert!(!is_organisation_path("/admin/terms/x") && !is_organisation_path("/terms"));
         assert!(!is_admin_path("/admin/audit") && !is_settings_path("/admin/audit/x") && !is_settings_path("/admin"));
         assert!(!is_admin_path("/administrator") && !is_admin_path("/devices/admin"));
-        for path in ["/", "/devices", "/devices/42", "/sign-in", "/activity"] {
+        // A device's two tabs, one bundle: crossing them loads no page.
+        for path in [
+            "/",
+            "/devices",
+            "/devices/42",
+            "/devices/42/apps",
+            "/sign-in",
+            "/activity",
+        ] {
             assert!(is_main_path(path), "{path}");
         }
         for path in [

@@ -159,13 +159,7 @@ async fn the_service_worker_governs_every_page_and_is_checked_at_each_visit() {
 #[tokio::test]
 async fn catalog_routes_get_the_catalog_bundle() {
     let app = app_with_dist().await;
-    for path in [
-        "/apps",
-        "/apps/sentry-vpn",
-        "/help",
-        "/privacy/personal",
-        "/devices/42/apps",
-    ] {
+    for path in ["/apps", "/apps/sentry-vpn", "/help", "/privacy/personal"] {
         let response = reqwest::get(app.url(path)).await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         assert!(
@@ -173,6 +167,13 @@ async fn catalog_routes_get_the_catalog_bundle() {
             "{path}"
         );
     }
+    // A device's Apps tab is beside its Overview, in the main bundle.
+    let tab = reqwest::get(app.url("/devices/42/apps")).await.unwrap();
+    assert_eq!(tab.status(), StatusCode::OK);
+    assert_eq!(
+        tab.text().await.unwrap(),
+        "<!doctype html><title>Company Portal</title>"
+    );
 }
 
 #[tokio::test]
