@@ -69,7 +69,12 @@ impl Encoded {
     /// As `content_type`, compressed as the browser takes it; 304 while it
     /// holds the representation it would get.
     pub fn response(&self, headers: &HeaderMap, content_type: &'static str) -> Response {
-        let encoding = self.encoded.iter().find(|(name, ..)| accepts(headers, name));
+        let accepted = headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
+        let encoding = preferred(accepted, self.encoded.iter().map(|(name, ..)| *name))
+            .and_then(|chosen| self.encoded.iter().find(|(name, ..)| *name == chosen));
         let (etag, body) = encoding.map_or((&self.etag, &self.body), |(_, etag, body)| (etag, body));
         let mut response = revalidated(etag, headers, content_type, body.clone());
         let whole = response.status() == StatusCode::OK;
@@ -82,18 +87,60 @@ impl Encoded {
     }
 }
 
-/// Whether `Accept-Encoding` takes `coding` (named, and not at `q=0`).
-fn accepts(headers: &HeaderMap, coding: &str) -> bool {
-    headers
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|accepted| {
-            accepted.split(',').any(|item| {
-                let mut parts = item.split(';');
-                parts
-                    .next()
-                    .is_some_and(|name| name.trim().eq_ignore_ascii_case(coding))
-                    && parts.all(|param| param.trim().replace(' ', "") != "q=0")
-            })
-        })
+/// The coding of `offered` (best first) that `Accept-Encoding` weighs
+/// highest: by its q-value, the server's order between equals; `*` weighs
+/// the codings it does not name; none at q=0.
+fn preferred<'a>(accepted: &str, offered: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let weight = |coding: &str| {
+        let mut named = None;
+        let mut any = None;
+        for item in accepted.split(',') {
+            let mut parts = item.split(';');
+            let name = parts.next().unwrap_or_default().trim();
+            let q = parts
+                .filter_map(|param| param.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if name.eq_ignore_ascii_case(coding) {
+                named = Some(q);
+            } else if name == "*" {
+                any = Some(q);
+            }
+        }
+        named.or(any).unwrap_or(0.0)
+    };
+    let mut best: Option<(&str, f32)> = None;
+    for coding in offered {
+        let q = weight(coding);
+        if q > 0.0 && best.is_none_or(|(_, highest)| q > highest) {
+            best = Some((coding, q));
+        }
+    }
+    best.map(|(coding, _)| coding)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::preferred;
+
+    fn chosen(accepted: &str) -> Option<&'static str> {
+        preferred(accepted, ["br", "gzip"].into_iter())
+    }
+
+    #[test]
+    fn the_browsers_weights_choose_the_encoding() {
+        assert_eq!(chosen("gzip, deflate, br, zstd"), Some("br"));
+        assert_eq!(chosen("gzip, br;q=0"), Some("gzip"));
+        assert_eq!(chosen("br;q=0.0, gzip;q=0.000"), None);
+        assert_eq!(chosen("br;q=0.2, gzip"), Some("gzip"));
+        assert_eq!(
+            chosen("gzip;q=0.5, br;q=0.5"),
+            Some("br"),
+            "the server's order between equals"
+        );
+        assert_eq!(chosen("*"), Some("br"));
+        assert_eq!(chosen("gzip;q=0.8, *;q=0.1"), Some("gzip"));
+        assert_eq!(chosen("identity"), None);
+        assert_eq!(chosen(""), None);
+    }
 }
