@@ -63,10 +63,10 @@ impl SignInPages {
     }
 
     /// The reader's language's page, as the branding in force makes it.
-    pub fn respond(&self, headers: &HeaderMap) -> Response {
+    pub async fn respond(self: Arc<Self>, headers: &HeaderMap) -> Response {
         let wanted = languages::preferred(headers);
-        let tag = self.tags.iter().find(|tag| **tag == wanted).unwrap_or(&self.tags[0]);
-        let Some(written) = self.written(tag) else {
+        let tag = *self.tags.iter().find(|tag| **tag == wanted).unwrap_or(&self.tags[0]);
+        let Some(written) = self.written(tag).await else {
             return StatusCode::NOT_FOUND.into_response();
         };
         let mut response = written.page.response(headers, "text/html; charset=utf-8");
@@ -81,17 +81,26 @@ impl SignInPages {
         response
     }
 
-    fn written(&self, tag: &'static str) -> Option<Arc<Written>> {
+    async fn written(self: Arc<Self>, tag: &'static str) -> Option<Arc<Written>> {
         let path = file(&self.dist, tag);
         let built_at = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
-        let in_force = self.branding.current();
-        let version = in_force.branding.version;
+        let version = self.branding.current().branding.version;
         if let Some(written) = self.written.lock().expect("not poisoned").get(tag)
             && written.from == (version, built_at)
         {
             return Some(written.clone());
         }
-        let built = std::fs::read_to_string(&path).ok()?;
+        // Compressing at brotli's best takes milliseconds: not on a worker
+        // that serves other requests meanwhile.
+        tokio::task::spawn_blocking(move || self.write(tag, &path, built_at))
+            .await
+            .ok()
+            .flatten()
+    }
+
+    fn write(&self, tag: &'static str, path: &Path, built_at: SystemTime) -> Option<Arc<Written>> {
+        let in_force = self.branding.current();
+        let built = std::fs::read_to_string(path).ok()?;
         let (page, styled) = branded(&built, &in_force.css);
         let policy = if styled {
             security_headers::allowing_style(&self.policy, &in_force.css)
@@ -99,7 +108,7 @@ impl SignInPages {
             self.policy.clone()
         };
         let written = Arc::new(Written {
-            from: (version, built_at),
+            from: (in_force.branding.version, built_at),
             page: Encoded::new(page.into_bytes()),
             policy: HeaderValue::from_str(&policy).expect("ASCII policy"),
         });

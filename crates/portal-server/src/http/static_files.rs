@@ -61,7 +61,7 @@ pub fn router(dist: &Path, secure_cookies: bool, sign_in: Option<SignInPages>) -
     let route = tower::service_fn(move |request: Request<Body>| {
         let path = request.uri().path();
         let page = match &sign_in {
-            Some(sign_in) if path == "/sign-in" => Either::Left(sign_in.respond(request.headers())),
+            Some(sign_in) if path == "/sign-in" => Either::Left(sign_in.clone()),
             _ => {
                 let bundle = OTHERS
                     .iter()
@@ -72,7 +72,7 @@ pub fn router(dist: &Path, secure_cookies: bool, sign_in: Option<SignInPages>) -
         };
         async move {
             Ok::<_, Infallible>(match page {
-                Either::Left(written) => written,
+                Either::Left(sign_in) => sign_in.respond(request.headers()).await,
                 Either::Right(file) => file.oneshot(request).await.into_response(),
             })
         }
