@@ -1,5 +1,6 @@
-//! The catalog bundle's root: Apps, an app's page, Help and Privacy. Loaded only when the user goes there, so the first load of
-//! the portal does not carry it.
+//! The catalog bundle's root: Apps, an app's page, Help and Privacy. Loaded
+//! only when the user goes there, so the first load of the portal does not
+//! carry it.
 
 use leptos::prelude::*;
 use portal_types::{Ownership, bundles::is_catalog_path};

@@ -49,6 +49,9 @@ test("a required app installs by itself; Ada finds, installs and uninstalls an a
   await tabs.getByRole("link", { name: "Apps", exact: true }).click();
   await managed.waitFor();
   assert.equal(await page.evaluate(() => window.__sameDocument), true, "no page loaded between the tabs");
+  // Its rows as cards, styled by the bundle the tab is in.
+  assert.equal(await managed.evaluate((list) => getComputedStyle(list).listStyleType), "none");
+  assert.notEqual(await required.evaluate((row) => getComputedStyle(row).borderTopStyle), "none");
   assert.equal(await required.getByRole("button", { name: "Uninstall" }).count(), 0, "required apps stay");
   assert.match(agent.output, /installing: Keystone Authenticator/);
 

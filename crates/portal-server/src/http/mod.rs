@@ -14,6 +14,7 @@ pub mod revalidated;
 pub mod security_headers;
 pub mod sign_in_page;
 pub mod static_files;
+pub mod weighted;
 
 use std::sync::Arc;
 

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use super::weighted::weighted;
 use axum::{
     body::Bytes,
     http::{HeaderMap, HeaderValue, StatusCode, header},
@@ -69,11 +70,7 @@ impl Encoded {
     /// As `content_type`, compressed as the browser takes it; 304 while it
     /// holds the representation it would get.
     pub fn response(&self, headers: &HeaderMap, content_type: &'static str) -> Response {
-        let accepted = headers
-            .get(header::ACCEPT_ENCODING)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default();
-        let encoding = preferred(accepted, self.encoded.iter().map(|(name, ..)| *name))
+        let encoding = preferred(headers, self.encoded.iter().map(|(name, ..)| *name))
             .and_then(|chosen| self.encoded.iter().find(|(name, ..)| *name == chosen));
         let (etag, body) = encoding.map_or((&self.etag, &self.body), |(_, etag, body)| (etag, body));
         let mut response = revalidated(etag, headers, content_type, body.clone());
@@ -88,31 +85,28 @@ impl Encoded {
 }
 
 /// The coding of `offered` (best first) that `Accept-Encoding` weighs
-/// highest: by its q-value, the server's order between equals; `*` weighs
-/// the codings it does not name; none at q=0.
-fn preferred<'a>(accepted: &str, offered: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+/// highest, the server's order between equals; `*` weighs the codings it
+/// does not name. None where none is accepted, or where the browser
+/// weighs the body as it is (`identity`, named or by `*`) above them.
+fn preferred<'a>(headers: &HeaderMap, offered: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let weight = |coding: &str| {
-        let mut named = None;
-        let mut any = None;
-        for item in accepted.split(',') {
-            let mut parts = item.split(';');
-            let name = parts.next().unwrap_or_default().trim();
-            let q = parts
-                .filter_map(|param| param.trim().strip_prefix("q="))
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            if name.eq_ignore_ascii_case(coding) {
+        let (mut named, mut any) = (None, None);
+        for (item, q) in weighted(headers, &header::ACCEPT_ENCODING) {
+            if item.eq_ignore_ascii_case(coding) {
                 named = Some(q);
-            } else if name == "*" {
+            } else if item == "*" {
                 any = Some(q);
             }
         }
-        named.or(any).unwrap_or(0.0)
+        (named, any)
     };
+    let (identity, any) = weight("identity");
+    let plain = identity.or(any).unwrap_or(0.0);
     let mut best: Option<(&str, f32)> = None;
     for coding in offered {
-        let q = weight(coding);
-        if q > 0.0 && best.is_none_or(|(_, highest)| q > highest) {
+        let (named, any) = weight(coding);
+        let q = named.or(any).unwrap_or(0.0);
+        if q > 0.0 && q >= plain && best.is_none_or(|(_, highest)| q > highest) {
             best = Some((coding, q));
         }
     }
@@ -121,16 +115,21 @@ fn preferred<'a>(accepted: &str, offered: impl Iterator<Item = &'a str>) -> Opti
 
 #[cfg(test)]
 mod tests {
+    use axum::http::{HeaderMap, HeaderValue, header};
+
     use super::preferred;
 
-    fn chosen(accepted: &str) -> Option<&'static str> {
-        preferred(accepted, ["br", "gzip"].into_iter())
+    fn chosen(accepted: &'static str) -> Option<&'static str> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(accepted));
+        preferred(&headers, ["br", "gzip"].into_iter())
     }
 
     #[test]
     fn the_browsers_weights_choose_the_encoding() {
         assert_eq!(chosen("gzip, deflate, br, zstd"), Some("br"));
         assert_eq!(chosen("gzip, br;q=0"), Some("gzip"));
+        assert_eq!(chosen("gzip, br;Q=0"), Some("gzip"));
         assert_eq!(chosen("br;q=0.0, gzip;q=0.000"), None);
         assert_eq!(chosen("br;q=0.2, gzip"), Some("gzip"));
         assert_eq!(
@@ -140,6 +139,12 @@ mod tests {
         );
         assert_eq!(chosen("*"), Some("br"));
         assert_eq!(chosen("gzip;q=0.8, *;q=0.1"), Some("gzip"));
+        assert_eq!(
+            chosen("gzip;q=0.1, identity"),
+            None,
+            "the body as it is, weighed higher"
+        );
+        assert_eq!(chosen("br;q=x, gzip"), Some("gzip"), "a malformed weight refuses");
         assert_eq!(chosen("identity"), None);
         assert_eq!(chosen(""), None);
     }

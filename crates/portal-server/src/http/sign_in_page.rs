@@ -35,6 +35,8 @@ pub struct SignInPages {
     policy: String,
     /// Each language's page as last written.
     written: Mutex<HashMap<&'static str, Arc<Written>>>,
+    /// Held while a page is written.
+    writing: tokio::sync::Mutex<()>,
 }
 
 struct Written {
@@ -59,6 +61,7 @@ impl SignInPages {
             branding,
             policy,
             written: Mutex::default(),
+            writing: tokio::sync::Mutex::default(),
         })
     }
 
@@ -66,8 +69,13 @@ impl SignInPages {
     pub async fn respond(self: Arc<Self>, headers: &HeaderMap) -> Response {
         let wanted = languages::preferred(headers);
         let tag = *self.tags.iter().find(|tag| **tag == wanted).unwrap_or(&self.tags[0]);
-        let Some(written) = self.written(tag).await else {
-            return StatusCode::NOT_FOUND.into_response();
+        let written = match self.written(tag).await {
+            Ok(Some(written)) => written,
+            Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+            Err(error) => {
+                tracing::error!(%error, "writing Sign in's page failed");
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            }
         };
         let mut response = written.page.response(headers, "text/html; charset=utf-8");
         let answer = response.headers_mut();
@@ -81,21 +89,35 @@ impl SignInPages {
         response
     }
 
-    async fn written(self: Arc<Self>, tag: &'static str) -> Option<Arc<Written>> {
+    /// The page as last written, or written again (once, however many ask
+    /// meanwhile) where the branding or the built file changed since; `Err`
+    /// where writing it failed.
+    async fn written(self: Arc<Self>, tag: &'static str) -> Result<Option<Arc<Written>>, tokio::task::JoinError> {
         let path = file(&self.dist, tag);
-        let built_at = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
-        let version = self.branding.current().branding.version;
-        if let Some(written) = self.written.lock().expect("not poisoned").get(tag)
-            && written.from == (version, built_at)
-        {
-            return Some(written.clone());
+        let Ok(built_at) = std::fs::metadata(&path).and_then(|m| m.modified()) else {
+            return Ok(None);
+        };
+        let fresh = |pages: &Self| {
+            let version = pages.branding.current().branding.version;
+            pages
+                .written
+                .lock()
+                .expect("not poisoned")
+                .get(tag)
+                .filter(|written| written.from == (version, built_at))
+                .cloned()
+        };
+        if let Some(written) = fresh(&self) {
+            return Ok(Some(written));
+        }
+        let _turn = self.writing.lock().await;
+        if let Some(written) = fresh(&self) {
+            return Ok(Some(written));
         }
         // Compressing at brotli's best takes milliseconds: not on a worker
         // that serves other requests meanwhile.
-        tokio::task::spawn_blocking(move || self.write(tag, &path, built_at))
-            .await
-            .ok()
-            .flatten()
+        let pages = self.clone();
+        tokio::task::spawn_blocking(move || pages.write(tag, &path, built_at)).await
     }
 
     fn write(&self, tag: &'static str, path: &Path, built_at: SystemTime) -> Option<Arc<Written>> {

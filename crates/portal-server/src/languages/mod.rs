@@ -158,21 +158,7 @@ pub fn preferred(headers: &HeaderMap) -> &'static str {
     if let Some(chosen) = crate::identity::session::cookie_value(headers, CHOICE_COOKIE).and_then(known) {
         return chosen;
     }
-    let accepted = headers
-        .get(axum::http::header::ACCEPT_LANGUAGE)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    let mut weighted: Vec<(&str, f32)> = accepted
-        .split(',')
-        .map(|item| {
-            let mut parts = item.split(';');
-            let tag = parts.next().unwrap_or_default().trim();
-            let weight = parts
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .and_then(|q| q.trim().parse().ok())
-                .unwrap_or(1.0);
-            (tag, weight)
-        })
+    let mut weighted: Vec<(&str, f32)> = crate::http::weighted::weighted(headers, &axum::http::header::ACCEPT_LANGUAGE)
         .filter(|(_, weight)| *weight > 0.0)
         .collect();
     // Stable: equal weights keep the browser's order.
