@@ -89,23 +89,20 @@ impl Encoded {
 /// does not name. None where none is accepted, or where the browser
 /// weighs the body as it is (`identity`, named or by `*`) above them.
 fn preferred<'a>(headers: &HeaderMap, offered: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    // Read once, looked up for each coding.
+    let accepted: Vec<(&str, f32)> = weighted(headers, &header::ACCEPT_ENCODING).collect();
+    let any = accepted.iter().find(|(item, _)| *item == "*").map(|(_, q)| *q);
     let weight = |coding: &str| {
-        let (mut named, mut any) = (None, None);
-        for (item, q) in weighted(headers, &header::ACCEPT_ENCODING) {
-            if item.eq_ignore_ascii_case(coding) {
-                named = Some(q);
-            } else if item == "*" {
-                any = Some(q);
-            }
-        }
-        (named, any)
+        accepted
+            .iter()
+            .find(|(item, _)| item.eq_ignore_ascii_case(coding))
+            .map(|(_, q)| *q)
+            .or(any)
     };
-    let (identity, any) = weight("identity");
-    let plain = identity.or(any).unwrap_or(0.0);
+    let plain = weight("identity").unwrap_or(0.0);
     let mut best: Option<(&str, f32)> = None;
     for coding in offered {
-        let (named, any) = weight(coding);
-        let q = named.or(any).unwrap_or(0.0);
+        let q = weight(coding).unwrap_or(0.0);
         if q > 0.0 && q >= plain && best.is_none_or(|(_, highest)| q > highest) {
             best = Some((coding, q));
         }
