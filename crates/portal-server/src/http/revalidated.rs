@@ -70,8 +70,7 @@ impl Encoded {
     /// As `content_type`, compressed as the browser takes it; 304 while it
     /// holds the representation it would get.
     pub fn response(&self, headers: &HeaderMap, content_type: &'static str) -> Response {
-        let encoding = preferred(headers, self.encoded.iter().map(|(name, ..)| *name))
-            .and_then(|chosen| self.encoded.iter().find(|(name, ..)| *name == chosen));
+        let encoding = preferred(headers, &self.encoded, |(name, ..)| *name);
         let (etag, body) = encoding.map_or((&self.etag, &self.body), |(_, etag, body)| (etag, body));
         let mut response = revalidated(etag, headers, content_type, body.clone());
         let whole = response.status() == StatusCode::OK;
@@ -84,11 +83,12 @@ impl Encoded {
     }
 }
 
-/// The coding of `offered` (best first) that `Accept-Encoding` weighs
-/// highest, the server's order between equals; `*` weighs the codings it
-/// does not name. None where none is accepted, or where the browser
-/// weighs the body as it is (`identity`, named or by `*`) above them.
-fn preferred<'a>(headers: &HeaderMap, offered: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+/// The one of `offered` (best first, each named as `coding` says) that
+/// `Accept-Encoding` weighs highest, the server's order between equals; `*`
+/// weighs the codings it does not name. None where none is accepted, or
+/// where the browser weighs the body as it is (`identity`, named or by `*`)
+/// above them.
+fn preferred<'a, T>(headers: &HeaderMap, offered: &'a [T], coding: impl Fn(&T) -> &str) -> Option<&'a T> {
     // Read once, looked up for each coding.
     let accepted: Vec<(&str, f32)> = weighted(headers, &header::ACCEPT_ENCODING).collect();
     let any = accepted.iter().find(|(item, _)| *item == "*").map(|(_, q)| *q);
@@ -100,14 +100,14 @@ fn preferred<'a>(headers: &HeaderMap, offered: impl Iterator<Item = &'a str>) ->
             .or(any)
     };
     let plain = weight("identity").unwrap_or(0.0);
-    let mut best: Option<(&str, f32)> = None;
-    for coding in offered {
-        let q = weight(coding).unwrap_or(0.0);
+    let mut best: Option<(&T, f32)> = None;
+    for offer in offered {
+        let q = weight(coding(offer)).unwrap_or(0.0);
         if q > 0.0 && q >= plain && best.is_none_or(|(_, highest)| q > highest) {
-            best = Some((coding, q));
+            best = Some((offer, q));
         }
     }
-    best.map(|(coding, _)| coding)
+    best.map(|(offer, _)| offer)
 }
 
 #[cfg(test)]
@@ -119,7 +119,7 @@ mod tests {
     fn chosen(accepted: &'static str) -> Option<&'static str> {
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(accepted));
-        preferred(&headers, ["br", "gzip"].into_iter())
+        preferred(&headers, &["br", "gzip"], |coding| *coding).copied()
     }
 
     #[test]
