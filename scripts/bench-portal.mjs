@@ -16,16 +16,17 @@
 //     event to the heading in the page, and as the test driver sees it (its
 //     click() first waits for the link to be visible, stable and hit: some
 //     35 ms that no user waits).
-// Prints one table beside the references and the previous run, and writes
-// target/bench/portal.json and portal.svg (a chart beside the previous run).
+// Records its figures for scripts/bench.sh's table (scripts/lib/figures.mjs),
+// or, run alone, prints them as a table of its own.
 // With --trace, also a Chromium trace of one cold load of Sign in and of one
 // crossing to Apps (target/bench/*.trace.json, for DevTools' Performance
 // panel): where the time goes.
 import { createServer } from "node:http";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launchBrowser, newPage, signIn, startNode } from "../tests/e2e/support.mjs";
+import { record, report } from "./lib/figures.mjs";
 
 const LOADS = 15;
 const TRACE = process.argv.includes("--trace");
@@ -223,9 +224,8 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-// One table, each figure beside its reference where it has one and beside
-// the previous run's; the same as JSON, and drawn as an SVG chart, in
-// target/bench/ (the previous run's kept as portal.previous.json).
+// Each figure beside its reference: in scripts/bench.sh's table, or in a
+// table of its own when run alone (target/bench/portal.json and .svg).
 const rows = [
   ["usable", "time to usable, Sign in (cold)", figures.control, "plain page, same form"],
   ["usableFromRoot", "the same from the portal's address, /", figures.control, "plain page, same form"],
@@ -246,39 +246,6 @@ const rows = [
   ["addDeviceToMyDevices", "Add device -> My devices, as the driver sees it", 120, "goal"],
   ["overviewToAppsTab", "Overview -> Apps tab, as the driver sees it", 120, "goal"],
   ["appsTabToOverview", "Apps tab -> Overview, as the driver sees it", 120, "goal"],
-].map(([key, name, reference, what]) => ({ key, name, value: figures[key], reference, what, before: undefined }));
-const current = join(out, "portal.json");
-const previousPath = join(out, "portal.previous.json");
-if (existsSync(current)) renameSync(current, previousPath);
-const previous = existsSync(previousPath) ? JSON.parse(readFileSync(previousPath, "utf8")).figures : {};
-writeFileSync(current, JSON.stringify({ at: new Date().toISOString(), figures }, null, 2));
-
-const ms = (value) => (value === undefined ? "" : `${value.toFixed(0)} ms`);
-for (const row of rows) row.before = previous[row.key];
-console.log(`${"figure (median; cold loads: 15, crossings: 5)".padEnd(50)}${"now".padStart(9)}${"reference".padStart(11)}  ${"".padEnd(22)}${"previous".padStart(9)}`);
-for (const { name, value, reference, what, before } of rows) {
-  console.log(`${name.padEnd(50)}${ms(value).padStart(9)}${ms(reference).padStart(11)}  ${what.padEnd(22)}${ms(before).padStart(9)}`);
-}
-
-// Bars: this run's beside the previous run's, and the reference as a tick.
-const width = 700;
-const scale = (width - 260) / Math.max(...rows.flatMap(({ value, reference, before }) => [value, reference, before ?? 0]));
-const x = (value) => (220 + value * scale).toFixed(1);
-const bars = rows
-  .map(({ name, value, reference, before }, i) => {
-    const y = 20 + i * 34;
-    return [
-      `<text x="0" y="${y + 12}" font-size="12">${name.replace(/->/g, "→")}</text>`,
-      before === undefined ? "" : `<rect x="220" y="${y + 14}" width="${(before * scale).toFixed(1)}" height="8" fill="#9da7b3"><title>previous ${ms(before)}</title></rect>`,
-      `<rect x="220" y="${y + 2}" width="${(value * scale).toFixed(1)}" height="12" fill="#0b5cad"><title>${ms(value)}</title></rect>`,
-      `<line x1="${x(reference)}" x2="${x(reference)}" y1="${y}" y2="${y + 24}" stroke="#b42318" stroke-width="2"/>`,
-      `<text x="${(226 + value * scale).toFixed(1)}" y="${y + 12}" font-size="11">${ms(value)}</text>`,
-    ].join("");
-  })
-  .join("\n");
-writeFileSync(
-  join(out, "portal.svg"),
-  `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${30 + rows.length * 34}" font-family="system-ui, sans-serif">\n` +
-    `<text x="0" y="12" font-size="12">blue: this run; grey: the previous run; red: the reference</text>\n${bars}\n</svg>\n`,
-);
-console.log(`figures in ${current}, drawn in ${join(out, "portal.svg")}`);
+].map(([key, name, reference, referenceName]) => ({ key: `portal.${key}`, name, value: figures[key], unit: "ms", reference, referenceName }));
+if (process.env.BENCH_FIGURES) rows.forEach(record);
+else report(rows, "portal");

@@ -6,14 +6,20 @@
 #     beside a bare axum handler answering the same bytes from memory;
 #   - enrollments a second (1,000 from 50 concurrent agents; two nodes on PostgreSQL);
 #   - the gateway: requests a second, p50, p99 through it (TLS with a device's
-#     certificate, session, rule, forward) beside the same upstream directly,
-#     and a reset device's next request refused (examples/bench_gateway.rs);
+#     certificate, session, rule, forward) beside the same upstream directly
+#     and through a bare TLS proxy of the same parts, and a reset device's
+#     next request refused (examples/bench_gateway.rs);
 #   - Reset device pressed -> agent received, 50 runs, on one node and across two;
 #   - All devices at 10,000 and 100,000 devices: each kind of page's API time
 #     (p50, p95), and in Chromium the time from a filter changed to its rows
 #     shown (PORTAL_FLEET_SIZES=10000,100000 by default);
 #   - in Chromium, Sign in's time to usable beside a plain page with the same
-#     form, and the time to cross between sections (scripts/bench-portal.mjs).
+#     form, and the time to cross between sections (scripts/bench-portal.mjs);
+#   - each bundle's first load in bytes brotli, beside its budget.
+# Then every figure again in one table, each beside its reference measured
+# in the same run (or its goal) and the previous run's, and the same in
+# target/bench/bench.json and drawn in target/bench/bench.svg
+# (scripts/lib/figures.mjs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
@@ -30,6 +36,8 @@ say "building the server and the bare handler (release)"
 cargo build --release --locked -p portal-server --bin portal-server --example bare_json --example bench_gateway
 
 WORK=$(mktemp -d)
+# Every benchmark below appends its figures here.
+export BENCH_FIGURES="$WORK/figures.jsonl"
 SERVER_PIDS=()
 cleanup() {
   for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -59,9 +67,16 @@ cookie_for() {
       .then((r) => console.log(r.headers.get("set-cookie").split(";")[0]))' "$1"
 }
 
-load() { # URL [COOKIE]
+load() { # URL [COOKIE]: "REQUESTS_PER_SECOND P50_MS P99_MS"
   wrk -t1 -c32 -d10s --latency ${2:+-H "Cookie: $2"} "$1/api/v1/devices" |
-    awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {printf "%s req/s, p50 %s, p99 %s\n", rps, p50, p99}'
+    awk 'function ms(t) { return t ~ /us$/ ? t / 1000 : t ~ /ms$/ ? t + 0 : t * 1000 }
+      /Requests\/sec/ {rps=$2} /^ +50%/ {p50=ms($2)} /^ +99%/ {p99=ms($2)} END {print rps, p50, p99}'
+}
+
+figure() { # KEY NAME VALUE UNIT [REFERENCE REFERENCE_NAME]
+  node -e 'const [key, name, value, unit, reference, referenceName] = process.argv.slice(1);
+    require("fs").appendFileSync(process.env.BENCH_FIGURES, JSON.stringify({ key, name, value: Number(value), unit,
+      ...(reference && { reference: Number(reference), referenceName }) }) + "\n")' "$@"
 }
 
 create_database portal_bench
@@ -72,13 +87,18 @@ for database in "sqlite://$WORK/portal.db" "$(database_url portal_bench)"; do
     .then((r) => r.arrayBuffer()).then((b) => require("fs").writeFileSync(process.argv[3], Buffer.from(b)))' \
     "$url" "$cookie" "$WORK/devices.json"
   start bare target/release/examples/bare_json "$WORK/devices.json" 127.0.0.1:0
-  say "GET /api/v1/devices, ${database%%:*}"
-  echo "portal-server: $(load "$url" "$cookie")"
-  echo "bare handler:  $(load "$bare")"
+  name=$([[ $database == sqlite* ]] && echo SQLite || echo PostgreSQL)
+  say "GET /api/v1/devices, $name"
+  read -r rate p50 p99 < <(load "$url" "$cookie")
+  read -r bare_rate bare_p50 bare_p99 < <(load "$bare")
+  echo "portal-server: $rate req/s, p50 $p50 ms, p99 $p99 ms"
+  echo "bare handler:  $bare_rate req/s, p50 $bare_p50 ms, p99 $bare_p99 ms"
+  figure "api.devices.${name,,}.rate" "GET /api/v1/devices, $name" "$rate" /s "$bare_rate" "bare axum handler"
+  figure "api.devices.${name,,}.p99" "GET /api/v1/devices p99, $name" "$p99" ms "$bare_p99" "bare axum handler"
   kill "${SERVER_PIDS[@]}"; wait "${SERVER_PIDS[@]}" 2>/dev/null || true; SERVER_PIDS=()
 done
 
-say "the gateway beside its upstream reached directly (SQLite)"
+say "the gateway beside its upstream reached directly and through a bare proxy (SQLite)"
 target/release/examples/bench_gateway 10 32
 
 say "enrollments and Reset delivery (release build of the API tests)"
@@ -97,3 +117,7 @@ PORTAL_SERVER_BIN=target/release/portal-server node scripts/bench-all-devices.mj
 
 say "the portal in Chromium: time to usable beside a plain page, crossing sections"
 PORTAL_SERVER_BIN=target/release/portal-server node scripts/bench-portal.mjs
+
+say "every figure"
+node --input-type=module -e 'import { read, report } from "./scripts/lib/figures.mjs";
+  report(read(process.env.BENCH_FIGURES), "bench")'

@@ -8,6 +8,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, gzipSync, constants } from "node:zlib";
+import { record } from "./lib/figures.mjs";
 
 const dist = process.argv[2] ?? "dist";
 const enforce = process.argv.includes("--enforce-budget");
@@ -61,6 +62,8 @@ console.log(`${"asset".padEnd(40)} ${pad("raw", 9)} ${pad("brotli", 9)} ${pad("g
 for (const [name, raw, br, gz] of rows) console.log(`${name.padEnd(40)} ${pad(raw, 9)} ${pad(br, 9)} ${pad(gz, 9)}`);
 console.log(`${`first load (${largest[0][0]} and its files)`.padEnd(40)} ${pad(total.raw, 9)} ${pad(total.br, 9)} ${pad(total.gz, 9)}`);
 console.log(`budget: ${total.br} of ${budget} bytes brotli (${((100 * total.br) / budget).toFixed(0)}%)`);
+const bundle = dist === "dist" ? "main" : dist.replace(/^dist\//, "");
+record({ key: `bundle.${bundle}`, name: `first load, ${bundle} bundle, brotli`, value: total.br, unit: "bytes", reference: budget, referenceName: "budget" });
 if (enforce && total.br > budget) {
   console.error(`the first load is over its budget by ${total.br - budget} bytes brotli`);
   process.exit(1);

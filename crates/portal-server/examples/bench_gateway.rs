@@ -2,9 +2,13 @@
 //! requests a second and latency (p50, p99) of a small page through the
 //! gateway (TLS with a device's certificate, the session, the access rule,
 //! the forward) beside the same upstream reached directly, from the same
-//! client; then how soon after a Reset device completes the device's
-//! certificate is refused. Usage (release build):
-//! `bench_gateway [SECONDS] [CONNECTIONS]`, 10 and 32 by default.
+//! client, and through a bare proxy: the same TLS (asking for the client's
+//! certificate) and the same forwarding client, with no session, rule or
+//! header rewriting, which is what any TLS-terminating proxy costs here;
+//! then how soon after a Reset device completes the device's certificate is
+//! refused. Usage (release build):
+//! `bench_gateway [SECONDS] [CONNECTIONS]`, 10 and 32 by default: each of
+//! the three measured for SECONDS, a second at a time in turn.
 
 use std::{
     net::SocketAddr,
@@ -21,6 +25,10 @@ use portal_server::{config::Config, startup::Application};
 use portal_types::{CommandOutcome, Inventory, Platform};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, pem::PemObject};
 use serde_json::json;
+
+#[path = "../tests/api/figures.rs"]
+mod figures;
+use figures::{Figure, ms, record};
 
 const PASSWORD: &str = "demo-password-1";
 /// What the upstream answers: about the size of a small JSON answer.
@@ -86,28 +94,67 @@ async fn main() -> anyhow::Result<()> {
     let tls = Arc::new(tls_config(dir.path(), &phone)?);
     let gateway_address: SocketAddr = gateway.trim_start_matches("https://").parse()?;
 
-    let target = |through: bool| Target {
-        address: if through { gateway_address } else { upstream_address },
-        path: if through { "/bench/claims" } else { "/claims" },
-        cookie: through.then(|| cookie.clone()),
-        tls: through.then(|| tls.clone()),
+    let bare_address = bare_proxy(dir.path(), upstream_address).await?;
+    let target = |hop: Hop| Target {
+        address: match hop {
+            Hop::Direct => upstream_address,
+            Hop::BareProxy => bare_address,
+            Hop::Gateway => gateway_address,
+        },
+        path: if hop == Hop::Direct { "/claims" } else { "/bench/claims" },
+        cookie: (hop == Hop::Gateway).then(|| cookie.clone()),
+        tls: (hop != Hop::Direct).then(|| tls.clone()),
     };
-    // Warm both (connections, caches), then measure each in turn.
-    run(&target(false), 4, Duration::from_secs(1)).await?;
-    run(&target(true), 4, Duration::from_secs(1)).await?;
-    let direct = run(&target(false), connections, seconds).await?;
-    let through = run(&target(true), connections, seconds).await?;
+    // Each its keep-alive connections, warmed (caches, pools) by a first
+    // second, then measured in turns of a second, so that whatever else the
+    // machine does meanwhile weighs on all three alike.
+    let hops = [Hop::Direct, Hop::BareProxy, Hop::Gateway];
+    let mut opened = Vec::new();
+    for hop in hops {
+        let mut connections = open(&target(hop), connections).await?;
+        run(&target(hop), &mut connections, Duration::from_secs(1)).await?;
+        opened.push(connections);
+    }
+    let mut rounds: [Vec<Round>; 3] = Default::default();
+    for _ in 0..seconds.as_secs().max(1) {
+        for ((hop, connections), turns) in hops.iter().zip(&mut opened).zip(&mut rounds) {
+            turns.push(run(&target(*hop), connections, Duration::from_secs(1)).await?);
+        }
+    }
+    let [direct, bare, through] = rounds.map(Figures::of);
     println!(
-        "{connections} connections, {} s each, one client process, loopback:",
+        "{connections} connections, {} s each in turns of a second, one client process, loopback (rates: the median turn's):",
         seconds.as_secs()
     );
     direct.print("upstream directly (HTTP/1.1)");
+    bare.print("through a bare proxy (HTTPS, client certificate, forward)");
     through.print("through the gateway (HTTPS, client certificate, session, rule)");
     println!(
-        "gateway: {:.0}% of the direct rate; p99 {:+.2} ms",
+        "gateway: {:.0}% of the direct rate, p99 {:+.2} ms; a bare proxy: {:.0}%, p99 {:+.2} ms",
         100.0 * through.rate / direct.rate,
-        through.p99_ms - direct.p99_ms
+        through.p99_ms - direct.p99_ms,
+        100.0 * bare.rate / direct.rate,
+        bare.p99_ms - direct.p99_ms
     );
+    for (key, name, figures) in [
+        ("gateway", "through the gateway", &through),
+        ("gateway.bare_proxy", "through a bare TLS proxy", &bare),
+    ] {
+        record(Figure {
+            key: &format!("{key}.rate"),
+            name: &format!("{name}: requests"),
+            value: figures.rate,
+            unit: "/s",
+            reference: Some((direct.rate, "the upstream directly")),
+        });
+        record(Figure {
+            key: &format!("{key}.p99"),
+            name: &format!("{name}: p99"),
+            value: figures.p99_ms,
+            unit: "ms",
+            reference: Some((direct.p99_ms, "the upstream directly")),
+        });
+    }
 
     // Reset the phone; once the device reports it done, its next request.
     let commands = post(
@@ -119,19 +166,69 @@ async fn main() -> anyhow::Result<()> {
     let wipe = commands["id"].as_str().context("the reset's id")?.parse()?;
     device.check_in(&inventory, &[]).await?;
     device.acknowledge(portal_types::CommandId(wipe)).await?;
-    let target = target(true);
+    let target = target(Hop::Gateway);
     let mut connection = target.connect().await?;
     device
         .report(portal_types::CommandId(wipe), CommandOutcome::Completed, None)
         .await?;
     let completed = Instant::now();
     let status = connection.get(&target).await?;
-    println!(
-        "reset completed -> its certificate refused: {:.2} ms (the very next request: {status})",
-        completed.elapsed().as_secs_f64() * 1000.0
-    );
+    let refused_after = ms(completed.elapsed());
+    println!("reset completed -> its certificate refused: {refused_after:.2} ms (the very next request: {status})");
+    record(Figure {
+        key: "gateway.reset_refused",
+        name: "gateway: a reset device refused after",
+        value: refused_after,
+        unit: "ms",
+        reference: Some((1000.0, "goal")),
+    });
     anyhow::ensure!(status == 403, "the reset device was let through");
     Ok(())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Hop {
+    Direct,
+    BareProxy,
+    Gateway,
+}
+
+/// The reference: the gateway's TLS configuration and forwarding client,
+/// each request sent on as it came but for its prefix. Its address.
+async fn bare_proxy(data: &std::path::Path, upstream: SocketAddr) -> anyhow::Result<SocketAddr> {
+    use hyper::{body::Incoming, service::service_fn};
+    use hyper_util::{rt::TokioExecutor, server::conn::auto};
+    use portal_server::gateway::{proxy, tls};
+
+    let ca = std::fs::read_to_string(data.join("device-ca.pem"))?;
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls::server_config(&tls::Identity::self_signed(data)?, &ca)?);
+    let client = proxy::client(&[])?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let _ = tcp.set_nodelay(true);
+            let (acceptor, client) = (acceptor.clone(), client.clone());
+            tokio::spawn(async move {
+                let Ok(stream) = acceptor.accept(tcp).await else { return };
+                let service = service_fn(move |request: Request<Incoming>| {
+                    let client = client.clone();
+                    async move {
+                        let (mut parts, body) = request.into_parts();
+                        let rest = parts.uri.path().trim_start_matches("/bench");
+                        parts.uri = format!("http://{upstream}{rest}").parse()?;
+                        parts.version = hyper::Version::HTTP_11;
+                        let response = client.request(Request::from_parts(parts, Body::new(body))).await?;
+                        anyhow::Ok(response.map(Body::new))
+                    }
+                });
+                let _ = auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Ok(address)
 }
 
 struct Target {
@@ -186,6 +283,12 @@ impl Connection {
     }
 }
 
+/// One turn of one hop: its rate, and each request's time.
+struct Round {
+    rate: f64,
+    latencies: Vec<Duration>,
+}
+
 struct Figures {
     rate: f64,
     p50_ms: f64,
@@ -193,6 +296,20 @@ struct Figures {
 }
 
 impl Figures {
+    /// The median turn's rate; the latencies of every turn.
+    fn of(mut rounds: Vec<Round>) -> Self {
+        rounds.sort_by(|a, b| a.rate.total_cmp(&b.rate));
+        let rate = rounds[rounds.len() / 2].rate;
+        let mut latencies: Vec<Duration> = rounds.into_iter().flat_map(|round| round.latencies).collect();
+        latencies.sort();
+        let at = |share: f64| ms(latencies[((latencies.len() - 1) as f64 * share) as usize]);
+        Figures {
+            rate,
+            p50_ms: at(0.50),
+            p99_ms: at(0.99),
+        }
+    }
+
     fn print(&self, what: &str) {
         println!(
             "  {what}: {:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms",
@@ -201,12 +318,19 @@ impl Figures {
     }
 }
 
-/// `connections` keep-alive connections asking one after another for `time`.
-async fn run(target: &Target, connections: usize, time: Duration) -> anyhow::Result<Figures> {
+async fn open(target: &Target, connections: usize) -> anyhow::Result<Vec<Connection>> {
+    let mut opened = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        opened.push(target.connect().await?);
+    }
+    Ok(opened)
+}
+
+/// Each of `connections` asking one request after another for `time`.
+async fn run(target: &Target, connections: &mut Vec<Connection>, time: Duration) -> anyhow::Result<Round> {
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..connections {
-        let mut connection = target.connect().await?;
+    for mut connection in connections.drain(..) {
         let target = Target {
             address: target.address,
             path: target.path,
@@ -221,20 +345,18 @@ async fn run(target: &Target, connections: usize, time: Duration) -> anyhow::Res
                 anyhow::ensure!(status == 200, "answered {status}");
                 latencies.push(asked.elapsed());
             }
-            Ok(latencies)
+            Ok((connection, latencies))
         }));
     }
     let mut latencies = Vec::new();
     for task in tasks {
-        latencies.extend(task.await??);
+        let (connection, theirs) = task.await??;
+        connections.push(connection);
+        latencies.extend(theirs);
     }
-    let elapsed = started.elapsed();
-    latencies.sort();
-    let at = |share: f64| latencies[((latencies.len() - 1) as f64 * share) as usize].as_secs_f64() * 1000.0;
-    Ok(Figures {
-        rate: latencies.len() as f64 / elapsed.as_secs_f64(),
-        p50_ms: at(0.50),
-        p99_ms: at(0.99),
+    Ok(Round {
+        rate: latencies.len() as f64 / started.elapsed().as_secs_f64(),
+        latencies,
     })
 }
 

@@ -10,6 +10,7 @@ mod commands;
 mod demo;
 mod devices;
 mod enrollment;
+mod figures;
 mod gateway;
 mod hardening;
 mod helpers;

@@ -159,4 +159,5 @@ async fn cross_node_reset_delivery_over_50_runs() {
         "Reset device pressed on node A -> agent on node B received, 50 runs: median {:?}, worst {:?}, best {:?}",
         delays[25], delays[49], delays[0]
     );
+    crate::commands::record_delivery("node A to node B", &delays);
 }

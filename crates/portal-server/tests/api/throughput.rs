@@ -10,6 +10,7 @@ use rcgen::{CertificateParams, KeyPair, PKCS_ECDSA_P256_SHA256};
 use crate::{
     commands::roomy_policy,
     enrollment::{code_for, inventory},
+    figures::{Figure, ms, record},
     helpers::{TestApp, another_node, spawn_with},
 };
 
@@ -119,24 +120,48 @@ async fn enrollments_per_second() {
     let elapsed = started.elapsed();
     let busy = machine_busy().zip(busy_before).map(|(after, before)| after - before);
     times.sort();
+    let postgres = nodes[0].data.is_postgres();
+    let (database, key) = if postgres {
+        ("PostgreSQL", "postgresql")
+    } else {
+        ("SQLite", "sqlite")
+    };
+    let rate = ENROLLMENTS as f64 / elapsed.as_secs_f64();
+    let p99 = times[times.len() * 99 / 100];
+    // Steadier than the rate where the machine's cores are shared with
+    // other guests: what every process spent, not how long it took.
+    let cpu = busy.map(|busy| ms(busy) / ENROLLMENTS as f64);
     println!(
-        "{ENROLLMENTS} enrollments, {AGENTS} agents, {} node(s), {}: {:.0}/s, p50 {:?}, p99 {:?}{}",
+        "{ENROLLMENTS} enrollments, {AGENTS} agents, {} node(s), {database}: {rate:.0}/s, p50 {:?}, p99 {p99:?}{}",
         nodes.len(),
-        if nodes[0].data.is_postgres() {
-            "PostgreSQL"
-        } else {
-            "SQLite"
-        },
-        ENROLLMENTS as f64 / elapsed.as_secs_f64(),
         times[times.len() / 2],
-        times[times.len() * 99 / 100],
-        // Steadier than the rate where the machine's cores are shared with
-        // other guests: what every process spent, not how long it took.
-        busy.map_or(String::new(), |busy| format!(
-            ", machine CPU {:.2} ms an enrollment",
-            busy.as_secs_f64() * 1000.0 / ENROLLMENTS as f64
-        )),
+        cpu.map_or(String::new(), |cpu| format!(", machine CPU {cpu:.2} ms an enrollment")),
     );
+    let nodes = if postgres { ", two nodes" } else { "" };
+    let goal = if postgres { 1000.0 } else { 500.0 };
+    record(Figure {
+        key: &format!("enrollments.{key}.rate"),
+        name: &format!("enrollments, {database}{nodes}"),
+        value: rate,
+        unit: "/s",
+        reference: Some((goal, "goal")),
+    });
+    record(Figure {
+        key: &format!("enrollments.{key}.p99"),
+        name: &format!("enrollment p99, {database}{nodes}"),
+        value: ms(p99),
+        unit: "ms",
+        reference: None,
+    });
+    if let Some(cpu) = cpu {
+        record(Figure {
+            key: &format!("enrollments.{key}.cpu"),
+            name: &format!("machine CPU an enrollment, {database}{nodes}"),
+            value: cpu,
+            unit: "ms",
+            reference: None,
+        });
+    }
 }
 
 /// CPU time every process on the machine has spent (user, nice, system,
@@ -215,11 +240,15 @@ async fn all_devices_at_scale() {
                 times.push(sent.elapsed());
             }
             times.sort();
-            println!(
-                "  {what}: p50 {:.1} ms, p95 {:.1} ms",
-                times[times.len() / 2].as_secs_f64() * 1000.0,
-                times[times.len() * 95 / 100].as_secs_f64() * 1000.0
-            );
+            let (p50, p95) = (ms(times[times.len() / 2]), ms(times[times.len() * 95 / 100]));
+            println!("  {what}: p50 {p50:.1} ms, p95 {p95:.1} ms");
+            record(Figure {
+                key: &format!("fleet.api.{}.{size}.{what}.p95", database.to_lowercase()),
+                name: &format!("All devices API, {size} devices, {database}, {what}: p95"),
+                value: p95,
+                unit: "ms",
+                reference: None,
+            });
         }
         app.stop().await;
     }
@@ -276,13 +305,20 @@ async fn inventory_sync_at_scale() {
         assert_eq!(response.status(), reqwest::StatusCode::OK);
         let report: portal_types::SyncReport = response.json().await.unwrap();
         assert!(report.rejected.is_empty());
+        let rate = rows as f64 / took.as_secs_f64();
         println!(
-            "Inventory sync, {rows} rows, {database}, {pass}: {:.1} s, {:.0} rows/s ({} new, {} unchanged)",
+            "Inventory sync, {rows} rows, {database}, {pass}: {:.1} s, {rate:.0} rows/s ({} new, {} unchanged)",
             took.as_secs_f64(),
-            rows as f64 / took.as_secs_f64(),
             report.created,
             report.unchanged
         );
+        record(Figure {
+            key: &format!("inventory_sync.{}.{pass}", database.to_lowercase()),
+            name: &format!("inventory sync, {rows} rows, {database}, {pass}"),
+            value: rate,
+            unit: "rows/s",
+            reference: None,
+        });
     }
 }
 
@@ -337,11 +373,18 @@ async fn policy_change_at_scale() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     let took = started.elapsed();
+    let rate = done.evaluation.evaluated as f64 / took.as_secs_f64();
     println!(
-        "Policy change, {size} devices, {database}: saved in {:.0} ms, every device judged in {:.1} s ({:.0} devices/s, {} changed state)",
-        answered.as_secs_f64() * 1000.0,
+        "Policy change, {size} devices, {database}: saved in {:.0} ms, every device judged in {:.1} s ({rate:.0} devices/s, {} changed state)",
+        ms(answered),
         took.as_secs_f64(),
-        done.evaluation.evaluated as f64 / took.as_secs_f64(),
         done.evaluation.changed
     );
+    record(Figure {
+        key: &format!("policy_change.{}", database.to_lowercase()),
+        name: &format!("policy change, {size} devices, {database}: devices judged"),
+        value: rate,
+        unit: "devices/s",
+        reference: None,
+    });
 }
