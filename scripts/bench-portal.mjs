@@ -16,8 +16,9 @@
 //     event to the heading in the page, and as the test driver sees it (its
 //     click() first waits for the link to be visible, stable and hit: some
 //     35 ms that no user waits).
-// Records its figures for scripts/bench.sh's table (scripts/lib/figures.mjs),
-// or, run alone, prints them as a table of its own.
+// Prints one table beside the references and the previous run, writes
+// target/bench/portal.json and portal.svg (a chart beside the previous run),
+// and records its figures for scripts/bench.sh's table (scripts/lib/figures.mjs).
 // With --trace, also a Chromium trace of one cold load of Sign in and of one
 // crossing to Apps (target/bench/*.trace.json, for DevTools' Performance
 // panel): where the time goes.
@@ -224,8 +225,8 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-// Each figure beside its reference: in scripts/bench.sh's table, or in a
-// table of its own when run alone (target/bench/portal.json and .svg).
+// Each figure beside its reference, in a table of its own
+// (target/bench/portal.json and .svg), and in scripts/bench.sh's.
 const rows = [
   ["usable", "time to usable, Sign in (cold)", figures.control, "plain page, same form"],
   ["usableFromRoot", "the same from the portal's address, /", figures.control, "plain page, same form"],
@@ -247,5 +248,5 @@ const rows = [
   ["overviewToAppsTab", "Overview -> Apps tab, as the driver sees it", 120, "goal"],
   ["appsTabToOverview", "Apps tab -> Overview, as the driver sees it", 120, "goal"],
 ].map(([key, name, reference, referenceName]) => ({ key: `portal.${key}`, name, value: figures[key], unit: "ms", reference, referenceName }));
-if (process.env.BENCH_FIGURES) rows.forEach(record);
-else report(rows, "portal");
+rows.forEach(record);
+report(rows, "portal");

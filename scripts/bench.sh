@@ -74,9 +74,10 @@ load() { # URL [COOKIE]: "REQUESTS_PER_SECOND P50_MS P99_MS"
 }
 
 figure() { # KEY NAME VALUE UNIT [REFERENCE REFERENCE_NAME]
-  node -e 'const [key, name, value, unit, reference, referenceName] = process.argv.slice(1);
-    require("fs").appendFileSync(process.env.BENCH_FIGURES, JSON.stringify({ key, name, value: Number(value), unit,
-      ...(reference && { reference: Number(reference), referenceName }) }) + "\n")' "$@"
+  node --input-type=module -e 'import { record } from "./scripts/lib/figures.mjs";
+    const [key, name, value, unit, reference, referenceName] = process.argv.slice(1);
+    record({ key, name, value: Number(value), unit, ...(reference && { reference: Number(reference), referenceName }) });' \
+    -- "$@"
 }
 
 create_database portal_bench
@@ -91,6 +92,7 @@ for database in "sqlite://$WORK/portal.db" "$(database_url portal_bench)"; do
   say "GET /api/v1/devices, $name"
   read -r rate p50 p99 < <(load "$url" "$cookie")
   read -r bare_rate bare_p50 bare_p99 < <(load "$bare")
+  [[ -n $rate && -n $bare_rate ]] || { echo "wrk measured nothing" >&2; exit 1; }
   echo "portal-server: $rate req/s, p50 $p50 ms, p99 $p99 ms"
   echo "bare handler:  $bare_rate req/s, p50 $bare_p50 ms, p99 $bare_p99 ms"
   figure "api.devices.${name,,}.rate" "GET /api/v1/devices, $name" "$rate" /s "$bare_rate" "bare axum handler"

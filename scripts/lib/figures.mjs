@@ -6,8 +6,9 @@
 // SVG chart in target/bench/. The Rust benchmarks write the same lines
 // (crates/portal-server/tests/api/figures.rs).
 //
-// A figure: { key, name, value, unit, reference?, referenceName? }. A unit
-// ending in "/s" is better higher, any other (ms, bytes) better lower.
+// A figure: { key, name, value, unit, reference?, referenceName? }; the
+// reference is measured in the same run (a bare handler, the upstream
+// reached directly) or is the figure's goal.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -25,7 +26,7 @@ export function read(path) {
 }
 
 const shown = (value, unit) => {
-  if (value === undefined || value === null) return "";
+  if (!Number.isFinite(value)) return "";
   const digits = Math.abs(value) >= 100 || unit === "bytes" ? 0 : Math.abs(value) >= 10 ? 1 : 2;
   return `${value.toLocaleString("en-GB", { maximumFractionDigits: digits, minimumFractionDigits: digits })} ${unit}`;
 };
@@ -43,9 +44,9 @@ export function report(figures, name) {
   const current = join(out, `${name}.json`);
   const previousPath = join(out, `${name}.previous.json`);
   if (existsSync(current)) renameSync(current, previousPath);
-  const before = new Map(
-    existsSync(previousPath) ? JSON.parse(readFileSync(previousPath, "utf8")).figures.map((f) => [f.key, f.value]) : [],
-  );
+  // A previous run's file of another shape compares with nothing.
+  const kept = existsSync(previousPath) ? JSON.parse(readFileSync(previousPath, "utf8")).figures : [];
+  const before = new Map(Array.isArray(kept) ? kept.map((f) => [f.key, f.value]) : []);
   writeFileSync(current, JSON.stringify({ at: new Date().toISOString(), figures }, null, 2));
 
   const rows = figures.map((f) => [f.name, shown(f.value, f.unit), shown(f.reference, f.unit), f.referenceName ?? "", shown(before.get(f.key), f.unit)]);
@@ -61,18 +62,21 @@ export function report(figures, name) {
   const barStart = Math.ceil(Math.max(...figures.map((f) => f.name.length)) * 6.5) + 12;
   const span = 320;
   const width = barStart + span + 90;
+  // A figure that was not measured (none of its runs finished) has a row and no bar.
+  const finite = (value) => (Number.isFinite(value) ? value : undefined);
   const bars = figures
     .map((f, i) => {
       const y = 24 + i * 30;
-      const previous = before.get(f.key);
-      const scale = span / Math.max(f.value, f.reference ?? 0, previous ?? 0, Number.EPSILON);
-      const bar = (value) => (value * scale).toFixed(1);
+      const [value, reference, previous] = [f.value, f.reference, before.get(f.key)].map(finite);
+      const scale = span / Math.max(value ?? 0, reference ?? 0, previous ?? 0, Number.EPSILON);
+      const at = (value) => (value * scale).toFixed(1);
+      const tick = reference === undefined ? "" : (barStart + reference * scale).toFixed(1);
       return [
         `<text x="0" y="${y + 12}" font-size="12">${escaped(f.name)}</text>`,
-        previous === undefined ? "" : `<rect x="${barStart}" y="${y + 14}" width="${bar(previous)}" height="7" fill="#9da7b3"><title>previous ${shown(previous, f.unit)}</title></rect>`,
-        `<rect x="${barStart}" y="${y + 2}" width="${bar(f.value)}" height="12" fill="#0b5cad"><title>${shown(f.value, f.unit)}</title></rect>`,
-        f.reference === undefined ? "" : `<line x1="${barStart + f.reference * scale}" x2="${barStart + f.reference * scale}" y1="${y}" y2="${y + 23}" stroke="#b42318" stroke-width="2"><title>${escaped(f.referenceName ?? "reference")} ${shown(f.reference, f.unit)}</title></line>`,
-        `<text x="${(barStart + 6 + f.value * scale).toFixed(1)}" y="${y + 12}" font-size="11">${shown(f.value, f.unit)}</text>`,
+        previous === undefined ? "" : `<rect x="${barStart}" y="${y + 14}" width="${at(previous)}" height="7" fill="#9da7b3"><title>previous ${shown(previous, f.unit)}</title></rect>`,
+        value === undefined ? "" : `<rect x="${barStart}" y="${y + 2}" width="${at(value)}" height="12" fill="#0b5cad"><title>${shown(value, f.unit)}</title></rect>`,
+        tick === "" ? "" : `<line x1="${tick}" x2="${tick}" y1="${y}" y2="${y + 23}" stroke="#b42318" stroke-width="2"><title>${escaped(f.referenceName ?? "reference")} ${shown(reference, f.unit)}</title></line>`,
+        `<text x="${(barStart + 6 + (value ?? 0) * scale).toFixed(1)}" y="${y + 12}" font-size="11">${value === undefined ? "not measured" : shown(value, f.unit)}</text>`,
       ].join("");
     })
     .join("\n");

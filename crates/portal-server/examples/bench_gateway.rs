@@ -116,9 +116,10 @@ async fn main() -> anyhow::Result<()> {
         opened.push(connections);
     }
     let mut rounds: [Vec<Round>; 3] = Default::default();
-    for _ in 0..seconds.as_secs().max(1) {
-        for ((hop, connections), turns) in hops.iter().zip(&mut opened).zip(&mut rounds) {
-            turns.push(run(&target(*hop), connections, Duration::from_secs(1)).await?);
+    for turn in 0..seconds.as_secs().max(1) as usize {
+        // Each first in its turn: none always follows another.
+        for i in (0..hops.len()).map(|k| (turn + k) % hops.len()) {
+            rounds[i].push(run(&target(hops[i]), &mut opened[i], Duration::from_secs(1)).await?);
         }
     }
     let [direct, bare, through] = rounds.map(Figures::of);

@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-/// One figure; a `unit` ending in "/s" is better higher, any other lower.
+/// One figure, as `scripts/lib/figures.mjs` reads it.
 pub struct Figure<'a> {
     pub key: &'a str,
     pub name: &'a str,

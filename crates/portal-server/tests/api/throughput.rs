@@ -121,11 +121,8 @@ async fn enrollments_per_second() {
     let busy = machine_busy().zip(busy_before).map(|(after, before)| after - before);
     times.sort();
     let postgres = nodes[0].data.is_postgres();
-    let (database, key) = if postgres {
-        ("PostgreSQL", "postgresql")
-    } else {
-        ("SQLite", "sqlite")
-    };
+    let database = if postgres { "PostgreSQL" } else { "SQLite" };
+    let key = database.to_lowercase();
     let rate = ENROLLMENTS as f64 / elapsed.as_secs_f64();
     let p99 = times[times.len() * 99 / 100];
     // Steadier than the rate where the machine's cores are shared with
@@ -313,7 +310,7 @@ async fn inventory_sync_at_scale() {
             report.unchanged
         );
         record(Figure {
-            key: &format!("inventory_sync.{}.{pass}", database.to_lowercase()),
+            key: &format!("inventory_sync.{}.{rows}.{pass}", database.to_lowercase()),
             name: &format!("inventory sync, {rows} rows, {database}, {pass}"),
             value: rate,
             unit: "rows/s",
@@ -381,7 +378,7 @@ async fn policy_change_at_scale() {
         done.evaluation.changed
     );
     record(Figure {
-        key: &format!("policy_change.{}", database.to_lowercase()),
+        key: &format!("policy_change.{}.{size}", database.to_lowercase()),
         name: &format!("policy change, {size} devices, {database}: devices judged"),
         value: rate,
         unit: "devices/s",
