@@ -59,9 +59,9 @@ mod dialect {
 
     use tokio::sync::Mutex;
 
-    use super::sql::{Key, Pool, WriteTurn, other};
+    use super::sql::{AUDIT_COLUMNS, Key, Pool, WriteTurn, audits_insert, bind_audits, insert_audits, other};
     use crate::{
-        db::{DbResult, Deliver},
+        db::{AuditEvent, DbResult, Deliver},
         live::Notice,
     };
 
@@ -120,16 +120,40 @@ mod dialect {
         format!("string_agg({column}, ',')")
     }
 
-    /// The notices go out by `NOTIFY` inside the transaction: PostgreSQL
-    /// sends them at commit, and not at all when it rolls back, to every
-    /// node's listener; each as `<node> <json>`, so the sender can skip its own.
-    pub async fn commit(mut tx: sqlx::Transaction<'_, super::Db>, notices: &[Notice], node: &str) -> DbResult<()> {
-        if !notices.is_empty() {
+    /// Writes the last audit entries and commits. The notices go out by
+    /// `NOTIFY` inside the transaction: PostgreSQL sends them at commit, and
+    /// not at all when it rolls back, to every node's listener; each as
+    /// `<node> <json>`, so the sender can skip its own. The entries and the
+    /// notices go in one statement (a round trip less in most writes).
+    pub async fn commit(
+        mut tx: sqlx::Transaction<'_, super::Db>,
+        audits: &[AuditEvent],
+        notices: &[Notice],
+        node: &str,
+    ) -> DbResult<()> {
+        if notices.is_empty() {
+            insert_audits(&mut tx, audits).await?;
+        } else {
             let payloads: Vec<String> = notices
                 .iter()
                 .map(|notice| format!("{node} {}", serde_json::to_string(notice).expect("notices serialize")))
                 .collect();
-            sqlx::query("SELECT pg_notify($1, notice) FROM unnest($2::text[]) AS notice")
+            let notify = |first: usize| {
+                format!(
+                    "SELECT pg_notify(${first}, notice) FROM unnest(${}::text[]) AS notice",
+                    first + 1
+                )
+            };
+            let sql = if audits.is_empty() {
+                notify(1)
+            } else {
+                format!(
+                    "WITH audit AS ({}) {}",
+                    audits_insert(audits.len()),
+                    notify(AUDIT_COLUMNS * audits.len() + 1)
+                )
+            };
+            bind_audits(sqlx::query(&sql), audits)
                 .bind(CHANNEL)
                 .bind(&payloads)
                 .execute(&mut *tx)

@@ -85,9 +85,9 @@ mod dialect {
 
     use tokio::sync::Mutex;
 
-    use super::sql::{Key, Pool, WriteTurn, other};
+    use super::sql::{Key, Pool, WriteTurn, insert_audits, other};
     use crate::{
-        db::{DbResult, Deliver},
+        db::{AuditEvent, DbResult, Deliver},
         live::Notice,
     };
 
@@ -137,10 +137,15 @@ mod dialect {
         format!("group_concat({column}, ',')")
     }
 
-    /// One node: the notices go to this process's listener once the change
-    /// is durable, so whoever hears one reads the change.
-    /// One node: its own commits are all there is to hear.
-    pub async fn commit(tx: sqlx::Transaction<'_, super::Db>, _notices: &[Notice], _node: &str) -> DbResult<()> {
+    /// Writes the last audit entries and commits. One node: its own commits
+    /// are all there is to hear.
+    pub async fn commit(
+        mut tx: sqlx::Transaction<'_, super::Db>,
+        audits: &[AuditEvent],
+        _notices: &[Notice],
+        _node: &str,
+    ) -> DbResult<()> {
+        insert_audits(&mut tx, audits).await?;
         tx.commit().await.map_err(other)
     }
 

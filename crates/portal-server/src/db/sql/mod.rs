@@ -156,8 +156,10 @@ impl Tx<'_> {
             node,
             _turn,
         } = self;
-        insert_audits(&mut inner, &audits).await?;
-        dialect::commit(inner, &notices, &node.id).await?;
+        // The last rows go with the commit, which may carry more (the notices).
+        let last = audits.len().saturating_sub(1) / ROWS_PER_INSERT * ROWS_PER_INSERT;
+        insert_audits(&mut inner, &audits[..last]).await?;
+        dialect::commit(inner, &audits[last..], &notices, &node.id).await?;
         drop(_turn);
         for notice in &notices {
             node.hear(Some(notice));
@@ -236,25 +238,42 @@ fn value_rows(rows: usize, columns: usize) -> String {
         .join(", ")
 }
 
-async fn insert_audits(tx: &mut sqlx::Transaction<'_, Db>, events: &[AuditEvent]) -> DbResult<()> {
+pub(super) async fn insert_audits(tx: &mut sqlx::Transaction<'_, Db>, events: &[AuditEvent]) -> DbResult<()> {
     for chunk in events.chunks(ROWS_PER_INSERT) {
-        let sql = format!(
-            "INSERT INTO audit_events (at, actor_id, action, subject, source, outcome) VALUES {}",
-            value_rows(chunk.len(), 6)
-        );
-        let mut query = sqlx::query(&sql);
-        for event in chunk {
-            query = query
-                .bind(crate::db::values::Ts(event.at))
-                .bind(event.actor.map(uid))
-                .bind(&event.action)
-                .bind(&event.subject)
-                .bind(&event.source)
-                .bind(&event.outcome);
-        }
-        query.execute(&mut **tx).await.map_err(other)?;
+        let sql = audits_insert(chunk.len());
+        bind_audits(sqlx::query(&sql), chunk)
+            .execute(&mut **tx)
+            .await
+            .map_err(other)?;
     }
     Ok(())
+}
+
+/// The values an audit entry binds.
+pub(super) const AUDIT_COLUMNS: usize = 6;
+
+/// The INSERT of `rows` audit entries, bound as `$1` to `$(AUDIT_COLUMNS × rows)`.
+pub(super) fn audits_insert(rows: usize) -> String {
+    format!(
+        "INSERT INTO audit_events (at, actor_id, action, subject, source, outcome) VALUES {}",
+        value_rows(rows, AUDIT_COLUMNS)
+    )
+}
+
+pub(super) fn bind_audits<'q>(
+    mut query: sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>,
+    events: &'q [AuditEvent],
+) -> sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>> {
+    for event in events {
+        query = query
+            .bind(crate::db::values::Ts(event.at))
+            .bind(event.actor.map(uid))
+            .bind(&event.action)
+            .bind(&event.subject)
+            .bind(&event.source)
+            .bind(&event.outcome);
+    }
+    query
 }
 
 /// Writes the change's audit entry and commits the two together.
