@@ -18,7 +18,7 @@ use std::{
 
 use anyhow::Context;
 use axum::{Router, body::Body, routing::get};
-use hyper::Request;
+use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use portal_agent::{DeviceClient, StateDir, enroll};
 use portal_server::{config::Config, startup::Application};
@@ -28,7 +28,7 @@ use serde_json::json;
 
 #[path = "../tests/api/figures.rs"]
 mod figures;
-use figures::{Figure, ms, record};
+use figures::{Figure, ms};
 
 const PASSWORD: &str = "demo-password-1";
 /// What the upstream answers: about the size of a small JSON answer.
@@ -94,7 +94,7 @@ async fn main() -> anyhow::Result<()> {
     let tls = Arc::new(tls_config(dir.path(), &phone)?);
     let gateway_address: SocketAddr = gateway.trim_start_matches("https://").parse()?;
 
-    let bare_address = bare_proxy(dir.path(), upstream_address).await?;
+    let (bare_address, _serving) = bare_proxy(dir.path(), upstream_address).await?;
     let target = |hop: Hop| Target {
         address: match hop {
             Hop::Direct => upstream_address,
@@ -141,20 +141,12 @@ async fn main() -> anyhow::Result<()> {
         ("gateway", "through the gateway", &through),
         ("gateway.bare_proxy", "through a bare TLS proxy", &bare),
     ] {
-        record(Figure {
-            key: &format!("{key}.rate"),
-            name: &format!("{name}: requests"),
-            value: figures.rate,
-            unit: "/s",
-            reference: Some((direct.rate, "the upstream directly")),
-        });
-        record(Figure {
-            key: &format!("{key}.p99"),
-            name: &format!("{name}: p99"),
-            value: figures.p99_ms,
-            unit: "ms",
-            reference: Some((direct.p99_ms, "the upstream directly")),
-        });
+        Figure::new(format!("{key}.rate"), format!("{name}: requests"), figures.rate, "/s")
+            .against(direct.rate, "the upstream directly")
+            .record();
+        Figure::new(format!("{key}.p99"), format!("{name}: p99"), figures.p99_ms, "ms")
+            .against(direct.p99_ms, "the upstream directly")
+            .record();
     }
 
     // Reset the phone; once the device reports it done, its next request.
@@ -176,13 +168,14 @@ async fn main() -> anyhow::Result<()> {
     let status = connection.get(&target).await?;
     let refused_after = ms(completed.elapsed());
     println!("reset completed -> its certificate refused: {refused_after:.2} ms (the very next request: {status})");
-    record(Figure {
-        key: "gateway.reset_refused",
-        name: "gateway: a reset device refused after",
-        value: refused_after,
-        unit: "ms",
-        reference: Some((1000.0, "goal")),
-    });
+    Figure::new(
+        "gateway.reset_refused",
+        "gateway: a reset device refused after",
+        refused_after,
+        "ms",
+    )
+    .against(1000.0, "goal")
+    .record();
     anyhow::ensure!(status == 403, "the reset device was let through");
     Ok(())
 }
@@ -194,42 +187,39 @@ enum Hop {
     Gateway,
 }
 
-/// The reference: the gateway's TLS configuration and forwarding client,
-/// each request sent on as it came but for its prefix. Its address.
-async fn bare_proxy(data: &std::path::Path, upstream: SocketAddr) -> anyhow::Result<SocketAddr> {
-    use hyper::{body::Incoming, service::service_fn};
-    use hyper_util::{rt::TokioExecutor, server::conn::auto};
-    use portal_server::gateway::{proxy, tls};
+/// The reference: the gateway's listener, TLS configuration and
+/// forwarding client, each request sent on as it came but for its prefix.
+/// Its address, and the switch that keeps it serving.
+async fn bare_proxy(
+    data: &std::path::Path,
+    upstream: SocketAddr,
+) -> anyhow::Result<(SocketAddr, tokio::sync::watch::Sender<bool>)> {
+    use portal_server::{
+        gateway::{listener, proxy, tls},
+        live::Stopping,
+    };
 
     let ca = std::fs::read_to_string(data.join("device-ca.pem"))?;
-    let acceptor = tokio_rustls::TlsAcceptor::from(tls::server_config(&tls::Identity::self_signed(data)?, &ca)?);
+    let config = tls::server_config(&tls::Identity::self_signed(data)?, &ca)?;
     let client = proxy::client(&[])?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?;
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            let _ = tcp.set_nodelay(true);
-            let (acceptor, client) = (acceptor.clone(), client.clone());
-            tokio::spawn(async move {
-                let Ok(stream) = acceptor.accept(tcp).await else { return };
-                let service = service_fn(move |request: Request<Incoming>| {
-                    let client = client.clone();
-                    async move {
-                        let (mut parts, body) = request.into_parts();
-                        let rest = parts.uri.path().trim_start_matches("/bench");
-                        parts.uri = format!("http://{upstream}{rest}").parse()?;
-                        parts.version = hyper::Version::HTTP_11;
-                        let response = client.request(Request::from_parts(parts, Body::new(body))).await?;
-                        anyhow::Ok(response.map(Body::new))
-                    }
-                });
-                let _ = auto::Builder::new(TokioExecutor::new())
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
+    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = tcp.local_addr()?;
+    let (switch, stopping) = Stopping::new();
+    let forward = move |request: Request<Body>, _| {
+        let client = client.clone();
+        async move {
+            let (mut parts, body) = request.into_parts();
+            let rest = parts.uri.path().trim_start_matches("/bench");
+            parts.uri = format!("http://{upstream}{rest}").parse().expect("a URI");
+            parts.version = hyper::Version::HTTP_11;
+            match client.request(Request::from_parts(parts, body)).await {
+                Ok(response) => response.map(Body::new),
+                Err(_) => Response::builder().status(502).body(Body::empty()).expect("a response"),
+            }
         }
-    });
-    Ok(address)
+    };
+    tokio::spawn(listener::accept(tcp, config, stopping, forward));
+    Ok((address, switch))
 }
 
 struct Target {

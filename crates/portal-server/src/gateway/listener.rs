@@ -4,7 +4,7 @@
 use std::{convert::Infallible, net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::body::Body;
-use hyper::{Request, body::Incoming, service::service_fn};
+use hyper::{Request, Response, body::Incoming, service::service_fn};
 use hyper_util::{
     rt::{TokioExecutor, TokioIo},
     server::conn::auto,
@@ -28,7 +28,22 @@ pub struct Connection {
 }
 
 /// Accepts connections until the server stops.
-pub async fn serve(listener: TcpListener, tls: Arc<ServerConfig>, gateway: Arc<Gateway>, mut stopping: Stopping) {
+pub async fn serve(listener: TcpListener, tls: Arc<ServerConfig>, gateway: Arc<Gateway>, stopping: Stopping) {
+    accept(listener, tls, stopping, move |request, connection| {
+        let gateway = gateway.clone();
+        async move { gateway.handle(request, &connection).await }
+    })
+    .await;
+}
+
+/// Accepts TLS connections until the server stops, each request answered by
+/// `handle` with what its connection brought. Public for the benchmark's
+/// bare proxy, which measures this path without the gateway's work.
+pub async fn accept<H, F>(listener: TcpListener, tls: Arc<ServerConfig>, mut stopping: Stopping, handle: H)
+where
+    H: Fn(Request<Body>, Arc<Connection>) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = Response<Body>> + Send + 'static,
+{
     let acceptor = TlsAcceptor::from(tls);
     loop {
         let (tcp, peer) = tokio::select! {
@@ -42,7 +57,7 @@ pub async fn serve(listener: TcpListener, tls: Arc<ServerConfig>, gateway: Arc<G
             },
         };
         let _ = tcp.set_nodelay(true);
-        let (acceptor, gateway) = (acceptor.clone(), gateway.clone());
+        let (acceptor, handle) = (acceptor.clone(), handle.clone());
         tokio::spawn(async move {
             let stream = match tokio::time::timeout(HANDSHAKE_WITHIN, acceptor.accept(tcp)).await {
                 Ok(Ok(stream)) => stream,
@@ -57,8 +72,8 @@ pub async fn serve(listener: TcpListener, tls: Arc<ServerConfig>, gateway: Arc<G
                 .map(|certificate| fingerprint(certificate));
             let connection = Arc::new(Connection { peer, fingerprint });
             let service = service_fn(move |request: Request<Incoming>| {
-                let (gateway, connection) = (gateway.clone(), connection.clone());
-                async move { Ok::<_, Infallible>(gateway.handle(request.map(Body::new), &connection).await) }
+                let answer = handle(request.map(Body::new), connection.clone());
+                async move { Ok::<_, Infallible>(answer.await) }
             });
             if let Err(error) = auto::Builder::new(TokioExecutor::new())
                 .serve_connection_with_upgrades(TokioIo::new(stream), service)

@@ -315,15 +315,16 @@ async fn reset_delivery_latency_over_50_runs() {
 
 /// The median and worst of 50 deliveries, beside the goals.
 pub fn record_delivery(what: &str, delays: &[Duration]) {
-    use crate::figures::{Figure, ms, record};
+    use crate::figures::{Figure, ms};
     for (figure, value, goal) in [("median", delays[25], 20.0), ("worst", delays[49], 200.0)] {
-        record(Figure {
-            key: &format!("reset_delivery.{what}.{figure}"),
-            name: &format!("Reset pressed -> agent received, {what}: {figure}"),
-            value: ms(value),
-            unit: "ms",
-            reference: Some((goal, "goal")),
-        });
+        Figure::new(
+            format!("reset_delivery.{what}.{figure}"),
+            format!("Reset pressed -> agent received, {what}: {figure}"),
+            ms(value),
+            "ms",
+        )
+        .against(goal, "goal")
+        .record();
     }
 }
 

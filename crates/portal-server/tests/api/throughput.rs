@@ -10,7 +10,7 @@ use rcgen::{CertificateParams, KeyPair, PKCS_ECDSA_P256_SHA256};
 use crate::{
     commands::roomy_policy,
     enrollment::{code_for, inventory},
-    figures::{Figure, ms, record},
+    figures::{Figure, ms},
     helpers::{TestApp, another_node, spawn_with},
 };
 
@@ -136,28 +136,29 @@ async fn enrollments_per_second() {
     );
     let nodes = if postgres { ", two nodes" } else { "" };
     let goal = if postgres { 1000.0 } else { 500.0 };
-    record(Figure {
-        key: &format!("enrollments.{key}.rate"),
-        name: &format!("enrollments, {database}{nodes}"),
-        value: rate,
-        unit: "/s",
-        reference: Some((goal, "goal")),
-    });
-    record(Figure {
-        key: &format!("enrollments.{key}.p99"),
-        name: &format!("enrollment p99, {database}{nodes}"),
-        value: ms(p99),
-        unit: "ms",
-        reference: None,
-    });
+    Figure::new(
+        format!("enrollments.{key}.rate"),
+        format!("enrollments, {database}{nodes}"),
+        rate,
+        "/s",
+    )
+    .against(goal, "goal")
+    .record();
+    Figure::new(
+        format!("enrollments.{key}.p99"),
+        format!("enrollment p99, {database}{nodes}"),
+        ms(p99),
+        "ms",
+    )
+    .record();
     if let Some(cpu) = cpu {
-        record(Figure {
-            key: &format!("enrollments.{key}.cpu"),
-            name: &format!("machine CPU an enrollment, {database}{nodes}"),
-            value: cpu,
-            unit: "ms",
-            reference: None,
-        });
+        Figure::new(
+            format!("enrollments.{key}.cpu"),
+            format!("machine CPU an enrollment, {database}{nodes}"),
+            cpu,
+            "ms",
+        )
+        .record();
     }
 }
 
@@ -239,13 +240,13 @@ async fn all_devices_at_scale() {
             times.sort();
             let (p50, p95) = (ms(times[times.len() / 2]), ms(times[times.len() * 95 / 100]));
             println!("  {what}: p50 {p50:.1} ms, p95 {p95:.1} ms");
-            record(Figure {
-                key: &format!("fleet.api.{}.{size}.{what}.p95", database.to_lowercase()),
-                name: &format!("All devices API, {size} devices, {database}, {what}: p95"),
-                value: p95,
-                unit: "ms",
-                reference: None,
-            });
+            Figure::new(
+                format!("fleet.api.{}.{size}.{what}.p95", database.to_lowercase()),
+                format!("All devices API, {size} devices, {database}, {what}: p95"),
+                p95,
+                "ms",
+            )
+            .record();
         }
         app.stop().await;
     }
@@ -309,13 +310,13 @@ async fn inventory_sync_at_scale() {
             report.created,
             report.unchanged
         );
-        record(Figure {
-            key: &format!("inventory_sync.{}.{rows}.{pass}", database.to_lowercase()),
-            name: &format!("inventory sync, {rows} rows, {database}, {pass}"),
-            value: rate,
-            unit: "rows/s",
-            reference: None,
-        });
+        Figure::new(
+            format!("inventory_sync.{}.{rows}.{pass}", database.to_lowercase()),
+            format!("inventory sync, {rows} rows, {database}, {pass}"),
+            rate,
+            "rows/s",
+        )
+        .record();
     }
 }
 
@@ -377,11 +378,11 @@ async fn policy_change_at_scale() {
         took.as_secs_f64(),
         done.evaluation.changed
     );
-    record(Figure {
-        key: &format!("policy_change.{}.{size}", database.to_lowercase()),
-        name: &format!("policy change, {size} devices, {database}: devices judged"),
-        value: rate,
-        unit: "devices/s",
-        reference: None,
-    });
+    Figure::new(
+        format!("policy_change.{}.{size}", database.to_lowercase()),
+        format!("policy change, {size} devices, {database}: devices judged"),
+        rate,
+        "devices/s",
+    )
+    .record();
 }
