@@ -260,6 +260,7 @@ pub(super) fn audits_insert(rows: usize) -> String {
     )
 }
 
+/// `events` bound to [`audits_insert`]'s placeholders, after what `query` holds.
 pub(super) fn bind_audits<'q>(
     mut query: sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>,
     events: &'q [AuditEvent],
