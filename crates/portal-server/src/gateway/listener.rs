@@ -16,6 +16,9 @@ use tokio_rustls::TlsAcceptor;
 use super::Gateway;
 use crate::{devices::ca::fingerprint, live::Stopping};
 
+/// After a failed accept, how long before the next.
+const ACCEPT_RETRY_AFTER: Duration = Duration::from_millis(100);
+
 /// A client that has not finished its handshake by then is dropped.
 const HANDSHAKE_WITHIN: Duration = Duration::from_secs(10);
 
@@ -51,7 +54,10 @@ where
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
+                    // Out of file descriptors, say: a moment for some to close
+                    // rather than a loop that only logs.
                     tracing::warn!(%error, "the gateway could not accept a connection");
+                    tokio::time::sleep(ACCEPT_RETRY_AFTER).await;
                     continue;
                 }
             },

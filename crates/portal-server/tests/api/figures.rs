@@ -6,6 +6,7 @@
 use std::io::Write;
 
 /// One figure, as `scripts/lib/figures.mjs` reads it.
+#[must_use = "written only by .record()"]
 pub struct Figure {
     key: String,
     name: String,

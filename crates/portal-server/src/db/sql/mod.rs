@@ -122,7 +122,8 @@ impl Store {
 pub struct Tx<'a> {
     inner: sqlx::Transaction<'a, Db>,
     notices: Vec<Notice>,
-    /// Written at commit, in one statement (nothing reads them before).
+    /// Written at commit, 500 rows a statement, the last with the notices
+    /// on PostgreSQL (nothing reads them before).
     audits: Vec<AuditEvent>,
     node: Arc<Node>,
     /// Held until the transaction ends (after `inner`, declared first).
@@ -156,7 +157,8 @@ impl Tx<'_> {
             node,
             _turn,
         } = self;
-        // The last rows go with the commit, which may carry more (the notices).
+        // All but the last rows now; the last go to the dialect's commit,
+        // which sends them with the notices on PostgreSQL.
         let last = audits.len().saturating_sub(1) / ROWS_PER_INSERT * ROWS_PER_INSERT;
         insert_audits(&mut inner, &audits[..last]).await?;
         dialect::commit(inner, &audits[last..], &notices, &node.id).await?;
@@ -260,7 +262,8 @@ pub(super) fn audits_insert(rows: usize) -> String {
     )
 }
 
-/// `events` bound to [`audits_insert`]'s placeholders, after what `query` holds.
+/// `events` bound to [`audits_insert`]'s placeholders: `query` holds nothing
+/// yet, and what is bound after them is `$(AUDIT_COLUMNS × events + 1)` on.
 pub(super) fn bind_audits<'q>(
     mut query: sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>,
     events: &'q [AuditEvent],
