@@ -309,7 +309,7 @@ async fn reset_delivery_latency_over_50_runs() {
         "Reset device pressed -> agent received, 50 runs: median {:?}, worst {:?}, best {:?}",
         delays[25], delays[49], delays[0]
     );
-    let database = if app.data.is_postgres() { "PostgreSQL" } else { "SQLite" };
+    let database = app.data.database_name();
     record_delivery(&format!("one node, {database}"), &delays);
 }
 

@@ -37,6 +37,11 @@ impl Data {
         self.database.postgres.is_some()
     }
 
+    /// The database's name, as the benchmarks print it.
+    pub fn database_name(&self) -> &'static str {
+        if self.is_postgres() { "PostgreSQL" } else { "SQLite" }
+    }
+
     pub async fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let database = TestDatabase::create(&dir).await;

@@ -121,7 +121,7 @@ async fn enrollments_per_second() {
     let busy = machine_busy().zip(busy_before).map(|(after, before)| after - before);
     times.sort();
     let postgres = nodes[0].data.is_postgres();
-    let database = if postgres { "PostgreSQL" } else { "SQLite" };
+    let database = nodes[0].data.database_name();
     let key = database.to_lowercase();
     let rate = ENROLLMENTS as f64 / elapsed.as_secs_f64();
     let p99 = times[times.len() * 99 / 100];
@@ -192,7 +192,7 @@ async fn all_devices_at_scale() {
         let seeding = Instant::now();
         let app = spawn_with(|config| config.demo_fleet = size).await;
         let seeded = seeding.elapsed();
-        let database = if app.data.is_postgres() { "PostgreSQL" } else { "SQLite" };
+        let database = app.data.database_name();
         println!(
             "All devices, {size} devices, {database}: seeded in {:.1} s ({:.0} devices/s)",
             seeded.as_secs_f64(),
@@ -261,7 +261,7 @@ async fn inventory_sync_at_scale() {
     use portal_server::{inventory::sample::estate, policies::rules::ProvisioningMode};
     let rows: usize = std::env::var("PORTAL_SYNC_ROWS").map_or(100_000, |n| n.parse().expect("a number of rows"));
     let app = spawn_with(|config| config.provisioning_mode = ProvisioningMode::Hybrid).await;
-    let database = if app.data.is_postgres() { "PostgreSQL" } else { "SQLite" };
+    let database = app.data.database_name();
     let admin = app.signed_in("it@example.com").await;
     let token: serde_json::Value = admin
         .post(app.url("/api/v1/admin/sync-tokens"))
@@ -328,7 +328,7 @@ async fn inventory_sync_at_scale() {
 async fn policy_change_at_scale() {
     let size: usize = std::env::var("PORTAL_POLICY_FLEET").map_or(100_000, |n| n.parse().expect("a number of devices"));
     let app = spawn_with(|config| config.demo_fleet = size).await;
-    let database = if app.data.is_postgres() { "PostgreSQL" } else { "SQLite" };
+    let database = app.data.database_name();
     let admin = app.signed_in("it@example.com").await;
     let current: portal_types::PolicyVersion = admin
         .get(app.url("/api/v1/admin/policy"))
