@@ -59,11 +59,14 @@ mod dialect {
 
     use tokio::sync::Mutex;
 
-    use super::sql::{AUDIT_COLUMNS, Key, Pool, WriteTurn, audits_insert, bind_audits, insert_audits, other};
+    use super::sql::{Key, Later, Pool, WriteTurn, other};
     use crate::{
-        db::{AuditEvent, DbResult, Deliver},
+        db::{DbResult, Deliver},
         live::Notice,
     };
+
+    /// The values one statement may bind, under PostgreSQL's 65,535.
+    const MAX_BINDS: usize = 60_000;
 
     /// Writes outside a transaction run side by side.
     pub async fn write_turn(_writers: &Arc<Mutex<()>>) -> Option<WriteTurn> {
@@ -120,47 +123,60 @@ mod dialect {
         format!("string_agg({column}, ',')")
     }
 
-    /// Writes the last audit entries and commits. The notices go out by
-    /// `NOTIFY` inside the transaction: PostgreSQL sends them at commit, and
-    /// not at all when it rolls back, to every node's listener; each as
-    /// `<node> <json>`, so the sender can skip its own. The entries and the
-    /// notices go in one statement (a round trip less in most writes).
-    pub async fn commit(
-        mut tx: sqlx::Transaction<'_, super::Db>,
-        audits: &[AuditEvent],
+    /// Sends the writes a transaction kept, and its notices when it is about
+    /// to commit. The notices go out by `NOTIFY` inside the transaction:
+    /// PostgreSQL sends them at commit, and not at all when it rolls back, to
+    /// every node's listener; each as `<node> <json>`, so the sender can skip
+    /// its own. The writes and the notices go in one statement (as many as
+    /// PostgreSQL's 65,535 values a statement need), a round trip in place
+    /// of one each.
+    pub async fn send(
+        tx: &mut sqlx::Transaction<'_, super::Db>,
+        writes: Vec<Later>,
         notices: &[Notice],
         node: &str,
     ) -> DbResult<()> {
-        if notices.is_empty() {
-            insert_audits(&mut tx, audits).await?;
-        } else {
+        let mut statements: Vec<Vec<Later>> = vec![Vec::new()];
+        let mut binds = 0;
+        for write in writes {
+            if binds > 0 && binds + write.binds() > MAX_BINDS {
+                statements.push(Vec::new());
+                binds = 0;
+            }
+            binds += write.binds();
+            statements.last_mut().expect("one statement at least").push(write);
+        }
+        let last = statements.pop().expect("one statement at least");
+        for writes in statements {
+            send_one(tx, writes, &[]).await?;
+        }
+        if !last.is_empty() || !notices.is_empty() {
             let payloads: Vec<String> = notices
                 .iter()
                 .map(|notice| format!("{node} {}", serde_json::to_string(notice).expect("notices serialize")))
                 .collect();
-            let notify = |first: usize| {
-                format!(
-                    "SELECT pg_notify(${first}, notice) FROM unnest(${}::text[]) AS notice",
-                    first + 1
-                )
-            };
-            let sql = if audits.is_empty() {
-                notify(1)
-            } else {
-                format!(
-                    "WITH audit AS ({}) {}",
-                    audits_insert(audits.len()),
-                    notify(AUDIT_COLUMNS * audits.len() + 1)
-                )
-            };
-            bind_audits(sqlx::query(&sql), audits)
-                .bind(CHANNEL)
-                .bind(&payloads)
-                .execute(&mut *tx)
-                .await
-                .map_err(other)?;
+            send_one(tx, last, &payloads).await?;
         }
-        tx.commit().await.map_err(other)
+        Ok(())
+    }
+
+    /// `writes` in one statement, which ends by sending `notices` if any.
+    async fn send_one(
+        tx: &mut sqlx::Transaction<'_, super::Db>,
+        writes: Vec<Later>,
+        notices: &[String],
+    ) -> DbResult<()> {
+        let last = match notices.is_empty() {
+            true => "SELECT 1",
+            false => "SELECT pg_notify($1, notice) FROM unnest($2::text[]) AS notice",
+        };
+        let sql = Later::together(&writes, last);
+        let mut query = Later::bind_all(writes, sqlx::query(&sql));
+        if !notices.is_empty() {
+            query = query.bind(CHANNEL).bind(notices);
+        }
+        query.execute(&mut **tx).await.map_err(other)?;
+        Ok(())
     }
 
     /// Each node's listener (a connection of its own) hands the other nodes'

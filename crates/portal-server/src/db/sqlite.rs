@@ -85,9 +85,9 @@ mod dialect {
 
     use tokio::sync::Mutex;
 
-    use super::sql::{Key, Pool, WriteTurn, insert_audits, other};
+    use super::sql::{Key, Later, Pool, WriteTurn, other};
     use crate::{
-        db::{AuditEvent, DbResult, Deliver},
+        db::{DbResult, Deliver},
         live::Notice,
     };
 
@@ -137,16 +137,16 @@ mod dialect {
         format!("group_concat({column}, ',')")
     }
 
-    /// Writes the last audit entries and commits. One node: its own commits
-    /// are all there is to hear.
-    pub async fn commit(
-        mut tx: sqlx::Transaction<'_, super::Db>,
-        audits: &[AuditEvent],
+    /// Sends the writes a transaction kept, one by one: within the process
+    /// a statement costs no round trip. One node: its own commits are all
+    /// there is to hear.
+    pub async fn send(
+        tx: &mut sqlx::Transaction<'_, super::Db>,
+        writes: Vec<Later>,
         _notices: &[Notice],
         _node: &str,
     ) -> DbResult<()> {
-        insert_audits(&mut tx, audits).await?;
-        tx.commit().await.map_err(other)
+        Later::each(writes, tx).await
     }
 
     pub async fn listen(_pool: &Pool, _node: &str, _hear: Deliver) -> DbResult<()> {

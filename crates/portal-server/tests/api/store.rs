@@ -442,6 +442,58 @@ async fn required_apps_are_queued_and_reported_apps_tracked() {
     ));
 }
 
+/// Saving a required app queues an Install on every device it reaches in
+/// one transaction: 5,000 devices bind more values than one PostgreSQL
+/// statement takes, so what the transaction sends at commit is split.
+#[tokio::test]
+async fn a_required_app_reaches_every_one_of_thousands_of_devices() {
+    let store = store().await;
+    let db = &*store.db;
+    let user_id = user(db, "ada@example.com").await;
+    let at = now();
+    let devices: Vec<NewDevice> = (0..5_000)
+        .map(|n| new_device(user_id, &format!("Phone {n}"), at))
+        .collect();
+    db.create_devices(&devices).await.unwrap();
+    db.save_app(
+        "vpn",
+        &app_input("VPN", true),
+        true,
+        audit("app_created", at),
+        Some(at + Duration::days(7)),
+    )
+    .await
+    .unwrap()
+    .expect("saved");
+    for device in [&devices[0], &devices[2_500], &devices[4_999]] {
+        let queued: Vec<Option<String>> = db
+            .commands_of(device.id, at)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.app_name)
+            .collect();
+        assert_eq!(queued, [Some("VPN".to_string())], "{}", device.name);
+        let installs: Vec<(String, portal_types::InstallState)> = db
+            .device_apps(device.id, at)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|i| (i.app_id, i.state))
+            .collect();
+        assert_eq!(installs, [("vpn".to_string(), portal_types::InstallState::Pending)]);
+    }
+    let logged: Vec<String> = db
+        .audit_events(10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(logged.iter().filter(|a| *a == "install_requested").count(), 5_000);
+    assert_eq!(logged.iter().filter(|a| *a == "app_created").count(), 1);
+}
+
 #[tokio::test]
 async fn the_audit_log_is_append_only() {
     let store = store().await;

@@ -8,8 +8,8 @@ use portal_types::{
 use time::OffsetDateTime;
 
 use super::{
-    Db, ENROLLED, Key, Store, Tx,
-    commands::{self, expire_due, insert_commands, insert_keyed, repeated},
+    Db, ENROLLED, Key, Later, Store, Tx,
+    commands::{self, expire_due, insert_keyed, queue_commands, repeated},
     commit_audited, dialect, other, uid,
 };
 use crate::{
@@ -214,8 +214,7 @@ pub(super) async fn assign_required(
             rules::required_install(device.into(), owner.into(), app, now, expires_at)
         })
         .collect();
-    insert_commands(tx, &installs).await?;
-    Ok(())
+    queue_commands(tx, &installs).await
 }
 
 /// The apps' rows on the devices follow newly queued Installs and Uninstalls.
@@ -226,7 +225,17 @@ pub(super) async fn track_commands(tx: &mut Tx<'_>, commands: &[&NewCommand]) ->
             .filter(move |command| command.kind == kind)
             .filter_map(|command| Some((*command, command.app.as_ref()?)))
     };
-    let installs: Vec<(&NewCommand, &AppPackage)> = with_app(CommandKind::Install).collect();
+    // Sent at commit: nothing reads them before.
+    let installs: Vec<(Uid, String, Uid, Ts)> = with_app(CommandKind::Install)
+        .map(|(command, app)| {
+            (
+                uid(command.device_id),
+                app.app_id.clone(),
+                uid(command.id),
+                Ts(command.requested_at),
+            )
+        })
+        .collect();
     for chunk in installs.chunks(super::ROWS_PER_INSERT) {
         let sql = format!(
             "INSERT INTO device_apps (device_id, app_id, command_id, updated_at, state) VALUES {}
@@ -235,16 +244,12 @@ pub(super) async fn track_commands(tx: &mut Tx<'_>, commands: &[&NewCommand]) ->
                  updated_at = excluded.updated_at",
             super::value_rows(chunk.len(), 5)
         );
-        let mut query = sqlx::query(&sql);
-        for (command, app) in chunk {
-            query = query
-                .bind(uid(command.device_id))
-                .bind(&app.app_id)
-                .bind(uid(command.id))
-                .bind(Ts(command.requested_at))
-                .bind("pending");
-        }
-        query.execute(&mut **tx).await.map_err(other)?;
+        let rows = chunk.to_vec();
+        tx.later(Later::new(sql, 5 * rows.len(), move |query| {
+            rows.into_iter().fold(query, |query, (device, app, command, at)| {
+                query.bind(device).bind(app).bind(command).bind(at).bind("pending")
+            })
+        }));
     }
     for (command, app) in with_app(CommandKind::Uninstall) {
         sqlx::query(

@@ -4,7 +4,9 @@ use async_trait::async_trait;
 use portal_types::{AppPackage, Command, CommandKind, CommandState, DeviceCommand, DeviceId};
 use time::OffsetDateTime;
 
-use super::{Key, Store, Tx, catalog, devices, other, uid};
+use sqlx::FromRow;
+
+use super::{Key, Later, Query, Store, Tx, catalog, devices, other, uid};
 use crate::{
     commands::rules,
     db::{
@@ -191,33 +193,35 @@ pub(super) async fn insert_command(tx: &mut Tx<'_>, command: &NewCommand, audit:
 pub(super) async fn insert_commands(tx: &mut Tx<'_>, queued: &[(NewCommand, AuditEvent)]) -> DbResult<Vec<Command>> {
     let mut inserted = Vec::with_capacity(queued.len());
     for chunk in queued.chunks(super::ROWS_PER_INSERT) {
-        let sql = format!(
-            "INSERT INTO commands (id, device_id, user_id, kind, state, lock_message, lock_phone, app_id, app_name,
-                                   app_version, idempotency_key, requested_at, expires_at, requested_by, reason)
-             VALUES {} RETURNING {COMMAND_FIELDS}",
-            super::value_rows(chunk.len(), 15)
-        );
-        let mut query = sqlx::query_as::<_, CommandRow>(&sql);
-        for (command, _) in chunk {
-            query = query
-                .bind(uid(command.id))
-                .bind(uid(command.device_id))
-                .bind(uid(command.user_id))
-                .bind(command.kind.as_str())
-                .bind(CommandState::Requested.as_str())
-                .bind(&command.lock_message)
-                .bind(&command.lock_phone)
-                .bind(command.app.as_ref().map(|a| &a.app_id))
-                .bind(command.app.as_ref().map(|a| &a.name))
-                .bind(command.app.as_ref().map(|a| &a.version))
-                .bind(&command.idempotency_key)
-                .bind(Ts(command.requested_at))
-                .bind(Ts(command.expires_at))
-                .bind(&command.requested_by)
-                .bind(&command.reason);
+        let sql = format!("{} RETURNING {COMMAND_FIELDS}", commands_insert(chunk.len()));
+        let query = chunk
+            .iter()
+            .fold(sqlx::query(&sql), |query, (command, _)| bind_command(query, command));
+        for row in query.fetch_all(&mut **tx).await.map_err(other)? {
+            inserted.push(CommandRow::from_row(&row).map_err(other)?);
         }
-        inserted.extend(query.fetch_all(&mut **tx).await.map_err(other)?);
     }
+    queued_with(tx, queued).await?;
+    inserted.into_iter().map(Command::try_from).collect()
+}
+
+/// Queues requested commands with their audit entries, sent at commit
+/// (nothing in the transaction reads them after).
+pub(super) async fn queue_commands(tx: &mut Tx<'_>, queued: &[(NewCommand, AuditEvent)]) -> DbResult<()> {
+    for chunk in queued.chunks(super::ROWS_PER_INSERT) {
+        let commands: Vec<NewCommand> = chunk.iter().map(|(command, _)| command.clone()).collect();
+        tx.later(Later::new(
+            commands_insert(chunk.len()),
+            15 * chunk.len(),
+            move |query| commands.iter().fold(query, bind_command),
+        ));
+    }
+    queued_with(tx, queued).await
+}
+
+/// What goes with queued commands: their audit entries, their apps' rows
+/// on the devices, and the notices.
+async fn queued_with(tx: &mut Tx<'_>, queued: &[(NewCommand, AuditEvent)]) -> DbResult<()> {
     for (_, audit) in queued {
         tx.audit(audit);
     }
@@ -229,7 +233,37 @@ pub(super) async fn insert_commands(tx: &mut Tx<'_>, queued: &[(NewCommand, Audi
         });
         tx.notify(Notice::commands_changed(command.user_id, command.device_id));
     }
-    inserted.into_iter().map(Command::try_from).collect()
+    Ok(())
+}
+
+/// The INSERT of `rows` requested commands, their values as [`bind_command`] binds them.
+fn commands_insert(rows: usize) -> String {
+    format!(
+        "INSERT INTO commands (id, device_id, user_id, kind, state, lock_message, lock_phone, app_id, app_name,
+                               app_version, idempotency_key, requested_at, expires_at, requested_by, reason)
+         VALUES {}",
+        super::value_rows(rows, 15)
+    )
+}
+
+fn bind_command<'q>(query: Query<'q>, command: &NewCommand) -> Query<'q> {
+    let app = command.app.as_ref();
+    query
+        .bind(uid(command.id))
+        .bind(uid(command.device_id))
+        .bind(uid(command.user_id))
+        .bind(command.kind.as_str())
+        .bind(CommandState::Requested.as_str())
+        .bind(command.lock_message.clone())
+        .bind(command.lock_phone.clone())
+        .bind(app.map(|a| a.app_id.clone()))
+        .bind(app.map(|a| a.name.clone()))
+        .bind(app.map(|a| a.version.clone()))
+        .bind(command.idempotency_key.clone())
+        .bind(Ts(command.requested_at))
+        .bind(Ts(command.expires_at))
+        .bind(command.requested_by.clone())
+        .bind(command.reason.clone())
 }
 
 /// Marks expired what expired by `now`, on one device or on every one, and
@@ -266,6 +300,8 @@ pub(super) async fn take(
     now: OffsetDateTime,
     redeliver: bool,
 ) -> DbResult<Vec<DeviceCommand>> {
+    // Commands queued in this transaction (a check-in's required apps) go too.
+    tx.send_kept().await?;
     expire_due(tx, Some(device_id), now).await?;
     let mut rows: Vec<CommandRow> = sqlx::query_as(&format!(
         "UPDATE commands SET state = 'delivered', delivered_at = $1

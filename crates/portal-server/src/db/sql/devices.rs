@@ -7,7 +7,7 @@ use portal_types::{
 };
 use time::OffsetDateTime;
 
-use super::{ENROLLED, Key, Store, Tx, catalog, commands, commit_audited, other, uid};
+use super::{ENROLLED, Key, Later, Store, Tx, catalog, commands, commit_audited, other, uid};
 use crate::{
     db::{
         AuditEvent, CheckIn, Compliance, DbError, DbResult, DeviceCredentials, DeviceStore, EnrollOutcome,
@@ -396,22 +396,25 @@ impl DeviceStore for Store {
         }
         insert_devices(&mut tx, std::slice::from_ref(&device)).await?;
         super::inventory::absorb_twin(&mut tx, device.id, &device.inventory).await?;
-        sqlx::query(
+        let device_id = uid(device.id);
+        tx.later(Later::new(
             "INSERT INTO device_certificates (serial, device_id, subject, fingerprint_sha256, public_key,
                                               certificate_pem, issued_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&certificate.serial)
-        .bind(uid(device.id))
-        .bind(&certificate.subject)
-        .bind(&certificate.fingerprint_sha256)
-        .bind(&certificate.public_key)
-        .bind(&certificate.pem)
-        .bind(Ts(certificate.issued_at))
-        .bind(Ts(certificate.expires_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(other)?;
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                .into(),
+            8,
+            move |query| {
+                query
+                    .bind(certificate.serial)
+                    .bind(device_id)
+                    .bind(certificate.subject)
+                    .bind(certificate.fingerprint_sha256)
+                    .bind(certificate.public_key)
+                    .bind(certificate.pem)
+                    .bind(Ts(certificate.issued_at))
+                    .bind(Ts(certificate.expires_at))
+            },
+        ));
         tx.audit(&audit);
         let required = catalog::Assignment::Device(device.id);
         catalog::assign_required(&mut tx, required, device.enrolled_at, installs_expire_at).await?;

@@ -100,6 +100,7 @@ impl Store {
             inner,
             notices: Vec::new(),
             audits: Vec::new(),
+            laters: Vec::new(),
             node: self.node.clone(),
             _turn: turn,
         })
@@ -117,14 +118,15 @@ impl Store {
     }
 }
 
-/// A transaction, its audit entries, and the notices the nodes hear when
-/// (and only if) it commits.
+/// A transaction, its audit entries, the writes it sends at commit, and the
+/// notices the nodes hear when (and only if) it commits.
 pub struct Tx<'a> {
     inner: sqlx::Transaction<'a, Db>,
     notices: Vec<Notice>,
-    /// Written at commit, 500 rows a statement, the last with the notices
-    /// on PostgreSQL (nothing reads them before).
+    /// Written at commit, 500 rows a statement (nothing reads them before).
     audits: Vec<AuditEvent>,
+    /// Writes sent at commit, before the audit entries: see [`Later`].
+    laters: Vec<Later>,
     node: Arc<Node>,
     /// Held until the transaction ends (after `inner`, declared first).
     _turn: Option<WriteTurn>,
@@ -146,22 +148,32 @@ impl Tx<'_> {
         self.audits.push(event.clone());
     }
 
-    /// Writes the audit entries and commits, then tells this node at once
-    /// (what it keeps goes stale before the response) and, through the
-    /// database, the others.
+    /// Sent at commit: see [`Later`].
+    fn later(&mut self, write: Later) {
+        self.laters.push(write);
+    }
+
+    /// Sends the writes kept for the commit now, for a read that needs them.
+    async fn send_kept(&mut self) -> DbResult<()> {
+        let writes = std::mem::take(&mut self.laters);
+        dialect::send(&mut self.inner, writes, &[], &self.node.id).await
+    }
+
+    /// Sends the writes kept for it and the audit entries and commits, then
+    /// tells this node at once (what it keeps goes stale before the
+    /// response) and, through the database, the others.
     async fn commit(self) -> DbResult<()> {
         let Tx {
             mut inner,
             notices,
             audits,
+            mut laters,
             node,
             _turn,
         } = self;
-        // All but the last rows now; the last go to the dialect's commit,
-        // which sends them with the notices on PostgreSQL.
-        let last = audits.len().saturating_sub(1) / ROWS_PER_INSERT * ROWS_PER_INSERT;
-        insert_audits(&mut inner, &audits[..last]).await?;
-        dialect::commit(inner, &audits[last..], &notices, &node.id).await?;
+        laters.extend(audits.chunks(ROWS_PER_INSERT).map(Later::audits));
+        dialect::send(&mut inner, laters, &notices, &node.id).await?;
+        inner.commit().await.map_err(other)?;
         drop(_turn);
         for notice in &notices {
             node.hear(Some(notice));
@@ -240,44 +252,113 @@ fn value_rows(rows: usize, columns: usize) -> String {
         .join(", ")
 }
 
-pub(super) async fn insert_audits(tx: &mut sqlx::Transaction<'_, Db>, events: &[AuditEvent]) -> DbResult<()> {
-    for chunk in events.chunks(ROWS_PER_INSERT) {
-        let sql = audits_insert(chunk.len());
-        bind_audits(sqlx::query(&sql), chunk)
-            .execute(&mut **tx)
-            .await
-            .map_err(other)?;
-    }
-    Ok(())
+/// A query of this database, its values bound or to be.
+pub(super) type Query<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>;
+
+/// A write whose effect nothing in its transaction reads (a read that
+/// would, sends it first: [`Tx::send_kept`]), and which reads no other such
+/// write's: the transaction sends it at commit. Over PostgreSQL the writes
+/// and the notices go in one statement (each a `WITH` part, all seeing the
+/// data as it was before them), a round trip each saved; over SQLite one
+/// after the other.
+pub(super) struct Later {
+    /// Its values as `$1` to `$binds`.
+    sql: String,
+    binds: usize,
+    bind: Box<dyn for<'q> FnOnce(Query<'q>) -> Query<'q> + Send>,
 }
 
-/// The values an audit entry binds.
-pub(super) const AUDIT_COLUMNS: usize = 6;
+impl Later {
+    pub(super) fn new(
+        sql: String,
+        binds: usize,
+        bind: impl for<'q> FnOnce(Query<'q>) -> Query<'q> + Send + 'static,
+    ) -> Self {
+        Self {
+            sql,
+            binds,
+            bind: Box::new(bind),
+        }
+    }
 
-/// The INSERT of `rows` audit entries, bound as `$1` to `$(AUDIT_COLUMNS × rows)`.
-pub(super) fn audits_insert(rows: usize) -> String {
-    format!(
-        "INSERT INTO audit_events (at, actor_id, action, subject, source, outcome) VALUES {}",
-        value_rows(rows, AUDIT_COLUMNS)
-    )
+    /// Up to [`ROWS_PER_INSERT`] audit entries.
+    fn audits(events: &[AuditEvent]) -> Self {
+        let events = events.to_vec();
+        let sql = format!(
+            "INSERT INTO audit_events (at, actor_id, action, subject, source, outcome) VALUES {}",
+            value_rows(events.len(), 6)
+        );
+        Self::new(sql, 6 * events.len(), move |mut query| {
+            for event in events {
+                query = query
+                    .bind(crate::db::values::Ts(event.at))
+                    .bind(event.actor.map(uid))
+                    .bind(event.action)
+                    .bind(event.subject)
+                    .bind(event.source)
+                    .bind(event.outcome);
+            }
+            query
+        })
+    }
+
+    /// Sends `writes` one statement each.
+    #[allow(dead_code)]
+    pub(super) async fn each(writes: Vec<Later>, tx: &mut sqlx::Transaction<'_, Db>) -> DbResult<()> {
+        for write in writes {
+            (write.bind)(sqlx::query(&write.sql))
+                .execute(&mut **tx)
+                .await
+                .map_err(other)?;
+        }
+        Ok(())
+    }
+
+    /// The statement of `writes`, each a `WITH` part, and `last` after them
+    /// (its placeholders numbered after theirs). Bind with [`Later::bind_all`].
+    #[allow(dead_code)]
+    pub(super) fn together(writes: &[Later], last: &str) -> String {
+        if writes.is_empty() {
+            return last.to_string();
+        }
+        let mut first = 0;
+        let mut parts = Vec::with_capacity(writes.len());
+        for (n, write) in writes.iter().enumerate() {
+            parts.push(format!("w{n} AS ({})", shifted(&write.sql, first)));
+            first += write.binds;
+        }
+        format!("WITH {} {}", parts.join(", "), shifted(last, first))
+    }
+
+    /// `query` with the values of `writes`, in order.
+    #[allow(dead_code)]
+    pub(super) fn bind_all<'q>(writes: Vec<Later>, query: Query<'q>) -> Query<'q> {
+        writes.into_iter().fold(query, |query, write| (write.bind)(query))
+    }
+
+    /// The values the write binds.
+    #[allow(dead_code)]
+    pub(super) fn binds(&self) -> usize {
+        self.binds
+    }
 }
 
-/// `events` bound to [`audits_insert`]'s placeholders: `query` holds nothing
-/// yet, and what is bound after them is `$(AUDIT_COLUMNS × events + 1)` on.
-pub(super) fn bind_audits<'q>(
-    mut query: sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>,
-    events: &'q [AuditEvent],
-) -> sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>> {
-    for event in events {
-        query = query
-            .bind(crate::db::values::Ts(event.at))
-            .bind(event.actor.map(uid))
-            .bind(&event.action)
-            .bind(&event.subject)
-            .bind(&event.source)
-            .bind(&event.outcome);
+/// `sql` with its placeholders `$n` numbered from `$(n + by)`.
+fn shifted(sql: &str, by: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 {
+            let n: usize = rest[..digits].parse().expect("digits");
+            out.push_str(&(n + by).to_string());
+            rest = &rest[digits..];
+        }
     }
-    query
+    out.push_str(rest);
+    out
 }
 
 /// Writes the change's audit entry and commits the two together.
@@ -322,5 +403,20 @@ impl Database for Store {
 
     async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shifted;
+
+    #[test]
+    fn a_parts_placeholders_follow_the_parts_before_it() {
+        assert_eq!(shifted("VALUES ($1, $2), ($3, $10)", 4), "VALUES ($5, $6), ($7, $14)");
+        assert_eq!(
+            shifted("SELECT pg_notify($1, n) FROM unnest($2::text[])", 0),
+            "SELECT pg_notify($1, n) FROM unnest($2::text[])"
+        );
+        assert_eq!(shifted("no values, a lone $ kept", 3), "no values, a lone $ kept");
     }
 }
