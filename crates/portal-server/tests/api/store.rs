@@ -114,6 +114,20 @@ fn app_input(name: &str, required: bool) -> AppInput {
     }
 }
 
+/// Saves VPN, a new app every device must have, installs kept for a week.
+async fn save_required_vpn(db: &dyn Database, at: OffsetDateTime) {
+    db.save_app(
+        "vpn",
+        &app_input("VPN", true),
+        true,
+        audit("app_created", at),
+        Some(at + Duration::days(7)),
+    )
+    .await
+    .unwrap()
+    .expect("saved");
+}
+
 #[tokio::test]
 async fn email_addresses_are_unique_whatever_their_case() {
     let store = store().await;
@@ -368,16 +382,7 @@ async fn required_apps_are_queued_and_reported_apps_tracked() {
     let at = now();
     let apps = vec![("mail".to_string(), app_input("Mail", false))];
     db.seed_catalog(&apps, at).await.unwrap();
-    db.save_app(
-        "vpn",
-        &app_input("VPN", true),
-        true,
-        audit("app_created", at),
-        Some(at + Duration::days(7)),
-    )
-    .await
-    .unwrap()
-    .expect("saved");
+    save_required_vpn(db, at).await;
     let queued: Vec<(CommandKind, Option<String>)> = db
         .commands_of(device_id, at)
         .await
@@ -455,16 +460,7 @@ async fn a_required_app_reaches_every_one_of_thousands_of_devices() {
         .map(|n| new_device(user_id, &format!("Phone {n}"), at))
         .collect();
     db.create_devices(&devices).await.unwrap();
-    db.save_app(
-        "vpn",
-        &app_input("VPN", true),
-        true,
-        audit("app_created", at),
-        Some(at + Duration::days(7)),
-    )
-    .await
-    .unwrap()
-    .expect("saved");
+    save_required_vpn(db, at).await;
     for device in [&devices[0], &devices[2_500], &devices[4_999]] {
         let queued: Vec<Option<String>> = db
             .commands_of(device.id, at)
