@@ -528,7 +528,8 @@ impl CatalogStore for Store {
         audit: AuditEvent,
         installs_expire_at: Option<OffsetDateTime>,
     ) -> DbResult<Option<App>> {
-        let mut tx = self.begin().await?;
+        // Its required installs: beside no enrollment or check-in assigning the catalog's.
+        let mut tx = self.begin_locked(&[Key::Catalog]).await?;
         if !write_app(&mut tx, id, app, created, audit.at).await? {
             return Ok(None);
         }

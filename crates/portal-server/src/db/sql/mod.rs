@@ -262,7 +262,8 @@ pub(super) type Query<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::A
 /// data as it was before them), a round trip each saved; over SQLite one
 /// after the other.
 pub(super) struct Later {
-    /// Its values as `$1` to `$binds`.
+    /// Its values as `$1` to `$binds`; no other `$` (in a literal, say),
+    /// which would be renumbered too.
     sql: String,
     binds: usize,
     bind: Box<dyn for<'q> FnOnce(Query<'q>) -> Query<'q> + Send>,
