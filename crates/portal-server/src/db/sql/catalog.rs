@@ -226,25 +226,22 @@ pub(super) async fn track_commands(tx: &mut Tx<'_>, commands: &[&NewCommand]) ->
             .filter_map(|command| Some((*command, command.app.as_ref()?)))
     };
     // Sent at commit: nothing reads them before.
-    let installs: Vec<(Uid, String, Uid, Ts)> = with_app(CommandKind::Install)
-        .map(|(command, app)| {
-            (
-                uid(command.device_id),
-                app.app_id.clone(),
-                uid(command.id),
-                Ts(command.requested_at),
-            )
-        })
-        .collect();
-    for chunk in installs.chunks(super::ROWS_PER_INSERT) {
+    let installs = with_app(CommandKind::Install).map(|(command, app)| {
+        (
+            uid(command.device_id),
+            app.app_id.clone(),
+            uid(command.id),
+            Ts(command.requested_at),
+        )
+    });
+    for rows in super::runs(installs, super::ROWS_PER_INSERT) {
         let sql = format!(
             "INSERT INTO device_apps (device_id, app_id, command_id, updated_at, state) VALUES {}
              ON CONFLICT (device_id, app_id) DO UPDATE
              SET state = excluded.state, command_id = excluded.command_id, reason = NULL,
                  updated_at = excluded.updated_at",
-            super::value_rows(chunk.len(), 5)
+            super::value_rows(rows.len(), 5)
         );
-        let rows = chunk.to_vec();
         tx.later(Later::new(sql, 5 * rows.len(), move |query| {
             rows.into_iter().fold(query, |query, (device, app, command, at)| {
                 query.bind(device).bind(app).bind(command).bind(at).bind("pending")

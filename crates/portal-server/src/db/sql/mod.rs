@@ -171,7 +171,7 @@ impl Tx<'_> {
             node,
             _turn,
         } = self;
-        laters.extend(audits.chunks(ROWS_PER_INSERT).map(Later::audits));
+        laters.extend(runs(audits, ROWS_PER_INSERT).into_iter().map(Later::audits));
         dialect::send(&mut inner, laters, &notices, &node.id).await?;
         inner.commit().await.map_err(other)?;
         drop(_turn);
@@ -238,6 +238,18 @@ fn uid(id: impl Into<Uid>) -> Uid {
 /// values at 13 columns.
 const ROWS_PER_INSERT: usize = 500;
 
+/// `items` in runs of at most `size`, each its own (moved, not copied).
+fn runs<T>(items: impl IntoIterator<Item = T>, size: usize) -> Vec<Vec<T>> {
+    let mut runs: Vec<Vec<T>> = Vec::new();
+    for item in items {
+        match runs.last_mut() {
+            Some(run) if run.len() < size => run.push(item),
+            _ => runs.push(vec![item]),
+        }
+    }
+    runs
+}
+
 /// `($1, $2), ($3, $4)`: `rows` rows of `columns` placeholders, for one
 /// INSERT of several rows (a round trip, not one per row).
 fn value_rows(rows: usize, columns: usize) -> String {
@@ -283,8 +295,7 @@ impl Later {
     }
 
     /// Up to [`ROWS_PER_INSERT`] audit entries.
-    fn audits(events: &[AuditEvent]) -> Self {
-        let events = events.to_vec();
+    fn audits(events: Vec<AuditEvent>) -> Self {
         let sql = format!(
             "INSERT INTO audit_events (at, actor_id, action, subject, source, outcome) VALUES {}",
             value_rows(events.len(), 6)
@@ -409,7 +420,13 @@ impl Database for Store {
 
 #[cfg(test)]
 mod tests {
-    use super::shifted;
+    use super::{runs, shifted};
+
+    #[test]
+    fn runs_keep_their_order_and_size() {
+        assert_eq!(runs(1..=5, 2), [vec![1, 2], vec![3, 4], vec![5]]);
+        assert!(runs(Vec::<u8>::new(), 2).is_empty());
+    }
 
     #[test]
     fn a_parts_placeholders_follow_the_parts_before_it() {
