@@ -107,63 +107,62 @@ fn refusal(status: u16, error: ApiError) -> ClientError {
     }
 }
 
-async fn decode<T: DeserializeOwned>(response: Response) -> ClientResult<T> {
+/// The answer's body. Not generic, so that each type of answer adds only
+/// its parsing to the wasm, not another copy of the request's handling.
+async fn answer(request: Result<Request, gloo_net::Error>) -> ClientResult<String> {
+    send(request).await?.text().await.map_err(|_| ClientError::Network)
+}
+
+fn decode<T: DeserializeOwned>(body: ClientResult<String>) -> ClientResult<T> {
     // The decoder's own message is not shown: it would add its formatting code to the wasm.
-    response
-        .json()
-        .await
-        .map_err(|_| ClientError::Unexpected("unreadable answer"))
+    serde_json::from_str(&body?).map_err(|_| ClientError::Unexpected("unreadable answer"))
 }
 
 pub(crate) async fn get<T: DeserializeOwned>(path: &str) -> ClientResult<T> {
     decode(
-        send(
+        answer(
             Request::get(&format!("{BASE}{path}"))
                 .header(CSRF_HEADER.0, CSRF_HEADER.1)
                 .build(),
         )
-        .await?,
+        .await,
     )
-    .await
 }
 
 pub(crate) async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ClientResult<T> {
     decode(
-        send(
+        answer(
             Request::post(&format!("{BASE}{path}"))
                 .header(CSRF_HEADER.0, CSRF_HEADER.1)
                 .json(body),
         )
-        .await?,
+        .await,
     )
-    .await
 }
 
 pub(crate) async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ClientResult<T> {
     decode(
-        send(
+        answer(
             Request::put(&format!("{BASE}{path}"))
                 .header(CSRF_HEADER.0, CSRF_HEADER.1)
                 .json(body),
         )
-        .await?,
+        .await,
     )
-    .await
 }
 
 /// A PUT of a file, its type as the content type.
 pub(crate) async fn put_file<T: DeserializeOwned>(path: &str, file: web_sys::File) -> ClientResult<T> {
     let content_type = file.type_();
     decode(
-        send(
+        answer(
             Request::put(&format!("{BASE}{path}"))
                 .header(CSRF_HEADER.0, CSRF_HEADER.1)
                 .header("content-type", &content_type)
                 .body(file),
         )
-        .await?,
+        .await,
     )
-    .await
 }
 
 /// A POST with a body whose answer has none.
