@@ -1,7 +1,8 @@
 // Writes into the built service worker (dist/web-app/sw.js) the files of
 // the main page's shell (its content-hashed script, wasm, stylesheet and
-// wasm-bindgen snippets, the offline page and the icons) and a release name
-// digested from each bundle's page and the web app's files, so that every
+// wasm-bindgen snippets, the web app's scripts, the offline page and the
+// icons) and a release name digested from each bundle's page and the web
+// app's files, so that every
 // release is a new worker that replaces the old shell at the next visit.
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -23,6 +24,9 @@ const shell = [
   "/devices",
   "/sign-in",
   ...hashed,
+  // Sign in's module script imports them: offline, it cannot start without.
+  "/web-app/register.js",
+  "/web-app/language.js",
   "/web-app/offline.css",
   "/web-app/icon.svg",
   "/web-app/manifest.webmanifest",

@@ -1,5 +1,5 @@
 // The portal as a web app on the phone it manages: Chromium finds it
-// installable; once visited, it starts with the network cut, shows the last
+// installable; once visited, it starts with the network cut (Sign in too), shows the last
 // device list it saw marked as offline, and disables actions until the
 // network returns; signing out forgets that list; a new release replaces the
 // old shell at the next visit.
@@ -96,6 +96,22 @@ test("offline, the portal starts with the last device list, marked as such, and 
   await offline.waitFor({ state: "detached" });
   await page.getByRole("link", { name: "Add device" }).waitFor();
   // Failed loads while offline are expected; nothing else went wrong.
+  assert.deepEqual(page.problems.filter((p) => !/Failed to load resource|ERR_INTERNET_DISCONNECTED/.test(p)), []);
+  await page.context().close();
+});
+
+test("Sign in, visited once, starts without the network: its page and every file it imports are in the shell", async () => {
+  const page = await newPage(browser, PHONE);
+  await page.goto(`${server.url}/sign-in`);
+  await page.locator("#cp-first-paint").waitFor({ state: "detached" });
+  // Installed: the shell is kept. This visit's files came from the network.
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.context().setOffline(true);
+  await page.reload();
+  // The portal has started (it takes the plain page's place) and says it is offline.
+  await page.locator("#cp-first-paint").waitFor({ state: "detached" });
+  await page.getByRole("status").filter({ hasText: "You're offline." }).waitFor();
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
   assert.deepEqual(page.problems.filter((p) => !/Failed to load resource|ERR_INTERNET_DISCONNECTED/.test(p)), []);
   await page.context().close();
 });
