@@ -35,9 +35,9 @@ const css = readFileSync(join(dist, sheetFile), "utf8");
 // anyway) move to the end of the body as one module script that imports
 // them in the same order. Seen by the parser's preload scanner in the head,
 // their first request from the page's new renderer process held the form's
-// parsing back (18 ms in a traced load; a fifth of time to usable on two
-// cores, measured with the page's variants). The imports are fetched at
-// once, side by side, when the parser reaches them.
+// parsing back (18 ms of a traced load; 23–31 ms of time to usable on two
+// cores, the page before and after served side by side: see the README).
+// The imports are fetched side by side when the parser reaches them.
 const deferred = [...page.matchAll(/<script defer src="?([\w./-]+\.js)"?><\/script>/g)];
 const bootstrap = page.match(/<script type="?module"?>([\s\S]*?)<\/script>/);
 if (!bootstrap) throw new Error(`${dist}/index.html has no module script`);
