@@ -48,6 +48,7 @@ const written = [...deferred.map(([element]) => element), bootstrap[0]]
   .replace(sheet[0], () => `<style>${css}</style>`)
   .replace(/<link [^>]*\brel="?(?:module)?preload\b[^>]*>/g, "")
   .replace(/<body>\s*<\/body>/, () => `<body>\n${signIn}\n<script type=module>${imports}${bootstrap[1]}</script>\n</body>`);
+if (/<script[^>]*\ssrc=/.test(written)) throw new Error(`${dist}/index.html: a script with a src was left in place`);
 const escape = (text) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 for (const file of readdirSync("locales").filter((name) => name.endsWith(".json")).sort()) {
   const tag = file.slice(0, -".json".length);

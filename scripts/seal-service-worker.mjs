@@ -2,8 +2,8 @@
 // the main page's shell (its content-hashed script, wasm, stylesheet and
 // wasm-bindgen snippets, the web app's scripts, the offline page and the
 // icons) and a release name digested from each bundle's page and the web
-// app's files, so that every
-// release is a new worker that replaces the old shell at the next visit.
+// app's files, so that every release is a new worker that replaces the old
+// shell at the next visit.
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

@@ -1,8 +1,8 @@
 // The portal as a web app on the phone it manages: Chromium finds it
-// installable; once visited, it starts with the network cut (Sign in too), shows the last
-// device list it saw marked as offline, and disables actions until the
-// network returns; signing out forgets that list; a new release replaces the
-// old shell at the next visit.
+// installable; once visited, it starts with the network cut (Sign in too),
+// shows the last device list it saw marked as offline, and disables actions
+// until the network returns; signing out forgets that list; a new release
+// replaces the old shell at the next visit.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
