@@ -5,8 +5,9 @@
 // does; English needs nothing. The language is the one chosen under Language
 // in this browser, else the first of the browser's that the server has
 // messages for (up to English, which it always has). And does the rest of
-// Language: its other options, and what choosing one does. A plain file, deferred:
-// the Content-Security-Policy allows no inline script.
+// Language: its other options, and what choosing one does. A plain file,
+// deferred (Sign in's page imports it, in the same order): the
+// Content-Security-Policy allows no inline script.
 (() => {
   const CHOICE = "portal.language";
   // The choice again as a cookie, for the pages the server writes (Sign in,

@@ -1,5 +1,6 @@
 // The portal's service worker. It keeps the shell (each page's HTML, the
-// content-hashed files it loads and the reader's language's messages) so that a second visit starts without the
+// content-hashed files and the web app's scripts it loads, and the reader's
+// language's messages) so that a second visit starts without the
 // network, and the last session and device list the user saw so that My
 // devices still shows them offline, marked as such. No other API answer is
 // kept, and those two go at sign-out, at sign-in, when the server says the
@@ -161,7 +162,8 @@ async function trimPages(cache) {
   await Promise.all(pages.slice(0, Math.max(0, pages.length - MAX_PAGES)).map((r) => cache.delete(r)));
 }
 
-// Content-hashed files never change: the kept copy, else the network's, kept.
+// Content-hashed files never change, and the web app's change only with a
+// release (a new worker, a new shell): the kept copy, else the network's, kept.
 async function asset(request) {
   const cache = await caches.open(SHELL_CACHE);
   const kept = await cache.match(request);

@@ -113,7 +113,7 @@ async fn answer(request: Result<Request, gloo_net::Error>) -> ClientResult<Strin
     send(request).await?.text().await.map_err(|_| ClientError::Network)
 }
 
-fn decode<T: DeserializeOwned>(body: ClientResult<String>) -> ClientResult<T> {
+pub(crate) fn decode<T: DeserializeOwned>(body: ClientResult<String>) -> ClientResult<T> {
     // The decoder's own message is not shown: it would add its formatting code to the wasm.
     serde_json::from_str(&body?).map_err(|_| ClientError::Unexpected("unreadable answer"))
 }

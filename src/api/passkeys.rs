@@ -28,8 +28,7 @@ async fn run(action: &str, argument: &str) -> ClientResult<String> {
 /// Sign in with a passkey; `autofill` waits for one picked among the email
 /// field's suggestions.
 pub async fn sign_in(autofill: bool) -> ClientResult<MeResponse> {
-    let answer = run("signIn", if autofill { "autofill" } else { "" }).await?;
-    serde_json::from_str(&answer).map_err(|_| ClientError::Unexpected("unreadable answer"))
+    super::decode(run("signIn", if autofill { "autofill" } else { "" }).await)
 }
 
 /// Ends the autofill's wait, when the Sign in page goes away.

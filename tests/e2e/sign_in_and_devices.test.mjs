@@ -138,18 +138,24 @@ test("Sign in pressed before the portal has started signs in once it has", async
   await page.context().close();
 });
 
-test("when the portal cannot start, Sign in's plain page says so instead of signing in forever", async () => {
-  const page = await newPage(browser, { serviceWorkers: "block" });
-  await page.route(/\/portal-[0-9a-f]+_bg\.wasm$/, (route) => route.abort());
-  await page.goto(`${server.url}/sign-in`);
-  await page.getByLabel("Email").fill("ada@example.com");
-  await page.getByLabel("Password").fill("demo-password-1");
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await page.getByRole("alert").filter({ hasText: "The portal could not start. Reload the page to try again." }).waitFor();
-  assert.ok(await page.getByRole("button", { name: "Sign in", exact: true }).isEnabled());
-  assert.equal(new URL(page.url()).pathname, "/sign-in");
-  await page.context().close();
-});
+// Its wasm, or a script its module imports, does not arrive.
+for (const [missing, file] of [
+  ["its wasm", /\/portal-[0-9a-f]+_bg\.wasm$/],
+  ["a script it imports", /\/web-app\/language\.js$/],
+]) {
+  test(`when the portal cannot start (${missing}), Sign in's plain page says so instead of signing in forever`, async () => {
+    const page = await newPage(browser, { serviceWorkers: "block" });
+    await page.route(file, (route) => route.abort());
+    await page.goto(`${server.url}/sign-in`);
+    await page.getByLabel("Email").fill("ada@example.com");
+    await page.getByLabel("Password").fill("demo-password-1");
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await page.getByRole("alert").filter({ hasText: "The portal could not start. Reload the page to try again." }).waitFor();
+    assert.ok(await page.getByRole("button", { name: "Sign in", exact: true }).isEnabled());
+    assert.equal(new URL(page.url()).pathname, "/sign-in");
+    await page.context().close();
+  });
+}
 
 test("a page asks for what it shows beside the session, not after it", async () => {
   const page = await signedIn(browser, server.url, "ada@example.com", { serviceWorkers: "block" });

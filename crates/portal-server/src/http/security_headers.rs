@@ -55,7 +55,7 @@ pub fn headers(policy: &str, tls: bool) -> Vec<(HeaderName, HeaderValue)> {
 }
 
 /// ` 'sha256-…'` for each distinct inline `tag` of the pages (Sign in's
-/// page starts with the main bundle's bootstrap too).
+/// page has its own bootstrap, which imports the main page's scripts too).
 fn hashes(pages: &[String], tag: &str) -> String {
     let mut hashes: Vec<String> = pages
         .iter()
