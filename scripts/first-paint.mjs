@@ -8,6 +8,7 @@
 // German sees German from the first paint; English is sign-in.html.
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { deferredScripts } from "./lib/page.mjs";
 
 const dist = process.argv[2] ?? "dist";
 const page = readFileSync(join(dist, "index.html"), "utf8");
@@ -38,7 +39,7 @@ const css = readFileSync(join(dist, sheetFile), "utf8");
 // parsing back (18 ms of a traced load; 23–31 ms of time to usable on two
 // cores, the page before and after served side by side: see the README).
 // The imports are fetched side by side when the parser reaches them.
-const deferred = [...page.matchAll(/<script defer src="?([\w./-]+\.js)"?><\/script>/g)];
+const deferred = deferredScripts(page);
 const bootstrap = page.match(/<script type="?module"?>([\s\S]*?)<\/script>/);
 if (!bootstrap) throw new Error(`${dist}/index.html has no module script`);
 const imports = deferred.map(([, src]) => `import ${JSON.stringify(src)};`).join("");

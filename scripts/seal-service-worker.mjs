@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { deferredScripts } from "./lib/page.mjs";
 
 const dist = process.argv[2] ?? "dist";
 const workerPath = join(dist, "web-app", "sw.js");
@@ -25,8 +26,7 @@ const shell = [
   "/sign-in",
   ...hashed,
   // Sign in's module script imports them: offline, it cannot start without.
-  "/web-app/register.js",
-  "/web-app/language.js",
+  ...deferredScripts(main).map(([, src]) => src),
   "/web-app/offline.css",
   "/web-app/icon.svg",
   "/web-app/manifest.webmanifest",
