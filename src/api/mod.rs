@@ -11,7 +11,7 @@ pub mod security;
 
 use std::fmt;
 
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Method, Request, RequestBuilder, Response};
 use portal_types::{ApiError, FieldErrors};
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -113,42 +113,28 @@ async fn answer(request: Result<Request, gloo_net::Error>) -> ClientResult<Strin
     send(request).await?.text().await.map_err(|_| ClientError::Network)
 }
 
+/// A request to the API at `path`, with the header every request carries.
+fn request(method: Method, path: &str) -> RequestBuilder {
+    RequestBuilder::new(&format!("{BASE}{path}"))
+        .method(method)
+        .header(CSRF_HEADER.0, CSRF_HEADER.1)
+}
+
 pub(crate) fn decode<T: DeserializeOwned>(body: ClientResult<String>) -> ClientResult<T> {
     // The decoder's own message is not shown: it would add its formatting code to the wasm.
     serde_json::from_str(&body?).map_err(|_| ClientError::Unexpected("unreadable answer"))
 }
 
 pub(crate) async fn get<T: DeserializeOwned>(path: &str) -> ClientResult<T> {
-    decode(
-        answer(
-            Request::get(&format!("{BASE}{path}"))
-                .header(CSRF_HEADER.0, CSRF_HEADER.1)
-                .build(),
-        )
-        .await,
-    )
+    decode(answer(request(Method::GET, path).build()).await)
 }
 
 pub(crate) async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ClientResult<T> {
-    decode(
-        answer(
-            Request::post(&format!("{BASE}{path}"))
-                .header(CSRF_HEADER.0, CSRF_HEADER.1)
-                .json(body),
-        )
-        .await,
-    )
+    decode(answer(request(Method::POST, path).json(body)).await)
 }
 
 pub(crate) async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ClientResult<T> {
-    decode(
-        answer(
-            Request::put(&format!("{BASE}{path}"))
-                .header(CSRF_HEADER.0, CSRF_HEADER.1)
-                .json(body),
-        )
-        .await,
-    )
+    decode(answer(request(Method::PUT, path).json(body)).await)
 }
 
 /// A PUT of a file, its type as the content type.
@@ -156,8 +142,7 @@ pub(crate) async fn put_file<T: DeserializeOwned>(path: &str, file: web_sys::Fil
     let content_type = file.type_();
     decode(
         answer(
-            Request::put(&format!("{BASE}{path}"))
-                .header(CSRF_HEADER.0, CSRF_HEADER.1)
+            request(Method::PUT, path)
                 .header("content-type", &content_type)
                 .body(file),
         )
@@ -167,33 +152,15 @@ pub(crate) async fn put_file<T: DeserializeOwned>(path: &str, file: web_sys::Fil
 
 /// A POST with a body whose answer has none.
 pub(crate) async fn post_empty_body<B: Serialize>(path: &str, body: &B) -> ClientResult<()> {
-    send(
-        Request::post(&format!("{BASE}{path}"))
-            .header(CSRF_HEADER.0, CSRF_HEADER.1)
-            .json(body),
-    )
-    .await
-    .map(drop)
+    send(request(Method::POST, path).json(body)).await.map(drop)
 }
 
 /// A POST whose answer has no body.
 pub(crate) async fn post_empty(path: &str) -> ClientResult<()> {
-    send(
-        Request::post(&format!("{BASE}{path}"))
-            .header(CSRF_HEADER.0, CSRF_HEADER.1)
-            .build(),
-    )
-    .await
-    .map(drop)
+    send(request(Method::POST, path).build()).await.map(drop)
 }
 
 /// A DELETE whose answer has no body.
 pub(crate) async fn delete(path: &str) -> ClientResult<()> {
-    send(
-        Request::delete(&format!("{BASE}{path}"))
-            .header(CSRF_HEADER.0, CSRF_HEADER.1)
-            .build(),
-    )
-    .await
-    .map(drop)
+    send(request(Method::DELETE, path).build()).await.map(drop)
 }

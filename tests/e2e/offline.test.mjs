@@ -1,8 +1,8 @@
 // The portal as a web app on the phone it manages: Chromium finds it
-// installable; once visited, it starts with the network cut (Sign in too),
-// shows the last device list it saw marked as offline, and disables actions
-// until the network returns; signing out forgets that list; a new release
-// replaces the old shell at the next visit.
+// installable; once visited, it starts with the network cut (Sign in and a
+// section opened once too), shows the last device list it saw marked as
+// offline, and disables actions until the network returns; signing out
+// forgets that list; a new release replaces the old shell at the next visit.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
@@ -112,6 +112,31 @@ test("Sign in, visited once, starts without the network: its page and every file
   await page.locator("#cp-first-paint").waitFor({ state: "detached" });
   await page.getByRole("status").filter({ hasText: "You're offline." }).waitFor();
   await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  assert.deepEqual(page.problems.filter((p) => !/Failed to load resource|ERR_INTERNET_DISCONNECTED/.test(p)), []);
+  await page.context().close();
+});
+
+test("a section opened once online starts offline too: the worker keeps its own files", async () => {
+  const page = await adaOnThePortal();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Apps" }).click();
+  const apps = page.getByRole("heading", { name: "Apps", exact: true });
+  await apps.waitFor();
+  // The catalog's bundle is not the main page's: its files are kept as they load.
+  const files = await page.evaluate(() =>
+    performance
+      .getEntriesByType("resource")
+      .map((entry) => new URL(entry.name).pathname)
+      .filter((path) => /-[0-9a-f]{8,16}(_bg)?\.(js|wasm|css)$/.test(path)),
+  );
+  assert.ok(files.some((path) => path.startsWith("/catalog/") && path.endsWith(".wasm")), JSON.stringify(files));
+  await eventually(() => page.evaluate(async (paths) => (await Promise.all(paths.map((path) => caches.match(path)))).every(Boolean), files));
+
+  await page.context().setOffline(true);
+  await page.goto(`${server.url}/devices`);
+  await page.getByRole("heading", { name: "My devices" }).waitFor();
+  await page.goto(`${server.url}/apps`);
+  await apps.waitFor();
+  await page.getByRole("status").filter({ hasText: "You're offline." }).waitFor();
   assert.deepEqual(page.problems.filter((p) => !/Failed to load resource|ERR_INTERNET_DISCONNECTED/.test(p)), []);
   await page.context().close();
 });
