@@ -87,7 +87,7 @@ mod dialect {
 
     use super::sql::{Key, Later, Pool, WriteTurn, other};
     use crate::{
-        db::{DbResult, Deliver},
+        db::{DbError, DbResult, Deliver},
         live::Notice,
     };
 
@@ -100,7 +100,17 @@ mod dialect {
         _keys: &[Key<'_>],
     ) -> DbResult<(sqlx::Transaction<'static, super::Db>, Option<WriteTurn>)> {
         let turn = writers.clone().lock_owned().await;
-        let tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(other)?;
+        // Begun in a task of its own, which a caller that goes away (a
+        // request whose client left) cannot stop halfway: sqlx's
+        // `begin_with` dropped after SQLite's BEGIN but before it has made
+        // its `Transaction` leaves the connection in the pool inside that
+        // transaction, holding the write lock from every later writer. A
+        // finished begin nobody waits for any more is dropped, and rolls back.
+        let pool = pool.clone();
+        let tx = tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await })
+            .await
+            .map_err(|panicked| DbError::Other(panicked.into()))?
+            .map_err(other)?;
         Ok((tx, Some(turn)))
     }
 

@@ -148,6 +148,62 @@ async fn email_addresses_are_unique_whatever_their_case() {
     assert!(matches!(db.create_user(again, now()).await, Err(DbError::Conflict)));
 }
 
+/// Polls `future` each time it wakes, and drops it after it has waited
+/// `waits` times: a request whose client went away at that point.
+struct Abandoned<F> {
+    future: std::pin::Pin<Box<F>>,
+    waits: usize,
+}
+
+impl<F: std::future::Future> std::future::Future for Abandoned<F> {
+    type Output = Option<F::Output>;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        match self.future.as_mut().poll(cx) {
+            std::task::Poll::Ready(output) => std::task::Poll::Ready(Some(output)),
+            std::task::Poll::Pending if self.waits == 0 => std::task::Poll::Ready(None),
+            std::task::Poll::Pending => {
+                self.waits -= 1;
+                std::task::Poll::Pending
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_write_whose_caller_goes_away_at_any_point_leaves_the_database_writable() {
+    let store = store().await;
+    let db = &*store.db;
+    // Dropped after each of its waits in turn (the pool, BEGIN, the
+    // statements, COMMIT) until it finishes; where each wait ends depends on
+    // the connection's own thread, so ten times over.
+    for round in 0..10 {
+        for waits in 0.. {
+            let email = format!("gone-{round}-{waits}@example.com");
+            let write = Abandoned {
+                future: Box::pin(user(db, &email)),
+                waits,
+            };
+            if write.await.is_some() {
+                break;
+            }
+            // The next writer is not refused, nor kept waiting on a lock
+            // that nobody will release.
+            let next = NewUser {
+                email: format!("next-{round}-{waits}@example.com"),
+                display_name: "Next".into(),
+                role: Role::Employee,
+                password_hash: "x".into(),
+            };
+            let next = tokio::time::timeout(std::time::Duration::from_secs(3), db.create_user(next, now())).await;
+            assert!(
+                matches!(next, Ok(Ok(_))),
+                "after a write dropped at its wait {waits}: {next:?}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn times_come_back_as_they_went_in_and_compare_as_times() {
     let store = store().await;
