@@ -68,21 +68,18 @@ mod dialect {
     /// The values one statement may bind, under PostgreSQL's 65,535.
     const MAX_BINDS: usize = 60_000;
 
-    /// Writes outside a transaction run side by side.
+    /// Writes, in a transaction or not, run side by side.
     pub async fn write_turn(_writers: &Arc<Mutex<()>>) -> Option<WriteTurn> {
         None
     }
 
     /// Writers run side by side, each holding the locks of what it checks,
     /// taken in the order given in the round trip that begins the
-    /// transaction (one statement less in every locked write).
-    pub async fn begin(
-        pool: &Pool,
-        _writers: &Arc<Mutex<()>>,
-        keys: &[Key<'_>],
-    ) -> DbResult<(sqlx::Transaction<'static, super::Db>, Option<WriteTurn>)> {
+    /// transaction (one statement less in every locked write); a plain
+    /// `BEGIN` without keys.
+    pub fn begin_statement(keys: &[Key<'_>]) -> Option<String> {
         if keys.is_empty() {
-            return Ok((pool.begin().await.map_err(other)?, None));
+            return None;
         }
         let calls: Vec<String> = keys
             .iter()
@@ -100,8 +97,7 @@ mod dialect {
                 format!("{function}(hashtextextended(convert_from(decode('{hex}', 'hex'), 'UTF8'), 0))")
             })
             .collect();
-        let begin = format!("BEGIN; SELECT {}", calls.join(", "));
-        Ok((pool.begin_with(begin).await.map_err(other)?, None))
+        Some(format!("BEGIN; SELECT {}", calls.join(", ")))
     }
 
     /// The strings of a JSON array bound as `$n`, as a subquery.

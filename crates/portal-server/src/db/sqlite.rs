@@ -85,36 +85,20 @@ mod dialect {
 
     use tokio::sync::Mutex;
 
-    use super::sql::{Key, Later, Pool, WriteTurn, other};
+    use super::sql::{Key, Later, Pool, WriteTurn};
     use crate::{
-        db::{DbError, DbResult, Deliver},
+        db::{DbResult, Deliver},
         live::Notice,
     };
 
     /// Every transaction writes: it takes the write lock at once (a deferred
-    /// one could fail to upgrade), after its turn among this process's writers.
-    /// That lock is every key's: none is read.
-    pub async fn begin(
-        pool: &Pool,
-        writers: &Arc<Mutex<()>>,
-        _keys: &[Key<'_>],
-    ) -> DbResult<(sqlx::Transaction<'static, super::Db>, Option<WriteTurn>)> {
-        let turn = writers.clone().lock_owned().await;
-        // Begun in a task of its own, which a caller that goes away (a
-        // request whose client left) cannot stop halfway: sqlx's
-        // `begin_with` dropped after SQLite's BEGIN but before it has made
-        // its `Transaction` leaves the connection in the pool inside that
-        // transaction, holding the write lock from every later writer. A
-        // finished begin nobody waits for any more is dropped, and rolls back.
-        let pool = pool.clone();
-        let tx = tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await })
-            .await
-            .map_err(|panicked| DbError::Other(panicked.into()))?
-            .map_err(other)?;
-        Ok((tx, Some(turn)))
+    /// one could fail to upgrade), after its turn among this process's
+    /// writers. That lock is every key's: none is read.
+    pub fn begin_statement(_keys: &[Key<'_>]) -> Option<String> {
+        Some("BEGIN IMMEDIATE".into())
     }
 
-    /// A write outside a transaction waits its turn like one.
+    /// A write, in a transaction or not, waits its turn among this process's writers.
     pub async fn write_turn(writers: &Arc<Mutex<()>>) -> Option<WriteTurn> {
         Some(writers.clone().lock_owned().await)
     }

@@ -25,6 +25,7 @@ use std::{
 
 use async_trait::async_trait;
 use portal_types::{DeviceId, UserId};
+use tracing::Instrument;
 
 use super::{Db, dialect};
 
@@ -95,9 +96,33 @@ impl Store {
     /// A transaction that holds `keys` (in the order given) before it
     /// checks what they guard.
     async fn begin_locked(&self, keys: &[Key<'_>]) -> DbResult<Tx<'static>> {
-        let (inner, turn) = dialect::begin(&self.pool, &self.node.writers, keys).await?;
+        let turn = dialect::write_turn(&self.node.writers).await;
+        let begin = dialect::begin_statement(keys);
+        let pool = self.pool.clone();
+        // Begun in a task of its own, which a caller that goes away (a
+        // request whose client left) cannot stop halfway: sqlx's begin,
+        // dropped after the database began but before its `Transaction`
+        // exists, returns the connection to the pool inside the transaction,
+        // holding SQLite's write lock or PostgreSQL's key locks from every
+        // later writer. A begun transaction nobody waits for any more is
+        // dropped, and rolls back, before its writer's turn goes.
+        let begun = tokio::spawn(
+            async move {
+                let tx = match begin {
+                    Some(begin) => pool.begin_with(begin).await,
+                    None => pool.begin().await,
+                };
+                (tx, turn)
+            }
+            .in_current_span(),
+        );
+        let (inner, turn) = match begun.await {
+            Ok(begun) => begun,
+            Err(failed) if failed.is_panic() => std::panic::resume_unwind(failed.into_panic()),
+            Err(stopped) => return Err(DbError::Other(stopped.into())),
+        };
         Ok(Tx {
-            inner,
+            inner: inner.map_err(other)?,
             notices: Vec::new(),
             audits: Vec::new(),
             laters: Vec::new(),
