@@ -105,7 +105,7 @@ impl Store {
         // exists, returns the connection to the pool inside the transaction,
         // holding SQLite's write lock or PostgreSQL's key locks from every
         // later writer. A begun transaction nobody waits for any more is
-        // dropped, and rolls back, before its writer's turn goes.
+        // dropped, which queues its rollback, before its writer's turn goes.
         let begun = tokio::spawn(
             async move {
                 let tx = match begin {
