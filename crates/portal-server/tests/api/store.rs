@@ -180,8 +180,8 @@ async fn a_write_whose_caller_goes_away_at_any_point_leaves_the_database_writabl
         db.save_app(&name, &app_input(&name, false), true, audit("app_created", now()), None)
             .await
     };
-    // Dropped at each of its waits in turn (the pool, BEGIN, the
-    // statements, COMMIT) until it finishes; where each wait ends depends on
+    // Dropped at each of its waits in turn (its begin, the statements,
+    // COMMIT) until it finishes; where each wait ends depends on
     // the database's side, so ten times over.
     for round in 0..10 {
         for wait in 0.. {

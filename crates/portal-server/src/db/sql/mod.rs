@@ -104,7 +104,8 @@ impl Store {
         // dropped after the database began but before its `Transaction`
         // exists, returns the connection to the pool inside the transaction,
         // holding SQLite's write lock or PostgreSQL's key locks from every
-        // later writer. A begun transaction nobody waits for any more is
+        // later writer (without keys, later writes on that connection would
+        // land in it, uncommitted). A begun transaction nobody waits for any more is
         // dropped, which queues its rollback, before its writer's turn goes.
         let begun = tokio::spawn(
             async move {
