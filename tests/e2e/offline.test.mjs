@@ -37,6 +37,9 @@ async function adaOnThePortal() {
   return page;
 }
 
+/// What went wrong in `page` beyond the loads that fail while offline.
+const problemsBeyondOffline = (page) => page.problems.filter((p) => !/Failed to load resource|ERR_INTERNET_DISCONNECTED/.test(p));
+
 test("Chromium finds the portal installable: its manifest, icons and service worker", async () => {
   const profile = await launchProfile();
   const context = profile.context;
@@ -96,7 +99,7 @@ test("offline, the portal starts with the last device list, marked as such, and 
   await offline.waitFor({ state: "detached" });
   await page.getByRole("link", { name: "Add device" }).waitFor();
   // Failed loads while offline are expected; nothing else went wrong.
-  assert.deepEqual(page.problems.filter((p) => !/Failed to load resource|ERR_INTERNET_DISCONNECTED/.test(p)), []);
+  assert.deepEqual(problemsBeyondOffline(page), []);
   await page.context().close();
 });
 
@@ -112,7 +115,7 @@ test("Sign in, visited once, starts without the network: its page and every file
   await page.locator("#cp-first-paint").waitFor({ state: "detached" });
   await page.getByRole("status").filter({ hasText: "You're offline." }).waitFor();
   await page.getByRole("heading", { name: "Sign in" }).waitFor();
-  assert.deepEqual(page.problems.filter((p) => !/Failed to load resource|ERR_INTERNET_DISCONNECTED/.test(p)), []);
+  assert.deepEqual(problemsBeyondOffline(page), []);
   await page.context().close();
 });
 
@@ -137,7 +140,7 @@ test("a section opened once online starts offline too: the worker keeps its own 
   await page.goto(`${server.url}/apps`);
   await apps.waitFor();
   await page.getByRole("status").filter({ hasText: "You're offline." }).waitFor();
-  assert.deepEqual(page.problems.filter((p) => !/Failed to load resource|ERR_INTERNET_DISCONNECTED/.test(p)), []);
+  assert.deepEqual(problemsBeyondOffline(page), []);
   await page.context().close();
 });
 

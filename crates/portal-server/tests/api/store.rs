@@ -4,7 +4,12 @@
 //! conflicts, case-insensitive email, literal search text, time order, and
 //! the checks that concurrent writers must not slip past.
 
-use std::sync::Arc;
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll},
+};
 
 use portal_server::db::{
     AppQuery, AuditEvent, Compliance, Database, DbError, EnrollOutcome, EnrollmentCode, NewCertificate, NewCommand,
@@ -151,20 +156,20 @@ async fn email_addresses_are_unique_whatever_their_case() {
 /// Polls `future` each time it wakes, and drops it at its wait number
 /// `wait` (from 0): a request whose client went away at that point.
 struct Abandoned<F> {
-    future: std::pin::Pin<Box<F>>,
+    future: Pin<Box<F>>,
     wait: usize,
 }
 
-impl<F: std::future::Future> std::future::Future for Abandoned<F> {
+impl<F: Future> Future for Abandoned<F> {
     type Output = Option<F::Output>;
 
-    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.future.as_mut().poll(cx) {
-            std::task::Poll::Ready(output) => std::task::Poll::Ready(Some(output)),
-            std::task::Poll::Pending if self.wait == 0 => std::task::Poll::Ready(None),
-            std::task::Poll::Pending => {
+            Poll::Ready(output) => Poll::Ready(Some(output)),
+            Poll::Pending if self.wait == 0 => Poll::Ready(None),
+            Poll::Pending => {
                 self.wait -= 1;
-                std::task::Poll::Pending
+                Poll::Pending
             }
         }
     }

@@ -105,8 +105,9 @@ impl Store {
         // exists, returns the connection to the pool inside the transaction,
         // holding SQLite's write lock or PostgreSQL's key locks from every
         // later writer (without keys, later writes on that connection would
-        // land in it, uncommitted). A begun transaction nobody waits for any more is
-        // dropped, which queues its rollback, before its writer's turn goes.
+        // land in it, uncommitted). A begun transaction nobody waits for any
+        // more is dropped, which queues its rollback, before its writer's
+        // turn goes.
         let begun = tokio::spawn(
             async move {
                 let tx = match begin {
