@@ -8,6 +8,7 @@ use anyhow::Context;
 use axum::{Router, http::header, middleware, serve::ListenerExt};
 use axum_server::{Handle, accept::NoDelayAcceptor, tls_rustls::RustlsConfig};
 use tokio::{net::TcpListener, sync::watch};
+use tokio_util::task::TaskTracker;
 use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
 
 use crate::{
@@ -22,6 +23,7 @@ use crate::{
     gateway::{self, Gateway, published, tls::Identity},
     http,
     http::client_address::{self, TrustedProxies},
+    http::completion,
     http::csrf,
     http::origins::{self, Origins},
     http::static_files,
@@ -44,13 +46,14 @@ pub struct Application {
     clock: Arc<dyn Clock>,
     tls: Option<RustlsConfig>,
     policies: Arc<Policies>,
-    /// Loads the versions other nodes save.
     /// Each loads what another node saves (policy, branding) as it is told.
     followers: Vec<tokio::task::JoinHandle<()>>,
     /// Tells the streams the server is stopping.
     stop: watch::Sender<bool>,
     stopping: Stopping,
     gateway: Option<GatewayServer>,
+    /// The state-changing requests, which run on when their client leaves.
+    requests: TaskTracker,
 }
 
 /// The gateway's listener, ready to serve.
@@ -174,6 +177,7 @@ impl Application {
             _ => None,
         };
         let policy = security_headers::policy(&config.dist_dir);
+        let requests = TaskTracker::new();
         let branding_in_force = state.branding.clone();
         let mut router = Router::new()
             .merge(http::api())
@@ -185,6 +189,7 @@ impl Application {
                 config.secure_cookies,
                 SignInPages::load(&config.dist_dir, branding_in_force, policy.clone()),
             ))
+            .layer(middleware::from_fn_with_state(requests.clone(), completion::run_to_end))
             .layer(middleware::from_fn_with_state(origins.clone(), csrf::protect))
             .layer(middleware::from_fn_with_state(origins, origins::check_host))
             .layer(middleware::from_fn_with_state(
@@ -211,6 +216,7 @@ impl Application {
             stop,
             stopping,
             gateway,
+            requests,
         })
     }
 
@@ -234,8 +240,9 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes; then ends the endless streams,
-    /// gives requests in flight [`GRACE`] to finish, and closes the database
-    /// so every committed write is on disk.
+    /// gives requests in flight [`GRACE`] to finish (and as long again to
+    /// changes still running, whose clients may have left), and closes the
+    /// database so every committed write is on disk.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let sweeper = expiry::sweep_every(expiry::EVERY, self.db.clone(), self.clock.clone());
         let judge = evaluation::sweep_every(
@@ -304,6 +311,11 @@ impl Application {
             if let Some(sample) = sample {
                 sample.abort();
             }
+        }
+        // Changes still running, their clients gone, are not cut off halfway.
+        self.requests.close();
+        if tokio::time::timeout(GRACE, self.requests.wait()).await.is_err() {
+            tracing::warn!("changes still running {GRACE:?} after their server stopped: ending them");
         }
         // Connections still held by requests cut off after the grace do not
         // keep the process from stopping.

@@ -4,6 +4,7 @@
 //! registered through utoipa so the OpenAPI document cannot miss one.
 
 pub mod client_address;
+pub mod completion;
 pub mod csrf;
 pub mod error;
 mod health;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::{
     commands::{reauthenticate, wipe},
-    helpers::{PASSWORD, error_code, spawn_app},
+    helpers::{CSRF_HEADER, PASSWORD, error_code, spawn_app},
     second_factor::{code, with_totp},
 };
 
@@ -764,4 +764,39 @@ async fn live_events_end_once_the_session_has_gone_idle() {
     let laptop = app.signed_in("ada@example.com").await;
     laptop.post(app.url("/api/v1/auth/sign-out")).send().await.unwrap();
     ends(events).await;
+}
+
+#[tokio::test]
+async fn a_guess_whose_client_hangs_up_before_the_answer_is_still_in_the_audit_log() {
+    use tokio::io::AsyncWriteExt as _;
+
+    let app = spawn_app().await;
+    let host = app.address.trim_start_matches("http://").to_string();
+    let body = json!({ "email": "grace@example.com", "password": "wrong" }).to_string();
+    let request = format!(
+        "POST /api/v1/auth/sign-in HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+         {CSRF_HEADER}: company-portal\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut guesser = tokio::net::TcpStream::connect(&host).await.unwrap();
+    guesser.write_all(request.as_bytes()).await.unwrap();
+    // Gone before the password is checked, as a guesser hiding its guesses would be.
+    drop(guesser);
+
+    let db = app.database().await;
+    let recorded = async {
+        loop {
+            let events = db.audit_events(10).await.unwrap();
+            if let Some(event) = events.iter().find(|e| e.action == "sign_in") {
+                break (event.outcome.clone(), event.subject.clone());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    let recorded = tokio::time::timeout(std::time::Duration::from_secs(10), recorded).await;
+    assert_eq!(
+        recorded,
+        Ok(("failure".to_string(), Some("grace@example.com".to_string()))),
+        "the guess is recorded"
+    );
 }
