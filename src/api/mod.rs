@@ -88,13 +88,13 @@ async fn send(request: Result<Request, gloo_net::Error>) -> ClientResult<Respons
         return Ok(response);
     }
     let status = response.status();
-    let error = match response.json::<ApiError>().await {
-        Ok(error) => error,
+    let body = response.text().await.map_err(|_| ClientError::Network);
+    Err(match decode::<ApiError>(body) {
+        Ok(error) => refusal(status, error),
         // A proxy or a stopped server answers without the API's error body.
-        Err(_) if status == 502 || status == 503 || status == 504 => return Err(ClientError::Network),
-        Err(_) => return Err(ClientError::Unexpected("an error without details")),
-    };
-    Err(refusal(status, error))
+        Err(_) if matches!(status, 502..=504) => ClientError::Network,
+        Err(_) => ClientError::Unexpected("an error without details"),
+    })
 }
 
 /// The server's refusal: an ended session (which only a 401 carries) apart.

@@ -19,7 +19,7 @@ async fn run(action: &str, argument: &str) -> ClientResult<String> {
         // carried); anything else (the module not loaded) is the network's.
         Err(error) => Err(error
             .as_string()
-            .and_then(|text| serde_json::from_str::<ApiError>(&text).ok())
+            .and_then(|text| super::decode::<ApiError>(Ok(text)).ok())
             .filter(|error| error.code != "network")
             .map_or(ClientError::Network, |error| super::refusal(0, error))),
     }

@@ -47,7 +47,7 @@ after(async () => {
   await a?.stop();
   await b?.stop();
   await database?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function signInFetch(url, email, password) {
