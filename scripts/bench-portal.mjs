@@ -5,9 +5,11 @@
 //     worker), beside a hand-written page with the same form served from
 //     loopback in the same run, the control; the same from the portal's
 //     address, /, which the server sends on to Sign in; the same two from a
-//     page of another site, as a user's tab usually is; and when the portal
-//     behind it has started (the portal's `portal-started`), which takes
-//     over a press made before;
+//     page of another site, as a user's tab usually is, typed in a new tab
+//     (from the browser's new tab page), and through a link of another
+//     site's page that opens a new tab (as webmail's links do); and when the
+//     portal behind it has started (the portal's `portal-started`), which
+//     takes over a press made before;
 //   - the same on a second visit, the service worker's shell in place;
 //   - crossing sections: a click on the link to its heading on screen,
 //     median of 5 each way, My devices -> Apps -> My devices, My devices ->
@@ -35,6 +37,8 @@ const out = "target/bench";
 mkdirSync(out, { recursive: true });
 const TRACED = ["devtools.timeline", "disabled-by-default-devtools.timeline", "blink.user_timing", "loading", "v8.execute", "v8.wasm"];
 const CROSSINGS = 5;
+// Where an address typed in a new tab starts.
+const NEW_TAB = "chrome://newtab";
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -60,13 +64,24 @@ function recordUsable() {
   addEventListener("portal-started", () => (window.__started = performance.now()));
 }
 
-/// `from`: a page of another site the load starts from, as a user's tab
-/// usually has (a new renderer process either way, COOP or not).
-async function timeToUsable(browser, url, { context, from } = {}) {
-  const page = context ? await context.newPage() : await newPage(browser);
+/// `from`: the page the load starts from: another site's, as a user's tab
+/// usually has, or the browser's new tab page, where a typed address
+/// starts (a new renderer process either way, COOP or not). `byLink`: from
+/// there, a click on a link that opens a new tab.
+async function timeToUsable(browser, url, { context, from, byLink } = {}) {
+  let page = context ? await context.newPage() : await newPage(browser);
   if (from) await page.goto(from);
-  await page.addInitScript(recordUsable);
-  await page.goto(url);
+  if (byLink) {
+    await page.context().addInitScript(recordUsable);
+    await page.evaluate((url) => {
+      const link = Object.assign(document.createElement("a"), { href: url, target: "_blank", textContent: "Company Portal" });
+      document.body.append(link);
+    }, url);
+    [page] = await Promise.all([page.context().waitForEvent("page"), page.getByRole("link").click()]);
+  } else {
+    await page.addInitScript(recordUsable);
+    await page.goto(url);
+  }
   const at = await page.waitForFunction(() => window.__usable).then((h) => h.jsonValue());
   const started = url.startsWith(controlUrl) ? undefined : await page.waitForFunction(() => window.__started).then((h) => h.jsonValue());
   if (!context) await page.context().close();
@@ -132,6 +147,10 @@ try {
   const plainWithHeaders = [];
   const fromElsewhere = [];
   const plainFromElsewhere = [];
+  const typed = [];
+  const plainTyped = [];
+  const byLink = [];
+  const plainByLink = [];
   // Another site than the portal's and the plain page's (127.0.0.1).
   const elsewhere = `http://localhost:${control.address().port}/elsewhere`;
   for (let i = 0; i < LOADS; i++) {
@@ -142,6 +161,10 @@ try {
     plainWithHeaders.push(await timeToUsable(browser, `${controlUrl}headers`));
     fromElsewhere.push(await timeToUsable(browser, `${server.url}/sign-in`, { from: elsewhere }));
     plainFromElsewhere.push(await timeToUsable(browser, controlUrl, { from: elsewhere }));
+    typed.push(await timeToUsable(browser, `${server.url}/sign-in`, { from: NEW_TAB }));
+    plainTyped.push(await timeToUsable(browser, controlUrl, { from: NEW_TAB }));
+    byLink.push(await timeToUsable(browser, `${server.url}/sign-in`, { from: elsewhere, byLink: true }));
+    plainByLink.push(await timeToUsable(browser, controlUrl, { from: elsewhere, byLink: true }));
   }
   figures.usable = median(portal.map((load) => load.at));
   figures.started = median(portal.map((load) => load.started));
@@ -150,6 +173,10 @@ try {
   figures.controlWithHeaders = median(plainWithHeaders.map((load) => load.at));
   figures.usableFromElsewhere = median(fromElsewhere.map((load) => load.at));
   figures.controlFromElsewhere = median(plainFromElsewhere.map((load) => load.at));
+  figures.usableTyped = median(typed.map((load) => load.at));
+  figures.controlTyped = median(plainTyped.map((load) => load.at));
+  figures.usableByLink = median(byLink.map((load) => load.at));
+  figures.controlByLink = median(plainByLink.map((load) => load.at));
   if (TRACE) {
     const traced = await newPage(browser);
     await browser.startTracing(traced, { path: join(out, "sign-in.trace.json"), categories: TRACED });
@@ -232,6 +259,8 @@ const rows = [
   ["usableFromRoot", "the same from the portal's address, /", figures.control, "plain page, same form"],
   ["controlWithHeaders", "plain page, the portal's COOP header", figures.control, "plain page, same form"],
   ["usableFromElsewhere", "Sign in, from another site's page", figures.controlFromElsewhere, "plain page, the same way"],
+  ["usableTyped", "Sign in, typed in a new tab", figures.controlTyped, "plain page, the same way"],
+  ["usableByLink", "Sign in, a link opening a new tab", figures.controlByLink, "plain page, the same way"],
   ["started", "portal started behind it (cold)", figures.control, "plain page, same form"],
   ["usableAgain", "time to usable, second visit", figures.control, "plain page, same form"],
   ["startedAgain", "portal started, second visit", figures.control, "plain page, same form"],
