@@ -141,42 +141,29 @@ const server = await startNode(["--demo", "--data-dir", dir, "--database-url", `
 const browser = await launchBrowser();
 const figures = {};
 try {
-  const portal = [];
-  const fromRoot = [];
-  const plain = [];
-  const plainWithHeaders = [];
-  const fromElsewhere = [];
-  const plainFromElsewhere = [];
-  const typed = [];
-  const plainTyped = [];
-  const byLink = [];
-  const plainByLink = [];
   // Another site than the portal's and the plain page's (127.0.0.1).
   const elsewhere = `http://localhost:${control.address().port}/elsewhere`;
+  const signInUrl = `${server.url}/sign-in`;
+  // Each figure's loads: where to, and how the tab gets there.
+  const ways = {
+    usable: [signInUrl],
+    usableFromRoot: [`${server.url}/`],
+    control: [controlUrl],
+    controlWithHeaders: [`${controlUrl}headers`],
+    usableFromElsewhere: [signInUrl, { from: elsewhere }],
+    controlFromElsewhere: [controlUrl, { from: elsewhere }],
+    usableTyped: [signInUrl, { from: NEW_TAB }],
+    controlTyped: [controlUrl, { from: NEW_TAB }],
+    usableByLink: [signInUrl, { from: elsewhere, byLink: true }],
+    controlByLink: [controlUrl, { from: elsewhere, byLink: true }],
+  };
+  const loads = Object.fromEntries(Object.keys(ways).map((key) => [key, []]));
   for (let i = 0; i < LOADS; i++) {
     // Alternated, so that whatever else the machine does weighs on all.
-    portal.push(await timeToUsable(browser, `${server.url}/sign-in`));
-    fromRoot.push(await timeToUsable(browser, `${server.url}/`));
-    plain.push(await timeToUsable(browser, controlUrl));
-    plainWithHeaders.push(await timeToUsable(browser, `${controlUrl}headers`));
-    fromElsewhere.push(await timeToUsable(browser, `${server.url}/sign-in`, { from: elsewhere }));
-    plainFromElsewhere.push(await timeToUsable(browser, controlUrl, { from: elsewhere }));
-    typed.push(await timeToUsable(browser, `${server.url}/sign-in`, { from: NEW_TAB }));
-    plainTyped.push(await timeToUsable(browser, controlUrl, { from: NEW_TAB }));
-    byLink.push(await timeToUsable(browser, `${server.url}/sign-in`, { from: elsewhere, byLink: true }));
-    plainByLink.push(await timeToUsable(browser, controlUrl, { from: elsewhere, byLink: true }));
+    for (const [key, [url, options]] of Object.entries(ways)) loads[key].push(await timeToUsable(browser, url, options));
   }
-  figures.usable = median(portal.map((load) => load.at));
-  figures.started = median(portal.map((load) => load.started));
-  figures.usableFromRoot = median(fromRoot.map((load) => load.at));
-  figures.control = median(plain.map((load) => load.at));
-  figures.controlWithHeaders = median(plainWithHeaders.map((load) => load.at));
-  figures.usableFromElsewhere = median(fromElsewhere.map((load) => load.at));
-  figures.controlFromElsewhere = median(plainFromElsewhere.map((load) => load.at));
-  figures.usableTyped = median(typed.map((load) => load.at));
-  figures.controlTyped = median(plainTyped.map((load) => load.at));
-  figures.usableByLink = median(byLink.map((load) => load.at));
-  figures.controlByLink = median(plainByLink.map((load) => load.at));
+  for (const [key, runs] of Object.entries(loads)) figures[key] = median(runs.map((load) => load.at));
+  figures.started = median(loads.usable.map((load) => load.started));
   if (TRACE) {
     const traced = await newPage(browser);
     await browser.startTracing(traced, { path: join(out, "sign-in.trace.json"), categories: TRACED });
