@@ -392,3 +392,71 @@ async fn a_device_and_its_record_are_one_by_the_on_premises_id_the_device_report
         fleet(&app, "").await.total
     );
 }
+
+#[tokio::test]
+async fn a_device_cannot_take_another_users_record_by_reporting_its_id_or_serial() {
+    let app = hybrid().await;
+    let token = emptied(&app).await;
+    let grace = app.signed_in("grace@example.com").await;
+    let enroll_reporting = |serial: Option<&'static str>, id: Option<&'static str>| {
+        let (app, grace) = (&app, &grace);
+        async move {
+            let code = crate::enrollment::code_for(app, grace, "windows").await;
+            let mut inventory = crate::enrollment::inventory("10.0.22631");
+            inventory.serial_number = serial.map(Into::into);
+            inventory.onprem_id = id.map(Into::into);
+            let dir = portal_agent::StateDir(tempfile::tempdir().unwrap().keep());
+            portal_agent::enroll(&app.address, &code, Platform::Windows, inventory, &dir)
+                .await
+                .expect("enrolls");
+        }
+    };
+    let ada_desktop = json!({ "snapshot": "partial", "devices": [
+        record("501", "ADA-DESKTOP", "Microsoft Windows 11 Enterprise", "10.0.22631", Some("ada@example.com"), Some("PF-ADA-1")),
+        record("502", "BUILD-02", "Microsoft Windows Server 2022 Datacenter", "10.0.20348", None, Some("PF-NOBODY")),
+    ]});
+    assert_eq!(applied(send_json(&app, &token, &ada_desktop).await).await.created, 2);
+
+    // Grace's devices report Ada's record's id, its serial number, and a
+    // record nobody owns: none of them joins.
+    enroll_reporting(None, Some("501")).await;
+    enroll_reporting(Some("PF-ADA-1"), Some("502")).await;
+    let on_premises = |devices: &[Device]| {
+        devices
+            .iter()
+            .filter(|d| d.managed_by != ManagedBy::Portal)
+            .map(|d| (d.name.clone(), d.managed_by))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        on_premises(&devices_of(&app, "ada@example.com").await),
+        [("ADA-DESKTOP".to_string(), ManagedBy::OnPremises)],
+        "Ada's record stays hers, and known on premises only"
+    );
+    assert_eq!(on_premises(&devices_of(&app, "grace@example.com").await), []);
+    assert_eq!(
+        fleet(&app, "q=BUILD-02").await.devices[0].managed_by,
+        ManagedBy::OnPremises
+    );
+
+    // A device of Grace's that reported an id before its record came does
+    // not get the record when it turns out to be Ada's.
+    enroll_reporting(None, Some("503")).await;
+    let laptop = json!({ "snapshot": "partial", "devices": [
+        record("503", "ADA-LAPTOP", "Microsoft Windows 11 Enterprise", "10.0.22631", Some("ada@example.com"), None),
+    ]});
+    let report = applied(send_json(&app, &token, &laptop).await).await;
+    assert_eq!((report.created, report.co_managed), (1, 0), "{report:?}");
+    let ada = devices_of(&app, "ada@example.com").await;
+    let laptop = ada
+        .iter()
+        .find(|d| d.name == "ADA-LAPTOP")
+        .expect("Ada's laptop is hers");
+    assert_eq!(laptop.managed_by, ManagedBy::OnPremises);
+    assert_eq!(on_premises(&devices_of(&app, "grace@example.com").await), []);
+    // The same snapshot again finds the record where it now is.
+    let again = applied(send_json(&app, &token, &json!({ "snapshot": "partial", "devices": [
+        record("503", "ADA-LAPTOP", "Microsoft Windows 11 Enterprise", "10.0.22631", Some("ada@example.com"), None),
+    ]})).await).await;
+    assert_eq!(again.unchanged, 1, "{again:?}");
+}

@@ -33,6 +33,11 @@ async fn user_of(tx: &mut Tx<'_>, email: Option<&str>) -> DbResult<Option<Uid>> 
 /// device, whichever came first: the record's row goes, its on-premises facts
 /// join the enrolled one. A reported id with no record yet is kept for the
 /// record to find. True when a record joined.
+///
+/// What a device reports is its own word: a record joins it only when the
+/// record's primary user is the device's owner, so no device can take over,
+/// or hide, another user's record (nor one nobody owns) by reporting its
+/// serial number or id.
 pub(super) async fn absorb_twin(tx: &mut Tx<'_>, device: DeviceId, inventory: &Inventory) -> DbResult<bool> {
     let serial = inventory.serial_number.as_deref().filter(|s| !s.is_empty());
     let reported = inventory.onprem_id.as_deref().filter(|s| !s.is_empty());
@@ -49,6 +54,7 @@ pub(super) async fn absorb_twin(tx: &mut Tx<'_>, device: DeviceId, inventory: &I
     );
     let twin: Option<Twin> = sqlx::query_as(
         "DELETE FROM devices WHERE (serial_number = $1 OR onprem_id = $2) AND managed_by = 'on_premises' AND id <> $3
+           AND user_id = (SELECT user_id FROM devices WHERE id = $3)
          RETURNING id, onprem_id, onprem_digest, primary_user, manufacturer, domain",
     )
     .bind(serial)
@@ -103,6 +109,21 @@ impl InventoryStore for Store {
             .await
             .map_err(other)?;
             let owner = user_of(&mut tx, record.primary_user.as_deref()).await?;
+            let known = match known {
+                // A device of someone else reported this id before its record
+                // came: the record is not theirs to join, and the id goes back.
+                Some((id, user, managed_by, ..))
+                    if managed_by == ManagedBy::Portal.as_str() && (owner.is_none() || user != owner) =>
+                {
+                    sqlx::query("UPDATE devices SET onprem_id = NULL WHERE id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(other)?;
+                    None
+                }
+                known => known,
+            };
             match known {
                 Some((_, _, _, digest, None)) if digest.as_deref() == Some(record.digest.as_str()) => {
                     counts.unchanged += 1;
@@ -167,9 +188,11 @@ impl InventoryStore for Store {
                     let enrolled: Option<(Uid, Option<Uid>)> = match &record.serial_number {
                         Some(serial) => sqlx::query_as(
                             "SELECT id, user_id FROM devices WHERE serial_number = $1 AND managed_by = 'portal'
+                               AND user_id = $2
                              ORDER BY enrolled_at LIMIT 1",
                         )
                         .bind(serial)
+                        .bind(owner)
                         .fetch_optional(&mut *tx)
                         .await
                         .map_err(other)?,
