@@ -79,14 +79,18 @@ pub fn tidied(mut app: PublishedApp) -> PublishedApp {
 /// Whether a request's path may be forwarded as it is: no dot segments,
 /// empty segments or backslashes, spelled out or percent-encoded, nor an
 /// encoded slash, any of which could reach past the app's own path on its
-/// upstream (or another app's, with another rule).
+/// upstream (or another app's, with another rule). A segment's parameters
+/// (`..;x`) do not hide a dot segment: servlet containers drop them.
 pub fn plain_path(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
     let encoded = ["%2e", "%2f", "%5c"].iter().any(|e| lower.contains(e));
     !encoded
         && !path.contains('\\')
         && !path.contains("//")
-        && !path.split('/').any(|segment| segment == "." || segment == "..")
+        && !path
+            .split('/')
+            .map(|segment| segment.split(';').next().unwrap_or_default())
+            .any(|segment| segment == "." || segment == "..")
 }
 
 /// Reads `--publish NAME=PREFIX=URL`: the guide's rule (a registered,
@@ -193,9 +197,13 @@ mod tests {
             "/expenses/a\\b",
             "/expenses/%5c",
             "/expenses/./x",
+            "/expenses/..;/admin",
+            "/expenses/..;jsessionid=1/admin",
+            "/expenses/.;x/admin",
         ] {
             assert!(!plain_path(path), "{path}");
         }
         assert!(plain_path("/expenses/claims/7.json") && plain_path("/expenses/") && plain_path("/expenses/a%20b"));
+        assert!(plain_path("/expenses/claims;jsessionid=1/7") && plain_path("/expenses/..x;y"));
     }
 }
