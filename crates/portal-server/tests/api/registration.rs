@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::{
     commands::{reauthenticate, refused_lock, wipe},
-    enrollment::{code_for, inventory, required_on_android},
+    enrollment::{code_for, inventory, required_on_android, wait_for},
     helpers::{PASSWORD, TestApp, error_code, spawn_app},
 };
 
@@ -205,10 +205,15 @@ async fn a_registered_device_is_enrolled_later_keeping_its_id_and_certificate() 
     assert_eq!(failure(refused.unwrap_err()).error.code, "code_invalid");
 
     let code = code_for(&app, &grace, "android").await;
+    let mut events = grace.get(app.url("/api/v1/events")).send().await.unwrap();
     device
         .enroll_registered(&code, inventory("15"), &dir)
         .await
         .expect("enrolls");
+    // The portal, showing the code, hears that a device enrolled with it.
+    let mut received = String::new();
+    wait_for(&mut events, &mut received, "device_enrolled").await;
+    assert!(received.contains(&device.state.device_id.to_string()), "{received}");
     assert_eq!(DeviceClient::load(&dir).unwrap().state.management, Management::Managed);
     let after = detail(&app, &grace, &device).await;
     assert_eq!(after.device.management, Management::Managed);

@@ -475,7 +475,9 @@ impl DeviceStore for Store {
         if enrolled.rows_affected() == 0 {
             return Ok(EnrollOutcome::NotRegistered);
         }
-        tx.notify(Notice::device_changed(device.user_id, device.id));
+        // Enrolled with one of the user's codes, as a new device is: the
+        // page showing the code moves on to it.
+        tx.notify(Notice::device_enrolled(device.user_id, device.id));
         super::inventory::absorb_twin(&mut tx, device.id, inventory).await?;
         tx.audit(&audit);
         let required = catalog::Assignment::Device(device.id);
