@@ -37,11 +37,13 @@ pub fn DeviceActions(
     lock_not_offered: Option<String>,
 ) -> impl IntoView {
     let router = use_router();
-    let online = use_session().online;
+    let session = use_session();
+    let online = session.online;
     let open = RwSignal::new(None::<Panel>);
     let busy = RwSignal::new(false);
     let errors = RwSignal::new(FieldErrors::default());
     let notice = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<String>);
     let (new_name, message, phone) = (
         RwSignal::new(name.clone()),
         RwSignal::new(String::new()),
@@ -58,14 +60,21 @@ pub fn DeviceActions(
     let show = move |panel: Panel| {
         errors.set(FieldErrors::default());
         notice.set(None);
+        problem.set(None);
         open.update(|o| *o = if *o == Some(panel) { None } else { Some(panel) });
     };
     let failed = move |field: &str, error: api::ClientError| {
+        session.handle_error(&error);
         let mut fields = error.fields();
         if fields.is_empty() {
             fields.add(field, "", &error.to_string());
         }
         errors.set(fields);
+    };
+    // An error that is no field's.
+    let alert = move |error: api::ClientError| {
+        session.handle_error(&error);
+        problem.set(Some(error.to_string()));
     };
     // Set by the passkey button, which submits the same form.
     let by_passkey = RwSignal::new(false);
@@ -82,16 +91,19 @@ pub fn DeviceActions(
     };
 
     let check_status = move |_| {
+        notice.set(None);
+        problem.set(None);
         task::run(busy, async move {
             match api::commands::sync(&device.get_value()).await {
                 Ok(_) => notice.set(Some(tr(text::CHECK_STATUS_REQUESTED).into())),
-                Err(e) => notice.set(Some(e.to_string())),
+                Err(e) => alert(e),
             }
         })
     };
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         errors.set(FieldErrors::default());
+        problem.set(None);
         let id = device.get_value();
         match open.get_untracked() {
             Some(Panel::Rename) => task::run(busy, async move {
@@ -121,17 +133,14 @@ pub fn DeviceActions(
                 }
             }),
             Some(Panel::Reset) => task::run(busy, async move {
+                // Read before the wait for the user's authenticator.
+                let request = WipeRequest {
+                    device_name: typed.get_untracked(),
+                };
                 if let Err(e) = confirm_it_is_you().await {
                     return failed("password", e);
                 }
-                match api::commands::wipe(
-                    &id,
-                    &WipeRequest {
-                        device_name: typed.get_untracked(),
-                    },
-                )
-                .await
-                {
+                match api::commands::wipe(&id, &request).await {
                     Ok(_) => {
                         open.set(None);
                         password.set(String::new());
@@ -146,7 +155,7 @@ pub fn DeviceActions(
                 }
                 match api::commands::remove(&id).await {
                     Ok(()) => router.navigate("/devices"),
-                    Err(e) => failed("password", e),
+                    Err(e) => alert(e),
                 }
             }),
             None => {}
@@ -191,6 +200,7 @@ pub fn DeviceActions(
         </div>
         {lock_not_offered.map(|why| view! { <p class="cp-lead" id="lock-not-offered">{server_words(server::LOCK_NOT_OFFERED, why, &[])}</p> })}
         {move || notice.get().map(|n| view! { <p class="cp-alert cp-alert--info" role="status">{n}</p> })}
+        {move || problem.get().map(|p| view! { <p class="cp-alert cp-alert--error" role="alert">{p}</p> })}
         {move || open.get().map(|panel| {
             let body = match panel {
                 Panel::Rename => view! {

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use portal_types::{CertificateInfo, DeviceDetail, ManagedBy, Management, Ownership};
 
 use crate::{
-    api::{self, ClientError},
+    api::{self, ClientError, ClientResult},
     app::loading,
     components::{
         compliance_badge::ComplianceBadge, device_actions::DeviceActions, device_tabs::DeviceTabs, timeline::Timeline,
@@ -24,127 +24,208 @@ pub fn DevicePage(id: String) -> impl IntoView {
     let live = use_live_events();
     // The user's devices change one event at a time; reloading this one on
     // each is simpler than telling which concern it, and as cheap.
-    let detail = load(move || {
-        live.version.track();
+    let detail = load({
         let id = id.clone();
-        async move { api::devices::detail(&id).await }
+        move || {
+            live.version.track();
+            let id = id.clone();
+            async move { api::devices::detail(&id).await }
+        }
     });
+    // The page is built once and follows each newer answer in place: any
+    // device's check-in reloads this one, and must not close a form being
+    // filled in, drop a notice or lose the focus. The actions are built
+    // again only when what they depend on changes (signals set only then,
+    // rather than memos: less code in everyone's download).
+    let acting = RwSignal::new(None::<Acting>);
+    let offers_commands = RwSignal::new(false);
+    Effect::new(move |_| {
+        let now = detail.with(|answer| shown(answer).map(Acting::of));
+        changed(offers_commands, now.as_ref().is_some_and(Acting::offers_commands));
+        changed(acting, now);
+    });
+    let actions = {
+        let id = id.clone();
+        move || acting.get().map(|acting| actions(id.clone(), acting))
+    };
     view! {
-        {move || match detail.get() {
-            None => loading(text::LOADING),
-            Some(Ok(detail)) => view! { <DeviceView detail/> }.into_any(),
-            Some(Err(ClientError::Api { status: 404, .. })) => view! {
-                <section class="cp-page">
+        <section class="cp-page">
+            <p class="cp-breadcrumb"><a href="/devices">{tr(devices::MY_DEVICES)}</a></p>
+            {move || detail.with(|answer| match answer {
+                None => loading(text::LOADING),
+                Some(Ok(detail)) => overview(detail).into_any(),
+                Some(Err(ClientError::Api { status: 404, .. })) => view! {
                     <h1>{tr(text::NOT_FOUND)}</h1>
                     <p>{tr(text::NOT_FOUND_DETAIL)}</p>
                     <p><a href="/devices">{tr(common::GO_TO_MY_DEVICES)}</a></p>
-                </section>
-            }.into_any(),
-            Some(Err(error)) => view! {
-                <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p>
-            }.into_any(),
-        }}
+                }.into_any(),
+                Some(Err(error)) => view! {
+                    <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p>
+                }.into_any(),
+            })}
+            {actions}
+            {move || offers_commands.get().then(|| view! { <Timeline device=id.clone()/> })}
+            {move || detail.with(|answer| shown(answer).map(compliance_and_certificate))}
+        </section>
     }
 }
 
-#[component]
-fn DeviceView(detail: DeviceDetail) -> impl IntoView {
-    let device = detail.device;
+/// Sets `signal` to `value` unless it holds it already.
+fn changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
+    signal.maybe_update(|held| {
+        let differs = *held != value;
+        if differs {
+            *held = value;
+        }
+        differs
+    });
+}
+
+/// What the device's actions depend on: they are built again only when it
+/// changes (a rename, a reset completed, a removal begun).
+#[derive(Clone, PartialEq)]
+struct Acting {
+    name: String,
+    wiped: bool,
+    removing: bool,
+    registered: bool,
+    managed_by: ManagedBy,
+    lock_not_offered: Option<String>,
+}
+
+impl Acting {
+    fn of(detail: &DeviceDetail) -> Self {
+        let device = &detail.device;
+        Acting {
+            name: device.name.clone(),
+            wiped: device.wiped_at.is_some(),
+            removing: device.removal_pending,
+            registered: device.management == Management::Registered,
+            managed_by: device.managed_by,
+            lock_not_offered: detail.lock_not_offered.clone(),
+        }
+    }
+
+    /// Remote actions, and so their timeline, are the portal's to offer.
+    fn offers_commands(&self) -> bool {
+        !self.registered && self.managed_by != ManagedBy::OnPremises
+    }
+}
+
+/// The device of the newest answer, unless it was an error (the page then
+/// gives way to it).
+fn shown(answer: &Option<ClientResult<DeviceDetail>>) -> Option<&DeviceDetail> {
+    answer.as_ref()?.as_ref().ok()
+}
+
+/// The device's name and state, and its facts.
+fn overview(detail: &DeviceDetail) -> impl IntoView + use<> {
+    let device = detail.device.clone();
     let id = device.id.to_string();
-    let wiped = device.wiped_at.is_some();
-    let removing = device.removal_pending;
     let last_check_in = device
         .last_check_in
         .as_deref()
         .map_or_else(|| tr(common::NEVER).to_string(), format::date_time);
-    let reasons = detail.compliance_reasons;
-    let compliant = reasons.is_empty();
     let registered = device.management == Management::Registered;
     view! {
-        <section class="cp-page">
-            <p class="cp-breadcrumb"><a href="/devices">{tr(devices::MY_DEVICES)}</a></p>
-            <div class="cp-page__title">
-                <h1>{device.name.clone()}</h1>
-                <ComplianceBadge state=device.compliance wiped removing/>
-            </div>
-            // A registered device has no managed apps: its overview is all there is.
-            {(!registered).then(|| view! { <DeviceTabs device=id.clone() apps=false/> })}
-            <dl class="cp-facts">
-                <Fact label=text::PLATFORM value=device.platform.label().to_string()/>
-                <Fact label=text::MODEL value=device.model/>
-                <Fact label=text::OS_VERSION value=device.os_version/>
-                <Fact label=text::OWNERSHIP value=labels::ownership(device.ownership).to_string()/>
-                <Fact label=text::CATEGORY value=detail.category/>
-                <Fact label=text::MANAGEMENT value=labels::management(device.management).to_string()/>
-                {detail.serial_number.map(|serial| view! { <Fact label=text::SERIAL_NUMBER value=serial/> })}
-                <Fact label=if registered { text::REGISTERED } else { text::ENROLLED } value=format::date_time(&detail.enrolled_at)/>
-                <Fact label=text::LAST_CHECK_IN value=last_check_in/>
-            </dl>
-            <p>
-                <a href=format!("/privacy/{}", device.ownership.as_str())>
-                    {tr(match device.ownership {
-                        Ownership::Corporate => text::PRIVACY_CORPORATE,
-                        Ownership::Personal => text::PRIVACY_PERSONAL,
-                    })}
-                </a>
+        <div class="cp-page__title">
+            <h1>{device.name.clone()}</h1>
+            <ComplianceBadge state=device.compliance wiped=device.wiped_at.is_some() removing=device.removal_pending/>
+        </div>
+        // A registered device has no managed apps: its overview is all there is.
+        {(!registered).then(|| view! { <DeviceTabs device=id apps=false/> })}
+        <dl class="cp-facts">
+            <Fact label=text::PLATFORM value=device.platform.label().to_string()/>
+            <Fact label=text::MODEL value=device.model/>
+            <Fact label=text::OS_VERSION value=device.os_version/>
+            <Fact label=text::OWNERSHIP value=labels::ownership(device.ownership).to_string()/>
+            <Fact label=text::CATEGORY value=detail.category.clone()/>
+            <Fact label=text::MANAGEMENT value=labels::management(device.management).to_string()/>
+            {detail.serial_number.clone().map(|serial| view! { <Fact label=text::SERIAL_NUMBER value=serial/> })}
+            <Fact label=if registered { text::REGISTERED } else { text::ENROLLED } value=format::date_time(&detail.enrolled_at)/>
+            <Fact label=text::LAST_CHECK_IN value=last_check_in/>
+        </dl>
+        <p>
+            <a href=format!("/privacy/{}", device.ownership.as_str())>
+                {tr(match device.ownership {
+                    Ownership::Corporate => text::PRIVACY_CORPORATE,
+                    Ownership::Personal => text::PRIVACY_PERSONAL,
+                })}
+            </a>
+        </p>
+    }
+}
+
+/// What the user can do with the device, or why the portal cannot.
+fn actions(id: String, acting: Acting) -> impl IntoView {
+    let Acting {
+        name,
+        wiped,
+        removing,
+        registered,
+        managed_by,
+        lock_not_offered,
+    } = acting;
+    view! {
+        {removing.then(|| view! {
+            <p class="cp-alert cp-alert--info">
+                {tr(text::REMOVAL_PENDING)}
             </p>
-
-            {removing.then(|| view! {
+        })}
+        {labels::managed_by_note(managed_by).map(|note| view! { <p class="cp-device__managed">{note}</p> })}
+        {if managed_by == ManagedBy::OnPremises {
+            view! {
                 <p class="cp-alert cp-alert--info">
-                    {tr(text::REMOVAL_PENDING)}
+                    {tr(text::ON_PREMISES)}
                 </p>
-            })}
-            {labels::managed_by_note(device.managed_by).map(|note| view! { <p class="cp-device__managed">{note}</p> })}
-            {if device.managed_by == ManagedBy::OnPremises {
-                view! {
-                    <p class="cp-alert cp-alert--info">
-                        {tr(text::ON_PREMISES)}
-                    </p>
-                }.into_any()
-            } else if registered {
-                view! {
-                    <p class="cp-alert cp-alert--info">
-                        {tr(text::REGISTERED_NOTE)} " " {tr(text::TO_ENROLL_GET_CODE)} " "
-                        <a href="/devices/add">{tr(devices::ADD)}</a> " " {tr(text::TO_ENROLL_RUN)} " "
-                        <code>"portal-agent enroll"</code> " " {tr(text::TO_ENROLL_KEEPS)}
-                    </p>
-                    <DeviceActions device=id.clone() name=device.name wiped removing registered lock_not_offered=None/>
-                }.into_any()
-            } else {
-                view! {
-                    <DeviceActions device=id.clone() name=device.name wiped removing registered lock_not_offered=detail.lock_not_offered/>
-                    <Timeline device=id/>
-                }.into_any()
-            }}
-
-            <h2>{tr(text::COMPLIANCE)}</h2>
-            {compliant.then(|| view! { <p>{tr(text::COMPLIANT)}</p> })}
-            {detail.compliance_deadline.map(|deadline| view! {
-                <p class="cp-alert cp-alert--warn">
-                    {tr(text::DEADLINE_BEFORE)} " " <strong>{format::date_time(&deadline)}</strong>
-                    {tr(text::DEADLINE_AFTER)}
+            }.into_any()
+        } else if registered {
+            view! {
+                <p class="cp-alert cp-alert--info">
+                    {tr(text::REGISTERED_NOTE)} " " {tr(text::TO_ENROLL_GET_CODE)} " "
+                    <a href="/devices/add">{tr(devices::ADD)}</a> " " {tr(text::TO_ENROLL_RUN)} " "
+                    <code>"portal-agent enroll"</code> " " {tr(text::TO_ENROLL_KEEPS)}
                 </p>
-            })}
-            {(!compliant).then(|| view! {
-                <ul class="cp-reasons" aria-label=tr(text::COMPLIANCE_PROBLEMS)>
-                    {reasons.into_iter().map(|reason| {
-                        let (problem, fix) = labels::compliance_reason(reason);
-                        view! {
-                            <li>
-                                <p class="cp-reasons__problem">{problem}</p>
-                                <p>{tr(text::HOW_TO_FIX)} " " {fix}</p>
-                            </li>
-                        }
-                    }).collect_view()}
-                </ul>
-            })}
+                <DeviceActions device=id name wiped removing registered lock_not_offered=None/>
+            }.into_any()
+        } else {
+            view! { <DeviceActions device=id name wiped removing registered lock_not_offered/> }.into_any()
+        }}
+    }
+}
 
-            <h2>{tr(cert::HEADING)}</h2>
-            {match detail.certificate {
-                Some(certificate) => view! { <Certificate certificate/> }.into_any(),
-                None => view! { <p>{tr(cert::NONE)}</p> }.into_any(),
-            }}
-        </section>
+/// Why the device is or is not compliant, and its certificate.
+fn compliance_and_certificate(detail: &DeviceDetail) -> impl IntoView + use<> {
+    let reasons = detail.compliance_reasons.clone();
+    let compliant = reasons.is_empty();
+    view! {
+        <h2>{tr(text::COMPLIANCE)}</h2>
+        {compliant.then(|| view! { <p>{tr(text::COMPLIANT)}</p> })}
+        {detail.compliance_deadline.clone().map(|deadline| view! {
+            <p class="cp-alert cp-alert--warn">
+                {tr(text::DEADLINE_BEFORE)} " " <strong>{format::date_time(&deadline)}</strong>
+                {tr(text::DEADLINE_AFTER)}
+            </p>
+        })}
+        {(!compliant).then(|| view! {
+            <ul class="cp-reasons" aria-label=tr(text::COMPLIANCE_PROBLEMS)>
+                {reasons.into_iter().map(|reason| {
+                    let (problem, fix) = labels::compliance_reason(reason);
+                    view! {
+                        <li>
+                            <p class="cp-reasons__problem">{problem}</p>
+                            <p>{tr(text::HOW_TO_FIX)} " " {fix}</p>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        })}
+
+        <h2>{tr(cert::HEADING)}</h2>
+        {match detail.certificate.clone() {
+            Some(certificate) => view! { <Certificate certificate/> }.into_any(),
+            None => view! { <p>{tr(cert::NONE)}</p> }.into_any(),
+        }}
     }
 }
 

@@ -46,6 +46,17 @@ test("Ada locks and then resets her lost phone, cancels a mistaken reset, and re
   await lock.getByText("Lock · Completed").waitFor();
   assert.match(agent.output, /locked: Found this phone\? Please call \/ \+44 20 7946 0000/);
 
+  // A form half filled in, and what the page said, outlive the events of
+  // the device's next check-in: the page follows them in place.
+  await page.getByRole("button", { name: "Rename" }).click();
+  await page.getByLabel("Device name").fill("Half-typed name");
+  await page.getByRole("button", { name: "Check status" }).click();
+  const checked = page.getByRole("list", { name: "Timeline" }).getByRole("listitem", { name: "Check status" });
+  await checked.getByText("Check status · Completed").waitFor();
+  assert.equal(await page.getByLabel("Device name").inputValue(), "Half-typed name");
+  assert.ok(await page.getByRole("status").filter({ hasText: "Check status requested" }).isVisible());
+  await page.getByRole("button", { name: "Rename" }).click();
+
   // Reset device: explained, password again, the name typed.
   await page.getByRole("button", { name: "Reset device" }).click();
   await page.getByText("Reset device erases everything on Lost phone.").waitFor();
@@ -114,7 +125,7 @@ test("Ada locks and then resets her lost phone, cancels a mistaken reset, and re
   await page.getByRole("link", { name: "Activity" }).click();
   const activity = page.getByRole("list", { name: "Activity" });
   await activity.getByText("Removed a device").waitFor();
-  for (const line of ["Asked to remove a device", "Reset device: cancelled", "Reset device: completed", "Reset a device", "Lock: completed", "Locked a device", "Signed in"]) {
+  for (const line of ["Asked to remove a device", "Reset device: cancelled", "Reset device: completed", "Asked to reset a device", "Lock: completed", "Asked to lock a device", "Signed in"]) {
     assert.ok(await activity.getByText(line, { exact: true }).first().isVisible(), line);
   }
 
