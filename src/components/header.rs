@@ -19,10 +19,15 @@ pub fn Header() -> impl IntoView {
     let session = use_session();
     let router = use_router();
     let busy = RwSignal::new(false);
+    // A session the server could not end goes on: said, so that nobody
+    // leaves a shared computer believing they signed out.
+    let failed = RwSignal::new(None::<String>);
     let sign_out = move |_| {
         task::run(busy, async move {
-            // The server may already have ended the session; either way it is over here.
-            let _ = api::auth::sign_out().await;
+            if let Err(error) = api::auth::sign_out().await {
+                return failed.set(Some(error.to_string()));
+            }
+            failed.set(None);
             // Navigate first: from another bundle, Sign in's page loads and
             // a guard here must not send the user back to this one.
             router.navigate("/sign-in?signed-out");
@@ -63,13 +68,14 @@ pub fn Header() -> impl IntoView {
                         class="cp-button cp-button--quiet"
                         type="button"
                         on:click=sign_out
-                        disabled=move || busy.get()
+                        disabled=move || busy.get() || !session.online.get()
                     >
                         {tr(header::SIGN_OUT)}
                     </button>
                 })}
             </div>
         </header>
+        {move || failed.get().map(|error| view! { <p class="cp-alert cp-alert--error" role="alert">{error}</p> })}
         {move || (!session.online.get()).then(|| view! {
             <p class="cp-offline" role="status">
                 <strong>{tr(header::OFFLINE)}</strong>

@@ -281,9 +281,12 @@ fn SignOutEverywhere() -> impl IntoView {
     let session = use_session();
     let router = use_router();
     let busy = RwSignal::new(false);
+    let failed = RwSignal::new(None::<String>);
     let sign_out = move |_| {
         task::run(busy, async move {
-            let _ = api::auth::sign_out_everywhere().await;
+            if let Err(error) = api::auth::sign_out_everywhere().await {
+                return failed.set(Some(error.to_string()));
+            }
             router.navigate("/sign-in?signed-out=everywhere");
             session.user.set(None);
         })
@@ -291,6 +294,8 @@ fn SignOutEverywhere() -> impl IntoView {
     view! {
         <h2>{tr(text::SESSIONS)}</h2>
         <p>{tr(text::SESSIONS_LEAD)}</p>
-        <button class="cp-button" type="button" on:click=sign_out>{tr(text::SIGN_OUT_EVERYWHERE)}</button>
+        <button class="cp-button" type="button" on:click=sign_out
+            disabled=move || busy.get() || !session.online.get()>{tr(text::SIGN_OUT_EVERYWHERE)}</button>
+        {move || failed.get().map(|error| view! { <p class="cp-alert cp-alert--error" role="alert">{error}</p> })}
     }
 }

@@ -6,7 +6,7 @@ use portal::components::header::Header;
 use portal_types::Role;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-use crate::{mounted, provide_signed_in, texts};
+use crate::{buttons, mounted, provide_signed_in, texts};
 
 async fn header(role: Option<Role>, online: RwSignal<bool>) -> web_sys::HtmlElement {
     mounted(move || {
@@ -40,7 +40,7 @@ async fn signed_out_the_header_holds_only_the_brand() {
 }
 
 #[wasm_bindgen_test]
-async fn offline_a_notice_says_so_until_the_network_returns() {
+async fn offline_a_notice_says_so_and_sign_out_waits_until_the_network_returns() {
     let online = RwSignal::new(true);
     let root = header(Some(Role::Employee), online).await;
     assert!(texts(&root, "[role='status']").is_empty());
@@ -49,7 +49,10 @@ async fn offline_a_notice_says_so_until_the_network_returns() {
     let notice = texts(&root, ".cp-offline[role='status']");
     assert_eq!(notice.len(), 1);
     assert!(notice[0].starts_with("You're offline."), "{notice:?}");
+    // A sign-out the server cannot hear of would leave the session going.
+    assert_eq!(buttons(&root), [("Sign out".to_string(), true)]);
     online.set(true);
     leptos::task::tick().await;
     assert!(texts(&root, "[role='status']").is_empty());
+    assert_eq!(buttons(&root), [("Sign out".to_string(), false)]);
 }
