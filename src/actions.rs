@@ -9,7 +9,7 @@ use crate::{
     },
 };
 
-/// The action in words: `wipe_requested` → "Reset a device".
+/// The action in words: `wipe_requested` → "Asked to reset a device".
 pub fn describe(action: &str) -> String {
     let message = match action {
         "sign_in" => audit::SIGN_IN,
@@ -39,6 +39,13 @@ pub fn describe(action: &str) -> String {
         "gateway_access_refused" => audit::GATEWAY_ACCESS_REFUSED,
         "gateway_app_published" => audit::GATEWAY_APP_PUBLISHED,
         "gateway_app_unpublished" => audit::GATEWAY_APP_UNPUBLISHED,
+        "app_added" => audit::APP_ADDED,
+        "app_changed" => audit::APP_CHANGED,
+        "app_retired" => audit::APP_RETIRED,
+        "branding_changed" => audit::BRANDING_CHANGED,
+        "policy_changed" => audit::POLICY_CHANGED,
+        "inventory_synced" => audit::INVENTORY_SYNCED,
+        "sync_token_created" => audit::SYNC_TOKEN_CREATED,
         _ => return by_command(action),
     };
     tr(message).into()

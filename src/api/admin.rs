@@ -1,7 +1,7 @@
 //! The organisation's side, for IT administrators.
 
 use portal_types::{
-    AdminActionRequest, AdminDevice, App, AppInput, AuditPage, Branding, BrandingChange, FleetPage, Overview,
+    AdminActionRequest, AdminDevice, App, AppInput, AuditPage, Branding, BrandingChange, Command, FleetPage, Overview,
     PolicyChange, PolicyVersion, PublishedApp, PublishedAppsResponse, RequiredReach, TermsChange, TermsVersion,
 };
 
@@ -40,6 +40,11 @@ pub async fn device(id: String) -> ClientResult<AdminDevice> {
 /// `action` is `wipe` or `retire`.
 pub async fn act_on(device: &str, action: &str, request: &AdminActionRequest) -> ClientResult<()> {
     super::post_empty_body(&format!("/admin/devices/{device}/{action}"), request).await
+}
+
+/// Cancels a command the device has not taken yet, whoever asked for it.
+pub async fn cancel(device: &str, command: &str) -> ClientResult<Command> {
+    super::post(&format!("/admin/devices/{device}/commands/{command}/cancel"), &()).await
 }
 
 /// The policy in force, and how far judging every device by it has gone.

@@ -260,9 +260,10 @@ fn AppEditor(
             </div>
             <div class="cp-field">
                 <label for="app-category">{tr(text::CATEGORY)}</label>
-                <select id="app-category" prop:value=move || draft.with(|d| d.category.clone())
-                    on:change=move |ev| draft.update(|d| d.category = event_target_value(&ev))>
-                    {CATEGORIES.map(|c| view! { <option value=c>{labels::category(c)}</option> })}
+                <select id="app-category" on:change=move |ev| draft.update(|d| d.category = event_target_value(&ev))>
+                    {CATEGORIES.map(|c| view! {
+                        <option value=c prop:selected=move || draft.with(|d| d.category == c)>{labels::category(c)}</option>
+                    })}
                 </select>
             </div>
             <fieldset class="cp-app-editor__platforms">

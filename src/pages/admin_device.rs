@@ -3,7 +3,8 @@
 
 use leptos::prelude::*;
 use portal_types::{
-    AdminActionRequest, AdminDevice, Command, FieldErrors, ManagedBy, Management, PasswordConfirmation,
+    AdminActionRequest, AdminDevice, Command, CommandId, CommandKind, CommandState, FieldErrors, ManagedBy, Management,
+    PasswordConfirmation,
 };
 
 use crate::{
@@ -12,7 +13,7 @@ use crate::{
     components::{compliance_badge::ComplianceBadge, field::Field},
     format::date_time,
     i18n::{
-        msg::{actions, certificate, common, console, device as text, fleet, label},
+        msg::{actions, certificate, common, console, device as text, fleet, label, timeline},
         tr, trf,
     },
     labels,
@@ -119,7 +120,7 @@ fn DeviceView(device: AdminDevice, version: RwSignal<u32>, notice: RwSignal<Opti
             view! { <AdminActions device=d.id.to_string() name=d.name resettable removing=d.removal_pending version notice/> }.into_any()
         }}
         <h2>{tr(fleet::COMMANDS)}</h2>
-        <CommandList commands=device.commands/>
+        <CommandList device=d.id.to_string() commands=device.commands version/>
         <h2>{tr(fleet::AUDIT_TRAIL)}</h2>
         {move || if audit.with(Vec::is_empty) {
             view! { <p>{tr(fleet::NO_ENTRIES)}</p> }.into_any()
@@ -139,7 +140,7 @@ fn fact_list(facts: Vec<(&'static str, String)>) -> impl IntoView {
 }
 
 #[component]
-fn CommandList(commands: Vec<Command>) -> impl IntoView {
+fn CommandList(device: String, commands: Vec<Command>, version: RwSignal<u32>) -> impl IntoView {
     if commands.is_empty() {
         return view! { <p>{tr(fleet::NO_COMMANDS)}</p> }.into_any();
     }
@@ -154,7 +155,12 @@ fn CommandList(commands: Vec<Command>) -> impl IntoView {
                     {commands.into_iter().map(|c| view! {
                         <tr>
                             <th scope="row">{labels::command(c.kind)} {c.app_name.map(|n| format!(" {n}"))}</th>
-                            <td>{labels::command_state(c.state)}</td>
+                            <td>
+                                {labels::command_state(c.state)}
+                                // Anyone's Reset, until the device has taken it.
+                                {(c.kind == CommandKind::Wipe && c.state == CommandState::Requested)
+                                    .then(|| view! { <CancelReset device=device.clone() command=c.id version/> })}
+                            </td>
                             <td>{date_time(&c.requested_at)}</td>
                             <td>{c.requested_by.unwrap_or_else(|| tr(fleet::OWNER).into())}</td>
                             <td class="cp-admin__wrap">{c.reason.or(c.failure_reason).unwrap_or_default()}</td>
@@ -165,6 +171,27 @@ fn CommandList(commands: Vec<Command>) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// Takes a Reset device back; the page reads the device again after.
+#[component]
+fn CancelReset(device: String, command: CommandId, version: RwSignal<u32>) -> impl IntoView {
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let cancel = move |_| {
+        let device = device.clone();
+        task::run(busy, async move {
+            match api::admin::cancel(&device, &command.to_string()).await {
+                Ok(_) => version.update(|v| *v += 1),
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        })
+    };
+    view! {
+        " "
+        <button class="cp-button" type="button" on:click=cancel disabled=move || busy.get()>{tr(timeline::CANCEL_RESET)}</button>
+        {move || error.get().map(|e| view! { <p class="cp-alert cp-alert--error" role="alert">{e}</p> })}
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

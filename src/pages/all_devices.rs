@@ -259,9 +259,13 @@ fn Choice(
     view! {
         <div class="cp-field">
             <label for=id>{label}</label>
-            <select id=id prop:value=move || value.get() on:change=move |ev| set.run(event_target_value(&ev))>
-                <option value="">{any}</option>
-                {choices.into_iter().map(|(value, label)| view! { <option value=value>{label}</option> }).collect_view()}
+            // Each option says whether it is chosen: a select's own value,
+            // set before its options are there, would fall to the first.
+            <select id=id on:change=move |ev| set.run(event_target_value(&ev))>
+                <option value="" prop:selected=move || value.with(String::is_empty)>{any}</option>
+                {choices.into_iter().map(|(choice, label)| view! {
+                    <option value=choice prop:selected=move || value.with(|v| v == choice)>{label}</option>
+                }).collect_view()}
             </select>
         </div>
     }

@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use portal_types::{App, AppDetail, AppInstall, Device};
+use portal_types::{App, AppDetail, AppInstall, Device, ManagedBy, Management};
 
 use crate::{
     api::{self, ClientError},
@@ -50,6 +50,10 @@ fn unavailable(app: &App, device: &Device, install: Option<&AppInstall>) -> Opti
         Some(tr(apps::DEVICE_RESET).into())
     } else if device.removal_pending {
         Some(tr(apps::DEVICE_BEING_REMOVED).into())
+    } else if device.management == Management::Registered {
+        Some(tr(apps::DEVICE_REGISTERED).into())
+    } else if device.managed_by == ManagedBy::OnPremises {
+        Some(tr(apps::DEVICE_ON_PREMISES).into())
     } else if !app.supports(device.platform) {
         Some(trf(apps::NOT_FOR_PLATFORM, &[("platform", device.platform.label())]))
     } else {

@@ -178,15 +178,18 @@ fn Catalog(mine: Vec<Platform>) -> impl IntoView {
                 <label for="app-platform">{tr(device::PLATFORM)}</label>
                 <select
                     id="app-platform"
-                    prop:value=move || platform.get()
                     on:change=move |ev| {
                         platform.set(event_target_value(&ev));
                         page.set(1);
                     }
                 >
-                    {move || mine.with_value(|m| !m.is_empty()).then(|| view! { <option value="mine">{tr(text::MY_PLATFORMS)}</option> })}
-                    <option value="">{tr(text::ALL_PLATFORMS)}</option>
-                    {Platform::ALL.map(|p| view! { <option value=p.as_str()>{p.label()}</option> })}
+                    {move || mine.with_value(|m| !m.is_empty()).then(|| view! {
+                        <option value="mine" prop:selected=move || platform.with(|p| p == "mine")>{tr(text::MY_PLATFORMS)}</option>
+                    })}
+                    <option value="" prop:selected=move || platform.with(String::is_empty)>{tr(text::ALL_PLATFORMS)}</option>
+                    {Platform::ALL.map(|p| view! {
+                        <option value=p.as_str() prop:selected=move || platform.with(|v| v == p.as_str())>{p.label()}</option>
+                    })}
                 </select>
             </div>
         </div>

@@ -160,15 +160,20 @@ test("the administrator resets an employee's lost phone with a reason the owner 
   await it.getByRole("status").filter({ hasText: "Reset requested" }).waitFor();
   const commands = it.getByRole("table", { name: "Commands" });
   await commands.getByRole("row", { name: /Reset device.*IT Admin.*Reported stolen at the airport/ }).waitFor();
-  await it.getByRole("table", { name: "Audit trail" }).getByRole("row", { name: /Reset a device.*wipe_requested/ }).waitFor();
+  await it.getByRole("table", { name: "Audit trail" }).getByRole("row", { name: /Asked to reset a device.*wipe_requested/ }).waitFor();
 
   // Ada's page follows live: who asked and why, and no Cancel for her.
   const entry = ada.getByRole("list", { name: "Timeline" }).getByRole("listitem", { name: "Reset device" });
   await entry.getByText("Requested by IT Admin, your IT department: Reported stolen at the airport").waitFor();
   assert.equal(await entry.getByRole("button", { name: "Cancel reset" }).count(), 0);
   await ada.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Activity" }).click();
-  await ada.getByRole("list", { name: "Activity" }).getByText("Reset a device (by IT Admin, IT)").waitFor();
+  await ada.getByRole("list", { name: "Activity" }).getByText("Asked to reset a device (by IT Admin, IT)").waitFor();
   await ada.close();
+
+  // The phone has not taken it yet: the administrator can take it back.
+  await commands.getByRole("button", { name: "Cancel reset" }).click();
+  await commands.getByRole("row", { name: /Reset device.*Cancelled.*IT Admin/ }).waitFor();
+  assert.equal(await commands.getByRole("button", { name: "Cancel reset" }).count(), 0);
   await it.close();
 });
 

@@ -77,7 +77,7 @@ test("Ada adds a passkey, signs in and resets a device with it, then removes it"
   await page.getByRole("list", { name: "Timeline" }).getByText("Reset device · Requested").waitFor();
   await page.getByRole("link", { name: "Activity" }).click();
   const activity = page.getByRole("list", { name: "Activity" });
-  for (const line of ["Reset a device", "Confirmed with a passkey", "Signed in with a passkey", "Added a passkey"]) {
+  for (const line of ["Asked to reset a device", "Confirmed with a passkey", "Signed in with a passkey", "Added a passkey"]) {
     await activity.getByText(line, { exact: true }).first().waitFor();
   }
   await page.getByRole("link", { name: "Security" }).click();
