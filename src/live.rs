@@ -1,6 +1,8 @@
 //! Live changes from the server (`/api/v1/events`), while a user is signed in.
 
-use leptos::{prelude::*, wasm_bindgen::JsCast};
+use std::time::Duration;
+
+use leptos::{prelude::*, reactive::owner::LocalStorage, wasm_bindgen::JsCast};
 use portal_types::LiveEvent;
 use wasm_bindgen::closure::Closure;
 use web_sys::{EventSource, MessageEvent};
@@ -14,6 +16,9 @@ pub struct LiveEvents {
     /// Counts events, including missed ones (`resync`), to key refetches on.
     pub version: RwSignal<u64>,
 }
+
+/// How long a stream the browser gave up on waits to be opened again.
+const REOPEN_AFTER: Duration = Duration::from_secs(3);
 
 /// Opens the event stream when a user signs in and closes it at sign-out.
 /// The browser reconnects a dropped stream by itself; back online, pages
@@ -37,7 +42,7 @@ pub fn provide_live_events(session: Session) {
     Effect::new(move |_| {
         let signed_in = session.user.with(Option::is_some);
         match (signed_in, source.with_value(Option::is_some)) {
-            (true, false) => source.set_value(open(live, session)),
+            (true, false) => source.set_value(open(live, session, source)),
             (false, true) => source.update_value(|s| {
                 if let Some(s) = s.take() {
                     s.close();
@@ -48,8 +53,30 @@ pub fn provide_live_events(session: Session) {
     });
 }
 
-fn open(live: LiveEvents, session: Session) -> Option<EventSource> {
+fn open(live: LiveEvents, session: Session, held: Stream) -> Option<EventSource> {
     let source = EventSource::new("/api/v1/events").ok()?;
+    // The browser retries a stream that dropped, but not one whose answer
+    // was no stream (a proxy's 502 while the server restarts): that one is
+    // opened again after a pause, and pages refetch what they missed.
+    // Typed as the message handler is (the event is not read): one closure
+    // type fewer in the download.
+    let on_error = Closure::<dyn FnMut(MessageEvent)>::new(move |_| {
+        let given_up = held.with_value(|s| s.as_ref().is_some_and(|s| s.ready_state() == EventSource::CLOSED));
+        if !given_up {
+            return;
+        }
+        held.set_value(None);
+        set_timeout(
+            move || {
+                if session.user.with_untracked(Option::is_some) && held.with_value(Option::is_none) {
+                    held.set_value(open(live, session, held));
+                    live.version.update(|v| *v += 1);
+                }
+            },
+            REOPEN_AFTER,
+        );
+    });
+    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
         if let Some(data) = message.data().as_string() {
             live.last.set(serde_json::from_str(&data).ok());
@@ -67,11 +94,15 @@ fn open(live: LiveEvents, session: Session) -> Option<EventSource> {
     source
         .add_event_listener_with_callback("branding", on_branding.as_ref().unchecked_ref())
         .ok()?;
-    // Live as long as the stream; one each per sign-in.
+    // Live as long as the stream; one each per stream opened.
     on_message.forget();
     on_branding.forget();
+    on_error.forget();
     Some(source)
 }
+
+/// The stream open now, if one is.
+type Stream = StoredValue<Option<EventSource>, LocalStorage>;
 
 pub fn use_live_events() -> LiveEvents {
     expect_context::<LiveEvents>()

@@ -4,7 +4,7 @@
 // for: no violation anywhere.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { api, launchBrowser, newPage, signIn, startServer, tabTo, violations } from "./support.mjs";
+import { api, eventually, launchBrowser, newPage, signIn, startServer, tabTo, violations } from "./support.mjs";
 
 const WIDTHS = { phone: { width: 360, height: 740 }, desktop: { width: 1280, height: 900 } };
 const SCHEMES = ["light", "dark"];
@@ -108,6 +108,8 @@ test("with the keyboard alone, on a phone, Ada signs in, locks her phone and cro
   await tabTo(page, page.getByRole("link", { name: "Work phone", exact: true }).first());
   await page.keyboard.press("Enter");
   await page.getByRole("heading", { name: "Work phone" }).waitFor();
+  // The focus went on to the new page, not left behind on the link.
+  await eventually(() => page.evaluate(() => document.activeElement?.id === "main"));
   await tabTo(page, page.getByRole("button", { name: "Lock", exact: true }).first());
   await page.keyboard.press("Enter");
   await tabTo(page, page.getByLabel("Message"));

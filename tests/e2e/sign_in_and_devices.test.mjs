@@ -178,6 +178,38 @@ test("a page asks for what it shows beside the session, not after it", async () 
   await page.context().close();
 });
 
+test("a live stream answered with a proxy's error page is opened again, and the list follows changes", async () => {
+  const page = await signedIn(browser, server.url, "grace@example.com", { serviceWorkers: "block" });
+  // The stream after the reload meets a 502, which the browser does not retry.
+  let asked = 0;
+  await page.route("**/api/v1/events", (route) =>
+    ++asked === 1 ? route.fulfill({ status: 502, contentType: "text/html", body: "<h1>Bad gateway</h1>" }) : route.continue(),
+  );
+  await page.reload();
+  const galaxy = page.getByRole("listitem", { name: "Grace's Galaxy" });
+  await galaxy.waitFor();
+  await eventually(() => asked >= 2);
+  // The stream works again: a rename made elsewhere reaches the open list.
+  const rename = (name) =>
+    page.evaluate(async (name) => {
+      const list = await fetch("/api/v1/devices").then((r) => r.json());
+      const id = list.devices.find((d) => d.name.startsWith("Grace's Galaxy")).id;
+      const answer = await fetch(`/api/v1/devices/${id}/rename`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-requested-with": "company-portal" },
+        body: JSON.stringify({ name }),
+      });
+      return answer.status;
+    }, name);
+  assert.equal(await rename("Grace's Galaxy S24"), 204);
+  await page.getByRole("listitem", { name: "Grace's Galaxy S24" }).waitFor();
+  assert.equal(await rename("Grace's Galaxy"), 204);
+  await page.getByRole("listitem", { name: "Grace's Galaxy", exact: true }).waitFor();
+  // Nothing went wrong but the refused stream itself.
+  assert.deepEqual(page.problems.filter((p) => !p.includes("/api/v1/events") && !p.includes("EventSource")), []);
+  await page.context().close();
+});
+
 test("on a 360 px phone, with the keyboard only, Grace signs in and sees only her devices", async () => {
   const page = await newPage(browser, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
   await page.goto(`${server.url}/sign-in`);
