@@ -344,6 +344,7 @@ mod tests {
             expires_at: OffsetDateTime::UNIX_EPOCH,
             compliance: portal_types::ComplianceState::CanAccess,
             reasons: Vec::new(),
+            failing_since: None,
         };
         cache.keep_certificate(cache.certificates_ticket(), "ada-1", &phone(1, ada));
         cache.keep_certificate(cache.certificates_ticket(), "ada-2", &phone(2, ada));

@@ -44,6 +44,9 @@ pub struct DeviceFacts {
     pub expires_at: time::OffsetDateTime,
     pub compliance: ComplianceState,
     pub reasons: Vec<ComplianceReason>,
+    /// Since when it has failed a rule: its grace period ends by the clock,
+    /// not only when the next sweep notices.
+    pub failing_since: Option<time::OffsetDateTime>,
 }
 
 /// What the visitor brings.
@@ -227,6 +230,7 @@ mod tests {
                 fix: "Turn on device encryption in the device's security settings.".into(),
                 values: Vec::new(),
             }],
+            failing_since: None,
         }
     }
 

@@ -261,8 +261,16 @@ pub async fn visitor(
     };
     let device = match fingerprint {
         Some(fingerprint) => state.db.device_by_certificate(fingerprint).await?.map(|mut device| {
+            let now = state.clock.now();
             // The handshake checked the dates; a proxy's word is checked here.
-            device.revoked |= device.expires_at <= state.clock.now();
+            device.revoked |= device.expires_at <= now;
+            // A grace period that ended since the device was last judged
+            // ends here too, rather than at the next hourly sweep.
+            device.compliance = state
+                .policies
+                .current()
+                .state(&device.reasons, device.failing_since, now)
+                .0;
             device
         }),
         None => None,

@@ -367,6 +367,29 @@ async fn each_device_rule_refuses_with_the_step_that_fixes_it() {
     assert!(subjects.contains(&"Expenses: compliant_device"), "{subjects:?}");
 }
 
+#[tokio::test]
+async fn a_device_is_refused_once_its_grace_period_ends_without_a_check_in_or_a_sweep() {
+    let app = spawn_gateway().await;
+    let (_, device, dir) = enrolled_device(&app).await;
+    let mut failing = inventory("15");
+    failing.encrypted = false;
+    device.check_in(&failing, &[]).await.unwrap();
+    // Out of compliance, within its grace period: let through.
+    let laptop = signed_in_browser(&app, "grace@example.com", Some(&dir)).await;
+    let response = laptop.get(gateway(&app, "/expenses/")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.text().await.unwrap().contains("(out_of_compliance)"));
+
+    // The grace period ends; the device says nothing more, and no sweep runs.
+    app.clock.advance(time::Duration::days(3));
+    let later = signed_in_browser(&app, "grace@example.com", Some(&dir)).await;
+    let page = refused_page(&later, &app, "/expenses/", StatusCode::FORBIDDEN).await;
+    assert!(
+        page.contains("is out of compliance: The device&#39;s storage is not encrypted."),
+        "{page}"
+    );
+}
+
 /// Reset device through `node`, carried out by the device: its certificate is revoked.
 async fn reset(node: &TestApp, owner: &reqwest::Client, mut device: portal_agent::DeviceClient) {
     let id = device.state.device_id.to_string();

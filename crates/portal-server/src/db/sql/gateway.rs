@@ -268,9 +268,10 @@ impl GatewayStore for Store {
             return Ok(Some(kept));
         }
         let ticket = cache.map(ReadCache::certificates_ticket);
-        type Row = (Uid, Uid, String, Option<Ts>, Ts, String, String);
+        type Row = (Uid, Uid, String, Option<Ts>, Ts, String, String, Option<Ts>);
         let row: Option<Row> = sqlx::query_as(
-            "SELECT d.id, d.user_id, d.name, c.revoked_at, c.expires_at, d.compliance, d.compliance_reasons
+            "SELECT d.id, d.user_id, d.name, c.revoked_at, c.expires_at, d.compliance, d.compliance_reasons,
+                    d.failing_since
              FROM device_certificates c JOIN devices d ON d.id = c.device_id
              WHERE c.fingerprint_sha256 = $1",
         )
@@ -278,17 +279,20 @@ impl GatewayStore for Store {
         .fetch_optional(&self.pool)
         .await
         .map_err(other)?;
-        row.map(|(id, owner, name, revoked_at, expires_at, compliance, reasons)| {
-            Ok(DeviceFacts {
-                id: id.into(),
-                owner: owner.into(),
-                name,
-                revoked: revoked_at.is_some(),
-                expires_at: expires_at.0,
-                compliance: parsed("compliance", &compliance, ComplianceState::parse)?,
-                reasons: serde_json::from_str(&reasons).map_err(|e| DbError::Other(e.into()))?,
-            })
-        })
+        row.map(
+            |(id, owner, name, revoked_at, expires_at, compliance, reasons, failing_since)| {
+                Ok(DeviceFacts {
+                    id: id.into(),
+                    owner: owner.into(),
+                    name,
+                    revoked: revoked_at.is_some(),
+                    expires_at: expires_at.0,
+                    compliance: parsed("compliance", &compliance, ComplianceState::parse)?,
+                    reasons: serde_json::from_str(&reasons).map_err(|e| DbError::Other(e.into()))?,
+                    failing_since: failing_since.map(|at| at.0),
+                })
+            },
+        )
         .transpose()
         .inspect(|found| {
             if let (Some(cache), Some(ticket), Some(device)) = (cache, ticket, found) {
