@@ -2,12 +2,15 @@
 
 use std::time::Duration;
 
-use leptos::{prelude::*, reactive::owner::LocalStorage, wasm_bindgen::JsCast};
+use leptos::{prelude::*, reactive::owner::LocalStorage, task::spawn_local, wasm_bindgen::JsCast};
 use portal_types::LiveEvent;
 use wasm_bindgen::closure::Closure;
 use web_sys::{EventSource, MessageEvent};
 
-use crate::session::Session;
+use crate::{
+    api::{self, ClientError},
+    session::Session,
+};
 
 #[derive(Clone, Copy)]
 pub struct LiveEvents {
@@ -17,8 +20,10 @@ pub struct LiveEvents {
     pub version: RwSignal<u64>,
 }
 
-/// How long a stream the browser gave up on waits to be opened again.
+/// How long a stream the browser gave up on waits to be opened again; each
+/// time the server cannot be reached meanwhile, twice as long, up to a minute.
 const REOPEN_AFTER: Duration = Duration::from_secs(3);
+const REOPEN_AT_MOST: Duration = Duration::from_secs(60);
 
 /// Opens the event stream when a user signs in and closes it at sign-out.
 /// The browser reconnects a dropped stream by itself; back online, pages
@@ -42,7 +47,7 @@ pub fn provide_live_events(session: Session) {
     Effect::new(move |_| {
         let signed_in = session.user.with(Option::is_some);
         match (signed_in, source.with_value(Option::is_some)) {
-            (true, false) => source.set_value(open(live, session, source)),
+            (true, false) => source.set_value(open(live, session, source, false)),
             (false, true) => source.update_value(|s| {
                 if let Some(s) = s.take() {
                     s.close();
@@ -53,30 +58,25 @@ pub fn provide_live_events(session: Session) {
     });
 }
 
-fn open(live: LiveEvents, session: Session, held: Stream) -> Option<EventSource> {
+fn open(live: LiveEvents, session: Session, held: Stream, reopened: bool) -> Option<EventSource> {
     let source = EventSource::new("/api/v1/events").ok()?;
     // The browser retries a stream that dropped, but not one whose answer
-    // was no stream (a proxy's 502 while the server restarts): that one is
-    // opened again after a pause, and pages refetch what they missed.
-    // Typed as the message handler is (the event is not read): one closure
-    // type fewer in the download.
+    // was no stream (a proxy's 502 while the server restarts). Typed as the
+    // message handler is (the event is not read): one closure type fewer in
+    // the download.
     let on_error = Closure::<dyn FnMut(MessageEvent)>::new(move |_| {
-        let given_up = held.with_value(|s| s.as_ref().is_some_and(|s| s.ready_state() == EventSource::CLOSED));
-        if !given_up {
-            return;
+        if given_up(held) {
+            reopen_later(live, session, held, REOPEN_AFTER);
         }
-        held.set_value(None);
-        set_timeout(
-            move || {
-                if session.user.with_untracked(Option::is_some) && held.with_value(Option::is_none) {
-                    held.set_value(open(live, session, held));
-                    live.version.update(|v| *v += 1);
-                }
-            },
-            REOPEN_AFTER,
-        );
     });
     source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    if reopened {
+        // Pages read again what may have changed while there was no
+        // stream, once this one is there to tell them what changes next.
+        let on_open = Closure::<dyn FnMut(MessageEvent)>::new(move |_| live.version.update(|v| *v += 1));
+        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        on_open.forget();
+    }
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
         if let Some(data) = message.data().as_string() {
             live.last.set(serde_json::from_str(&data).ok());
@@ -94,7 +94,8 @@ fn open(live: LiveEvents, session: Session, held: Stream) -> Option<EventSource>
     source
         .add_event_listener_with_callback("branding", on_branding.as_ref().unchecked_ref())
         .ok()?;
-    // Live as long as the stream; one each per stream opened.
+    // Kept for the page's life: one set per stream opened, and a stream is
+    // opened again only once the server has come back.
     on_message.forget();
     on_branding.forget();
     on_error.forget();
@@ -103,6 +104,34 @@ fn open(live: LiveEvents, session: Session, held: Stream) -> Option<EventSource>
 
 /// The stream open now, if one is.
 type Stream = StoredValue<Option<EventSource>, LocalStorage>;
+
+/// Whether the browser gave up on the stream held.
+fn given_up(held: Stream) -> bool {
+    held.with_value(|s| s.as_ref().is_some_and(|s| s.ready_state() == EventSource::CLOSED))
+}
+
+/// Opens a stream the browser gave up on again after `wait`, while the
+/// session lasts: the server says first whether it does. One that ended
+/// sends the user to Sign in rather than be asked for again; a server still
+/// away is asked again later.
+fn reopen_later(live: LiveEvents, session: Session, held: Stream, wait: Duration) {
+    set_timeout(
+        move || {
+            spawn_local(async move {
+                // A sign-out, or a sign-in with its own stream, meanwhile.
+                if !given_up(held) {
+                    return;
+                }
+                match api::auth::session().await {
+                    Ok(now) if now.user.is_some() => held.set_value(open(live, session, held, true)),
+                    Ok(now) => session.handle_error(&ClientError::Unauthorized { expired: now.expired }),
+                    Err(_) => reopen_later(live, session, held, (wait * 2).min(REOPEN_AT_MOST)),
+                }
+            })
+        },
+        wait,
+    );
+}
 
 pub fn use_live_events() -> LiveEvents {
     expect_context::<LiveEvents>()

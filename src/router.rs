@@ -7,6 +7,8 @@
 //! features this portal does not use.
 
 use leptos::{ev, prelude::*, wasm_bindgen::JsCast};
+
+use crate::focus;
 use wasm_bindgen::JsValue;
 
 #[derive(Clone, Copy)]
@@ -34,8 +36,12 @@ pub fn provide_router(owns: fn(&str) -> bool) -> Router {
     };
     provide_context(router);
     window_event_listener(ev::popstate, move |_| {
-        router.path.set(current_path());
-        focus_content();
+        let path = current_path();
+        // Not when only the fragment changed (the skip link).
+        if router.path.get_untracked() != path {
+            router.path.set(path);
+            focus::content();
+        }
     });
     // Back on this page from the browser's cache, or its navigation cancelled.
     window_event_listener(ev::pageshow, move |_| router.leaving.set_value(false));
@@ -89,29 +95,11 @@ impl Router {
                 self.path.set(path);
                 window().scroll_to_with_x_and_y(0.0, 0.0);
                 if !replace {
-                    focus_content();
+                    focus::content();
                 }
             }
         }
     }
-}
-
-/// Once the new page has drawn, puts the focus on its content, where a
-/// screen reader reads on and Tab goes next, as after a page load; unless
-/// the page put it somewhere itself (Sign in, on its email field).
-fn focus_content() {
-    request_animation_frame(|| {
-        let document = document();
-        let Some(main) = document.get_element_by_id("main") else {
-            return;
-        };
-        if !document
-            .active_element()
-            .is_some_and(|active| main.contains(Some(&active)))
-        {
-            main.unchecked_into::<web_sys::HtmlElement>().focus().ok();
-        }
-    });
 }
 
 /// The path of a link the portal should follow itself: a left click without

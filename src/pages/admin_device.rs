@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use portal_types::{
     AdminActionRequest, AdminDevice, Command, CommandId, CommandKind, CommandState, FieldErrors, ManagedBy, Management,
-    PasswordConfirmation,
+    Ownership, PasswordConfirmation,
 };
 
 use crate::{
@@ -115,9 +115,13 @@ fn DeviceView(device: AdminDevice, version: RwSignal<u32>, notice: RwSignal<Opti
         {if d.managed_by == ManagedBy::OnPremises {
             view! { <p class="cp-alert cp-alert--info">{tr(fleet::MANAGED_ON_PREMISES)}</p> }.into_any()
         } else {
-            // A registered device is not the organisation's to erase.
-            let resettable = d.wiped_at.is_none() && d.management == Management::Managed;
-            view! { <AdminActions device=d.id.to_string() name=d.name resettable removing=d.removal_pending version notice/> }.into_any()
+            // A registered or personal device is not the organisation's to erase.
+            let personal = d.ownership == Ownership::Personal;
+            let resettable = d.wiped_at.is_none() && d.management == Management::Managed && !personal;
+            view! {
+                <AdminActions device=d.id.to_string() name=d.name resettable removing=d.removal_pending version notice/>
+                {personal.then(|| view! { <p class="cp-lead">{tr(fleet::PERSONAL_NOT_RESET)}</p> })}
+            }.into_any()
         }}
         <h2>{tr(fleet::COMMANDS)}</h2>
         <CommandList device=d.id.to_string() commands=device.commands version/>
@@ -180,6 +184,7 @@ fn CancelReset(device: String, command: CommandId, version: RwSignal<u32>) -> im
     let error = RwSignal::new(None::<String>);
     let cancel = move |_| {
         let device = device.clone();
+        error.set(None);
         task::run(busy, async move {
             match api::admin::cancel(&device, &command.to_string()).await {
                 Ok(_) => version.update(|v| *v += 1),

@@ -80,17 +80,18 @@ pub fn tidied(mut app: PublishedApp) -> PublishedApp {
 /// empty segments or backslashes, spelled out or percent-encoded, nor an
 /// encoded slash, any of which could reach past the app's own path on its
 /// upstream (or another app's, with another rule). A segment's parameters
-/// (`..;x`) do not hide a dot segment: servlet containers drop them.
+/// do not hide a dot or empty segment (`..;x`, `;x`): servlet containers
+/// drop them.
 pub fn plain_path(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
     let encoded = ["%2e", "%2f", "%5c"].iter().any(|e| lower.contains(e));
     !encoded
         && !path.contains('\\')
         && !path.contains("//")
-        && !path
-            .split('/')
-            .map(|segment| segment.split(';').next().unwrap_or_default())
-            .any(|segment| segment == "." || segment == "..")
+        && !path.split('/').any(|segment| {
+            let bare = segment.split_once(';').map_or(segment, |(bare, _)| bare);
+            bare == "." || bare == ".." || (bare.is_empty() && !segment.is_empty())
+        })
 }
 
 /// Reads `--publish NAME=PREFIX=URL`: the guide's rule (a registered,
@@ -200,6 +201,7 @@ mod tests {
             "/expenses/..;/admin",
             "/expenses/..;jsessionid=1/admin",
             "/expenses/.;x/admin",
+            "/expenses/;x/admin",
         ] {
             assert!(!plain_path(path), "{path}");
         }

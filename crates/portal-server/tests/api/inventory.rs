@@ -402,61 +402,85 @@ async fn a_device_cannot_take_another_users_record_by_reporting_its_id_or_serial
         let (app, grace) = (&app, &grace);
         async move {
             let code = crate::enrollment::code_for(app, grace, "windows").await;
-            let mut inventory = crate::enrollment::inventory("10.0.22631");
-            inventory.serial_number = serial.map(Into::into);
-            inventory.onprem_id = id.map(Into::into);
             let dir = portal_agent::StateDir(tempfile::tempdir().unwrap().keep());
-            portal_agent::enroll(&app.address, &code, Platform::Windows, inventory, &dir)
+            portal_agent::enroll(&app.address, &code, Platform::Windows, reporting(serial, id), &dir)
                 .await
                 .expect("enrolls");
+            portal_agent::DeviceClient::load(&dir).unwrap()
         }
     };
-    let ada_desktop = json!({ "snapshot": "partial", "devices": [
-        record("501", "ADA-DESKTOP", "Microsoft Windows 11 Enterprise", "10.0.22631", Some("ada@example.com"), Some("PF-ADA-1")),
-        record("502", "BUILD-02", "Microsoft Windows Server 2022 Datacenter", "10.0.20348", None, Some("PF-NOBODY")),
-    ]});
-    assert_eq!(applied(send_json(&app, &token, &ada_desktop).await).await.created, 2);
-
-    // Grace's devices report Ada's record's id, its serial number, and a
-    // record nobody owns: none of them joins.
-    enroll_reporting(None, Some("501")).await;
-    enroll_reporting(Some("PF-ADA-1"), Some("502")).await;
-    let on_premises = |devices: &[Device]| {
-        devices
-            .iter()
+    let sync = |records: Vec<Value>| {
+        let (app, token) = (&app, &token);
+        async move { applied(send_json(app, token, &json!({ "snapshot": "partial", "devices": records })).await).await }
+    };
+    let windows = |id: &str, name: &str, user: Option<&str>, serial: Option<&str>| {
+        record(id, name, "Microsoft Windows 11 Enterprise", "10.0.22631", user, serial)
+    };
+    let graces_joined = || async {
+        devices_of(&app, "grace@example.com")
+            .await
+            .into_iter()
             .filter(|d| d.managed_by != ManagedBy::Portal)
-            .map(|d| (d.name.clone(), d.managed_by))
+            .map(|d| d.name)
             .collect::<Vec<_>>()
     };
-    assert_eq!(
-        on_premises(&devices_of(&app, "ada@example.com").await),
-        [("ADA-DESKTOP".to_string(), ManagedBy::OnPremises)],
-        "Ada's record stays hers, and known on premises only"
-    );
-    assert_eq!(on_premises(&devices_of(&app, "grace@example.com").await), []);
+    let report = sync(vec![
+        windows("501", "ADA-DESKTOP", Some("ada@example.com"), Some("PF-ADA-1")),
+        windows("502", "BUILD-02", None, None),
+    ])
+    .await;
+    assert_eq!(report.created, 2);
+
+    // A record is there first: Grace's devices report Ada's record's id, its
+    // serial number, and the id of a record nobody owns. None of them joins.
+    let first = enroll_reporting(None, Some("501")).await;
+    enroll_reporting(Some("PF-ADA-1"), None).await;
+    first.check_in(&reporting(None, Some("502")), &[]).await.unwrap();
+    let adas = devices_of(&app, "ada@example.com").await;
+    let desktop = adas
+        .iter()
+        .find(|d| d.name == "ADA-DESKTOP")
+        .expect("Ada's record stays hers");
+    assert_eq!(desktop.managed_by, ManagedBy::OnPremises);
     assert_eq!(
         fleet(&app, "q=BUILD-02").await.devices[0].managed_by,
         ManagedBy::OnPremises
     );
+    assert_eq!(graces_joined().await, Vec::<String>::new());
 
-    // A device of Grace's that reported an id before its record came does
-    // not get the record when it turns out to be Ada's.
-    enroll_reporting(None, Some("503")).await;
-    let laptop = json!({ "snapshot": "partial", "devices": [
-        record("503", "ADA-LAPTOP", "Microsoft Windows 11 Enterprise", "10.0.22631", Some("ada@example.com"), None),
-    ]});
-    let report = applied(send_json(&app, &token, &laptop).await).await;
+    // The device is there first: Grace's device reports an id and a serial
+    // number before their records come, which turn out to be Ada's, or
+    // nobody's. They become records of their own.
+    enroll_reporting(Some("PF-ADA-2"), Some("503")).await;
+    let report = sync(vec![
+        windows("503", "ADA-LAPTOP", Some("ada@example.com"), None),
+        windows("504", "ADA-TABLET", Some("ada@example.com"), Some("PF-ADA-2")),
+    ])
+    .await;
+    assert_eq!((report.created, report.co_managed), (2, 0), "{report:?}");
+    first.check_in(&reporting(None, Some("505")), &[]).await.unwrap();
+    let report = sync(vec![windows("505", "BUILD-03", None, None)]).await;
     assert_eq!((report.created, report.co_managed), (1, 0), "{report:?}");
-    let ada = devices_of(&app, "ada@example.com").await;
-    let laptop = ada
-        .iter()
-        .find(|d| d.name == "ADA-LAPTOP")
-        .expect("Ada's laptop is hers");
-    assert_eq!(laptop.managed_by, ManagedBy::OnPremises);
-    assert_eq!(on_premises(&devices_of(&app, "grace@example.com").await), []);
-    // The same snapshot again finds the record where it now is.
-    let again = applied(send_json(&app, &token, &json!({ "snapshot": "partial", "devices": [
-        record("503", "ADA-LAPTOP", "Microsoft Windows 11 Enterprise", "10.0.22631", Some("ada@example.com"), None),
-    ]})).await).await;
-    assert_eq!(again.unchanged, 1, "{again:?}");
+    let adas = devices_of(&app, "ada@example.com").await;
+    for name in ["ADA-LAPTOP", "ADA-TABLET"] {
+        let record = adas.iter().find(|d| d.name == name).expect("Ada's record is hers");
+        assert_eq!(record.managed_by, ManagedBy::OnPremises, "{name}");
+    }
+    assert_eq!(graces_joined().await, Vec::<String>::new());
+
+    // The same records again find themselves where they now are.
+    let again = sync(vec![
+        windows("503", "ADA-LAPTOP", Some("ada@example.com"), None),
+        windows("505", "BUILD-03", None, None),
+    ])
+    .await;
+    assert_eq!(again.unchanged, 2, "{again:?}");
+}
+
+/// What a Windows device reports: its serial number and on-premises id as given.
+fn reporting(serial: Option<&str>, id: Option<&str>) -> portal_types::Inventory {
+    let mut inventory = crate::enrollment::inventory("10.0.22631");
+    inventory.serial_number = serial.map(Into::into);
+    inventory.onprem_id = id.map(Into::into);
+    inventory
 }
