@@ -174,6 +174,14 @@ test("the administrator resets an employee's lost phone with a reason the owner 
   await commands.getByRole("button", { name: "Cancel reset" }).click();
   await commands.getByRole("row", { name: /Reset device.*Cancelled.*IT Admin/ }).waitFor();
   assert.equal(await commands.getByRole("button", { name: "Cancel reset" }).count(), 0);
+
+  // Her personal iPhone is hers to reset: the console offers Retire alone, and says why.
+  await it.goto(`${server.url}/admin/devices?q=${encodeURIComponent("ada@example.com")}`);
+  await it.getByRole("table", { name: "All devices" }).getByRole("link", { name: "Personal iPhone" }).click();
+  await it.getByRole("heading", { name: "Personal iPhone", level: 1 }).waitFor();
+  await it.getByText("A personal device is its owner's to reset").waitFor();
+  assert.equal(await it.getByRole("button", { name: "Reset device" }).count(), 0);
+  assert.equal(await it.getByRole("button", { name: "Retire", exact: true }).count(), 1);
   await it.close();
 });
 

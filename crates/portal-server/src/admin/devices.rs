@@ -15,7 +15,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     admin::{admin_only, audit::entry},
-    commands::routes::{Requested, cancel_command, check_typed_name, remove_device, reset_device},
+    commands::{
+        routes::{Requested, cancel_command, check_typed_name, remove_device, reset_device},
+        rules,
+    },
     db::AuditQuery,
     devices::owned::managed_on_premises,
     http::error::{ApiJson, AppError},
@@ -103,7 +106,7 @@ fn checked(caller: &CurrentUser, request: &AdminActionRequest) -> Result<(String
     responses((status = 202, body = Command), (status = 401, body = ApiError),
         (status = 403, body = ApiError, description = "Not an administrator, or sign in again first"),
         (status = 404, body = ApiError),
-        (status = 409, body = ApiError, description = "Already wiped, a reset is under way, or the device is registered only"),
+        (status = 409, body = ApiError, description = "Already wiped, a reset is under way, the device is registered only, or it is personal"),
         (status = 422, body = ApiError, description = "The typed name does not match, or no reason"),
         (status = 429, body = ApiError, description = "Three resets in the last hour; see Retry-After")))]
 async fn admin_wipe(
@@ -115,6 +118,18 @@ async fn admin_wipe(
 ) -> Result<(StatusCode, Json<Command>), AppError> {
     let (mut requested, ..) = device_of(&state, &caller, &id).await?;
     requested.admin = Some(checked(&caller, &request)?);
+    let (detail, _) = state
+        .db
+        .device_detail(None, requested.device)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !rules::administrator_may_reset(detail.device.ownership) {
+        return Err(AppError::refused(
+            StatusCode::CONFLICT,
+            "personal_device",
+            "A personal device is its owner's to reset: retire it to take the organisation's apps and data off it.",
+        ));
+    }
     let command = reset_device(&state, &caller, client, requested, &request.device_name).await?;
     Ok((StatusCode::ACCEPTED, Json(command)))
 }

@@ -1,6 +1,6 @@
 //! What a command's move along its timeline means, beyond its own row.
 
-use portal_types::{CommandKind, CommandState, Management};
+use portal_types::{CommandKind, CommandState, Management, Ownership};
 use time::OffsetDateTime;
 
 /// A completed Reset device: the device is erased, so from now on its
@@ -20,6 +20,13 @@ pub fn removes_device(kind: CommandKind, reached: CommandState) -> bool {
 /// so it takes none but Remove device, which needs nothing of it.
 pub fn takes_commands(management: Management) -> bool {
     management == Management::Managed
+}
+
+/// Whether an administrator may reset the device: not a personal one, which
+/// only its owner may erase (as Privacy tells them); the organisation takes
+/// its own apps and data off it with Retire.
+pub fn administrator_may_reset(ownership: Ownership) -> bool {
+    ownership == Ownership::Corporate
 }
 
 /// Whether Remove device deletes the device object at once instead of

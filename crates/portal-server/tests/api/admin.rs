@@ -557,6 +557,20 @@ async fn an_administrator_resets_and_retires_with_the_owners_guards_and_a_reason
     assert_eq!(reset.requested_by.as_deref(), Some("IT Admin"));
     assert_eq!(reset.reason.as_deref(), Some("Reported stolen"));
 
+    // A personal device is its owner's to reset, not the organisation's.
+    let personal = devices["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["ownership"] == "personal")
+        .unwrap();
+    let (id, name) = (personal["id"].as_str().unwrap(), personal["name"].as_str().unwrap());
+    let refused = act(&it, id, "wipe", name, "Left the company").await.unwrap();
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    assert_eq!(error_code(&refused.json().await.unwrap()), "personal_device");
+    let (_, commands) = app.get_json(&ada, &format!("/api/v1/devices/{id}/commands")).await;
+    assert_eq!(commands["commands"].as_array().unwrap().len(), 0);
+
     // The owner sees who and why on the timeline, and in Activity.
     let (_, commands) = app
         .get_json(&ada, &format!("/api/v1/devices/{phone_id}/commands"))
