@@ -118,11 +118,13 @@ fn reopen_later(live: LiveEvents, session: Session, held: Stream, wait: Duration
     set_timeout(
         move || {
             spawn_local(async move {
-                // A sign-out, or a sign-in with its own stream, meanwhile.
+                let answer = api::auth::session().await;
+                // A sign-out, a sign-in with its own stream, or another
+                // try that opened one, meanwhile.
                 if !given_up(held) {
                     return;
                 }
-                match api::auth::session().await {
+                match answer {
                     Ok(now) if now.user.is_some() => held.set_value(open(live, session, held, true)),
                     Ok(now) => session.handle_error(&ClientError::Unauthorized { expired: now.expired }),
                     Err(_) => reopen_later(live, session, held, (wait * 2).min(REOPEN_AT_MOST)),

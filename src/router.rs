@@ -37,9 +37,11 @@ pub fn provide_router(owns: fn(&str) -> bool) -> Router {
     provide_context(router);
     window_event_listener(ev::popstate, move |_| {
         let path = current_path();
-        // Not when only the fragment changed (the skip link).
-        if router.path.get_untracked() != path {
-            router.path.set(path);
+        // Set even when it is the same: the page reads its query again.
+        // The focus moves only to another page, not for the skip link.
+        let another = router.path.get_untracked() != path;
+        router.path.set(path);
+        if another {
             focus::content();
         }
     });

@@ -42,12 +42,22 @@ async fn device_detail(
         .device_detail(Some(caller.user.id), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if detail.device.compliance == ComplianceState::OutOfCompliance {
+    let policy = state.policies.current();
+    // By the clock, as the gateway judges it: a grace period that ended
+    // since the last check-in or sweep shows as Cannot access.
+    let device = &mut detail.device;
+    device.compliance = policy.state_now(
+        device.compliance,
+        &detail.compliance_reasons,
+        failing_since,
+        state.clock.now(),
+    );
+    if device.compliance == ComplianceState::OutOfCompliance {
         detail.compliance_deadline = failing_since
-            .map(|since| since + state.policies.current().compliance.grace_period)
+            .map(|since| since + policy.compliance.grace_period)
             .and_then(|deadline| deadline.format(&Rfc3339).ok());
     }
-    let mode = state.policies.current().mode;
+    let mode = policy.mode;
     detail.lock_not_offered = (!mode.offers_action(portal_types::CommandKind::Lock)).then(|| mode.not_offered("Lock"));
     Ok(Json(detail))
 }

@@ -266,11 +266,11 @@ pub async fn visitor(
             device.revoked |= device.expires_at <= now;
             // A grace period that ended since the device was last judged
             // ends here too, rather than at the next hourly sweep.
-            device.compliance = state
-                .policies
-                .current()
-                .state(&device.reasons, device.failing_since, now)
-                .0;
+            device.compliance =
+                state
+                    .policies
+                    .current()
+                    .state_now(device.compliance, &device.reasons, device.failing_since, now);
             device
         }),
         None => None,

@@ -479,6 +479,22 @@ impl Policy {
         };
         (state, Some(deadline))
     }
+
+    /// The state a device judged earlier is in by now: Out of compliance
+    /// turns into Cannot access when its grace period ends, before the next
+    /// check-in or sweep judges it again.
+    pub fn state_now(
+        &self,
+        judged: ComplianceState,
+        reasons: &[ComplianceReason],
+        failing_since: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> ComplianceState {
+        match judged {
+            ComplianceState::OutOfCompliance => self.state(reasons, failing_since, now).0,
+            judged => judged,
+        }
+    }
 }
 
 /// The rules on what only a device itself reports: the on-premises
@@ -729,6 +745,16 @@ mod tests {
         let (state, _) = policy.state(&reasons, Some(since), since + Duration::days(3));
         assert_eq!(state, ComplianceState::CannotAccess);
         assert_eq!(policy.state(&[], Some(since), since).0, ComplianceState::CanAccess);
+        // As a device judged a day in is by the clock: its state ends with the grace period.
+        let judged = ComplianceState::OutOfCompliance;
+        let by = |days| policy.state_now(judged, &reasons, Some(since), since + Duration::days(days));
+        assert_eq!((by(2), by(3)), (judged, ComplianceState::CannotAccess));
+        for judged in [ComplianceState::CanAccess, ComplianceState::CannotAccess] {
+            assert_eq!(
+                policy.state_now(judged, &reasons, Some(since), since + Duration::days(9)),
+                judged
+            );
+        }
     }
 
     #[test]

@@ -388,6 +388,13 @@ async fn a_device_is_refused_once_its_grace_period_ends_without_a_check_in_or_a_
         page.contains("is out of compliance: The device&#39;s storage is not encrypted."),
         "{page}"
     );
+    // The device's page, which the refusal links to, says the same.
+    let owner = app.signed_in("grace@example.com").await;
+    let (_, detail) = app
+        .get_json(&owner, &format!("/api/v1/devices/{}", device.state.device_id))
+        .await;
+    assert_eq!(detail["device"]["compliance"], "cannot_access");
+    assert_eq!(detail["compliance_deadline"], serde_json::Value::Null);
 }
 
 /// Reset device through `node`, carried out by the device: its certificate is revoked.
