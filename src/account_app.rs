@@ -1,6 +1,7 @@
 //! The account's bundle: Security (passkeys, two-step verification,
-//! sessions) and Add device (the terms, a code, the wait for the device).
-//! Visited now and then, so the first load does not carry them.
+//! sessions), Activity (every action and what became of it) and Add device
+//! (the terms, a code, the wait for the device). Visited now and then, so
+//! the first load does not carry them.
 
 use leptos::prelude::*;
 use portal_types::bundles::is_account_path;
@@ -9,7 +10,7 @@ use crate::{
     app::guarded,
     components::header::Header,
     live::provide_live_events,
-    pages::{add_device::AddDevicePage, not_found::NotFoundPage, security::SecurityPage},
+    pages::{activity::ActivityPage, add_device::AddDevicePage, not_found::NotFoundPage, security::SecurityPage},
     router::{provide_router, segments},
     session::provide_session,
 };
@@ -23,6 +24,7 @@ pub fn AccountApp() -> impl IntoView {
         let path = router.path.get();
         match segments(&path).as_slice() {
             ["security"] => guarded(session, &path, || view! { <SecurityPage/> }.into_any()),
+            ["activity"] => guarded(session, &path, || view! { <ActivityPage/> }.into_any()),
             ["devices", "add"] => guarded(session, &path, || view! { <AddDevicePage/> }.into_any()),
             _ => view! { <NotFoundPage/> }.into_any(),
         }

@@ -37,6 +37,9 @@ pub fn describe(action: &str) -> String {
         "lock_requested" => audit::LOCK_REQUESTED,
         "wipe_requested" => audit::WIPE_REQUESTED,
         "gateway_access_refused" => audit::GATEWAY_ACCESS_REFUSED,
+        "admin_access_refused" => audit::ADMIN_ACCESS_REFUSED,
+        "enrollment_refused" => audit::ENROLLMENT_REFUSED,
+        "revoked_device_refused" => audit::REVOKED_DEVICE_REFUSED,
         "gateway_app_published" => audit::GATEWAY_APP_PUBLISHED,
         "gateway_app_unpublished" => audit::GATEWAY_APP_UNPUBLISHED,
         "app_added" => audit::APP_ADDED,
@@ -81,6 +84,8 @@ fn command_result(result: &str) -> Option<crate::i18n::Msg> {
         "cancelled" => audit::RESULT_CANCELLED,
         "expired" => audit::RESULT_EXPIRED,
         "requested" => audit::RESULT_REQUESTED,
+        "delivered" => audit::RESULT_DELIVERED,
+        "acknowledged" => audit::RESULT_ACKNOWLEDGED,
         _ => return None,
     })
 }

@@ -6,8 +6,8 @@ use crate::{
     i18n::{Msg, msg::common, tr},
     live::provide_live_events,
     pages::{
-        activity::ActivityPage, device::DevicePage, device_apps::DeviceAppsPage, my_devices::MyDevicesPage,
-        not_found::NotFoundPage, sign_in::SignInPage,
+        device::DevicePage, device_apps::DeviceAppsPage, my_devices::MyDevicesPage, not_found::NotFoundPage,
+        sign_in::SignInPage,
     },
     router::{provide_router, segments, use_router},
     session::{Session, provide_session},
@@ -32,7 +32,6 @@ pub fn App() -> impl IntoView {
                 let id = id.to_string();
                 guarded(session, &path, move || view! { <DeviceAppsPage id/> }.into_any())
             }
-            ["activity"] => guarded(session, &path, || view! { <ActivityPage/> }.into_any()),
             _ => view! { <NotFoundPage/> }.into_any(),
         }
     };

@@ -49,7 +49,14 @@ fn Enroll(options: EnrollmentOptions) -> impl IntoView {
     let accepted = RwSignal::new(options.terms.as_ref().is_none_or(|t| t.accepted_at.is_some()));
     let terms = StoredValue::new(options.terms.clone());
     let remaining = options.device_limit.saturating_sub(options.devices_enrolled);
+    // At the limit, a device already registered may still be enrolled.
+    let may_add = remaining > 0 || !options.registered_platforms.is_empty();
     let summary = match remaining {
+        0 if may_add => format!(
+            "{} {}",
+            trf(text::LIMIT_REACHED, &[("limit", &options.device_limit.to_string())]),
+            tr(text::LIMIT_ENROLL_REGISTERED)
+        ),
         0 => trf(text::LIMIT_REACHED, &[("limit", &options.device_limit.to_string())]),
         1 => tr(text::ONE_MORE).to_string(),
         n => trf(text::MORE, &[("count", &n.to_string())]),
@@ -63,11 +70,11 @@ fn Enroll(options: EnrollmentOptions) -> impl IntoView {
         <p class="cp-lead">{mode} " " {summary}</p>
         {move || match issued.get() {
             Some((code, management)) => view! { <CodePanel code management issued/> }.into_any(),
-            None if remaining > 0 && !accepted.get() => match terms.get_value() {
+            None if may_add && !accepted.get() => match terms.get_value() {
                 Some(terms) => view! { <TermsPanel terms accepted/> }.into_any(),
                 None => ().into_any(),
             },
-            None if remaining > 0 => view! { <EnrollForm options=options.clone() issued/> }.into_any(),
+            None if may_add => view! { <EnrollForm options=options.clone() issued/> }.into_any(),
             None => ().into_any(),
         }}
     }
@@ -112,7 +119,13 @@ fn EnrollForm(
     issued: RwSignal<Option<(EnrollmentCodeResponse, Management)>>,
 ) -> impl IntoView {
     let session = use_session();
-    let rules = StoredValue::new(options.platforms);
+    // At the limit: only to enroll a device registered before, of its platform.
+    let registered_only = options.devices_enrolled >= options.device_limit;
+    let mut platforms = options.platforms;
+    if registered_only {
+        platforms.retain(|r| options.registered_platforms.contains(&r.platform));
+    }
+    let rules = StoredValue::new(platforms);
     let first = rules.with_value(|r| r.first().map(|r| r.platform));
     let platform = RwSignal::new(first.unwrap_or(Platform::Android));
     let rule = move || rules.with_value(|r| r.iter().find(|r| r.platform == platform.get()).cloned());
@@ -175,11 +188,13 @@ fn EnrollForm(
             <p class="cp-alert cp-alert--error" role="alert">{message}</p>
         })}
         <form class="cp-form" on:submit=submit novalidate>
-            <fieldset class="cp-field cp-choice cp-choice--stacked">
-                <legend>{tr(text::HOW)}</legend>
-                <ManagementChoice value=Management::Managed management hint=text::ENROLL_HINT/>
-                <ManagementChoice value=Management::Registered management hint=text::REGISTER_HINT/>
-            </fieldset>
+            {(!registered_only).then(|| view! {
+                <fieldset class="cp-field cp-choice cp-choice--stacked">
+                    <legend>{tr(text::HOW)}</legend>
+                    <ManagementChoice value=Management::Managed management hint=text::ENROLL_HINT/>
+                    <ManagementChoice value=Management::Registered management hint=text::REGISTER_HINT/>
+                </fieldset>
+            })}
             <div class="cp-field">
                 <label for="platform">{tr(device::PLATFORM)}</label>
                 <select id="platform" on:change=move |ev| {

@@ -117,7 +117,7 @@ test("a signed-out visit to a device page signs in and comes back to it", async 
   await page.context().close();
 });
 
-test("Grace registers her own phone, which only Remove device reaches, then enrolls it keeping its certificate", async () => {
+test("Grace registers her own phone, which only Remove device reaches, then enrolls it at the device limit, keeping its certificate", async () => {
   const page = await signedIn(browser, server.url, "grace@example.com");
   await page.goto(`${server.url}/devices/add`);
   await page.getByRole("heading", { name: "Add device" }).waitFor();
@@ -156,31 +156,49 @@ test("Grace registers her own phone, which only Remove device reaches, then enro
 
   // IT sees it in All devices marked Registered: the portal does not manage it.
   const it = await signedIn(browser, server.url, "it@example.com");
-  const fleetRow = async () => {
-    await it.goto(`${server.url}/admin/devices?q=${encodeURIComponent("Grace's own phone")}`);
-    const row = it.getByRole("row").filter({ has: it.getByRole("rowheader", { name: /Grace's own phone/ }) });
+  const fleetRow = async (name = "Grace's own phone") => {
+    await it.goto(`${server.url}/admin/devices?q=${encodeURIComponent(name)}`);
+    const row = it.getByRole("row").filter({ has: it.getByRole("rowheader", { name }) });
     await row.waitFor();
     return row;
   };
   assert.match(await (await fleetRow()).innerText(), /Portal\s+Registered/);
 
-  // Enrolled later from the same device: the page turns to Managed by itself.
-  const enrollment = await page.evaluate(() =>
-    fetch("/api/v1/enrollment-codes", {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-requested-with": "company-portal" },
-      body: JSON.stringify({ platform: "android", device_name: "unused", ownership: "personal", category: "Phone" }),
-    }).then((r) => r.json()),
+  // IT lowers the device limit to what Grace has: Add device still lets her
+  // enroll the phone she registered, and nothing else.
+  const devices = await page.evaluate(() =>
+    fetch("/api/v1/enrollment/options").then((r) => r.json()).then((o) => o.devices_enrolled),
   );
+  const saved = await it.evaluate(async (limit) => {
+    const policy = await fetch("/api/v1/admin/policy").then((r) => r.json());
+    const response = await fetch("/api/v1/admin/policy", {
+      method: "PUT",
+      headers: { "content-type": "application/json", "x-requested-with": "company-portal" },
+      body: JSON.stringify({ based_on: policy.version, settings: { ...policy.settings, device_limit: limit } }),
+    });
+    return response.status;
+  }, devices);
+  assert.equal(saved, 200);
+  await page.goto(`${server.url}/devices/add`);
+  await page.getByText(`You have reached the limit of ${devices} devices.`, { exact: false }).waitFor();
+  await page.getByText("You can still enroll a device you registered").waitFor();
+  assert.deepEqual(await page.getByLabel("Platform").locator("option").allTextContents(), ["Android"]);
+  assert.equal(await page.getByLabel("Register").count(), 0, "no registering at the limit");
+  await page.getByLabel("Device name").fill("Grace's phone");
+  await page.getByRole("button", { name: "Get enrollment code" }).click();
+  const enrollmentCode = page.getByLabel("Enrollment code", { exact: true });
+  await enrollmentCode.waitFor();
   await run(AGENT_BIN, [
-    "enroll", "--state-dir", dir, "--server", server.url, "--code", enrollment.code,
+    "enroll", "--state-dir", dir, "--server", server.url, "--code", (await enrollmentCode.textContent()).trim(),
     "--platform", "android", "--os-version", "15", "--model", "Pixel 9",
   ]);
+  // The code page moves on to the device, enrolled now: Managed.
+  await page.getByRole("heading", { name: "Grace's phone" }).waitFor();
   await facts.getByText("Managed", { exact: true }).waitFor();
   await page.getByRole("button", { name: "Reset device" }).waitFor();
   await page.getByRole("navigation", { name: "Device" }).waitFor();
   assert.equal(await page.locator("dt:has-text('SHA-256 fingerprint') + dd").textContent(), fingerprint);
-  assert.doesNotMatch(await (await fleetRow()).innerText(), /Registered/);
+  assert.doesNotMatch(await (await fleetRow("Grace's phone")).innerText(), /Registered/);
   assert.deepEqual(it.problems, []);
   await it.context().close();
   assert.deepEqual(page.problems, []);

@@ -121,7 +121,7 @@ test("with a German browser, Ada locks, resets and removes her lost phone in Ger
   await page.getByRole("link", { name: "Aktivität" }).click();
   const activity = page.getByRole("list", { name: "Aktivität" });
   await activity.getByText("Ein Gerät entfernt").waitFor();
-  for (const line of ["Gerät zurücksetzen: abgeschlossen", "Zurücksetzen eines Geräts angefordert", "Sperren: abgeschlossen", "Sperren eines Geräts angefordert", "Angemeldet"]) {
+  for (const line of ["Gerät zurücksetzen: abgeschlossen", "Gerät zurücksetzen: vom Gerät übernommen", "Gerät zurücksetzen: zugestellt", "Zurücksetzen eines Geräts angefordert", "Sperren: abgeschlossen", "Sperren eines Geräts angefordert", "Angemeldet"]) {
     assert.ok(await activity.getByText(line, { exact: true }).first().isVisible(), line);
   }
   await noSidewaysScrolling(page, "Aktivität");

@@ -125,7 +125,7 @@ test("Ada locks and then resets her lost phone, cancels a mistaken reset, and re
   await page.getByRole("link", { name: "Activity" }).click();
   const activity = page.getByRole("list", { name: "Activity" });
   await activity.getByText("Removed a device").waitFor();
-  for (const line of ["Asked to remove a device", "Reset device: cancelled", "Reset device: completed", "Asked to reset a device", "Lock: completed", "Asked to lock a device", "Signed in"]) {
+  for (const line of ["Asked to remove a device", "Reset device: cancelled", "Reset device: completed", "Reset device: taken by the device", "Reset device: delivered", "Asked to reset a device", "Lock: completed", "Lock: delivered", "Asked to lock a device", "Signed in"]) {
     assert.ok(await activity.getByText(line, { exact: true }).first().isVisible(), line);
   }
 

@@ -12,6 +12,7 @@ use tokio_util::task::TaskTracker;
 use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
 
 use crate::{
+    admin,
     branding::{self, BrandingInForce},
     catalog::seed,
     clock::{Clock, SystemClock},
@@ -161,6 +162,12 @@ impl Application {
             certificate_proxies: Arc::new(TrustedProxies::new(config.certificate_proxies.clone())),
             passkeys,
             passkey_limits: Arc::new(RateLimiter::new("passkey", 100, time::Duration::minutes(1), db.clone())),
+            refusals_written: Arc::new(RateLimiter::new(
+                "refusal_written",
+                1,
+                time::Duration::hours(1),
+                db.clone(),
+            )),
         };
         shared_keys::check(&*state.db, &state.ca, &state.secrets).await?;
         if state.db.seed_catalog(&seed::apps(), state.clock.now()).await? {
@@ -180,7 +187,7 @@ impl Application {
         let requests = TaskTracker::new();
         let branding_in_force = state.branding.clone();
         let mut router = Router::new()
-            .merge(http::api())
+            .merge(http::api().layer(middleware::from_fn_with_state(state.clone(), admin::audit_refused)))
             .merge(branding::routes::assets())
             .merge(languages::routes())
             .with_state(state)
@@ -245,12 +252,7 @@ impl Application {
     /// database so every committed write is on disk.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let sweeper = expiry::sweep_every(expiry::EVERY, self.db.clone(), self.clock.clone());
-        let judge = evaluation::sweep_every(
-            evaluation::SWEEP_EVERY,
-            self.db.clone(),
-            self.clock.clone(),
-            self.policies.clone(),
-        );
+        let judge = evaluation::sweep(self.db.clone(), self.clock.clone(), self.policies.clone());
         let gateway = self.gateway.map(|server| {
             let serving = tokio::spawn(gateway::listener::serve(
                 server.listener,

@@ -41,6 +41,8 @@ pub struct AppState {
     pub passkeys: Option<Arc<webauthn_rs::Webauthn>>,
     /// Passkey challenges asked for, per client address.
     pub passkey_limits: Arc<RateLimiter>,
+    /// Refusals written down, per what was refused: see [`AppState::audit_refusal`].
+    pub refusals_written: Arc<RateLimiter>,
     /// The proxies whose `X-Client-Certificate` the access check believes.
     pub certificate_proxies: Arc<crate::http::client_address::TrustedProxies>,
     /// Where browsers reach the gateway, when it is on: `https://host:port`.
@@ -50,6 +52,22 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Writes down a refusal outside the gateway (a device refused
+    /// enrollment, an employee at the console's API, a reset device calling
+    /// in) once an hour per `key`: a client trying again and again does not
+    /// fill the log.
+    pub async fn audit_refusal(&self, key: &str, event: crate::db::AuditEvent) -> crate::db::DbResult<()> {
+        let Ok(attempt) = self.refusals_written.reserve(key, event.at).await? else {
+            return Ok(());
+        };
+        let written = self.db.record_audit(event).await;
+        if written.is_err() {
+            // Not written: the next refusal tries again.
+            self.refusals_written.release(attempt).await?;
+        }
+        written
+    }
+
     /// When a required app queued now would expire; none where the
     /// organisation's plan installs no apps, so that none is queued.
     pub fn required_installs_expire_at(&self, now: time::OffsetDateTime) -> Option<time::OffsetDateTime> {

@@ -1,7 +1,7 @@
 //! The portal ships as six WebAssembly bundles, so that the first load
-//! stays small: the main one (sign-in, devices and both of a device's tabs,
-//! activity), the catalog (apps, help and privacy), the account's (security:
-//! passkeys, two-step verification, sessions; and Add device), and two of the admin
+//! stays small: the main one (sign-in, devices and both of a device's tabs),
+//! the catalog (apps, help and privacy), the account's (security:
+//! passkeys, two-step verification, sessions; Activity; and Add device), and two of the admin
 //! console's, which employees never download: the fleet's (Overview, All
 //! devices, a device's page), the settings' (Apps, Policies, Audit log) and
 //! the organisation's (Branding, Terms). The server picks the page a
@@ -49,12 +49,12 @@ pub fn is_catalog_path(path: &str) -> bool {
     )
 }
 
-/// Whether the account's bundle shows `path`: Security and Add device.
+/// Whether the account's bundle shows `path`: Security, Activity and Add device.
 pub fn is_account_path(path: &str) -> bool {
     let mut segments = path.split('/').filter(|s| !s.is_empty());
     matches!(
         (segments.next(), segments.next(), segments.next()),
-        (Some("security"), ..) | (Some("devices"), Some("add"), None)
+        (Some("security"), ..) | (Some("activity"), None, None) | (Some("devices"), Some("add"), None)
     )
 }
 
@@ -157,11 +157,13 @@ mod tests {
     }
 
     #[test]
-    fn security_and_add_device_are_the_accounts_and_the_rest_the_main_bundles() {
+    fn security_activity_and_add_device_are_the_accounts_and_the_rest_the_main_bundles() {
         assert!(is_account_path("/security") && is_account_path("/security/"));
         assert!(!is_account_path("/securityx") && !is_account_path("/devices/security"));
         assert!(is_account_path("/devices/add") && is_account_path("/devices/add/"));
         assert!(!is_account_path("/devices/add/x") && !is_account_path("/devices") && !is_account_path("/devices/42"));
+        assert!(is_account_path("/activity") && is_account_path("/activity/"));
+        assert!(!is_account_path("/activity/x") && !is_account_path("/activityx"));
         assert!(is_admin_path("/admin") && is_admin_path("/admin/devices"));
         assert!(is_settings_path("/admin/audit") && is_settings_path("/admin/audit/"));
         assert!(is_settings_path("/admin/policies") && !is_admin_path("/admin/policies"));
@@ -176,18 +178,12 @@ mod tests {
         assert!(!is_admin_path("/admin/audit") && !is_settings_path("/admin/audit/x") && !is_settings_path("/admin"));
         assert!(!is_admin_path("/administrator") && !is_admin_path("/devices/admin"));
         // A device's two tabs, one bundle: crossing them loads no page.
-        for path in [
-            "/",
-            "/devices",
-            "/devices/42",
-            "/devices/42/apps",
-            "/sign-in",
-            "/activity",
-        ] {
+        for path in ["/", "/devices", "/devices/42", "/devices/42/apps", "/sign-in"] {
             assert!(is_main_path(path), "{path}");
         }
         for path in [
             "/security",
+            "/activity",
             "/devices/add",
             "/apps",
             "/help",

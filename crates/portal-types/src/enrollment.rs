@@ -170,6 +170,10 @@ pub struct EnrollmentOptions {
     /// only once the caller has accepted this version.
     #[serde(default)]
     pub terms: Option<crate::Terms>,
+    /// The platforms of devices the caller registered: a code to enroll one
+    /// of them is issued even at the device limit, which it counts against already.
+    #[serde(default)]
+    pub registered_platforms: Vec<Platform>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -271,7 +271,7 @@ pub(crate) async fn cancel_command(
             },
             now,
             Some(Actor {
-                user: caller.user.id,
+                user: Some(caller.user.id),
                 source: Some(client.ip().to_string()),
             }),
         )

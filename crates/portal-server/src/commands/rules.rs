@@ -65,9 +65,12 @@ pub fn audit_action(kind: CommandKind, reached: CommandState) -> String {
     format!("{}_{}", kind.as_str(), reached.as_str())
 }
 
-/// Whether reaching the state is written in the audit log: the final ones.
-pub fn audited(reached: CommandState) -> bool {
-    reached.is_final()
+/// Whether reaching the state is written in the audit log: the final ones,
+/// and every step of what an owner follows for a lost or leaving device
+/// (Lock, Reset device, Remove device), as its timeline shows them.
+pub fn audited(kind: CommandKind, reached: CommandState) -> bool {
+    let followed = matches!(kind, CommandKind::Lock | CommandKind::Wipe | CommandKind::Retire);
+    reached.is_final() || (followed && matches!(reached, CommandState::Delivered | CommandState::Acknowledged))
 }
 
 #[cfg(test)]
@@ -114,6 +117,21 @@ mod tests {
         assert!(!expired_by(CommandKind::Wipe, CommandState::Acknowledged, due, due));
         assert!(expired_by(CommandKind::Wipe, CommandState::Delivered, due, due));
         assert!(!expired_by(install, CommandState::Completed, due, due));
+    }
+
+    #[test]
+    fn every_step_of_a_lost_or_leaving_device_is_audited_and_the_end_of_any_command() {
+        for kind in [CommandKind::Lock, CommandKind::Wipe, CommandKind::Retire] {
+            assert!(audited(kind, CommandState::Delivered));
+            assert!(audited(kind, CommandState::Acknowledged));
+        }
+        assert!(!audited(CommandKind::Install, CommandState::Delivered));
+        assert!(!audited(CommandKind::Sync, CommandState::Acknowledged));
+        assert!(audited(CommandKind::Install, CommandState::Expired));
+        assert!(
+            !audited(CommandKind::Lock, CommandState::Requested),
+            "a device's Not now puts it back, asked by nobody"
+        );
     }
 
     #[test]

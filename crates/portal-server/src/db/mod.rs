@@ -321,6 +321,15 @@ pub struct DeviceCredentials {
     pub failing_since: Option<OffsetDateTime>,
 }
 
+/// Where time alone changes a judgement (`Policy::deadlines`): a device Out
+/// of compliance since `failing_since_by` or earlier can no longer access,
+/// and one that Can access, last seen before `seen_before`, is overdue.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadlines {
+    pub failing_since_by: OffsetDateTime,
+    pub seen_before: OffsetDateTime,
+}
+
 /// A command moving along its timeline: from one of `from` to `to`.
 #[derive(Debug, Clone)]
 pub struct StateChange<'a> {
@@ -334,7 +343,8 @@ pub struct StateChange<'a> {
 /// Who an audited change is written down for, and from where.
 #[derive(Debug, Clone)]
 pub struct Actor {
-    pub user: UserId,
+    /// `None` when the device itself reports: nobody acted, the device did.
+    pub user: Option<UserId>,
     pub source: Option<String>,
 }
 
@@ -530,9 +540,10 @@ pub trait DeviceStore: Send + Sync {
     ) -> DbResult<EnrollOutcome>;
     /// In one transaction: marks the code used (if still unused and
     /// unexpired) and turns the registered device `device.id` into a managed
-    /// one, with the code's ownership and category and the inventory and
-    /// compliance it reports now; writes the audit entry and queues the
-    /// required apps. Its name, platform and certificate stay.
+    /// one, with the code's name, ownership and category (the ones typed on
+    /// Add device) and the inventory and compliance it reports now; writes
+    /// the audit entry and queues the required apps. Its platform and
+    /// certificate stay.
     async fn enroll_registered(
         &self,
         code_hash: &str,
@@ -591,9 +602,10 @@ pub trait CommandStore: Send + Sync {
         redeliver: bool,
     ) -> DbResult<Vec<DeviceCommand>>;
     /// Moves a command of the device's from one of `from` to `to`; `None`
-    /// when it is not the device's or not in one of `from`. A final state is
-    /// audited as `actor`'s in the same transaction; a completed wipe marks
-    /// the device wiped and revokes its certificate there too.
+    /// when it is not the device's or not in one of `from`. A state
+    /// `commands::rules::audited` names is audited as `audit`'s in the same
+    /// transaction; a completed wipe marks the device wiped and revokes its
+    /// certificate there too.
     async fn advance_command(
         &self,
         device_id: DeviceId,
@@ -816,6 +828,8 @@ pub trait PolicyStore: Send + Sync {
     async fn count_all_devices(&self) -> DbResult<u64>;
     /// Up to `limit` devices, the first after `after` in id order.
     async fn devices_to_judge(&self, after: Option<DeviceId>, limit: u32) -> DbResult<Vec<JudgedDevice>>;
+    /// Up to `limit` devices whose judgement `deadlines` have passed.
+    async fn devices_past_deadline(&self, deadlines: Deadlines, limit: u32) -> DbResult<Vec<JudgedDevice>>;
     /// Stores each device's new compliance, in one transaction, unless the
     /// device checked in since it was read (its `last_seen` moved on), and
     /// tells the owners' portals; gives back how many were written.

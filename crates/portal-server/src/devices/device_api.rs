@@ -179,7 +179,7 @@ async fn advance(
             StateChange { id, from, to, reason },
             now,
             Some(Actor {
-                user: device.user_id,
+                user: None,
                 source: None,
             }),
         )

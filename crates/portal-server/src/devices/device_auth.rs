@@ -16,7 +16,11 @@ use ring::signature::{ECDSA_P256_SHA256_ASN1, UnparsedPublicKey};
 use serde::de::DeserializeOwned;
 use time::Duration;
 
-use crate::{db::DeviceCredentials, http::error::AppError, state::AppState};
+use crate::{
+    db::{AuditEvent, DeviceCredentials},
+    http::error::AppError,
+    state::AppState,
+};
 
 /// The largest body a device may send.
 const MAX_BODY: usize = 256 * 1024;
@@ -118,13 +122,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedDevice<T> {
             .device_credentials(device_id)
             .await?
             .ok_or_else(|| refused("device_unknown", "This device is not enrolled."))?;
-        if device.certificate_revoked {
-            return Err(refused(
-                "certificate_revoked",
-                "This device's certificate has been revoked.",
-            ));
-        }
-        if now >= device.certificate_expires_at {
+        if now >= device.certificate_expires_at && !device.certificate_revoked {
             return Err(refused("certificate_expired", "This device's certificate has expired."));
         }
 
@@ -154,6 +152,27 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedDevice<T> {
                 retry_after_seconds: seconds,
                 message: format!("This device sends too many requests. Try again in {seconds} seconds."),
             });
+        }
+        if device.certificate_revoked {
+            // Signed with its key: the reset device itself, or a copy of its keys.
+            let event = AuditEvent {
+                at: now,
+                actor: None,
+                action: "revoked_device_refused".into(),
+                subject: Some(device_id.to_string()),
+                source: parts
+                    .extensions
+                    .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                    .map(|client| client.0.ip().to_string()),
+                outcome: "refused".into(),
+            };
+            if let Err(error) = state.audit_refusal(&format!("device:{device_id}"), event).await {
+                tracing::warn!(%error, "cannot write down a reset device's request");
+            }
+            return Err(refused(
+                "certificate_revoked",
+                "This device's certificate has been revoked.",
+            ));
         }
         // Only a correctly signed request may spend a nonce.
         let forget_before = now - NONCE_KEPT_FOR;

@@ -86,7 +86,14 @@ async fn options(State(state): State<AppState>, caller: CurrentUser) -> Result<J
     let enrolled = state.db.count_devices(caller.user.id).await?;
     let mut options = state.policies.current().options(enrolled);
     options.terms = terms::for_user(&*state.db, caller.user.id).await?;
+    options.registered_platforms = registered_platforms(&state, caller.user.id).await?;
     Ok(Json(options))
+}
+
+/// The platforms of the devices `user` registered and may still enroll.
+async fn registered_platforms(state: &AppState, user: UserId) -> Result<Vec<Platform>, AppError> {
+    let devices = state.db.devices_of(user).await?;
+    Ok(state.policies.current().registered_to_enroll(&devices))
 }
 
 /// Issues a one-time enrollment code for a device the caller is adding.
@@ -112,7 +119,14 @@ async fn create_code(
         return Err(AppError::InvalidInput(errors));
     }
     let enrolled = state.db.count_devices(caller.user.id).await?;
-    if let Some(rule) = policy.enrollment_refusal(request.platform, request.ownership, request.management, enrolled) {
+    let registered = registered_platforms(&state, caller.user.id).await?;
+    if let Some(rule) = policy.code_refusal(
+        request.platform,
+        request.ownership,
+        request.management,
+        enrolled,
+        registered.contains(&request.platform),
+    ) {
         return Err(AppError::refused(StatusCode::FORBIDDEN, "enrollment_restricted", rule));
     }
     terms::require_accepted(&*state.db, caller.user.id).await?;
@@ -195,7 +209,7 @@ async fn enroll(
         .enrollment_refusal(code.platform, code.ownership, code.management, enrolled)
         .or_else(|| policy.os_refusal(code.platform, code.management, &request.inventory.os_version));
     if let Some(rule) = refusal {
-        return Err(AppError::refused(StatusCode::FORBIDDEN, "enrollment_restricted", rule));
+        return Err(refused(&state, &code_hash, &code, client, rule).await);
     }
 
     let device_id = DeviceId(uuid::Uuid::new_v4());
@@ -248,11 +262,7 @@ async fn enroll(
             return Err(code_used());
         }
         EnrollOutcome::LimitReached => {
-            return Err(AppError::refused(
-                StatusCode::FORBIDDEN,
-                "enrollment_restricted",
-                policy.limit_reached(),
-            ));
+            return Err(refused(&state, &code_hash, &code, client, policy.limit_reached()).await);
         }
         EnrollOutcome::NotRegistered => return Err(AppError::Internal(anyhow::anyhow!("a new device found managed"))),
     }
@@ -304,7 +314,7 @@ async fn enroll_registered(
         .admission_refusal(code.platform, code.ownership, Management::Managed)
         .or_else(|| policy.os_refusal(code.platform, Management::Managed, &request.inventory.os_version));
     if let Some(rule) = refusal {
-        return Err(AppError::refused(StatusCode::FORBIDDEN, "enrollment_restricted", rule));
+        return Err(refused(&state, &code_hash, &code, client, rule).await);
     }
     let compliance = policy.judge(code.platform, &request.inventory, true, now, None, now);
     let enrolled = NewDevice {
@@ -331,6 +341,31 @@ async fn enroll_registered(
         EnrollOutcome::NotRegistered => Err(already_managed()),
         // A registered device counts against the limit already.
         EnrollOutcome::LimitReached => Err(AppError::Internal(anyhow::anyhow!("no limit is checked here"))),
+    }
+}
+
+/// A device a rule refuses, with a valid code: written down for the code's
+/// owner and IT (once per code), and told why.
+async fn refused(
+    state: &AppState,
+    code_hash: &str,
+    code: &EnrollmentCode,
+    client: SocketAddr,
+    rule: String,
+) -> AppError {
+    let event = AuditEvent {
+        at: state.clock.now(),
+        actor: Some(code.user_id),
+        action: "enrollment_refused".into(),
+        subject: Some(format!("{} ({}): {rule}", code.device_name, code.platform.as_str())),
+        source: Some(client.ip().to_string()),
+        outcome: "refused".into(),
+    };
+    // Per code, not per rule: the rule names the OS version the device
+    // reports, which a device trying again could vary without end.
+    match state.audit_refusal(&format!("enroll:{code_hash}"), event).await {
+        Ok(()) => AppError::refused(StatusCode::FORBIDDEN, "enrollment_restricted", rule),
+        Err(error) => error.into(),
     }
 }
 

@@ -29,6 +29,13 @@ pub enum AppError {
         code: &'static str,
         message: String,
     },
+    /// Somebody who is not an administrator at the console's API: 403,
+    /// written down by [`crate::admin::audit_refused`].
+    #[error("admin only: {message}")]
+    AdminOnly {
+        user: portal_types::UserId,
+        message: String,
+    },
     /// Too many attempts: try again after this many seconds.
     #[error("rate limited")]
     RateLimited { retry_after_seconds: i64, message: String },
@@ -68,6 +75,7 @@ impl AppError {
             ),
             AppError::BadRequest(message) => (StatusCode::BAD_REQUEST, "bad_request", message.clone()),
             AppError::Refused { status, code, message } => (*status, code, message.clone()),
+            AppError::AdminOnly { message, .. } => (StatusCode::FORBIDDEN, "admin_only", message.clone()),
             AppError::RateLimited { message, .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", message.clone()),
             AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -91,6 +99,10 @@ impl IntoResponse for AppError {
             tracing::error!(error = format!("{error:#}"), "request failed");
         }
         let (status, code, message) = self.parts();
+        let refused_admin = match &self {
+            AppError::AdminOnly { user, .. } => Some(crate::admin::RefusedAdmin(*user)),
+            _ => None,
+        };
         let retry_after = match &self {
             AppError::RateLimited {
                 retry_after_seconds, ..
@@ -110,6 +122,9 @@ impl IntoResponse for AppError {
             }),
         )
             .into_response();
+        if let Some(refused) = refused_admin {
+            response.extensions_mut().insert(refused);
+        }
         if let Some(seconds) = retry_after {
             response
                 .headers_mut()

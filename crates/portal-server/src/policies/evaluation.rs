@@ -5,15 +5,13 @@
 
 use std::{sync::Arc, time::Duration};
 
+use time::OffsetDateTime;
 use tokio::task::JoinHandle;
 
 use crate::{
     clock::Clock,
     db::{Database, DbResult, EvaluationRecord, JudgedDevice},
-    policies::{
-        Policies,
-        rules::{Policy, security_reported},
-    },
+    policies::{Policies, rules::Policy},
 };
 
 /// Devices judged and written per transaction.
@@ -21,6 +19,11 @@ const BATCH: u32 = 500;
 
 /// How often every node judges every device again as time passes.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// How often every node judges the devices whose deadline has passed: a
+/// state changes at most this late (the gateway and a device's page judge
+/// by the clock, to the second).
+pub const DEADLINES_EVERY: Duration = Duration::from_secs(60);
 
 /// Judges every device by `policy`, batch by batch; with `progress`, writes
 /// down how far it has gone for the Policies page. Stops early when a newer
@@ -45,22 +48,7 @@ pub async fn judge_all(
         let Some(last) = batch.last() else { break };
         after = Some(last.id);
         record.evaluated += batch.len() as u64;
-        let now = clock.now();
-        let changed: Vec<JudgedDevice> = batch
-            .into_iter()
-            .filter_map(|device| {
-                let compliance = policy.judge(
-                    device.platform,
-                    &device.inventory,
-                    security_reported(device.managed_by),
-                    device.last_seen,
-                    device.compliance.failing_since,
-                    now,
-                );
-                (compliance != device.compliance).then_some(JudgedDevice { compliance, ..device })
-            })
-            .collect();
-        record.changed += db.set_compliance(&changed).await?;
+        record.changed += db.set_compliance(&judged_anew(policy, batch, clock.now())).await?;
         if progress {
             // Devices enrolled since the count are judged too.
             record.devices = record.devices.max(record.evaluated);
@@ -73,6 +61,45 @@ pub async fn judge_all(
         db.record_evaluation(policy.version, record).await?;
     }
     Ok(record)
+}
+
+/// The devices of `batch` whose judgement by `policy` at `now` differs from the stored one, judged anew.
+fn judged_anew(policy: &Policy, batch: Vec<JudgedDevice>, now: OffsetDateTime) -> Vec<JudgedDevice> {
+    batch
+        .into_iter()
+        .filter_map(|device| {
+            let compliance = policy.judge_again(&device, now);
+            (compliance != device.compliance).then_some(JudgedDevice { compliance, ..device })
+        })
+        .collect()
+}
+
+/// Judges the devices whose deadline has passed (a grace period ended, a
+/// device stayed away too long), so that My devices, the console's counts
+/// and the owners' portals change when the state does, not at the next
+/// hourly sweep. Gives back how many changed.
+pub async fn judge_past_deadline(
+    db: &dyn Database,
+    clock: &dyn Clock,
+    policies: &Policies,
+    policy: &Policy,
+) -> DbResult<u64> {
+    let mut changed = 0;
+    loop {
+        // A newer version judges every device itself.
+        if policies.current().version != policy.version {
+            return Ok(changed);
+        }
+        let now = clock.now();
+        let batch = db.devices_past_deadline(policy.deadlines(now), BATCH).await?;
+        let full = batch.len() == BATCH as usize;
+        let written = db.set_compliance(&judged_anew(policy, batch, now)).await?;
+        changed += written;
+        // Each device written leaves the deadline's range; one that checked in meanwhile was judged then.
+        if !full || written == 0 {
+            return Ok(changed);
+        }
+    }
 }
 
 /// Judges every device by the version just saved, in the background.
@@ -97,22 +124,33 @@ pub fn after_change(
     })
 }
 
-/// Judges every device again every `every`, the first time `every` from now.
-pub fn sweep_every(
-    every: Duration,
-    db: Arc<dyn Database>,
-    clock: Arc<dyn Clock>,
-    policies: Arc<Policies>,
-) -> JoinHandle<()> {
+/// Judges the devices past a deadline every [`DEADLINES_EVERY`], and every
+/// device again every [`SWEEP_EVERY`] (which also brings up to date what
+/// time changes without changing a state: a failing device's days away).
+pub fn sweep(db: Arc<dyn Database>, clock: Arc<dyn Clock>, policies: Arc<Policies>) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let start = tokio::time::Instant::now();
+        let mut deadlines = tokio::time::interval_at(start + DEADLINES_EVERY, DEADLINES_EVERY);
+        let mut everything = tokio::time::interval_at(start + SWEEP_EVERY, SWEEP_EVERY);
+        for ticks in [&mut deadlines, &mut everything] {
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        }
         loop {
-            ticks.tick().await;
+            let all = tokio::select! {
+                _ = deadlines.tick() => false,
+                _ = everything.tick() => true,
+            };
             let policy = policies.current();
-            match judge_all(&*db, &*clock, &policies, &policy, false).await {
-                Ok(EvaluationRecord { changed: 0, .. }) => {}
-                Ok(record) => tracing::info!(changed = record.changed, "devices' compliance changed with time"),
+            let judged = if all {
+                judge_all(&*db, &*clock, &policies, &policy, false)
+                    .await
+                    .map(|r| r.changed)
+            } else {
+                judge_past_deadline(&*db, &*clock, &policies, &policy).await
+            };
+            match judged {
+                Ok(0) => {}
+                Ok(changed) => tracing::info!(changed, "devices' compliance changed with time"),
                 Err(error) => tracing::warn!(%error, "cannot judge devices; trying again later"),
             }
         }

@@ -15,7 +15,7 @@ use portal_types::{
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 
-use crate::db::Compliance;
+use crate::db::{Compliance, Deadlines, JudgedDevice};
 
 /// How the organisation runs device management (see the product brief).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -304,6 +304,18 @@ impl Policy {
         }
     }
 
+    /// What the policy makes at `now` of a device as stored.
+    pub fn judge_again(&self, device: &JudgedDevice, now: OffsetDateTime) -> Compliance {
+        self.judge(
+            device.platform,
+            &device.inventory,
+            security_reported(device.managed_by),
+            device.last_seen,
+            device.compliance.failing_since,
+            now,
+        )
+    }
+
     /// What the Add device page shows before a code is issued.
     pub fn options(&self, devices_enrolled: u32) -> EnrollmentOptions {
         EnrollmentOptions {
@@ -316,8 +328,9 @@ impl Policy {
                 .filter_map(|&platform| self.platform_rule(platform))
                 .collect(),
             categories: self.categories.clone(),
-            // Not the policy's: the enrollment route adds the terms in force.
+            // Not the policy's: the enrollment route adds the terms in force and the registered devices.
             terms: None,
+            registered_platforms: Vec::new(),
         }
     }
 
@@ -343,6 +356,49 @@ impl Policy {
             return Some(self.limit_reached());
         }
         self.admission_refusal(platform, ownership, management)
+    }
+
+    /// Why no code may be issued for such a device, if none may: as
+    /// [`Policy::enrollment_refusal`], but a code to enroll a device of a
+    /// platform the user has registered one of is not held back by the
+    /// limit, which that device counts against already. A new device that
+    /// tries such a code meets the limit when it enrolls.
+    pub fn code_refusal(
+        &self,
+        platform: Platform,
+        ownership: Ownership,
+        management: Management,
+        devices_enrolled: u32,
+        registered_of_platform: bool,
+    ) -> Option<String> {
+        if management == Management::Managed && registered_of_platform {
+            return self.admission_refusal(platform, ownership, management);
+        }
+        self.enrollment_refusal(platform, ownership, management, devices_enrolled)
+    }
+
+    /// The platforms of `devices` (a user's) that a code may enroll one of
+    /// even at the device limit ([`Policy::code_refusal`]): registered,
+    /// neither reset nor being removed, of a platform the organisation
+    /// enrolls devices of.
+    pub fn registered_to_enroll(&self, devices: &[portal_types::Device]) -> Vec<Platform> {
+        let enrolls = |platform| {
+            [Ownership::Corporate, Ownership::Personal]
+                .into_iter()
+                .any(|ownership| {
+                    self.admission_refusal(platform, ownership, Management::Managed)
+                        .is_none()
+                })
+        };
+        let mut platforms: Vec<Platform> = devices
+            .iter()
+            .filter(|d| d.management == Management::Registered && !d.removal_pending && d.wiped_at.is_none())
+            .map(|d| d.platform)
+            .filter(|&platform| enrolls(platform))
+            .collect();
+        platforms.sort_by_key(|platform| platform.as_str());
+        platforms.dedup();
+        platforms
     }
 
     /// Why the platform's rules refuse a device, if they do: what
@@ -478,6 +534,14 @@ impl Policy {
             ComplianceState::CannotAccess
         };
         (state, Some(deadline))
+    }
+
+    /// Where time alone changes a judgement at `now`.
+    pub fn deadlines(&self, now: OffsetDateTime) -> Deadlines {
+        Deadlines {
+            failing_since_by: now - self.compliance.grace_period,
+            seen_before: now - self.compliance.check_in_within,
+        }
     }
 
     /// The state a device judged earlier is in by now: Out of compliance
@@ -659,6 +723,29 @@ mod tests {
                 .enrollment_refusal(Platform::Android, Ownership::Personal, Management::Managed, 5)
                 .unwrap()
                 .contains("limit of 5")
+        );
+    }
+
+    #[test]
+    fn at_the_limit_a_code_is_issued_only_to_enroll_a_registered_device() {
+        let policy = Policy::defaults(ProvisioningMode::Standalone);
+        let (android, corporate, at_limit) = (Platform::Android, Ownership::Corporate, policy.device_limit);
+        let code = |management, registered| policy.code_refusal(android, corporate, management, at_limit, registered);
+        assert!(code(Management::Managed, true).is_none());
+        assert!(code(Management::Managed, false).unwrap().contains("limit"));
+        assert!(code(Management::Registered, true).unwrap().contains("limit"));
+        // The platform's own rules still hold.
+        assert!(
+            policy
+                .code_refusal(
+                    Platform::WindowsPhone,
+                    Ownership::Personal,
+                    Management::Managed,
+                    at_limit,
+                    true
+                )
+                .unwrap()
+                .contains("not allowed")
         );
     }
 

@@ -81,6 +81,40 @@ async fn only_administrators_see_all_devices() {
     let refused = ada.get(app.url("/api/v1/admin/devices")).send().await.unwrap();
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     assert_eq!(error_code(&refused.json().await.unwrap()), "admin_only");
+
+    // Written down, once an hour however often she tries.
+    for _ in 0..3 {
+        let again = ada.get(app.url("/api/v1/admin/audit")).send().await.unwrap();
+        assert_eq!(again.status(), StatusCode::FORBIDDEN);
+    }
+    let it = app.signed_in("it@example.com").await;
+    let (_, log) = app
+        .get_json(&it, "/api/v1/admin/audit?action=admin_access_refused")
+        .await;
+    let refusals: Vec<(&str, &str, &str)> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap(),
+                e["subject"].as_str().unwrap(),
+                e["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(refusals, [("ada@example.com", "/api/v1/admin/devices", "refused")]);
+    // Trying on for over an hour (each try keeps her session alive): once more.
+    for _ in 0..3 {
+        app.clock.advance(Duration::minutes(22));
+        let later = ada.get(app.url("/api/v1/admin/devices")).send().await.unwrap();
+        assert_eq!(later.status(), StatusCode::FORBIDDEN);
+    }
+    let it = app.signed_in("it@example.com").await;
+    let (_, log) = app
+        .get_json(&it, "/api/v1/admin/audit?action=admin_access_refused")
+        .await;
+    assert_eq!(log["entries"].as_array().unwrap().len(), 2, "an hour on, once more");
 }
 
 #[tokio::test]

@@ -77,6 +77,39 @@ async fn a_connected_device_gets_a_command_within_a_second_and_its_timeline_fill
     let [command] = timeline(&app, &grace, &device).await.try_into().unwrap();
     assert_eq!(command.state, CommandState::Completed);
     assert!(command.delivered_at.is_some() && command.acknowledged_at.is_some() && command.finished_at.is_some());
+
+    // Every step is in her Activity; the device took them, not she.
+    let actions = activity_actions(&app, &grace).await;
+    assert_eq!(
+        actions[..4],
+        [
+            "lock_completed",
+            "lock_acknowledged",
+            "lock_delivered",
+            "lock_requested"
+        ]
+    );
+    let it = app.signed_in("it@example.com").await;
+    let device_id = device.state.device_id;
+    let (_, log) = app
+        .get_json(&it, &format!("/api/v1/admin/audit?device={device_id}"))
+        .await;
+    let actors: Vec<(&str, Option<&str>)> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"].as_str().unwrap().starts_with("lock_"))
+        .map(|e| (e["action"].as_str().unwrap(), e["actor"].as_str()))
+        .collect();
+    assert_eq!(
+        actors,
+        [
+            ("lock_completed", None),
+            ("lock_acknowledged", None),
+            ("lock_delivered", None),
+            ("lock_requested", Some("grace@example.com"))
+        ]
+    );
 }
 
 #[tokio::test]
@@ -183,6 +216,9 @@ async fn failed_not_now_and_expired_commands_say_so() {
         .find(|c| c.id == stale.id)
         .unwrap();
     assert_eq!(expired.state, CommandState::Expired);
+    // Time ended it, and her Activity says so.
+    let actions = activity_actions(&app, &grace).await;
+    assert!(actions.contains(&"lock_expired".to_string()), "{actions:?}");
 }
 
 #[tokio::test]
@@ -471,10 +507,19 @@ async fn reset_device_is_guarded_then_runs_and_revokes_the_certificate() {
     let (_, detail) = app.get_json(&grace, &format!("/api/v1/devices/{id}")).await;
     assert!(detail["device"]["wiped_at"].is_string());
     assert!(detail["certificate"]["revoked_at"].is_string());
-    let refused = device.check_in(&inventory("15"), &[]).await.unwrap_err();
+    for _ in 0..2 {
+        let refused = device.check_in(&inventory("15"), &[]).await.unwrap_err();
+        assert_eq!(
+            refused.downcast::<portal_agent::ApiFailure>().unwrap().error.code,
+            "certificate_revoked"
+        );
+    }
+    // The reset device calling in is written down, once, in her Activity too.
+    let actions = activity_actions(&app, &grace).await;
     assert_eq!(
-        refused.downcast::<portal_agent::ApiFailure>().unwrap().error.code,
-        "certificate_revoked"
+        actions[..2],
+        ["revoked_device_refused", "wipe_completed"],
+        "{actions:?}"
     );
     let twice = wipe(&app, &grace, &id, "New phone").await;
     assert_eq!(error_code(&twice.json().await.unwrap()), "already_wiped");
@@ -598,8 +643,64 @@ async fn remove_device_needs_fresh_sign_in_and_the_device_leaves_the_list_once_i
     assert_eq!(refused.downcast::<portal_agent::ApiFailure>().unwrap().status, 401);
 
     let actions = activity_actions(&app, &grace).await;
-    assert_eq!(actions[..3], ["retire_completed", "retire_requested", "reauthenticate"]);
+    // Every step, the device gone or not.
+    assert_eq!(
+        actions[..5],
+        [
+            "retire_completed",
+            "retire_acknowledged",
+            "retire_delivered",
+            "retire_requested",
+            "reauthenticate"
+        ]
+    );
     assert!(actions.iter().any(|a| a == "device_enrolled"));
+}
+
+#[tokio::test]
+async fn an_administrators_removal_stays_in_the_owners_activity_once_the_device_is_gone() {
+    let app = spawn_app().await;
+    let (grace, device, _) = enrolled_device(&app).await;
+    let id = device.state.device_id.to_string();
+    let (_, detail) = app.get_json(&grace, &format!("/api/v1/devices/{id}")).await;
+    let name = detail["device"]["name"].as_str().unwrap().to_string();
+    let it = app.signed_in("it@example.com").await;
+    let retired = it
+        .post(app.url(&format!("/api/v1/admin/devices/{id}/retire")))
+        .json(&json!({ "device_name": name, "reason": "Left the company" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retired.status(), StatusCode::ACCEPTED);
+    let [taken] = waiting(&device).await.try_into().unwrap();
+    device.acknowledge(taken.id).await.unwrap();
+    device.report(taken.id, CommandOutcome::Completed, None).await.unwrap();
+    let (status, _) = app.get_json(&grace, &format!("/api/v1/devices/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "removed");
+
+    // Her Activity still says who removed it; the audit log still finds it by its owner.
+    let (_, activity) = app.get_json(&grace, "/api/v1/activity").await;
+    let about: Vec<(&str, Option<&str>)> = activity["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["subject"] == id.as_str())
+        .map(|e| (e["action"].as_str().unwrap(), e["by"].as_str()))
+        .collect();
+    assert!(about.contains(&("retire_requested", Some("IT Admin"))), "{about:?}");
+    let (_, log) = app.get_json(&it, "/api/v1/admin/audit?user=grace%40example.com").await;
+    let logged = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["subject"] == id.as_str() && e["action"] == "retire_requested");
+    assert!(logged, "{log}");
+    // Nobody else's Activity gains it.
+    assert!(
+        !activity_actions(&app, &app.signed_in("ada@example.com").await)
+            .await
+            .contains(&"retire_requested".to_string())
+    );
 }
 
 #[tokio::test]
@@ -646,6 +747,11 @@ async fn a_reset_device_is_removed_at_once_and_a_reset_replaces_a_removal_on_its
         .unwrap();
     assert_eq!(replaced.state, CommandState::Cancelled);
     assert_eq!(replaced.failure_reason.as_deref(), Some("Replaced by Reset device"));
+    // Her Activity says the removal ended, and by whose asking.
+    assert_eq!(
+        activity_actions(&app, &grace).await[..3],
+        ["wipe_requested", "retire_cancelled", "retire_delivered"]
+    );
     let late = device.report(retire.id, CommandOutcome::Completed, None).await;
     assert_eq!(
         late.unwrap_err().downcast::<portal_agent::ApiFailure>().unwrap().status,

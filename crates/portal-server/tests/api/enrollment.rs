@@ -381,6 +381,29 @@ async fn restrictions_refuse_with_the_rule_named_before_and_at_enrollment() {
     );
     assert_eq!((over.status, over.error.code.as_str()), (403, "enrollment_restricted"));
     assert!(over.error.message.contains("limit of 5"));
+    // Written down for her and IT, once per code however often it is tried.
+    let it = app.signed_in("it@example.com").await;
+    let (_, log) = app.get_json(&it, "/api/v1/admin/audit?action=enrollment_refused").await;
+    let refusals: Vec<(&str, &str)> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["actor"].as_str().unwrap(), e["subject"].as_str().unwrap()))
+        .collect();
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    assert_eq!(refusals[0].0, "ada@example.com");
+    assert!(
+        refusals[0].1.starts_with("New phone (android): Android 9 is too old"),
+        "{refusals:?}"
+    );
+    let (_, activity) = app.get_json(&ada, "/api/v1/activity").await;
+    assert!(
+        activity["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "enrollment_refused")
+    );
     assert_eq!(device_count(&app, &ada).await, 5);
     assert_eq!(
         rows(&app, "device_certificates").await,

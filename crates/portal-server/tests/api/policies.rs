@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use portal_server::{
-    clock::Clock,
+    clock::{Clock, ManualClock},
+    db::Database,
     policies::{
         Policies, evaluation,
         rules::{Policy, ProvisioningMode},
@@ -16,7 +17,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use time::Duration;
 
-use crate::helpers::{TestApp, another_node, error_code, field_names, spawn_app};
+use crate::helpers::{Data, TestApp, another_node, error_code, field_names, spawn_app};
 
 async fn policy(app: &TestApp, client: &reqwest::Client) -> PolicyVersion {
     let response = client.get(app.url("/api/v1/admin/policy")).send().await.unwrap();
@@ -194,18 +195,80 @@ async fn every_node_puts_a_saved_version_in_force() {
     panic!("node b never loaded version 2");
 }
 
+/// The node's data with the node stopped, so that its own sweeps never run
+/// between the test's: the store, and the clock the test moves.
+async fn alone(app: TestApp) -> (Data, Arc<dyn Database>, ManualClock) {
+    let clock = app.clock.clone();
+    let data = app.stop().await;
+    let db = portal_server::db::connect(&data.database.url, None).await.unwrap();
+    (data, db, clock)
+}
+
+/// Every device's stored state is the one `policy` gives it at `now`.
+async fn states_agree_with_the_clock(db: &dyn Database, policy: &Policy, now: time::OffsetDateTime) {
+    for device in db.devices_to_judge(None, 10_000).await.unwrap() {
+        let judged = policy.judge_again(&device, now);
+        assert_eq!(device.compliance.state, judged.state, "{}", device.id);
+    }
+}
+
+#[tokio::test]
+async fn time_changes_a_state_at_the_next_deadline_sweep_which_reads_only_the_devices_past_a_deadline() {
+    let (_data, db, manual) = alone(spawn_app().await).await;
+    let clock: Arc<dyn Clock> = Arc::new(manual.clone());
+    let policies = Policies::load(db.clone(), Policy::defaults(ProvisioningMode::Standalone), clock.now())
+        .await
+        .unwrap();
+    let policy = policies.current();
+    let all = db.devices_to_judge(None, 10_000).await.unwrap().len();
+    let past_deadline = || async {
+        db.devices_past_deadline(policy.deadlines(clock.now()), 10_000)
+            .await
+            .unwrap()
+    };
+    assert!(
+        past_deadline().await.is_empty(),
+        "the demo's devices are judged as of now"
+    );
+
+    // Demo devices fail since up to two days ago (3 days' grace), and checked in minutes ago (30 days allowed).
+    let (mut targeted, mut ended_grace, mut went_away) = (false, false, false);
+    for step in [1, 2, 28, 2, 2] {
+        manual.advance(Duration::days(step));
+        let due = past_deadline().await;
+        targeted |= !due.is_empty() && due.len() < all;
+        ended_grace |= due
+            .iter()
+            .any(|d| d.compliance.state == ComplianceState::OutOfCompliance);
+        went_away |= due.iter().any(|d| d.compliance.state == ComplianceState::CanAccess);
+        let changed = evaluation::judge_past_deadline(&*db, &*clock, &policies, &policy)
+            .await
+            .unwrap();
+        assert_eq!(changed, due.len() as u64, "after {step} more days");
+        states_agree_with_the_clock(&*db, &policy, clock.now()).await;
+        assert!(
+            past_deadline().await.is_empty(),
+            "each device judged leaves the deadline's range"
+        );
+    }
+    assert!(targeted, "some steps read some of the fleet, not all of it");
+    assert!(
+        ended_grace && went_away,
+        "both deadlines came: {ended_grace} {went_away}"
+    );
+}
+
 #[tokio::test]
 async fn a_device_away_longer_than_the_policy_allows_becomes_noncompliant_at_the_sweep() {
     let app = spawn_app().await;
-    let db = app.database().await;
-    let clock: Arc<dyn Clock> = Arc::new(app.clock.clone());
+    let phone_id = device(&app, "ada@example.com", "Work phone").await.id;
+    let (_data, db, manual) = alone(app).await;
+    let clock: Arc<dyn Clock> = Arc::new(manual.clone());
     let policies = Policies::load(db.clone(), Policy::defaults(ProvisioningMode::Standalone), clock.now())
         .await
         .unwrap();
     let policy = policies.current();
     let sweep = || evaluation::judge_all(&*db, &*clock, &policies, &policy, false);
-    // Read from the store that wrote: the server's node does not hear this one's notices over SQLite.
-    let phone_id = device(&app, "ada@example.com", "Work phone").await.id;
     let phone = || async {
         let devices = db.devices_to_judge(None, 1000).await.unwrap();
         devices.into_iter().find(|d| d.id == phone_id).unwrap().compliance
@@ -216,7 +279,7 @@ async fn a_device_away_longer_than_the_policy_allows_becomes_noncompliant_at_the
         "the demo's devices are judged as the policy judges"
     );
     // Ada's phone checked in 12 minutes before; 30 days on, it is overdue.
-    app.clock.advance(Duration::days(30));
+    manual.advance(Duration::days(30));
     assert!(sweep().await.unwrap().changed >= 1);
     let overdue = phone().await;
     assert_eq!(overdue.state, ComplianceState::OutOfCompliance);
@@ -225,7 +288,7 @@ async fn a_device_away_longer_than_the_policy_allows_becomes_noncompliant_at_the
     assert_eq!(overdue.reasons[0].values, ["30", "30"]);
     assert_eq!(sweep().await.unwrap().changed, 0, "judging again changes nothing");
     // The grace period (3 days) ends without a check-in.
-    app.clock.advance(Duration::days(3));
+    manual.advance(Duration::days(3));
     assert!(sweep().await.unwrap().changed >= 1);
     assert_eq!(phone().await.state, ComplianceState::CannotAccess);
 }

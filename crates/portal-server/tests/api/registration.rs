@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::{
     commands::{reauthenticate, refused_lock, wipe},
-    enrollment::{code_for, inventory, required_on_android, wait_for},
+    enrollment::{code_for, inventory, issue_code, required_on_android, wait_for},
     helpers::{PASSWORD, TestApp, error_code, spawn_app},
 };
 
@@ -239,4 +239,58 @@ async fn a_registered_device_is_enrolled_later_keeping_its_id_and_certificate() 
     let twice = device.enroll_registered(&again, inventory("15"), &dir).await;
     let twice = failure(twice.unwrap_err());
     assert_eq!((twice.status, twice.error.code.as_str()), (409, "already_managed"));
+}
+
+#[tokio::test]
+async fn at_the_device_limit_only_a_registered_device_can_still_be_enrolled() {
+    let app = spawn_app().await;
+    let (grace, mut device, dir) = registered_phone(&app).await;
+    let (_, options) = app.get_json(&grace, "/api/v1/enrollment/options").await;
+    let enrolled = options["devices_enrolled"].clone();
+    // IT lowers the limit to what she has.
+    let it = app.signed_in("it@example.com").await;
+    let (_, policy) = app.get_json(&it, "/api/v1/admin/policy").await;
+    let mut settings = policy["settings"].clone();
+    settings["device_limit"] = enrolled;
+    let saved = it
+        .put(app.url("/api/v1/admin/policy"))
+        .json(&json!({ "based_on": policy["version"], "settings": settings }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), StatusCode::OK);
+    let (_, options) = app.get_json(&grace, "/api/v1/enrollment/options").await;
+    assert_eq!(options["device_limit"], options["devices_enrolled"]);
+    assert_eq!(options["registered_platforms"], json!(["android"]));
+
+    // No code for a device of another platform, nor to register one more.
+    let ios = issue_code(&app, &grace, "ios", "corporate").await;
+    assert_eq!(ios.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_code(&ios.json().await.unwrap()), "enrollment_restricted");
+    let registering = registration_code(&app, &grace, "android", "personal").await;
+    assert_eq!(registering.status(), StatusCode::FORBIDDEN);
+
+    // A code to enroll an Android device: a new one meets the limit with it...
+    let code = code_for(&app, &grace, "android").await;
+    let newcomer = StateDir(tempfile::tempdir().unwrap().keep());
+    let refused = enroll(&app.address, &code, Platform::Android, inventory("15"), &newcomer).await;
+    let refused = failure(refused.unwrap_err());
+    assert_eq!(
+        (refused.status, refused.error.code.as_str()),
+        (403, "enrollment_restricted")
+    );
+    // ...and the registered one is enrolled by it, at the limit still.
+    device
+        .enroll_registered(&code, inventory("15"), &dir)
+        .await
+        .expect("enrolls");
+    let enrolled = detail(&app, &grace, &device).await.device;
+    assert_eq!(
+        (enrolled.management, enrolled.name.as_str()),
+        (Management::Managed, "New phone"),
+        "the code's name"
+    );
+    let (_, options) = app.get_json(&grace, "/api/v1/enrollment/options").await;
+    assert_eq!(options["device_limit"], options["devices_enrolled"]);
+    assert_eq!(options["registered_platforms"], json!([]));
 }

@@ -55,7 +55,8 @@ impl AuditStore for Store {
     async fn activity(&self, user_id: UserId, limit: u32) -> DbResult<Vec<AuditRecord>> {
         let rows: Vec<RecordRow> = sqlx::query_as(&format!(
             "SELECT {RECORD_FIELDS} WHERE a.actor_id = $1
-                OR a.subject IN (SELECT CAST(id AS TEXT) FROM devices WHERE user_id = $1)
+                OR a.subject IN (SELECT CAST(id AS TEXT) FROM devices WHERE user_id = $1
+                                 UNION ALL SELECT CAST(id AS TEXT) FROM former_devices WHERE user_id = $1)
              ORDER BY a.id DESC LIMIT $2"
         ))
         .bind(uid(user_id))
@@ -84,11 +85,13 @@ impl AuditStore for Store {
     }
 
     async fn audit_log(&self, query: &AuditQuery) -> DbResult<Vec<AuditRecord>> {
-        // A user's devices, by their ids as the log names them.
+        // A user's devices, and those removed, by their ids as the log names them.
         let mut devices = Vec::new();
         if let Some(email) = &query.user {
             let ids: Vec<Uid> = sqlx::query_scalar(
-                "SELECT d.id FROM devices d JOIN users u ON u.id = d.user_id WHERE lower(u.email) = $1",
+                "SELECT d.id FROM devices d JOIN users u ON u.id = d.user_id WHERE lower(u.email) = $1
+                 UNION ALL
+                 SELECT f.id FROM former_devices f JOIN users u ON u.id = f.user_id WHERE lower(u.email) = $1",
             )
             .bind(email)
             .fetch_all(&self.pool)

@@ -266,16 +266,29 @@ fn bind_command<'q>(query: Query<'q>, command: &NewCommand) -> Query<'q> {
         .bind(command.reason.clone())
 }
 
+/// The audit entry of a command of `device` reaching `reached` with nobody
+/// acting: time expired it, or its device took it.
+fn unattended_step(kind: CommandKind, reached: CommandState, device: DeviceId, at: OffsetDateTime) -> AuditEvent {
+    AuditEvent {
+        at,
+        actor: None,
+        action: rules::audit_action(kind, reached),
+        subject: Some(device.to_string()),
+        source: None,
+        outcome: reached.as_str().into(),
+    }
+}
+
 /// Marks expired what expired by `now`, on one device or on every one, and
 /// settles the installs those commands were for, in the caller's write
 /// transaction: a write sees the queue as reads show it.
 pub(super) async fn expire_due(tx: &mut Tx<'_>, device: Option<DeviceId>, now: OffsetDateTime) -> DbResult<usize> {
     // The rule of `rules::expired_by`, for every row at once.
-    let mut expired: Vec<(Uid, Uid)> = sqlx::query_as(
+    let expired: Vec<(Uid, Uid, String)> = sqlx::query_as(
         "UPDATE commands SET state = 'expired', finished_at = expires_at
          WHERE ($1 IS NULL OR device_id = $1) AND expires_at <= $2
            AND (state IN ('requested', 'delivered') OR (state = 'acknowledged' AND kind <> 'wipe'))
-         RETURNING device_id, user_id",
+         RETURNING device_id, user_id, kind",
     )
     .bind(device.map(uid))
     .bind(Ts(now))
@@ -283,9 +296,16 @@ pub(super) async fn expire_due(tx: &mut Tx<'_>, device: Option<DeviceId>, now: O
     .await
     .map_err(other)?;
     let count = expired.len();
-    expired.sort();
-    expired.dedup();
-    for (device, owner) in expired {
+    let mut devices = Vec::with_capacity(count);
+    for (device, owner, kind) in expired {
+        // Written when seen, so that a day's log once read stays as read.
+        let kind = parsed("kind", &kind, CommandKind::parse)?;
+        tx.audit(&unattended_step(kind, CommandState::Expired, device.into(), now));
+        devices.push((device, owner));
+    }
+    devices.sort();
+    devices.dedup();
+    for (device, owner) in devices {
         catalog::settle_installs(tx, device.into(), now).await?;
         tx.notify(Notice::commands_changed(owner.into(), device.into()));
     }
@@ -303,39 +323,71 @@ pub(super) async fn take(
     // Commands queued in this transaction (a check-in's required apps) go too.
     tx.send_kept().await?;
     expire_due(tx, Some(device_id), now).await?;
-    let mut rows: Vec<CommandRow> = sqlx::query_as(&format!(
+    // Those delivered before go again as they were: they were delivered then.
+    let mut rows: Vec<CommandRow> = if redeliver {
+        sqlx::query_as(&format!(
+            "SELECT {COMMAND_FIELDS} FROM commands WHERE device_id = $1 AND state = 'delivered'"
+        ))
+        .bind(uid(device_id))
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(other)?
+    } else {
+        Vec::new()
+    };
+    let delivered: Vec<CommandRow> = sqlx::query_as(&format!(
         "UPDATE commands SET state = 'delivered', delivered_at = $1
-         WHERE device_id = $2 AND (state = 'requested' OR ($3 AND state = 'delivered'))
+         WHERE device_id = $2 AND state = 'requested'
          RETURNING {COMMAND_FIELDS}"
     ))
     .bind(Ts(now))
     .bind(uid(device_id))
-    .bind(redeliver)
     .fetch_all(&mut **tx)
     .await
     .map_err(other)?;
-    if let Some(row) = rows.first() {
+    if let Some(row) = delivered.first() {
         tx.notify(Notice::commands_changed(row.user_id.into(), device_id));
     }
+    for row in &delivered {
+        let kind = parsed("kind", &row.kind, CommandKind::parse)?;
+        if rules::audited(kind, CommandState::Delivered) {
+            tx.audit(&unattended_step(kind, CommandState::Delivered, device_id, now));
+        }
+    }
+    rows.extend(delivered);
     rows.sort_by_key(|row| row.requested_at);
     rows.into_iter().map(CommandRow::for_device).collect()
 }
 
 /// Cancels the device's commands not yet taken, for the reason given:
-/// nothing queued before `command` runs after it.
-async fn cancel_waiting(tx: &mut Tx<'_>, command: &NewCommand, reason: &str) -> DbResult<()> {
-    let cancelled = sqlx::query(
+/// nothing queued before `command` runs after it. Audited as `audit`'s actor's.
+async fn cancel_waiting(tx: &mut Tx<'_>, command: &NewCommand, reason: &str, audit: &AuditEvent) -> DbResult<()> {
+    let cancelled: Vec<String> = sqlx::query_scalar(
         "UPDATE commands SET state = 'cancelled', finished_at = $1, failure_reason = $2
-         WHERE device_id = $3 AND state = 'requested'",
+         WHERE device_id = $3 AND state = 'requested' RETURNING kind",
     )
     .bind(Ts(command.requested_at))
     .bind(reason)
     .bind(uid(command.device_id))
-    .execute(&mut **tx)
+    .fetch_all(&mut **tx)
     .await
     .map_err(other)?;
-    if cancelled.rows_affected() > 0 {
+    if !cancelled.is_empty() {
         catalog::settle_installs(tx, command.device_id, command.requested_at).await?;
+    }
+    audit_replaced(tx, &cancelled, audit)
+}
+
+/// The audit entries of commands a Reset or a removal cancelled (`kinds`),
+/// each `audit`'s actor's, who asked for what replaced them.
+fn audit_replaced(tx: &mut Tx<'_>, kinds: &[String], audit: &AuditEvent) -> DbResult<()> {
+    for kind in kinds {
+        let kind = parsed("kind", kind, CommandKind::parse)?;
+        tx.audit(&AuditEvent {
+            action: rules::audit_action(kind, CommandState::Cancelled),
+            outcome: CommandState::Cancelled.as_str().into(),
+            ..audit.clone()
+        });
     }
     Ok(())
 }
@@ -389,25 +441,25 @@ impl CommandStore for Store {
         }
         // A Remove device out of time (`rules::removes_device`): the device
         // never came back for it, and is removed all the same.
-        let out_of_time: Vec<(Uid, Uid)> = sqlx::query_as(
-            "SELECT DISTINCT device_id, user_id FROM commands WHERE kind = 'retire' AND state = 'expired'",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(other)?;
-        for (device, requester) in out_of_time {
+        let out_of_time: Vec<Uid> =
+            sqlx::query_scalar("SELECT DISTINCT device_id FROM commands WHERE kind = 'retire' AND state = 'expired'")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(other)?;
+        for device in out_of_time {
             let device = DeviceId::from(device);
             let mut tx = self.begin_locked(&[Key::Device(&device)]).await?;
-            devices::delete_device(&mut tx, device, now).await?;
-            let event = AuditEvent {
-                at: now,
-                actor: Some(requester.into()),
-                action: rules::DEVICE_REMOVED.into(),
-                subject: Some(device.to_string()),
-                source: None,
-                outcome: CommandState::Expired.as_str().into(),
-            };
-            tx.audit(&event);
+            // Another node's sweep may have removed it first.
+            if devices::delete_device(&mut tx, device, now).await? {
+                tx.audit(&AuditEvent {
+                    at: now,
+                    actor: None,
+                    action: rules::DEVICE_REMOVED.into(),
+                    subject: Some(device.to_string()),
+                    source: None,
+                    outcome: CommandState::Expired.as_str().into(),
+                });
+            }
             tx.commit().await?;
         }
         Ok(expired)
@@ -472,10 +524,10 @@ impl CommandStore for Store {
         if rules::removes_device(command.kind, to) {
             devices::delete_device(&mut tx, device_id, now).await?;
         }
-        if let Some(actor) = audit.filter(|_| rules::audited(to)) {
+        if let Some(actor) = audit.filter(|_| rules::audited(command.kind, to)) {
             let event = AuditEvent {
                 at: now,
-                actor: Some(actor.user),
+                actor: actor.user,
                 action: rules::audit_action(command.kind, to),
                 subject: Some(device_id.to_string()),
                 source: actor.source,
@@ -502,19 +554,21 @@ impl CommandStore for Store {
         if on_its_way(&mut tx, command.device_id, CommandKind::Wipe, command.requested_at).await? {
             return Ok(WipeOutcome::AlreadyPending);
         }
-        cancel_waiting(&mut tx, &command, rules::REPLACED_BY_RESET).await?;
+        cancel_waiting(&mut tx, &command, rules::REPLACED_BY_RESET, &audit).await?;
         // A removal under way gives way too, even one the device has taken:
         // the lost device must be erased, not merely let go.
-        sqlx::query(
+        let removals: Vec<String> = sqlx::query_scalar(
             "UPDATE commands SET state = 'cancelled', finished_at = $1, failure_reason = $2
-             WHERE device_id = $3 AND kind = 'retire' AND state IN ('delivered', 'acknowledged', 'expired')",
+             WHERE device_id = $3 AND kind = 'retire' AND state IN ('delivered', 'acknowledged', 'expired')
+             RETURNING kind",
         )
         .bind(Ts(command.requested_at))
         .bind(rules::REPLACED_BY_RESET)
         .bind(uid(command.device_id))
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
         .await
         .map_err(other)?;
+        audit_replaced(&mut tx, &removals, &audit)?;
         let queued = insert_command(&mut tx, &command, &audit).await?;
         tx.commit().await?;
         Ok(WipeOutcome::Queued(Box::new(queued)))
@@ -545,7 +599,7 @@ impl CommandStore for Store {
         if being_removed(&mut tx, device_id).await? {
             return Ok(RemoveOutcome::AlreadyPending);
         }
-        cancel_waiting(&mut tx, &command, rules::REPLACED_BY_REMOVE).await?;
+        cancel_waiting(&mut tx, &command, rules::REPLACED_BY_REMOVE, &audit).await?;
         let queued = insert_command(&mut tx, &command, &audit).await?;
         tx.commit().await?;
         Ok(RemoveOutcome::Queued(Box::new(queued)))

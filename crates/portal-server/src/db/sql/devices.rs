@@ -216,8 +216,9 @@ pub(super) async fn mark_wiped(tx: &mut Tx<'_>, device_id: DeviceId, now: Offset
 }
 
 /// Revokes the device's certificates and deletes the device object (its
-/// commands with it; its history stays in the audit log), if it is still there.
-pub(super) async fn delete_device(tx: &mut Tx<'_>, device_id: DeviceId, now: OffsetDateTime) -> DbResult<()> {
+/// commands with it; its history stays in the audit log), if it is still
+/// there: whether it was.
+pub(super) async fn delete_device(tx: &mut Tx<'_>, device_id: DeviceId, now: OffsetDateTime) -> DbResult<bool> {
     revoke_certificates(tx, device_id, now).await?;
     let owner: Option<Uid> = sqlx::query_scalar("DELETE FROM devices WHERE id = $1 RETURNING user_id")
         .bind(uid(device_id))
@@ -227,7 +228,7 @@ pub(super) async fn delete_device(tx: &mut Tx<'_>, device_id: DeviceId, now: Off
     if let Some(owner) = owner {
         tx.notify(Notice::device_changed(owner.into(), device_id));
     }
-    Ok(())
+    Ok(owner.is_some())
 }
 
 #[async_trait]
@@ -451,7 +452,7 @@ impl DeviceStore for Store {
             "UPDATE devices SET management = 'managed', ownership = $1, category = $2, os_version = $3, model = $4,
                     encrypted = $5, passcode_set = $6, jailbroken = $7, free_storage_mb = $8, serial_number = $9,
                     compliance = $10, compliance_reasons = $11, failing_since = $12, enrolled_at = $13,
-                    last_check_in = $13
+                    last_check_in = $13, name = $16
              WHERE id = $14 AND user_id = $15 AND management = 'registered' AND wiped_at IS NULL",
         )
         .bind(device.ownership.as_str())
@@ -469,6 +470,7 @@ impl DeviceStore for Store {
         .bind(now)
         .bind(uid(device.id))
         .bind(uid(device.user_id))
+        .bind(&device.name)
         .execute(&mut *tx)
         .await
         .map_err(other)?;

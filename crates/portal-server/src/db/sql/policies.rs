@@ -1,13 +1,14 @@
 //! Versions of the policy, and devices' compliance judged anew by one.
 
 use async_trait::async_trait;
-use portal_types::{DeviceId, Inventory, Platform, PolicySettings, UserId};
+use portal_types::{ComplianceState, DeviceId, Inventory, Platform, PolicySettings, UserId};
 use time::OffsetDateTime;
 
 use super::{Store, other, uid, version_column, version_read};
 use crate::{
     db::{
-        AuditEvent, Compliance, DbError, DbResult, EvaluationRecord, JudgedDevice, PolicyStore, StoredPolicy,
+        AuditEvent, Compliance, DbError, DbResult, Deadlines, EvaluationRecord, JudgedDevice, PolicyStore,
+        StoredPolicy,
         values::{Ts, Uid, parsed},
     },
     live::Notice,
@@ -72,6 +73,13 @@ impl TryFrom<JudgedRow> for JudgedDevice {
         })
     }
 }
+
+/// What judging a device reads.
+const JUDGED_FIELDS: &str =
+    "SELECT id, user_id, managed_by, platform, os_version, model, encrypted, passcode_set, jailbroken,
+            free_storage_mb, serial_number, COALESCE(last_check_in, enrolled_at) AS last_seen,
+            compliance, compliance_reasons, failing_since
+     FROM devices";
 
 fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or_default()
@@ -166,26 +174,40 @@ impl PolicyStore for Store {
     }
 
     async fn devices_to_judge(&self, after: Option<DeviceId>, limit: u32) -> DbResult<Vec<JudgedDevice>> {
-        const FIELDS: &str =
-            "SELECT id, user_id, managed_by, platform, os_version, model, encrypted, passcode_set, jailbroken,
-                    free_storage_mb, serial_number, COALESCE(last_check_in, enrolled_at) AS last_seen,
-                    compliance, compliance_reasons, failing_since
-             FROM devices";
         let rows: Vec<JudgedRow> = match after {
             Some(after) => {
-                sqlx::query_as(&format!("{FIELDS} WHERE id > $1 ORDER BY id LIMIT $2"))
+                sqlx::query_as(&format!("{JUDGED_FIELDS} WHERE id > $1 ORDER BY id LIMIT $2"))
                     .bind(uid(after))
                     .bind(i64::from(limit))
                     .fetch_all(&self.pool)
                     .await
             }
             None => {
-                sqlx::query_as(&format!("{FIELDS} ORDER BY id LIMIT $1"))
+                sqlx::query_as(&format!("{JUDGED_FIELDS} ORDER BY id LIMIT $1"))
                     .bind(i64::from(limit))
                     .fetch_all(&self.pool)
                     .await
             }
         }
+        .map_err(other)?;
+        rows.into_iter().map(JudgedDevice::try_from).collect()
+    }
+
+    async fn devices_past_deadline(&self, deadlines: Deadlines, limit: u32) -> DbResult<Vec<JudgedDevice>> {
+        // Two range reads, each on an index of its own (compliance, then the time).
+        let rows: Vec<JudgedRow> = sqlx::query_as(&format!(
+            "{JUDGED_FIELDS} WHERE compliance = $1 AND failing_since <= $2
+             UNION ALL
+             {JUDGED_FIELDS} WHERE compliance = $3 AND COALESCE(last_check_in, enrolled_at) < $4
+             LIMIT $5"
+        ))
+        .bind(ComplianceState::OutOfCompliance.as_str())
+        .bind(Ts(deadlines.failing_since_by))
+        .bind(ComplianceState::CanAccess.as_str())
+        .bind(Ts(deadlines.seen_before))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
         .map_err(other)?;
         rows.into_iter().map(JudgedDevice::try_from).collect()
     }
