@@ -170,8 +170,9 @@ pub struct EnrollmentOptions {
     /// only once the caller has accepted this version.
     #[serde(default)]
     pub terms: Option<crate::Terms>,
-    /// The platforms of devices the caller registered: a code to enroll one
-    /// of them is issued even at the device limit, which it counts against already.
+    /// At the device limit, the platforms of devices the caller registered:
+    /// a code to enroll one of them is issued all the same, since it counts
+    /// against the limit already. Empty below the limit.
     #[serde(default)]
     pub registered_platforms: Vec<Platform>,
 }

@@ -23,6 +23,7 @@ use crate::{
     devices::rules::{added_action, kept_inventory},
     http::error::{ApiJson, AppError},
     identity::session::CurrentUser,
+    policies::rules::Policy,
     state::AppState,
     terms,
 };
@@ -84,16 +85,27 @@ pub(crate) fn qr_svg(text: &str) -> Result<String, AppError> {
     responses((status = 200, body = EnrollmentOptions), (status = 401, body = ApiError)))]
 async fn options(State(state): State<AppState>, caller: CurrentUser) -> Result<Json<EnrollmentOptions>, AppError> {
     let enrolled = state.db.count_devices(caller.user.id).await?;
-    let mut options = state.policies.current().options(enrolled);
+    let policy = state.policies.current();
+    let mut options = policy.options(enrolled);
     options.terms = terms::for_user(&*state.db, caller.user.id).await?;
-    options.registered_platforms = registered_platforms(&state, caller.user.id).await?;
+    options.registered_platforms = registered_platforms(&state, &policy, caller.user.id, enrolled).await?;
     Ok(Json(options))
 }
 
-/// The platforms of the devices `user` registered and may still enroll.
-async fn registered_platforms(state: &AppState, user: UserId) -> Result<Vec<Platform>, AppError> {
+/// The platforms of the devices `user`, with `enrolled` devices, registered
+/// and may still enroll at the device limit; below it, none is needed, and
+/// the user's devices (thousands, for some) are not read.
+async fn registered_platforms(
+    state: &AppState,
+    policy: &Policy,
+    user: UserId,
+    enrolled: u32,
+) -> Result<Vec<Platform>, AppError> {
+    if enrolled < policy.device_limit {
+        return Ok(Vec::new());
+    }
     let devices = state.db.devices_of(user).await?;
-    Ok(state.policies.current().registered_to_enroll(&devices))
+    Ok(policy.registered_to_enroll(&devices))
 }
 
 /// Issues a one-time enrollment code for a device the caller is adding.
@@ -119,7 +131,7 @@ async fn create_code(
         return Err(AppError::InvalidInput(errors));
     }
     let enrolled = state.db.count_devices(caller.user.id).await?;
-    let registered = registered_platforms(&state, caller.user.id).await?;
+    let registered = registered_platforms(&state, &policy, caller.user.id, enrolled).await?;
     if let Some(rule) = policy.code_refusal(
         request.platform,
         request.ownership,
