@@ -71,6 +71,12 @@ pub(crate) fn loading(message: Msg) -> AnyView {
     view! { <p class="cp-loading" role="status">{tr(message)}</p> }.into_any()
 }
 
+/// What went wrong, announced at once: `message` says what and, where it
+/// can, what to do.
+pub(crate) fn error_alert(message: String) -> AnyView {
+    view! { <p class="cp-alert cp-alert--error" role="alert">{message}</p> }.into_any()
+}
+
 /// Replaces the current address once the page has rendered.
 #[component]
 pub(crate) fn Redirect(to: String) -> impl IntoView {

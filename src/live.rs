@@ -21,7 +21,8 @@ pub struct LiveEvents {
 }
 
 /// How long a stream the browser gave up on waits to be opened again; each
-/// time the server cannot be reached meanwhile, twice as long, up to a minute.
+/// time the stream or the server fails again before a stream opens, twice
+/// as long, up to a minute.
 const REOPEN_AFTER: Duration = Duration::from_secs(3);
 const REOPEN_AT_MOST: Duration = Duration::from_secs(60);
 
@@ -43,12 +44,18 @@ pub fn provide_live_events(session: Session) {
         },
         false,
     );
-    let source = StoredValue::new_local(None::<EventSource>);
+    let source = Stream {
+        held: StoredValue::new_local(None),
+        wait: StoredValue::new_local(REOPEN_AFTER),
+    };
     Effect::new(move |_| {
         let signed_in = session.user.with(Option::is_some);
-        match (signed_in, source.with_value(Option::is_some)) {
-            (true, false) => source.set_value(open(live, session, source, false)),
-            (false, true) => source.update_value(|s| {
+        match (signed_in, source.held.with_value(Option::is_some)) {
+            (true, false) => {
+                source.wait.set_value(REOPEN_AFTER);
+                source.held.set_value(open(live, session, source, false))
+            }
+            (false, true) => source.held.update_value(|s| {
                 if let Some(s) = s.take() {
                     s.close();
                 }
@@ -58,25 +65,27 @@ pub fn provide_live_events(session: Session) {
     });
 }
 
-fn open(live: LiveEvents, session: Session, held: Stream, reopened: bool) -> Option<EventSource> {
+fn open(live: LiveEvents, session: Session, stream: Stream, reopened: bool) -> Option<EventSource> {
     let source = EventSource::new("/api/v1/events").ok()?;
     // The browser retries a stream that dropped, but not one whose answer
     // was no stream (a proxy's 502 while the server restarts). Typed as the
     // message handler is (the event is not read): one closure type fewer in
     // the download.
     let on_error = Closure::<dyn FnMut(MessageEvent)>::new(move |_| {
-        if given_up(held) {
-            reopen_later(live, session, held, REOPEN_AFTER);
+        if stream.given_up() {
+            reopen_later(live, session, stream);
         }
     });
     source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    if reopened {
+    let on_open = Closure::<dyn FnMut(MessageEvent)>::new(move |_| {
+        stream.wait.set_value(REOPEN_AFTER);
         // Pages read again what may have changed while there was no
         // stream, once this one is there to tell them what changes next.
-        let on_open = Closure::<dyn FnMut(MessageEvent)>::new(move |_| live.version.update(|v| *v += 1));
-        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        on_open.forget();
-    }
+        if reopened {
+            live.version.update(|v| *v += 1);
+        }
+    });
+    source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
         if let Some(data) = message.data().as_string() {
             live.last.set(serde_json::from_str(&data).ok());
@@ -99,39 +108,55 @@ fn open(live: LiveEvents, session: Session, held: Stream, reopened: bool) -> Opt
     on_message.forget();
     on_branding.forget();
     on_error.forget();
+    on_open.forget();
     Some(source)
 }
 
-/// The stream open now, if one is.
-type Stream = StoredValue<Option<EventSource>, LocalStorage>;
-
-/// Whether the browser gave up on the stream held.
-fn given_up(held: Stream) -> bool {
-    held.with_value(|s| s.as_ref().is_some_and(|s| s.ready_state() == EventSource::CLOSED))
+/// The stream open now, if one is, and how long the next try to open one
+/// waits.
+#[derive(Clone, Copy)]
+struct Stream {
+    held: StoredValue<Option<EventSource>, LocalStorage>,
+    wait: StoredValue<Duration, LocalStorage>,
 }
 
-/// Opens a stream the browser gave up on again after `wait`, while the
+impl Stream {
+    /// Whether the browser gave up on the stream held.
+    fn given_up(self) -> bool {
+        self.held
+            .with_value(|s| s.as_ref().is_some_and(|s| s.ready_state() == EventSource::CLOSED))
+    }
+
+    /// How long to wait before the next try, the one after waiting twice as long.
+    fn next_wait(self) -> Duration {
+        let wait = self.wait.get_value();
+        self.wait.set_value((wait * 2).min(REOPEN_AT_MOST));
+        wait
+    }
+}
+
+/// Opens a stream the browser gave up on again, after a wait, while the
 /// session lasts: the server says first whether it does. One that ended
 /// sends the user to Sign in rather than be asked for again; a server still
 /// away is asked again later.
-fn reopen_later(live: LiveEvents, session: Session, held: Stream, wait: Duration) {
+fn reopen_later(live: LiveEvents, session: Session, stream: Stream) {
     set_timeout(
         move || {
             spawn_local(async move {
                 let answer = api::auth::session().await;
                 // A sign-out, a sign-in with its own stream, or another
                 // try that opened one, meanwhile.
-                if !given_up(held) {
+                if !stream.given_up() {
                     return;
                 }
                 match answer {
-                    Ok(now) if now.user.is_some() => held.set_value(open(live, session, held, true)),
+                    Ok(now) if now.user.is_some() => stream.held.set_value(open(live, session, stream, true)),
                     Ok(now) => session.handle_error(&ClientError::Unauthorized { expired: now.expired }),
-                    Err(_) => reopen_later(live, session, held, (wait * 2).min(REOPEN_AT_MOST)),
+                    Err(_) => reopen_later(live, session, stream),
                 }
             })
         },
-        wait,
+        stream.next_wait(),
     );
 }
 

@@ -3,6 +3,7 @@ use portal_types::{FieldErrors, LockRequest, PasswordConfirmation, RenameRequest
 
 use crate::{
     api,
+    app::error_alert,
     components::field::Field,
     i18n::{
         Msg,
@@ -200,7 +201,7 @@ pub fn DeviceActions(
         </div>
         {lock_not_offered.map(|why| view! { <p class="cp-lead" id="lock-not-offered">{server_words(server::LOCK_NOT_OFFERED, why, &[])}</p> })}
         {move || notice.get().map(|n| view! { <p class="cp-alert cp-alert--info" role="status">{n}</p> })}
-        {move || problem.get().map(|p| view! { <p class="cp-alert cp-alert--error" role="alert">{p}</p> })}
+        {move || problem.get().map(error_alert)}
         {move || open.get().map(|panel| {
             let body = match panel {
                 Panel::Rename => view! {

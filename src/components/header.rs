@@ -3,6 +3,7 @@ use portal_types::Role;
 
 use crate::{
     api,
+    app::error_alert,
     components::language::LanguageChoice,
     i18n::{
         msg::{common, devices, header},
@@ -75,7 +76,7 @@ pub fn Header() -> impl IntoView {
                 })}
             </div>
         </header>
-        {move || failed.get().map(|error| view! { <p class="cp-alert cp-alert--error" role="alert">{error}</p> })}
+        {move || failed.get().map(error_alert)}
         {move || (!session.online.get()).then(|| view! {
             <p class="cp-offline" role="status">
                 <strong>{tr(header::OFFLINE)}</strong>

@@ -3,6 +3,7 @@ use portal_types::{AppInstall, InstallState};
 
 use crate::{
     api,
+    app::error_alert,
     i18n::{msg::apps, tr},
     labels, task,
 };
@@ -43,7 +44,7 @@ pub fn InstallRow(install: AppInstall, label: String, #[prop(optional)] href: Op
             {removable.then(|| view! {
                 <button class="cp-button" type="button" on:click=uninstall disabled=move || busy.get()>{tr(apps::UNINSTALL)}</button>
             })}
-            {move || error.get().map(|e| view! { <p class="cp-alert cp-alert--error" role="alert">{e}</p> })}
+            {move || error.get().map(error_alert)}
         </li>
     }
 }

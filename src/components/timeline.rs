@@ -1,9 +1,11 @@
+use std::future::Future;
+
 use leptos::prelude::*;
 use portal_types::{Command, CommandKind, CommandState};
 
 use crate::{
-    api,
-    app::loading,
+    api::{self, ClientResult},
+    app::{error_alert, loading},
     format,
     i18n::{
         msg::{common, timeline},
@@ -52,7 +54,7 @@ pub fn Timeline(device: String) -> impl IntoView {
         <h2>{tr(timeline::HEADING)}</h2>
         {move || match commands.get() {
             None => loading(common::LOADING),
-            Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+            Some(Err(error)) => error_alert(error.to_string()),
             Some(Ok(commands)) if commands.is_empty() => view! { <p>{tr(timeline::NONE)}</p> }.into_any(),
             Some(Ok(commands)) => view! {
                 <ol class="cp-timeline" aria-label=tr(timeline::HEADING)>
@@ -67,20 +69,13 @@ pub fn Timeline(device: String) -> impl IntoView {
 /// Cancel reset while the user's own reset is not yet taken.
 #[component]
 pub fn TimelineEntry(command: Command, device: String) -> impl IntoView {
-    let busy = RwSignal::new(false);
-    let online = use_session().online;
-    let error = RwSignal::new(None::<String>);
     // An administrator's reset is theirs to take back.
     let cancellable =
         command.kind == CommandKind::Wipe && command.state == CommandState::Requested && command.requested_by.is_none();
     let id = command.id.to_string();
-    let cancel = move |_| {
+    let cancel = move || {
         let (device, id) = (device.clone(), id.clone());
-        task::run(busy, async move {
-            if let Err(e) = api::commands::cancel(&device, &id).await {
-                error.set(Some(e.to_string()));
-            }
-        })
+        async move { api::commands::cancel(&device, &id).await.map(drop) }
     };
     let name = labels::command(command.kind);
     view! {
@@ -100,10 +95,33 @@ pub fn TimelineEntry(command: Command, device: String) -> impl IntoView {
                     <li>{step} " " <time datetime=at.clone()>{format::date_time(&at)}</time></li>
                 }).collect_view()}
             </ol>
-            {cancellable.then(|| view! {
-                <button class="cp-button" type="button" on:click=cancel disabled=move || busy.get() || !online.get()>{tr(timeline::CANCEL_RESET)}</button>
-            })}
-            {move || error.get().map(|e| view! { <p class="cp-alert cp-alert--error" role="alert">{e}</p> })}
+            {cancellable.then(|| view! { <CancelReset cancel/> })}
         </li>
+    }
+}
+
+/// Cancel reset, and why it failed if it did: `cancel` asks the server to
+/// take back the reset (the owner's own, or anyone's from the console).
+#[component]
+pub fn CancelReset<F, Fut>(cancel: F) -> impl IntoView
+where
+    F: Fn() -> Fut + 'static,
+    Fut: Future<Output = ClientResult<()>> + 'static,
+{
+    let busy = RwSignal::new(false);
+    let online = use_session().online;
+    let error = RwSignal::new(None::<String>);
+    let click = move |_| {
+        error.set(None);
+        let request = cancel();
+        task::run(busy, async move {
+            if let Err(e) = request.await {
+                error.set(Some(e.to_string()));
+            }
+        })
+    };
+    view! {
+        <button class="cp-button" type="button" on:click=click disabled=move || busy.get() || !online.get()>{tr(timeline::CANCEL_RESET)}</button>
+        {move || error.get().map(error_alert)}
     }
 }

@@ -4,7 +4,7 @@ use portal_types::ActivityEntry;
 use crate::{
     actions::{describe, outcome},
     api,
-    app::loading,
+    app::{error_alert, loading},
     format,
     i18n::{
         msg::{activity, common},
@@ -27,7 +27,7 @@ pub fn ActivityPage() -> impl IntoView {
             <h1>{tr(activity::HEADING)}</h1>
             {move || match entries.get() {
                 None => loading(common::LOADING),
-                Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+                Some(Err(error)) => error_alert(error.to_string()),
                 Some(Ok(activity)) => view! {
                     <ol class="cp-activity" aria-label=tr(activity::HEADING)>
                         {activity.entries.into_iter().map(|entry| view! { <Entry entry/> }).collect_view()}
@@ -45,7 +45,10 @@ fn Entry(entry: ActivityEntry) -> impl IntoView {
     view! {
         <li class="cp-activity__entry">
             <time datetime=entry.at.clone()>{format::date_time(&entry.at)}</time>
-            <span>{describe(&entry.action)} {entry.by.map(|admin| trf(activity::BY_ADMIN, &[("admin", &admin)]))}</span>
+            <span>
+                {describe(&entry.action)} {entry.by.map(|admin| trf(activity::BY_ADMIN, &[("admin", &admin)]))}
+                {entry.detail.map(|reason| format!(": {reason}"))}
+            </span>
             {failed.then(|| view! { <span class="cp-activity__outcome">{outcome(&entry.outcome)}</span> })}
         </li>
     }

@@ -8,7 +8,7 @@ use portal_types::{
 
 use crate::{
     api,
-    app::loading,
+    app::{error_alert, loading},
     components::field::Field,
     format,
     i18n::{
@@ -37,7 +37,7 @@ pub fn AddDevicePage() -> impl IntoView {
             {move || match options.get() {
                 None => loading(text::LOADING),
                 Some(Ok(options)) => view! { <Enroll options/> }.into_any(),
-                Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+                Some(Err(error)) => error_alert(error.to_string()),
             }}
         </section>
     }
@@ -107,7 +107,7 @@ fn TermsPanel(terms: Terms, accepted: RwSignal<bool>) -> impl IntoView {
             <h2 id="terms-heading">{tr(text::TERMS)}</h2>
             <p>{trf(text::TERMS_LEAD, &[("version", &version.to_string()), ("date", &format::date_time(&terms.published_at))])}</p>
             <div class="cp-terms" tabindex="0" role="region" aria-labelledby="terms-heading" inner_html=terms.html></div>
-            {move || error.get().map(|message| view! { <p class="cp-alert cp-alert--error" role="alert">{message}</p> })}
+            {move || error.get().map(error_alert)}
             <button class="cp-button cp-button--primary" type="button" on:click=accept disabled=move || busy.get()>{tr(text::ACCEPT)}</button>
         </div>
     }
@@ -184,9 +184,7 @@ fn EnrollForm(
     };
 
     view! {
-        {move || form_error.get().filter(|_| field_errors.with(|e| e.is_empty())).map(|message| view! {
-            <p class="cp-alert cp-alert--error" role="alert">{message}</p>
-        })}
+        {move || form_error.get().filter(|_| field_errors.with(|e| e.is_empty())).map(error_alert)}
         <form class="cp-form" on:submit=submit novalidate>
             {(!registered_only).then(|| view! {
                 <fieldset class="cp-field cp-choice cp-choice--stacked">
@@ -323,9 +321,7 @@ fn CodePanel(
             <p>{tr(text::RUN_AGENT)}</p>
             <pre class="cp-command"><code>{code.command}</code></pre>
             {move || match seconds_left() {
-                0 => view! {
-                    <p class="cp-alert cp-alert--error" role="alert">{tr(text::EXPIRED)}</p>
-                }.into_any(),
+                0 => error_alert(tr(text::EXPIRED).to_string()),
                 s => view! {
                     <p class="cp-countdown">{tr(text::EXPIRES_IN)} " " <span role="timer">{format!("{}:{:02}", s / 60, s % 60)}</span></p>
                     <p class="cp-waiting" role="status">{waiting}</p>

@@ -7,7 +7,7 @@ use portal_types::{App, AppInput, FieldErrors, Platform, apps::CATEGORIES};
 
 use crate::{
     api,
-    app::loading,
+    app::{error_alert, loading},
     components::app_icon::AppIcon,
     i18n::{
         msg::{admin_apps as text, apps as catalog, console},
@@ -45,7 +45,7 @@ pub fn AdminAppsPage() -> impl IntoView {
             {move || editing.get().map(|e| view! { <AppEditor editing=e open=editing reload notice/> })}
             {move || match apps.get() {
                 None => loading(catalog::LOADING),
-                Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+                Some(Err(error)) => error_alert(error.to_string()),
                 Some(Ok(page)) => view! { <AppTable apps=page.apps editing notice/> }.into_any(),
             }}
         </section>
@@ -301,7 +301,7 @@ fn AppEditor(
                     _ => String::new(),
                 }}
             </p>
-            {move || failure.get().map(|m| view! { <p class="cp-alert cp-alert--error" role="alert">{m}</p> })}
+            {move || failure.get().map(error_alert)}
             <div class="cp-actions">
                 <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>{tr(text::SAVE_APP)}</button>
                 <button class="cp-button cp-button--outline" type="button" on:click=move |_| open.set(None)>{tr(console::CANCEL)}</button>

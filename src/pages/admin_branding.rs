@@ -6,7 +6,7 @@ use portal_types::{Branding, BrandingChange, BrandingSettings, FieldErrors, Help
 
 use crate::{
     api,
-    app::loading,
+    app::{error_alert, loading},
     components::field::Field,
     format::date_time,
     i18n::{
@@ -33,7 +33,7 @@ pub fn AdminBrandingPage() -> impl IntoView {
             <p class="cp-lead">{tr(branding::LEAD)}</p>
             {move || match current.get() {
                 None => loading(branding::LOADING),
-                Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+                Some(Err(error)) => error_alert(error.to_string()),
                 Some(Ok(branding)) => view! { <Editor branding/> }.into_any(),
             }}
         </section>
@@ -190,7 +190,7 @@ fn settings(version: Signal<u32>, current: BrandingSettings, saved: RwSignal<Opt
             <Field label=tr(branding::HELP_DESK_EMAIL) id="help_desk.email" kind="email" value=email errors/>
             <Field label=tr(branding::HELP_DESK_WEBSITE) id="help_desk.website" kind="url" value=website errors/>
             <Field label=tr(branding::HELP_DESK_NOTE) id="help_desk.note" value=note errors/>
-            {move || failure.get().map(|m| view! { <p class="cp-alert cp-alert--error" role="alert">{m}</p> })}
+            {move || failure.get().map(error_alert)}
             <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>{tr(branding::SAVE)}</button>
         </form>
     }

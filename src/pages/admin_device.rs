@@ -9,11 +9,11 @@ use portal_types::{
 
 use crate::{
     api,
-    app::loading,
-    components::{compliance_badge::ComplianceBadge, field::Field},
+    app::{error_alert, loading},
+    components::{compliance_badge::ComplianceBadge, field::Field, timeline::CancelReset},
     format::date_time,
     i18n::{
-        msg::{actions, certificate, common, console, device as text, fleet, label, timeline},
+        msg::{actions, certificate, common, console, device as text, fleet, label},
         tr, trf,
     },
     labels,
@@ -47,7 +47,7 @@ pub fn AdminDevicePage(id: String) -> impl IntoView {
                 }.into_any(),
                 Some(Err(error)) => view! {
                     <h1>{tr(text::HEADING)}</h1>
-                    <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p>
+                    {error_alert(error.to_string())}
                 }.into_any(),
                 Some(Ok(device)) => view! { <DeviceView device version notice/> }.into_any(),
             }}
@@ -163,7 +163,7 @@ fn CommandList(device: String, commands: Vec<Command>, version: RwSignal<u32>) -
                                 {labels::command_state(c.state)}
                                 // Anyone's Reset, until the device has taken it.
                                 {(c.kind == CommandKind::Wipe && c.state == CommandState::Requested)
-                                    .then(|| view! { <CancelReset device=device.clone() command=c.id version/> })}
+                                    .then(|| cancel_reset(device.clone(), c.id, version))}
                             </td>
                             <td>{date_time(&c.requested_at)}</td>
                             <td>{c.requested_by.unwrap_or_else(|| tr(fleet::OWNER).into())}</td>
@@ -178,25 +178,16 @@ fn CommandList(device: String, commands: Vec<Command>, version: RwSignal<u32>) -
 }
 
 /// Takes a Reset device back; the page reads the device again after.
-#[component]
-fn CancelReset(device: String, command: CommandId, version: RwSignal<u32>) -> impl IntoView {
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let cancel = move |_| {
+fn cancel_reset(device: String, command: CommandId, version: RwSignal<u32>) -> impl IntoView {
+    let cancel = move || {
         let device = device.clone();
-        error.set(None);
-        task::run(busy, async move {
-            match api::admin::cancel(&device, &command.to_string()).await {
-                Ok(_) => version.update(|v| *v += 1),
-                Err(e) => error.set(Some(e.to_string())),
-            }
-        })
+        async move {
+            api::admin::cancel(&device, &command.to_string()).await?;
+            version.update(|v| *v += 1);
+            Ok(())
+        }
     };
-    view! {
-        " "
-        <button class="cp-button" type="button" on:click=cancel disabled=move || busy.get()>{tr(timeline::CANCEL_RESET)}</button>
-        {move || error.get().map(|e| view! { <p class="cp-alert cp-alert--error" role="alert">{e}</p> })}
-    }
+    view! { " " <CancelReset cancel/> }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use portal_types::Overview;
 
 use crate::{
     api,
-    app::loading,
+    app::{error_alert, loading},
     i18n::{
         msg::{apps, console, device, fleet},
         tr, trf,
@@ -23,7 +23,7 @@ pub fn OverviewPage() -> impl IntoView {
             <h1>{tr(console::OVERVIEW)}</h1>
             {move || match overview.get() {
                 None => loading(fleet::LOADING_OVERVIEW),
-                Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+                Some(Err(error)) => error_alert(error.to_string()),
                 Some(Ok(overview)) => view! { <Tallies overview/> }.into_any(),
             }}
         </section>

@@ -6,7 +6,7 @@ use portal_types::{AccessRule, Enforcement, FieldErrors, PublishedApp, Published
 
 use crate::{
     api,
-    app::loading,
+    app::{error_alert, loading},
     components::field::Field,
     i18n::{
         Msg,
@@ -77,7 +77,7 @@ pub fn AdminPublishedAppsPage() -> impl IntoView {
             <p role="status">{move || status.get()}</p>
             {move || match saved.get().map(Ok).or_else(|| current.get()) {
                 None => loading(text::LOADING),
-                Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+                Some(Err(error)) => error_alert(error.to_string()),
                 Some(Ok(published)) => {
                     let gateway = published.gateway_url.clone();
                     view! {
@@ -262,7 +262,7 @@ fn editor(
                     })}
                 </select>
             </div>
-            {move || failure.get().map(|m| view! { <p class="cp-alert cp-alert--error" role="alert">{m}</p> })}
+            {move || failure.get().map(error_alert)}
             <div class="cp-actions">
                 <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>{tr(text::PUBLISH)}</button>
                 {editing_now.then(|| view! {

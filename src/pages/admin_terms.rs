@@ -7,7 +7,7 @@ use portal_types::{TermsChange, TermsVersion};
 
 use crate::{
     api,
-    app::loading,
+    app::{error_alert, loading},
     format::date_time,
     i18n::{
         msg::{add_device, terms},
@@ -49,7 +49,7 @@ pub fn AdminTermsPage() -> impl IntoView {
                     <p role="status">{tr(terms::NONE)}</p>
                     {editor(0, String::new(), published)}
                 }.into_any(),
-                Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+                Some(Err(error)) => error_alert(error.to_string()),
             }}
         </section>
     }

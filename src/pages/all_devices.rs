@@ -6,7 +6,7 @@ use portal_types::{ComplianceState, FleetDevice, FleetPage, FleetSort, ManagedBy
 
 use crate::{
     api,
-    app::loading,
+    app::{error_alert, loading},
     components::compliance_badge::ComplianceBadge,
     format::{date_time, relative_time},
     i18n::{
@@ -231,7 +231,7 @@ pub fn AllDevicesPage() -> impl IntoView {
             </div>
             {move || match page.get() {
                 None => loading(fleet::LOADING_DEVICES),
-                Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+                Some(Err(error)) => error_alert(error.to_string()),
                 Some(Ok(_)) if rows.with(Vec::is_empty) => view! {
                     <p class="cp-empty">{tr(fleet::NO_MATCH)}</p>
                 }.into_any(),

@@ -3,7 +3,7 @@ use portal_types::{App, AppDetail, AppInstall, Device, ManagedBy, Management};
 
 use crate::{
     api::{self, ClientError},
-    app::loading,
+    app::{error_alert, loading},
     components::{app_icon::AppIcon, installs::InstallRow},
     format,
     i18n::{
@@ -36,9 +36,7 @@ pub fn AppDetailPage(id: String) -> impl IntoView {
                     <p><a href="/apps">{tr(apps::GO_TO_APPS)}</a></p>
                 </section>
             }.into_any(),
-            (Some(Err(error)), _) | (_, Some(Err(error))) => view! {
-                <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p>
-            }.into_any(),
+            (Some(Err(error)), _) | (_, Some(Err(error))) => error_alert(error.to_string()),
             _ => loading(apps::LOADING_APP),
         }}
     }
@@ -183,7 +181,7 @@ fn InstallForm(app: App, devices: Vec<Device>, installs: Vec<AppInstall>) -> imp
             <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get() || selected.get().is_none()>
                 {tr(apps::INSTALL)}
             </button>
-            {move || error.get().map(|e| view! { <p class="cp-alert cp-alert--error" role="alert">{e}</p> })}
+            {move || error.get().map(error_alert)}
         </form>
     }
     .into_any()

@@ -3,7 +3,7 @@ use portal_types::{App, Platform, apps::CATEGORIES};
 
 use crate::{
     api,
-    app::loading,
+    app::{error_alert, loading},
     components::app_icon::AppIcon,
     i18n::{
         Msg,
@@ -27,7 +27,7 @@ pub fn AppsPage() -> impl IntoView {
             <h1>{tr(header::APPS)}</h1>
             {move || match devices.get() {
                 None => loading(text::LOADING),
-                Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+                Some(Err(error)) => error_alert(error.to_string()),
                 Some(Ok(devices)) => {
                     let mut mine: Vec<Platform> = devices
                         .iter()
@@ -199,7 +199,7 @@ fn Catalog(mine: Vec<Platform>) -> impl IntoView {
             {move || match featured.get() {
                 Some(Ok(answer)) if !answer.apps.is_empty() => view! { <AppGrid apps=answer.apps label=text::FEATURED_APPS/> }.into_any(),
                 Some(Ok(_)) => view! { <p class="cp-empty">{tr(text::NO_FEATURED)}</p> }.into_any(),
-                Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+                Some(Err(error)) => error_alert(error.to_string()),
                 None => loading(common::LOADING),
             }}
         })}
@@ -222,7 +222,7 @@ fn Catalog(mine: Vec<Platform>) -> impl IntoView {
             }}
         </p>
         {move || match results.get() {
-            Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+            Some(Err(error)) => error_alert(error.to_string()),
             None => loading(common::LOADING),
             Some(Ok(_)) if shown.with(Vec::is_empty) => view! {
                 <p class="cp-empty">{tr(text::NO_MATCH)}</p>

@@ -7,11 +7,11 @@ use portal_types::{AuditEntry, AuditPage};
 use crate::{
     actions::{describe, outcome},
     api,
-    app::loading,
+    app::{error_alert, loading},
     format,
     i18n::{
         Msg,
-        msg::{apps, audit_log as text, console},
+        msg::{apps, audit_log as text, console, fleet},
         tr,
     },
     loader::load,
@@ -122,7 +122,7 @@ pub fn AuditLogPage() -> impl IntoView {
             </div>
             {move || match page.get() {
                 None => loading(text::LOADING),
-                Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+                Some(Err(error)) => error_alert(error.to_string()),
                 Some(Ok(_)) if entries.with(Vec::is_empty) => view! {
                     <p class="cp-empty" role="status">{tr(text::NO_MATCH)}</p>
                 }.into_any(),
@@ -145,7 +145,7 @@ pub fn AuditTable(entries: RwSignal<Vec<AuditEntry>>, label: &'static str) -> im
             <table class="cp-admin__table" aria-label=label>
                 <thead>
                     <tr>
-                        {[text::TIME, text::ACTOR, console::ACTION, text::SUBJECT, text::SOURCE, text::OUTCOME]
+                        {[text::TIME, text::ACTOR, console::ACTION, text::SUBJECT, text::SOURCE, text::OUTCOME, fleet::REASON]
                             .map(|h| view! { <th scope="col">{tr(h)}</th> })}
                     </tr>
                 </thead>
@@ -161,6 +161,7 @@ pub fn AuditTable(entries: RwSignal<Vec<AuditEntry>>, label: &'static str) -> im
                             <td>{entry.subject.unwrap_or_default()}</td>
                             <td>{entry.source.unwrap_or_default()}</td>
                             <td>{outcome(&entry.outcome)}</td>
+                            <td class="cp-admin__wrap">{entry.detail.unwrap_or_default()}</td>
                         </tr>
                     </For>
                 </tbody>

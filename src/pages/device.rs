@@ -3,7 +3,7 @@ use portal_types::{CertificateInfo, DeviceDetail, ManagedBy, Management, Ownersh
 
 use crate::{
     api::{self, ClientError, ClientResult},
-    app::loading,
+    app::{error_alert, loading},
     components::{
         compliance_badge::ComplianceBadge, device_actions::DeviceActions, device_tabs::DeviceTabs, timeline::Timeline,
     },
@@ -15,7 +15,7 @@ use crate::{
     },
     labels,
     live::use_live_events,
-    loader::load,
+    loader::{Loaded, load},
 };
 
 /// One device: its facts, why it is or is not compliant, and its certificate.
@@ -37,9 +37,11 @@ pub fn DevicePage(id: String) -> impl IntoView {
     // filled in, drop a notice or lose the focus. The actions are built
     // again only when what they depend on changes (signals set only then,
     // rather than memos: less code in everyone's download).
+    let frame = RwSignal::new(Frame::Loading);
     let acting = RwSignal::new(None::<Acting>);
     let offers_commands = RwSignal::new(false);
     Effect::new(move |_| {
+        changed(frame, detail.with(Frame::of));
         let now = detail.with(|answer| shown(answer).map(Acting::of));
         changed(offers_commands, now.as_ref().is_some_and(Acting::offers_commands));
         changed(acting, now);
@@ -51,18 +53,16 @@ pub fn DevicePage(id: String) -> impl IntoView {
     view! {
         <section class="cp-page">
             <p class="cp-breadcrumb"><a href="/devices">{tr(devices::MY_DEVICES)}</a></p>
-            {move || detail.with(|answer| match answer {
-                None => loading(text::LOADING),
-                Some(Ok(detail)) => overview(detail).into_any(),
-                Some(Err(ClientError::Api { status: 404, .. })) => view! {
+            {move || match frame.get() {
+                Frame::Loading => loading(text::LOADING),
+                Frame::Device(top) => overview(top, detail).into_any(),
+                Frame::NotFound => view! {
                     <h1>{tr(text::NOT_FOUND)}</h1>
                     <p>{tr(text::NOT_FOUND_DETAIL)}</p>
                     <p><a href="/devices">{tr(common::GO_TO_MY_DEVICES)}</a></p>
                 }.into_any(),
-                Some(Err(error)) => view! {
-                    <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p>
-                }.into_any(),
-            })}
+                Frame::Failed(error) => error_alert(error),
+            }}
             {actions}
             {move || offers_commands.get().then(|| view! { <Timeline device=id.clone()/> })}
             {move || detail.with(|answer| shown(answer).map(compliance_and_certificate))}
@@ -79,6 +79,40 @@ fn changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) 
         }
         differs
     });
+}
+
+/// What the page shows of the newest answer, built again only when it
+/// changes: the device's tabs and links keep the focus through a reload.
+#[derive(Clone, PartialEq)]
+enum Frame {
+    Loading,
+    Device(Top),
+    NotFound,
+    Failed(String),
+}
+
+/// What the top of the device's page is built from, beside what it reads
+/// of each answer (its name, state and facts).
+#[derive(Clone, PartialEq)]
+struct Top {
+    id: String,
+    registered: bool,
+    ownership: Ownership,
+}
+
+impl Frame {
+    fn of(answer: &Option<ClientResult<DeviceDetail>>) -> Self {
+        match answer {
+            None => Frame::Loading,
+            Some(Ok(detail)) => Frame::Device(Top {
+                id: detail.device.id.to_string(),
+                registered: detail.device.management == Management::Registered,
+                ownership: detail.device.ownership,
+            }),
+            Some(Err(ClientError::Api { status: 404, .. })) => Frame::NotFound,
+            Some(Err(error)) => Frame::Failed(error.to_string()),
+        }
+    }
 }
 
 /// What the device's actions depend on: they are built again only when it
@@ -118,22 +152,51 @@ fn shown(answer: &Option<ClientResult<DeviceDetail>>) -> Option<&DeviceDetail> {
     answer.as_ref()?.as_ref().ok()
 }
 
-/// The device's name and state, and its facts.
-fn overview(detail: &DeviceDetail) -> impl IntoView + use<> {
+/// The device's name and state, its tabs, its facts and its privacy notice:
+/// the name, state and facts follow each answer.
+fn overview(top: Top, detail: Loaded<DeviceDetail>) -> impl IntoView {
+    let Top {
+        id,
+        registered,
+        ownership,
+    } = top;
+    let title = move || {
+        detail.with(|answer| {
+            shown(answer).map(|detail| {
+                let device = &detail.device;
+                view! {
+                    <h1>{device.name.clone()}</h1>
+                    <ComplianceBadge state=device.compliance wiped=device.wiped_at.is_some() removing=device.removal_pending/>
+                }
+                .into_any()
+            })
+        })
+    };
+    view! {
+        <div class="cp-page__title">{title}</div>
+        // A registered device has no managed apps: its overview is all there is.
+        {(!registered).then(|| view! { <DeviceTabs device=id apps=false/> })}
+        {move || detail.with(|answer| shown(answer).map(facts))}
+        <p>
+            <a href=format!("/privacy/{}", ownership.as_str())>
+                {tr(match ownership {
+                    Ownership::Corporate => text::PRIVACY_CORPORATE,
+                    Ownership::Personal => text::PRIVACY_PERSONAL,
+                })}
+            </a>
+        </p>
+    }
+}
+
+/// What the device is and when it was last seen.
+fn facts(detail: &DeviceDetail) -> AnyView {
     let device = detail.device.clone();
-    let id = device.id.to_string();
     let last_check_in = device
         .last_check_in
         .as_deref()
         .map_or_else(|| tr(common::NEVER).to_string(), format::date_time);
     let registered = device.management == Management::Registered;
     view! {
-        <div class="cp-page__title">
-            <h1>{device.name.clone()}</h1>
-            <ComplianceBadge state=device.compliance wiped=device.wiped_at.is_some() removing=device.removal_pending/>
-        </div>
-        // A registered device has no managed apps: its overview is all there is.
-        {(!registered).then(|| view! { <DeviceTabs device=id apps=false/> })}
         <dl class="cp-facts">
             <Fact label=text::PLATFORM value=device.platform.label().to_string()/>
             <Fact label=text::MODEL value=device.model/>
@@ -145,15 +208,8 @@ fn overview(detail: &DeviceDetail) -> impl IntoView + use<> {
             <Fact label=if registered { text::REGISTERED } else { text::ENROLLED } value=format::date_time(&detail.enrolled_at)/>
             <Fact label=text::LAST_CHECK_IN value=last_check_in/>
         </dl>
-        <p>
-            <a href=format!("/privacy/{}", device.ownership.as_str())>
-                {tr(match device.ownership {
-                    Ownership::Corporate => text::PRIVACY_CORPORATE,
-                    Ownership::Personal => text::PRIVACY_PERSONAL,
-                })}
-            </a>
-        </p>
     }
+    .into_any()
 }
 
 /// What the user can do with the device, or why the portal cannot.
@@ -195,7 +251,7 @@ fn actions(id: String, acting: Acting) -> impl IntoView {
 }
 
 /// Why the device is or is not compliant, and its certificate.
-fn compliance_and_certificate(detail: &DeviceDetail) -> impl IntoView + use<> {
+fn compliance_and_certificate(detail: &DeviceDetail) -> AnyView {
     let reasons = detail.compliance_reasons.clone();
     let compliant = reasons.is_empty();
     view! {
@@ -227,6 +283,7 @@ fn compliance_and_certificate(detail: &DeviceDetail) -> impl IntoView + use<> {
             None => view! { <p>{tr(cert::NONE)}</p> }.into_any(),
         }}
     }
+    .into_any()
 }
 
 #[component]

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::{
     api,
-    app::loading,
+    app::{error_alert, loading},
     components::{device_tabs::DeviceTabs, installs::InstallRow},
     i18n::{
         msg::{apps as text, device, devices},
@@ -41,7 +41,7 @@ pub fn DeviceAppsPage(id: String) -> impl IntoView {
             <DeviceTabs device=id apps=true/>
             {move || match apps.get() {
                 None => loading(text::LOADING_DEVICE_APPS),
-                Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+                Some(Err(error)) => error_alert(error.to_string()),
                 Some(Ok(apps)) if apps.is_empty() => view! {
                     <p class="cp-empty">{tr(text::NO_MANAGED_APPS)} " " <a href="/apps">{tr(text::BROWSE)}</a></p>
                 }.into_any(),

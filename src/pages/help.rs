@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::{
     api,
-    app::loading,
+    app::{error_alert, loading},
     i18n::{
         msg::{common, header, help, privacy, sign_in},
         tr,
@@ -19,7 +19,7 @@ pub fn HelpPage() -> impl IntoView {
             <h1>{tr(header::HELP)}</h1>
             {move || match desk.get() {
                 None => loading(common::LOADING),
-                Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+                Some(Err(error)) => error_alert(error.to_string()),
                 Some(Ok(desk)) => view! {
                     <h2>{desk.name}</h2>
                     <dl class="cp-facts cp-facts--contact">

@@ -9,7 +9,7 @@ use portal_types::{FieldErrors, PolicyChange, PolicySettings, PolicyVersion};
 
 use crate::{
     api,
-    app::loading,
+    app::{error_alert, loading},
     format::date_time,
     i18n::{
         msg::{apps, console, device, policies as text},
@@ -48,7 +48,7 @@ pub fn PoliciesPage() -> impl IntoView {
             <h1>{tr(console::POLICIES)}</h1>
             {move || match policy.get() {
                 None => Some(loading(text::LOADING)),
-                Some(Err(error)) => Some(view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any()),
+                Some(Err(error)) => Some(error_alert(error.to_string())),
                 Some(Ok(current)) => Some(view! { <VersionStatus current/> }.into_any()),
             }}
             {editor}
@@ -260,7 +260,7 @@ fn PolicyEditor(current: PolicyVersion, reload: RwSignal<u32>) -> impl IntoView 
                 |d| d.grace_period_hours, |d, n| d.grace_period_hours = n)}
             {number_field(tr(text::CHECK_IN_DAYS), "check_in_days", draft, errors,
                 |d| d.check_in_days, |d, n| d.check_in_days = n)}
-            {move || failure.get().map(|m| view! { <p class="cp-alert cp-alert--error" role="alert">{m}</p> })}
+            {move || failure.get().map(error_alert)}
             <button class="cp-button cp-button--primary" type="submit" disabled=move || busy.get()>
                 {move || tr(if busy.get() { text::SAVING } else { text::SAVE })}
             </button>

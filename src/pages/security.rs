@@ -5,7 +5,7 @@ use portal_types::{
 
 use crate::{
     api::{self, ClientError},
-    app::loading,
+    app::{error_alert, loading},
     components::field::Field,
     format,
     i18n::{
@@ -37,7 +37,7 @@ pub fn SecurityPage() -> impl IntoView {
                     <h2>{tr(text::TWO_STEP)}</h2>
                     <TwoStep state changed/>
                 }.into_any(),
-                Some(Err(error)) => view! { <p class="cp-alert cp-alert--error" role="alert">{error.to_string()}</p> }.into_any(),
+                Some(Err(error)) => error_alert(error.to_string()),
             }}
             <SignOutEverywhere/>
         </section>
@@ -155,9 +155,7 @@ fn TwoStep(state: SecurityResponse, changed: RwSignal<u32>) -> impl IntoView {
             }.into_any(),
             (None, None, false) => view! {
                 <p>{tr(text::OFF)}</p>
-                {move || errors.with(|e| e.get("code").map(str::to_owned)).map(|m| view! {
-                    <p class="cp-alert cp-alert--error" role="alert">{m}</p>
-                })}
+                {move || errors.with(|e| e.get("code").map(str::to_owned)).map(error_alert)}
                 <form class="cp-form" on:submit=on_start novalidate>
                     {move || confirming.get().then(|| view! {
                         <p>{tr(text::CONFIRM)}</p>
@@ -296,6 +294,6 @@ fn SignOutEverywhere() -> impl IntoView {
         <p>{tr(text::SESSIONS_LEAD)}</p>
         <button class="cp-button" type="button" on:click=sign_out
             disabled=move || busy.get() || !session.online.get()>{tr(text::SIGN_OUT_EVERYWHERE)}</button>
-        {move || failed.get().map(|error| view! { <p class="cp-alert cp-alert--error" role="alert">{error}</p> })}
+        {move || failed.get().map(error_alert)}
     }
 }

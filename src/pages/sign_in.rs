@@ -3,6 +3,7 @@ use portal_types::{FieldErrors, SignInRequest};
 
 use crate::{
     api::{self, ClientError},
+    app::error_alert,
     components::field::Field,
     i18n::{msg::sign_in, tr},
     router::use_router,
@@ -103,9 +104,7 @@ pub fn SignInPage() -> impl IntoView {
             {move || session.notice.get().map(|notice| view! {
                 <p class="cp-alert cp-alert--info" role="status">{notice}</p>
             })}
-            {move || form_error.get().filter(|_| field_errors.with(|e| e.is_empty())).map(|message| view! {
-                <p class="cp-alert cp-alert--error" role="alert">{message}</p>
-            })}
+            {move || form_error.get().filter(|_| field_errors.with(|e| e.is_empty())).map(error_alert)}
             <form class="cp-form" on:submit=submit novalidate>
                 <Field label=tr(sign_in::EMAIL) id="email" kind="email" autocomplete="username webauthn" value=email errors=field_errors/>
                 <Field label=tr(sign_in::PASSWORD) id="password" kind="password" autocomplete="current-password" value=password errors=field_errors/>

@@ -72,11 +72,15 @@ test("Ada adds a phone: the rules, a code, the agent enrolls, the page follows t
   await page.getByText("Valid", { exact: true }).waitFor();
   await page.getByText("This device meets your organisation's policies.").waitFor();
 
-  // The device stops encrypting: its page turns without a reload.
+  // The device stops encrypting: its page turns without a reload, and the
+  // tab the keyboard was on keeps the focus.
+  const appsTab = page.getByRole("navigation", { name: "Device" }).getByRole("link", { name: "Apps" });
+  await appsTab.focus();
   await run(AGENT_BIN, ["run", "--once", "--state-dir", stateDir, "--encrypted", "false"]);
   await page.getByText("The device's storage is not encrypted.").waitFor();
   await page.getByText("How to fix: Turn on device encryption", { exact: false }).waitFor();
   assert.ok(await page.locator(".cp-page__title").getByText("Out of compliance").isVisible());
+  assert.ok(await appsTab.evaluate((tab) => tab === document.activeElement), "the Apps tab keeps the focus");
   await page.screenshot({ path: "target/e2e-device-page.png", fullPage: true });
 
   await page.getByRole("link", { name: "My devices" }).first().click();

@@ -129,7 +129,7 @@ test("the administrator reads the audit log filtered to one person's actions and
   ]);
   assert.equal(download.suggestedFilename(), "audit-log.csv");
   const lines = (await readFile(await download.path(), "utf8")).trim().split("\r\n");
-  assert.equal(lines[0], "Entry,Time,Actor,Action,Subject,Source,Outcome");
+  assert.equal(lines[0], "Entry,Time,Actor,Action,Subject,Source,Outcome,Reason");
   assert.equal(lines.length - 1, expected.entries.length);
   assert.ok(lines.slice(1).every((line) => line.split(",")[2] === "ada@example.com"));
   await page.close();
@@ -160,14 +160,14 @@ test("the administrator resets an employee's lost phone with a reason the owner 
   await it.getByRole("status").filter({ hasText: "Reset requested" }).waitFor();
   const commands = it.getByRole("table", { name: "Commands" });
   await commands.getByRole("row", { name: /Reset device.*IT Admin.*Reported stolen at the airport/ }).waitFor();
-  await it.getByRole("table", { name: "Audit trail" }).getByRole("row", { name: /Asked to reset a device.*wipe_requested/ }).waitFor();
+  await it.getByRole("table", { name: "Audit trail" }).getByRole("row", { name: /Asked to reset a device.*wipe_requested.*Reported stolen at the airport/ }).waitFor();
 
   // Ada's page follows live: who asked and why, and no Cancel for her.
   const entry = ada.getByRole("list", { name: "Timeline" }).getByRole("listitem", { name: "Reset device" });
   await entry.getByText("Requested by IT Admin, your IT department: Reported stolen at the airport").waitFor();
   assert.equal(await entry.getByRole("button", { name: "Cancel reset" }).count(), 0);
   await ada.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Activity" }).click();
-  await ada.getByRole("list", { name: "Activity" }).getByText("Asked to reset a device (by IT Admin, IT)").waitFor();
+  await ada.getByRole("list", { name: "Activity" }).getByText("Asked to reset a device (by IT Admin, IT): Reported stolen at the airport").waitFor();
   await ada.close();
 
   // The phone has not taken it yet: the administrator can take it back.

@@ -178,17 +178,25 @@ test("a page asks for what it shows beside the session, not after it", async () 
   await page.context().close();
 });
 
-test("a live stream answered with a proxy's error page is opened again, and the list follows changes", async () => {
+test("a live stream answered with a proxy's error page is opened again, ever later while it fails, and the list follows changes", async () => {
   const page = await signedIn(browser, server.url, "grace@example.com", { serviceWorkers: "block" });
-  // The stream after the reload meets a 502, which the browser does not retry.
-  let asked = 0;
-  await page.route("**/api/v1/events", (route) =>
-    ++asked === 1 ? route.fulfill({ status: 502, contentType: "text/html", body: "<h1>Bad gateway</h1>" }) : route.continue(),
-  );
+  // The streams after the reload meet a 502, which the browser does not
+  // retry, though the session answers: the portal tries again, waiting
+  // longer each time, until a stream opens.
+  const asked = [];
+  await page.route("**/api/v1/events", (route) => {
+    asked.push(Date.now());
+    return asked.length <= 3
+      ? route.fulfill({ status: 502, contentType: "text/html", body: "<h1>Bad gateway</h1>" })
+      : route.continue();
+  });
   await page.reload();
   const galaxy = page.getByRole("listitem", { name: "Grace's Galaxy" });
   await galaxy.waitFor();
-  await eventually(() => asked >= 2);
+  await eventually(() => asked.length >= 4, 30_000);
+  const waits = asked.slice(1).map((at, n) => at - asked[n]);
+  console.log(`# the stream was asked for again after ${waits.join(", ")} ms`);
+  assert.ok(waits[1] > waits[0] * 1.5 && waits[2] > waits[1] * 1.5, `each wait longer: ${waits}`);
   // The stream works again: a rename made elsewhere reaches the open list.
   const rename = (name) =>
     page.evaluate(async (name) => {

@@ -52,10 +52,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Writes down a refusal outside the gateway (a device refused
-    /// enrollment, an employee at the console's API, a reset device calling
-    /// in) once an hour per `key`: a client trying again and again does not
-    /// fill the log.
+    /// Writes down a refusal ([`crate::db::AuditEvent::refused`]: a device
+    /// refused enrollment, an employee at the console's API, a reset device
+    /// calling in, a visitor the gateway refuses or, in audit mode, lets
+    /// through) once an hour per `key`: a client trying again and again
+    /// does not fill the log.
     pub async fn audit_refusal(&self, key: &str, event: crate::db::AuditEvent) -> crate::db::DbResult<()> {
         let Ok(attempt) = self.refusals_written.reserve(key, event.at).await? else {
             return Ok(());

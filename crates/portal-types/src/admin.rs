@@ -201,6 +201,10 @@ pub struct AuditEntry {
     #[serde(default)]
     pub source: Option<String>,
     pub outcome: String,
+    /// What the actor gave with it: an administrator's reason for a Retire
+    /// or Reset device.
+    #[serde(default)]
+    pub detail: Option<String>,
 }
 
 /// One page of the audit log, newest first.

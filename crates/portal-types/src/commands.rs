@@ -223,6 +223,9 @@ pub struct ActivityEntry {
     /// Who did it, when it was not the user: an administrator, by name.
     #[serde(default)]
     pub by: Option<String>,
+    /// The administrator's reason, for a Retire or Reset device.
+    #[serde(default)]
+    pub detail: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

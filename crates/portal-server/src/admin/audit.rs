@@ -163,6 +163,7 @@ pub(super) fn entry(record: AuditRecord) -> AuditEntry {
         subject: record.event.subject,
         source: record.event.source,
         outcome: record.event.outcome,
+        detail: record.event.detail,
     }
 }
 

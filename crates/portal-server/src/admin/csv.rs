@@ -58,7 +58,9 @@ pub fn fleet_row(device: &FleetDevice) -> String {
 }
 
 /// The audit log's columns.
-pub const AUDIT_HEADER: [&str; 7] = ["Entry", "Time", "Actor", "Action", "Subject", "Source", "Outcome"];
+pub const AUDIT_HEADER: [&str; 8] = [
+    "Entry", "Time", "Actor", "Action", "Subject", "Source", "Outcome", "Reason",
+];
 
 pub fn audit_row(entry: &AuditEntry) -> String {
     row([
@@ -69,6 +71,7 @@ pub fn audit_row(entry: &AuditEntry) -> String {
         entry.subject.as_deref().unwrap_or(""),
         entry.source.as_deref().unwrap_or(""),
         &entry.outcome,
+        entry.detail.as_deref().unwrap_or(""),
     ])
 }
 

@@ -100,6 +100,7 @@ async fn save(
         subject: Some(format!("branding version {version}: {what}")),
         source: Some(client.ip().to_string()),
         outcome: "success".into(),
+        detail: None,
     };
     let settings = rules::tidied(&change.settings);
     if !state

@@ -42,6 +42,7 @@ pub fn required_install(
         subject: Some(format!("{device_id}/{}", app.app_id)),
         source: None,
         outcome: "required".into(),
+        detail: None,
     };
     let command = NewCommand {
         app: Some(app),

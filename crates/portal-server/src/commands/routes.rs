@@ -301,6 +301,7 @@ pub(crate) fn audit_event(
         subject: Some(device.to_string()),
         source: Some(client.ip().to_string()),
         outcome: "success".into(),
+        detail: None,
     }
 }
 
@@ -388,6 +389,15 @@ impl Requested {
         }
     }
 
+    /// The audit entry for asking it: with the administrator's reason, which
+    /// outlives the command and the device in the owner's Activity.
+    fn audit(&self, caller: &CurrentUser, client: SocketAddr, action: &str, now: time::OffsetDateTime) -> AuditEvent {
+        AuditEvent {
+            detail: self.admin.as_ref().map(|(_, reason)| reason.clone()),
+            ..audit_event(caller, client, action, self.device, now)
+        }
+    }
+
     fn command(&self, state: &AppState, kind: CommandKind, now: time::OffsetDateTime) -> NewCommand {
         let (requested_by, reason) = self.admin.clone().unzip();
         NewCommand {
@@ -429,7 +439,6 @@ pub(crate) async fn reset_device(
 ) -> Result<Command, AppError> {
     let now = state.clock.now();
     caller.require_fresh(now)?;
-    let device = requested.device;
     check_typed_name(state, &requested, typed_name).await?;
     let user_key = caller.user.id.to_string();
     let attempt = match state.wipe_limits.reserve(&user_key, now).await? {
@@ -448,7 +457,7 @@ pub(crate) async fn reset_device(
     let command = requested.command(state, CommandKind::Wipe, now);
     let refusal = match state
         .db
-        .queue_wipe(command, audit_event(caller, client, "wipe_requested", device, now))
+        .queue_wipe(command, requested.audit(caller, client, "wipe_requested", now))
         .await?
     {
         WipeOutcome::Queued(command) => return Ok(*command),
@@ -504,7 +513,7 @@ pub(crate) async fn remove_device(
     let now = state.clock.now();
     caller.require_fresh(now)?;
     let command = requested.command(state, CommandKind::Retire, now);
-    let event = audit_event(caller, client, "retire_requested", requested.device, now);
+    let event = requested.audit(caller, client, "retire_requested", now);
     match state.db.queue_retire(command, event).await? {
         RemoveOutcome::Queued(command) => Ok((StatusCode::ACCEPTED, Json(*command)).into_response()),
         RemoveOutcome::Removed => Ok(StatusCode::NO_CONTENT.into_response()),
@@ -540,6 +549,7 @@ async fn activity(State(state): State<AppState>, caller: CurrentUser) -> Result<
             action: record.event.action,
             subject: record.event.subject,
             outcome: record.event.outcome,
+            detail: record.event.detail,
         })
         .collect();
     Ok(Json(ActivityResponse { entries }))

@@ -361,6 +361,30 @@ pub struct AuditEvent {
     /// The client's address.
     pub source: Option<String>,
     pub outcome: String,
+    /// What the actor gave with it: an administrator's reason.
+    pub detail: Option<String>,
+}
+
+impl AuditEvent {
+    /// `action` refused to `actor` (when known) at `at`: `subject` says
+    /// what was asked for, `source` is the client's address.
+    pub fn refused(
+        at: OffsetDateTime,
+        action: &str,
+        actor: Option<UserId>,
+        subject: String,
+        source: Option<String>,
+    ) -> Self {
+        Self {
+            at,
+            actor,
+            action: action.into(),
+            subject: Some(subject),
+            source,
+            outcome: "refused".into(),
+            detail: None,
+        }
+    }
 }
 
 /// Users, their sessions and their second factor.

@@ -155,17 +155,11 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedDevice<T> {
         }
         if device.certificate_revoked {
             // Signed with its key: the reset device itself, or a copy of its keys.
-            let event = AuditEvent {
-                at: now,
-                actor: None,
-                action: "revoked_device_refused".into(),
-                subject: Some(device_id.to_string()),
-                source: parts
-                    .extensions
-                    .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                    .map(|client| client.0.ip().to_string()),
-                outcome: "refused".into(),
-            };
+            let source = parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|client| client.0.ip().to_string());
+            let event = AuditEvent::refused(now, "revoked_device_refused", None, device_id.to_string(), source);
             if let Err(error) = state.audit_refusal(&format!("device:{device_id}"), event).await {
                 tracing::warn!(%error, "cannot write down a reset device's request");
             }

@@ -93,15 +93,15 @@ async fn options(State(state): State<AppState>, caller: CurrentUser) -> Result<J
 }
 
 /// The platforms of the devices `user`, with `enrolled` devices, registered
-/// and may still enroll at the device limit; below it, none is needed, and
-/// the user's devices (thousands, for some) are not read.
+/// and may still enroll at the device limit. Below it none matters, and the
+/// user's devices are not read: asking for a code stays one count.
 async fn registered_platforms(
     state: &AppState,
     policy: &Policy,
     user: UserId,
     enrolled: u32,
 ) -> Result<Vec<Platform>, AppError> {
-    if enrolled < policy.device_limit {
+    if !policy.at_device_limit(enrolled) {
         return Ok(Vec::new());
     }
     let devices = state.db.devices_of(user).await?;
@@ -173,6 +173,7 @@ async fn create_code(
             )),
             source: Some(client.ip().to_string()),
             outcome: "success".into(),
+            detail: None,
         })
         .await?;
     let command = format!(
@@ -365,14 +366,13 @@ async fn refused(
     client: SocketAddr,
     rule: String,
 ) -> AppError {
-    let event = AuditEvent {
-        at: state.clock.now(),
-        actor: Some(code.user_id),
-        action: "enrollment_refused".into(),
-        subject: Some(format!("{} ({}): {rule}", code.device_name, code.platform.as_str())),
-        source: Some(client.ip().to_string()),
-        outcome: "refused".into(),
-    };
+    let event = AuditEvent::refused(
+        state.clock.now(),
+        "enrollment_refused",
+        Some(code.user_id),
+        format!("{} ({}): {rule}", code.device_name, code.platform.as_str()),
+        Some(client.ip().to_string()),
+    );
     // Per code, not per rule: the rule names the OS version the device
     // reports, which a device trying again could vary without end.
     match state.audit_refusal(&format!("enroll:{code_hash}"), event).await {
@@ -430,6 +430,7 @@ fn device_added(
         subject: Some(device.to_string()),
         source: Some(client.ip().to_string()),
         outcome: "success".into(),
+        detail: None,
     }
 }
 

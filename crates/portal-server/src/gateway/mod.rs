@@ -280,8 +280,9 @@ pub async fn visitor(
 
 /// The app's rule applied to `visitor` as its enforcement mode says: `off`
 /// lets anyone through, `audit` everyone, writing down what it would have
-/// refused. Refusals are audited, but for a missing sign-in where it is
-/// required, which is how every visit begins.
+/// refused. Refusals are audited, once an hour for each visitor, app and
+/// rule, but for a missing sign-in where it is required, which is how every
+/// visit begins.
 pub async fn judge(
     state: &AppState,
     app: &PublishedApp,
@@ -299,15 +300,34 @@ pub async fn judge(
     // mode it is what a request that was not sent to sign in (not a GET)
     // would have been refused for, and is written down as such.
     if refused != Refusal::SignIn || !enforced {
-        let event = AuditEvent {
-            at: state.clock.now(),
-            actor: visitor.user.as_ref().map(|user| user.id),
-            action: "gateway_access_refused".into(),
-            subject: Some(format!("{}: {}", app.name, refused.rule())),
-            source: Some(source.to_string()),
-            outcome: if enforced { "refused" } else { "allowed_in_audit_mode" }.into(),
+        let actor = visitor.user.as_ref().map(|user| user.id);
+        let subject = format!("{}: {}", app.name, refused.rule());
+        let event = AuditEvent::refused(
+            state.clock.now(),
+            "gateway_access_refused",
+            actor,
+            subject,
+            Some(source.to_string()),
+        );
+        let event = match enforced {
+            true => event,
+            false => AuditEvent {
+                outcome: "allowed_in_audit_mode".into(),
+                ..event
+            },
         };
-        state.db.record_audit(event).await?;
+        // Once an hour for each visitor (user and device, or else the
+        // address), app, rule and outcome: in audit mode every asset of
+        // every page passes, and would otherwise be written down.
+        let user = actor.map(|user| user.to_string()).unwrap_or_default();
+        let device = match &visitor.device {
+            Some(device) => device.id.to_string(),
+            None if actor.is_none() => source.to_string(),
+            None => String::new(),
+        };
+        let subject = event.subject.as_deref().unwrap_or_default();
+        let key = format!("gateway:{}:{subject}:{user}:{device}", event.outcome);
+        state.audit_refusal(&key, event).await?;
     }
     Ok(if enforced { Err(refused) } else { Ok(()) })
 }

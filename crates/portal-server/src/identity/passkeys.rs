@@ -413,6 +413,7 @@ async fn verify(
             subject: Some(expected.email.clone()),
             source: Some(source.to_string()),
             outcome: "another_users_passkey".into(),
+            detail: None,
         };
         state.db.record_audit(audit).await?;
         return Err(refused_passkey());
@@ -436,6 +437,7 @@ async fn verify(
                 subject: Some(record.name.clone()),
                 source: Some(source.to_string()),
                 outcome: "failure".into(),
+                detail: None,
             };
             state.db.record_audit(audit).await?;
             tracing::info!(%error, "passkey assertion refused");
@@ -481,6 +483,7 @@ async fn sign_in_with_passkey(
         subject: Some(passkey.name),
         source: Some(address),
         outcome: "success".into(),
+        detail: None,
     };
     let cookie = session::start(&state, &headers, &user, true, event).await?;
     Ok(([(header::SET_COOKIE, cookie)], Json(super::routes::me_response(&user))))

@@ -75,6 +75,7 @@ async fn sign_in(
                     subject: Some(email),
                     source: Some(address),
                     outcome: "rate_limited".into(),
+                    detail: None,
                 };
                 state.db.record_audit(event).await?;
             }
@@ -95,6 +96,7 @@ async fn sign_in(
         subject: Some(email),
         source: Some(address.clone()),
         outcome: "success".into(),
+        detail: None,
     };
     let user = match user {
         Some(user) if verified => user,
@@ -212,6 +214,7 @@ async fn reauthenticate(
         subject: Some(caller.user.email.clone()),
         source: Some(address),
         outcome: "success".into(),
+        detail: None,
     };
     let event = second_factor::confirm_it_is_you(&state, &caller, request, event).await?;
     let cookie = session::refresh(&state, &caller, event).await?;

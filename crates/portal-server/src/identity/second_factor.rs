@@ -99,6 +99,7 @@ pub async fn check(
                     .format(&Rfc3339)
                     .unwrap_or_default()
             ),
+            detail: None,
         };
         state.db.record_audit(audit).await?;
     }

@@ -178,6 +178,7 @@ impl CurrentUser {
             subject: Some(subject.into()),
             source: Some(client.ip().to_string()),
             outcome: "success".into(),
+            detail: None,
         }
     }
 

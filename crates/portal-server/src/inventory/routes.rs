@@ -76,6 +76,7 @@ async fn create_sync_token(
         subject: None,
         source: Some(client.ip().to_string()),
         outcome: "success".into(),
+        detail: None,
     };
     state
         .db
@@ -179,5 +180,6 @@ pub(super) fn audit_of(report: &SyncReport, at: time::OffsetDateTime) -> AuditEv
         )),
         source: Some("on-premises inventory".into()),
         outcome: "success".into(),
+        detail: None,
     }
 }

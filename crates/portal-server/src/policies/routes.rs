@@ -114,6 +114,7 @@ async fn change_policy(
         subject: Some(format!("policy version {}", next.version)),
         source: Some(client.ip().to_string()),
         outcome: "success".into(),
+        detail: None,
     };
     if !state
         .db

@@ -281,7 +281,9 @@ impl Policy {
     /// What the policy makes of a device that reported `inventory` (its
     /// security settings too, if `security_reported`) and was last seen at
     /// `last_seen`, failing since `failing_since` before. The grace period
-    /// runs from the first failure, not the latest.
+    /// runs from the first failure, not the latest, as the portal judged it:
+    /// a device away too long, or failing a newly saved rule, gets the whole
+    /// grace period from then, not from when it would have begun failing.
     pub fn judge(
         &self,
         platform: Platform,
@@ -342,6 +344,12 @@ impl Policy {
         )
     }
 
+    /// Whether a user with `devices_enrolled` may add no new device. Only
+    /// there do their registered devices matter ([`Policy::code_refusal`]).
+    pub fn at_device_limit(&self, devices_enrolled: u32) -> bool {
+        devices_enrolled >= self.device_limit
+    }
+
     /// Why a device may not be added, if it may not: the device limit, a
     /// platform the organisation does not take, or (enrolling only) an
     /// ownership the platform's rule forbids.
@@ -352,7 +360,7 @@ impl Policy {
         management: Management,
         devices_enrolled: u32,
     ) -> Option<String> {
-        if devices_enrolled >= self.device_limit {
+        if self.at_device_limit(devices_enrolled) {
             return Some(self.limit_reached());
         }
         self.admission_refusal(platform, ownership, management)

@@ -4,8 +4,8 @@ use std::collections::HashSet;
 
 use portal_server::db::{Compliance, NewDevice};
 use portal_types::{
-    AuditPage, Command, CommandKind, CommandState, ComplianceCount, ComplianceState, DeviceId, DevicesResponse,
-    FleetDevice, FleetPage, FleetSort, Inventory, ManagedBy, Overview, Ownership, Platform, PlatformCount,
+    Command, CommandKind, CommandState, ComplianceCount, ComplianceState, DeviceId, DevicesResponse, FleetDevice,
+    FleetPage, FleetSort, Inventory, ManagedBy, Overview, Ownership, Platform, PlatformCount,
 };
 use reqwest::StatusCode;
 use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
@@ -13,13 +13,7 @@ use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
 use crate::helpers::{TestApp, error_code, field_names, spawn_app};
 
 async fn fleet(app: &TestApp, client: &reqwest::Client, query: &str) -> FleetPage {
-    let response = client
-        .get(app.url(&format!("/api/v1/admin/devices?{query}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "{query}");
-    response.json().await.unwrap()
+    app.get_ok(client, &format!("/api/v1/admin/devices?{query}")).await
 }
 
 async fn own_devices(app: &TestApp, email: &str) -> HashSet<DeviceId> {
@@ -88,22 +82,16 @@ async fn only_administrators_see_all_devices() {
         assert_eq!(again.status(), StatusCode::FORBIDDEN);
     }
     let it = app.signed_in("it@example.com").await;
-    let (_, log) = app
-        .get_json(&it, "/api/v1/admin/audit?action=admin_access_refused")
-        .await;
-    let refusals: Vec<(&str, &str, &str)> = log["entries"]
-        .as_array()
-        .unwrap()
+    let log = app.audit(&it, "action=admin_access_refused").await;
+    let refusals: Vec<(Option<&str>, Option<&str>, &str)> = log
+        .entries
         .iter()
-        .map(|e| {
-            (
-                e["actor"].as_str().unwrap(),
-                e["subject"].as_str().unwrap(),
-                e["outcome"].as_str().unwrap(),
-            )
-        })
+        .map(|e| (e.actor.as_deref(), e.subject.as_deref(), e.outcome.as_str()))
         .collect();
-    assert_eq!(refusals, [("ada@example.com", "/api/v1/admin/devices", "refused")]);
+    assert_eq!(
+        refusals,
+        [(Some("ada@example.com"), Some("/api/v1/admin/devices"), "refused")]
+    );
     // Trying on for over an hour (each try keeps her session alive): once more.
     for _ in 0..3 {
         app.clock.advance(Duration::minutes(22));
@@ -111,10 +99,8 @@ async fn only_administrators_see_all_devices() {
         assert_eq!(later.status(), StatusCode::FORBIDDEN);
     }
     let it = app.signed_in("it@example.com").await;
-    let (_, log) = app
-        .get_json(&it, "/api/v1/admin/audit?action=admin_access_refused")
-        .await;
-    assert_eq!(log["entries"].as_array().unwrap().len(), 2, "an hour on, once more");
+    let log = app.audit(&it, "action=admin_access_refused").await;
+    assert_eq!(log.entries.len(), 2, "an hour on, once more");
 }
 
 #[tokio::test]
@@ -420,16 +406,6 @@ async fn the_overview_counts_what_all_devices_lists() {
     assert_eq!(overview.not_seen, not_seen);
 }
 
-async fn audit(app: &TestApp, client: &reqwest::Client, query: &str) -> AuditPage {
-    let response = client
-        .get(app.url(&format!("/api/v1/admin/audit?{query}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "{query}");
-    response.json().await.unwrap()
-}
-
 #[tokio::test]
 async fn the_audit_log_filters_pages_and_exports_without_changing() {
     let app = spawn_app().await;
@@ -453,7 +429,7 @@ async fn the_audit_log_filters_pages_and_exports_without_changing() {
     let mut all = Vec::new();
     let mut query = "per_page=2".to_string();
     loop {
-        let page = audit(&app, &it, &query).await;
+        let page = app.audit(&it, &query).await;
         assert!(page.entries.len() <= 2);
         all.extend(page.entries);
         match page.next {
@@ -463,10 +439,10 @@ async fn the_audit_log_filters_pages_and_exports_without_changing() {
     }
     assert!(all.len() >= 6, "three sign-ins and two renames at least");
     assert!(all.windows(2).all(|w| w[0].id > w[1].id));
-    assert_eq!(all, audit(&app, &it, "per_page=200").await.entries);
+    assert_eq!(all, app.audit(&it, "per_page=200").await.entries);
 
     // Each filter keeps what it names, and only that.
-    let by_ada = audit(&app, &it, "actor=ADA@example.com").await.entries;
+    let by_ada = app.audit(&it, "actor=ADA@example.com").await.entries;
     assert!(!by_ada.is_empty() && by_ada.iter().all(|e| e.actor.as_deref() == Some("ada@example.com")));
     assert_eq!(
         by_ada.len(),
@@ -474,11 +450,11 @@ async fn the_audit_log_filters_pages_and_exports_without_changing() {
             .filter(|e| e.actor.as_deref() == Some("ada@example.com"))
             .count()
     );
-    let renames = audit(&app, &it, "action=device_renamed").await.entries;
+    let renames = app.audit(&it, "action=device_renamed").await.entries;
     assert_eq!(renames.len(), 2);
-    let about_device = audit(&app, &it, &format!("device={adas_device}")).await.entries;
+    let about_device = app.audit(&it, &format!("device={adas_device}")).await.entries;
     assert_eq!(about_device, renames);
-    let about_ada = audit(&app, &it, "user=ada@example.com").await.entries;
+    let about_ada = app.audit(&it, "user=ada@example.com").await.entries;
     assert!(about_ada.iter().any(|e| e.action == "sign_in"));
     assert!(about_ada.iter().any(|e| e.action == "device_renamed"));
     assert!(
@@ -488,14 +464,11 @@ async fn the_audit_log_filters_pages_and_exports_without_changing() {
     );
     let today = OffsetDateTime::now_utc().date();
     assert_eq!(
-        audit(&app, &it, &format!("from={today}&to={today}"))
-            .await
-            .entries
-            .len(),
+        app.audit(&it, &format!("from={today}&to={today}")).await.entries.len(),
         all.len()
     );
     assert!(
-        audit(&app, &it, &format!("to={}", today.previous_day().unwrap()))
+        app.audit(&it, &format!("to={}", today.previous_day().unwrap()))
             .await
             .entries
             .is_empty()
@@ -519,9 +492,9 @@ async fn the_audit_log_filters_pages_and_exports_without_changing() {
         .await
         .unwrap();
     let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
-    assert_eq!(lines[0], "Entry,Time,Actor,Action,Subject,Source,Outcome");
+    assert_eq!(lines[0], "Entry,Time,Actor,Action,Subject,Source,Outcome,Reason");
     assert_eq!(lines.len() - 1, all.len());
-    assert_eq!(audit(&app, &it, "per_page=200").await.entries, all);
+    assert_eq!(app.audit(&it, "per_page=200").await.entries, all);
 }
 
 #[tokio::test]
@@ -614,8 +587,8 @@ async fn an_administrator_resets_and_retires_with_the_owners_guards_and_a_reason
     let (_, activity) = app.get_json(&ada, "/api/v1/activity").await;
     let entry = &activity["entries"][0];
     assert_eq!(
-        (entry["action"].as_str(), entry["by"].as_str()),
-        (Some("wipe_requested"), Some("IT Admin"))
+        (entry["action"].as_str(), entry["by"].as_str(), entry["detail"].as_str()),
+        (Some("wipe_requested"), Some("IT Admin"), Some("Reported stolen"))
     );
     let cancel = ada
         .post(app.url(&format!("/api/v1/devices/{phone_id}/commands/{}/cancel", reset.id)))
@@ -653,6 +626,7 @@ async fn an_administrator_resets_and_retires_with_the_owners_guards_and_a_reason
     assert_eq!(page["commands"][0]["reason"], "Reported stolen");
     assert_eq!(page["audit"][0]["action"], "wipe_requested");
     assert_eq!(page["audit"][0]["actor"], "it@example.com");
+    assert_eq!(page["audit"][0]["detail"], "Reported stolen");
 
     // The administrator takes their Reset back before the device takes it;
     // nobody else can.

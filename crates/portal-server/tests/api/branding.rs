@@ -124,8 +124,11 @@ async fn an_administrator_brands_the_portal_and_open_portals_hear_of_it() {
         .unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 
-    let (_, audit) = app.get_json(&it, "/api/v1/admin/audit?action=branding_changed").await;
-    assert_eq!(audit["entries"][0]["subject"], "branding version 1: settings");
+    let audit = app.audit(&it, "action=branding_changed").await;
+    assert_eq!(
+        audit.entries[0].subject.as_deref(),
+        Some("branding version 1: settings")
+    );
     // Another administrator's edit of version 0 is refused.
     let stale = save(&app, &it, 0, &contoso()).await;
     assert_eq!(stale.status(), StatusCode::CONFLICT);

@@ -91,15 +91,12 @@ async fn a_connected_device_gets_a_command_within_a_second_and_its_timeline_fill
     );
     let it = app.signed_in("it@example.com").await;
     let device_id = device.state.device_id;
-    let (_, log) = app
-        .get_json(&it, &format!("/api/v1/admin/audit?device={device_id}"))
-        .await;
-    let actors: Vec<(&str, Option<&str>)> = log["entries"]
-        .as_array()
-        .unwrap()
+    let log = app.audit(&it, &format!("device={device_id}")).await;
+    let actors: Vec<(&str, Option<&str>)> = log
+        .entries
         .iter()
-        .filter(|e| e["action"].as_str().unwrap().starts_with("lock_"))
-        .map(|e| (e["action"].as_str().unwrap(), e["actor"].as_str()))
+        .filter(|e| e.action.starts_with("lock_"))
+        .map(|e| (e.action.as_str(), e.actor.as_deref()))
         .collect();
     assert_eq!(
         actors,
@@ -678,23 +675,28 @@ async fn an_administrators_removal_stays_in_the_owners_activity_once_the_device_
     let (status, _) = app.get_json(&grace, &format!("/api/v1/devices/{id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "removed");
 
-    // Her Activity still says who removed it; the audit log still finds it by its owner.
+    // Her Activity still says who removed it and why; the audit log still
+    // finds it by its owner.
     let (_, activity) = app.get_json(&grace, "/api/v1/activity").await;
-    let about: Vec<(&str, Option<&str>)> = activity["entries"]
+    let about: Vec<(&str, Option<&str>, Option<&str>)> = activity["entries"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|e| e["subject"] == id.as_str())
-        .map(|e| (e["action"].as_str().unwrap(), e["by"].as_str()))
+        .map(|e| (e["action"].as_str().unwrap(), e["by"].as_str(), e["detail"].as_str()))
         .collect();
-    assert!(about.contains(&("retire_requested", Some("IT Admin"))), "{about:?}");
-    let (_, log) = app.get_json(&it, "/api/v1/admin/audit?user=grace%40example.com").await;
-    let logged = log["entries"]
-        .as_array()
-        .unwrap()
+    assert!(
+        about.contains(&("retire_requested", Some("IT Admin"), Some("Left the company"))),
+        "{about:?}"
+    );
+    let log = app.audit(&it, "user=grace%40example.com").await;
+    let logged: Vec<Option<&str>> = log
+        .entries
         .iter()
-        .any(|e| e["subject"] == id.as_str() && e["action"] == "retire_requested");
-    assert!(logged, "{log}");
+        .filter(|e| e.subject.as_deref() == Some(id.as_str()) && e.action == "retire_requested")
+        .map(|e| e.detail.as_deref())
+        .collect();
+    assert_eq!(logged, [Some("Left the company")], "{log:?}");
     // Nobody else's Activity gains it.
     assert!(
         !activity_actions(&app, &app.signed_in("ada@example.com").await)

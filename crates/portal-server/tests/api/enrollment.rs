@@ -383,17 +383,12 @@ async fn restrictions_refuse_with_the_rule_named_before_and_at_enrollment() {
     assert!(over.error.message.contains("limit of 5"));
     // Written down for her and IT, once per code however often it is tried.
     let it = app.signed_in("it@example.com").await;
-    let (_, log) = app.get_json(&it, "/api/v1/admin/audit?action=enrollment_refused").await;
-    let refusals: Vec<(&str, &str)> = log["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["actor"].as_str().unwrap(), e["subject"].as_str().unwrap()))
-        .collect();
+    let refusals = app.audit(&it, "action=enrollment_refused").await.entries;
     assert_eq!(refusals.len(), 1, "{refusals:?}");
-    assert_eq!(refusals[0].0, "ada@example.com");
+    assert_eq!(refusals[0].actor.as_deref(), Some("ada@example.com"));
+    let subject = refusals[0].subject.as_deref().unwrap_or_default();
     assert!(
-        refusals[0].1.starts_with("New phone (android): Android 9 is too old"),
+        subject.starts_with("New phone (android): Android 9 is too old"),
         "{refusals:?}"
     );
     let (_, activity) = app.get_json(&ada, "/api/v1/activity").await;

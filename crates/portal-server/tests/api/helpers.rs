@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use portal_server::{clock::ManualClock, config::Config, startup::Application};
+use portal_types::AuditPage;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use sqlx::Connection;
@@ -126,17 +127,33 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let (data, config) = demo(adjust).await;
+    spawn_in(data, config).await
+}
+
+/// As [`spawn_with`], with a clock that runs with real time (still moved
+/// by `advance`): for clients that sign with the real time over a long run.
+pub async fn spawn_running(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let (data, config) = demo(adjust).await;
+    spawn_node(Arc::new(data), config, ManualClock::running(OffsetDateTime::now_utc())).await
+}
+
+async fn demo(adjust: impl FnOnce(&mut Config)) -> (Data, Config) {
     let data = Data::new().await;
     let mut config = data.config();
     config.demo = true;
     config.dist_dir = data.dir.path().join("no-dist");
     adjust(&mut config);
-    spawn_in(data, config).await
+    (data, config)
 }
 
 /// Starts a server over existing data (to restart on the same database).
 pub async fn spawn_in(data: Data, config: Config) -> TestApp {
-    spawn_node(Arc::new(data), config).await
+    spawn_node(Arc::new(data), config, standing_clock()).await
+}
+
+fn standing_clock() -> ManualClock {
+    ManualClock::new(OffsetDateTime::now_utc())
 }
 
 /// Starts one more node of the portal: the same data folder (device CA,
@@ -145,16 +162,15 @@ pub async fn another_node(app: &TestApp, adjust: impl FnOnce(&mut Config)) -> Te
     let mut config = app.data.config();
     config.dist_dir = app.data.dir.path().join("no-dist");
     adjust(&mut config);
-    spawn_node(app.data.clone(), config).await
+    spawn_node(app.data.clone(), config, standing_clock()).await
 }
 
-async fn spawn_node(data: Arc<Data>, config: Config) -> TestApp {
+async fn spawn_node(data: Arc<Data>, config: Config, clock: ManualClock) -> TestApp {
     // Server logs go with a failing test's output.
     let _ = tracing_subscriber::fmt()
         .with_env_filter("warn")
         .with_test_writer()
         .try_init();
-    let clock = ManualClock::new(OffsetDateTime::now_utc());
     let app = Application::build_with_clock(config, Arc::new(clock.clone()))
         .await
         .expect("server builds");
@@ -205,6 +221,19 @@ impl TestApp {
         let response = client.get(self.url(path)).send().await.unwrap();
         let status = response.status();
         (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The audit log's newest page matching `query` (`action=sign_in`,
+    /// `device=…`), as `client`, an administrator, reads it.
+    pub async fn audit(&self, client: &reqwest::Client, query: &str) -> AuditPage {
+        self.get_ok(client, &format!("/api/v1/admin/audit?{query}")).await
+    }
+
+    /// The answer to a GET of `path` that must succeed, typed.
+    pub async fn get_ok<T: serde::de::DeserializeOwned>(&self, client: &reqwest::Client, path: &str) -> T {
+        let response = client.get(self.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        response.json().await.unwrap()
     }
 
     /// Stops the server gracefully and hands back its data.

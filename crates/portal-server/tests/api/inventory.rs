@@ -195,12 +195,8 @@ async fn a_desktop_joins_its_users_devices_and_a_phone_with_its_serial_becomes_c
     assert_eq!(fleet(&app, "").await.total, before + 2);
 
     // The audit log has each sync.
-    let (_, log) = app.get_json(&it, "/api/v1/admin/audit?action=inventory_synced").await;
-    assert_eq!(
-        log["entries"].as_array().unwrap().len(),
-        4,
-        "the demo's, the emptying and these two"
-    );
+    let log = app.audit(&it, "action=inventory_synced").await;
+    assert_eq!(log.entries.len(), 4, "the demo's, the emptying and these two");
 }
 
 #[tokio::test]

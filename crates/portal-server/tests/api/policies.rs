@@ -10,9 +10,7 @@ use portal_server::{
         rules::{Policy, ProvisioningMode},
     },
 };
-use portal_types::{
-    AuditPage, ComplianceState, Device, DevicesResponse, Platform, PolicyChange, PolicySettings, PolicyVersion,
-};
+use portal_types::{ComplianceState, Device, DevicesResponse, Platform, PolicyChange, PolicySettings, PolicyVersion};
 use reqwest::StatusCode;
 use serde_json::Value;
 use time::Duration;
@@ -120,12 +118,7 @@ async fn the_configuration_is_version_one_and_a_saved_version_judges_every_devic
     );
     assert!(detail["compliance_deadline"].is_string(), "the grace period runs");
 
-    let response = it
-        .get(app.url("/api/v1/admin/audit?action=policy_changed"))
-        .send()
-        .await
-        .unwrap();
-    let audit: AuditPage = response.json().await.unwrap();
+    let audit = app.audit(&it, "action=policy_changed").await;
     assert_eq!(audit.entries.len(), 1);
     assert_eq!(audit.entries[0].subject.as_deref(), Some("policy version 2"));
 

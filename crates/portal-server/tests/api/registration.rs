@@ -127,8 +127,8 @@ async fn a_personal_device_the_rules_will_not_enroll_is_registered_and_gets_a_ce
     assert!(management.contains(&"registered".to_string()), "{management:?}");
 
     let it = app.signed_in("it@example.com").await;
-    let (_, audit) = app.get_json(&it, "/api/v1/admin/audit?action=device_registered").await;
-    assert_eq!(audit["entries"][0]["subject"], device.state.device_id.to_string());
+    let audit = app.audit(&it, "action=device_registered").await;
+    assert_eq!(audit.entries[0].subject, Some(device.state.device_id.to_string()));
 }
 
 #[tokio::test]

@@ -50,6 +50,7 @@ fn audit(action: &str, at: OffsetDateTime) -> AuditEvent {
         subject: None,
         source: None,
         outcome: "ok".into(),
+        detail: None,
     }
 }
 

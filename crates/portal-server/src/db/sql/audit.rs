@@ -10,43 +10,54 @@ use crate::db::{
     values::{Ts, Uid},
 };
 
-type AuditRow = (Ts, Option<Uid>, String, Option<String>, Option<String>, String);
+/// An entry as stored.
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    at: Ts,
+    actor_id: Option<Uid>,
+    action: String,
+    subject: Option<String>,
+    source: Option<String>,
+    outcome: String,
+    detail: Option<String>,
+}
 
-fn audit_from_row((at, actor, action, subject, source, outcome): AuditRow) -> AuditEvent {
-    AuditEvent {
-        at: at.0,
-        actor: actor.map(UserId::from),
-        action,
-        subject,
-        source,
-        outcome,
+impl From<AuditRow> for AuditEvent {
+    fn from(row: AuditRow) -> Self {
+        AuditEvent {
+            at: row.at.0,
+            actor: row.actor_id.map(UserId::from),
+            action: row.action,
+            subject: row.subject,
+            source: row.source,
+            outcome: row.outcome,
+            detail: row.detail,
+        }
     }
 }
 
 /// An entry with its place in the log and its actor's email and name.
-const RECORD_FIELDS: &str = "a.id, a.at, a.actor_id, a.action, a.subject, a.source, a.outcome, u.email, u.display_name
+const RECORD_FIELDS: &str = "a.id, a.at, a.actor_id, a.action, a.subject, a.source, a.outcome, a.detail,
+     u.email, u.display_name
      FROM audit_events a LEFT JOIN users u ON u.id = a.actor_id";
 
-type RecordRow = (
-    i64,
-    Ts,
-    Option<Uid>,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    Option<String>,
-    Option<String>,
-);
+#[derive(sqlx::FromRow)]
+struct RecordRow {
+    id: i64,
+    #[sqlx(flatten)]
+    event: AuditRow,
+    email: Option<String>,
+    display_name: Option<String>,
+}
 
-fn record_from_row(
-    (id, at, actor, action, subject, source, outcome, actor_email, actor_name): RecordRow,
-) -> AuditRecord {
-    AuditRecord {
-        id,
-        event: audit_from_row((at, actor, action, subject, source, outcome)),
-        actor_email,
-        actor_name,
+impl From<RecordRow> for AuditRecord {
+    fn from(row: RecordRow) -> Self {
+        AuditRecord {
+            id: row.id,
+            event: row.event.into(),
+            actor_email: row.email,
+            actor_name: row.display_name,
+        }
     }
 }
 
@@ -64,7 +75,7 @@ impl AuditStore for Store {
         .fetch_all(&self.pool)
         .await
         .map_err(other)?;
-        Ok(rows.into_iter().map(record_from_row).collect())
+        Ok(rows.into_iter().map(AuditRecord::from).collect())
     }
 
     async fn record_audit(&self, event: AuditEvent) -> DbResult<()> {
@@ -75,13 +86,13 @@ impl AuditStore for Store {
 
     async fn audit_events(&self, limit: u32) -> DbResult<Vec<AuditEvent>> {
         let rows: Vec<AuditRow> = sqlx::query_as(
-            "SELECT at, actor_id, action, subject, source, outcome FROM audit_events ORDER BY id DESC LIMIT $1",
+            "SELECT at, actor_id, action, subject, source, outcome, detail FROM audit_events ORDER BY id DESC LIMIT $1",
         )
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await
         .map_err(other)?;
-        Ok(rows.into_iter().map(audit_from_row).collect())
+        Ok(rows.into_iter().map(AuditEvent::from).collect())
     }
 
     async fn audit_log(&self, query: &AuditQuery) -> DbResult<Vec<AuditRecord>> {
@@ -138,6 +149,6 @@ impl AuditStore for Store {
         }
         sql.push(" ORDER BY a.id DESC LIMIT ").push_bind(i64::from(query.limit));
         let rows: Vec<RecordRow> = sql.build_query_as().fetch_all(&self.pool).await.map_err(other)?;
-        Ok(rows.into_iter().map(record_from_row).collect())
+        Ok(rows.into_iter().map(AuditRecord::from).collect())
     }
 }

@@ -276,6 +276,7 @@ fn unattended_step(kind: CommandKind, reached: CommandState, device: DeviceId, a
         subject: Some(device.to_string()),
         source: None,
         outcome: reached.as_str().into(),
+        detail: None,
     }
 }
 
@@ -386,6 +387,8 @@ fn audit_replaced(tx: &mut Tx<'_>, kinds: &[String], audit: &AuditEvent) -> DbRe
         tx.audit(&AuditEvent {
             action: rules::audit_action(kind, CommandState::Cancelled),
             outcome: CommandState::Cancelled.as_str().into(),
+            // The reason was for what replaced them.
+            detail: None,
             ..audit.clone()
         });
     }
@@ -458,6 +461,7 @@ impl CommandStore for Store {
                     subject: Some(device.to_string()),
                     source: None,
                     outcome: CommandState::Expired.as_str().into(),
+                    detail: None,
                 });
             }
             tx.commit().await?;
@@ -532,6 +536,7 @@ impl CommandStore for Store {
                 subject: Some(device_id.to_string()),
                 source: actor.source,
                 outcome: to.as_str().into(),
+                detail: None,
             };
             tx.audit(&event);
         }

@@ -324,10 +324,10 @@ impl Later {
     /// Up to [`ROWS_PER_INSERT`] audit entries.
     fn audits(events: Vec<AuditEvent>) -> Self {
         let sql = format!(
-            "INSERT INTO audit_events (at, actor_id, action, subject, source, outcome) VALUES {}",
-            value_rows(events.len(), 6)
+            "INSERT INTO audit_events (at, actor_id, action, subject, source, outcome, detail) VALUES {}",
+            value_rows(events.len(), 7)
         );
-        Self::new(sql, 6 * events.len(), move |mut query| {
+        Self::new(sql, 7 * events.len(), move |mut query| {
             for event in events {
                 query = query
                     .bind(crate::db::values::Ts(event.at))
@@ -335,7 +335,8 @@ impl Later {
                     .bind(event.action)
                     .bind(event.subject)
                     .bind(event.source)
-                    .bind(event.outcome);
+                    .bind(event.outcome)
+                    .bind(event.detail);
             }
             query
         })
