@@ -280,9 +280,9 @@ pub async fn visitor(
 
 /// The app's rule applied to `visitor` as its enforcement mode says: `off`
 /// lets anyone through, `audit` everyone, writing down what it would have
-/// refused. Refusals are audited, once an hour for each visitor, app and
-/// rule, but for a missing sign-in where it is required, which is how every
-/// visit begins.
+/// refused. Refusals are audited, once an hour for each visitor, app, rule
+/// and outcome, but for a missing sign-in where it is required, which is how
+/// every visit begins.
 pub async fn judge(
     state: &AppState,
     app: &PublishedApp,
