@@ -7,8 +7,9 @@
 #   - enrollments a second (1,000 from 50 concurrent agents; two nodes on PostgreSQL);
 #   - the gateway: requests a second, p50, p99 through it (TLS with a device's
 #     certificate, session, rule, forward) beside the same upstream directly
-#     and through a bare TLS proxy of the same parts, and a reset device's
-#     next request refused (examples/bench_gateway.rs);
+#     and through a bare TLS proxy of the same parts, the same in audit mode
+#     with every request breaking the rule, and a reset device's next
+#     request refused (examples/bench_gateway.rs);
 #   - Reset device pressed -> agent received, 50 runs, on one node and across two;
 #   - All devices at 10,000 and 100,000 devices: each kind of page's API time
 #     (p50, p95), and in Chromium the time from a filter changed to its rows

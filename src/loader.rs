@@ -41,3 +41,15 @@ where
     });
     data
 }
+
+/// Sets `signal` to `value` unless it holds it already: what reads it is not
+/// built again for an answer that changed nothing it shows.
+pub fn changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
+    signal.maybe_update(|held| {
+        let differs = *held != value;
+        if differs {
+            *held = value;
+        }
+        differs
+    });
+}

@@ -15,7 +15,7 @@ use crate::{
     },
     labels,
     live::use_live_events,
-    loader::{Loaded, load},
+    loader::{Loaded, changed, load},
 };
 
 /// One device: its facts, why it is or is not compliant, and its certificate.
@@ -50,12 +50,13 @@ pub fn DevicePage(id: String) -> impl IntoView {
         let id = id.clone();
         move || acting.get().map(|acting| actions(id.clone(), acting))
     };
+    let id_for_tabs = id.clone();
     view! {
         <section class="cp-page">
             <p class="cp-breadcrumb"><a href="/devices">{tr(devices::MY_DEVICES)}</a></p>
             {move || match frame.get() {
                 Frame::Loading => loading(text::LOADING),
-                Frame::Device(top) => overview(top, detail).into_any(),
+                Frame::Device(top) => overview(id_for_tabs.clone(), top, detail).into_any(),
                 Frame::NotFound => view! {
                     <h1>{tr(text::NOT_FOUND)}</h1>
                     <p>{tr(text::NOT_FOUND_DETAIL)}</p>
@@ -68,17 +69,6 @@ pub fn DevicePage(id: String) -> impl IntoView {
             {move || detail.with(|answer| shown(answer).map(compliance_and_certificate))}
         </section>
     }
-}
-
-/// Sets `signal` to `value` unless it holds it already.
-fn changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
-    signal.maybe_update(|held| {
-        let differs = *held != value;
-        if differs {
-            *held = value;
-        }
-        differs
-    });
 }
 
 /// What the page shows of the newest answer, built again only when it
@@ -95,7 +85,6 @@ enum Frame {
 /// of each answer (its name, state and facts).
 #[derive(Clone, PartialEq)]
 struct Top {
-    id: String,
     registered: bool,
     ownership: Ownership,
 }
@@ -105,7 +94,6 @@ impl Frame {
         match answer {
             None => Frame::Loading,
             Some(Ok(detail)) => Frame::Device(Top {
-                id: detail.device.id.to_string(),
                 registered: detail.device.management == Management::Registered,
                 ownership: detail.device.ownership,
             }),
@@ -154,12 +142,8 @@ fn shown(answer: &Option<ClientResult<DeviceDetail>>) -> Option<&DeviceDetail> {
 
 /// The device's name and state, its tabs, its facts and its privacy notice:
 /// the name, state and facts follow each answer.
-fn overview(top: Top, detail: Loaded<DeviceDetail>) -> impl IntoView {
-    let Top {
-        id,
-        registered,
-        ownership,
-    } = top;
+fn overview(id: String, top: Top, detail: Loaded<DeviceDetail>) -> impl IntoView {
+    let Top { registered, ownership } = top;
     let title = move || {
         detail.with(|answer| {
             shown(answer).map(|detail| {
@@ -176,7 +160,7 @@ fn overview(top: Top, detail: Loaded<DeviceDetail>) -> impl IntoView {
         <div class="cp-page__title">{title}</div>
         // A registered device has no managed apps: its overview is all there is.
         {(!registered).then(|| view! { <DeviceTabs device=id apps=false/> })}
-        {move || detail.with(|answer| shown(answer).map(facts))}
+        {move || detail.with(|answer| shown(answer).map(|detail| facts(detail, registered)))}
         <p>
             <a href=format!("/privacy/{}", ownership.as_str())>
                 {tr(match ownership {
@@ -189,13 +173,12 @@ fn overview(top: Top, detail: Loaded<DeviceDetail>) -> impl IntoView {
 }
 
 /// What the device is and when it was last seen.
-fn facts(detail: &DeviceDetail) -> AnyView {
+fn facts(detail: &DeviceDetail, registered: bool) -> AnyView {
     let device = detail.device.clone();
     let last_check_in = device
         .last_check_in
         .as_deref()
         .map_or_else(|| tr(common::NEVER).to_string(), format::date_time);
-    let registered = device.management == Management::Registered;
     view! {
         <dl class="cp-facts">
             <Fact label=text::PLATFORM value=device.platform.label().to_string()/>

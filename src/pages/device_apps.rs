@@ -3,13 +3,16 @@ use leptos::prelude::*;
 use crate::{
     api,
     app::{error_alert, loading},
-    components::{device_tabs::DeviceTabs, installs::InstallRow},
+    components::{
+        device_tabs::DeviceTabs,
+        installs::{InstallList, Row},
+    },
     i18n::{
         msg::{apps as text, device, devices},
         tr,
     },
     live::use_live_events,
-    loader::load,
+    loader::{changed, load},
 };
 
 /// A device's Apps tab: its managed apps and where each stands, live.
@@ -30,6 +33,10 @@ pub fn DeviceAppsPage(id: String) -> impl IntoView {
             api::catalog::device_apps(id.clone())
         }
     });
+    // Any event of the user's reloads the list; it is built again only when
+    // it changed, as a device's Overview is.
+    let listing = RwSignal::new(Listing::Loading);
+    Effect::new(move |_| apps.with(|answer| changed(listing, Listing::of(answer))));
     view! {
         <section class="cp-page">
             <p class="cp-breadcrumb"><a href="/devices">{tr(devices::MY_DEVICES)}</a></p>
@@ -39,23 +46,46 @@ pub fn DeviceAppsPage(id: String) -> impl IntoView {
                 None => tr(device::HEADING).to_string(),
             }}</h1>
             <DeviceTabs device=id apps=true/>
-            {move || match apps.get() {
-                None => loading(text::LOADING_DEVICE_APPS),
-                Some(Err(error)) => error_alert(error.to_string()),
-                Some(Ok(apps)) if apps.is_empty() => view! {
+            {move || match listing.get() {
+                Listing::Loading => loading(text::LOADING_DEVICE_APPS),
+                Listing::Failed(error) => error_alert(error),
+                Listing::Empty => view! {
                     <p class="cp-empty">{tr(text::NO_MANAGED_APPS)} " " <a href="/apps">{tr(text::BROWSE)}</a></p>
                 }.into_any(),
-                Some(Ok(apps)) => view! {
-                    <ul class="cp-installs" aria-label=tr(text::MANAGED_APPS)>
-                        {apps.into_iter().map(|install| {
-                            let href = format!("/apps/{}", install.app_id);
-                            let label = install.app_name.clone();
-                            view! { <InstallRow install label href/> }
-                        }).collect_view()}
-                    </ul>
+                Listing::Apps(rows) => view! {
+                    <InstallList label=tr(text::MANAGED_APPS).to_string() rows/>
                     <p><a href="/apps">{tr(text::BROWSE)}</a></p>
                 }.into_any(),
             }}
         </section>
+    }
+}
+
+/// What the tab shows of the newest answer, built again only when it changes.
+#[derive(Clone, PartialEq)]
+enum Listing {
+    Loading,
+    Failed(String),
+    Empty,
+    Apps(Vec<Row>),
+}
+
+impl Listing {
+    fn of(answer: &Option<api::ClientResult<Vec<portal_types::AppInstall>>>) -> Self {
+        match answer {
+            None => Listing::Loading,
+            Some(Err(error)) => Listing::Failed(error.to_string()),
+            Some(Ok(apps)) if apps.is_empty() => Listing::Empty,
+            Some(Ok(apps)) => Listing::Apps(apps.iter().map(row).collect()),
+        }
+    }
+}
+
+/// An install on this device, named by its app and linking to its page.
+fn row(install: &portal_types::AppInstall) -> Row {
+    Row {
+        href: Some(format!("/apps/{}", install.app_id)),
+        label: install.app_name.clone(),
+        install: install.clone(),
     }
 }

@@ -4,7 +4,7 @@
 // Privacy.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { enrollRunningAgent, launchBrowser, newPage, signedIn, signIn, startServer } from "./support.mjs";
+import { api, enrollRunningAgent, launchBrowser, newPage, post, signedIn, signIn, startServer } from "./support.mjs";
 
 let server;
 let browser;
@@ -54,6 +54,23 @@ test("a required app installs by itself; Ada finds, installs and uninstalls an a
   assert.notEqual(await required.evaluate((row) => getComputedStyle(row).borderTopStyle), "none");
   assert.equal(await required.getByRole("button", { name: "Uninstall" }).count(), 0, "required apps stay");
   assert.match(agent.output, /installing: Keystone Authenticator/);
+  // An app she may remove; removing it fails, and the row says why. Another
+  // of her devices then changes: the tab reads its list again, finds it the
+  // same and keeps it, the row's notice with it.
+  const deviceId = new URL(page.url()).pathname.split("/")[2];
+  assert.equal(await post(page, `/api/v1/devices/${deviceId}/apps/brightpath-tasks/install`), 202);
+  const optional = managed.getByRole("listitem", { name: "Brightpath Tasks" });
+  await optional.getByText("Installed", { exact: true }).waitFor();
+  const refusal = { code: "unavailable", message: "The device's queue is busy; try again." };
+  await page.route("**/apps/brightpath-tasks/uninstall", (route) => route.fulfill({ status: 503, json: refusal }));
+  await optional.getByRole("button", { name: "Uninstall" }).click();
+  const notice = optional.getByText(refusal.message);
+  await notice.waitFor();
+  await page.unroute("**/apps/brightpath-tasks/uninstall");
+  const { devices } = await api(page, "/api/v1/devices");
+  const other = devices.find((d) => d.platform !== "android");
+  await afterItReads(page, `/api/v1/devices/${deviceId}/apps`, () => rename(page, other));
+  assert.ok(await notice.isVisible(), "the list was kept, and the row's notice");
 
   // The catalog: Featured first, then Search apps narrows the list as she types.
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Apps", exact: true }).click();
@@ -83,6 +100,23 @@ test("a required app installs by itself; Ada finds, installs and uninstalls an a
   assert.match(agent.output, /installing: Sentry VPN/);
   assert.ok(await page.getByLabel("New Pixel (Android)").isDisabled(), "installed already");
 
+  // The app is asked for on another of her devices while she chooses a
+  // third: the page follows, keeping her choice and the keyboard on it, and
+  // the device asked for is no longer offered.
+  const offered = page.locator('input[name="device"]:enabled');
+  const [askedId, chosenId] = [await offered.nth(0).getAttribute("value"), await offered.nth(1).getAttribute("value")];
+  const asked = page.locator(`input[name="device"][value="${askedId}"]`);
+  const chosen = page.locator(`input[name="device"][value="${chosenId}"]`);
+  await chosen.check();
+  await chosen.focus();
+  const askedName = (await asked.locator("xpath=..").textContent()).replace(/ \([^()]*\)$/, "");
+  assert.equal(await post(page, `/api/v1/devices/${askedId}/apps/sentry-vpn/install`), 202);
+  await page.getByRole("list", { name: "On your devices" }).getByRole("listitem", { name: askedName }).waitFor();
+  assert.ok(await asked.isDisabled(), "asked for already");
+  assert.ok(await chosen.isChecked(), "the choice stays");
+  assert.ok(await chosen.evaluate((input) => input === document.activeElement), "and keeps the focus");
+  assert.ok(await page.getByRole("button", { name: "Install", exact: true }).isEnabled());
+
   await row.getByRole("button", { name: "Uninstall" }).click();
   await row.waitFor({ state: "detached" });
   await agent.says(/uninstalling: Sentry VPN/);
@@ -92,8 +126,28 @@ test("a required app installs by itself; Ada finds, installs and uninstalls an a
   const choice = page.locator("label", { hasText: "New Pixel (Android)" });
   assert.match(await choice.textContent(), /Not available for Android/);
   assert.ok(await page.getByLabel("New Pixel (Android)").isDisabled());
-  assert.deepEqual(page.problems, []);
+  // The browser logs the one failure asked for, and nothing else.
+  assert.deepEqual(
+    page.problems.map((p) => p.replace(/127\.0\.0\.1:\d+\/api\/v1\/devices\/[0-9a-f-]+/, "server/api/v1/devices/ID")),
+    ["console: Failed to load resource: the server responded with a status of 503 (Service Unavailable) http://server/api/v1/devices/ID/apps/brightpath-tasks/uninstall"],
+  );
 });
+
+const rename = async (page, device) =>
+  assert.equal(await post(page, `/api/v1/devices/${device.id}/rename`, { name: `${device.name} (old)` }), 204);
+
+/// Does `change`, then waits until the page has read `path` again, asked
+/// for once the change was under way, and drawn what it read (the next
+/// frame after the answer's last byte).
+async function afterItReads(page, path, change) {
+  const since = Date.now();
+  const read = page.waitForResponse(
+    (response) => new URL(response.url()).pathname === path && response.request().timing().startTime >= since,
+  );
+  await change();
+  await (await read).finished();
+  await page.evaluate(() => new Promise((drawn) => requestAnimationFrame(() => requestAnimationFrame(drawn))));
+}
 
 test("an install the device cannot carry out shows Failed with the reason", async () => {
   const page = await signedIn(browser, server.url, "grace@example.com");

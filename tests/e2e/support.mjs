@@ -170,6 +170,18 @@ export async function eventually(check, ms = 10_000) {
 /// The JSON answer to a GET of `path`, with `page`'s session.
 export const api = (page, path) => page.evaluate((path) => fetch(path).then((r) => r.json()), path);
 
+/// POSTs `body` to the API with `page`'s session, as the portal does: the status.
+export const post = (page, path, body = {}) =>
+  page.evaluate(
+    ([path, body]) =>
+      fetch(path, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-requested-with": "company-portal" },
+        body: JSON.stringify(body),
+      }).then((r) => r.status),
+    [path, body],
+  );
+
 /// A new page (`options` for its context) signed in as `email`, on My devices.
 export async function signedIn(browser, serverUrl, email, options = {}) {
   const page = await newPage(browser, options);

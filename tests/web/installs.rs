@@ -1,10 +1,11 @@
 //! An app's install on a device: each state, why one failed, and Uninstall
-//! only where the user may.
+//! only where the user may, in a list of such rows.
 
 use leptos::prelude::*;
-use portal::components::installs::InstallRow;
+use portal::components::installs::{InstallList, Row};
 use portal_types::{AppInstall, DeviceId, InstallState};
 use wasm_bindgen_test::wasm_bindgen_test;
+use web_sys::HtmlElement;
 
 use crate::{find, mounted, texts};
 
@@ -21,8 +22,21 @@ fn install(state: InstallState, required: bool) -> AppInstall {
     }
 }
 
-async fn row(install: AppInstall) -> web_sys::HtmlElement {
-    mounted(move || view! { <InstallRow install label="Work phone".to_string()/> }).await
+fn listed(install: AppInstall, label: &str) -> Row {
+    Row {
+        install,
+        label: label.into(),
+        href: None,
+    }
+}
+
+async fn list(rows: Vec<Row>) -> HtmlElement {
+    mounted(move || view! { <InstallList label="Managed apps".to_string() rows/> }).await
+}
+
+/// A list of one row, `install` on the work phone.
+async fn row(install: AppInstall) -> HtmlElement {
+    list(vec![listed(install, "Work phone")]).await
 }
 
 #[wasm_bindgen_test]
@@ -62,4 +76,27 @@ async fn a_failed_install_says_why() {
     failed.reason = Some("The device has no room for it.".into());
     let root = row(failed).await;
     assert_eq!(texts(&root, ".cp-install__reason"), ["The device has no room for it."]);
+}
+
+#[wasm_bindgen_test]
+async fn the_list_is_named_and_each_row_by_its_label_linking_where_asked() {
+    let mut mail = listed(install(InstallState::Installed, false), "Northwind Mail");
+    mail.href = Some("/apps/northwind-mail".into());
+    let vpn = listed(install(InstallState::Installing, false), "Sentry VPN");
+    let root = list(vec![mail, vpn]).await;
+    assert_eq!(
+        find(&root, "ul").get_attribute("aria-label").as_deref(),
+        Some("Managed apps")
+    );
+    assert_eq!(texts(&root, "li strong"), ["Northwind Mail", "Sentry VPN"]);
+    assert_eq!(
+        find(&root, "li[aria-label='Northwind Mail'] a")
+            .get_attribute("href")
+            .as_deref(),
+        Some("/apps/northwind-mail")
+    );
+    assert!(
+        root.query_selector("li[aria-label='Sentry VPN'] a").unwrap().is_none(),
+        "no link asked for"
+    );
 }

@@ -6,9 +6,11 @@
 //! certificate) and the same forwarding client, with no session, rule or
 //! header rewriting, which is what any TLS-terminating proxy costs here;
 //! then how soon after a Reset device completes the device's certificate is
-//! refused. Usage (release build):
+//! refused. Also the gateway in audit mode with each request breaking its
+//! app's rule (let through, the refusal written down once an hour): what
+//! an app being tried out costs. Usage (release build):
 //! `bench_gateway [SECONDS] [CONNECTIONS]`, 10 and 32 by default: each of
-//! the three measured for SECONDS, a second at a time in turn.
+//! the four measured for SECONDS, a second at a time in turn.
 
 use std::{
     net::SocketAddr,
@@ -62,13 +64,7 @@ async fn main() -> anyhow::Result<()> {
     tokio::spawn(app.run_until_stopped(std::future::pending()));
 
     // Ada's enrolled phone, and her gateway session through the hand-off.
-    let ada = client(None)?;
-    post(
-        &ada,
-        &format!("{portal}/api/v1/auth/sign-in"),
-        json!({"email": "ada@example.com", "password": PASSWORD}),
-    )
-    .await?;
+    let ada = signed_in(&portal, "ada@example.com").await?;
     let issued = post(
         &ada,
         &format!("{portal}/api/v1/enrollment-codes"),
@@ -91,6 +87,23 @@ async fn main() -> anyhow::Result<()> {
     let device = DeviceClient::load(&phone)?;
     device.check_in(&inventory, &[]).await?;
     let cookie = gateway_cookie(&ada, &gateway).await?;
+    // The same upstream in audit mode, asking for a second factor Ada has not set up.
+    let it = signed_in(&portal, "it@example.com").await?;
+    let published = it
+        .put(format!("{portal}/api/v1/admin/published-apps"))
+        .json(&json!({
+            "name": "Audited", "prefix": "/audited/", "upstream": format!("http://{upstream_address}"),
+            "rule": {"signed_in": true, "registered_device": true, "compliant_device": true,
+                     "second_factor": true, "device_counts_as_second_factor": false},
+            "enforcement": "audit",
+        }))
+        .send()
+        .await?;
+    anyhow::ensure!(
+        published.status().is_success(),
+        "publishing answered {}",
+        published.status()
+    );
     let tls = Arc::new(tls_config(dir.path(), &phone)?);
     let gateway_address: SocketAddr = gateway.trim_start_matches("https://").parse()?;
 
@@ -99,30 +112,34 @@ async fn main() -> anyhow::Result<()> {
         address: match hop {
             Hop::Direct => upstream_address,
             Hop::BareProxy => bare_address,
-            Hop::Gateway => gateway_address,
+            Hop::Gateway | Hop::Audited => gateway_address,
         },
-        path: if hop == Hop::Direct { "/claims" } else { "/bench/claims" },
-        cookie: (hop == Hop::Gateway).then(|| cookie.clone()),
+        path: match hop {
+            Hop::Direct => "/claims",
+            Hop::Audited => "/audited/claims",
+            _ => "/bench/claims",
+        },
+        cookie: matches!(hop, Hop::Gateway | Hop::Audited).then(|| cookie.clone()),
         tls: (hop != Hop::Direct).then(|| tls.clone()),
     };
     // Each its keep-alive connections, warmed (caches, pools) by a first
     // second, then measured in turns of a second, so that whatever else the
-    // machine does meanwhile weighs on all three alike.
-    let hops = [Hop::Direct, Hop::BareProxy, Hop::Gateway];
+    // machine does meanwhile weighs on all four alike.
+    let hops = [Hop::Direct, Hop::BareProxy, Hop::Gateway, Hop::Audited];
     let mut opened = Vec::new();
     for hop in hops {
         let mut connections = open(&target(hop), connections).await?;
         run(&target(hop), &mut connections, Duration::from_secs(1)).await?;
         opened.push(connections);
     }
-    let mut rounds: [Vec<Round>; 3] = Default::default();
+    let mut rounds: [Vec<Round>; 4] = Default::default();
     for turn in 0..seconds.as_secs().max(1) as usize {
         // Each first in its turn: none always follows another.
         for i in (0..hops.len()).map(|k| (turn + k) % hops.len()) {
             rounds[i].push(run(&target(hops[i]), &mut opened[i], Duration::from_secs(1)).await?);
         }
     }
-    let [direct, bare, through] = rounds.map(Figures::of);
+    let [direct, bare, through, audited] = rounds.map(Figures::of);
     println!(
         "{connections} connections, {} s each in turns of a second, one client process, loopback (rates: the median turn's):",
         seconds.as_secs()
@@ -130,6 +147,7 @@ async fn main() -> anyhow::Result<()> {
     direct.print("upstream directly (HTTP/1.1)");
     bare.print("through a bare proxy (HTTPS, client certificate, forward)");
     through.print("through the gateway (HTTPS, client certificate, session, rule)");
+    audited.print("through the gateway in audit mode, each request breaking the rule");
     println!(
         "gateway: {:.0}% of the direct rate, p99 {:+.2} ms; a bare proxy: {:.0}%, p99 {:+.2} ms",
         100.0 * through.rate / direct.rate,
@@ -140,6 +158,11 @@ async fn main() -> anyhow::Result<()> {
     for (key, name, figures) in [
         ("gateway", "through the gateway", &through),
         ("gateway.bare_proxy", "through a bare TLS proxy", &bare),
+        (
+            "gateway.audit_mode",
+            "through the gateway, audit mode, rule broken",
+            &audited,
+        ),
     ] {
         Figure::new(format!("{key}.rate"), format!("{name}: requests"), figures.rate, "/s")
             .against(direct.rate, "the upstream directly")
@@ -185,6 +208,7 @@ enum Hop {
     Direct,
     BareProxy,
     Gateway,
+    Audited,
 }
 
 /// The reference: the gateway's listener, TLS configuration and
@@ -363,6 +387,18 @@ fn client(identity: Option<reqwest::Identity>) -> anyhow::Result<reqwest::Client
         builder = builder.identity(identity);
     }
     Ok(builder.build()?)
+}
+
+/// A client with `email`'s portal session.
+async fn signed_in(portal: &str, email: &str) -> anyhow::Result<reqwest::Client> {
+    let client = client(None)?;
+    post(
+        &client,
+        &format!("{portal}/api/v1/auth/sign-in"),
+        json!({"email": email, "password": PASSWORD}),
+    )
+    .await?;
+    Ok(client)
 }
 
 async fn post(client: &reqwest::Client, url: &str, body: serde_json::Value) -> anyhow::Result<serde_json::Value> {

@@ -2,7 +2,10 @@
 //! sliding window, on the server's clock. The attempts are kept in the
 //! database, so that every node of the portal counts the same ones.
 
-use std::sync::Arc;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
 use time::{Duration, OffsetDateTime};
 
@@ -101,7 +104,7 @@ pub struct SignInLimits {
     per_address: RateLimiter,
     /// Marks the first refusal of an account and address in a minute: only
     /// that one is written to the audit log, so a flood writes one entry.
-    refusals: RateLimiter,
+    refusals: FirstInWindow,
 }
 
 impl SignInLimits {
@@ -109,7 +112,7 @@ impl SignInLimits {
         Self {
             per_account: RateLimiter::new("sign_in_account", 20, Duration::minutes(1), db.clone()),
             per_address: RateLimiter::new("sign_in_address", 100, Duration::minutes(1), db.clone()),
-            refusals: RateLimiter::new("sign_in_refused", 1, Duration::minutes(1), db),
+            refusals: FirstInWindow::new("sign_in_refused", Duration::minutes(1), db),
         }
     }
 
@@ -129,12 +132,88 @@ impl SignInLimits {
     /// this minute (the one to write down).
     pub async fn first_refusal(&self, email: &str, address: &str, now: OffsetDateTime) -> DbResult<bool> {
         let key = format!("{}|{address}", email.to_lowercase());
-        Ok(self.refusals.reserve(&key, now).await?.is_ok())
+        Ok(self.refusals.first(&key, now).await?.is_some())
     }
 
     /// A sign-in that succeeded does not count against the limits.
     pub async fn release(&self, attempt: Attempt) -> DbResult<()> {
         self.per_account.release(attempt).await
+    }
+}
+
+/// Marks the first attempt under each key in a window, shared by every node
+/// (a limit of one): the refusal that is written down, where the rest are
+/// not. Each node remembers until when the keys it has seen stay taken, and
+/// answers repeats without the database: a flood of refusals costs a lookup.
+pub struct FirstInWindow {
+    limit: RateLimiter,
+    taken: Mutex<Taken>,
+}
+
+impl FirstInWindow {
+    pub fn new(scope: &'static str, window: Duration, db: Arc<dyn Database>) -> Self {
+        Self {
+            limit: RateLimiter::new(scope, 1, window, db),
+            taken: Mutex::default(),
+        }
+    }
+
+    /// The place of the first attempt under `key` this window; `None` when
+    /// it is taken.
+    pub async fn first(&self, key: &str, now: OffsetDateTime) -> DbResult<Option<Attempt>> {
+        if self.taken().holds(key, now) {
+            return Ok(None);
+        }
+        let (until, first) = match self.limit.reserve(key, now).await? {
+            Ok(attempt) => (now + self.limit.window, Some(attempt)),
+            Err(wait) => (now + wait, None),
+        };
+        self.taken().remember(key, until, now);
+        Ok(first)
+    }
+
+    /// Gives back the place `first` took under `key`, then forgets it here
+    /// (in that order: a `first` in between would learn it taken again).
+    /// Another node that saw it taken learns only when the window ends.
+    pub async fn release(&self, key: &str, attempt: Attempt) -> DbResult<()> {
+        self.limit.release(attempt).await?;
+        self.taken().forget(key);
+        Ok(())
+    }
+
+    fn taken(&self) -> std::sync::MutexGuard<'_, Taken> {
+        // Nothing panics while holding it; a poisoned map is still sound.
+        self.taken.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The keys a node knows to be taken, and until when.
+#[derive(Default)]
+struct Taken(HashMap<String, OffsetDateTime>);
+
+impl Taken {
+    /// Past this many keys (a flood from ever new addresses) the node
+    /// forgets those whose window ended, or all of them when that frees
+    /// less than a tenth (so that it is not done at each key), and asks the
+    /// database again: memory stays bounded.
+    const MOST: usize = 10_000;
+
+    fn holds(&self, key: &str, now: OffsetDateTime) -> bool {
+        self.0.get(key).is_some_and(|until| now < *until)
+    }
+
+    fn remember(&mut self, key: &str, until: OffsetDateTime, now: OffsetDateTime) {
+        if self.0.len() >= Self::MOST {
+            self.0.retain(|_, until| now < *until);
+            if self.0.len() > Self::MOST - Self::MOST / 10 {
+                self.0.clear();
+            }
+        }
+        self.0.insert(key.to_owned(), until);
+    }
+
+    fn forget(&mut self, key: &str) {
+        self.0.remove(key);
     }
 }
 
@@ -161,5 +240,43 @@ mod tests {
             wait_for(&attempts, 3, window, start + Duration::seconds(60)).is_ok(),
             "the first attempt left the window"
         );
+    }
+
+    #[test]
+    fn a_taken_key_is_held_until_its_window_ends_and_the_memory_stays_bounded() {
+        let now = OffsetDateTime::now_utc();
+        let mut taken = Taken::default();
+        taken.remember("a", now + Duration::minutes(1), now);
+        assert!(taken.holds("a", now + Duration::seconds(59)));
+        assert!(!taken.holds("a", now + Duration::minutes(1)), "its window has ended");
+        assert!(!taken.holds("b", now));
+        taken.forget("a");
+        assert!(!taken.holds("a", now), "given back");
+
+        for i in 0..Taken::MOST {
+            taken.remember(&i.to_string(), now + Duration::minutes(1), now);
+        }
+        assert_eq!(taken.0.len(), Taken::MOST);
+        taken.remember("one more", now + Duration::minutes(1), now);
+        assert_eq!(taken.0.len(), 1, "all were still taken: forgotten at once");
+        assert!(taken.holds("one more", now));
+
+        // A tenth of them end soon: those make the room.
+        for i in 0..Taken::MOST - 1 {
+            let lasts = if i % 10 == 0 {
+                Duration::seconds(1)
+            } else {
+                Duration::minutes(1)
+            };
+            taken.remember(&format!("key {i}"), now + lasts, now);
+        }
+        taken.remember("later", now + Duration::minutes(1), now + Duration::seconds(2));
+        assert_eq!(
+            taken.0.len(),
+            Taken::MOST - Taken::MOST / 10 + 1,
+            "the ended keys made room"
+        );
+        assert!(taken.holds("later", now) && taken.holds("key 1", now) && taken.holds("one more", now));
+        assert!(!taken.0.contains_key("key 0"));
     }
 }

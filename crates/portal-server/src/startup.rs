@@ -33,7 +33,7 @@ use crate::{
     languages,
     live::{Events, Stopping},
     policies::{Policies, evaluation, rules::Policy},
-    rate_limit::{RateLimiter, SignInLimits},
+    rate_limit::{FirstInWindow, RateLimiter, SignInLimits},
     secrets::SecretBox,
     shared_keys,
     state::AppState,
@@ -162,9 +162,8 @@ impl Application {
             certificate_proxies: Arc::new(TrustedProxies::new(config.certificate_proxies.clone())),
             passkeys,
             passkey_limits: Arc::new(RateLimiter::new("passkey", 100, time::Duration::minutes(1), db.clone())),
-            refusals_written: Arc::new(RateLimiter::new(
+            refusals_written: Arc::new(FirstInWindow::new(
                 "refusal_written",
-                1,
                 time::Duration::hours(1),
                 db.clone(),
             )),

@@ -8,7 +8,7 @@ use crate::{
     identity::password::PasswordHasher,
     live::{Events, Stopping},
     policies::Policies,
-    rate_limit::{RateLimiter, SignInLimits},
+    rate_limit::{FirstInWindow, RateLimiter, SignInLimits},
     secrets::SecretBox,
 };
 
@@ -42,7 +42,7 @@ pub struct AppState {
     /// Passkey challenges asked for, per client address.
     pub passkey_limits: Arc<RateLimiter>,
     /// Refusals written down, per what was refused: see [`AppState::audit_refusal`].
-    pub refusals_written: Arc<RateLimiter>,
+    pub refusals_written: Arc<FirstInWindow>,
     /// The proxies whose `X-Client-Certificate` the access check believes.
     pub certificate_proxies: Arc<crate::http::client_address::TrustedProxies>,
     /// Where browsers reach the gateway, when it is on: `https://host:port`.
@@ -58,13 +58,13 @@ impl AppState {
     /// through) once an hour per `key`: a client trying again and again
     /// does not fill the log.
     pub async fn audit_refusal(&self, key: &str, event: crate::db::AuditEvent) -> crate::db::DbResult<()> {
-        let Ok(attempt) = self.refusals_written.reserve(key, event.at).await? else {
+        let Some(attempt) = self.refusals_written.first(key, event.at).await? else {
             return Ok(());
         };
         let written = self.db.record_audit(event).await;
         if written.is_err() {
             // Not written: the next refusal tries again.
-            self.refusals_written.release(attempt).await?;
+            self.refusals_written.release(key, attempt).await?;
         }
         written
     }

@@ -44,7 +44,10 @@ pub async fn audit_refused(State(state): State<AppState>, request: Request, next
         .map(|client| client.0.ip().to_string());
     let response = next.run(request).await;
     if let Some(RefusedAdmin(user)) = response.extensions().get::<RefusedAdmin>().copied() {
-        let event = AuditEvent::refused(state.clock.now(), "admin_access_refused", Some(user), path, source);
+        let event = AuditEvent::refused(state.clock.now(), "admin_access_refused")
+            .actor(user)
+            .subject(path)
+            .source(source);
         if let Err(error) = state.audit_refusal(&format!("admin:{user}"), event).await {
             tracing::warn!(%error, "cannot write down a refusal");
         }

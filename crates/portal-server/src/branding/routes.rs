@@ -93,15 +93,10 @@ async fn save(
         return Err(stale());
     }
     let version = in_force.branding.version + 1;
-    let audit = AuditEvent {
-        at: state.clock.now(),
-        actor: Some(caller.user.id),
-        action: "branding_changed".into(),
-        subject: Some(format!("branding version {version}: {what}")),
-        source: Some(client.ip().to_string()),
-        outcome: "success".into(),
-        detail: None,
-    };
+    let audit = AuditEvent::new(state.clock.now(), "branding_changed", "success")
+        .actor(caller.user.id)
+        .subject(format!("branding version {version}: {what}"))
+        .source(client.ip().to_string());
     let settings = rules::tidied(&change.settings);
     if !state
         .db

@@ -35,15 +35,7 @@ pub fn required_install(
     now: OffsetDateTime,
     expires_at: OffsetDateTime,
 ) -> (NewCommand, AuditEvent) {
-    let audit = AuditEvent {
-        at: now,
-        actor: None,
-        action: "install_requested".into(),
-        subject: Some(format!("{device_id}/{}", app.app_id)),
-        source: None,
-        outcome: "required".into(),
-        detail: None,
-    };
+    let audit = AuditEvent::new(now, "install_requested", "required").subject(format!("{device_id}/{}", app.app_id));
     let command = NewCommand {
         app: Some(app),
         ..NewCommand::requested(device_id, owner, CommandKind::Install, now, expires_at)

@@ -294,15 +294,10 @@ pub(crate) fn audit_event(
     device: DeviceId,
     at: time::OffsetDateTime,
 ) -> AuditEvent {
-    AuditEvent {
-        at,
-        actor: Some(caller.user.id),
-        action: action.into(),
-        subject: Some(device.to_string()),
-        source: Some(client.ip().to_string()),
-        outcome: "success".into(),
-        detail: None,
-    }
+    AuditEvent::new(at, action, "success")
+        .actor(caller.user.id)
+        .subject(device.to_string())
+        .source(client.ip().to_string())
 }
 
 /// Renames the device.
@@ -392,10 +387,8 @@ impl Requested {
     /// The audit entry for asking it: with the administrator's reason, which
     /// outlives the command and the device in the owner's Activity.
     fn audit(&self, caller: &CurrentUser, client: SocketAddr, action: &str, now: time::OffsetDateTime) -> AuditEvent {
-        AuditEvent {
-            detail: self.admin.as_ref().map(|(_, reason)| reason.clone()),
-            ..audit_event(caller, client, action, self.device, now)
-        }
+        audit_event(caller, client, action, self.device, now)
+            .detail(self.admin.as_ref().map(|(_, reason)| reason.clone()))
     }
 
     fn command(&self, state: &AppState, kind: CommandKind, now: time::OffsetDateTime) -> NewCommand {

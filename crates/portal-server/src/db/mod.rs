@@ -366,24 +366,49 @@ pub struct AuditEvent {
 }
 
 impl AuditEvent {
-    /// `action` refused to `actor` (when known) at `at`: `subject` says
-    /// what was asked for, `source` is the client's address.
-    pub fn refused(
-        at: OffsetDateTime,
-        action: &str,
-        actor: Option<UserId>,
-        subject: String,
-        source: Option<String>,
-    ) -> Self {
+    /// `action` at `at`, ending in `outcome`: by nobody, on nothing and from
+    /// nowhere until [`actor`](Self::actor), [`subject`](Self::subject) and
+    /// [`source`](Self::source) say otherwise.
+    pub fn new(at: OffsetDateTime, action: impl Into<String>, outcome: impl Into<String>) -> Self {
         Self {
             at,
-            actor,
+            actor: None,
             action: action.into(),
-            subject: Some(subject),
-            source,
-            outcome: "refused".into(),
+            subject: None,
+            source: None,
+            outcome: outcome.into(),
             detail: None,
         }
+    }
+
+    /// `action` refused at `at`.
+    pub fn refused(at: OffsetDateTime, action: &str) -> Self {
+        Self::new(at, action, "refused")
+    }
+
+    pub fn actor(self, actor: impl Into<Option<UserId>>) -> Self {
+        Self {
+            actor: actor.into(),
+            ..self
+        }
+    }
+
+    pub fn subject(self, subject: impl Into<String>) -> Self {
+        Self {
+            subject: Some(subject.into()),
+            ..self
+        }
+    }
+
+    pub fn source(self, source: impl Into<Option<String>>) -> Self {
+        Self {
+            source: source.into(),
+            ..self
+        }
+    }
+
+    pub fn detail(self, detail: Option<String>) -> Self {
+        Self { detail, ..self }
     }
 }
 

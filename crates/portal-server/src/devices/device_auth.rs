@@ -159,7 +159,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedDevice<T> {
                 .extensions
                 .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
                 .map(|client| client.0.ip().to_string());
-            let event = AuditEvent::refused(now, "revoked_device_refused", None, device_id.to_string(), source);
+            let event = AuditEvent::refused(now, "revoked_device_refused")
+                .subject(device_id.to_string())
+                .source(source);
             if let Err(error) = state.audit_refusal(&format!("device:{device_id}"), event).await {
                 tracing::warn!(%error, "cannot write down a reset device's request");
             }

@@ -162,19 +162,16 @@ async fn create_code(
         .await?;
     state
         .db
-        .record_audit(AuditEvent {
-            at: now,
-            actor: Some(caller.user.id),
-            action: "enrollment_code_issued".into(),
-            subject: Some(format!(
-                "{} ({})",
-                request.device_name.trim(),
-                request.platform.as_str()
-            )),
-            source: Some(client.ip().to_string()),
-            outcome: "success".into(),
-            detail: None,
-        })
+        .record_audit(
+            AuditEvent::new(now, "enrollment_code_issued", "success")
+                .actor(caller.user.id)
+                .subject(format!(
+                    "{} ({})",
+                    request.device_name.trim(),
+                    request.platform.as_str()
+                ))
+                .source(client.ip().to_string()),
+        )
         .await?;
     let command = format!(
         "portal-agent {} --server {} --code {code} --platform {} --os-version VERSION --model MODEL",
@@ -366,13 +363,10 @@ async fn refused(
     client: SocketAddr,
     rule: String,
 ) -> AppError {
-    let event = AuditEvent::refused(
-        state.clock.now(),
-        "enrollment_refused",
-        Some(code.user_id),
-        format!("{} ({}): {rule}", code.device_name, code.platform.as_str()),
-        Some(client.ip().to_string()),
-    );
+    let event = AuditEvent::refused(state.clock.now(), "enrollment_refused")
+        .actor(code.user_id)
+        .subject(format!("{} ({}): {rule}", code.device_name, code.platform.as_str()))
+        .source(client.ip().to_string());
     // Per code, not per rule: the rule names the OS version the device
     // reports, which a device trying again could vary without end.
     match state.audit_refusal(&format!("enroll:{code_hash}"), event).await {
@@ -423,15 +417,10 @@ fn device_added(
     client: SocketAddr,
     at: time::OffsetDateTime,
 ) -> AuditEvent {
-    AuditEvent {
-        at,
-        actor: Some(owner),
-        action: added_action(management).into(),
-        subject: Some(device.to_string()),
-        source: Some(client.ip().to_string()),
-        outcome: "success".into(),
-        detail: None,
-    }
+    AuditEvent::new(at, added_action(management), "success")
+        .actor(owner)
+        .subject(device.to_string())
+        .source(client.ip().to_string())
 }
 
 fn code_invalid() -> AppError {

@@ -302,20 +302,11 @@ pub async fn judge(
     if refused != Refusal::SignIn || !enforced {
         let actor = visitor.user.as_ref().map(|user| user.id);
         let subject = format!("{}: {}", app.name, refused.rule());
-        let event = AuditEvent::refused(
-            state.clock.now(),
-            "gateway_access_refused",
-            actor,
-            subject,
-            Some(source.to_string()),
-        );
-        let event = match enforced {
-            true => event,
-            false => AuditEvent {
-                outcome: "allowed_in_audit_mode".into(),
-                ..event
-            },
-        };
+        let outcome = if enforced { "refused" } else { "allowed_in_audit_mode" };
+        let event = AuditEvent::new(state.clock.now(), "gateway_access_refused", outcome)
+            .actor(actor)
+            .subject(subject)
+            .source(source.to_string());
         // Once an hour for each visitor (user and device, or else the
         // address), app, rule and outcome: in audit mode every asset of
         // every page passes, and would otherwise be written down.

@@ -406,15 +406,10 @@ async fn verify(
         .ok_or_else(refused_passkey)?;
     let now = state.clock.now();
     if let Some(expected) = expected.filter(|user| user.id != record.user_id) {
-        let audit = AuditEvent {
-            at: now,
-            actor: Some(expected.id),
-            action: "reauthenticate_passkey".into(),
-            subject: Some(expected.email.clone()),
-            source: Some(source.to_string()),
-            outcome: "another_users_passkey".into(),
-            detail: None,
-        };
+        let audit = AuditEvent::new(now, "reauthenticate_passkey", "another_users_passkey")
+            .actor(expected.id)
+            .subject(expected.email.clone())
+            .source(source.to_string());
         state.db.record_audit(audit).await?;
         return Err(refused_passkey());
     }
@@ -425,20 +420,15 @@ async fn verify(
         Ok(result) => result,
         Err(error) => {
             let suspected_copy = matches!(error, WebauthnError::CredentialPossibleCompromise);
-            let audit = AuditEvent {
-                at: now,
-                actor: Some(user.id),
-                action: if suspected_copy {
-                    "passkey_copy_refused"
-                } else {
-                    "passkey_refused"
-                }
-                .into(),
-                subject: Some(record.name.clone()),
-                source: Some(source.to_string()),
-                outcome: "failure".into(),
-                detail: None,
+            let action = if suspected_copy {
+                "passkey_copy_refused"
+            } else {
+                "passkey_refused"
             };
+            let audit = AuditEvent::new(now, action, "failure")
+                .actor(user.id)
+                .subject(record.name.clone())
+                .source(source.to_string());
             state.db.record_audit(audit).await?;
             tracing::info!(%error, "passkey assertion refused");
             return Err(refused_passkey());
@@ -476,15 +466,10 @@ async fn sign_in_with_passkey(
 ) -> Result<impl IntoResponse, AppError> {
     let address = client.ip().to_string();
     let (user, passkey) = verify(&state, assertion, &address, None).await?;
-    let event = AuditEvent {
-        at: state.clock.now(),
-        actor: Some(user.id),
-        action: "sign_in_passkey".into(),
-        subject: Some(passkey.name),
-        source: Some(address),
-        outcome: "success".into(),
-        detail: None,
-    };
+    let event = AuditEvent::new(state.clock.now(), "sign_in_passkey", "success")
+        .actor(user.id)
+        .subject(passkey.name)
+        .source(address);
     let cookie = session::start(&state, &headers, &user, true, event).await?;
     Ok(([(header::SET_COOKIE, cookie)], Json(super::routes::me_response(&user))))
 }

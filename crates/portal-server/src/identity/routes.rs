@@ -68,15 +68,9 @@ async fn sign_in(
         Err(seconds) => {
             let now = state.clock.now();
             if state.sign_in_limits.first_refusal(&email, &address, now).await? {
-                let event = AuditEvent {
-                    at: now,
-                    actor: None,
-                    action: "sign_in".into(),
-                    subject: Some(email),
-                    source: Some(address),
-                    outcome: "rate_limited".into(),
-                    detail: None,
-                };
+                let event = AuditEvent::new(now, "sign_in", "rate_limited")
+                    .subject(email)
+                    .source(address);
                 state.db.record_audit(event).await?;
             }
             return Err(AppError::RateLimited {
@@ -89,15 +83,10 @@ async fn sign_in(
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let verified = state.passwords.verify(request.password, stored).await?;
     let now = state.clock.now();
-    let mut event = AuditEvent {
-        at: now,
-        actor: user.as_ref().map(|u| u.id),
-        action: "sign_in".into(),
-        subject: Some(email),
-        source: Some(address.clone()),
-        outcome: "success".into(),
-        detail: None,
-    };
+    let mut event = AuditEvent::new(now, "sign_in", "success")
+        .actor(user.as_ref().map(|u| u.id))
+        .subject(email)
+        .source(address.clone());
     let user = match user {
         Some(user) if verified => user,
         _ => {
@@ -207,15 +196,10 @@ async fn reauthenticate(
 ) -> Result<impl IntoResponse, AppError> {
     let now = state.clock.now();
     let address = client.ip().to_string();
-    let event = AuditEvent {
-        at: now,
-        actor: Some(caller.user.id),
-        action: "reauthenticate".into(),
-        subject: Some(caller.user.email.clone()),
-        source: Some(address),
-        outcome: "success".into(),
-        detail: None,
-    };
+    let event = AuditEvent::new(now, "reauthenticate", "success")
+        .actor(caller.user.id)
+        .subject(caller.user.email.clone())
+        .source(address);
     let event = second_factor::confirm_it_is_you(&state, &caller, request, event).await?;
     let cookie = session::refresh(&state, &caller, event).await?;
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]))

@@ -85,22 +85,14 @@ pub async fn check(
         return Ok(Check::Accepted);
     }
     if let Some(until) = locks_until {
-        let audit = AuditEvent {
-            at: now,
-            actor: Some(user.id),
-            action: "second_factor_locked".into(),
-            subject: Some(user.email.clone()),
-            source: None,
-            outcome: format!(
-                "until {}",
-                until
-                    .replace_nanosecond(0)
-                    .unwrap_or(until)
-                    .format(&Rfc3339)
-                    .unwrap_or_default()
-            ),
-            detail: None,
-        };
+        let until = until
+            .replace_nanosecond(0)
+            .unwrap_or(until)
+            .format(&Rfc3339)
+            .unwrap_or_default();
+        let audit = AuditEvent::new(now, "second_factor_locked", format!("until {until}"))
+            .actor(user.id)
+            .subject(user.email.clone());
         state.db.record_audit(audit).await?;
     }
     Ok(Check::Rejected)

@@ -171,15 +171,10 @@ impl CurrentUser {
         action: &str,
         subject: &str,
     ) -> crate::db::AuditEvent {
-        crate::db::AuditEvent {
-            at: state.clock.now(),
-            actor: Some(self.user.id),
-            action: action.into(),
-            subject: Some(subject.into()),
-            source: Some(client.ip().to_string()),
-            outcome: "success".into(),
-            detail: None,
-        }
+        crate::db::AuditEvent::new(state.clock.now(), action, "success")
+            .actor(self.user.id)
+            .subject(subject)
+            .source(client.ip().to_string())
     }
 
     /// Whether the password was entered within [`FRESH_AUTHENTICATION`].

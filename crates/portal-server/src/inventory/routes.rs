@@ -69,15 +69,9 @@ async fn create_sync_token(
     hybrid_only(&state)?;
     let token = new_token();
     let now = state.clock.now();
-    let audit = AuditEvent {
-        at: now,
-        actor: Some(caller.user.id),
-        action: "sync_token_created".into(),
-        subject: None,
-        source: Some(client.ip().to_string()),
-        outcome: "success".into(),
-        detail: None,
-    };
+    let audit = AuditEvent::new(now, "sync_token_created", "success")
+        .actor(caller.user.id)
+        .source(client.ip().to_string());
     state
         .db
         .create_sync_token(&hash_token(&token), caller.user.id, now, audit)
@@ -163,11 +157,8 @@ async fn sync(
 
 /// One entry per sync applied, saying what it did.
 pub(super) fn audit_of(report: &SyncReport, at: time::OffsetDateTime) -> AuditEvent {
-    AuditEvent {
-        at,
-        actor: None,
-        action: "inventory_synced".into(),
-        subject: Some(format!(
+    AuditEvent::new(at, "inventory_synced", "success")
+        .subject(format!(
             "{} records: {} new, {} co-managed, {} updated, {} unchanged, {} stale, {} removed, {} refused",
             report.received,
             report.created,
@@ -177,9 +168,6 @@ pub(super) fn audit_of(report: &SyncReport, at: time::OffsetDateTime) -> AuditEv
             report.stale,
             report.removed,
             report.rejected.len()
-        )),
-        source: Some("on-premises inventory".into()),
-        outcome: "success".into(),
-        detail: None,
-    }
+        ))
+        .source("on-premises inventory".to_string())
 }

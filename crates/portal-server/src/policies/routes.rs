@@ -107,15 +107,10 @@ async fn change_policy(
     }
     let next = in_force.with_settings(in_force.version + 1, &change.settings);
     let now = state.clock.now();
-    let audit = AuditEvent {
-        at: now,
-        actor: Some(caller.user.id),
-        action: "policy_changed".into(),
-        subject: Some(format!("policy version {}", next.version)),
-        source: Some(client.ip().to_string()),
-        outcome: "success".into(),
-        detail: None,
-    };
+    let audit = AuditEvent::new(now, "policy_changed", "success")
+        .actor(caller.user.id)
+        .subject(format!("policy version {}", next.version))
+        .source(client.ip().to_string());
     if !state
         .db
         .save_policy(next.version, &change.settings, Some(caller.user.id), now, Some(audit))

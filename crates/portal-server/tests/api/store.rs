@@ -43,15 +43,7 @@ fn now() -> OffsetDateTime {
 }
 
 fn audit(action: &str, at: OffsetDateTime) -> AuditEvent {
-    AuditEvent {
-        at,
-        actor: None,
-        action: action.into(),
-        subject: None,
-        source: None,
-        outcome: "ok".into(),
-        detail: None,
-    }
+    AuditEvent::new(at, action, "ok")
 }
 
 async fn user(db: &dyn Database, email: &str) -> UserId {

@@ -269,15 +269,7 @@ fn bind_command<'q>(query: Query<'q>, command: &NewCommand) -> Query<'q> {
 /// The audit entry of a command of `device` reaching `reached` with nobody
 /// acting: time expired it, or its device took it.
 fn unattended_step(kind: CommandKind, reached: CommandState, device: DeviceId, at: OffsetDateTime) -> AuditEvent {
-    AuditEvent {
-        at,
-        actor: None,
-        action: rules::audit_action(kind, reached),
-        subject: Some(device.to_string()),
-        source: None,
-        outcome: reached.as_str().into(),
-        detail: None,
-    }
+    AuditEvent::new(at, rules::audit_action(kind, reached), reached.as_str()).subject(device.to_string())
 }
 
 /// Marks expired what expired by `now`, on one device or on every one, and
@@ -454,15 +446,10 @@ impl CommandStore for Store {
             let mut tx = self.begin_locked(&[Key::Device(&device)]).await?;
             // Another node's sweep may have removed it first.
             if devices::delete_device(&mut tx, device, now).await? {
-                tx.audit(&AuditEvent {
-                    at: now,
-                    actor: None,
-                    action: rules::DEVICE_REMOVED.into(),
-                    subject: Some(device.to_string()),
-                    source: None,
-                    outcome: CommandState::Expired.as_str().into(),
-                    detail: None,
-                });
+                tx.audit(
+                    &AuditEvent::new(now, rules::DEVICE_REMOVED, CommandState::Expired.as_str())
+                        .subject(device.to_string()),
+                );
             }
             tx.commit().await?;
         }
@@ -529,15 +516,10 @@ impl CommandStore for Store {
             devices::delete_device(&mut tx, device_id, now).await?;
         }
         if let Some(actor) = audit.filter(|_| rules::audited(command.kind, to)) {
-            let event = AuditEvent {
-                at: now,
-                actor: actor.user,
-                action: rules::audit_action(command.kind, to),
-                subject: Some(device_id.to_string()),
-                source: actor.source,
-                outcome: to.as_str().into(),
-                detail: None,
-            };
+            let event = AuditEvent::new(now, rules::audit_action(command.kind, to), to.as_str())
+                .actor(actor.user)
+                .subject(device_id.to_string())
+                .source(actor.source);
             tx.audit(&event);
         }
         tx.commit().await?;
